@@ -1,0 +1,30 @@
+# One command for everything: `make test` sets up .venv on a fresh clone and runs it all.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PIP    := $(PY) -m pip install -q --disable-pip-version-check
+
+.PHONY: test lint serve docs bench clean
+
+$(STAMP): pyproject.toml requirements/test.txt requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) --upgrade pip
+	# torch first, pinned: the CPU build on this machine's disk, never a CUDA download
+	$(PIP) torch==2.13.0 -c requirements/constraints.txt
+	$(PIP) -r requirements/test.txt -c requirements/constraints.txt
+	$(PIP) --no-deps -e .
+	touch $@
+
+lint: $(STAMP)
+	$(PY) -m ruff check t5sym tests benchmarks docs
+	$(PY) -m ruff format --check t5sym tests benchmarks docs
+
+test: lint
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) site .pytest_cache .hypothesis

@@ -1,0 +1,68 @@
+"""The named SymPy symbols of a T5 model.
+
+Every dimension is a positive integer symbol named after the Hugging Face ``T5Config``
+field it stands for, so ``str(expr)`` and ``pycode(expr)`` read like the config. The
+paper's notation is used for LaTeX (``d_{\\mathrm{model}}``, ``d_{\\mathrm{ff}}``, ...).
+
+See :data:`CONFIG_FIELD`, :data:`LATEX_NAMES` and :data:`MEANING` for each symbol's
+field, LaTeX and meaning; ``num_buckets`` stands for ``relative_attention_num_buckets``.
+"""
+
+from __future__ import annotations
+
+from sympy import Symbol
+
+
+def _dim(name: str) -> Symbol:
+    """A positive integer symbol."""
+    return Symbol(name, integer=True, positive=True)
+
+
+d_model = _dim("d_model")
+d_ff = _dim("d_ff")
+num_heads = _dim("num_heads")
+d_kv = _dim("d_kv")
+num_layers = _dim("num_layers")
+num_decoder_layers = _dim("num_decoder_layers")
+vocab_size = _dim("vocab_size")
+num_buckets = _dim("num_buckets")
+
+#: The architecture symbols, in the order of the notation table.
+DIMENSIONS: tuple[Symbol, ...] = (
+    d_model,
+    d_ff,
+    num_heads,
+    d_kv,
+    num_layers,
+    num_decoder_layers,
+    vocab_size,
+    num_buckets,
+)
+
+#: The ``T5Config`` field each symbol stands for.
+CONFIG_FIELD: dict[Symbol, str] = {s: s.name for s in DIMENSIONS}
+CONFIG_FIELD[num_buckets] = "relative_attention_num_buckets"
+
+#: LaTeX for each symbol, in the T5 paper's notation.
+LATEX_NAMES: dict[Symbol, str] = {
+    d_model: r"d_{\mathrm{model}}",
+    d_ff: r"d_{\mathrm{ff}}",
+    num_heads: r"n_{\mathrm{heads}}",
+    d_kv: r"d_{\mathrm{kv}}",
+    num_layers: r"L_{\mathrm{enc}}",
+    num_decoder_layers: r"L_{\mathrm{dec}}",
+    vocab_size: r"V",
+    num_buckets: r"n_{\mathrm{buckets}}",
+}
+
+#: One line on what each symbol means.
+MEANING: dict[Symbol, str] = {
+    d_model: "width of the residual stream (embedding size)",
+    d_ff: "hidden width of the feed-forward layer",
+    num_heads: "attention heads per attention layer",
+    d_kv: "width of one head's query, key and value",
+    num_layers: "encoder blocks",
+    num_decoder_layers: "decoder blocks",
+    vocab_size: "rows of the token embedding (and of lm_head)",
+    num_buckets: "relative position buckets (rows of the bias table)",
+}

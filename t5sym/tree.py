@@ -1,0 +1,107 @@
+"""A breakdown tree: SymPy expressions keyed by transformers module names.
+
+A :class:`Node` is one module (or, with ``*`` for the block index, one module summed
+over every block of a stack). Leaves hold a formula; an inner node's expression is the
+sum of its children's, so every total is derived from the parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy
+from sympy import Expr, Symbol
+
+
+@dataclass(frozen=True)
+class Node:
+    """One module of the model and its formula.
+
+    ``name`` is the module's path in transformers, e.g.
+    ``encoder.block.*.layer.0.SelfAttention.q`` (``*``: summed over all blocks).
+    """
+
+    name: str
+    leaf: Expr | None = None
+    children: tuple[Node, ...] = ()
+    doc: str = field(default="", compare=False)
+
+    @cached_property
+    def expr(self) -> Expr:
+        """The leaf's formula, or the sum of the children's."""
+        if self.leaf is not None:
+            return self.leaf
+        return sympy.Add(*(c.expr for c in self.children))
+
+    @property
+    def short(self) -> str:
+        """The last part of the name, e.g. ``q``."""
+        return self.name.rsplit(".", 1)[-1]
+
+    def walk(self) -> Iterator[Node]:
+        """This node, then every descendant, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def depths(self, depth: int = 0) -> Iterator[tuple[int, Node]]:
+        """``(depth, node)`` for this node and every descendant, depth first."""
+        yield depth, self
+        for child in self.children:
+            yield from child.depths(depth + 1)
+
+
+def leaf(name: str, expr: Expr | int, doc: str = "") -> Node:
+    """A node holding a formula."""
+    return Node(name, sympy.sympify(expr), (), doc)
+
+
+def group(name: str, *children: Node | None, doc: str = "") -> Node:
+    """A node whose formula is the sum of its children (``None`` children are dropped)."""
+    return Node(name, None, tuple(c for c in children if c is not None), doc)
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A model's breakdown: the root and every node by name."""
+
+    root: Node
+
+    @cached_property
+    def nodes(self) -> dict[str, Node]:
+        """Every node below the root, by module name (root excluded)."""
+        return {n.name: n for n in self.root.walk() if n is not self.root}
+
+    @property
+    def total(self) -> Expr:
+        return self.root.expr
+
+    def __getitem__(self, name: str) -> Node:
+        try:
+            return self.nodes[name]
+        except KeyError:
+            raise KeyError(f"no node {name!r}; nodes: {', '.join(self.nodes)}") from None
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    @cached_property
+    def symbols(self) -> tuple[Symbol, ...]:
+        """The free symbols of the total, sorted by name."""
+        return tuple(sorted(self.total.free_symbols, key=lambda s: s.name))
+
+    @cached_property
+    def _compiled(self) -> Callable[..., tuple[int, ...]]:
+        exprs = [self.total, *(n.expr for n in self.nodes.values())]
+        return sympy.lambdify(self.symbols, exprs, modules=[{}], cse=True, docstring_limit=0)
+
+    def evaluate(self, values: Mapping[Symbol, int]) -> dict[str, int]:
+        """Exact integers for the total (key ``""``) and every node.
+
+        Polynomials with integer coefficients evaluated on Python ints, so exact at any size.
+        """
+        args = [values[s] for s in self.symbols]
+        numbers = self._compiled(*args)
+        return dict(zip(["", *self.nodes], (int(x) for x in numbers), strict=True))
