@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import symbols
 from .config import Config, from_hf
-from .errors import ConfigError, PresetError, T5SymError
+from .errors import ConfigError, NodeError, PresetError, T5SymError
 from .params import Count, count, formula, tree
 from .presets import PRESETS, get, load
 
@@ -18,6 +18,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "Count",
+    "NodeError",
     "PresetError",
     "T5SymError",
     "count",

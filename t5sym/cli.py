@@ -161,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--node", help="a module name from 'count --breakdown', e.g. lm_head")
     p.add_argument("--encoder-only", action="store_true", help="T5EncoderModel")
     p.set_defaults(func=cmd_formula)
+
+    # Further views of the same tree, each in its own section below.
+    _add_flops(sub, target_help)
+    _add_memory(sub, target_help)
+    _add_shard(sub, target_help)
     return parser
 
 
@@ -178,11 +183,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except T5SymError as exc:
         print(f"t5sym: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyError as exc:  # an unknown --node
-        print(f"t5sym: error: --node: {exc.args[0]}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     try:
         print(out)
     except BrokenPipeError:  # e.g. `t5sym list | head`
         sys.stderr.close()
     return 0
+
+
+# --- flops: `t5sym flops TARGET --batch B --encoder-length S --decoder-length T` ---------
+
+
+def _add_flops(sub: argparse._SubParsersAction, target_help: str) -> None:
+    """Not yet built."""
+
+
+# --- memory: `t5sym memory TARGET [--dtype bf16] [--optimizer adafactor|adam]` -----------
+
+
+def _add_memory(sub: argparse._SubParsersAction, target_help: str) -> None:
+    """Not yet built."""
+
+
+# --- shard: `t5sym shard TARGET --cores P` -------------------------------------------------
+
+
+def _add_shard(sub: argparse._SubParsersAction, target_help: str) -> None:
+    """Not yet built."""

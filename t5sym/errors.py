@@ -13,3 +13,7 @@ class ConfigError(T5SymError):
 
 class PresetError(T5SymError):
     """A name that is neither a preset nor an existing path."""
+
+
+class NodeError(T5SymError):
+    """A module name that is not a node of the tree."""

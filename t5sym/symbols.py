@@ -27,6 +27,12 @@ num_decoder_layers = _dim("num_decoder_layers")
 vocab_size = _dim("vocab_size")
 num_buckets = _dim("num_buckets")
 
+# Workload and layout symbols (FLOPs, memory, sharding): not config fields.
+batch = _dim("batch")
+encoder_length = _dim("encoder_length")
+decoder_length = _dim("decoder_length")
+cores = _dim("cores")
+
 #: The architecture symbols, in the order of the notation table.
 DIMENSIONS: tuple[Symbol, ...] = (
     d_model,
@@ -53,6 +59,10 @@ LATEX_NAMES: dict[Symbol, str] = {
     num_decoder_layers: r"L_{\mathrm{dec}}",
     vocab_size: r"V",
     num_buckets: r"n_{\mathrm{buckets}}",
+    batch: r"B",
+    encoder_length: r"S",
+    decoder_length: r"T",
+    cores: r"p",
 }
 
 #: One line on what each symbol means.
@@ -65,4 +75,8 @@ MEANING: dict[Symbol, str] = {
     num_decoder_layers: "decoder blocks",
     vocab_size: "rows of the token embedding (and of lm_head)",
     num_buckets: "relative position buckets (rows of the bias table)",
+    batch: "sequences in a batch",
+    encoder_length: "encoder (input) tokens per sequence",
+    decoder_length: "decoder (target) tokens per sequence",
+    cores: "cores the model is split over (Mesh TensorFlow's model dimension)",
 }

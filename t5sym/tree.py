@@ -7,12 +7,15 @@ sum of its children's, so every total is derived from the parts.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import sympy
 from sympy import Expr, Symbol
+
+from .errors import NodeError
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,9 @@ class Tree:
         try:
             return self.nodes[name]
         except KeyError:
-            raise KeyError(f"no node {name!r}; nodes: {', '.join(self.nodes)}") from None
+            close = difflib.get_close_matches(name, list(self.nodes), n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; see 'count --breakdown'"
+            raise NodeError(f"node: no node {name!r} in this model{hint}") from None
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes.values())

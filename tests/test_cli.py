@@ -88,7 +88,7 @@ BAD = [
     (["count", "{tmp}/string.json"], "vocab_size: must be a positive integer, got '100'"),
     (["count", "{tmp}/ffn.json"], "feed_forward_proj: unknown activation"),
     (["count", "{tmp}/umt5.json"], "model_type: 'umt5' is not supported"),
-    (["formula", "t5-3b", "--node", "nope"], "--node: no node 'nope'"),
+    (["formula", "t5-3b", "--node", "nope"], "node: no node 'nope'"),
     (["count"], "the following arguments are required: TARGET"),
     (["frobnicate"], "invalid choice"),
 ]
