@@ -32,25 +32,31 @@ from .symbols import (
     num_layers,
     vocab_size,
 )
-from .tree import Node, Tree, group, leaf
+from .tree import Node, Tree, group, weight
 
 # ---------------------------------------------------------------------------------------
 # Parts: one module each, the formula for ONE instance.
 
 
-def linear(n_in: Expr, n_out: Expr) -> Expr:
-    """``nn.Linear(n_in, n_out, bias=False)``: n_in·n_out weights (T5 has no biases)."""
-    return n_in * n_out
+Shape = tuple[Expr, ...]
 
 
-def embedding(num: Expr, dim: Expr) -> Expr:
-    """``nn.Embedding(num, dim)``: num·dim."""
-    return num * dim
+def linear(n_in: Expr, n_out: Expr) -> Shape:
+    """``nn.Linear(n_in, n_out, bias=False)``: a weight (n_out, n_in), n_in·n_out parameters.
+
+    T5 has no biases anywhere.
+    """
+    return (n_out, n_in)
 
 
-def rms_norm() -> Expr:
-    """``T5LayerNorm`` (RMSNorm): a scale of d_model, no bias."""
-    return d_model
+def embedding(num: Expr, dim: Expr) -> Shape:
+    """``nn.Embedding(num, dim)``: a table (num, dim), num·dim parameters."""
+    return (num, dim)
+
+
+def rms_norm() -> Shape:
+    """``T5LayerNorm`` (RMSNorm): a scale of d_model, no bias, no mean."""
+    return (d_model,)
 
 
 def inner_dim() -> Expr:
@@ -58,8 +64,8 @@ def inner_dim() -> Expr:
     return num_heads * d_kv
 
 
-def relative_attention_bias() -> Expr:
-    """``Embedding(relative_attention_num_buckets, num_heads)``: one bias per bucket and head."""
+def relative_attention_bias() -> Shape:
+    """``Embedding(relative_attention_num_buckets, num_heads)``: a bias per bucket and head."""
     return embedding(num_buckets, num_heads)
 
 
@@ -74,15 +80,18 @@ def attention(prefix: str, repeat: Expr, with_bias: bool = False) -> Node:
     """
     index = prefix.split(".")
     block0 = ".".join([*index[:2], "0", *index[3:]])
+    inner = inner_dim()
     return group(
         prefix,
-        leaf(f"{prefix}.q", repeat * linear(d_model, inner_dim()), "query projection"),
-        leaf(f"{prefix}.k", repeat * linear(d_model, inner_dim()), "key projection"),
-        leaf(f"{prefix}.v", repeat * linear(d_model, inner_dim()), "value projection"),
-        leaf(f"{prefix}.o", repeat * linear(inner_dim(), d_model), "output projection"),
-        leaf(
+        weight(f"{prefix}.q", linear(d_model, inner), "linear", repeat, "query projection"),
+        weight(f"{prefix}.k", linear(d_model, inner), "linear", repeat, "key projection"),
+        weight(f"{prefix}.v", linear(d_model, inner), "linear", repeat, "value projection"),
+        weight(f"{prefix}.o", linear(inner, d_model), "linear", repeat, "output projection"),
+        weight(
             f"{block0}.relative_attention_bias",
             relative_attention_bias(),
+            "embedding",
+            1,
             "relative position bias, block 0 only, shared by all blocks",
         )
         if with_bias
@@ -96,15 +105,15 @@ def feed_forward(prefix: str, repeat: Expr, gated: bool) -> Node:
     wi = ("wi_0", "wi_1") if gated else ("wi",)
     return group(
         prefix,
-        *(leaf(f"{prefix}.{w}", repeat * linear(d_model, d_ff), "input projection") for w in wi),
-        leaf(f"{prefix}.wo", repeat * linear(d_ff, d_model), "output projection"),
+        *(weight(f"{prefix}.{w}", linear(d_model, d_ff), "linear", repeat, "input") for w in wi),
+        weight(f"{prefix}.wo", linear(d_ff, d_model), "linear", repeat, "output projection"),
         doc="gated feed-forward" if gated else "feed-forward",
     )
 
 
 def norm(name: str, repeat: Expr) -> Node:
     """A ``T5LayerNorm`` before a sublayer (or at the end of a stack), ``repeat`` times."""
-    return leaf(name, repeat * rms_norm(), "RMSNorm scale")
+    return weight(name, rms_norm(), "norm", repeat, "RMSNorm scale")
 
 
 def encoder(gated: bool) -> Node:
@@ -167,12 +176,12 @@ def decoder(gated: bool) -> Node:
 
 def shared() -> Node:
     """``shared``: the token embedding, used by encoder and decoder input (and tied lm_head)."""
-    return leaf("shared", embedding(vocab_size, d_model), "token embedding")
+    return weight("shared", embedding(vocab_size, d_model), "embedding", 1, "token embedding")
 
 
 def lm_head() -> Node:
     """``lm_head``: ``Linear(d_model, vocab_size)``, its own matrix only when untied."""
-    return leaf("lm_head", linear(d_model, vocab_size), "output projection to the vocabulary")
+    return weight("lm_head", linear(d_model, vocab_size), "linear", 1, "projection to vocab")
 
 
 def seq2seq_tree(gated: bool, tied: bool) -> Tree:

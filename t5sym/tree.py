@@ -1,8 +1,11 @@
 """A breakdown tree: SymPy expressions keyed by transformers module names.
 
 A :class:`Node` is one module (or, with ``*`` for the block index, one module summed
-over every block of a stack). Leaves hold a formula; an inner node's expression is the
-sum of its children's, so every total is derived from the parts.
+over every block of a stack). A leaf is one weight: its ``shape`` (as torch stores it),
+how many blocks ``repeat`` it, and its ``kind``; its formula is ``repeat * prod(shape)``.
+An inner node's expression is the sum of its children's, so every total is derived from
+the parts. :meth:`Tree.view` maps the leaves to other formulas (FLOPs, optimizer bytes,
+per-core counts) and keeps the same names and sums: one tree, several views.
 """
 
 from __future__ import annotations
@@ -30,6 +33,13 @@ class Node:
     leaf: Expr | None = None
     children: tuple[Node, ...] = ()
     doc: str = field(default="", compare=False)
+    shape: tuple[Expr, ...] = ()
+    repeat: Expr = sympy.S.One
+    kind: str = ""
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.leaf is not None
 
     @cached_property
     def expr(self) -> Expr:
@@ -56,14 +66,31 @@ class Node:
             yield from child.depths(depth + 1)
 
 
-def leaf(name: str, expr: Expr | int, doc: str = "") -> Node:
-    """A node holding a formula."""
-    return Node(name, sympy.sympify(expr), (), doc)
+def weight(name: str, shape: tuple[Expr, ...], kind: str, repeat: Expr = 1, doc: str = "") -> Node:
+    """A leaf for one weight of ``shape`` (torch order), in ``repeat`` blocks.
+
+    ``kind`` is ``"linear"``, ``"embedding"`` or ``"norm"``. Formula: repeat·∏shape.
+    """
+    shape = tuple(sympy.sympify(d) for d in shape)
+    repeat = sympy.sympify(repeat)
+    return Node(name, repeat * sympy.Mul(*shape), (), doc, shape, repeat, kind)
 
 
 def group(name: str, *children: Node | None, doc: str = "") -> Node:
     """A node whose formula is the sum of its children (``None`` children are dropped)."""
     return Node(name, None, tuple(c for c in children if c is not None), doc)
+
+
+def _map(node: Node, fn: Callable[[Node], Expr | None]) -> Node | None:
+    if node.is_leaf:
+        expr = fn(node)
+        if expr is None:
+            return None
+        return Node(
+            node.name, sympy.sympify(expr), (), node.doc, node.shape, node.repeat, node.kind
+        )
+    children = tuple(c for c in (_map(child, fn) for child in node.children) if c is not None)
+    return Node(node.name, None, children, node.doc) if children or not node.name else None
 
 
 @dataclass(frozen=True)
@@ -88,6 +115,13 @@ class Tree:
             close = difflib.get_close_matches(name, list(self.nodes), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else "; see 'count --breakdown'"
             raise NodeError(f"node: no node {name!r} in this model{hint}") from None
+
+    def view(self, fn: Callable[[Node], Expr | int | None]) -> Tree:
+        """The same tree with each leaf's formula replaced by ``fn(leaf)``.
+
+        A leaf for which ``fn`` returns ``None`` is dropped (and a group left empty).
+        """
+        return Tree(_map(self.root, fn) or Node(""))
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes.values())
