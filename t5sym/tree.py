@@ -11,8 +11,10 @@ per-core counts) and keeps the same names and sums: one tree, several views.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 
 import sympy
@@ -132,15 +134,49 @@ class Tree:
         return tuple(sorted(self.total.free_symbols, key=lambda s: s.name))
 
     @cached_property
-    def _compiled(self) -> Callable[..., tuple[int, ...]]:
-        exprs = [self.total, *(n.expr for n in self.nodes.values())]
-        return sympy.lambdify(self.symbols, exprs, modules=[{}], cse=True, docstring_limit=0)
+    def _leaves(self) -> tuple[Node, ...]:
+        return tuple(n for n in self.root.walk() if n.is_leaf)
 
     def evaluate(self, values: Mapping[Symbol, int]) -> dict[str, int]:
         """Exact integers for the total (key ``""``) and every node.
 
-        Polynomials with integer coefficients evaluated on Python ints, so exact at any size.
+        Each leaf's formula is evaluated on Python ints (exact at any size); every inner node
+        is then the sum of its children, as in :attr:`Node.expr`.
         """
-        args = [values[s] for s in self.symbols]
-        numbers = self._compiled(*args)
-        return dict(zip(["", *self.nodes], (int(x) for x in numbers), strict=True))
+        out = {n.name: exact_int(n.expr, values) for n in self._leaves}
+
+        def fill(node: Node) -> int:
+            if not node.is_leaf:
+                out[node.name] = sum(fill(c) for c in node.children)
+            return out[node.name]
+
+        fill(self.root)
+        return {"": out.pop(""), **{name: out[name] for name in self.nodes}}
+
+
+def exact(expr: Expr, values: Mapping[Symbol, int]) -> int | Fraction:
+    """Evaluate a rational polynomial exactly: ints and Fractions, no floats, no substitution."""
+    if expr.is_Symbol:
+        return values[expr]
+    if expr.is_Integer:
+        return int(expr)
+    if expr.is_Rational:
+        return Fraction(int(expr.p), int(expr.q))
+    if expr.is_Add:
+        return sum(exact(a, values) for a in expr.args)
+    if expr.is_Mul:
+        return math.prod(exact(a, values) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer:
+        base, exp = exact(expr.base, values), int(expr.exp)
+        return base**exp if exp >= 0 else Fraction(1, base ** (-exp))
+    raise TypeError(f"cannot evaluate {expr} exactly")
+
+
+def exact_int(expr: Expr, values: Mapping[Symbol, int]) -> int:
+    """:func:`exact`, required to be a whole number."""
+    value = exact(expr, values)
+    if isinstance(value, Fraction):
+        if value.denominator != 1:
+            raise ValueError(f"{expr} is not a whole number here: {value}")
+        value = value.numerator
+    return value

@@ -1,0 +1,147 @@
+"""Benchmarks of t5sym (not timed tests): run with `make bench` and paste the table into README.
+
+(a) whole process: `t5sym count t5-11b --json` vs counting the same model with transformers
+    on the meta device; `import t5sym` vs `import sympy` alone.
+(b) in process: exact counts with full breakdowns of every preset (first call and warm).
+(c) a sweep over random configs: SymPy substitution vs the formula lambdified to NumPy.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import sympy
+
+import t5sym
+
+PY = sys.executable
+T5SYM = str(Path(PY).with_name("t5sym"))
+REPEAT = 7
+
+
+def wall(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def median_wall(argv: list[str], n: int = REPEAT) -> float:
+    wall(argv)  # warm the file cache
+    return statistics.median(wall(argv) for _ in range(n))
+
+
+HF_COUNT = """
+import json, sys, torch
+from transformers import T5Config, T5ForConditionalGeneration
+c = json.loads(sys.argv[1])
+with torch.device("meta"):
+    m = T5ForConditionalGeneration(T5Config(**c))
+print(json.dumps({"total": sum(p.numel() for p in m.parameters())}))
+"""
+
+
+def bench_process() -> list[tuple[str, str, str]]:
+    config = t5sym.load("t5-11b")
+    fields = {k: v for k, v in config.to_dict().items() if k != "model_type"}
+    ours = median_wall([T5SYM, "count", "t5-11b", "--json"])
+    theirs = median_wall([PY, "-c", HF_COUNT, json.dumps(fields)])
+    got = json.loads(subprocess.run([PY, "-c", HF_COUNT, json.dumps(fields)],
+                                    capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    assert got["total"] == t5sym.count(config).total
+    imp_sympy = median_wall([PY, "-c", "import sympy"], 11)
+    imp_ours = median_wall([PY, "-c", "import t5sym"], 11)
+    return [
+        ("`t5sym count t5-11b --json` (whole process)", f"{ours * 1000:.0f} ms", ""),
+        ("transformers on meta, same model (whole process)", f"{theirs * 1000:.0f} ms",
+         f"t5sym {theirs / ours:.1f}× faster (target ≥ 5×)"),
+        ("`import sympy`", f"{imp_sympy * 1000:.0f} ms", ""),
+        ("`import t5sym`", f"{imp_ours * 1000:.0f} ms",
+         f"{imp_ours / imp_sympy:.2f}× sympy (target ≤ 1.3×)"),
+    ]  # fmt: skip
+
+
+def bench_presets() -> list[tuple[str, str, str]]:
+    code = (
+        "import time, t5sym; t = time.perf_counter(); "
+        "[t5sym.count(p.config) for p in t5sym.PRESETS.values()]; "
+        "print(time.perf_counter() - t)"
+    )
+    first = statistics.median(
+        float(subprocess.run([PY, "-c", code], capture_output=True, text=True).stdout)
+        for _ in range(REPEAT)
+    )
+    presets = list(t5sym.PRESETS.values())
+    runs = []
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        for p in presets:
+            t5sym.count(p.config)
+        runs.append(time.perf_counter() - start)
+    warm = statistics.median(runs)
+    n = len(presets)
+    return [
+        (f"all {n} presets, breakdowns, first call in a new process", f"{first * 1000:.1f} ms",
+         "target < 50 ms"),
+        (f"all {n} presets, breakdowns, warm", f"{warm * 1000:.1f} ms", ""),
+    ]  # fmt: skip
+
+
+def random_configs(n: int, rng: np.random.Generator) -> dict[sympy.Symbol, np.ndarray]:
+    s = t5sym.symbols
+    high = {s.d_model: 8192, s.d_ff: 65536, s.num_heads: 128, s.d_kv: 256, s.num_layers: 48,
+            s.num_decoder_layers: 48, s.vocab_size: 262144, s.num_buckets: 64}  # fmt: skip
+    return {sym: rng.integers(1, h + 1, size=n, dtype=np.int64) for sym, h in high.items()}
+
+
+def bench_sweep(n: int = 2_000_000, n_subs: int = 500) -> list[tuple[str, str, str]]:
+    expr = t5sym.tree(gated=True, tied=False).total  # v1.1 structure, unequal depths
+    symbols = sorted(expr.free_symbols, key=lambda x: x.name)
+    rng = np.random.default_rng(0)
+    values = random_configs(n, rng)
+
+    start = time.perf_counter()
+    fn = sympy.lambdify(symbols, expr, "numpy")
+    compile_s = time.perf_counter() - start
+    fn(*(values[x][:10] for x in symbols))  # warm
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        out = fn(*(values[x] for x in symbols))
+        times.append(time.perf_counter() - start)
+    numpy_rate = n / statistics.median(times)
+
+    sample = random.Random(0).sample(range(n), n_subs)
+    start = time.perf_counter()
+    exact = [expr.subs({x: int(values[x][i]) for x in symbols}) for i in sample]
+    subs_rate = n_subs / (time.perf_counter() - start)
+    assert all(int(e) == int(out[i]) for e, i in zip(exact, sample, strict=True))  # no overflow
+    return [
+        (f"SymPy `subs`, {n_subs:,} random configs", f"{subs_rate:,.0f} configs/s", ""),
+        (f"lambdified to NumPy (int64), {n:,} random configs", f"{numpy_rate:,.0f} configs/s",
+         f"{numpy_rate / subs_rate:,.0f}× subs; target ≥ 10,000,000/s; "
+         f"lambdify itself {compile_s * 1000:.0f} ms"),
+    ]  # fmt: skip
+
+
+def main() -> None:
+    rows = [("**(a) whole process**", "", "")]
+    rows += bench_process()
+    rows += [("**(b) in process**", "", "")]
+    rows += bench_presets()
+    rows += [("**(c) sweep**", "", "")]
+    rows += bench_sweep()
+    print("| benchmark | measured | note |")
+    print("|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+
+
+if __name__ == "__main__":
+    main()
