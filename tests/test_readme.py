@@ -1,0 +1,52 @@
+"""The README's examples are run: console blocks compared with their shown output, and the
+Python block's printed lines compared with the values in its trailing comments."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
+CONSOLE = [body for lang, body in FENCE.findall(README) if lang == "console"]
+PYTHON = [body for lang, body in FENCE.findall(README) if lang == "python"]
+
+
+def test_readme_has_examples() -> None:
+    assert len(CONSOLE) >= 3 and len(PYTHON) == 1
+
+
+@pytest.mark.parametrize("block", CONSOLE, ids=lambda b: b.splitlines()[0])
+def test_console_example(block: str) -> None:
+    command, *shown = block.rstrip("\n").split("\n")
+    assert command.startswith("$ t5sym ")
+    argv = shlex.split(command[2:])
+    exe = str(Path(sys.executable).with_name(argv[0]))
+    out = subprocess.run([exe, *argv[1:]], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.rstrip("\n").split("\n") == shown
+
+
+def test_python_example_prints_what_its_comments_say() -> None:
+    code = PYTHON[0]
+    expected = [
+        m.group(1).strip()
+        for line in code.splitlines()
+        if line.lstrip().startswith("print(") and (m := re.search(r"#\s*(.+)$", line))
+    ]
+    # a comment line right after a print() without its own comment is its output
+    lines = code.splitlines()
+    for i, line in enumerate(lines[:-1]):
+        if line.startswith("print(") and "#" not in line and lines[i + 1].startswith("# "):
+            expected.append(lines[i + 1][2:].strip())
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        exec(compile(code, "README.md", "exec"), {})
+    assert buffer.getvalue().strip().splitlines() == expected
