@@ -23,6 +23,15 @@ lint: $(STAMP)
 test: lint
 	$(PY) -m pytest
 
+# The site: a strict build into site/ (never -q: MkDocs then lets warnings pass strict mode).
+# PATH puts this venv's `t5sym` first for the shell examples run at build time.
+docs: $(STAMP)
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict -d site
+
+serve: docs
+	@echo "serving http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(PY) -m http.server --bind 127.0.0.1 8000 -d site
+
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 

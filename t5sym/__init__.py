@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
-from . import symbols
+from . import flops, gpt, sharding, symbols
 from .config import Config, from_hf
 from .errors import ConfigError, NodeError, PresetError, T5SymError
+from .flops import FlopCount, count_flops
+from .memory import Memory, training_memory
 from .params import Count, count, formula, tree
 from .presets import PRESETS, get, load
 
@@ -18,15 +20,22 @@ __all__ = [
     "Config",
     "ConfigError",
     "Count",
+    "FlopCount",
+    "Memory",
     "NodeError",
     "PresetError",
     "T5SymError",
     "count",
+    "count_flops",
+    "flops",
     "formula",
     "from_hf",
     "get",
+    "gpt",
     "load",
+    "sharding",
     "symbols",
+    "training_memory",
     "tree",
 ]
 __version__ = "0.1.0"

@@ -78,3 +78,59 @@ def table(rows: list[list[str]], header: list[str], right: set[int] | None = Non
         return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in pairs).rstrip()
 
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+# --- markdown/html: layout for the docs site (tables, tabs), built from the functions above ---
+
+
+def markdown_table(rows: list[list[str]], header: list[str], right: set[int] | None = None) -> str:
+    """A Markdown (pipe) table; columns in ``right`` are aligned right.
+
+    Cells are written as given, so they may hold inline HTML such as MathML; a ``|`` in a
+    cell is escaped.
+    """
+    right = right or set()
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(c.replace("|", r"\|") for c in cells) + " |"
+
+    rule = ["---:" if i in right else "---" for i in range(len(header))]
+    return "\n".join([line(header), "|" + "|".join(rule) + "|", *map(line, rows)])
+
+
+def tabs(panes: dict[str, str]) -> str:
+    """Content tabs in pymdownx.tabbed's syntax: ``=== "title"`` then the pane, indented."""
+    blocks = []
+    for title, body in panes.items():
+        indented = "\n".join(f"    {s}" if s else "" for s in body.splitlines())
+        blocks.append(f'=== "{title}"\n\n{indented}\n')
+    return "\n".join(blocks)
+
+
+def fenced(text: str, language: str = "text") -> str:
+    """A fenced code block (the site adds a copy button to each)."""
+    return f"```{language}\n{text}\n```"
+
+
+def formula_tabs(expr: Expr) -> str:
+    """``expr`` as tabs: Rendered (MathML) | LaTeX | Python | SymPy (srepr), each copyable."""
+    return tabs(
+        {
+            "Rendered": mathml(expr, display=True),
+            "LaTeX": fenced(latex(expr), "latex"),
+            "Python": fenced(python(expr), "python"),
+            "SymPy": fenced(srepr(expr), "python"),
+        }
+    )
+
+
+def worked(expr: Expr, values: dict, label: str = "") -> str:
+    """A worked number in Markdown: each symbol's value, then the exact result.
+
+    e.g. ``t5-3b: `d_model` = 1,024, `vocab_size` = 32,128 → **32,899,072**``.
+    """
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    given = ", ".join(f"`{s.name}` = {values[s]:,}" for s in symbols)
+    result = int(expr.xreplace({s: values[s] for s in symbols}))
+    head = f"{label}: " if label else ""
+    return f"{head}{given} → **{result:,}**" if given else f"{head}**{result:,}**"

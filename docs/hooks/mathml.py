@@ -1,0 +1,113 @@
+"""MkDocs hook: every formula on the site becomes MathML at build time (no script, no network).
+
+- ``pymdownx.arithmatex`` (generic mode) wraps prose math as ``<span class="arithmatex">\\(…\\)``
+  and ``<div class="arithmatex">\\[…\\]``; each becomes ``<math>`` via latex2mathml.
+- Notebook pages (mkdocs-jupyter) leave ``$…$`` / ``$$…$$`` in markdown cells and
+  ``text/latex`` outputs for MathJax to typeset in the browser (mkdocs-jupyter issues #212,
+  #227); they are converted the same way, and the MathJax loader nbconvert adds is removed.
+- The directory of the running Python goes first on ``PATH`` so that shell examples
+  (``$ t5sym …`` in ``console`` fences run by markdown-exec) use this environment's t5sym.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from latex2mathml.converter import convert
+
+_ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">\s*(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])'
+    r"\s*</(?P=tag)>",
+    re.S,
+)
+_MATHJAX = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->|<script src=\"\"> </script>",
+    re.S,
+)
+_LATEX_OUTPUT = re.compile(
+    r'(<div class="jp-RenderedLatex[^"]*"[^>]*>)(?P<body>.*?)(</div>)',
+    re.S,
+)
+_MARKDOWN_CELL = re.compile(
+    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(?P<body>.*?)'
+    r'(?=<div class="jp-Cell |</main>|\Z)',
+    re.S,
+)
+_CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.S)
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
+_INLINE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$<]+?)(?<=\S)\$(?![\w$])|\\\((.+?)\\\)", re.S)
+
+
+def to_mathml(tex: str, display: bool = False) -> str:
+    """MathML for a TeX fragment taken from HTML (entities decoded first)."""
+    tex = html.unescape(tex).strip()
+    tex = re.sub(r"^\\displaystyle\s*", "", tex)
+    return convert(tex, display="block" if display else "inline")
+
+
+def _arithmatex(match: re.Match[str]) -> str:
+    if match["block"] is not None:
+        return to_mathml(match["block"], display=True)
+    return to_mathml(match["inline"])
+
+
+def _math(text: str) -> str:
+    text = _DISPLAY.sub(lambda m: to_mathml(m[1] or m[2], display=True), text)
+    return _INLINE.sub(lambda m: to_mathml(m[1] or m[2]), text)
+
+
+def _dollars(text: str) -> str:
+    """``$$…$$``, ``\\[…\\]``, ``$…$`` and ``\\(…\\)`` in HTML outside code -> MathML."""
+    out, pos = [], 0
+    for code in _CODE.finditer(text):
+        out += [_math(text[pos : code.start()]), code[0]]
+        pos = code.end()
+    out.append(_math(text[pos:]))
+    return "".join(out)
+
+
+def _notebook(content: str) -> str:
+    content = _MATHJAX.sub("", content)
+    content = _LATEX_OUTPUT.sub(lambda m: m[1] + _dollars(m["body"]) + m[3], content)
+    return _MARKDOWN_CELL.sub(lambda m: m[1] + _dollars(m["body"]), content)
+
+
+def on_config(config: Any) -> Any:
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[:1] != [bin_dir]:
+        os.environ["PATH"] = os.pathsep.join([bin_dir, path]) if path else bin_dir
+    return config
+
+
+_TOC_MATH = re.compile(r"\\\((.+?)\\\)", re.S)
+
+
+def plain(tex: str) -> str:
+    """Readable text for a TeX fragment where markup cannot go (``<title>``)."""
+    tex = re.sub(r"\\(?:mathrm|text|mathit)\{([^{}]*)\}", r"\1", html.unescape(tex))
+    for command, char in (("\\cdot", "·"), ("\\times", "×"), ("\\approx", "≈"), ("\\,", " ")):
+        tex = tex.replace(command, char)
+    return re.sub(r"\\(?=[a-zA-Z])|[{}]", "", tex).replace("\\", "").strip()
+
+
+def _toc(items: Any) -> None:
+    """Headings with math: the table of contents holds their text with ``\\(…\\)`` left in."""
+    for item in items:
+        item.title = _TOC_MATH.sub(lambda m: to_mathml(m[1]), item.title)
+        _toc(item.children)
+
+
+def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
+    content = _ARITHMATEX.sub(_arithmatex, content)
+    _toc(getattr(page, "toc", None) or [])
+    if page.title and "\\(" in page.title:
+        page.title = _TOC_MATH.sub(lambda m: plain(m[1]), page.title)
+    if page.file.src_uri.endswith((".py", ".ipynb")):
+        content = _notebook(content)
+    return content

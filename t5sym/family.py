@@ -1,0 +1,268 @@
+"""Family-level views of the counts: where parameters go, and the published sizes explained.
+
+Everything here is computed from the parameter tree of :mod:`t5sym.params`:
+
+- :func:`by_category` sums the tree's leaves by what they are (token embedding and
+  lm_head, attention q/k/v/o, relative position bias, feed-forward, RMSNorm scales);
+- :func:`shape` evaluates a weight's shape (torch order) for a config;
+- :func:`reconcile` explains a published rounded size (:data:`t5sym.presets.CLAIMS`):
+  which count it matches (the unique parameters, or the tied embedding counted a second
+  time as the output layer) and how (equal, rounded, or cut to the digits it shows).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+from sympy import Expr
+
+from .config import Config
+from .params import count, tree
+from .presets import CLAIMS, Claim, load
+from .render import approx
+from .symbols import num_decoder_layers, num_layers
+from .tree import Node
+
+#: The categories of :func:`category`, in the order tables and charts use.
+CATEGORIES = ("embedding", "attention", "relative bias", "feed-forward", "norms")
+
+#: The top-level parts of a ``T5ForConditionalGeneration``, as node names.
+STACKS = ("shared", "encoder", "decoder", "lm_head")
+
+
+def category(leaf: Node) -> str:
+    """What a weight is: one of :data:`CATEGORIES`, read from its module name and kind."""
+    if leaf.kind == "norm":
+        return "norms"
+    if leaf.short == "relative_attention_bias":
+        return "relative bias"
+    if "DenseReluDense" in leaf.name:
+        return "feed-forward"
+    if "Attention" in leaf.name:
+        return "attention"
+    return "embedding"
+
+
+def stack(leaf: Node) -> str:
+    """The top-level part a weight belongs to: one of :data:`STACKS`."""
+    return leaf.name.split(".", 1)[0]
+
+
+def formulas_by_category(config: Config | None = None, *, encoder_only: bool = False):
+    """The parameter formula of each category: the sum of its leaves' formulas.
+
+    Equal encoder and decoder depths are written with ``num_layers`` alone, as
+    :func:`t5sym.params.formula` does.
+
+    Returns
+    -------
+    dict[str, sympy.Expr]
+        Keyed by :data:`CATEGORIES` (a category with no weight maps to 0).
+    """
+    out: dict[str, Expr] = {c: sympy.S.Zero for c in CATEGORIES}
+    for node in tree(config, encoder_only=encoder_only):
+        if node.is_leaf:
+            out[category(node)] += node.expr
+    if config is not None and config.num_decoder_layers == config.num_layers:
+        out = {k: sympy.factor(v.subs(num_decoder_layers, num_layers)) for k, v in out.items()}
+    return out
+
+
+def by_category(config: Config, *, encoder_only: bool = False) -> dict[str, int]:
+    """Exact parameters per category (they sum to the total).
+
+    Examples
+    --------
+    >>> from t5sym.presets import load
+    >>> sum(by_category(load("t5-small")).values()) == count(load("t5-small")).total
+    True
+    """
+    parts = by_stack_and_category(config, encoder_only=encoder_only)
+    return {c: parts[("", c)] for c in CATEGORIES}
+
+
+def by_stack_and_category(
+    config: Config, *, encoder_only: bool = False
+) -> dict[tuple[str, str], int]:
+    """Exact parameters per (stack, category); keys ``("", category)`` hold the totals.
+
+    Stacks are :data:`STACKS` (``lm_head`` only when untied; no decoder when encoder-only).
+    """
+    result = count(config)
+    numbers = result.encoder_breakdown if encoder_only else result.breakdown
+    out: dict[tuple[str, str], int] = {("", c): 0 for c in CATEGORIES}
+    for node in tree(config, encoder_only=encoder_only):
+        if node.is_leaf:
+            key = (stack(node), category(node))
+            out[key] = out.get(key, 0) + numbers[node.name]
+            out[("", key[1])] += numbers[node.name]
+    return out
+
+
+def shares(config: Config, *, encoder_only: bool = False) -> dict[str, Fraction]:
+    """Each category's exact share of the total, as a fraction."""
+    parts = by_category(config, encoder_only=encoder_only)
+    total = sum(parts.values())
+    return {k: Fraction(v, total) for k, v in parts.items()}
+
+
+def ratios(config: Config, baseline: Config) -> dict[str, Fraction]:
+    """How many times ``baseline``'s parameters each category (and ``"total"``) holds."""
+    a, b = by_category(config), by_category(baseline)
+    out = {k: Fraction(a[k], b[k]) for k in CATEGORIES if b[k]}
+    out["total"] = Fraction(count(config).total, count(baseline).total)
+    return out
+
+
+def shape(config: Config, node: str) -> tuple[int, ...]:
+    """The shape (torch order, one instance) of the weight ``node`` for ``config``.
+
+    Examples
+    --------
+    >>> from t5sym.presets import load
+    >>> shape(load("t5-3b"), "encoder.block.*.layer.0.SelfAttention.q")
+    (4096, 1024)
+    """
+    values = config.values()
+    return tuple(int(d.xreplace(values)) for d in tree(config)[node].shape)
+
+
+# ---------------------------------------------------------------------------------------
+# Published sizes, reconciled with the exact counts.
+
+_SCALE = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+
+
+def resolution(label: str) -> int:
+    """The place value of the last digit a published size states.
+
+    ``"2.8B"`` -> 10**8; ``"770M"`` -> 10**7 (trailing zeros of a whole number are not
+    significant); ``"3B"`` -> 10**9; ``"770,567,168"`` -> 1 (written in full).
+    """
+    m = re.fullmatch(r"([\d,]+)(?:\.(\d+))?([KMBT]?)", label.strip())
+    if m is None:
+        raise ValueError(f"label: cannot read {label!r} as a size such as '2.8B'")
+    whole, decimals, unit = m.group(1), m.group(2), _SCALE[m.group(3)]
+    if "," in whole:
+        return unit
+    if decimals:
+        return unit // 10 ** len(decimals)
+    zeros = len(whole) - len(whole.rstrip("0"))
+    return unit * 10 ** min(zeros, len(whole) - 1)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A published size next to the exact count, and the computed reason for the gap."""
+
+    claim: Claim
+    exact: int
+    readings: dict[str, int]
+    reading: str | None
+    method: str
+    resolution: int
+
+    @property
+    def counted(self) -> int | None:
+        """The count the claim matches (``None`` if unexplained)."""
+        return self.readings[self.reading] if self.reading else None
+
+    @property
+    def difference(self) -> int:
+        """Published minus exact."""
+        return self.claim.value - self.exact
+
+    @property
+    def relative(self) -> Fraction:
+        """(published − exact) / exact."""
+        return Fraction(self.difference, self.exact)
+
+    @property
+    def digits(self) -> int:
+        """Significant digits the claim states."""
+        return len(str(self.claim.value // self.resolution))
+
+    @property
+    def exact_rounded(self) -> int:
+        """The unique count rounded to the claim's precision."""
+        return round_to(self.exact, self.resolution)
+
+    @property
+    def extra(self) -> int:
+        """What the matched count adds to the unique parameters (V·d_model when tied twice)."""
+        return (self.counted or self.exact) - self.exact
+
+    @property
+    def reason(self) -> str:
+        """One line: which count the claim is and how it was written."""
+        if self.reading is None:
+            return "matches no count, rounded or cut to its digits"
+        what = READINGS[self.reading]
+        if self.extra:
+            what = f"unique parameters + {self.extra:,} ({what})"
+        if self.method == "equal":
+            return f"equals the {what}"
+        if self.method == "rounded":
+            return f"the {what}, rounded to the nearest {approx(self.resolution)}"
+        return f"the {what}, cut (not rounded) to a multiple of {approx(self.resolution)}"
+
+
+#: The counts a published size can be: how each is described.
+READINGS = {
+    "unique": "unique parameters",
+    "tied twice": "the tied embedding counted again as lm_head",
+}
+
+_METHODS = ("equal", "rounded", "cut")
+
+
+def round_to(n: int, step: int) -> int:
+    """``n`` rounded to a multiple of ``step``, halves up."""
+    return (n + step // 2) // step * step
+
+
+def cut_to(n: int, step: int) -> int:
+    """``n`` with the digits below ``step`` dropped."""
+    return n // step * step
+
+
+def _matches(method: str, n: int, value: int, step: int) -> bool:
+    if method == "equal":
+        return n == value
+    if method == "rounded":
+        return round_to(n, step) == value
+    return cut_to(n, step) == value
+
+
+def readings(config: Config) -> dict[str, int]:
+    """The counts a published size may be: unique parameters, and for a tied lm_head the
+    count of the same model with lm_head as its own matrix (the embedding counted twice)."""
+    out = {"unique": count(config).total}
+    if config.tie_word_embeddings:
+        untied = tree(config, tied=False).evaluate(config.values())
+        out["tied twice"] = untied[""]
+    return out
+
+
+def reconcile(claim: Claim) -> Reconciliation:
+    """Explain ``claim``: the first (method, reading) that reproduces its value.
+
+    Methods in order: equal, rounded to the claim's last stated digit (half up), cut to it.
+    Readings in order: unique parameters, tied embedding counted twice.
+    """
+    config = load(claim.preset)
+    found = readings(config)
+    step = resolution(claim.label)
+    for method in _METHODS:
+        for name, n in found.items():
+            if _matches(method, n, claim.value, step):
+                return Reconciliation(claim, found["unique"], found, name, method, step)
+    return Reconciliation(claim, found["unique"], found, None, "none", step)
+
+
+def reconcile_all() -> list[Reconciliation]:
+    """:func:`reconcile` for every published size in :data:`t5sym.presets.CLAIMS`."""
+    return [reconcile(c) for c in CLAIMS]

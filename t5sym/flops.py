@@ -1,0 +1,350 @@
+"""FLOPs of one T5 forward pass (teacher forcing) and of one training step, per part.
+
+Convention: a matrix product of (m × k) by (k × n) costs 2·m·k·n FLOPs, one multiply and
+one add per multiply-add, as ``torch.utils.flop_counter.FlopCounterMode`` counts
+``mm``/``bmm``. Only matrix products are counted: embeddings (a lookup), RMSNorm,
+softmax, the relative position bias and activations cost 0 here.
+
+The FLOP tree is a view of the parameter tree (:func:`t5sym.params.tree`): each linear
+weight costs 2·tokens·(its parameters), where tokens is B·S on the encoder side (B =
+``batch``, S = ``encoder_length``), B·T on the decoder side (T = ``decoder_length``), and
+B·S for the cross-attention ``k`` and ``v``, which project the encoder output. Added
+nodes, which hold no parameters, cover the products without a weight, inside each
+attention module (``n_q`` queries, ``n_k`` keys, repeated over the blocks):
+
+| node | FLOPs per block |
+|---|---|
+| ``<attention>.scores``: Q·Kᵀ | 2·B·num_heads·n_q·n_k·d_kv |
+| ``<attention>.context``: softmax(scores)·V | 2·B·num_heads·n_q·n_k·d_kv |
+| ``lm_head`` (tied or not) | 2·B·T·d_model·vocab_size |
+
+with (n_q, n_k) = (S, S) in the encoder's ``SelfAttention``, (T, T) in the decoder's
+(the causal mask does not shrink the matrix product transformers computes) and (T, S)
+in ``EncDecAttention``.
+
+Training: backward costs 2 × forward for every matrix product (the gradients with
+respect to both operands, each a product of the same size), so a step costs 3 × forward.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+from sympy import Expr
+
+from . import params, symbols
+from .config import Config
+from .errors import T5SymError
+from .symbols import batch, d_kv, decoder_length, encoder_length, num_heads
+from .tree import Node, Tree, group
+
+#: FLOPs of backward per FLOP of forward, for every matrix product.
+BACKWARD_PER_FORWARD = 2
+
+#: Short names of the added nodes: products of activations, no weight.
+ATTENTION_PRODUCTS = ("scores", "context")
+
+_ATTENTION = ("SelfAttention", "EncDecAttention")
+
+
+def lengths(name: str) -> tuple[Expr, Expr]:
+    """(query length, key length) of the attention module holding ``name``.
+
+    Encoder: (S, S); decoder self-attention: (T, T); cross-attention: (T, S). For a
+    feed-forward weight only the first, the length of its stream, matters.
+    """
+    if name.startswith("encoder."):
+        return encoder_length, encoder_length
+    if ".EncDecAttention" in name:
+        return decoder_length, encoder_length
+    return decoder_length, decoder_length
+
+
+def tokens(leaf: Node) -> Expr:
+    """Tokens a weight is applied to: B·(key length) for ``k`` and ``v``, else B·(query length)."""
+    query, key = lengths(leaf.name)
+    return batch * (key if leaf.short in ("k", "v") else query)
+
+
+def matmul(leaf: Node) -> Expr | None:
+    """A weight's forward FLOPs: 2·tokens·repeat·∏shape for a linear, none for the rest."""
+    return 2 * tokens(leaf) * leaf.expr if leaf.kind == "linear" else None
+
+
+def attention_products(module: Node) -> tuple[Node, Node]:
+    """``scores`` and ``context`` of one attention module: 2·B·num_heads·n_q·n_k·d_kv each.
+
+    Repeated as often as the module's own ``q``; leaves of kind ``"matmul"``, no shape.
+    """
+    query, key = lengths(module.name)
+    repeat = next(c.repeat for c in module.children if c.short == "q")
+    flops = 2 * batch * num_heads * query * key * d_kv * repeat
+    docs = ("Q·Kᵀ, no weight", "softmax(scores)·V, no weight")
+    return tuple(
+        Node(f"{module.name}.{short}", flops, (), doc, (), repeat, "matmul")
+        for short, doc in zip(ATTENTION_PRODUCTS, docs, strict=True)
+    )
+
+
+def _with_products(node: Node) -> Node:
+    if node.is_leaf:
+        return node
+    children = tuple(_with_products(c) for c in node.children)
+    if node.short in _ATTENTION:
+        children += attention_products(node)
+    return Node(node.name, None, children, node.doc)
+
+
+_TREES: dict[tuple[bool, bool], Tree] = {}
+
+
+def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
+    """Forward FLOPs of every part, as SymPy in the dims and ``batch``, S and T.
+
+    The parameter tree's view under :func:`matmul`, with ``scores`` and ``context`` in each
+    attention module and ``lm_head`` (even when tied: the product is computed anyway).
+    Without a config: T5 v1.0's structure (ReLU FFN).
+
+    Examples
+    --------
+    >>> forward_tree()["decoder.block.*.layer.1.EncDecAttention.k"].expr
+    2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
+    """
+    key = (bool(config and config.is_gated), encoder_only)
+    if key not in _TREES:
+        view = params.tree(config, encoder_only=encoder_only).view(matmul).root
+        parts = [_with_products(c) for c in view.children if c.name != "lm_head"]
+        if not encoder_only:
+            parts.append(Tree(params.lm_head()).view(matmul).root)
+        _TREES[key] = Tree(group("", *parts))
+    return _TREES[key]
+
+
+def training_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
+    """FLOPs of one training step per part: (1 + 2)·forward (backward = 2 × forward)."""
+    return forward_tree(config, encoder_only).view(
+        lambda leaf: (1 + BACKWARD_PER_FORWARD) * leaf.expr
+    )
+
+
+def forward(config: Config | None = None, encoder_only: bool = False) -> Expr:
+    """Forward FLOPs of the whole model: the sum of :func:`forward_tree`'s parts."""
+    return forward_tree(config, encoder_only).total
+
+
+def training(config: Config | None = None, encoder_only: bool = False) -> Expr:
+    """FLOPs of one training step: forward + backward = 3 × forward."""
+    return (1 + BACKWARD_PER_FORWARD) * forward(config, encoder_only)
+
+
+# ---------------------------------------------------------------------------------------
+# The rule of thumb: 2·N FLOPs per token forward, 6·N per token for training.
+
+
+def matmul_parameters(config: Config | None, stack: str) -> Expr:
+    """N_enc or N_dec: parameters of the linear weights in the ``encoder`` or ``decoder``."""
+    node = params.tree(config)[stack]
+    return sympy.Add(*(n.expr for n in node.walk() if n.kind == "linear"))
+
+
+@dataclass(frozen=True)
+class RuleOfThumb:
+    """Our forward FLOPs against two per-token rules, with the terms that make them differ.
+
+    - ``naive``: 2·N·B·(S + T), N every parameter of the model (the headline count).
+    - ``per_side``: 2·B·(N_enc·S + N_dec·T), N_enc and N_dec the linear weights of each
+      stack (:func:`matmul_parameters`; no embedding, norm, bias table or lm_head).
+    - ``excess``: forward − per_side, term by term: attention ``scores`` and ``context``
+      (quadratic in the lengths), cross-attention k and v applied to S tokens rather than
+      T, and ``lm_head``.
+
+    Training multiplies every term by 3, so the ratios hold for 6·N as well.
+    """
+
+    forward: Expr
+    naive: Expr
+    per_side: Expr
+    excess: dict[str, Expr]
+
+    @property
+    def ratio(self) -> Expr:
+        """forward / per_side."""
+        return sympy.cancel(self.forward / self.per_side)
+
+    @property
+    def naive_ratio(self) -> Expr:
+        """forward / naive."""
+        return sympy.cancel(self.forward / self.naive)
+
+
+def rule_of_thumb(
+    config: Config | None = None, encoder_only: bool = False, *, symbolic: bool = False
+) -> RuleOfThumb:
+    """How far 2·N per token is from the forward FLOPs, as SymPy.
+
+    With a config (and ``symbolic=False``) its dims are substituted, leaving B, S and T;
+    the ratios depend on S and T only.
+
+    Examples
+    --------
+    >>> from t5sym.presets import load
+    >>> rule_of_thumb(load("t5-small"), encoder_only=True).ratio  # 1 + S/(6·d_model)
+    encoder_length/3072 + 1
+    """
+    flops = forward_tree(config, encoder_only)
+    tokens_ = encoder_length if encoder_only else encoder_length + decoder_length
+    naive = 2 * params.tree(config, encoder_only=encoder_only).total * batch * tokens_
+    per_side = 2 * batch * matmul_parameters(config, "encoder") * encoder_length
+    excess = {
+        "attention scores and context": sympy.Add(
+            *(n.expr for n in flops if n.short in ATTENTION_PRODUCTS)
+        )
+    }
+    if not encoder_only:
+        per_side += 2 * batch * matmul_parameters(config, "decoder") * decoder_length
+        cross = params.tree(config)["decoder.block.*.layer.1.EncDecAttention"]
+        kv = [f"{cross.name}.k", f"{cross.name}.v"]
+        excess["cross-attention k, v on S tokens, not T"] = sympy.Add(
+            *(flops[n].expr - 2 * batch * decoder_length * params.tree(config)[n].expr for n in kv)
+        )
+        excess["lm_head"] = flops["lm_head"].expr
+    result = RuleOfThumb(flops.total, naive, per_side, excess)
+    if config is None or symbolic:
+        return result
+    values = config.values()
+    return RuleOfThumb(
+        *(sympy.expand(e.subs(values)) for e in (result.forward, naive, per_side)),
+        {k: sympy.factor(e.subs(values)) for k, e in excess.items()},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Exact counts.
+
+#: Defaults of :func:`count_flops` and ``t5sym flops``: one sequence, T5's pre-training
+#: input length 512 (Raffel et al. 2020, section 3.1.2; targets were 114 tokens, rounded
+#: up here to 128).
+DEFAULT_BATCH = 1
+DEFAULT_ENCODER_LENGTH = 512
+DEFAULT_DECODER_LENGTH = 128
+
+
+def _check_positive(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise T5SymError(f"{name}: must be a positive integer, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class FlopCount:
+    """Exact FLOPs of one config and workload.
+
+    ``breakdown`` maps every node of :func:`forward_tree` to its forward FLOPs (key ``""``:
+    the total). ``naive`` and ``per_side`` are the rules of thumb of :class:`RuleOfThumb`
+    and ``excess`` its terms, all forward FLOPs.
+    """
+
+    config: Config
+    batch: int
+    encoder_length: int
+    decoder_length: int | None
+    encoder_only: bool
+    breakdown: dict[str, int]
+    parameters: int
+    naive: int
+    per_side: int
+    excess: dict[str, int]
+
+    @property
+    def forward(self) -> int:
+        """Forward FLOPs (teacher forcing)."""
+        return self.breakdown[""]
+
+    @property
+    def training(self) -> int:
+        """FLOPs of a training step: 3 × forward."""
+        return (1 + BACKWARD_PER_FORWARD) * self.forward
+
+    @property
+    def naive_training(self) -> int:
+        """6·N·tokens: the training rule of thumb."""
+        return (1 + BACKWARD_PER_FORWARD) * self.naive
+
+    @property
+    def per_side_training(self) -> int:
+        """6·B·(N_enc·S + N_dec·T)."""
+        return (1 + BACKWARD_PER_FORWARD) * self.per_side
+
+    @property
+    def tokens(self) -> int:
+        """Tokens in the batch: B·(S + T), or B·S for the encoder alone."""
+        return self.batch * (self.encoder_length + (self.decoder_length or 0))
+
+    @property
+    def ratio(self) -> Fraction:
+        """forward / (2·B·(N_enc·S + N_dec·T))."""
+        return Fraction(self.forward, self.per_side)
+
+    @property
+    def naive_ratio(self) -> Fraction:
+        """forward / (2·N·tokens): how far 2N per token (and 6N for training) is off."""
+        return Fraction(self.forward, self.naive)
+
+
+def count_flops(
+    config: Config,
+    batch: int = DEFAULT_BATCH,
+    encoder_length: int = DEFAULT_ENCODER_LENGTH,
+    decoder_length: int = DEFAULT_DECODER_LENGTH,
+    *,
+    encoder_only: bool | None = None,
+) -> FlopCount:
+    """Exact FLOPs of every part for ``batch`` sequences of S input and T target tokens.
+
+    ``encoder_only`` defaults to what the config describes (``T5EncoderModel`` or not);
+    the encoder alone ignores ``decoder_length``.
+
+    Raises
+    ------
+    T5SymError
+        ``batch``, ``encoder_length`` or ``decoder_length`` not a positive integer.
+
+    Examples
+    --------
+    >>> from t5sym.presets import load
+    >>> count_flops(load("t5-small"), 1, 512, 128).forward  # as FlopCounterMode counts it
+    36624662528
+    """
+    for name, value in (
+        ("batch", batch),
+        ("encoder_length", encoder_length),
+        ("decoder_length", decoder_length),
+    ):
+        _check_positive(name, value)
+    enc = config.encoder_only if encoder_only is None else encoder_only
+    values = {
+        **config.values(),
+        symbols.batch: batch,
+        symbols.encoder_length: encoder_length,
+        symbols.decoder_length: decoder_length,
+    }
+    rule = rule_of_thumb(config, enc, symbolic=True)
+    integers = {s: sympy.Integer(v) for s, v in values.items()}
+
+    def number(expr: Expr) -> int:
+        return int(expr.xreplace(integers))
+
+    return FlopCount(
+        config,
+        batch,
+        encoder_length,
+        None if enc else decoder_length,
+        enc,
+        forward_tree(config, enc).evaluate(values),
+        params.tree(config, encoder_only=enc).evaluate(config.values())[""],
+        number(rule.naive),
+        number(rule.per_side),
+        {k: number(e) for k, e in rule.excess.items()},
+    )

@@ -1,0 +1,343 @@
+"""FLOP formulas against ``torch.utils.flop_counter.FlopCounterMode`` on transformers' models.
+
+The models are built on the meta device (tests/reference.py), so a forward (and backward)
+pass of even T5-11B costs no arithmetic: FlopCounterMode reads the shapes of every mm/bmm.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import sympy
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch.utils.flop_counter import FlopCounterMode
+
+import t5sym
+from t5sym import Config, flops
+
+from .reference import build, numel_by_name, sum_matching
+
+PRESET_NAMES = list(t5sym.PRESETS)
+WORKLOAD = (t5sym.symbols.batch, t5sym.symbols.encoder_length, t5sym.symbols.decoder_length)
+
+
+# ---------------------------------------------------------------------------------------
+# The reference: FlopCounterMode's counts, keyed by module path without the class name.
+
+
+def measure(
+    model: torch.nn.Module, batch: int, s: int, t: int, backward: bool = False
+) -> tuple[int, dict[str, int]]:
+    """Total FLOPs of one teacher-forced pass and FLOPs per module path (forward only)."""
+    with torch.device("meta"):
+        inputs = {"input_ids": torch.zeros(batch, s, dtype=torch.long)}
+        if hasattr(model, "decoder"):
+            inputs["decoder_input_ids"] = torch.zeros(batch, t, dtype=torch.long)
+    with FlopCounterMode(display=False) as counter:
+        out = model(**inputs)
+        if backward:
+            first = out.logits if hasattr(out, "logits") else out.last_hidden_state
+            first.sum().backward()
+    prefix = type(model).__name__ + "."
+    per_module = {
+        name.removeprefix(prefix): sum(ops.values())
+        for name, ops in counter.get_flop_counts().items()
+        if name.startswith(prefix)
+    }
+    return counter.get_total_flops(), per_module
+
+
+def module_pattern(node: str) -> re.Pattern[str]:
+    """A node name as an exact pattern over module paths (``*``: any block)."""
+    return re.compile("^" + re.escape(node).replace(r"\*", r"\d+") + "$")
+
+
+def summed(per_module: dict[str, int], node: str) -> int:
+    pattern = module_pattern(node)
+    return sum(n for name, n in per_module.items() if pattern.match(name))
+
+
+def weightless(per_module: dict[str, int], attention: str) -> int:
+    """An attention module's own FLOPs: its count minus that of q, k, v and o."""
+    own = summed(per_module, attention)
+    return own - sum(summed(per_module, f"{attention}.{w}") for w in "qkvo")
+
+
+def assert_matches_flop_counter(
+    config: Config, encoder_only: bool, batch: int, s: int, t: int
+) -> flops.FlopCount:
+    total, per_module = measure(build(config, encoder_only), batch, s, t)
+    ours = flops.count_flops(config, batch, s, t, encoder_only=encoder_only)
+    assert ours.forward == total
+    for name, value in ours.breakdown.items():
+        short = name.rsplit(".", 1)[-1]
+        if short == "scores":  # no module of its own: the rest of the attention module
+            attention = name.rsplit(".", 1)[0]
+            both = value + ours.breakdown[f"{attention}.context"]
+            assert both == weightless(per_module, attention), name
+        elif name and short != "context":
+            assert value == summed(per_module, name), name
+    # every FLOP the model counts falls under a top-level node of ours
+    top = [n.name for n in flops.forward_tree(config, encoder_only).root.children]
+    assert sum(summed(per_module, n) for n in top) == total
+    return ours
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+@pytest.mark.parametrize("encoder_only", [False, True], ids=["seq2seq", "encoder"])
+def test_preset_matches_flop_counter_part_by_part(name: str, encoder_only: bool) -> None:
+    assert_matches_flop_counter(t5sym.load(name), encoder_only, batch=2, s=7, t=3)
+
+
+def test_decoder_longer_than_encoder_and_eager_attention() -> None:
+    config = t5sym.load("t5-3b")
+    model = build(config)
+    model.set_attn_implementation("eager")  # torch.matmul, as modeling_t5.py writes it
+    total, _ = measure(model, 3, 2, 11)
+    assert flops.count_flops(config, 3, 2, 11).forward == total
+    assert_matches_flop_counter(config, False, batch=3, s=2, t=11)
+
+
+configs = st.builds(
+    Config,
+    d_model=st.integers(1, 97),
+    d_ff=st.integers(1, 131),
+    num_heads=st.integers(1, 9),
+    d_kv=st.integers(1, 17),
+    num_layers=st.integers(1, 3),
+    num_decoder_layers=st.one_of(st.none(), st.integers(1, 3)),
+    vocab_size=st.integers(1, 300),
+    relative_attention_num_buckets=st.integers(4, 64),  # fewer: transformers divides by 0
+    feed_forward_proj=st.sampled_from(["relu", "gelu", "gated-gelu", "gated-silu", "silu"]),
+    tie_word_embeddings=st.booleans(),
+    model_type=st.sampled_from(["t5", "mt5"]),
+)
+lengths = st.integers(1, 13)
+
+
+@settings(max_examples=60)
+@given(
+    config=configs,
+    encoder_only=st.booleans(),
+    batch=st.integers(1, 3),
+    s=lengths,
+    t=lengths,
+)
+def test_generated_config_matches_flop_counter_part_by_part(
+    config: Config, encoder_only: bool, batch: int, s: int, t: int
+) -> None:
+    assert_matches_flop_counter(config, encoder_only, batch, s, t)
+
+
+# ---------------------------------------------------------------------------------------
+# Training: forward + backward measured on the meta device.
+
+
+@pytest.mark.parametrize("name", ["t5-small", "t5-3b", "t5-v1_1-xl", "byt5-small"])
+@pytest.mark.parametrize("encoder_only", [False, True], ids=["seq2seq", "encoder"])
+def test_training_is_three_forwards(name: str, encoder_only: bool) -> None:
+    config = t5sym.load(name)
+    model = build(config, encoder_only).train()
+    total, _ = measure(model, 2, 9, 4, backward=True)
+    ours = flops.count_flops(config, 2, 9, 4, encoder_only=encoder_only)
+    assert ours.training == total
+    values = {**config.values(), **dict(zip(WORKLOAD, (2, 9, 4), strict=True))}
+    assert flops.training(config, encoder_only).subs(values) == total
+    assert flops.training_tree(config, encoder_only).evaluate(values)[""] == total
+
+
+@settings(max_examples=15)
+@given(config=configs, encoder_only=st.booleans(), s=lengths, t=lengths)
+def test_generated_training_is_three_forwards(
+    config: Config, encoder_only: bool, s: int, t: int
+) -> None:
+    total, _ = measure(build(config, encoder_only).train(), 2, s, t, backward=True)
+    assert flops.count_flops(config, 2, s, t, encoder_only=encoder_only).training == total
+
+
+# ---------------------------------------------------------------------------------------
+# The rule of thumb, with N read from the transformers model.
+
+
+def linear_parameters(model: torch.nn.Module, stack: str) -> int:
+    return sum(
+        m.weight.numel()
+        for name, m in model.named_modules()
+        if isinstance(m, torch.nn.Linear) and name.startswith(stack + ".")
+    )
+
+
+@pytest.mark.parametrize("name", ["t5-small", "t5-3b", "t5-11b", "t5-v1_1-xxl", "byt5-base"])
+def test_rule_of_thumb_and_its_excess_terms(name: str) -> None:
+    config = t5sym.load(name)
+    batch, s, t = 2, 23, 5
+    model = build(config)
+    total, per_module = measure(model, batch, s, t)
+    n = sum(numel_by_name(model).values())
+    n_enc, n_dec = linear_parameters(model, "encoder"), linear_parameters(model, "decoder")
+    ours = flops.count_flops(config, batch, s, t)
+    assert ours.parameters == n
+    assert ours.naive == 2 * n * batch * (s + t)
+    assert ours.naive_training == 6 * n * batch * (s + t)
+    assert ours.per_side == 2 * batch * (n_enc * s + n_dec * t)
+    assert ours.naive_ratio == Fraction(total, 2 * n * batch * (s + t))
+    assert ours.ratio == Fraction(total, 2 * batch * (n_enc * s + n_dec * t))
+    # the excess, cause by cause, from the measured modules
+    attention = [
+        m for m in per_module if m.endswith(("SelfAttention", "EncDecAttention")) and "." in m
+    ]
+    cross = "decoder.block.*.layer.1.EncDecAttention"
+    numels = numel_by_name(model)
+    kv_flops = sum(summed(per_module, f"{cross}.{w}") for w in "kv")
+    kv_params = sum(sum_matching(numels, f"{cross}.{w}") for w in "kv")
+    measured = {
+        "attention scores and context": sum(weightless(per_module, a) for a in attention),
+        "cross-attention k, v on S tokens, not T": kv_flops - 2 * batch * t * kv_params,
+        "lm_head": per_module["lm_head"],
+    }
+    assert ours.excess == measured
+    assert ours.per_side + sum(ours.excess.values()) == total
+    # the symbolic ratio depends on S and T only, and gives the measured ratio
+    rule = flops.rule_of_thumb(config)
+    assert rule.ratio.free_symbols == {t5sym.symbols.encoder_length, t5sym.symbols.decoder_length}
+    at = dict(zip(WORKLOAD, (batch, s, t), strict=True))
+    assert rule.ratio.subs(at) == sympy_fraction(ours.ratio)
+    assert rule.naive_ratio.subs(at) == sympy_fraction(ours.naive_ratio)
+
+
+def sympy_fraction(f: Fraction) -> sympy.Rational:
+    return sympy.Rational(f.numerator, f.denominator)
+
+
+def test_rule_of_thumb_of_the_encoder_alone() -> None:
+    config = t5sym.load("t5-v1_1-xl")
+    model = build(config, encoder_only=True)
+    total, _ = measure(model, 1, 31, 1)
+    n = sum(numel_by_name(model).values())
+    ours = flops.count_flops(config, 1, 31, 999, encoder_only=True)  # T unused
+    assert ours.decoder_length is None and ours.tokens == 31
+    assert ours.forward == total
+    assert ours.naive == 2 * n * 31
+    assert ours.per_side == 2 * linear_parameters(model, "encoder") * 31
+    assert set(ours.excess) == {"attention scores and context"}
+
+
+def test_symbolic_tree_shape() -> None:
+    tree = flops.forward_tree()
+    attention = tree["encoder.block.*.layer.0.SelfAttention"]
+    assert [c.short for c in attention.children] == ["q", "k", "v", "o", "scores", "context"]
+    assert "shared" not in tree.nodes  # a lookup: no matrix product
+    assert "lm_head" in tree.nodes  # tied or not, the logits are a matrix product
+    assert t5sym.symbols.vocab_size not in tree["decoder"].expr.free_symbols
+
+
+# ---------------------------------------------------------------------------------------
+# Bad input.
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"batch": 0}, "batch: must be a positive integer, got 0"),
+        ({"encoder_length": -4}, "encoder_length: must be a positive integer, got -4"),
+        ({"decoder_length": 2.5}, "decoder_length: must be a positive integer, got 2.5"),
+        ({"batch": True}, "batch: must be a positive integer, got True"),
+        ({"encoder_length": "512"}, "encoder_length: must be a positive integer, got '512'"),
+    ],
+)
+def test_bad_workload_is_one_line(kwargs: dict, message: str) -> None:
+    with pytest.raises(t5sym.T5SymError) as err:
+        flops.count_flops(t5sym.load("t5-small"), **kwargs)
+    assert str(err.value) == message
+
+
+# ---------------------------------------------------------------------------------------
+# The command.
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "t5sym", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_json_against_flop_counter() -> None:
+    argv = ["--batch", "2", "--encoder-length", "64", "--decoder-length", "16"]
+    out = run("flops", "t5-3b", *argv, "--json", "--breakdown")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    model = build(t5sym.load("t5-3b"))
+    total, per_module = measure(model, 2, 64, 16)
+    training, _ = measure(model.train(), 2, 64, 16, backward=True)
+    assert (data["batch"], data["encoder_length"], data["decoder_length"]) == (2, 64, 16)
+    assert data["forward_flops"] == total
+    assert data["training_flops"] == training
+    assert data["breakdown"]["lm_head"] == per_module["lm_head"]
+    assert data["breakdown"]["encoder.block.*.layer.1.DenseReluDense"] == summed(
+        per_module, "encoder.block.*.layer.1.DenseReluDense"
+    )
+    n = sum(numel_by_name(model).values())
+    rule = data["rule_of_thumb"]
+    assert rule["forward_2N"] == 2 * n * 2 * (64 + 16)
+    assert rule["training_6N"] == 6 * n * 2 * (64 + 16)
+    assert rule["ratio"] == pytest.approx(total / (2 * n * 2 * 80), rel=1e-12)
+
+
+def test_cli_defaults_and_human_table() -> None:
+    data = json.loads(run("flops", "t5-small", "--json").stdout)
+    assert (data["batch"], data["encoder_length"], data["decoder_length"]) == (1, 512, 128)
+    assert "breakdown" not in data
+    total, _ = measure(build(t5sym.load("t5-small")), 1, 512, 128)
+    out = run("flops", "t5-small")
+    assert out.returncode == 0, out.stderr
+    assert f"{total:,}" in out.stdout
+    assert "2·N per token" in out.stdout and "lm_head" in out.stdout
+    full = run("flops", "t5-small", "--breakdown").stdout
+    assert "encoder.block.*.layer.0.SelfAttention.scores" in full
+
+
+def test_cli_encoder_only_config(tmp_path: Path) -> None:
+    core = {"d_model": 64, "d_ff": 96, "num_heads": 3, "d_kv": 16, "num_layers": 2}
+    (tmp_path / "config.json").write_text(
+        json.dumps({**core, "vocab_size": 100, "architectures": ["T5EncoderModel"]})
+    )
+    data = json.loads(run("flops", str(tmp_path), "--json", "--encoder-length", "40").stdout)
+    config = t5sym.load(str(tmp_path))
+    total, _ = measure(build(config, encoder_only=True), 1, 40, 1)
+    assert data["model"] == "T5EncoderModel" and data["decoder_length"] is None
+    assert data["forward_flops"] == total
+
+
+BAD = [
+    (["--batch", "0"], "argument --batch: must be a positive integer, got '0'"),
+    (["--batch", "-2"], "argument --batch: must be a positive integer, got '-2'"),
+    (["--encoder-length", "1.5"], "argument --encoder-length: must be a positive integer"),
+    (["--encoder-length", "0"], "argument --encoder-length: must be a positive integer"),
+    (["--decoder-length", "abc"], "argument --decoder-length: must be a positive integer"),
+    (["--decoder-length=-1"], "argument --decoder-length: must be a positive integer"),
+    (["--batch", ""], "argument --batch: must be a positive integer, got ''"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_cli_bad_input_is_one_line_and_exit_2(argv: list[str], message: str) -> None:
+    out = run("flops", "t5-small", *argv)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    lines = out.stderr.splitlines()
+    assert len(lines) == 1 and message in lines[0], out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_unknown_target_is_one_line() -> None:
+    out = run("flops", "t5-3bb")
+    assert out.returncode == 2 and len(out.stderr.splitlines()) == 1
+    assert "preset: unknown name 't5-3bb'" in out.stderr

@@ -1,0 +1,392 @@
+"""Memory formulas against what real optimizers allocate after one training step.
+
+The reference is the real thing: transformers' T5 built on CPU (tiny dims) or on the meta
+device (real presets), one forward + ``loss.backward()`` + ``optimizer.step()`` with
+``torch.optim.Adam`` or transformers' ``Adafactor``, then every tensor in
+``optimizer.state`` (numel · element_size), every ``p.grad`` and every weight.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sympy
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from transformers import (
+    MT5EncoderModel,
+    MT5ForConditionalGeneration,
+    T5EncoderModel,
+    T5ForConditionalGeneration,
+)
+from transformers.optimization import Adafactor
+
+import t5sym
+from t5sym import Config, T5SymError, memory
+
+from .reference import build, hf_config, sum_matching
+
+TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+#: Optimizer settings to run; each maps to a t5sym optimizer name.
+SETTINGS = {
+    # as T5 was fine-tuned with transformers (its docstring's recommendation)
+    "adafactor": lambda ps: Adafactor(
+        ps, lr=1e-3, relative_step=False, scale_parameter=False, warmup_init=False
+    ),
+    "adafactor-defaults": lambda ps: Adafactor(ps),
+    "adam": lambda ps: torch.optim.Adam(ps, lr=1e-3),
+}
+T5SYM_NAME = {"adafactor": "adafactor", "adafactor-defaults": "adafactor", "adam": "adam"}
+
+
+@dataclass
+class Measured:
+    """Bytes and counts read from a real model and optimizer, by parameter name."""
+
+    weights: dict[str, int]
+    gradients: dict[str, int]
+    state: dict[str, int]
+    state_tensors: int
+    state_scalars: int
+    optimizer: torch.optim.Optimizer
+
+
+def nbytes(t: torch.Tensor) -> int:
+    return t.numel() * t.element_size()
+
+
+def real_model(config: Config, dtype: str, device: str = "cpu") -> torch.nn.Module:
+    """transformers' model for ``config`` with its own lm_head when untied, cast to dtype."""
+    if device == "meta":
+        return build(config, config.encoder_only).to(TORCH_DTYPE[dtype])
+    torch.manual_seed(0)
+    hf = hf_config(config)
+    hf.decoder_start_token_id = 0  # what _shift_right needs to make decoder inputs
+    hf.pad_token_id = 0
+    mt5 = config.model_type == "mt5"
+    if config.encoder_only:
+        model = (MT5EncoderModel if mt5 else T5EncoderModel)(hf)
+    else:
+        model = (MT5ForConditionalGeneration if mt5 else T5ForConditionalGeneration)(hf)
+        if not config.tie_word_embeddings:  # transformers 5.x ties a fresh model anyway
+            weight = torch.randn(config.vocab_size, config.d_model) * 0.05
+            model.lm_head.weight = torch.nn.Parameter(weight)
+    return model.to(TORCH_DTYPE[dtype])
+
+
+def train_one_step(model: torch.nn.Module, config: Config, setting: str) -> Measured:
+    """One forward (with labels), backward and optimizer step; then measure everything."""
+    if next(model.parameters()).device.type == "meta":
+        for p in model.parameters():
+            p.grad = torch.empty_like(p)  # a backward pass, in shape and dtype only
+    else:
+        gen = torch.Generator().manual_seed(1)
+        ids = torch.randint(0, config.vocab_size, (2, 5), generator=gen)
+        if config.encoder_only:
+            loss = model(input_ids=ids).last_hidden_state.float().square().mean()
+        else:
+            labels = torch.randint(0, config.vocab_size, (2, 3), generator=gen)
+            loss = model(input_ids=ids, labels=labels).loss
+        loss.backward()
+    opt = SETTINGS[setting](model.parameters())
+    opt.step()
+    named = dict(model.named_parameters())
+    state: dict[str, int] = {}
+    tensors = scalars = 0
+    for name, p in named.items():
+        entries = opt.state[p].values()
+        state[name] = sum(nbytes(v) for v in entries if torch.is_tensor(v))
+        tensors += sum(torch.is_tensor(v) for v in entries)
+        scalars += sum(isinstance(v, int | float) for v in entries)
+    assert len(opt.state) == len(named)  # every parameter was stepped
+    return Measured(
+        {n: nbytes(p) for n, p in named.items()},
+        {n: nbytes(p.grad) for n, p in named.items()},
+        state,
+        tensors,
+        scalars,
+        opt,
+    )
+
+
+def assert_matches(config: Config, dtype: str, setting: str, device: str = "cpu") -> None:
+    model = real_model(config, dtype, device)
+    real = train_one_step(model, config, setting)
+    ours = memory.training_memory(config, dtype, T5SYM_NAME[setting])
+    assert ours.weights == sum(real.weights.values())
+    assert ours.gradients == sum(real.gradients.values())
+    assert ours.optimizer_state == sum(real.state.values())
+    assert ours.state_tensors == real.state_tensors
+    assert ours.state_scalars == real.state_scalars
+    assert ours.total == sum(
+        map(sum, (real.weights.values(), real.gradients.values(), real.state.values()))
+    )
+    # node by node: each module's state, gradients and weights
+    for part, measured in (
+        ("optimizer_state", real.state),
+        ("gradients", real.gradients),
+        ("weights", real.weights),
+    ):
+        for node, value in ours.breakdown[part].items():
+            if node:
+                assert value == sum_matching(measured, node), (part, node)
+
+
+# ---------------------------------------------------------------------------------------
+# Real CPU models, one step.
+
+dims = {
+    "d_model": st.integers(1, 24),
+    "d_ff": st.integers(1, 40),
+    "num_heads": st.integers(1, 4),
+    "d_kv": st.integers(1, 8),
+    "num_layers": st.integers(1, 2),
+    "num_decoder_layers": st.one_of(st.none(), st.integers(1, 3)),
+    "vocab_size": st.integers(2, 50),
+    "relative_attention_num_buckets": st.integers(8, 32),
+    "feed_forward_proj": st.sampled_from(["relu", "gated-gelu", "gated-silu", "gelu"]),
+    "tie_word_embeddings": st.booleans(),
+    "model_type": st.sampled_from(["t5", "mt5"]),
+}
+configs = st.builds(Config, **dims)
+
+
+@settings(max_examples=30)
+@given(
+    config=configs,
+    dtype=st.sampled_from(list(TORCH_DTYPE)),
+    setting=st.sampled_from(list(SETTINGS)),
+)
+def test_generated_config_matches_one_real_step(config: Config, dtype: str, setting: str) -> None:
+    assert_matches(config, dtype, setting)
+
+
+#: Tiny configs shaped like real ones: wide FFN and heads·d_kv ≠ d_model (3B, 11B),
+#: gated untied v1.1, ByT5's deeper encoder, an encoder-only text encoder.
+SHAPED = {
+    "t5-3b-like": Config(d_model=16, d_ff=256, num_heads=4, d_kv=8, num_layers=2, vocab_size=40),
+    "t5-11b-like": Config(d_model=8, d_ff=512, num_heads=16, d_kv=8, num_layers=2, vocab_size=40),
+    "v1_1-like": Config(
+        d_model=32,
+        d_ff=80,
+        num_heads=4,
+        d_kv=8,
+        num_layers=2,
+        vocab_size=48,
+        feed_forward_proj="gated-gelu",
+        tie_word_embeddings=False,
+    ),
+    "byt5-like": Config(
+        d_model=24,
+        d_ff=56,
+        num_heads=3,
+        d_kv=8,
+        num_layers=3,
+        num_decoder_layers=1,
+        vocab_size=38,
+        feed_forward_proj="gated-gelu",
+        tie_word_embeddings=False,
+    ),
+    "encoder-only": Config(
+        d_model=16,
+        d_ff=32,
+        num_heads=2,
+        d_kv=8,
+        num_layers=2,
+        vocab_size=30,
+        feed_forward_proj="gated-gelu",
+        tie_word_embeddings=False,
+        architectures=("T5EncoderModel",),
+    ),
+}
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+@pytest.mark.parametrize("dtype", list(TORCH_DTYPE))
+@pytest.mark.parametrize("name", list(SHAPED))
+def test_shaped_config_matches_one_real_step(name: str, dtype: str, setting: str) -> None:
+    assert_matches(SHAPED[name], dtype, setting)
+
+
+def test_state_dtypes_are_as_modelled() -> None:
+    """bf16 weights: Adam's moments stay bf16, Adafactor's state is float32."""
+    config = SHAPED["v1_1-like"]
+    for setting, moment_keys, dtype in (
+        ("adam", ("exp_avg", "exp_avg_sq"), torch.bfloat16),
+        ("adafactor", ("exp_avg_sq_row", "exp_avg_sq_col", "exp_avg_sq"), torch.float32),
+    ):
+        opt = train_one_step(real_model(config, "bf16"), config, setting).optimizer
+        for s in opt.state.values():
+            assert {s[k].dtype for k in moment_keys if k in s} == {dtype}
+            if setting == "adam":
+                assert s["step"].dtype == torch.float32 and s["step"].dim() == 0
+            else:
+                assert type(s["step"]) is int
+                assert s["RMS"].dtype == torch.float32 and s["RMS"].dim() == 0
+
+
+def test_formula_with_bytes_symbol_matches_a_real_step() -> None:
+    """The tidied symbolic total, evaluated, equals what one real step allocates."""
+    config = SHAPED["byt5-like"]
+    real = train_one_step(real_model(config, "bf16"), config, "adam")
+    expected = sum(map(sum, (real.weights.values(), real.gradients.values(), real.state.values())))
+    expr = memory.formula(config, "total", "adam")
+    values = {**config.values(), memory.bytes_per_value: 2}
+    assert expr.free_symbols >= {memory.bytes_per_value}
+    assert int(expr.xreplace(values)) == expected
+    fixed = memory.formula(config, "total", "adam", "bf16")
+    assert sympy.expand(fixed - expr.xreplace({memory.bytes_per_value: 2})) == 0
+
+
+# ---------------------------------------------------------------------------------------
+# Real presets on the meta device: the optimizers step shapes without any storage.
+
+
+@pytest.mark.parametrize(
+    ("name", "dtype", "setting"),
+    [
+        ("t5-11b", "bf16", "adam"),
+        ("t5-11b", "fp32", "adafactor"),
+        ("t5-v1_1-xl", "bf16", "adafactor"),
+        ("byt5-small", "fp16", "adam"),
+    ],
+)
+def test_preset_matches_one_meta_step(name: str, dtype: str, setting: str) -> None:
+    assert_matches(t5sym.load(name), dtype, setting, device="meta")
+
+
+@pytest.mark.parametrize("name", ["t5-small", "t5-3b", "t5-11b", "flan-t5-xxl", "ul2"])
+def test_weight_bytes_of_a_cast_model(name: str) -> None:
+    config = t5sym.load(name)
+    model = build(config)
+    for dtype in ("fp32", "bf16", "fp16", "int8"):
+        if dtype == "int8":  # Module.to takes float dtypes only: int8 tensors of each shape
+            real = sum(nbytes(torch.empty_like(p, dtype=torch.int8)) for p in model.parameters())
+        else:
+            real = sum(nbytes(p) for p in model.to(TORCH_DTYPE[dtype]).parameters())
+        assert memory.training_memory(config, dtype, "none").weights == real, dtype
+
+
+# ---------------------------------------------------------------------------------------
+# Bad input and the per-leaf API.
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"dtype": "fp8"}, "dtype: unknown 'fp8'; known: fp32, bf16, fp16, int8"),
+        ({"optimizer": "sgd"}, "optimizer: unknown 'sgd'; known: adafactor, adam, none"),
+        ({"dtype": "int8"}, "dtype: int8 holds weights for inference only"),
+        ({"dtype": "int8", "optimizer": "adam"}, "dtype: int8 holds weights for inference only"),
+    ],
+)
+def test_bad_choices_raise_one_line(kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(T5SymError) as info:
+        memory.training_memory(t5sym.load("t5-small"), **kwargs)
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+def test_bad_part_raises_one_line() -> None:
+    with pytest.raises(T5SymError, match=r"^part: unknown 'activations'; known: "):
+        memory.formula(part="activations")
+
+
+def test_adafactor_per_leaf_state_of_one_weight() -> None:
+    """One leaf's formula against a real Adafactor step on a lone tensor of that shape."""
+    tree = t5sym.tree(t5sym.load("t5-3b"))
+    values = t5sym.load("t5-3b").values()
+    for name in ("decoder.block.*.layer.2.DenseReluDense.wi", "encoder.final_layer_norm"):
+        leaf = tree[name]
+        shape = [int(d.xreplace(values)) for d in leaf.shape]
+        p = torch.nn.Parameter(torch.empty(shape, device="meta"))
+        p.grad = torch.empty_like(p)
+        opt = SETTINGS["adafactor"]([p])
+        opt.step()
+        real = sum(nbytes(v) for v in opt.state[p].values() if torch.is_tensor(v))
+        per_tensor = memory.state_tree(tree, "adafactor", 4)[name].expr / leaf.repeat
+        assert int(per_tensor.xreplace(values)) == real, name
+
+
+# ---------------------------------------------------------------------------------------
+# The command.
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "t5sym", "memory", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_json_of_a_config_file_matches_a_real_step(tmp_path: Path) -> None:
+    config = SHAPED["v1_1-like"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config.to_dict()))
+    out = run(str(path), "--dtype", "bf16", "--optimizer", "adam", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    real = train_one_step(real_model(config, "bf16"), config, "adam")
+    assert data["dtype"] == "bf16" and data["optimizer"] == "adam"
+    assert data["weights"] == sum(real.weights.values())
+    assert data["gradients"] == sum(real.gradients.values())
+    assert data["optimizer_state"] == sum(real.state.values())
+    assert data["total"] == data["weights"] + data["gradients"] + data["optimizer_state"]
+    assert data["state_tensors"] == real.state_tensors
+
+
+def test_cli_defaults_are_the_documented_ones() -> None:
+    data = json.loads(run("t5-small", "--json").stdout)
+    assert (data["dtype"], data["optimizer"]) == (memory.DEFAULT_DTYPE, memory.DEFAULT_OPTIMIZER)
+    assert (data["dtype"], data["optimizer"]) == ("fp32", "adafactor")
+
+
+def test_cli_human_table_of_t5_11b() -> None:
+    config = t5sym.load("t5-11b")
+    real = train_one_step(real_model(config, "bf16", "meta"), config, "adafactor")
+    out = run("t5-11b", "--dtype", "bf16")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("t5-11b: d_model=1024 d_ff=65536 num_heads=128 d_kv=128")
+    rows = {line.split("  ")[0]: line for line in lines}
+    weights, state = sum(real.weights.values()), sum(real.state.values())
+    assert f"{weights:,}" in rows["weights"] and f"{weights / 2**30:.2f}" in rows["weights"]
+    assert f"{weights:,}" in rows["gradients"]
+    assert f"{state:,}" in rows["optimizer state"]
+    assert f"{2 * weights + state:,}" in rows["total"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["t5-small", "--dtype", "fp8"], "dtype: unknown 'fp8'; known: fp32, bf16, fp16, int8"),
+        (["t5-small", "--optimizer", "sgd"], "optimizer: unknown 'sgd'"),
+        (["t5-small", "--dtype", "int8"], "dtype: int8 holds weights for inference only"),
+        (["t5-smal"], "preset: unknown name 't5-smal'"),
+        (["/no/such/config.json"], "/no/such/config.json: no such file"),
+        (["t5-small", "--dtype"], "argument --dtype: expected one argument"),
+        ([], "the following arguments are required: TARGET"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
+    out = run(*args)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr.count("\n") == 1 and message in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_invalid_config_file_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "config.json"
+    path.write_text('{"d_model": 8,')
+    out = run(str(path))
+    assert out.returncode == 2 and out.stderr.count("\n") == 1
+    assert "invalid JSON" in out.stderr

@@ -1,0 +1,437 @@
+"""Sharding formulas against a Mesh-TF-like simulation and transformers' real weights."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy
+
+import t5sym
+from t5sym import Config, T5SymError, sharding
+from t5sym.symbols import d_ff, d_kv, d_model, num_heads
+
+from .mesh_sim import Dims, forward, is_matmul
+from .reference import build, node_pattern
+
+SIM_DIMS = [
+    # ReLU, tied, deeper encoder
+    Dims(6, 8, 4, 3, 2, 1, 12, 5, gated=False, tied=True),
+    # gated, untied, deeper decoder, S < T
+    Dims(5, 12, 4, 2, 1, 2, 16, 4, gated=True, tied=False, encoder_length=3, decoder_length=4),
+    # heads·d_kv > d_model and d_ff = 4·heads·d_kv, like T5-3B
+    Dims(4, 16, 8, 4, 1, 1, 8, 3, gated=False, tied=True, batch=3),
+]
+
+
+def config_of(d: Dims) -> Config:
+    return Config(
+        d_model=d.d_model,
+        d_ff=d.d_ff,
+        num_heads=d.num_heads,
+        d_kv=d.d_kv,
+        num_layers=d.num_layers,
+        num_decoder_layers=d.num_decoder_layers,
+        vocab_size=d.vocab_size,
+        relative_attention_num_buckets=d.num_buckets,
+        feed_forward_proj="gated-gelu" if d.gated else "relu",
+        tie_word_embeddings=d.tied,
+    )
+
+
+def at(d: Dims, p: int) -> dict:
+    return sharding.values(
+        config_of(d),
+        p,
+        2,
+        batch=d.batch,
+        encoder_length=d.encoder_length,
+        decoder_length=d.decoder_length,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The simulation: counted all-reduces and per-core FLOPs against the formulas.
+
+
+@pytest.mark.parametrize("p", [1, 2, 4])
+@pytest.mark.parametrize("d", SIM_DIMS, ids=["relu-tied", "gated-untied", "wide-heads"])
+def test_simulated_blocks_communicate_and_compute_as_the_formulas_say(d: Dims, p: int) -> None:
+    run = forward(d, p)
+    config, values = config_of(d), at(d, p)
+    for stack, length in (("encoder", d.encoder_length), ("decoder", d.decoder_length)):
+        layer = sharding.layer(config, stack)
+        block = f"{stack}.block.0."
+        flops = sum(
+            f for label, f in run.mesh.flops if label.startswith(block) and is_matmul(label)
+        )
+        assert flops == sharding.exact(layer.flops_per_core, values)
+        reduced = [n for label, n in run.mesh.allreduces if label.startswith(block)]
+        if p == 1:
+            assert reduced == []
+            continue
+        assert len(reduced) == layer.allreduces
+        assert reduced == [d.batch * length * d.d_model] * layer.allreduces
+        assert sum(reduced) == sharding.exact(layer.allreduce_values, values)
+        # attention scores, softmax and position bias never communicate
+        assert all(
+            label.endswith((".o", ".wo")) for label, _ in run.mesh.allreduces if block in label
+        )
+
+
+@pytest.mark.parametrize("p", [2, 4])
+@pytest.mark.parametrize("d", SIM_DIMS, ids=["relu-tied", "gated-untied", "wide-heads"])
+def test_simulated_model_matches_the_views(d: Dims, p: int) -> None:
+    run = forward(d, p)
+    config, values = config_of(d), at(d, p)
+    matmul = sum(f for label, f in run.mesh.flops if is_matmul(label))
+    assert matmul == sharding.exact(sharding.view("flops_per_core", config).total, values)
+    weights = [n for label, n in run.mesh.allreduces if not label.startswith("loss.")]
+    assert sum(weights) == sharding.exact(sharding.view("allreduce_values", config).total, values)
+    lookups = [n for label, n in run.mesh.allreduces if label == "shared.lookup"]
+    assert lookups == [
+        d.batch * d.encoder_length * d.d_model,
+        d.batch * d.decoder_length * d.d_model,
+    ]
+    loss = [n for label, n in run.mesh.allreduces if label.startswith("loss.")]
+    assert loss == [d.batch * d.decoder_length] * sharding.LOSS_REDUCTIONS
+    # every core holds 1/p of each split weight: the per-core parameter view
+    per_core = run.mesh
+    held = sum(
+        int(np.prod([per_core.local(x) for x in dims])) for dims, _ in _weights_of(d).values()
+    )
+    assert held == sharding.exact(sharding.view("parameters_per_core", config).total, values)
+
+
+def _weights_of(d: Dims) -> dict:
+    from .mesh_sim import weights
+
+    return weights(d)
+
+
+@pytest.mark.parametrize("p", [2, 4])
+@pytest.mark.parametrize("d", SIM_DIMS, ids=["relu-tied", "gated-untied", "wide-heads"])
+def test_sharded_forward_equals_the_unsharded_one(d: Dims, p: int) -> None:
+    """The layout is right: split weights, partial sums all-reduced, same numbers."""
+    one, many = forward(d, 1), forward(d, p)
+    np.testing.assert_allclose(many.encoder_output, one.encoder_output, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(many.logits, one.logits, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(many.loss, one.loss, rtol=1e-10, atol=1e-12)
+
+
+def test_simulated_encoder_block_is_t5s_block() -> None:
+    """On one core the simulation computes transformers' T5 encoder (the reference is real)."""
+    import torch
+    from transformers import T5Config, T5EncoderModel
+
+    from .mesh_sim import Mesh, encoder_block, rms_norm
+
+    d = Dims(6, 8, 4, 3, 2, 2, 12, 5, gated=False, tied=True)
+    w = _weights_of(d)
+    m = Mesh(d.sizes(), 1)
+    rng = np.random.default_rng(7)
+    x = rng.normal(0, 1, (d.batch, d.encoder_length, d.d_model))
+    bias = rng.normal(0, 1, (d.num_heads, d.encoder_length, d.encoder_length))
+    t = m.distribute(("batch", "S", "d_model"), x)
+    b = m.distribute(("heads", "S", "S_k"), bias)
+    lay = {k: m.distribute(dims, a) for k, (dims, a) in w.items()}
+    for i in range(d.num_layers):
+        t = encoder_block(m, i, lay, t, b, gated=False)
+    ours = m.gather(rms_norm(m, t, lay["encoder.final_layer_norm"]))
+
+    hf = T5EncoderModel(
+        T5Config(
+            d_model=d.d_model,
+            d_ff=d.d_ff,
+            num_heads=d.num_heads,
+            d_kv=d.d_kv,
+            num_layers=d.num_layers,
+            vocab_size=d.vocab_size,
+            dropout_rate=0.0,
+        )
+    ).double()
+    hf.eval()
+    state = {}
+    for name, (dims, a) in w.items():
+        if not name.startswith("encoder.") or "relative_attention_bias" in name:
+            continue
+        key = name + ".weight"
+        if dims == ("d_model", "heads", "d_kv"):
+            a = a.reshape(d.d_model, -1).T  # Linear(d_model, heads·d_kv): (out, in)
+        elif dims == ("heads", "d_kv", "d_model"):
+            a = a.reshape(-1, d.d_model).T
+        elif dims == ("d_model", "d_ff"):
+            a = a.T
+        elif dims == ("d_ff", "d_model"):
+            a = a.T
+        state[key] = torch.from_numpy(np.ascontiguousarray(a))
+    missing = hf.load_state_dict(state, strict=False)
+    assert not missing.unexpected_keys
+    assert not [k for k in missing.missing_keys if ".block." in k and "relative" not in k]
+    h = torch.from_numpy(x)
+    pb = torch.from_numpy(bias)[None]
+    with torch.no_grad():
+        for block in hf.encoder.block:
+            h = block(h, position_bias=pb)[0]
+        h = hf.encoder.final_layer_norm(h)
+    # T5LayerNorm takes the variance in float32, hence the tolerance
+    np.testing.assert_allclose(ours, h.numpy(), rtol=1e-5, atol=1e-7)
+
+
+# ---------------------------------------------------------------------------------------
+# Per-core parameters against transformers' real weights.
+
+#: Mesh TF's layout applied to transformers' T5 parameters, by hand: the axis holding
+#: heads (q, k, v rows; o columns; the bias table's columns), d_ff or vocab.
+HF_SPLIT = [
+    (re.compile(r"\.(q|k|v)\.weight$"), 0),
+    (re.compile(r"\.o\.weight$"), 1),
+    (re.compile(r"relative_attention_bias\.weight$"), 1),
+    (re.compile(r"\.(wi|wi_0|wi_1)\.weight$"), 0),
+    (re.compile(r"\.wo\.weight$"), 1),
+    (re.compile(r"^(shared|lm_head)\.weight$"), 0),
+    (re.compile(r"layer_norm\.weight$"), None),
+]
+
+
+def hf_split(name: str) -> int | None:
+    (axis,) = [a for pattern, a in HF_SPLIT if pattern.search(name)]
+    return axis
+
+
+@pytest.mark.parametrize(
+    ("name", "p"),
+    [
+        ("t5-large", 2),
+        ("t5-3b", 8),
+        ("t5-11b", 32),
+        ("t5-v1_1-xl", 4),
+        ("flan-t5-small", 2),
+        ("mt5-base", 4),
+        ("byt5-small", 2),
+        ("ul2", 16),
+    ],
+)
+@pytest.mark.parametrize("encoder_only", [False, True], ids=["seq2seq", "encoder"])
+def test_per_core_parameters_match_transformers_split_by_hand(
+    name: str, p: int, encoder_only: bool
+) -> None:
+    config = t5sym.load(name)
+    model = build(config, encoder_only)
+    tree = sharding.view("parameters", config, encoder_only=encoder_only)
+    leaves = [n for n in tree if n.is_leaf]
+    values = sharding.values(config, p)
+    expected_total = 0
+    for pname, param in model.named_parameters():
+        axis = hf_split(pname)
+        shape = list(param.shape)
+        if axis is not None:
+            assert shape[axis] % p == 0
+            shape[axis] //= p
+        expected_total += int(np.prod(shape))
+        (leaf,) = [n for n in leaves if node_pattern(n.name).match(pname)]
+        ours = [sharding.exact(x, values) for x in sharding.local_shape(leaf)]
+        assert ours == shape, pname
+    per_core = sharding.view("parameters_per_core", config, encoder_only=encoder_only)
+    assert sharding.exact(per_core.total, values) == expected_total
+    if not encoder_only:
+        assert sharding.shard(config, p).parameters_per_core == expected_total
+
+
+def test_each_core_holds_d_ff_2048_on_the_mesh_tf_presets() -> None:
+    # bi_v1_large/3B/11B.gin: d_ff 4096, 16384, 65536 on model_parallelism 2, 8, 32
+    shards = sharding.mesh_tf_presets()
+    assert {n: s.cores for n, s in shards.items()} == {"t5-large": 2, "t5-3b": 8, "t5-11b": 32}
+    for name, s in shards.items():
+        model = build(t5sym.load(name))
+        wi = dict(model.named_parameters())["encoder.block.0.layer.1.DenseReluDense.wi.weight"]
+        q = dict(model.named_parameters())["encoder.block.0.layer.0.SelfAttention.q.weight"]
+        assert s.local_dims["d_ff"] == wi.shape[0] // s.cores == 2048
+        assert s.local_dims["inner_dim"] == q.shape[0] // s.cores == 512
+    # the same per-core block work and the same d_model-sized all-reduces in all three
+    assert (
+        len(
+            {
+                (s.layers["encoder"].flops_per_core, s.layers["encoder"].allreduce_bytes)
+                for s in shards.values()
+            }
+        )
+        == 1
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The formulas' shape.
+
+
+def test_ratio_grows_with_d_ff_and_heads_not_with_d_model() -> None:
+    for stack in ("encoder", "decoder"):
+        layer = sharding.layer(stack=stack)
+        more = sympy.Symbol("more", positive=True)  # p = 1 + more: at least 2 cores
+        ratio = layer.ratio.subs(sharding.cores, 1 + more)
+        assert sympy.diff(ratio, d_ff).is_positive
+        assert sympy.diff(ratio, num_heads).is_positive
+        assert sympy.diff(ratio, d_kv).is_positive
+        assert d_model not in ratio.free_symbols
+        # communication is d_model-sized whatever d_ff and heads are
+        assert not {d_ff, num_heads, d_kv} & layer.allreduce_values.free_symbols
+        # per-core FLOPs fall as 1/p
+        assert sympy.simplify(layer.flops_per_core * sharding.cores - layer.flops) == 0
+
+
+def test_ring_all_reduce_convention() -> None:
+    """Simulated ring: reduce-scatter then all-gather of p chunks; count what a core sends."""
+    for p in (2, 3, 8):
+        n = 24 * p
+        chunk = n // p
+        sent = (p - 1) * chunk + (p - 1) * chunk
+        assert sharding.ring_bytes(sympy.Integer(n)).subs(sharding.cores, p) == sent
+
+
+def test_grown_d_model_solves_the_parameter_count() -> None:
+    for name in ("t5-3b", "t5-11b"):
+        alt = sharding.grow_d_model(name)
+        target = sum(p.numel() for p in build(t5sym.load(name)).parameters())
+        lhs = alt.equation.lhs
+        (width,) = lhs.free_symbols
+
+        def real(d: int) -> int:  # transformers' count with d_ff = 4d, heads = d/128, d_kv 128
+            c = Config(
+                d_model=d,
+                d_ff=4 * d,
+                num_heads=d // 128,
+                d_kv=128,
+                num_layers=24,
+                vocab_size=32128,
+            )
+            return sum(p.numel() for p in build(c).parameters())
+
+        below = 128 * int(alt.d_model // 128)
+        above = below + 128
+        assert (
+            lhs.subs(width, below) == real(below) < target < real(above) == lhs.subs(width, above)
+        )
+        assert alt.equation.rhs == target
+        assert abs(lhs.subs(width, alt.d_model_exact) - target) < 1e-6 * target
+        assert alt.grown.parameters == real(alt.grown.config.d_model)
+        assert alt.grown.config.d_model in (below, above)
+        # same work per core, all-reduces d_model_grown / 1024 times larger
+        o, g = alt.original.layers["encoder"], alt.grown.layers["encoder"]
+        assert g.allreduce_bytes * 1024 == o.allreduce_bytes * alt.grown.config.d_model
+        assert abs(g.flops_per_core / o.flops_per_core - 1) < 0.02
+        assert g.ratio < o.ratio
+
+
+# ---------------------------------------------------------------------------------------
+# Bad input.
+
+
+@pytest.mark.parametrize(
+    ("config", "p", "message"),
+    [
+        ("t5-3b", 3, "cores: 3 does not divide num_heads = 32"),
+        ("t5-3b", 0, "cores: must be a positive integer, got 0"),
+        ("t5-3b", -8, "cores: must be a positive integer, got -8"),
+        ("t5-3b", 2.0, "cores: must be a positive integer, got 2.0"),
+        ("t5-3b", True, "cores: must be a positive integer, got True"),
+        (dict(d_ff=100, num_heads=8), 8, "cores: 8 does not divide d_ff = 100"),
+        (dict(d_ff=64, num_heads=8, vocab_size=30), 4, "cores: 4 does not divide vocab_size = 30"),
+    ],
+)
+def test_bad_cores(config, p, message: str) -> None:
+    if isinstance(config, dict):
+        base = {"d_model": 16, "d_kv": 4, "num_layers": 1, "vocab_size": 32, **config}
+        config = Config(**base)
+    else:
+        config = t5sym.load(config)
+    with pytest.raises(T5SymError) as err:
+        sharding.shard(config, p)
+    assert str(err.value) == message
+    assert "\n" not in str(err.value)
+
+
+# ---------------------------------------------------------------------------------------
+# The command.
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "t5sym", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_shard_json() -> None:
+    out = run("shard", "t5-11b", "--cores", "32", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    model = build(t5sym.load("t5-11b"))
+    per_core = 0
+    for pname, param in model.named_parameters():
+        axis = hf_split(pname)
+        per_core += param.numel() // (32 if axis is not None else 1)
+    assert data["parameters_per_core"] == per_core
+    assert data["parameters"] == sum(p.numel() for p in model.parameters())
+    assert data["per_core_dims"] == {
+        "num_heads": 4,
+        "inner_dim": 512,
+        "d_ff": 2048,
+        "vocab_size": 1004,
+    }
+    enc, dec = data["layers"]["encoder"], data["layers"]["decoder"]
+    assert (enc["allreduces"], dec["allreduces"]) == (2, 3)
+    # one bf16 [1, 1, d_model] tensor per all-reduce
+    assert enc["allreduce_bytes_per_token"] == 2 * 1024 * 2
+    assert dec["allreduce_bytes_per_token"] == 3 * 1024 * 2
+    assert Fraction(enc["flops_per_byte_sent"]) == Fraction(
+        enc["flops_per_core_per_token"], enc["ring_bytes_sent_per_core_per_token"]
+    )
+    for key in ("parameters", "flops_per_token", "flops_per_token_per_core"):
+        assert isinstance(data[key], int)
+
+
+def test_cli_shard_text() -> None:
+    out = run("shard", "t5-3b", "--cores", "8")
+    assert out.returncode == 0, out.stderr
+    assert "d_ff 2048" in out.stdout
+    assert "encoder block" in out.stdout and "decoder block" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cores", "0"], "t5sym: error: cores: must be a positive integer, got 0"),
+        (["--cores", "-4"], "t5sym: error: cores: must be a positive integer, got -4"),
+        (["--cores", "3"], "t5sym: error: cores: 3 does not divide num_heads = 128"),
+        (["--cores", "256"], "t5sym: error: cores: 256 does not divide num_heads = 128"),
+        (["--cores", "two"], "t5sym shard: error: argument --cores: invalid int value: 'two'"),
+        ([], "t5sym shard: error: the following arguments are required: --cores"),
+    ],
+)
+def test_cli_shard_bad_input(args: list[str], message: str) -> None:
+    out = run("shard", "t5-11b", *args)
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert out.stderr.strip() == message
+    assert "Traceback" not in out.stderr
+
+
+def test_cli_shard_of_a_text_encoder_config(tmp_path) -> None:
+    from .reference import numel_by_name
+
+    core = {"d_model": 64, "d_ff": 96, "num_heads": 4, "d_kv": 16, "num_layers": 2}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**core, "vocab_size": 100, "architectures": ["T5EncoderModel"]}))
+    out = run("shard", str(path), "--cores", "2", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert list(data["layers"]) == ["encoder"] and data["loss_allreduce_bytes_per_token"] == 0
+    numels = numel_by_name(build(t5sym.load(str(path)), encoder_only=True))
+    expected = sum(n // (2 if hf_split(k) is not None else 1) for k, n in numels.items())
+    assert data["parameters_per_core"] == expected
+    # one lookup of a [1, 1, d_model] token over the split vocab, bf16
+    assert data["embedding_allreduce_bytes_per_token"] == 64 * 2
