@@ -4,6 +4,8 @@
     on the meta device; `import t5sym` vs `import sympy` alone.
 (b) in process: exact counts with full breakdowns of every preset (first call and warm).
 (c) a sweep over random configs: SymPy substitution vs the formula lambdified to NumPy.
+(d) forward FLOPs of every preset over a grid of lengths: t5sym's exact evaluation, SymPy
+    substitution, the formula lambdified to NumPy, and FlopCounterMode on the meta device.
 """
 
 from __future__ import annotations
@@ -130,6 +132,70 @@ def bench_sweep(n: int = 2_000_000, n_subs: int = 500) -> list[tuple[str, str, s
     ]  # fmt: skip
 
 
+LENGTHS = (64, 128, 256, 512, 1024, 2048)
+
+
+def bench_flops() -> list[tuple[str, str, str]]:
+    import itertools
+
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    from t5sym import flops
+    from tests.reference import build
+
+    s = t5sym.symbols
+    grid = list(itertools.product(LENGTHS, LENGTHS))
+    configs = [p.config for p in t5sym.PRESETS.values()]
+    n = len(configs) * len(grid)
+
+    start = time.perf_counter()
+    exact = {
+        (c.name, S, T): flops.count_flops(c, 1, S, T).forward for c in configs for S, T in grid
+    }
+    exact_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for c in configs:
+        expr = flops.forward(c).subs(c.values()).subs(s.batch, 1)
+        for S, T in grid:
+            assert expr.subs({s.encoder_length: S, s.decoder_length: T}) == exact[c.name, S, T]
+    subs_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for c in configs:
+        expr = flops.forward(c).subs(c.values()).subs(s.batch, 1)
+        fn = sympy.lambdify([s.encoder_length, s.decoder_length], expr, "numpy")
+        S, T = (np.array(v, dtype=np.int64) for v in zip(*grid, strict=True))
+        out = fn(S, T)
+        assert [int(x) for x in out] == [exact[c.name, a, b] for a, b in grid]
+    numpy_s = time.perf_counter() - start
+
+    sample = [(c, 512, 128) for c in configs]  # one length pair per preset: it is slow
+    start = time.perf_counter()
+    for c, S, T in sample:
+        model = build(c)
+        with torch.device("meta"):
+            inputs = {"input_ids": torch.zeros(1, S, dtype=torch.long),
+                      "decoder_input_ids": torch.zeros(1, T, dtype=torch.long)}  # fmt: skip
+        with FlopCounterMode(display=False) as counter:
+            model(**inputs)
+        assert counter.get_total_flops() == exact[c.name, S, T]
+    meta_s = time.perf_counter() - start
+    label = f"{len(configs)} presets × {len(grid)} (S, T)"
+    return [
+        (f"t5sym exact (`count_flops`), {label}", f"{exact_s * 1000:.0f} ms",
+         f"{n / exact_s:,.0f} evaluations/s"),
+        (f"SymPy `subs`, {label}", f"{subs_s * 1000:.0f} ms", f"{n / subs_s:,.0f} evaluations/s"),
+        (f"lambdified to NumPy per preset (incl. lambdify), {label}", f"{numpy_s * 1000:.0f} ms",
+         f"{n / numpy_s:,.0f} evaluations/s"),
+        (f"FlopCounterMode on meta (build + forward), {len(sample)} presets at (512, 128)",
+         f"{meta_s * 1000:.0f} ms", f"{len(sample) / meta_s:,.1f} evaluations/s; "
+         f"equal to t5sym in every case"),
+    ]  # fmt: skip
+
+
 def main() -> None:
     rows = [("**(a) whole process**", "", "")]
     rows += bench_process()
@@ -137,6 +203,8 @@ def main() -> None:
     rows += bench_presets()
     rows += [("**(c) sweep**", "", "")]
     rows += bench_sweep()
+    rows += [("**(d) FLOPs over a grid of lengths**", "", "")]
+    rows += bench_flops()
     print("| benchmark | measured | note |")
     print("|---|---|---|")
     for r in rows:

@@ -38,7 +38,7 @@ from . import params, symbols
 from .config import Config
 from .errors import T5SymError
 from .symbols import batch, d_kv, decoder_length, encoder_length, num_heads
-from .tree import Node, Tree, group
+from .tree import Node, Tree, exact_int, group
 
 #: FLOPs of backward per FLOP of forward, for every matrix product.
 BACKWARD_PER_FORWARD = 2
@@ -231,6 +231,9 @@ DEFAULT_ENCODER_LENGTH = 512
 DEFAULT_DECODER_LENGTH = 128
 
 
+_RULES: dict[tuple[bool, bool, bool], RuleOfThumb] = {}
+
+
 def _check_positive(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise T5SymError(f"{name}: must be a positive integer, got {value!r}")
@@ -330,11 +333,13 @@ def count_flops(
         symbols.encoder_length: encoder_length,
         symbols.decoder_length: decoder_length,
     }
-    rule = rule_of_thumb(config, enc, symbolic=True)
-    integers = {s: sympy.Integer(v) for s, v in values.items()}
+    key = (config.is_gated, config.tie_word_embeddings, enc)
+    if key not in _RULES:
+        _RULES[key] = rule_of_thumb(config, enc, symbolic=True)
+    rule = _RULES[key]
 
     def number(expr: Expr) -> int:
-        return int(expr.xreplace(integers))
+        return exact_int(expr, values)
 
     return FlopCount(
         config,

@@ -183,7 +183,11 @@ def count(config: GPTConfig) -> dict[str, int]:
     >>> count(GPT3[0])[""]
     125226240
     """
-    values = {s: sympy.Integer(v) if isinstance(v, int) else v for s, v in config.values().items()}
+    # Python ints and Fractions (the forced d_head may be one), so the counts are ints
+    values = {
+        s: v if isinstance(v, int) else Fraction(int(v.p), int(v.q))
+        for s, v in config.values().items()
+    }
     return tree().evaluate(values)
 
 

@@ -31,12 +31,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy
-from sympy import Expr, Symbol
+from sympy import Expr
 
-from . import params
+from . import params, sharding, symbols
 from .config import Config
 from .errors import T5SymError
-from .symbols import num_decoder_layers, num_layers
+from .symbols import bytes_per_value, num_decoder_layers, num_layers
 from .tree import Node, Tree
 
 #: Bytes per value of each weight dtype.
@@ -59,9 +59,6 @@ DEFAULT_OPTIMIZER = "adafactor"
 
 #: Bytes of one float32 value: Adafactor's state and every optimizer's 0-dim scalars.
 FLOAT32 = 4
-
-#: Bytes per value, as a symbol for formulas that leave the dtype open.
-bytes_per_value = Symbol("bytes_per_value", integer=True, positive=True)
 
 #: The parts of :class:`Memory`, in order.
 PARTS = ("weights", "gradients", "optimizer_state")
@@ -335,3 +332,109 @@ def formula(
     terms = sympy.collect(sympy.expand(expr), [num_layers, num_decoder_layers], evaluate=False)
     rest = terms.pop(sympy.S.One, sympy.S.Zero)
     return sympy.Add(*(depth * sympy.factor(c) for depth, c in terms.items()), sympy.factor(rest))
+
+
+# ---------------------------------------------------------------------------------------
+# Per core under Mesh TensorFlow's model-parallel layout.
+
+
+def _local(node: Node) -> Node:
+    if not node.is_leaf:
+        return Node(node.name, None, tuple(_local(c) for c in node.children), node.doc)
+    shape = sharding.local_shape(node)
+    return Node(
+        node.name, node.repeat * sympy.Mul(*shape), (), node.doc, shape, node.repeat, node.kind
+    )
+
+
+def local_tree(tree: Tree) -> Tree:
+    """The parameter tree as one core holds it: each leaf's shape is its local shape.
+
+    :func:`t5sym.sharding.local_shape`: the axis holding num_heads, d_ff or vocab_size is
+    divided by p (the symbol ``cores``), every other weight (the RMSNorm scales) is whole
+    on every core. Every per-leaf formula of this module then gives bytes per core: an
+    optimizer's state follows the shard it updates, so Adam's moments are ∏shape/p each
+    and Adafactor's factored second moment holds rows + cols of the local matrix (the
+    vector along the split axis is split, the other one replicated), while the 0-dim
+    ``step``/``RMS`` of every tensor sit on every core.
+
+    Examples
+    --------
+    >>> local_tree(params.tree())["encoder.block.*.layer.1.DenseReluDense.wi"].shape
+    (d_ff/cores, d_model)
+    """
+    return Tree(_local(tree.root))
+
+
+def per_core_trees(config: Config, dtype: str, optimizer_name: str) -> dict[str, Tree]:
+    """:func:`trees` on :func:`local_tree`: bytes per core of every part, in ``cores``."""
+    b, opt = _check(dtype, optimizer_name)
+    tree = local_tree(params.tree(config, encoder_only=config.encoder_only))
+    out = {"weights": weights_tree(tree, b)}
+    if opt.gradients:
+        out["gradients"] = gradients_tree(tree, b)
+    if opt.name != "none":
+        out["optimizer_state"] = state_tree(tree, opt.name, b)
+    return out
+
+
+@dataclass(frozen=True)
+class CoreMemory(Memory):
+    """:class:`Memory` of ONE core of ``cores`` under Mesh TF's layout.
+
+    ``formulas`` are in the symbol ``cores`` (p); ``state_tensors`` and ``state_scalars``
+    count what each core keeps (a piece of every tensor, so as many as the whole model).
+    """
+
+    cores: int = 1
+
+    def to_dict(self) -> dict[str, int | str | None]:
+        return {**super().to_dict(), "cores": self.cores}
+
+
+def per_core_memory(
+    config: Config,
+    cores: int,
+    dtype: str = DEFAULT_DTYPE,
+    optimizer: str = DEFAULT_OPTIMIZER,
+) -> CoreMemory:
+    """Bytes of weights, gradients and optimizer state held by one of ``cores`` cores.
+
+    Mesh TensorFlow's T5 layout (see :mod:`t5sym.sharding`): heads, d_ff and vocab split
+    over the cores, the RMSNorm scales replicated. Activations and temporaries are not
+    counted, as in :func:`training_memory`.
+
+    Examples
+    --------
+    >>> from t5sym.presets import load
+    >>> m = per_core_memory(load("t5-3b"), 8, "fp32", "none")
+    >>> m.breakdown["weights"]["encoder.block.*.layer.1.DenseReluDense.wi"] == 4 * 24 * 2048 * 1024
+    True
+
+    Raises
+    ------
+    T5SymError
+        ``cores: ...`` (p must divide num_heads, d_ff and vocab_size), ``dtype: ...`` or
+        ``optimizer: ...``, one line.
+    """
+    sharding.check_cores(config, cores)
+    _, opt = _check(dtype, optimizer)
+    parts = per_core_trees(config, dtype, optimizer)
+    values_ = {**config.values(), symbols.cores: cores}
+    breakdown = {name: t.evaluate(values_) for name, t in parts.items()}
+    numbers = {name: breakdown.get(name, {"": 0})[""] for name in PARTS}
+    formulas = {name: parts[name].total if name in parts else sympy.S.Zero for name in PARTS}
+    formulas["total"] = sympy.Add(*(formulas[name] for name in PARTS))
+    tree = params.tree(config, encoder_only=config.encoder_only)
+    for name, fn in (("state_tensors", opt.state_tensors), ("state_scalars", opt.state_scalars)):
+        formulas[name] = tree.view(fn).total
+        numbers[name] = int(formulas[name].xreplace(config.values()))
+    return CoreMemory(
+        config,
+        dtype,
+        optimizer,
+        **numbers,
+        formulas=formulas,
+        breakdown=breakdown,
+        cores=cores,
+    )

@@ -55,6 +55,7 @@ from .config import Config
 from .errors import T5SymError
 from .symbols import (
     batch,
+    bytes_per_value,
     cores,
     d_ff,
     d_kv,
@@ -66,8 +67,8 @@ from .symbols import (
 )
 from .tree import Node, Tree
 
-#: Bytes of one activation value sent in an all-reduce (bfloat16 on TPU: 2).
-bytes_per_value = Symbol("bytes_per_value", integer=True, positive=True)
+#: Bytes of one activation value sent in an all-reduce (bfloat16 on TPU: 2);
+#: :data:`t5sym.symbols.bytes_per_value` when left open.
 BF16 = 2
 
 #: The dims Mesh TF's T5 layout splits over the ``model`` mesh dimension, with their Mesh TF

@@ -32,6 +32,7 @@ batch = _dim("batch")
 encoder_length = _dim("encoder_length")
 decoder_length = _dim("decoder_length")
 cores = _dim("cores")
+bytes_per_value = _dim("bytes_per_value")
 
 #: The architecture symbols, in the order of the notation table.
 DIMENSIONS: tuple[Symbol, ...] = (
@@ -63,6 +64,7 @@ LATEX_NAMES: dict[Symbol, str] = {
     encoder_length: r"S",
     decoder_length: r"T",
     cores: r"p",
+    bytes_per_value: r"b",
 }
 
 #: One line on what each symbol means.
@@ -79,4 +81,5 @@ MEANING: dict[Symbol, str] = {
     encoder_length: "encoder (input) tokens per sequence",
     decoder_length: "decoder (target) tokens per sequence",
     cores: "cores the model is split over (Mesh TensorFlow's model dimension)",
+    bytes_per_value: "bytes of one stored value (4 for fp32, 2 for bf16, 1 for int8)",
 }

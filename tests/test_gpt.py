@@ -128,3 +128,13 @@ def test_comparison_shares_against_transformers() -> None:
     # the question's point: T5-3B/11B widen d_ff and heads·d_kv, GPT-3 keeps 4 and 1
     assert (rows["t5-3b"].d_ff_ratio, rows["t5-3b"].inner_ratio) == (16, 4)
     assert (rows["t5-11b"].d_ff_ratio, rows["t5-11b"].inner_ratio) == (64, 16)
+
+
+@pytest.mark.parametrize("config", [gpt.GPT3[0], gpt.GPT3[3]], ids=lambda c: c.name)
+def test_counts_are_python_ints_equal_to_transformers(config: gpt.GPTConfig) -> None:
+    """Plain ints (formattable with ``:,`` on the site), also for XL's forced head width."""
+    ours = gpt.count(config)
+    assert all(type(v) is int for v in ours.values()), {k: type(v) for k, v in ours.items()}
+    n_head = config.n_head if config.consistent else 16  # 16 divides XL's 2048
+    model = gpt2(config.n_embd, config.n_layer, n_head, config.d_ff, config.vocab_size)
+    assert ours[""] == sum(numel_by_name(model).values())

@@ -9,6 +9,7 @@ device (real presets), one forward + ``loss.backward()`` + ``optimizer.step()`` 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -390,3 +391,98 @@ def test_cli_invalid_config_file_exits_2(tmp_path: Path) -> None:
     out = run(str(path))
     assert out.returncode == 2 and out.stderr.count("\n") == 1
     assert "invalid JSON" in out.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# Per core under Mesh TF's layout: each core steps its own shard of every weight.
+
+#: Mesh TF's layout (heads, d_ff, vocab over the model dimension) written out on
+#: transformers' parameter names: the axis of each ``weight`` that is split, or None.
+MESH_TF_SPLIT = [
+    (r"\.(q|k|v)\.weight$", 0),  # (num_heads·d_kv, d_model)
+    (r"\.o\.weight$", 1),  # (d_model, num_heads·d_kv)
+    (r"relative_attention_bias\.weight$", 1),  # (buckets, num_heads)
+    (r"\.(wi|wi_0|wi_1)\.weight$", 0),  # (d_ff, d_model)
+    (r"\.wo\.weight$", 1),  # (d_model, d_ff)
+    (r"^(shared|lm_head)\.weight$", 0),  # (vocab, d_model)
+    (r"layer_norm\.weight$", None),  # (d_model,): replicated
+]
+
+
+def one_core_step(config: Config, p: int, dtype: str, setting: str) -> Measured:
+    """One core's shards (meta tensors of the split shapes), stepped by the real optimizer."""
+    named = {}
+    for name, param in build(config, config.encoder_only).named_parameters():
+        (axis,) = [a for pattern, a in MESH_TF_SPLIT if re.search(pattern, name)]
+        shape = list(param.shape)
+        if axis is not None:
+            assert shape[axis] % p == 0, name
+            shape[axis] //= p
+        shard = torch.nn.Parameter(torch.empty(shape, device="meta", dtype=TORCH_DTYPE[dtype]))
+        shard.grad = torch.empty_like(shard)
+        named[name] = shard
+    opt = SETTINGS[setting](list(named.values()))
+    opt.step()
+    state = {
+        n: sum(nbytes(v) for v in opt.state[s].values() if torch.is_tensor(v))
+        for n, s in named.items()
+    }
+    entries = [v for s in named.values() for v in opt.state[s].values()]
+    return Measured(
+        {n: nbytes(s) for n, s in named.items()},
+        {n: nbytes(s.grad) for n, s in named.items()},
+        state,
+        sum(torch.is_tensor(v) for v in entries),
+        sum(isinstance(v, int | float) for v in entries),
+        opt,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "p", "dtype", "setting"),
+    [
+        ("t5-11b", 32, "bf16", "adafactor"),
+        ("t5-11b", 32, "bf16", "adam"),
+        ("t5-11b", 32, "fp32", "adafactor"),
+        ("t5-3b", 8, "fp32", "adafactor"),
+        ("t5-v1_1-xl", 4, "bf16", "adafactor"),
+        ("byt5-small", 2, "fp16", "adam"),
+    ],
+)
+def test_per_core_memory_matches_a_step_on_one_cores_shards(
+    name: str, p: int, dtype: str, setting: str
+) -> None:
+    config = t5sym.load(name)
+    real = one_core_step(config, p, dtype, setting)
+    ours = memory.per_core_memory(config, p, dtype, T5SYM_NAME[setting])
+    assert ours.cores == p
+    assert ours.weights == sum(real.weights.values())
+    assert ours.gradients == sum(real.gradients.values())
+    assert ours.optimizer_state == sum(real.state.values())
+    assert (ours.state_tensors, ours.state_scalars) == (real.state_tensors, real.state_scalars)
+    for part, measured in (("optimizer_state", real.state), ("weights", real.weights)):
+        for node, value in ours.breakdown[part].items():
+            if node:
+                assert value == sum_matching(measured, node), (part, node)
+    # the symbolic per-core formulas at this p give the same bytes
+    at = {**config.values(), t5sym.symbols.cores: p}
+    assert sympy.Integer(ours.total) == ours.formulas["total"].xreplace(at)
+
+
+def test_per_core_memory_on_one_core_is_the_whole_model() -> None:
+    config = t5sym.load("t5-11b")
+    for optimizer in ("adafactor", "adam"):
+        one = memory.per_core_memory(config, 1, "bf16", optimizer)
+        assert one.to_dict() | {"cores": None} == memory.training_memory(
+            config, "bf16", optimizer
+        ).to_dict() | {"cores": None}
+
+
+@pytest.mark.parametrize(
+    ("p", "message"),
+    [(3, "cores: 3 does not divide num_heads = 32"), (0, "cores: must be a positive integer")],
+)
+def test_per_core_memory_bad_cores_is_one_line(p: int, message: str) -> None:
+    with pytest.raises(T5SymError) as info:
+        memory.per_core_memory(t5sym.load("t5-3b"), p)
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
