@@ -1,4 +1,4 @@
-"""The ``t5sym`` command: a thin face over :mod:`t5sym.params` and :mod:`t5sym.render`.
+"""The ``t5sym`` command: a thin face over `t5sym.params` and `t5sym.render`.
 
 Bad input prints one line to stderr and exits with status 2.
 """
@@ -299,7 +299,7 @@ def cmd_flops(args: argparse.Namespace) -> str:
 
 
 def _add_flops(sub: argparse._SubParsersAction, target_help: str) -> None:
-    """``t5sym flops``: forward and training FLOPs per part (:mod:`t5sym.flops`)."""
+    """``t5sym flops``: forward and training FLOPs per part (`t5sym.flops`)."""
     p = sub.add_parser("flops", help="forward and training FLOPs of a preset or config.json")
     p.add_argument("target", metavar="TARGET", help=target_help)
     p.add_argument(
@@ -330,7 +330,7 @@ def _add_flops(sub: argparse._SubParsersAction, target_help: str) -> None:
 
 
 def _add_memory(sub: argparse._SubParsersAction, target_help: str) -> None:
-    """``t5sym memory``: bytes of weights, gradients and optimizer state (:mod:`t5sym.memory`)."""
+    """``t5sym memory``: bytes of weights, gradients and optimizer state (`t5sym.memory`)."""
     from . import memory
 
     p = sub.add_parser("memory", help="bytes of weights, gradients and optimizer state")

@@ -1,7 +1,7 @@
 """The architecture of a T5 model, validated, with Hugging Face ``T5Config`` field names.
 
-:class:`Config` holds what decides the parameter count and nothing else. Read one from a
-``config.json`` file, a folder holding one, or a dict with :func:`from_hf`; every field a
+`Config` holds what decides the parameter count and nothing else. Read one from a
+``config.json`` file, a folder holding one, or a dict with `from_hf`; every field a
 file leaves out takes the value transformers' ``T5Config`` gives it.
 """
 
@@ -140,7 +140,7 @@ class Config:
         )
 
     def values(self) -> dict[Symbol, int]:
-        """The value of every symbol of :mod:`t5sym.symbols` for this config."""
+        """The value of every symbol of `t5sym.symbols` for this config."""
         return {s: getattr(self, CONFIG_FIELD[s]) for s in DIMENSIONS}
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,7 +194,7 @@ def from_hf(source: str | Path | Mapping[str, Any], *, name: str | None = None) 
     """Read a Hugging Face T5 config: a ``config.json`` path, a folder holding one, or a dict.
 
     Keys t5sym does not use are ignored; counted fields that are missing take
-    ``T5Config``'s defaults, except the core dims in :data:`REQUIRED`.
+    ``T5Config``'s defaults, except the core dims in `REQUIRED`.
 
     Raises
     ------

@@ -1,11 +1,11 @@
 """Family-level views of the counts: where parameters go, and the published sizes explained.
 
-Everything here is computed from the parameter tree of :mod:`t5sym.params`:
+Everything here is computed from the parameter tree of `t5sym.params`:
 
-- :func:`by_category` sums the tree's leaves by what they are (token embedding and
+- `by_category` sums the tree's leaves by what they are (token embedding and
   lm_head, attention q/k/v/o, relative position bias, feed-forward, RMSNorm scales);
-- :func:`shape` evaluates a weight's shape (torch order) for a config;
-- :func:`reconcile` explains a published rounded size (:data:`t5sym.presets.CLAIMS`):
+- `shape` evaluates a weight's shape (torch order) for a config;
+- `reconcile` explains a published rounded size (`t5sym.presets.CLAIMS`):
   which count it matches (the unique parameters, or the tied embedding counted a second
   time as the output layer) and how (equal, rounded, or cut to the digits it shows).
 """
@@ -26,7 +26,7 @@ from .render import approx
 from .symbols import num_decoder_layers, num_layers
 from .tree import Node
 
-#: The categories of :func:`category`, in the order tables and charts use.
+#: The categories of `category`, in the order tables and charts use.
 CATEGORIES = ("embedding", "attention", "relative bias", "feed-forward", "norms")
 
 #: The top-level parts of a ``T5ForConditionalGeneration``, as node names.
@@ -34,7 +34,7 @@ STACKS = ("shared", "encoder", "decoder", "lm_head")
 
 
 def category(leaf: Node) -> str:
-    """What a weight is: one of :data:`CATEGORIES`, read from its module name and kind."""
+    """What a weight is: one of `CATEGORIES`, read from its module name and kind."""
     if leaf.kind == "norm":
         return "norms"
     if leaf.short == "relative_attention_bias":
@@ -47,7 +47,7 @@ def category(leaf: Node) -> str:
 
 
 def stack(leaf: Node) -> str:
-    """The top-level part a weight belongs to: one of :data:`STACKS`."""
+    """The top-level part a weight belongs to: one of `STACKS`."""
     return leaf.name.split(".", 1)[0]
 
 
@@ -55,12 +55,12 @@ def formulas_by_category(config: Config | None = None, *, encoder_only: bool = F
     """The parameter formula of each category: the sum of its leaves' formulas.
 
     Equal encoder and decoder depths are written with ``num_layers`` alone, as
-    :func:`t5sym.params.formula` does.
+    `t5sym.params.formula` does.
 
     Returns
     -------
     dict[str, sympy.Expr]
-        Keyed by :data:`CATEGORIES` (a category with no weight maps to 0).
+        Keyed by `CATEGORIES` (a category with no weight maps to 0).
     """
     out: dict[str, Expr] = {c: sympy.S.Zero for c in CATEGORIES}
     for node in tree(config, encoder_only=encoder_only):
@@ -89,7 +89,7 @@ def by_stack_and_category(
 ) -> dict[tuple[str, str], int]:
     """Exact parameters per (stack, category); keys ``("", category)`` hold the totals.
 
-    Stacks are :data:`STACKS` (``lm_head`` only when untied; no decoder when encoder-only).
+    Stacks are `STACKS` (``lm_head`` only when untied; no decoder when encoder-only).
     """
     result = count(config)
     numbers = result.encoder_breakdown if encoder_only else result.breakdown
@@ -264,5 +264,5 @@ def reconcile(claim: Claim) -> Reconciliation:
 
 
 def reconcile_all() -> list[Reconciliation]:
-    """:func:`reconcile` for every published size in :data:`t5sym.presets.CLAIMS`."""
+    """`reconcile` for every published size in `t5sym.presets.CLAIMS`."""
     return [reconcile(c) for c in CLAIMS]

@@ -5,7 +5,7 @@ one add per multiply-add, as ``torch.utils.flop_counter.FlopCounterMode`` counts
 ``mm``/``bmm``. Only matrix products are counted: embeddings (a lookup), RMSNorm,
 softmax, the relative position bias and activations cost 0 here.
 
-The FLOP tree is a view of the parameter tree (:func:`t5sym.params.tree`): each linear
+The FLOP tree is a view of the parameter tree (`t5sym.params.tree`): each linear
 weight costs 2·tokens·(its parameters), where tokens is B·S on the encoder side (B =
 ``batch``, S = ``encoder_length``), B·T on the decoder side (T = ``decoder_length``), and
 B·S for the cross-attention ``k`` and ``v``, which project the encoder output. Added
@@ -103,7 +103,7 @@ _TREES: dict[tuple[bool, bool], Tree] = {}
 def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
     """Forward FLOPs of every part, as SymPy in the dims and ``batch``, S and T.
 
-    The parameter tree's view under :func:`matmul`, with ``scores`` and ``context`` in each
+    The parameter tree's view under `matmul`, with ``scores`` and ``context`` in each
     attention module and ``lm_head`` (even when tied: the product is computed anyway).
     Without a config: T5 v1.0's structure (ReLU FFN).
 
@@ -130,7 +130,7 @@ def training_tree(config: Config | None = None, encoder_only: bool = False) -> T
 
 
 def forward(config: Config | None = None, encoder_only: bool = False) -> Expr:
-    """Forward FLOPs of the whole model: the sum of :func:`forward_tree`'s parts."""
+    """Forward FLOPs of the whole model: the sum of `forward_tree`'s parts."""
     return forward_tree(config, encoder_only).total
 
 
@@ -155,7 +155,7 @@ class RuleOfThumb:
 
     - ``naive``: 2·N·B·(S + T), N every parameter of the model (the headline count).
     - ``per_side``: 2·B·(N_enc·S + N_dec·T), N_enc and N_dec the linear weights of each
-      stack (:func:`matmul_parameters`; no embedding, norm, bias table or lm_head).
+      stack (`matmul_parameters`; no embedding, norm, bias table or lm_head).
     - ``excess``: forward − per_side, term by term: attention ``scores`` and ``context``
       (quadratic in the lengths), cross-attention k and v applied to S tokens rather than
       T, and ``lm_head``.
@@ -223,7 +223,7 @@ def rule_of_thumb(
 # ---------------------------------------------------------------------------------------
 # Exact counts.
 
-#: Defaults of :func:`count_flops` and ``t5sym flops``: one sequence, T5's pre-training
+#: Defaults of `count_flops` and ``t5sym flops``: one sequence, T5's pre-training
 #: input length 512 (Raffel et al. 2020, section 3.1.2; targets were 114 tokens, rounded
 #: up here to 128).
 DEFAULT_BATCH = 1
@@ -244,8 +244,8 @@ def _check_positive(name: str, value: object) -> int:
 class FlopCount:
     """Exact FLOPs of one config and workload.
 
-    ``breakdown`` maps every node of :func:`forward_tree` to its forward FLOPs (key ``""``:
-    the total). ``naive`` and ``per_side`` are the rules of thumb of :class:`RuleOfThumb`
+    ``breakdown`` maps every node of `forward_tree` to its forward FLOPs (key ``""``:
+    the total). ``naive`` and ``per_side`` are the rules of thumb of `RuleOfThumb`
     and ``excess`` its terms, all forward FLOPs.
     """
 

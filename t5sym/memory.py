@@ -1,8 +1,8 @@
 """Training memory: bytes of weights, gradients and optimizer state, as views of the tree.
 
 Every formula is a per-leaf function of the weight's ``shape`` (torch order), ``repeat``
-and ``kind`` (see :class:`~t5sym.tree.Node`), mapped over :func:`t5sym.params.tree` with
-:meth:`~t5sym.tree.Tree.view`; totals are the tree's sums. With N parameters held in
+and ``kind`` (see `t5sym.tree.Node`), mapped over `t5sym.params.tree` with
+`t5sym.tree.Tree.view`; totals are the tree's sums. With N parameters held in
 T tensors (a leaf repeated in L blocks is L tensors) and b bytes per value:
 
 | part | bytes |
@@ -60,7 +60,7 @@ DEFAULT_OPTIMIZER = "adafactor"
 #: Bytes of one float32 value: Adafactor's state and every optimizer's 0-dim scalars.
 FLOAT32 = 4
 
-#: The parts of :class:`Memory`, in order.
+#: The parts of `Memory`, in order.
 PARTS = ("weights", "gradients", "optimizer_state")
 
 
@@ -154,14 +154,14 @@ OPTIMIZER: dict[str, Optimizer] = {
 
 
 def dtype_bytes(dtype: str) -> int:
-    """Bytes per value of ``dtype``; a one-line :class:`T5SymError` for an unknown name."""
+    """Bytes per value of ``dtype``; a one-line `T5SymError` for an unknown name."""
     if dtype not in DTYPE_BYTES:
         raise T5SymError(f"dtype: unknown {dtype!r}; known: {', '.join(DTYPE_BYTES)}")
     return DTYPE_BYTES[dtype]
 
 
 def get_optimizer(name: str) -> Optimizer:
-    """The :class:`Optimizer` called ``name``; a one-line :class:`T5SymError` if unknown."""
+    """The `Optimizer` called ``name``; a one-line `T5SymError` if unknown."""
     if name not in OPTIMIZER:
         raise T5SymError(f"optimizer: unknown {name!r}; known: {', '.join(OPTIMIZERS)}")
     return OPTIMIZER[name]
@@ -192,13 +192,13 @@ def gradients_tree(tree: Tree, b: Expr | int = bytes_per_value) -> Tree:
 
 
 def state_tree(tree: Tree, name: str, b: Expr | int = bytes_per_value) -> Tree:
-    """Bytes of ``optimizer.state`` per leaf for optimizer ``name`` (see :data:`OPTIMIZER`)."""
+    """Bytes of ``optimizer.state`` per leaf for optimizer ``name`` (see `OPTIMIZER`)."""
     opt = get_optimizer(name)
     return tree.view(lambda leaf: opt.state_bytes(leaf, sympy.sympify(b)))
 
 
 def trees(config: Config, dtype: str, optimizer_name: str) -> dict[str, Tree]:
-    """The byte trees of every part in :data:`PARTS` (zero trees dropped) for one config."""
+    """The byte trees of every part in `PARTS` (zero trees dropped) for one config."""
     b, opt = _check(dtype, optimizer_name)
     tree = params.tree(config, encoder_only=config.encoder_only)
     out = {"weights": weights_tree(tree, b)}
@@ -273,9 +273,9 @@ def training_memory(
     config
         The architecture.
     dtype
-        One of :data:`DTYPE_BYTES` (``int8`` only with ``optimizer="none"``).
+        One of `DTYPE_BYTES` (``int8`` only with ``optimizer="none"``).
     optimizer
-        One of :data:`OPTIMIZERS`.
+        One of `OPTIMIZERS`.
 
     Raises
     ------
@@ -308,7 +308,7 @@ def formula(
 ) -> Expr:
     """The tidied formula of one part (or the total) in bytes.
 
-    With ``dtype=None`` the bytes per value stay the symbol :data:`bytes_per_value`.
+    With ``dtype=None`` the bytes per value stay the symbol `bytes_per_value`.
     Without a config: T5 v1.0's structure (ReLU, tied) with separate depths.
 
     Examples
@@ -350,7 +350,7 @@ def _local(node: Node) -> Node:
 def local_tree(tree: Tree) -> Tree:
     """The parameter tree as one core holds it: each leaf's shape is its local shape.
 
-    :func:`t5sym.sharding.local_shape`: the axis holding num_heads, d_ff or vocab_size is
+    `t5sym.sharding.local_shape`: the axis holding num_heads, d_ff or vocab_size is
     divided by p (the symbol ``cores``), every other weight (the RMSNorm scales) is whole
     on every core. Every per-leaf formula of this module then gives bytes per core: an
     optimizer's state follows the shard it updates, so Adam's moments are ∏shape/p each
@@ -367,7 +367,7 @@ def local_tree(tree: Tree) -> Tree:
 
 
 def per_core_trees(config: Config, dtype: str, optimizer_name: str) -> dict[str, Tree]:
-    """:func:`trees` on :func:`local_tree`: bytes per core of every part, in ``cores``."""
+    """`trees` on `local_tree`: bytes per core of every part, in ``cores``."""
     b, opt = _check(dtype, optimizer_name)
     tree = local_tree(params.tree(config, encoder_only=config.encoder_only))
     out = {"weights": weights_tree(tree, b)}
@@ -380,7 +380,7 @@ def per_core_trees(config: Config, dtype: str, optimizer_name: str) -> dict[str,
 
 @dataclass(frozen=True)
 class CoreMemory(Memory):
-    """:class:`Memory` of ONE core of ``cores`` under Mesh TF's layout.
+    """`Memory` of ONE core of ``cores`` under Mesh TF's layout.
 
     ``formulas`` are in the symbol ``cores`` (p); ``state_tensors`` and ``state_scalars``
     count what each core keeps (a piece of every tensor, so as many as the whole model).
@@ -389,6 +389,7 @@ class CoreMemory(Memory):
     cores: int = 1
 
     def to_dict(self) -> dict[str, int | str | None]:
+        """`Memory.to_dict` and the number of cores."""
         return {**super().to_dict(), "cores": self.cores}
 
 
@@ -400,9 +401,9 @@ def per_core_memory(
 ) -> CoreMemory:
     """Bytes of weights, gradients and optimizer state held by one of ``cores`` cores.
 
-    Mesh TensorFlow's T5 layout (see :mod:`t5sym.sharding`): heads, d_ff and vocab split
+    Mesh TensorFlow's T5 layout (see `t5sym.sharding`): heads, d_ff and vocab split
     over the cores, the RMSNorm scales replicated. Activations and temporaries are not
-    counted, as in :func:`training_memory`.
+    counted, as in `training_memory`.
 
     Examples
     --------

@@ -1,7 +1,7 @@
 """Parameter formulas of every part of a T5 model, composed as transformers builds it.
 
 Each part is one function returning a SymPy expression; blocks, stacks and the model are
-:class:`~t5sym.tree.Node` trees of those parts, named as in transformers'
+`t5sym.tree.Node` trees of those parts, named as in transformers'
 ``modeling_t5.py``. Totals are sums of the parts, never typed.
 
 | part (transformers module) | parameters |

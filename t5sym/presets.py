@@ -1,8 +1,8 @@
-"""Every released T5-family checkpoint as a :class:`~t5sym.config.Config`, with its source.
+"""Every released T5-family checkpoint as a `t5sym.config.Config`, with its source.
 
 Dimensions are those of the checkpoints' ``config.json`` on the Hugging Face Hub and of
 the gin files they were trained with (sources on each preset). Rounded sizes that papers
-and READMEs give are kept in :data:`CLAIMS` so the site can reconcile them with the
+and READMEs give are kept in `CLAIMS` so the site can reconcile them with the
 exact counts.
 """
 
@@ -179,23 +179,23 @@ class Claim:
 
 #: Published sizes to reconcile with the exact counts (see the family page).
 CLAIMS: tuple[Claim, ...] = (
-    Claim("t5-small", "60M", 60_000_000, "T5 paper §3.7 and README (rounded)"),
-    Claim("t5-base", "220M", 220_000_000, "T5 paper §3.7 and README (rounded)"),
-    Claim("t5-large", "770M", 770_000_000, "T5 paper §3.7 and README (rounded)"),
-    Claim("t5-3b", "3B", 3_000_000_000, "T5 paper §3.7 and README (rounded)"),
-    Claim("t5-3b", "2.8B", 2_800_000_000, "bi_v1_3B.gin comment (rounded)"),
-    Claim("t5-11b", "11B", 11_000_000_000, "T5 paper §3.7 and README (rounded)"),
+    Claim("t5-small", "60M", 60_000_000, "T5 paper §3.7 and README"),
+    Claim("t5-base", "220M", 220_000_000, "T5 paper §3.7 and README"),
+    Claim("t5-large", "770M", 770_000_000, "T5 paper §3.7 and README"),
+    Claim("t5-3b", "3B", 3_000_000_000, "T5 paper §3.7 and README"),
+    Claim("t5-3b", "2.8B", 2_800_000_000, "bi_v1_3B.gin comment"),
+    Claim("t5-11b", "11B", 11_000_000_000, "T5 paper §3.7 and README"),
     Claim(
         "t5-large",
         "770,567,168",
         770_567_168,
         "Wikipedia 'T5 (language model)' table (tied embedding counted twice)",
     ),
-    Claim("byt5-small", "300M", 300_000_000, "ByT5 gin comment (rounded)"),
-    Claim("byt5-base", "582M", 582_000_000, "ByT5 gin comment (rounded)"),
-    Claim("byt5-large", "1.23B", 1_230_000_000, "ByT5 gin comment (rounded)"),
-    Claim("byt5-xl", "3.74B", 3_740_000_000, "ByT5 gin comment (rounded)"),
-    Claim("byt5-xxl", "12.9B", 12_900_000_000, "ByT5 gin comment (rounded)"),
+    Claim("byt5-small", "300M", 300_000_000, "ByT5 gin comment"),
+    Claim("byt5-base", "582M", 582_000_000, "ByT5 gin comment"),
+    Claim("byt5-large", "1.23B", 1_230_000_000, "ByT5 gin comment"),
+    Claim("byt5-xl", "3.74B", 3_740_000_000, "ByT5 gin comment"),
+    Claim("byt5-xxl", "12.9B", 12_900_000_000, "ByT5 gin comment"),
 )
 
 
@@ -233,7 +233,7 @@ def load(target: str | Path) -> Config:
     Raises
     ------
     T5SymError
-        :class:`PresetError` or :class:`~t5sym.errors.ConfigError`, one line.
+        `PresetError` or `t5sym.errors.ConfigError`, one line.
     """
     text = str(target)
     if text.strip().lower() in ALIASES:

@@ -1,6 +1,6 @@
 """Formulas as text to copy: LaTeX, MathML, a Python expression, SymPy's srepr.
 
-LaTeX and MathML use the T5 paper's notation (:data:`t5sym.symbols.LATEX_NAMES`);
+LaTeX and MathML use the T5 paper's notation (`t5sym.symbols.LATEX_NAMES`);
 Python and srepr use the ``T5Config`` field names, so the expression runs as written
 once the fields are bound.
 """
@@ -42,7 +42,7 @@ def srepr(expr: Expr) -> str:
 
 
 def render(expr: Expr, fmt: str = "text") -> str:
-    """``expr`` in one of :data:`FORMATS`."""
+    """``expr`` in one of `FORMATS`."""
     if fmt == "text":
         return str(expr)
     return {"latex": latex, "mathml": mathml, "python": python, "srepr": srepr}[fmt](expr)

@@ -8,24 +8,24 @@ keeps ``('embed', None)``). An einsum needs communication, an all-reduce of its 
 only when a dimension it sums out is split (tensorflow/mesh ``README.md``, "Where does the
 network communication happen?"; ``mtf.gather`` is an einsum with a one-hot, ``ops.py``).
 
-Everything here is a view of the parameter tree (:func:`t5sym.params.tree`), read from each
+Everything here is a view of the parameter tree (`t5sym.params.tree`), read from each
 weight's shape:
 
 - a weight is split along the axis whose formula holds num_heads, d_ff or vocab_size
-  (:func:`split_axis`) and each core holds ∏shape / p of it; a weight without such an
+  (`split_axis`) and each core holds ∏shape / p of it; a weight without such an
   axis (the RMSNorm scales, d_model) is replicated on every core;
 - a ``Linear`` sums out its input axis (torch order ``(out, in)``) and an embedding lookup
   its rows, so a weight costs an all-reduce of ``[tokens, out]`` exactly when the summed
-  axis is the split one (:func:`contracted_axis`): ``o`` and ``wo`` (heads and d_ff summed
+  axis is the split one (`contracted_axis`): ``o`` and ``wo`` (heads and d_ff summed
   out) and the vocab-split ``shared`` lookup; ``q``, ``k``, ``v``, ``wi`` and ``lm_head``
   keep the split axis in their output and need none;
-- FLOPs: the weight products of :func:`t5sym.flops.forward_tree` (2 per multiply-add,
+- FLOPs: the weight products of `t5sym.flops.forward_tree` (2 per multiply-add,
   one multiply-add per weight entry per token), divided by p for a split weight.
 
 So each attention and feed-forward sublayer costs one all-reduce of a [B, length, d_model]
 tensor whatever d_ff and num_heads are, while each core's work grows with d_ff/p and
 num_heads·d_kv/p. With Mesh TF's ``model_parallelism`` 2, 8 and 32 for T5-large, 3B and
-11B (:data:`MODEL_PARALLELISM`) every core holds d_ff = 2048 and num_heads·d_kv = 512: the
+11B (`MODEL_PARALLELISM`) every core holds d_ff = 2048 and num_heads·d_kv = 512: the
 same matrices per core in all three, and the same d_model = 1024 all-reduces. The T5 paper
 (arXiv:1910.10683, §3.7) says d_ff was scaled because accelerators "are most efficient for
 large dense matrix multiplications".
@@ -68,7 +68,7 @@ from .symbols import (
 from .tree import Node, Tree
 
 #: Bytes of one activation value sent in an all-reduce (bfloat16 on TPU: 2);
-#: :data:`t5sym.symbols.bytes_per_value` when left open.
+#: `t5sym.symbols.bytes_per_value` when left open.
 BF16 = 2
 
 #: The dims Mesh TF's T5 layout splits over the ``model`` mesh dimension, with their Mesh TF
@@ -143,7 +143,7 @@ def _reads_encoder_output(leaf: Node) -> bool:
 def tokens(leaf: Node, encoder_only: bool = False) -> Expr:
     """Tokens that pass through the weight in one forward pass.
 
-    A ``Linear``: :func:`t5sym.flops.tokens` (B·S in the encoder and for cross-attention
+    A ``Linear``: `t5sym.flops.tokens` (B·S in the encoder and for cross-attention
     keys and values, B·T elsewhere). The shared embedding is looked up once per stack
     input: B·S, plus B·T with a decoder.
     """
@@ -157,7 +157,7 @@ def tokens(leaf: Node, encoder_only: bool = False) -> Expr:
 # Views of the parameter tree.
 
 
-#: The views :func:`view` builds.
+#: The views `view` builds.
 VIEWS = ("parameters", "parameters_per_core", "flops", "flops_per_core", "allreduce_values")
 
 
@@ -193,7 +193,7 @@ def view(name: str, config: Config | None = None, *, encoder_only: bool = False)
     """One view of the config's parameter tree under the layout.
 
     ``name`` is one of ``parameters``, ``parameters_per_core`` (repeat·∏local_shape),
-    ``flops`` (the weight products of :func:`t5sym.flops.forward_tree`: 2·tokens·entries,
+    ``flops`` (the weight products of `t5sym.flops.forward_tree`: 2·tokens·entries,
     ``lm_head`` included when tied) and ``flops_per_core`` (the split ones divided by p),
     ``allreduce_values`` (tokens·repeat·out for each weight whose use sums out its
     split axis: values all-reduced per forward pass). Without a config: T5 v1.0's
@@ -463,7 +463,7 @@ def grow_d_model(name: str, p: int | None = None, head_width: int = 128) -> Alte
     """Solve for the d_model that reaches ``name``'s parameter count the usual way.
 
     Substitutes d_ff = 4·d_model and num_heads = d_model/d_kv into the preset's parameter
-    formula (:func:`t5sym.params.tree`), keeps its depth, vocabulary and buckets, sets
+    formula (`t5sym.params.tree`), keeps its depth, vocabulary and buckets, sets
     d_kv = ``head_width`` and solves the quadratic in d_model with ``sympy.solve``. Then
     compares both on ``p`` cores (default: the preset's Mesh TF model parallelism).
 

@@ -4,7 +4,7 @@ Every dimension is a positive integer symbol named after the Hugging Face ``T5Co
 field it stands for, so ``str(expr)`` and ``pycode(expr)`` read like the config. The
 paper's notation is used for LaTeX (``d_{\\mathrm{model}}``, ``d_{\\mathrm{ff}}``, ...).
 
-See :data:`CONFIG_FIELD`, :data:`LATEX_NAMES` and :data:`MEANING` for each symbol's
+See `CONFIG_FIELD`, `LATEX_NAMES` and `MEANING` for each symbol's
 field, LaTeX and meaning; ``num_buckets`` stands for ``relative_attention_num_buckets``.
 """
 

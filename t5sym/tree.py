@@ -1,10 +1,10 @@
 """A breakdown tree: SymPy expressions keyed by transformers module names.
 
-A :class:`Node` is one module (or, with ``*`` for the block index, one module summed
+A `Node` is one module (or, with ``*`` for the block index, one module summed
 over every block of a stack). A leaf is one weight: its ``shape`` (as torch stores it),
 how many blocks ``repeat`` it, and its ``kind``; its formula is ``repeat * prod(shape)``.
 An inner node's expression is the sum of its children's, so every total is derived from
-the parts. :meth:`Tree.view` maps the leaves to other formulas (FLOPs, optimizer bytes,
+the parts. `Tree.view` maps the leaves to other formulas (FLOPs, optimizer bytes,
 per-core counts) and keeps the same names and sums: one tree, several views.
 """
 
@@ -141,7 +141,7 @@ class Tree:
         """Exact integers for the total (key ``""``) and every node.
 
         Each leaf's formula is evaluated on Python ints (exact at any size); every inner node
-        is then the sum of its children, as in :attr:`Node.expr`.
+        is then the sum of its children, as in `Node.expr`.
         """
         out = {n.name: exact_int(n.expr, values) for n in self._leaves}
 
@@ -173,7 +173,7 @@ def exact(expr: Expr, values: Mapping[Symbol, int]) -> int | Fraction:
 
 
 def exact_int(expr: Expr, values: Mapping[Symbol, int]) -> int:
-    """:func:`exact`, required to be a whole number."""
+    """`exact`, required to be a whole number."""
     value = exact(expr, values)
     if isinstance(value, Fraction):
         if value.denominator != 1:
