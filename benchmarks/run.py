@@ -6,6 +6,8 @@
 (c) a sweep over random configs: SymPy substitution vs the formula lambdified to NumPy.
 (d) forward FLOPs of every preset over a grid of lengths: t5sym's exact evaluation, SymPy
     substitution, the formula lambdified to NumPy, and FlopCounterMode on the meta device.
+(e) the site: a full `mkdocs build --strict` (notebooks executed), and the home page's
+    bytes as the browser test measured them (test-artifacts/page-weight.json).
 """
 
 from __future__ import annotations
@@ -196,6 +198,28 @@ def bench_flops() -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
+def bench_site(n: int = 3) -> list[tuple[str, str, str]]:
+    import tempfile
+
+    root = Path(__file__).parents[1]
+    mkdocs = str(Path(PY).with_name("mkdocs"))
+    times = []
+    for _ in range(n):
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            subprocess.run([mkdocs, "build", "--strict", "-d", out], cwd=root, check=True,
+                           capture_output=True)  # fmt: skip
+            times.append(time.perf_counter() - start)
+    rows = [(f"`mkdocs build --strict`, notebooks executed (median of {n})",
+             f"{statistics.median(times):.1f} s", "target ≤ 30 s")]  # fmt: skip
+    weights = root / "test-artifacts" / "page-weight.json"
+    if weights.exists():
+        home = json.loads(weights.read_text())["/"]["transfer"]
+        rows.append(("home page, bytes transferred (from the browser test)",
+                     f"{home / 1000:.0f} KB", "target ≤ 600 KB"))  # fmt: skip
+    return rows
+
+
 def main() -> None:
     rows = [("**(a) whole process**", "", "")]
     rows += bench_process()
@@ -205,6 +229,8 @@ def main() -> None:
     rows += bench_sweep()
     rows += [("**(d) FLOPs over a grid of lengths**", "", "")]
     rows += bench_flops()
+    rows += [("**(e) the site**", "", "")]
+    rows += bench_site()
     print("| benchmark | measured | note |")
     print("|---|---|---|")
     for r in rows:

@@ -485,7 +485,7 @@ def cmd_shard(args: argparse.Namespace) -> str:
         ),
         "",
         f"embedding lookups over split vocab: {s.embedding_allreduce_bytes:,} bytes all-reduced "
-        f"per token; loss over split vocab: {s.loss_allreduce_bytes:,}",
+        f"per token; loss over split vocab: {s.loss_allreduce_bytes:,} bytes",
         "per token: one input token through the encoder and one target token through the "
         "decoder (batch = encoder_length = decoder_length = 1); ring all-reduce: each core "
         "sends 2*(cores-1)/cores of the bytes all-reduced",

@@ -197,10 +197,17 @@ def state_tree(tree: Tree, name: str, b: Expr | int = bytes_per_value) -> Tree:
     return tree.view(lambda leaf: opt.state_bytes(leaf, sympy.sympify(b)))
 
 
-def trees(config: Config, dtype: str, optimizer_name: str) -> dict[str, Tree]:
-    """The byte trees of every part in `PARTS` (zero trees dropped) for one config."""
+def trees(
+    config: Config, dtype: str, optimizer_name: str, *, per_core: bool = False
+) -> dict[str, Tree]:
+    """The byte trees of every part in `PARTS` (zero trees dropped) for one config.
+
+    With ``per_core``, of `local_tree`: the bytes one core holds, in ``cores``.
+    """
     b, opt = _check(dtype, optimizer_name)
     tree = params.tree(config, encoder_only=config.encoder_only)
+    if per_core:
+        tree = local_tree(tree)
     out = {"weights": weights_tree(tree, b)}
     if opt.gradients:
         out["gradients"] = gradients_tree(tree, b)
@@ -368,14 +375,7 @@ def local_tree(tree: Tree) -> Tree:
 
 def per_core_trees(config: Config, dtype: str, optimizer_name: str) -> dict[str, Tree]:
     """`trees` on `local_tree`: bytes per core of every part, in ``cores``."""
-    b, opt = _check(dtype, optimizer_name)
-    tree = local_tree(params.tree(config, encoder_only=config.encoder_only))
-    out = {"weights": weights_tree(tree, b)}
-    if opt.gradients:
-        out["gradients"] = gradients_tree(tree, b)
-    if opt.name != "none":
-        out["optimizer_state"] = state_tree(tree, opt.name, b)
-    return out
+    return trees(config, dtype, optimizer_name, per_core=True)
 
 
 @dataclass(frozen=True)
