@@ -134,7 +134,8 @@ def cmd_count(args: argparse.Namespace) -> str:
 
 def cmd_formula(args: argparse.Namespace) -> str:
     config = presets.load(args.target) if args.target else None
-    expr = params.formula(config, args.node, encoder_only=args.encoder_only)
+    encoder_only = args.encoder_only or bool(config and config.encoder_only)
+    expr = params.formula(config, args.node, encoder_only=encoder_only)
     return render.render(expr, args.format)
 
 
@@ -161,7 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     for name in render.FORMATS[1:]:
         fmt.add_argument(f"--{name}", dest="format", action="store_const", const=name)
     p.add_argument("--node", help="a module name from 'count --breakdown', e.g. lm_head")
-    p.add_argument("--encoder-only", action="store_true", help="T5EncoderModel")
+    p.add_argument(
+        "--encoder-only",
+        action="store_true",
+        help="T5EncoderModel (the default when the config's architectures name it)",
+    )
     p.set_defaults(func=cmd_formula)
 
     # Further views of the same tree, each in its own section below.
@@ -320,7 +325,11 @@ def _add_flops(sub: argparse._SubParsersAction, target_help: str) -> None:
         default=flops.DEFAULT_DECODER_LENGTH,
         help="target tokens per sequence, T (default: %(default)s; T5 pre-trained on 114)",
     )
-    p.add_argument("--encoder-only", action="store_true", help="T5EncoderModel")
+    p.add_argument(
+        "--encoder-only",
+        action="store_true",
+        help="T5EncoderModel (the default when the config's architectures name it)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--breakdown", action="store_true", help="every node of the FLOP tree")
     p.set_defaults(func=cmd_flops)

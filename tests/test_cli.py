@@ -121,3 +121,15 @@ def test_console_script_is_installed() -> None:
     exe = Path(sys.executable).with_name("t5sym")
     out = subprocess.run([str(exe), "count", "t5-small", "--json"], capture_output=True, text=True)
     assert json.loads(out.stdout)["total"] == 60_506_624  # published total of t5-small
+
+
+def test_formula_of_a_text_encoder_config_is_the_encoder_only_one(tmp_path: Path) -> None:
+    from .reference import build, numel_by_name
+
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**CORE, "architectures": ["T5EncoderModel"]}))
+    out = run("formula", str(path), "--python")
+    assert out.returncode == 0, out.stderr
+    config = t5sym.from_hf(path)
+    names = {s.name: v for s, v in config.values().items()}
+    assert eval(out.stdout, {}, names) == sum(numel_by_name(build(config, True)).values())
