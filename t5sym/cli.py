@@ -118,16 +118,7 @@ def cmd_count(args: argparse.Namespace) -> str:
     if args.breakdown:
         tree_ = params.tree(config, encoder_only=config.encoder_only)
         numbers = result.encoder_breakdown if config.encoder_only else result.breakdown
-        total = numbers[""]
-        rows = [
-            [
-                "  " * (depth - 1) + n.name,
-                f"{numbers[n.name]:,}",
-                f"{100 * numbers[n.name] / total:.2f}%",
-            ]
-            for depth, n in tree_.root.depths()
-            if depth
-        ]
+        rows = render.breakdown_rows(tree_, numbers)
         lines += ["", render.table(rows, ["module", "parameters", "share"], right={1, 2})]
     return "\n".join(lines)
 

@@ -117,6 +117,19 @@ def ratios(config: Config, baseline: Config) -> dict[str, Fraction]:
     return out
 
 
+#: Config fields that set a T5 model's size, for side-by-side comparisons.
+FIELDS = ("d_model", "d_ff", "num_heads", "d_kv", "inner_dim", "num_layers", "vocab_size")
+
+
+def compare(config: Config, baseline: Config) -> list[tuple[str, int, int, Fraction]]:
+    """(field, baseline's value, config's value, config / baseline) for each of `FIELDS`."""
+    out = []
+    for f in FIELDS:
+        a, b = getattr(baseline, f), getattr(config, f)
+        out.append((f, a, b, Fraction(b, a)))
+    return out
+
+
 def shape(config: Config, node: str) -> tuple[int, ...]:
     """The shape (torch order, one instance) of the weight ``node`` for ``config``.
 

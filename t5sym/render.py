@@ -14,6 +14,7 @@ import sympy
 from sympy import Expr
 
 from .symbols import LATEX_NAMES
+from .tree import Tree
 
 FORMATS = ("text", "latex", "mathml", "python", "srepr")
 
@@ -81,6 +82,26 @@ def table(rows: list[list[str]], header: list[str], right: set[int] | None = Non
 
 
 # --- markdown/html: layout for the docs site (tables, tabs), built from the functions above ---
+
+
+def breakdown_rows(
+    tree: Tree, numbers: dict[str, int], max_depth: int | None = None, *, markdown: bool = False
+) -> list[list[str]]:
+    """Rows "module | count | share of the total" for a tree's nodes, depth first.
+
+    Names are indented by depth (or, with ``markdown``, set as code); ``numbers`` is what
+    `Tree.evaluate` returns (key ``""``: the total).
+    """
+    total = numbers[""]
+    return [
+        [
+            f"`{node.name}`" if markdown else "  " * (depth - 1) + node.name,
+            f"{numbers[node.name]:,}",
+            f"{numbers[node.name] / total:.2%}",
+        ]
+        for depth, node in tree.root.depths()
+        if depth and (max_depth is None or depth <= max_depth)
+    ]
 
 
 def markdown_table(rows: list[list[str]], header: list[str], right: set[int] | None = None) -> str:

@@ -159,3 +159,13 @@ def test_rounding_helpers_agree_with_decimal(claim) -> None:
     if "," not in claim.label:  # "2.8B" -> "28": two significant digits
         mantissa = claim.label.rstrip("KMBT").replace(".", "").strip("0")
         assert r.digits == len(mantissa)
+
+
+def test_compare_3b_with_large() -> None:
+    # Dims of bi_v1_large.gin / bi_v1_3B.gin (../shared/reference/t5-family.md).
+    rows = {
+        f: (a, b, r) for f, a, b, r in family.compare(t5sym.load("t5-3b"), t5sym.load("t5-large"))
+    }
+    assert rows["d_ff"] == (4096, 16384, 4)
+    assert rows["inner_dim"] == (16 * 64, 32 * 128, 4)
+    assert rows["d_model"][2] == 1

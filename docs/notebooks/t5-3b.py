@@ -47,12 +47,7 @@ print(f"{total:,} parameters (≈ {render.approx(total)})")
 # The stacks, their blocks (summed over all blocks, `*`) and each sublayer:
 
 # %%
-numbers = t5sym.count(config).breakdown
-rows = [
-    [f"`{node.name}`", f"{numbers[node.name]:,}", f"{numbers[node.name] / total:.2%}"]
-    for depth, node in t5sym.tree(config).root.depths()
-    if 1 <= depth <= 3
-]
+rows = render.breakdown_rows(t5sym.tree(config), t5sym.count(config).breakdown, 3, markdown=True)
 display(Markdown(render.markdown_table(rows, ["module", "parameters", "share"], right={1, 2})))
 
 # %% [markdown]
@@ -90,19 +85,9 @@ for cat, share in family.shares(config).items():
 # The configuration fields, side by side:
 
 # %%
-fields = ["d_model", "d_ff", "num_heads", "d_kv", "inner_dim", "num_layers", "vocab_size"]
-rows = [
-    [
-        f,
-        str(getattr(large, f)),
-        str(getattr(config, f)),
-        f"{getattr(config, f) / getattr(large, f):g}×",
-    ]
-    for f in fields
-]
-display(
-    Markdown(render.markdown_table(rows, ["field", "t5-large", "t5-3b", "ratio"], right={1, 2, 3}))
-)
+rows = [[f, str(a), str(b), f"{float(r):g}×"] for f, a, b, r in family.compare(config, large)]
+header = ["field", "t5-large", "t5-3b", "ratio"]
+display(Markdown(render.markdown_table(rows, header, right={1, 2, 3})))
 
 # %% [markdown]
 # Width, depth and vocabulary stay; the feed-forward layer and the attention's inner
