@@ -29,21 +29,16 @@ import sympy
 from sympy import Expr, Symbol
 
 from . import params, presets
-from .symbols import vocab_size
+from .symbols import dim, vocab_size
 from .tree import Node, Tree, group, weight
 
-
-def _dim(name: str) -> Symbol:
-    return Symbol(name, integer=True, positive=True)
-
-
 # ``GPT2Config`` field names; d_head is the GPT-3 paper's (GPT-2 derives it).
-n_embd = _dim("n_embd")
-n_layer = _dim("n_layer")
-n_head = _dim("n_head")
-d_head = _dim("d_head")
-n_positions = _dim("n_positions")
-n_inner = _dim("n_inner")
+n_embd = dim("n_embd")
+n_layer = dim("n_layer")
+n_head = dim("n_head")
+d_head = dim("d_head")
+n_positions = dim("n_positions")
+n_inner = dim("n_inner")
 
 #: LaTeX in the GPT-3 paper's notation.
 LATEX_NAMES: dict[Symbol, str] = {

@@ -13,26 +13,26 @@ from __future__ import annotations
 from sympy import Symbol
 
 
-def _dim(name: str) -> Symbol:
+def dim(name: str) -> Symbol:
     """A positive integer symbol."""
     return Symbol(name, integer=True, positive=True)
 
 
-d_model = _dim("d_model")
-d_ff = _dim("d_ff")
-num_heads = _dim("num_heads")
-d_kv = _dim("d_kv")
-num_layers = _dim("num_layers")
-num_decoder_layers = _dim("num_decoder_layers")
-vocab_size = _dim("vocab_size")
-num_buckets = _dim("num_buckets")
+d_model = dim("d_model")
+d_ff = dim("d_ff")
+num_heads = dim("num_heads")
+d_kv = dim("d_kv")
+num_layers = dim("num_layers")
+num_decoder_layers = dim("num_decoder_layers")
+vocab_size = dim("vocab_size")
+num_buckets = dim("num_buckets")
 
 # Workload and layout symbols (FLOPs, memory, sharding): not config fields.
-batch = _dim("batch")
-encoder_length = _dim("encoder_length")
-decoder_length = _dim("decoder_length")
-cores = _dim("cores")
-bytes_per_value = _dim("bytes_per_value")
+batch = dim("batch")
+encoder_length = dim("encoder_length")
+decoder_length = dim("decoder_length")
+cores = dim("cores")
+bytes_per_value = dim("bytes_per_value")
 
 #: The architecture symbols, in the order of the notation table.
 DIMENSIONS: tuple[Symbol, ...] = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import torch
+from hypothesis import strategies as st
 from transformers import (
     MT5Config,
     MT5EncoderModel,
@@ -69,3 +70,23 @@ def node_pattern(node: str) -> re.Pattern[str]:
 def sum_matching(numels: dict[str, int], node: str) -> int:
     pattern = node_pattern(node)
     return sum(n for name, n in numels.items() if pattern.match(name))
+
+
+def configs(min_buckets: int = 1) -> st.SearchStrategy[Config]:
+    """Generated configs: odd sizes, heads·d_kv ≠ d_model, unequal depths, gated and plain
+    FFN, tied and untied, t5 and mt5, other bucket counts (a forward pass needs ≥ 4:
+    transformers' bucketing divides by zero below that)."""
+    return st.builds(
+        Config,
+        d_model=st.integers(1, 97),
+        d_ff=st.integers(1, 131),
+        num_heads=st.integers(1, 9),
+        d_kv=st.integers(1, 17),
+        num_layers=st.integers(1, 3),
+        num_decoder_layers=st.one_of(st.none(), st.integers(1, 3)),
+        vocab_size=st.integers(1, 300),
+        relative_attention_num_buckets=st.integers(min_buckets, 64),
+        feed_forward_proj=st.sampled_from(["relu", "gelu", "gated-gelu", "gated-silu", "silu"]),
+        tie_word_embeddings=st.booleans(),
+        model_type=st.sampled_from(["t5", "mt5"]),
+    )

@@ -23,6 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 import t5sym
 from t5sym import Config, flops
 
+from . import reference
 from .reference import build, numel_by_name, sum_matching
 
 PRESET_NAMES = list(t5sym.PRESETS)
@@ -106,20 +107,7 @@ def test_decoder_longer_than_encoder_and_eager_attention() -> None:
     assert_matches_flop_counter(config, False, batch=3, s=2, t=11)
 
 
-configs = st.builds(
-    Config,
-    d_model=st.integers(1, 97),
-    d_ff=st.integers(1, 131),
-    num_heads=st.integers(1, 9),
-    d_kv=st.integers(1, 17),
-    num_layers=st.integers(1, 3),
-    num_decoder_layers=st.one_of(st.none(), st.integers(1, 3)),
-    vocab_size=st.integers(1, 300),
-    relative_attention_num_buckets=st.integers(4, 64),  # fewer: transformers divides by 0
-    feed_forward_proj=st.sampled_from(["relu", "gelu", "gated-gelu", "gated-silu", "silu"]),
-    tie_word_embeddings=st.booleans(),
-    model_type=st.sampled_from(["t5", "mt5"]),
-)
+configs = reference.configs(min_buckets=4)
 lengths = st.integers(1, 13)
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 import t5sym
 from t5sym import Config, params
 
+from . import reference
 from .reference import build, numel_by_name, sum_matching
 
 PRESET_NAMES = list(t5sym.PRESETS)
@@ -33,20 +34,7 @@ def test_preset_matches_transformers_part_by_part(name: str, encoder_only: bool)
     assert_matches_transformers(t5sym.load(name), encoder_only)
 
 
-configs = st.builds(
-    Config,
-    d_model=st.integers(1, 97),
-    d_ff=st.integers(1, 131),
-    num_heads=st.integers(1, 9),
-    d_kv=st.integers(1, 17),
-    num_layers=st.integers(1, 3),
-    num_decoder_layers=st.one_of(st.none(), st.integers(1, 3)),
-    vocab_size=st.integers(1, 300),
-    relative_attention_num_buckets=st.integers(1, 64),
-    feed_forward_proj=st.sampled_from(["relu", "gelu", "gated-gelu", "gated-silu", "silu"]),
-    tie_word_embeddings=st.booleans(),
-    model_type=st.sampled_from(["t5", "mt5"]),
-)
+configs = reference.configs()
 
 
 @settings(max_examples=200)
