@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
-from . import flops, gpt, sharding, symbols
+from . import flops, gpt, layout, memory, sharding, symbols
 from .config import Config, from_hf
 from .errors import ConfigError, NodeError, PresetError, T5SymError
 from .flops import FlopCount, count_flops
 from .memory import Memory, training_memory
 from .params import Count, count, formula, tree
 from .presets import PRESETS, get, load
+from .sharding import Shard, shard
 
 __all__ = [
     "PRESETS",
@@ -24,6 +25,7 @@ __all__ = [
     "Memory",
     "NodeError",
     "PresetError",
+    "Shard",
     "T5SymError",
     "count",
     "count_flops",
@@ -32,7 +34,10 @@ __all__ = [
     "from_hf",
     "get",
     "gpt",
+    "layout",
     "load",
+    "memory",
+    "shard",
     "sharding",
     "symbols",
     "training_memory",

@@ -19,7 +19,9 @@ ECHO_LIMIT = 60
 def shown(value: Any) -> str:
     """``repr(value)``, cut to `ECHO_LIMIT` characters (a 5,000-digit number stays short)."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"an integer of {len(str(abs(value)).lstrip('0')) or 1:,} digits"
+        digits = int(value.bit_length() * 0.30103) + 1  # str() refuses over 4,300 digits
+        digits -= 10 ** (digits - 1) > abs(value)
+        return f"an integer of {digits:,} digits"
     try:
         text = repr(value)
     except Exception:  # a hostile __repr__

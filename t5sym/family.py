@@ -19,11 +19,11 @@ from fractions import Fraction
 import sympy
 from sympy import Expr
 
+from .algebra import integer, tidy
 from .config import Config
 from .params import count, tree
 from .presets import CLAIMS, Claim, load
-from .render import approx
-from .symbols import num_decoder_layers, num_layers
+from .report import approx
 from .tree import Node
 
 #: The categories of `category`, in the order tables and charts use.
@@ -66,9 +66,8 @@ def formulas_by_category(config: Config | None = None, *, encoder_only: bool = F
     for node in tree(config, encoder_only=encoder_only):
         if node.is_leaf:
             out[category(node)] += node.expr
-    if config is not None and config.num_decoder_layers == config.num_layers:
-        out = {k: sympy.factor(v.subs(num_decoder_layers, num_layers)) for k, v in out.items()}
-    return out
+    equal = config is not None and config.num_decoder_layers == config.num_layers
+    return {k: tidy(v, equal_depths=equal) for k, v in out.items()}
 
 
 def by_category(config: Config, *, encoder_only: bool = False) -> dict[str, int]:
@@ -92,7 +91,7 @@ def by_stack_and_category(
     Stacks are `STACKS` (``lm_head`` only when untied; no decoder when encoder-only).
     """
     result = count(config)
-    numbers = result.encoder_breakdown if encoder_only else result.breakdown
+    numbers = result.encoder_only_breakdown if encoder_only else result.breakdown
     out: dict[tuple[str, str], int] = {("", c): 0 for c in CATEGORIES}
     for node in tree(config, encoder_only=encoder_only):
         if node.is_leaf:
@@ -121,7 +120,7 @@ def ratios(config: Config, baseline: Config) -> dict[str, Fraction]:
 FIELDS = ("d_model", "d_ff", "num_heads", "d_kv", "inner_dim", "num_layers", "vocab_size")
 
 
-def compare(config: Config, baseline: Config) -> list[tuple[str, int, int, Fraction]]:
+def side_by_side(config: Config, baseline: Config) -> list[tuple[str, int, int, Fraction]]:
     """(field, baseline's value, config's value, config / baseline) for each of `FIELDS`."""
     out = []
     for f in FIELDS:
@@ -130,17 +129,17 @@ def compare(config: Config, baseline: Config) -> list[tuple[str, int, int, Fract
     return out
 
 
-def shape(config: Config, node: str) -> tuple[int, ...]:
+def weight_shape(config: Config, node: str) -> tuple[int, ...]:
     """The shape (torch order, one instance) of the weight ``node`` for ``config``.
 
     Examples
     --------
     >>> from t5sym.presets import load
-    >>> shape(load("t5-3b"), "encoder.block.*.layer.0.SelfAttention.q")
+    >>> weight_shape(load("t5-3b"), "encoder.block.*.layer.0.SelfAttention.q")
     (4096, 1024)
     """
     values = config.values()
-    return tuple(int(d.xreplace(values)) for d in tree(config)[node].shape)
+    return tuple(integer(d, values) for d in tree(config)[node].shape)
 
 
 # ---------------------------------------------------------------------------------------

@@ -30,15 +30,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 
 import sympy
 from sympy import Expr
 
 from . import params, symbols
+from .algebra import integer
+from .checks import positive_int
 from .config import Config
-from .errors import T5SymError
+from .result import Result
 from .symbols import batch, d_kv, decoder_length, encoder_length, num_heads
-from .tree import Node, Tree, exact_int, group
+from .tree import Node, Tree, group
 
 #: FLOPs of backward per FLOP of forward, for every matrix product.
 BACKWARD_PER_FORWARD = 2
@@ -62,15 +65,22 @@ def lengths(name: str) -> tuple[Expr, Expr]:
     return decoder_length, decoder_length
 
 
-def tokens(leaf: Node) -> Expr:
-    """Tokens a weight is applied to: B·(key length) for ``k`` and ``v``, else B·(query length)."""
+def tokens_through(leaf: Node, encoder_only: bool = False) -> Expr:
+    """Tokens that pass through a weight in one forward pass.
+
+    A ``Linear``: B·(key length) for ``k`` and ``v`` (the cross-attention ones project the
+    S encoder outputs), else B·(query length). The shared embedding is looked up once per
+    stack input: B·S, plus B·T with a decoder.
+    """
+    if leaf.kind != "linear":
+        return batch * encoder_length + (0 if encoder_only else batch * decoder_length)
     query, key = lengths(leaf.name)
     return batch * (key if leaf.short in ("k", "v") else query)
 
 
 def matmul(leaf: Node) -> Expr | None:
     """A weight's forward FLOPs: 2·tokens·repeat·∏shape for a linear, none for the rest."""
-    return 2 * tokens(leaf) * leaf.expr if leaf.kind == "linear" else None
+    return 2 * tokens_through(leaf) * leaf.expr if leaf.kind == "linear" else None
 
 
 def attention_products(module: Node) -> tuple[Node, Node]:
@@ -97,7 +107,13 @@ def _with_products(node: Node) -> Node:
     return Node(node.name, None, children, node.doc)
 
 
-_TREES: dict[tuple[bool, bool], Tree] = {}
+@cache
+def _forward_tree(gated: bool, encoder_only: bool) -> Tree:
+    view = params.tree(gated=gated, encoder_only=encoder_only).view(matmul).root
+    parts = [_with_products(c) for c in view.children if c.name != "lm_head"]
+    if not encoder_only:
+        parts.append(Tree(params.lm_head()).view(matmul).root)
+    return Tree(group("", *parts))
 
 
 def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
@@ -112,14 +128,9 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
     >>> forward_tree()["decoder.block.*.layer.1.EncDecAttention.k"].expr
     2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
     """
-    key = (bool(config and config.is_gated), encoder_only)
-    if key not in _TREES:
-        view = params.tree(config, encoder_only=encoder_only).view(matmul).root
-        parts = [_with_products(c) for c in view.children if c.name != "lm_head"]
-        if not encoder_only:
-            parts.append(Tree(params.lm_head()).view(matmul).root)
-        _TREES[key] = Tree(group("", *parts))
-    return _TREES[key]
+    if config is not None:
+        params.require_config(config)
+    return _forward_tree(bool(config and config.is_gated), encoder_only)
 
 
 def training_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
@@ -145,8 +156,11 @@ def training(config: Config | None = None, encoder_only: bool = False) -> Expr:
 
 def matmul_parameters(config: Config | None, stack: str) -> Expr:
     """N_enc or N_dec: parameters of the linear weights in the ``encoder`` or ``decoder``."""
-    node = params.tree(config)[stack]
-    return sympy.Add(*(n.expr for n in node.walk() if n.kind == "linear"))
+    return _linear_parameters(params.tree(config), stack)
+
+
+def _linear_parameters(tree: Tree, stack: str) -> Expr:
+    return sympy.Add(*(n.expr for n in tree[stack].walk() if n.kind == "linear"))
 
 
 @dataclass(frozen=True)
@@ -193,31 +207,42 @@ def rule_of_thumb(
     >>> rule_of_thumb(load("t5-small"), encoder_only=True).ratio  # 1 + S/(6·d_model)
     encoder_length/3072 + 1
     """
-    flops = forward_tree(config, encoder_only)
-    tokens_ = encoder_length if encoder_only else encoder_length + decoder_length
-    naive = 2 * params.tree(config, encoder_only=encoder_only).total * batch * tokens_
-    per_side = 2 * batch * matmul_parameters(config, "encoder") * encoder_length
+    if config is not None:
+        params.require_config(config)
+    gated = bool(config and config.is_gated)
+    tied = config.tie_word_embeddings if config is not None else True
+    result = _symbolic_rule(gated, tied, encoder_only)
+    if config is None or symbolic:
+        return result
+    values = config.values()
+    return RuleOfThumb(
+        *(sympy.expand(e.subs(values)) for e in (result.forward, result.naive, result.per_side)),
+        {k: sympy.factor(e.subs(values)) for k, e in result.excess.items()},
+    )
+
+
+@cache
+def _symbolic_rule(gated: bool, tied: bool, encoder_only: bool) -> RuleOfThumb:
+    """`RuleOfThumb` of one structure, in the symbols (built once per structure)."""
+    tree = params.tree(gated=gated, tied=tied)
+    flops = _forward_tree(gated, encoder_only)
+    tokens = encoder_length if encoder_only else encoder_length + decoder_length
+    model = params.tree(gated=gated, tied=tied, encoder_only=encoder_only)
+    naive = 2 * model.total * batch * tokens
+    per_side = 2 * batch * _linear_parameters(tree, "encoder") * encoder_length
     excess = {
         "attention scores and context": sympy.Add(
             *(n.expr for n in flops if n.short in ATTENTION_PRODUCTS)
         )
     }
     if not encoder_only:
-        per_side += 2 * batch * matmul_parameters(config, "decoder") * decoder_length
-        cross = params.tree(config)["decoder.block.*.layer.1.EncDecAttention"]
-        kv = [f"{cross.name}.k", f"{cross.name}.v"]
+        per_side += 2 * batch * _linear_parameters(tree, "decoder") * decoder_length
+        kv = [f"decoder.block.*.layer.1.EncDecAttention.{w}" for w in ("k", "v")]
         excess["cross-attention k, v on S tokens, not T"] = sympy.Add(
-            *(flops[n].expr - 2 * batch * decoder_length * params.tree(config)[n].expr for n in kv)
+            *(flops[n].expr - 2 * batch * decoder_length * tree[n].expr for n in kv)
         )
         excess["lm_head"] = flops["lm_head"].expr
-    result = RuleOfThumb(flops.total, naive, per_side, excess)
-    if config is None or symbolic:
-        return result
-    values = config.values()
-    return RuleOfThumb(
-        *(sympy.expand(e.subs(values)) for e in (result.forward, naive, per_side)),
-        {k: sympy.factor(e.subs(values)) for k, e in excess.items()},
-    )
+    return RuleOfThumb(flops.total, naive, per_side, excess)
 
 
 # ---------------------------------------------------------------------------------------
@@ -231,22 +256,14 @@ DEFAULT_ENCODER_LENGTH = 512
 DEFAULT_DECODER_LENGTH = 128
 
 
-_RULES: dict[tuple[bool, bool, bool], RuleOfThumb] = {}
-
-
-def _check_positive(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise T5SymError(f"{name}: must be a positive integer, got {value!r}")
-    return value
-
-
 @dataclass(frozen=True)
-class FlopCount:
+class FlopCount(Result):
     """Exact FLOPs of one config and workload.
 
     ``breakdown`` maps every node of `forward_tree` to its forward FLOPs (key ``""``:
-    the total). ``naive`` and ``per_side`` are the rules of thumb of `RuleOfThumb`
-    and ``excess`` its terms, all forward FLOPs.
+    the total). ``naive`` (2·N·tokens) and ``per_side`` (2·B·(N_enc·S + N_dec·T)) are the
+    rules of thumb of `RuleOfThumb`, ``excess`` the terms by which forward exceeds
+    ``per_side``; ``naive_ratio`` and ``ratio`` compare forward with each.
     """
 
     config: Config
@@ -259,6 +276,36 @@ class FlopCount:
     naive: int
     per_side: int
     excess: dict[str, int]
+
+    FIELDS = (
+        "name",
+        "model",
+        "batch",
+        "encoder_length",
+        "decoder_length",
+        "tokens",
+        "forward",
+        "training",
+        "parameters",
+        "naive",
+        "naive_training",
+        "naive_ratio",
+        "per_side",
+        "per_side_training",
+        "ratio",
+        "excess",
+    )
+    DETAILS = ("breakdown",)
+
+    @property
+    def name(self) -> str | None:
+        """The config's name."""
+        return self.config.name
+
+    @property
+    def model(self) -> str:
+        """The class counted: ``T5EncoderModel`` or ``T5ForConditionalGeneration``."""
+        return "T5EncoderModel" if self.encoder_only else "T5ForConditionalGeneration"
 
     @property
     def forward(self) -> int:
@@ -316,31 +363,22 @@ def count_flops(
 
     Examples
     --------
-    >>> from t5sym.presets import load
-    >>> count_flops(load("t5-small"), 1, 512, 128).forward  # as FlopCounterMode counts it
+    >>> import t5sym
+    >>> t5sym.count_flops(t5sym.load("t5-small"), 1, 512, 128).forward  # as FlopCounterMode
     36624662528
     """
-    for name, value in (
-        ("batch", batch),
-        ("encoder_length", encoder_length),
-        ("decoder_length", decoder_length),
-    ):
-        _check_positive(name, value)
-    enc = config.encoder_only if encoder_only is None else encoder_only
+    params.require_config(config)
+    batch = positive_int("batch", batch)
+    encoder_length = positive_int("encoder_length", encoder_length)
+    decoder_length = positive_int("decoder_length", decoder_length)
+    enc = config.encoder_only if encoder_only is None else bool(encoder_only)
     values = {
         **config.values(),
         symbols.batch: batch,
         symbols.encoder_length: encoder_length,
         symbols.decoder_length: decoder_length,
     }
-    key = (config.is_gated, config.tie_word_embeddings, enc)
-    if key not in _RULES:
-        _RULES[key] = rule_of_thumb(config, enc, symbolic=True)
-    rule = _RULES[key]
-
-    def number(expr: Expr) -> int:
-        return exact_int(expr, values)
-
+    rule = _symbolic_rule(config.is_gated, config.tie_word_embeddings, enc)
     return FlopCount(
         config,
         batch,
@@ -349,7 +387,7 @@ def count_flops(
         enc,
         forward_tree(config, enc).evaluate(values),
         params.tree(config, encoder_only=enc).evaluate(config.values())[""],
-        number(rule.naive),
-        number(rule.per_side),
-        {k: number(e) for k, e in rule.excess.items()},
+        integer(rule.naive, values),
+        integer(rule.per_side, values),
+        {k: integer(e, values) for k, e in rule.excess.items()},
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 
 import sympy
 from sympy import Expr, Symbol
@@ -117,14 +118,10 @@ def gpt2_tree() -> Tree:
     )
 
 
-_TREE: list[Tree] = []
-
-
+@cache
 def tree() -> Tree:
     """The GPT-2 tree, built once."""
-    if not _TREE:
-        _TREE.append(gpt2_tree())
-    return _TREE[0]
+    return gpt2_tree()
 
 
 @dataclass(frozen=True)
@@ -203,7 +200,6 @@ GPT3: tuple[GPTConfig, ...] = (
     GPTConfig("GPT-3 13B", 40, 5140, 40, 128, published="13.0B"),
     GPTConfig("GPT-3 175B", 96, 12288, 96, 128, published="175.0B"),
 )
-GPT3_SOURCE = "arXiv:2005.14165 Table 2.1"
 
 
 @dataclass(frozen=True)
@@ -256,7 +252,7 @@ def table_2_1() -> list[Row]:
 
 
 @dataclass(frozen=True)
-class Shape:
+class Proportions:
     """How a model spends its parameters: widths relative to d_model and shares."""
 
     name: str
@@ -291,7 +287,7 @@ def _sum(numbers: dict[str, int], nodes: list[Node]) -> int:
     return sum(numbers[n.name] for n in nodes)
 
 
-def compare() -> list[Shape]:
+def proportions() -> list[Proportions]:
     """Every T5 preset and GPT-3 size: d_ff/d_model, inner/d_model, attention and FFN shares.
 
     Shares are read from the trees: the attention modules (``SelfAttention``,
@@ -300,7 +296,7 @@ def compare() -> list[Shape]:
 
     Examples
     --------
-    >>> rows = {r.name: r for r in compare()}
+    >>> rows = {r.name: r for r in proportions()}
     >>> rows["t5-11b"].d_ff_ratio, rows["t5-11b"].inner_ratio, rows["GPT-3 175B"].d_ff_ratio
     (Fraction(64, 1), Fraction(16, 1), Fraction(4, 1))
     """
@@ -312,7 +308,7 @@ def compare() -> list[Shape]:
         attention = [n for n in t if n.short in ("SelfAttention", "EncDecAttention")]
         ffn = [n for n in t if n.short == "DenseReluDense"]
         rows.append(
-            Shape(
+            Proportions(
                 name,
                 preset.family,
                 c.d_model,
@@ -327,7 +323,7 @@ def compare() -> list[Shape]:
     for c in GPT3:
         numbers = count(c)
         rows.append(
-            Shape(
+            Proportions(
                 c.name,
                 "GPT-3",
                 c.n_embd,
@@ -344,12 +340,11 @@ def compare() -> list[Shape]:
 
 __all__ = [
     "GPT3",
-    "GPT3_SOURCE",
     "LATEX_NAMES",
     "GPTConfig",
     "Row",
-    "Shape",
-    "compare",
+    "Proportions",
+    "proportions",
     "count",
     "gpt2_tree",
     "table_2_1",

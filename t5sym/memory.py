@@ -33,10 +33,12 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr
 
-from . import params, sharding, symbols
+from . import layout, params, symbols
+from .algebra import Split, integer, split_over, tidy
 from .config import Config
 from .errors import T5SymError
-from .symbols import bytes_per_value, num_decoder_layers, num_layers
+from .result import Result
+from .symbols import bytes_per_value, cores
 from .tree import Node, Tree
 
 #: Bytes per value of each weight dtype.
@@ -44,9 +46,6 @@ DTYPE_BYTES: dict[str, int] = {"fp32": 4, "bf16": 2, "fp16": 2, "int8": 1}
 
 #: Dtypes a model can be trained in (int8 holds weights for inference only).
 TRAINING_DTYPES = ("fp32", "bf16", "fp16")
-
-#: Optimizers whose state is modelled; ``"none"``: inference, weights only.
-OPTIMIZERS = ("adafactor", "adam", "none")
 
 #: Default dtype: Mesh TensorFlow, which trained T5, kept variables in memory in float32
 #: ("must be tf.float32 for training"; bfloat16 only in checkpoints and, in T5's
@@ -71,11 +70,6 @@ PARTS = ("weights", "gradients", "optimizer_state")
 def tensors(leaf: Node) -> Expr:
     """Parameter tensors of a leaf: ``repeat`` (one per block)."""
     return leaf.repeat
-
-
-def values(leaf: Node) -> Expr:
-    """Values of a leaf: repeat·∏shape (its parameter count)."""
-    return leaf.expr
 
 
 def adam_moments(leaf: Node) -> Expr:
@@ -128,15 +122,8 @@ def _zero(leaf: Node, *_: Expr) -> Expr:
     return sympy.S.Zero
 
 
-#: The optimizers by name.
-OPTIMIZER: dict[str, Optimizer] = {
-    "adam": Optimizer(
-        "adam",
-        _adam_bytes,
-        lambda leaf: 3 * tensors(leaf),  # exp_avg, exp_avg_sq, step
-        _zero,
-        doc="torch.optim.Adam: exp_avg, exp_avg_sq (weights' dtype), step (0-dim float32)",
-    ),
+#: The optimizers by name; ``"none"``: inference, weights only.
+OPTIMIZERS: dict[str, Optimizer] = {
     "adafactor": Optimizer(
         "adafactor",
         _adafactor_bytes,
@@ -144,6 +131,13 @@ OPTIMIZER: dict[str, Optimizer] = {
         tensors,  # step: a Python int
         doc="transformers Adafactor, beta1=None: factored second moment and RMS in float32, "
         "step an int",
+    ),
+    "adam": Optimizer(
+        "adam",
+        _adam_bytes,
+        lambda leaf: 3 * tensors(leaf),  # exp_avg, exp_avg_sq, step
+        _zero,
+        doc="torch.optim.Adam: exp_avg, exp_avg_sq (weights' dtype), step (0-dim float32)",
     ),
     "none": Optimizer("none", _zero, _zero, _zero, gradients=False, doc="inference: weights"),
 }
@@ -155,24 +149,25 @@ OPTIMIZER: dict[str, Optimizer] = {
 
 def dtype_bytes(dtype: str) -> int:
     """Bytes per value of ``dtype``; a one-line `T5SymError` for an unknown name."""
-    if dtype not in DTYPE_BYTES:
-        raise T5SymError(f"dtype: unknown {dtype!r}; known: {', '.join(DTYPE_BYTES)}")
+    if not isinstance(dtype, str) or dtype not in DTYPE_BYTES:
+        raise T5SymError(f"dtype: unknown {dtype!r:.60}; known: {', '.join(DTYPE_BYTES)}")
     return DTYPE_BYTES[dtype]
 
 
 def get_optimizer(name: str) -> Optimizer:
     """The `Optimizer` called ``name``; a one-line `T5SymError` if unknown."""
-    if name not in OPTIMIZER:
-        raise T5SymError(f"optimizer: unknown {name!r}; known: {', '.join(OPTIMIZERS)}")
-    return OPTIMIZER[name]
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise T5SymError(f"optimizer: unknown {name!r:.60}; known: {', '.join(OPTIMIZERS)}")
+    return OPTIMIZERS[name]
 
 
-def _check(dtype: str, optimizer_name: str) -> tuple[int, Optimizer]:
-    b, opt = dtype_bytes(dtype), get_optimizer(optimizer_name)
+def check(dtype: str, optimizer: str) -> tuple[int, Optimizer]:
+    """Bytes per value and the optimizer, checked together (int8 cannot be trained)."""
+    b, opt = dtype_bytes(dtype), get_optimizer(optimizer)
     if opt.gradients and dtype not in TRAINING_DTYPES:
         raise T5SymError(
             f"dtype: {dtype} holds weights for inference only; training with "
-            f"{optimizer_name} needs {', '.join(TRAINING_DTYPES)} (or optimizer 'none')"
+            f"{optimizer} needs {', '.join(TRAINING_DTYPES)} (or optimizer 'none')"
         )
     return b, opt
 
@@ -181,36 +176,35 @@ def _check(dtype: str, optimizer_name: str) -> tuple[int, Optimizer]:
 # Views of the parameter tree.
 
 
-def weights_tree(tree: Tree, b: Expr | int = bytes_per_value) -> Tree:
-    """Bytes of the weights: b·repeat·∏shape per leaf."""
-    return tree.view(lambda leaf: b * values(leaf))
+def bytes_tree(tree: Tree, b: Expr | int = bytes_per_value) -> Tree:
+    """Bytes of b per value for every parameter: the weights, and their gradients ``p.grad``."""
+    return tree.view(lambda leaf: b * leaf.expr)
 
 
-def gradients_tree(tree: Tree, b: Expr | int = bytes_per_value) -> Tree:
-    """Bytes of ``p.grad``: as many values as parameters, in the weights' dtype."""
-    return tree.view(lambda leaf: b * values(leaf))
-
-
-def state_tree(tree: Tree, name: str, b: Expr | int = bytes_per_value) -> Tree:
-    """Bytes of ``optimizer.state`` per leaf for optimizer ``name`` (see `OPTIMIZER`)."""
-    opt = get_optimizer(name)
+def state_tree(tree: Tree, optimizer: str, b: Expr | int = bytes_per_value) -> Tree:
+    """Bytes of ``optimizer.state`` per leaf (see `OPTIMIZERS`)."""
+    opt = get_optimizer(optimizer)
     return tree.view(lambda leaf: opt.state_bytes(leaf, sympy.sympify(b)))
 
 
 def trees(
-    config: Config, dtype: str, optimizer_name: str, *, per_core: bool = False
+    config: Config | None,
+    optimizer: str = DEFAULT_OPTIMIZER,
+    b: Expr | int = bytes_per_value,
+    *,
+    per_core: bool = False,
 ) -> dict[str, Tree]:
-    """The byte trees of every part in `PARTS` (zero trees dropped) for one config.
+    """The byte tree of every part in `PARTS` (a part the optimizer lacks is left out).
 
-    With ``per_core``, of `local_tree`: the bytes one core holds, in ``cores``.
+    With ``per_core``: of `t5sym.layout.local_tree`, the bytes one core holds, in ``cores``.
     """
-    b, opt = _check(dtype, optimizer_name)
-    tree = params.tree(config, encoder_only=config.encoder_only)
+    opt = get_optimizer(optimizer)
+    tree = params.tree(config, encoder_only=bool(config and config.encoder_only))
     if per_core:
-        tree = local_tree(tree)
-    out = {"weights": weights_tree(tree, b)}
+        tree = layout.local_tree(tree)
+    out = {"weights": bytes_tree(tree, b)}
     if opt.gradients:
-        out["gradients"] = gradients_tree(tree, b)
+        out["gradients"] = bytes_tree(tree, b)
     if opt.name != "none":
         out["optimizer_state"] = state_tree(tree, opt.name, b)
     return out
@@ -221,90 +215,93 @@ def trees(
 
 
 @dataclass(frozen=True)
-class Memory:
-    """Exact bytes of one config trained with one dtype and optimizer.
+class Memory(Result):
+    """Exact bytes of one config held with one dtype and optimizer, whole or per core.
 
-    ``formulas`` holds the symbolic totals (keys ``weights``, ``gradients``,
-    ``optimizer_state``, ``total``, ``state_tensors``, ``state_scalars``); ``breakdown``
-    the bytes of every node of each part's tree (``""``: the part's total).
+    ``cores`` is ``None`` for the whole model, else the bytes are those ONE core holds under
+    Mesh TF's layout (`t5sym.layout`). ``breakdown`` holds the bytes of every node of each
+    part's tree (``""``: the part's total); ``state_tensors`` and ``state_scalars`` count
+    what the optimizer keeps (per core: a piece of every tensor, as many as the whole).
     """
 
     config: Config
     dtype: str
     optimizer: str
+    cores: int | None
     weights: int
     gradients: int
     optimizer_state: int
     state_tensors: int
     state_scalars: int
-    formulas: dict[str, Expr]
-    breakdown: dict[str, dict[str, int]]
+    breakdown: dict[str, dict[str, int]] = field(repr=False)
+
+    FIELDS = (
+        "name",
+        "dtype",
+        "optimizer",
+        "cores",
+        "weights",
+        "gradients",
+        "optimizer_state",
+        "total",
+        "state_tensors",
+        "state_scalars",
+    )
+    DETAILS = ("breakdown",)
+
+    @property
+    def name(self) -> str | None:
+        """The config's name."""
+        return self.config.name
 
     @property
     def total(self) -> int:
         """weights + gradients + optimizer state."""
         return self.weights + self.gradients + self.optimizer_state
 
-    def to_dict(self) -> dict[str, int | str | None]:
-        """The choices and integer byte counts, JSON-ready."""
-        return {
-            "name": self.config.name,
-            "dtype": self.dtype,
-            "optimizer": self.optimizer,
-            "weights": self.weights,
-            "gradients": self.gradients,
-            "optimizer_state": self.optimizer_state,
-            "total": self.total,
-            "state_tensors": self.state_tensors,
-            "state_scalars": self.state_scalars,
-        }
-
 
 def training_memory(
-    config: Config, dtype: str = DEFAULT_DTYPE, optimizer: str = DEFAULT_OPTIMIZER
+    config: Config,
+    dtype: str = DEFAULT_DTYPE,
+    optimizer: str = DEFAULT_OPTIMIZER,
+    *,
+    cores: int | None = None,
 ) -> Memory:
     """Bytes of weights, gradients and optimizer state of ``config``'s model.
 
     The model is ``T5EncoderModel`` when the config says so, else
-    ``T5ForConditionalGeneration``; every weight is held in ``dtype``.
+    ``T5ForConditionalGeneration``; every weight is held in ``dtype``. With ``cores``,
+    the bytes ONE of them holds under Mesh TF's layout: heads, d_ff and vocab split, the
+    RMSNorm scales whole on every core; an optimizer's state follows the piece it updates.
 
     Examples
     --------
-    >>> from t5sym.presets import load
-    >>> m = training_memory(load("t5-small"), "fp32", "adam")
+    >>> import t5sym
+    >>> m = t5sym.training_memory(t5sym.load("t5-small"), "fp32", "adam")
     >>> m.weights == 4 * 60506624 and m.gradients == m.weights
     True
-
-    Parameters
-    ----------
-    config
-        The architecture.
-    dtype
-        One of `DTYPE_BYTES` (``int8`` only with ``optimizer="none"``).
-    optimizer
-        One of `OPTIMIZERS`.
+    >>> t5sym.training_memory(t5sym.load("t5-3b"), "fp32", "none", cores=8).weights
+    1426236416
 
     Raises
     ------
     T5SymError
-        ``dtype: ...`` or ``optimizer: ...``, one line.
+        ``dtype: ...``, ``optimizer: ...`` or ``cores: ...`` (a positive divisor of
+        num_heads, d_ff and vocab_size), one line.
     """
-    _, opt = _check(dtype, optimizer)
-    parts = trees(config, dtype, optimizer)
+    params.require_config(config)
+    b, opt = check(dtype, optimizer)
+    values = config.values()
+    if cores is not None:
+        cores = layout.check_cores(config, cores)
+        values = {**values, symbols.cores: cores}
+    parts = trees(config, opt.name, b, per_core=cores is not None)
+    breakdown = {name: t.evaluate(values) for name, t in parts.items()}
+    numbers = {name: breakdown[name][""] if name in breakdown else 0 for name in PARTS}
     tree = params.tree(config, encoder_only=config.encoder_only)
-    counts = {
-        "state_tensors": tree.view(opt.state_tensors),
-        "state_scalars": tree.view(opt.state_scalars),
-    }
-    values_ = config.values()
-    breakdown = {name: t.evaluate(values_) for name, t in parts.items()}
-    numbers = {name: breakdown.get(name, {"": 0})[""] for name in PARTS}
-    formulas = {name: parts[name].total if name in parts else sympy.S.Zero for name in PARTS}
-    formulas["total"] = sympy.Add(*(formulas[name] for name in PARTS))
-    for name, t in counts.items():
-        formulas[name] = t.total
-        numbers[name] = int(t.total.xreplace(values_))
-    return Memory(config, dtype, optimizer, **numbers, formulas=formulas, breakdown=breakdown)
+    for name in ("state_tensors", "state_scalars"):
+        numbers[name] = integer(tree.view(getattr(opt, name)).total, config.values())
+    return Memory(config, dtype, optimizer, cores, **numbers, breakdown=breakdown)
 
 
 def formula(
@@ -312,130 +309,49 @@ def formula(
     part: str = "total",
     optimizer: str = DEFAULT_OPTIMIZER,
     dtype: str | None = None,
+    *,
+    per_core: bool = False,
 ) -> Expr:
     """The tidied formula of one part (or the total) in bytes.
 
-    With ``dtype=None`` the bytes per value stay the symbol `bytes_per_value`.
-    Without a config: T5 v1.0's structure (ReLU, tied) with separate depths.
+    With ``dtype=None`` the bytes per value stay the symbol `bytes_per_value`; with
+    ``per_core``, the bytes one core holds, in ``cores``. Without a config: T5 v1.0's
+    structure (ReLU, tied) with separate depths.
 
     Examples
     --------
-    >>> formula(part="weights", optimizer="none", dtype="bf16").coeff(num_layers)
+    >>> from t5sym import memory
+    >>> from t5sym.symbols import num_layers
+    >>> memory.formula(part="weights", optimizer="none", dtype="bf16").coeff(num_layers)
     4*d_model*(d_ff + 2*d_kv*num_heads + 1)
     """
     if part not in (*PARTS, "total"):
-        raise T5SymError(f"part: unknown {part!r}; known: {', '.join((*PARTS, 'total'))}")
+        raise T5SymError(f"part: unknown {part!r:.60}; known: {', '.join((*PARTS, 'total'))}")
     opt = get_optimizer(optimizer)
-    b: Expr | int = bytes_per_value if dtype is None else _check(dtype, optimizer)[0]
-    tree = params.tree(config, encoder_only=bool(config and config.encoder_only))
-    exprs = {
-        "weights": weights_tree(tree, b).total,
-        "gradients": gradients_tree(tree, b).total if opt.gradients else sympy.S.Zero,
-        "optimizer_state": state_tree(tree, opt.name, b).total,
-    }
-    expr = sympy.Add(*exprs.values()) if part == "total" else exprs[part]
-    if config is not None and config.num_decoder_layers == config.num_layers:
-        expr = expr.subs(num_decoder_layers, num_layers)
-    terms = sympy.collect(sympy.expand(expr), [num_layers, num_decoder_layers], evaluate=False)
-    rest = terms.pop(sympy.S.One, sympy.S.Zero)
-    return sympy.Add(*(depth * sympy.factor(c) for depth, c in terms.items()), sympy.factor(rest))
+    b: Expr | int = bytes_per_value if dtype is None else check(dtype, optimizer)[0]
+    parts = trees(config, opt.name, b, per_core=per_core)
+    if part == "total":
+        expr = sympy.Add(*(t.total for t in parts.values()))
+    else:
+        expr = parts[part].total if part in parts else sympy.S.Zero
+    equal = config is not None and config.num_decoder_layers == config.num_layers
+    return expr if per_core else tidy(expr, equal_depths=equal)
 
 
-# ---------------------------------------------------------------------------------------
-# Per core under Mesh TensorFlow's model-parallel layout.
-
-
-def _local(node: Node) -> Node:
-    if not node.is_leaf:
-        return Node(node.name, None, tuple(_local(c) for c in node.children), node.doc)
-    shape = sharding.local_shape(node)
-    return Node(
-        node.name, node.repeat * sympy.Mul(*shape), (), node.doc, shape, node.repeat, node.kind
-    )
-
-
-def local_tree(tree: Tree) -> Tree:
-    """The parameter tree as one core holds it: each leaf's shape is its local shape.
-
-    `t5sym.sharding.local_shape`: the axis holding num_heads, d_ff or vocab_size is
-    divided by p (the symbol ``cores``), every other weight (the RMSNorm scales) is whole
-    on every core. Every per-leaf formula of this module then gives bytes per core: an
-    optimizer's state follows the shard it updates, so Adam's moments are ∏shape/p each
-    and Adafactor's factored second moment holds rows + cols of the local matrix (the
-    vector along the split axis is split, the other one replicated), while the 0-dim
-    ``step``/``RMS`` of every tensor sit on every core.
-
-    Examples
-    --------
-    >>> local_tree(params.tree())["encoder.block.*.layer.1.DenseReluDense.wi"].shape
-    (d_ff/cores, d_model)
-    """
-    return Tree(_local(tree.root))
-
-
-def per_core_trees(config: Config, dtype: str, optimizer_name: str) -> dict[str, Tree]:
-    """`trees` on `local_tree`: bytes per core of every part, in ``cores``."""
-    return trees(config, dtype, optimizer_name, per_core=True)
-
-
-@dataclass(frozen=True)
-class CoreMemory(Memory):
-    """`Memory` of ONE core of ``cores`` under Mesh TF's layout.
-
-    ``formulas`` are in the symbol ``cores`` (p); ``state_tensors`` and ``state_scalars``
-    count what each core keeps (a piece of every tensor, so as many as the whole model).
-    """
-
-    cores: int = 1
-
-    def to_dict(self) -> dict[str, int | str | None]:
-        """`Memory.to_dict` and the number of cores."""
-        return {**super().to_dict(), "cores": self.cores}
-
-
-def per_core_memory(
-    config: Config,
-    cores: int,
-    dtype: str = DEFAULT_DTYPE,
+def per_core_split(
+    config: Config | None = None,
     optimizer: str = DEFAULT_OPTIMIZER,
-) -> CoreMemory:
-    """Bytes of weights, gradients and optimizer state held by one of ``cores`` cores.
-
-    Mesh TensorFlow's T5 layout (see `t5sym.sharding`): heads, d_ff and vocab split
-    over the cores, the RMSNorm scales replicated. Activations and temporaries are not
-    counted, as in `training_memory`.
+    dtype: str | None = None,
+    part: str = "total",
+) -> Split:
+    """Bytes per core as (split over the cores) / p + (held whole by every core).
 
     Examples
     --------
-    >>> from t5sym.presets import load
-    >>> m = per_core_memory(load("t5-3b"), 8, "fp32", "none")
-    >>> m.breakdown["weights"]["encoder.block.*.layer.1.DenseReluDense.wi"] == 4 * 24 * 2048 * 1024
-    True
-
-    Raises
-    ------
-    T5SymError
-        ``cores: ...`` (p must divide num_heads, d_ff and vocab_size), ``dtype: ...`` or
-        ``optimizer: ...``, one line.
+    >>> from t5sym import memory
+    >>> memory.per_core_split(optimizer="none").replicated
+    bytes_per_value*d_model*(3*num_decoder_layers + 2*num_layers + 2)
     """
-    sharding.check_cores(config, cores)
-    _, opt = _check(dtype, optimizer)
-    parts = per_core_trees(config, dtype, optimizer)
-    values_ = {**config.values(), symbols.cores: cores}
-    breakdown = {name: t.evaluate(values_) for name, t in parts.items()}
-    numbers = {name: breakdown.get(name, {"": 0})[""] for name in PARTS}
-    formulas = {name: parts[name].total if name in parts else sympy.S.Zero for name in PARTS}
-    formulas["total"] = sympy.Add(*(formulas[name] for name in PARTS))
-    tree = params.tree(config, encoder_only=config.encoder_only)
-    for name, fn in (("state_tensors", opt.state_tensors), ("state_scalars", opt.state_scalars)):
-        formulas[name] = tree.view(fn).total
-        numbers[name] = int(formulas[name].xreplace(config.values()))
-    return CoreMemory(
-        config,
-        dtype,
-        optimizer,
-        **numbers,
-        formulas=formulas,
-        breakdown=breakdown,
-        cores=cores,
-    )
+    expr = formula(config, part, optimizer, dtype, per_core=True)
+    equal = config is not None and config.num_decoder_layers == config.num_layers
+    return split_over(expr, cores, equal_depths=equal)

@@ -17,11 +17,16 @@ Each part is one function returning a SymPy expression; blocks, stacks and the m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-import sympy
 from sympy import Expr
 
+from .algebra import tidy
+from .checks import shown
 from .config import Config
+from .errors import T5SymError
+from .result import Result
 from .symbols import (
     d_ff,
     d_kv,
@@ -38,10 +43,11 @@ from .tree import Node, Tree, group, weight
 # Parts: one module each, the formula for ONE instance.
 
 
-Shape = tuple[Expr, ...]
+#: A weight's shape in torch's order, each dimension a formula.
+Dims = tuple[Expr, ...]
 
 
-def linear(n_in: Expr, n_out: Expr) -> Shape:
+def linear(n_in: Expr, n_out: Expr) -> Dims:
     """``nn.Linear(n_in, n_out, bias=False)``: a weight (n_out, n_in), n_in·n_out parameters.
 
     T5 has no biases anywhere.
@@ -49,12 +55,12 @@ def linear(n_in: Expr, n_out: Expr) -> Shape:
     return (n_out, n_in)
 
 
-def embedding(num: Expr, dim: Expr) -> Shape:
+def embedding(num: Expr, dim: Expr) -> Dims:
     """``nn.Embedding(num, dim)``: a table (num, dim), num·dim parameters."""
     return (num, dim)
 
 
-def rms_norm() -> Shape:
+def rms_norm() -> Dims:
     """``T5LayerNorm`` (RMSNorm): a scale of d_model, no bias, no mean."""
     return (d_model,)
 
@@ -64,7 +70,7 @@ def inner_dim() -> Expr:
     return num_heads * d_kv
 
 
-def relative_attention_bias() -> Shape:
+def relative_attention_bias() -> Dims:
     """``Embedding(relative_attention_num_buckets, num_heads)``: a bias per bucket and head."""
     return embedding(num_buckets, num_heads)
 
@@ -194,7 +200,19 @@ def encoder_tree(gated: bool) -> Tree:
     return Tree(group("", shared(), encoder(gated)))
 
 
-_TREES: dict[tuple[str, bool, bool], Tree] = {}
+def require_config(config: Any) -> Config:
+    """``config`` if it is a `Config`, else a one-line `T5SymError` saying how to get one."""
+    if not isinstance(config, Config):
+        raise T5SymError(
+            f"config: expected a t5sym.Config (e.g. t5sym.load('t5-small') or "
+            f"t5sym.from_hf('config.json')), got {type(config).__name__} {shown(config)}"
+        )
+    return config
+
+
+@cache
+def _tree(encoder_only: bool, gated: bool, tied: bool) -> Tree:
+    return encoder_tree(gated) if encoder_only else seq2seq_tree(gated, tied)
 
 
 def tree(
@@ -208,12 +226,11 @@ def tree(
 
     Trees are built once per structure and cached; without a config, v1.0's (ReLU, tied).
     """
+    if config is not None:
+        require_config(config)
     gated = gated if gated is not None else bool(config and config.is_gated)
     tied = tied if tied is not None else (config.tie_word_embeddings if config else True)
-    key = ("encoder" if encoder_only else "seq2seq", gated, tied or encoder_only)
-    if key not in _TREES:
-        _TREES[key] = encoder_tree(gated) if encoder_only else seq2seq_tree(gated, tied)
-    return _TREES[key]
+    return _tree(encoder_only, gated, tied or encoder_only)
 
 
 # ---------------------------------------------------------------------------------------
@@ -221,12 +238,24 @@ def tree(
 
 
 @dataclass(frozen=True)
-class Count:
-    """Exact parameter counts of one config, for the seq2seq and encoder-only models."""
+class Count(Result):
+    """Exact parameter counts of one config, for the seq2seq and encoder-only models.
+
+    ``breakdown`` and ``encoder_only_breakdown`` map every node of `tree` to its count
+    (key ``""``: the total).
+    """
 
     config: Config
     breakdown: dict[str, int]
-    encoder_breakdown: dict[str, int]
+    encoder_only_breakdown: dict[str, int]
+
+    FIELDS = ("name", "model", "total", "encoder_only_total", "config")
+    DETAILS = ("breakdown", "encoder_only_breakdown")
+
+    @property
+    def name(self) -> str | None:
+        """The config's name (a preset, or the file it was read from)."""
+        return self.config.name
 
     @property
     def total(self) -> int:
@@ -236,7 +265,7 @@ class Count:
     @property
     def encoder_only_total(self) -> int:
         """``T5EncoderModel``: shared embedding + encoder stack."""
-        return self.encoder_breakdown[""]
+        return self.encoder_only_breakdown[""]
 
     @property
     def model(self) -> str:
@@ -254,11 +283,11 @@ def count(config: Config) -> Count:
 
     Examples
     --------
-    >>> from t5sym.presets import load
-    >>> count(load("t5-small")).total
+    >>> import t5sym
+    >>> t5sym.count(t5sym.load("t5-small")).total
     60506624
     """
-    values = config.values()
+    values = require_config(config).values()
     return Count(
         config,
         tree(config).evaluate(values),
@@ -272,18 +301,16 @@ def formula(
     """The formula of the total (or of ``node``) for a config's structure, tidied for reading.
 
     Gated or plain FFN, tied or untied lm_head come from the config; equal depths are
-    written with ``num_layers`` alone. Terms are collected per depth symbol and factored.
-    Without a config: T5 v1.0's structure with separate encoder and decoder depths.
+    written with ``num_layers`` alone (`t5sym.algebra.tidy`). Without a config: T5 v1.0's
+    structure with separate encoder and decoder depths.
 
     Examples
     --------
-    >>> formula(node="encoder.block.*.layer.1.DenseReluDense")
+    >>> import t5sym
+    >>> t5sym.formula(node="encoder.block.*.layer.1.DenseReluDense")
     2*d_ff*d_model*num_layers
     """
     t = tree(config, encoder_only=encoder_only)
     expr = t.total if node is None else t[node].expr
-    if config is not None and config.num_decoder_layers == config.num_layers:
-        expr = expr.subs(num_decoder_layers, num_layers)
-    terms = sympy.collect(sympy.expand(expr), [num_layers, num_decoder_layers], evaluate=False)
-    rest = terms.pop(sympy.S.One, sympy.S.Zero)
-    return sympy.Add(*(depth * sympy.factor(c) for depth, c in terms.items()), rest)
+    equal = config is not None and config.num_decoder_layers == config.num_layers
+    return tidy(expr, equal_depths=equal)

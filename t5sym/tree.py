@@ -11,15 +11,15 @@ per-core counts) and keeps the same names and sums: one tree, several views.
 from __future__ import annotations
 
 import difflib
-import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import cached_property
 
 import sympy
 from sympy import Expr, Symbol
 
+from .algebra import Number, integer
+from .checks import shown
 from .errors import NodeError
 
 
@@ -111,6 +111,8 @@ class Tree:
         return self.root.expr
 
     def __getitem__(self, name: str) -> Node:
+        if not isinstance(name, str):
+            raise NodeError(f"node: must be a module name such as 'lm_head', got {shown(name)}")
         try:
             return self.nodes[name]
         except KeyError:
@@ -125,25 +127,28 @@ class Tree:
         """
         return Tree(_map(self.root, fn) or Node(""))
 
+    def per_block(self, names: Iterable[str]) -> Expr:
+        """One block's worth of the named nodes: each node's formula over its ``repeat``.
+
+        Names missing from this tree (``lm_head`` of a tied model, say) count 0.
+        """
+        found = [self.nodes[n] for n in names if n in self.nodes]
+        return sympy.Add(*(n.expr / n.repeat for n in found))
+
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes.values())
-
-    @cached_property
-    def symbols(self) -> tuple[Symbol, ...]:
-        """The free symbols of the total, sorted by name."""
-        return tuple(sorted(self.total.free_symbols, key=lambda s: s.name))
 
     @cached_property
     def _leaves(self) -> tuple[Node, ...]:
         return tuple(n for n in self.root.walk() if n.is_leaf)
 
-    def evaluate(self, values: Mapping[Symbol, int]) -> dict[str, int]:
+    def evaluate(self, values: Mapping[Symbol, Number]) -> dict[str, int]:
         """Exact integers for the total (key ``""``) and every node.
 
         Each leaf's formula is evaluated on Python ints (exact at any size); every inner node
         is then the sum of its children, as in `Node.expr`.
         """
-        out = {n.name: exact_int(n.expr, values) for n in self._leaves}
+        out = {n.name: integer(n.expr, values) for n in self._leaves}
 
         def fill(node: Node) -> int:
             if not node.is_leaf:
@@ -152,31 +157,3 @@ class Tree:
 
         fill(self.root)
         return {"": out.pop(""), **{name: out[name] for name in self.nodes}}
-
-
-def exact(expr: Expr, values: Mapping[Symbol, int]) -> int | Fraction:
-    """Evaluate a rational polynomial exactly: ints and Fractions, no floats, no substitution."""
-    if expr.is_Symbol:
-        return values[expr]
-    if expr.is_Integer:
-        return int(expr)
-    if expr.is_Rational:
-        return Fraction(int(expr.p), int(expr.q))
-    if expr.is_Add:
-        return sum(exact(a, values) for a in expr.args)
-    if expr.is_Mul:
-        return math.prod(exact(a, values) for a in expr.args)
-    if expr.is_Pow and expr.exp.is_Integer:
-        base, exp = exact(expr.base, values), int(expr.exp)
-        return base**exp if exp >= 0 else Fraction(1, base ** (-exp))
-    raise TypeError(f"cannot evaluate {expr} exactly")
-
-
-def exact_int(expr: Expr, values: Mapping[Symbol, int]) -> int:
-    """`exact`, required to be a whole number."""
-    value = exact(expr, values)
-    if isinstance(value, Fraction):
-        if value.denominator != 1:
-            raise ValueError(f"{expr} is not a whole number here: {value}")
-        value = value.numerator
-    return value

@@ -74,7 +74,7 @@ def test_shape_is_the_real_weight_shape(name: str) -> None:
     for node in t5sym.tree(config):
         if node.is_leaf:
             real = model.get_parameter(node.name.replace("*", "0") + ".weight")
-            assert family.shape(config, node.name) == tuple(real.shape), node.name
+            assert family.weight_shape(config, node.name) == tuple(real.shape), node.name
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,8 @@ def test_rounding_helpers_agree_with_decimal(claim) -> None:
 def test_compare_3b_with_large() -> None:
     # Dims of bi_v1_large.gin / bi_v1_3B.gin (../shared/reference/t5-family.md).
     rows = {
-        f: (a, b, r) for f, a, b, r in family.compare(t5sym.load("t5-3b"), t5sym.load("t5-large"))
+        f: (a, b, r)
+        for f, a, b, r in family.side_by_side(t5sym.load("t5-3b"), t5sym.load("t5-large"))
     }
     assert rows["d_ff"] == (4096, 16384, 4)
     assert rows["inner_dim"] == (16 * 64, 32 * 128, 4)

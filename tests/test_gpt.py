@@ -107,7 +107,7 @@ def _share(numels: dict[str, int], words: tuple[str, ...]) -> Fraction:
 
 
 def test_comparison_shares_against_transformers() -> None:
-    rows = {r.name: r for r in gpt.compare()}
+    rows = {r.name: r for r in gpt.proportions()}
     assert set(t5sym.PRESETS) | {c.name for c in gpt.GPT3} == set(rows)
     for name in ("t5-3b", "t5-11b", "t5-v1_1-xl", "byt5-small"):
         c = t5sym.load(name)

@@ -454,7 +454,7 @@ def test_per_core_memory_matches_a_step_on_one_cores_shards(
 ) -> None:
     config = t5sym.load(name)
     real = one_core_step(config, p, dtype, setting)
-    ours = memory.per_core_memory(config, p, dtype, T5SYM_NAME[setting])
+    ours = memory.training_memory(config, dtype, T5SYM_NAME[setting], cores=p)
     assert ours.cores == p
     assert ours.weights == sum(real.weights.values())
     assert ours.gradients == sum(real.gradients.values())
@@ -466,13 +466,14 @@ def test_per_core_memory_matches_a_step_on_one_cores_shards(
                 assert value == sum_matching(measured, node), (part, node)
     # the symbolic per-core formulas at this p give the same bytes
     at = {**config.values(), t5sym.symbols.cores: p}
-    assert sympy.Integer(ours.total) == ours.formulas["total"].xreplace(at)
+    per_core = memory.formula(config, "total", T5SYM_NAME[setting], dtype, per_core=True)
+    assert sympy.Integer(ours.total) == per_core.xreplace(at)
 
 
 def test_per_core_memory_on_one_core_is_the_whole_model() -> None:
     config = t5sym.load("t5-11b")
     for optimizer in ("adafactor", "adam"):
-        one = memory.per_core_memory(config, 1, "bf16", optimizer)
+        one = memory.training_memory(config, "bf16", optimizer, cores=1)
         assert one.to_dict() | {"cores": None} == memory.training_memory(
             config, "bf16", optimizer
         ).to_dict() | {"cores": None}
@@ -484,5 +485,5 @@ def test_per_core_memory_on_one_core_is_the_whole_model() -> None:
 )
 def test_per_core_memory_bad_cores_is_one_line(p: int, message: str) -> None:
     with pytest.raises(T5SymError) as info:
-        memory.per_core_memory(t5sym.load("t5-3b"), p)
+        memory.training_memory(t5sym.load("t5-3b"), cores=p)
     assert str(info.value).startswith(message) and "\n" not in str(info.value)

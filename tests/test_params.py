@@ -18,7 +18,7 @@ PRESET_NAMES = list(t5sym.PRESETS)
 def assert_matches_transformers(config: Config, encoder_only: bool) -> None:
     numels = numel_by_name(build(config, encoder_only))
     ours = t5sym.count(config)
-    numbers = ours.encoder_breakdown if encoder_only else ours.breakdown
+    numbers = ours.encoder_only_breakdown if encoder_only else ours.breakdown
     assert numbers[""] == sum(numels.values())
     for name, value in numbers.items():
         if name:

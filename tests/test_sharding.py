@@ -13,7 +13,8 @@ import pytest
 import sympy
 
 import t5sym
-from t5sym import Config, T5SymError, sharding
+from t5sym import Config, T5SymError, counterfactual, layout, sharding
+from t5sym.algebra import evaluate
 from t5sym.symbols import d_ff, d_kv, d_model, num_heads
 
 from .mesh_sim import Dims, forward, is_matmul
@@ -45,7 +46,7 @@ def config_of(d: Dims) -> Config:
 
 
 def at(d: Dims, p: int) -> dict:
-    return sharding.values(
+    return sharding.point(
         config_of(d),
         p,
         2,
@@ -65,19 +66,19 @@ def test_simulated_blocks_communicate_and_compute_as_the_formulas_say(d: Dims, p
     run = forward(d, p)
     config, values = config_of(d), at(d, p)
     for stack, length in (("encoder", d.encoder_length), ("decoder", d.decoder_length)):
-        layer = sharding.layer(config, stack)
+        layer = sharding.block(config, stack)
         block = f"{stack}.block.0."
         flops = sum(
             f for label, f in run.mesh.flops if label.startswith(block) and is_matmul(label)
         )
-        assert flops == sharding.exact(layer.flops_per_core, values)
+        assert flops == evaluate(layer.flops_per_core, values)
         reduced = [n for label, n in run.mesh.allreduces if label.startswith(block)]
         if p == 1:
             assert reduced == []
             continue
         assert len(reduced) == layer.allreduces
         assert reduced == [d.batch * length * d.d_model] * layer.allreduces
-        assert sum(reduced) == sharding.exact(layer.allreduce_values, values)
+        assert sum(reduced) == evaluate(layer.allreduce_values, values)
         # attention scores, softmax and position bias never communicate
         assert all(
             label.endswith((".o", ".wo")) for label, _ in run.mesh.allreduces if block in label
@@ -90,9 +91,9 @@ def test_simulated_model_matches_the_views(d: Dims, p: int) -> None:
     run = forward(d, p)
     config, values = config_of(d), at(d, p)
     matmul = sum(f for label, f in run.mesh.flops if is_matmul(label))
-    assert matmul == sharding.exact(sharding.view("flops_per_core", config).total, values)
+    assert matmul == evaluate(sharding.view("flops_per_core", config).total, values)
     weights = [n for label, n in run.mesh.allreduces if not label.startswith("loss.")]
-    assert sum(weights) == sharding.exact(sharding.view("allreduce_values", config).total, values)
+    assert sum(weights) == evaluate(sharding.view("allreduce_values", config).total, values)
     lookups = [n for label, n in run.mesh.allreduces if label == "shared.lookup"]
     assert lookups == [
         d.batch * d.encoder_length * d.d_model,
@@ -105,7 +106,7 @@ def test_simulated_model_matches_the_views(d: Dims, p: int) -> None:
     held = sum(
         int(np.prod([per_core.local(x) for x in dims])) for dims, _ in _weights_of(d).values()
     )
-    assert held == sharding.exact(sharding.view("parameters_per_core", config).total, values)
+    assert held == evaluate(sharding.view("parameters_per_core", config).total, values)
 
 
 def _weights_of(d: Dims) -> dict:
@@ -225,7 +226,7 @@ def test_per_core_parameters_match_transformers_split_by_hand(
     model = build(config, encoder_only)
     tree = sharding.view("parameters", config, encoder_only=encoder_only)
     leaves = [n for n in tree if n.is_leaf]
-    values = sharding.values(config, p)
+    values = sharding.point(config, p)
     expected_total = 0
     for pname, param in model.named_parameters():
         axis = hf_split(pname)
@@ -235,10 +236,10 @@ def test_per_core_parameters_match_transformers_split_by_hand(
             shape[axis] //= p
         expected_total += int(np.prod(shape))
         (leaf,) = [n for n in leaves if node_pattern(n.name).match(pname)]
-        ours = [sharding.exact(x, values) for x in sharding.local_shape(leaf)]
+        ours = [evaluate(x, values) for x in layout.local_shape(leaf)]
         assert ours == shape, pname
     per_core = sharding.view("parameters_per_core", config, encoder_only=encoder_only)
-    assert sharding.exact(per_core.total, values) == expected_total
+    assert evaluate(per_core.total, values) == expected_total
     if not encoder_only:
         assert sharding.shard(config, p).parameters_per_core == expected_total
 
@@ -257,7 +258,7 @@ def test_each_core_holds_d_ff_2048_on_the_mesh_tf_presets() -> None:
     assert (
         len(
             {
-                (s.layers["encoder"].flops_per_core, s.layers["encoder"].allreduce_bytes)
+                (s.blocks["encoder"].flops_per_core, s.blocks["encoder"].allreduce_bytes)
                 for s in shards.values()
             }
         )
@@ -271,9 +272,9 @@ def test_each_core_holds_d_ff_2048_on_the_mesh_tf_presets() -> None:
 
 def test_ratio_grows_with_d_ff_and_heads_not_with_d_model() -> None:
     for stack in ("encoder", "decoder"):
-        layer = sharding.layer(stack=stack)
+        layer = sharding.block(stack=stack)
         more = sympy.Symbol("more", positive=True)  # p = 1 + more: at least 2 cores
-        ratio = layer.ratio.subs(sharding.cores, 1 + more)
+        ratio = layer.ratio.subs(t5sym.symbols.cores, 1 + more)
         assert sympy.diff(ratio, d_ff).is_positive
         assert sympy.diff(ratio, num_heads).is_positive
         assert sympy.diff(ratio, d_kv).is_positive
@@ -281,21 +282,12 @@ def test_ratio_grows_with_d_ff_and_heads_not_with_d_model() -> None:
         # communication is d_model-sized whatever d_ff and heads are
         assert not {d_ff, num_heads, d_kv} & layer.allreduce_values.free_symbols
         # per-core FLOPs fall as 1/p
-        assert sympy.simplify(layer.flops_per_core * sharding.cores - layer.flops) == 0
-
-
-def test_ring_all_reduce_convention() -> None:
-    """Simulated ring: reduce-scatter then all-gather of p chunks; count what a core sends."""
-    for p in (2, 3, 8):
-        n = 24 * p
-        chunk = n // p
-        sent = (p - 1) * chunk + (p - 1) * chunk
-        assert sharding.ring_bytes(sympy.Integer(n)).subs(sharding.cores, p) == sent
+        assert sympy.simplify(layer.flops_per_core * t5sym.symbols.cores - layer.flops) == 0
 
 
 def test_grown_d_model_solves_the_parameter_count() -> None:
     for name in ("t5-3b", "t5-11b"):
-        alt = sharding.grow_d_model(name)
+        alt = counterfactual.grow_d_model(name)
         target = sum(p.numel() for p in build(t5sym.load(name)).parameters())
         lhs = alt.equation.lhs
         (width,) = lhs.free_symbols
@@ -321,7 +313,7 @@ def test_grown_d_model_solves_the_parameter_count() -> None:
         assert alt.grown.parameters == real(alt.grown.config.d_model)
         assert alt.grown.config.d_model in (below, above)
         # same work per core, all-reduces d_model_grown / 1024 times larger
-        o, g = alt.original.layers["encoder"], alt.grown.layers["encoder"]
+        o, g = alt.original.blocks["encoder"], alt.grown.blocks["encoder"]
         assert g.allreduce_bytes * 1024 == o.allreduce_bytes * alt.grown.config.d_model
         assert abs(g.flops_per_core / o.flops_per_core - 1) < 0.02
         assert g.ratio < o.ratio
@@ -337,7 +329,7 @@ def test_grown_d_model_solves_the_parameter_count() -> None:
         ("t5-3b", 3, "cores: 3 does not divide num_heads = 32"),
         ("t5-3b", 0, "cores: must be a positive integer, got 0"),
         ("t5-3b", -8, "cores: must be a positive integer, got -8"),
-        ("t5-3b", 2.0, "cores: must be a positive integer, got 2.0"),
+        ("t5-3b", 2.0, "cores: must be an integer, got the float 2.0"),
         ("t5-3b", True, "cores: must be a positive integer, got True"),
         (dict(d_ff=100, num_heads=8), 8, "cores: 8 does not divide d_ff = 100"),
         (dict(d_ff=64, num_heads=8, vocab_size=30), 4, "cores: 4 does not divide vocab_size = 30"),
@@ -351,7 +343,7 @@ def test_bad_cores(config, p, message: str) -> None:
         config = t5sym.load(config)
     with pytest.raises(T5SymError) as err:
         sharding.shard(config, p)
-    assert str(err.value) == message
+    assert str(err.value).startswith(message)
     assert "\n" not in str(err.value)
 
 
@@ -376,20 +368,18 @@ def test_cli_shard_json() -> None:
         per_core += param.numel() // (32 if axis is not None else 1)
     assert data["parameters_per_core"] == per_core
     assert data["parameters"] == sum(p.numel() for p in model.parameters())
-    assert data["per_core_dims"] == {
+    assert data["local_dims"] == {
         "num_heads": 4,
         "inner_dim": 512,
         "d_ff": 2048,
         "vocab_size": 1004,
     }
-    enc, dec = data["layers"]["encoder"], data["layers"]["decoder"]
+    enc, dec = data["blocks"]["encoder"], data["blocks"]["decoder"]
     assert (enc["allreduces"], dec["allreduces"]) == (2, 3)
     # one bf16 [1, 1, d_model] tensor per all-reduce
-    assert enc["allreduce_bytes_per_token"] == 2 * 1024 * 2
-    assert dec["allreduce_bytes_per_token"] == 3 * 1024 * 2
-    assert Fraction(enc["flops_per_byte_sent"]) == Fraction(
-        enc["flops_per_core_per_token"], enc["ring_bytes_sent_per_core_per_token"]
-    )
+    assert enc["allreduce_bytes"] == 2 * 1024 * 2
+    assert dec["allreduce_bytes"] == 3 * 1024 * 2
+    assert Fraction(enc["ratio"]) == Fraction(enc["flops_per_core"], enc["bytes_sent_per_core"])
     for key in ("parameters", "flops_per_token", "flops_per_token_per_core"):
         assert isinstance(data[key], int)
 
@@ -398,17 +388,17 @@ def test_cli_shard_text() -> None:
     out = run("shard", "t5-3b", "--cores", "8")
     assert out.returncode == 0, out.stderr
     assert "d_ff 2048" in out.stdout
-    assert "encoder block" in out.stdout and "decoder block" in out.stdout
+    assert "one block" in out.stdout and "encoder" in out.stdout and "decoder" in out.stdout
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--cores", "0"], "t5sym: error: cores: must be a positive integer, got 0"),
-        (["--cores", "-4"], "t5sym: error: cores: must be a positive integer, got -4"),
+        (["--cores", "0"], "t5sym shard: error: argument --cores: must be a positive integer"),
+        (["--cores", "-4"], "t5sym shard: error: argument --cores: must be a positive integer"),
         (["--cores", "3"], "t5sym: error: cores: 3 does not divide num_heads = 128"),
         (["--cores", "256"], "t5sym: error: cores: 256 does not divide num_heads = 128"),
-        (["--cores", "two"], "t5sym shard: error: argument --cores: invalid int value: 'two'"),
+        (["--cores", "two"], "t5sym shard: error: argument --cores: must be a positive integer"),
         ([], "t5sym shard: error: the following arguments are required: --cores"),
     ],
 )
@@ -416,8 +406,8 @@ def test_cli_shard_bad_input(args: list[str], message: str) -> None:
     out = run("shard", "t5-11b", *args)
     assert out.returncode == 2
     assert out.stdout == ""
-    assert out.stderr.strip() == message
-    assert "Traceback" not in out.stderr
+    assert out.stderr.strip().startswith(message)
+    assert len(out.stderr.splitlines()) == 1 and "Traceback" not in out.stderr
 
 
 def test_cli_shard_of_a_text_encoder_config(tmp_path) -> None:
@@ -429,9 +419,9 @@ def test_cli_shard_of_a_text_encoder_config(tmp_path) -> None:
     out = run("shard", str(path), "--cores", "2", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert list(data["layers"]) == ["encoder"] and data["loss_allreduce_bytes_per_token"] == 0
+    assert list(data["blocks"]) == ["encoder"] and data["loss_allreduce_bytes"] == 0
     numels = numel_by_name(build(t5sym.load(str(path)), encoder_only=True))
     expected = sum(n // (2 if hf_split(k) is not None else 1) for k, n in numels.items())
     assert data["parameters_per_core"] == expected
     # one lookup of a [1, 1, d_model] token over the split vocab, bf16
-    assert data["embedding_allreduce_bytes_per_token"] == 64 * 2
+    assert data["embedding_allreduce_bytes"] == 64 * 2

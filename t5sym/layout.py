@@ -1,0 +1,149 @@
+"""Mesh TensorFlow's layout rules for T5: which axis of each weight is split over the cores.
+
+T5 was trained with Mesh TensorFlow, whose layout rules split the ``heads``, ``d_ff`` and
+``vocab`` dimensions over the ``model`` mesh dimension of p cores and never split
+``d_model`` (tensorflow/mesh ``mesh_tensorflow/transformer/gin/defaults.gin``:
+``layout_rules = "...,d_ff:model,heads:model,vocab:model,..."``; t5x ``partitioning.py``
+keeps ``('embed', None)``). An einsum needs communication, an all-reduce of its output,
+only when a dimension it sums out is split (tensorflow/mesh ``README.md``, "Where does the
+network communication happen?"; ``mtf.gather`` is an einsum with a one-hot, ``ops.py``).
+
+Everything here is read from a leaf's shape (`t5sym.tree.Node`): the split axis is the one
+whose formula holds num_heads, d_ff or vocab_size (`split_axis`); a ``Linear`` sums out
+its input axis and an embedding lookup its rows (`contracted_axis`).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import sympy
+from sympy import Expr, Symbol
+
+from .checks import positive_int
+from .config import Config
+from .errors import T5SymError
+from .symbols import cores, d_ff, num_heads, vocab_size
+from .tree import Node, Tree
+
+#: The dims split over the ``model`` mesh dimension, with their Mesh TF names
+#: (``defaults.gin`` layout_rules ``d_ff:model,heads:model,vocab:model``).
+SPLIT: dict[Symbol, str] = {num_heads: "heads", d_ff: "d_ff", vocab_size: "vocab"}
+
+#: ``utils.tpu_mesh_shape.model_parallelism`` of the T5 v1.0 gins
+#: (google-research/text-to-text-transfer-transformer ``t5/models/gin/models/``
+#: ``bi_v1_large.gin``, ``bi_v1_3B.gin``, ``bi_v1_11B.gin``).
+MODEL_PARALLELISM: dict[str, int] = {"t5-large": 2, "t5-3b": 8, "t5-11b": 32}
+
+#: Ring all-reduce: every core sends (and receives) 2·(p−1)/p times the tensor's bytes
+#: (a reduce-scatter, then an all-gather, each of p−1 steps of 1/p of the tensor).
+RING_FACTOR: Expr = 2 * (cores - 1) / cores
+
+
+def ring_bytes(tensor_bytes: Expr) -> Expr:
+    """Bytes each core sends in a ring all-reduce of ``tensor_bytes``: 2·(p−1)/p × bytes."""
+    return RING_FACTOR * tensor_bytes
+
+
+def split_axis(leaf: Node) -> int | None:
+    """The axis of ``leaf.shape`` split over the cores, or ``None`` (replicated).
+
+    It is the axis whose formula holds num_heads, d_ff or vocab_size: the rows of q, k, v
+    (num_heads·d_kv), the columns of o, the rows of wi and columns of wo (d_ff), the rows of
+    ``shared`` and ``lm_head`` (vocab_size), the columns of the relative attention bias.
+    """
+    axes = [i for i, dim in enumerate(leaf.shape) if dim.free_symbols & SPLIT.keys()]
+    if len(axes) > 1:  # one tensor cannot use the model mesh dimension twice
+        raise T5SymError(f"{leaf.name}: more than one split dimension in {leaf.shape}")
+    return axes[0] if axes else None
+
+
+def split_name(leaf: Node) -> str | None:
+    """The Mesh TF name of the split dimension (``heads``, ``d_ff``, ``vocab``), or None."""
+    axis = split_axis(leaf)
+    if axis is None:
+        return None
+    (symbol,) = leaf.shape[axis].free_symbols & SPLIT.keys()
+    return SPLIT[symbol]
+
+
+def contracted_axis(leaf: Node) -> int | None:
+    """The axis of the weight that its use sums out.
+
+    ``Linear``: the input axis (torch stores ``(out, in)``): axis 1. An embedding lookup is
+    an einsum with a one-hot over the rows (``mtf.gather``): axis 0. A norm scale is
+    elementwise: ``None``.
+    """
+    return {"linear": 1, "embedding": 0}.get(leaf.kind)
+
+
+def local_shape(leaf: Node) -> tuple[Expr, ...]:
+    """The shape of the weight on one core: the split axis divided by p."""
+    axis = split_axis(leaf)
+    return tuple(dim / cores if i == axis else dim for i, dim in enumerate(leaf.shape))
+
+
+def needs_allreduce(leaf: Node) -> bool:
+    """True when the weight's use sums out its split axis, so the output is all-reduced."""
+    axis = split_axis(leaf)
+    return axis is not None and axis == contracted_axis(leaf)
+
+
+def _local(node: Node) -> Node:
+    if not node.is_leaf:
+        return Node(node.name, None, tuple(_local(c) for c in node.children), node.doc)
+    shape = local_shape(node)
+    return Node(
+        node.name, node.repeat * sympy.Mul(*shape), (), node.doc, shape, node.repeat, node.kind
+    )
+
+
+def local_tree(tree: Tree) -> Tree:
+    """The parameter tree as one core holds it: each leaf's shape is its local shape.
+
+    Every per-leaf formula (bytes, optimizer state) then gives the amount per core, in p.
+
+    Examples
+    --------
+    >>> from t5sym import params
+    >>> from t5sym.layout import local_tree
+    >>> local_tree(params.tree())["encoder.block.*.layer.1.DenseReluDense.wi"].shape
+    (d_ff/cores, d_model)
+    """
+    return Tree(_local(tree.root))
+
+
+def most_cores(config: Config) -> int:
+    """The most cores one copy of the model can be split over: gcd(num_heads, d_ff, vocab).
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.layout import most_cores
+    >>> most_cores(t5sym.load("t5-11b"))
+    128
+    """
+    values = config.values()
+    return math.gcd(*(values[s] for s in SPLIT))
+
+
+def check_cores(config: Config, count: Any) -> int:
+    """``count`` as a number of cores: a positive integer dividing every split dimension.
+
+    One core is a legitimate layout: everything whole, no communication.
+
+    Raises
+    ------
+    T5SymError
+        ``cores: 3 does not divide num_heads = 32`` (or d_ff, vocab_size).
+    """
+    count = positive_int("cores", count)
+    values = config.values()
+    for symbol in SPLIT:
+        if values[symbol] % count:
+            raise T5SymError(
+                f"cores: {count} does not divide {symbol.name} = {values[symbol]}; "
+                f"use a divisor of {most_cores(config)}"
+            )
+    return count
