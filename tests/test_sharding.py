@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from fractions import Fraction
 
 import numpy as np
@@ -16,6 +14,7 @@ import t5sym
 from t5sym import Config, T5SymError, sharding
 from t5sym.symbols import d_ff, d_kv, d_model, num_heads
 
+from .cli import run
 from .mesh_sim import Dims, forward, is_matmul
 from .reference import build, node_pattern
 
@@ -284,15 +283,6 @@ def test_ratio_grows_with_d_ff_and_heads_not_with_d_model() -> None:
         assert sympy.simplify(layer.flops_per_core * sharding.cores - layer.flops) == 0
 
 
-def test_ring_all_reduce_convention() -> None:
-    """Simulated ring: reduce-scatter then all-gather of p chunks; count what a core sends."""
-    for p in (2, 3, 8):
-        n = 24 * p
-        chunk = n // p
-        sent = (p - 1) * chunk + (p - 1) * chunk
-        assert sharding.ring_bytes(sympy.Integer(n)).subs(sharding.cores, p) == sent
-
-
 def test_grown_d_model_solves_the_parameter_count() -> None:
     for name in ("t5-3b", "t5-11b"):
         alt = sharding.grow_d_model(name)
@@ -359,12 +349,6 @@ def test_bad_cores(config, p, message: str) -> None:
 # The command.
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "t5sym", *args], capture_output=True, text=True, timeout=60
-    )
-
-
 def test_cli_shard_json() -> None:
     out = run("shard", "t5-11b", "--cores", "32", "--json")
     assert out.returncode == 0, out.stderr
@@ -387,9 +371,19 @@ def test_cli_shard_json() -> None:
     # one bf16 [1, 1, d_model] tensor per all-reduce
     assert enc["allreduce_bytes_per_token"] == 2 * 1024 * 2
     assert dec["allreduce_bytes_per_token"] == 3 * 1024 * 2
-    assert Fraction(enc["flops_per_byte_sent"]) == Fraction(
-        enc["flops_per_core_per_token"], enc["ring_bytes_sent_per_core_per_token"]
-    )
+    # per core and token: 2 FLOPs per weight of the block's Linear layers, split over 32
+    linear = [
+        param.numel()
+        for pname, param in model.named_parameters()
+        if pname.startswith("encoder.block.0.")
+        and hf_split(pname) is not None
+        and "relative_attention_bias" not in pname
+    ]
+    assert enc["flops_per_core_per_token"] == 2 * sum(linear) // 32
+    # a ring all-reduce of B bytes on p cores sends 2·(p − 1)/p · B per core (NCCL's
+    # bus-bandwidth factor): 2 · 31/32 · 4096 bytes
+    assert enc["ring_bytes_sent_per_core_per_token"] == 7936
+    assert Fraction(enc["flops_per_byte_sent"]) == Fraction(2 * sum(linear) // 32, 7936)
     for key in ("parameters", "flops_per_token", "flops_per_token_per_core"):
         assert isinstance(data[key], int)
 
