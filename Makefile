@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PIP    := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: test lint serve docs bench clean
+.PHONY: test lint chromium serve docs bench clean
 
 $(STAMP): pyproject.toml requirements/test.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,12 @@ lint: $(STAMP)
 	$(PY) -m ruff check t5sym tests benchmarks docs
 	$(PY) -m ruff format --check t5sym tests benchmarks docs
 
-test: lint
+# Debian's Chromium for the browser tests: apt-get installs it when missing (root or
+# passwordless sudo), or one line says the command to run.
+chromium:
+	@bash scripts/ensure-chromium
+
+test: chromium lint
 	$(PY) -m pytest
 
 # The site: a strict build into site/ (never -q: MkDocs then lets warnings pass strict mode).

@@ -11,13 +11,9 @@ import pytest
 
 import t5sym
 
+from .cli import run
+
 CORE = {"d_model": 64, "d_ff": 96, "num_heads": 3, "d_kv": 16, "num_layers": 2, "vocab_size": 100}
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "t5sym", *args], capture_output=True, text=True, timeout=60
-    )
 
 
 def test_count_json_of_a_preset() -> None:

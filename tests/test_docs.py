@@ -26,11 +26,11 @@ from markdown_exec._internal.formatters.pycon import _transform_source as pycon_
 from markdown_exec._internal.formatters.python import _run_python
 from mkdocs.config import load_config
 
+from .cli import run
 from .docs_util import (
     ARTIFACTS,
     DOCS,
     ROOT,
-    env,
     fences,
     markdown_pages,
     mkdocs_build,
@@ -184,9 +184,11 @@ _CODE_HTML = re.compile(r'<div class="(?:language-[\w-]+ )?highlight"><pre>(.*?)
 
 
 def _run(command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["sh", "-c", command], cwd=ROOT, env=env(), capture_output=True, text=True, timeout=120
-    )
+    """A ``t5sym …`` (or ``python -m t5sym …``) command as a page shows it, via tests/cli.py."""
+    words = shlex.split(command)
+    start = 1 if words[:1] == ["t5sym"] else 3
+    assert words[:start] in (["t5sym"], ["python", "-m", "t5sym"]), command
+    return run(*words[start:], cwd=ROOT, timeout=120)
 
 
 def test_every_t5sym_command_shown_on_the_site_prints_what_the_page_shows() -> None:

@@ -162,7 +162,7 @@ def test_rounding_helpers_agree_with_decimal(claim) -> None:
 
 
 def test_compare_3b_with_large() -> None:
-    # Dims of bi_v1_large.gin / bi_v1_3B.gin (../shared/reference/t5-family.md).
+    # Dims of text-to-text-transfer-transformer t5/models/gin/models/bi_v1_large.gin, bi_v1_3B.gin
     rows = {
         f: (a, b, r)
         for f, a, b, r in family.side_by_side(t5sym.load("t5-3b"), t5sym.load("t5-large"))

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import t5sym
 from t5sym import Config, flops
 
 from . import reference
+from .cli import run
 from .reference import build, numel_by_name, sum_matching
 
 PRESET_NAMES = list(t5sym.PRESETS)
@@ -249,12 +248,6 @@ def test_bad_workload_is_one_line(kwargs: dict, message: str) -> None:
 
 # ---------------------------------------------------------------------------------------
 # The command.
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "t5sym", *args], capture_output=True, text=True, timeout=60
-    )
 
 
 def test_cli_json_against_flop_counter() -> None:

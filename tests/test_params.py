@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 import t5sym
 from t5sym import Config, params
 
-from . import reference
+from . import published, reference
 from .reference import build, numel_by_name, sum_matching
 
 PRESET_NAMES = list(t5sym.PRESETS)
@@ -45,26 +45,8 @@ def test_generated_config_matches_transformers_part_by_part(
     assert_matches_transformers(config, encoder_only)
 
 
-# Exact totals published for the released checkpoints: transformers' count of unique
-# parameters (see ../shared/reference/t5-family.md and the model cards).
-PUBLISHED = {
-    "t5-small": 60_506_624,
-    "t5-base": 222_903_552,
-    "t5-large": 737_668_096,
-    "t5-3b": 2_851_598_336,
-    "t5-11b": 11_307_321_344,
-    "t5-v1_1-small": 76_961_152,
-    "t5-v1_1-base": 247_577_856,
-    "t5-v1_1-large": 783_150_080,
-    "t5-v1_1-xl": 2_849_757_184,
-    "t5-v1_1-xxl": 11_135_332_352,
-    "flan-t5-small": 76_961_152,
-    "flan-t5-base": 247_577_856,
-    "flan-t5-large": 783_150_080,
-    "flan-t5-xl": 2_849_757_184,
-    "flan-t5-xxl": 11_135_332_352,
-    "mt5-base": 582_401_280,
-}
+PUBLISHED = published.totals()
+PUBLISHED_ENCODER = published.totals(encoder_only=True)
 
 
 @pytest.mark.parametrize("name", PUBLISHED)
@@ -72,17 +54,25 @@ def test_published_totals(name: str) -> None:
     assert t5sym.count(t5sym.load(name)).total == PUBLISHED[name]
 
 
-def test_total_is_sum_of_top_level_parts() -> None:
-    for config in (t5sym.load("t5-11b"), t5sym.load("ul2")):
-        tree = params.tree(config)
-        assert tree.total == sum((c.expr for c in tree.root.children), start=0)
+@pytest.mark.parametrize("name", PUBLISHED_ENCODER)
+def test_published_encoder_only_totals(name: str) -> None:
+    assert t5sym.count(t5sym.load(name)).encoder_only_total == PUBLISHED_ENCODER[name]
+
+
+def test_every_published_total_names_a_preset_and_a_source() -> None:
+    rows = published.all_totals()
+    assert len(rows) >= 16
+    for row in rows:
+        assert row.preset in t5sym.PRESETS, row
+        assert row.source.startswith("https://huggingface.co/"), row
+        assert row.total > 0 and row.how, row
 
 
 def test_inner_width_need_not_equal_d_model() -> None:
     c = t5sym.load("t5-11b")
-    assert c.inner_dim == 128 * 128 != c.d_model
+    assert (c.inner_dim, c.d_model) == (128 * 128, 1024)  # bi_v1_11B.gin: 128 heads × d_kv 128
     q = t5sym.count(c).breakdown["encoder.block.*.layer.0.SelfAttention.q"]
-    assert q == c.num_layers * c.d_model * c.num_heads * c.d_kv
+    assert q == 24 * 1024 * 16384  # 24 layers of Linear(1024, 16384, bias=False)
 
 
 def test_formula_structure_follows_the_variant() -> None:
@@ -96,7 +86,7 @@ def test_formula_structure_follows_the_variant() -> None:
     assert num_decoder_layers in unequal.free_symbols
     for config, expr in [("t5-3b", tied_equal), ("t5-v1_1-xl", untied), ("byt5-small", unequal)]:
         c = t5sym.load(config)
-        assert expr.subs(c.values()) == t5sym.count(c).total
+        assert expr.subs(c.values()) == sum(numel_by_name(build(c)).values()), config
 
 
 def test_formula_of_a_node() -> None:

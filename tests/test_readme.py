@@ -7,11 +7,11 @@ import contextlib
 import io
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from .cli import run
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
@@ -28,8 +28,7 @@ def test_console_example(block: str) -> None:
     command, *shown = block.rstrip("\n").split("\n")
     assert command.startswith("$ t5sym ")
     argv = shlex.split(command[2:])
-    exe = str(Path(sys.executable).with_name(argv[0]))
-    out = subprocess.run([exe, *argv[1:]], capture_output=True, text=True, timeout=60)
+    out = run(*argv[1:])
     assert out.returncode == 0, out.stderr
     assert out.stdout.rstrip("\n").split("\n") == shown
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from fractions import Fraction
 
 import numpy as np
@@ -17,6 +15,7 @@ from t5sym import Config, T5SymError, counterfactual, layout, sharding
 from t5sym.algebra import evaluate
 from t5sym.symbols import d_ff, d_kv, d_model, num_heads
 
+from .cli import run
 from .mesh_sim import Dims, forward, is_matmul
 from .reference import build, node_pattern
 
@@ -351,12 +350,6 @@ def test_bad_cores(config, p, message: str) -> None:
 # The command.
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "t5sym", *args], capture_output=True, text=True, timeout=60
-    )
-
-
 def test_cli_shard_json() -> None:
     out = run("shard", "t5-11b", "--cores", "32", "--json")
     assert out.returncode == 0, out.stderr
@@ -379,7 +372,19 @@ def test_cli_shard_json() -> None:
     # one bf16 [1, 1, d_model] tensor per all-reduce
     assert enc["allreduce_bytes"] == 2 * 1024 * 2
     assert dec["allreduce_bytes"] == 3 * 1024 * 2
-    assert Fraction(enc["ratio"]) == Fraction(enc["flops_per_core"], enc["bytes_sent_per_core"])
+    # per core and token: 2 FLOPs per weight of the block's Linear layers, split over 32
+    linear = [
+        param.numel()
+        for pname, param in model.named_parameters()
+        if pname.startswith("encoder.block.0.")
+        and hf_split(pname) is not None
+        and "relative_attention_bias" not in pname
+    ]
+    assert enc["flops_per_core"] == 2 * sum(linear) // 32
+    # a ring all-reduce of B bytes on p cores sends 2·(p − 1)/p · B per core (NCCL's
+    # bus-bandwidth factor): 2 · 31/32 · 4096 bytes
+    assert enc["bytes_sent_per_core"] == 7936
+    assert Fraction(enc["ratio"]) == Fraction(2 * sum(linear) // 32, 7936)
     for key in ("parameters", "flops_per_token", "flops_per_token_per_core"):
         assert isinstance(data[key], int)
 

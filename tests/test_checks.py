@@ -1,0 +1,66 @@
+"""Input checks (t5sym.checks): which values are positive integers, and capped echoes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from t5sym.checks import ECHO_LIMIT, positive_int, shown
+from t5sym.errors import ConfigError, T5SymError
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(1, 1), (4096, 4096), (np.int64(64), 64), (np.uint8(3), 3), (sympy.Integer(10**30), 10**30)],
+)
+def test_positive_int_accepts_every_integral_type(value: object, expected: int) -> None:
+    out = positive_int("d_model", value)
+    assert out == expected and type(out) is int
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (True, "d_model: must be a positive integer, got True"),
+        (False, "d_model: must be a positive integer, got False"),
+        (0, "d_model: must be a positive integer, got 0"),
+        (-1, "d_model: must be a positive integer, got -1"),
+        (np.int64(-3), "d_model: must be a positive integer, got -3"),
+        (2.0, "d_model: must be an integer, got the float 2.0"),
+        (2.5, "d_model: must be a positive integer, got 2.5"),
+        (float("nan"), "d_model: must be a positive integer, got nan"),
+        ("512", "d_model: must be a positive integer, got '512'"),
+        (None, "d_model: must be a positive integer, got None"),
+        (sympy.Rational(1, 2), "d_model: must be a positive integer, got 1/2"),
+    ],
+)
+def test_positive_int_refuses(value: object, message: str) -> None:
+    with pytest.raises(T5SymError) as err:
+        positive_int("d_model", value)
+    assert str(err.value) == message
+
+
+def test_positive_int_raises_the_class_it_is_given() -> None:
+    with pytest.raises(ConfigError, match="^num_heads: "):
+        positive_int("num_heads", 0, ConfigError)
+
+
+def test_shown_caps_a_5000_digit_integer() -> None:
+    assert shown(10**4999) == "an integer of 5,000 digits"
+    assert shown(-(10**4999)) == "an integer of 5,000 digits"
+    with pytest.raises(T5SymError) as err:
+        positive_int("vocab_size", -(10**4999))
+    assert len(str(err.value)) < 100  # not 5,000 digits in an error message
+
+
+def test_shown_cuts_long_reprs_and_survives_a_broken_one() -> None:
+    assert shown("ab") == "'ab'"
+    long = shown("x" * 500)
+    assert len(long) == ECHO_LIMIT == 60 and long == "'" + "x" * 58 + "…"
+
+    class Hostile:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    assert shown(Hostile()) == "<Hostile>"

@@ -1,0 +1,162 @@
+"""The breakdown tree (t5sym.tree) on small trees whose numbers are worked out by hand."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from t5sym.errors import NodeError, T5SymError
+from t5sym.tree import Node, Tree, exact, exact_int, group, weight
+
+d, h, k, n_layers, vocab = sympy.symbols("d h k n_layers vocab", integer=True, positive=True)
+#: d = 3, heads·d_kv = 2·5 = 10, 4 blocks, 7 rows of embedding
+VALUES = {d: 3, h: 2, k: 5, n_layers: 4, vocab: 7}
+
+
+def small_tree() -> Tree:
+    """shared (7·3 = 21); enc: q (4 blocks of 10·3 = 120), norm (4 blocks of 3 = 12); final (3)."""
+    return Tree(
+        group(
+            "",
+            weight("shared", (vocab, d), "embedding"),
+            group(
+                "enc",
+                weight("enc.q", (h * k, d), "linear", repeat=n_layers),
+                weight("enc.norm", (d,), "norm", repeat=n_layers),
+            ),
+            group("final", weight("final.norm", (d,), "norm")),
+        )
+    )
+
+
+def test_weight_is_repeat_times_the_product_of_its_shape() -> None:
+    leaf = weight("w", (h * k, d), "linear", repeat=n_layers, doc="a weight")
+    assert leaf.is_leaf and leaf.kind == "linear" and leaf.doc == "a weight"
+    assert sympy.expand(leaf.expr - n_layers * h * k * d) == 0
+    assert leaf.shape == (h * k, d) and leaf.repeat == n_layers
+    number = weight("b", (2, 3), "norm")  # plain ints become SymPy integers
+    assert number.expr == 6 and all(isinstance(x, sympy.Integer) for x in number.shape)
+    assert number.repeat == 1
+
+
+def test_group_drops_none_and_sums_its_children() -> None:
+    a, b = weight("g.a", (d,), "norm"), weight("g.b", (d, d), "linear")
+    g = group("g", a, None, b)
+    assert g.children == (a, b) and not g.is_leaf
+    assert sympy.expand(g.expr - (d + d**2)) == 0
+    assert group("empty").expr == 0
+
+
+def test_node_names_walk_and_depths() -> None:
+    tree = small_tree()
+    assert tree["enc.q"].short == "q"
+    assert [n.name for n in tree.root.walk()] == [
+        "",
+        "shared",
+        "enc",
+        "enc.q",
+        "enc.norm",
+        "final",
+        "final.norm",
+    ]
+    assert [(depth, n.name) for depth, n in tree.root.depths()][:4] == [
+        (0, ""),
+        (1, "shared"),
+        (1, "enc"),
+        (2, "enc.q"),
+    ]
+    assert list(tree.nodes) == [n.name for n in tree] and "" not in tree.nodes
+    assert tree.symbols == (d, h, k, n_layers, vocab)  # sorted by name
+
+
+def test_evaluate_by_hand() -> None:
+    assert small_tree().evaluate(VALUES) == {
+        "": 21 + 120 + 12 + 3,
+        "shared": 21,
+        "enc": 132,
+        "enc.q": 120,
+        "enc.norm": 12,
+        "final": 3,
+        "final.norm": 3,
+    }
+
+
+def test_evaluate_is_exact_beyond_64_bits() -> None:
+    big = 2**70 + 1
+    tree = Tree(group("", weight("w", (d, d), "linear", repeat=n_layers)))
+    out = tree.evaluate({d: big, n_layers: 3})
+    assert out["w"] == out[""] == 3 * big * big == 3 * 2**140 + 6 * 2**70 + 3
+    assert type(out["w"]) is int  # not a float, not a SymPy number
+    assert out["w"] > 2**64
+
+
+def test_view_maps_leaves_and_drops_none() -> None:
+    no_norms = small_tree().view(lambda leaf: None if leaf.kind == "norm" else 2 * leaf.expr)
+    assert list(no_norms.nodes) == ["shared", "enc", "enc.q"]  # "final" held only a norm
+    assert no_norms.evaluate(VALUES) == {"": 282, "shared": 42, "enc": 240, "enc.q": 240}
+    q = no_norms["enc.q"]
+    assert (q.shape, q.repeat, q.kind) == ((h * k, d), n_layers, "linear")
+    nothing = small_tree().view(lambda leaf: None)
+    assert nothing.nodes == {} and nothing.total == 0
+
+
+def test_view_may_give_fractions_and_evaluate_refuses_a_non_integer() -> None:
+    halves = small_tree().view(lambda leaf: leaf.expr / 2)
+    with pytest.raises(ValueError, match="not a whole number"):
+        halves.evaluate(VALUES)  # shared: 21/2
+    assert halves.evaluate({**VALUES, d: 4}) == {
+        "": 14 + 80 + 8 + 2,
+        "shared": 14,
+        "enc": 88,
+        "enc.q": 80,
+        "enc.norm": 8,
+        "final": 2,
+        "final.norm": 2,
+    }
+
+
+def test_unknown_node_is_a_one_line_node_error_with_close_matches() -> None:
+    tree = small_tree()
+    with pytest.raises(NodeError) as err:
+        tree["enc.qq"]
+    # difflib ratios: enc.q 10/11, enc 6/9 (both ≥ 0.6, best first); enc.norm 8/14 < 0.6
+    assert str(err.value) == "node: no node 'enc.qq' in this model; did you mean enc.q, enc?"
+    assert isinstance(err.value, T5SymError) and isinstance(err.value, ValueError)
+    with pytest.raises(NodeError) as err:
+        tree["lm_head"]
+    assert str(err.value) == "node: no node 'lm_head' in this model; see 'count --breakdown'"
+    with pytest.raises(NodeError):
+        tree[""]  # the root is the total, not a node
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (d * h + k, 11),
+        (sympy.Rational(1, 3) * d, Fraction(1)),
+        (d / 2, Fraction(3, 2)),
+        (d**3 - h**-1, Fraction(53, 2)),
+        (sympy.Integer(10) ** 30, 10**30),
+    ],
+)
+def test_exact(expr: sympy.Expr, expected: int | Fraction) -> None:
+    value = exact(expr, VALUES)
+    assert value == expected and type(value) is type(expected)
+
+
+def test_exact_refuses_what_is_not_a_rational_polynomial() -> None:
+    with pytest.raises(TypeError):
+        exact(sympy.sqrt(d), VALUES)
+    with pytest.raises(TypeError):
+        exact(sympy.Float(0.5) * d, VALUES)
+    with pytest.raises(ValueError, match="not a whole number"):
+        exact_int(d / 2, VALUES)
+    assert exact_int(d * 4 / 2, VALUES) == 6
+
+
+def test_nodes_compare_by_value_not_by_doc() -> None:
+    assert weight("w", (d,), "norm", doc="one") == weight("w", (d,), "norm", doc="two")
+    assert weight("w", (d,), "norm") != weight("w", (d,), "linear")
+    assert Node("x") != Node("y")

@@ -1,0 +1,127 @@
+"""The built wheel in a clean venv: sympy is its only dependency and ``t5sym`` works.
+
+Builds the wheel with ``pip wheel`` from a copy of the checkout (so no stale ``build/``
+is packed and the checkout stays clean), installs it into a new venv without system site
+packages (pip fetches sympy and mpmath from the package index), and runs the installed
+command there, away from the checkout.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from . import published
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("torch", "transformers", "numpy")
+IMPORTS = (
+    "import json, sys, t5sym; "
+    f"print(json.dumps([t5sym.__file__, sorted(m for m in {HEAVY!r} if m in sys.modules)]))"
+)
+PIP = ("--disable-pip-version-check", "-q")
+#: Generous: a cold pip install of sympy on a slow connection.
+TIMEOUT = 900
+
+
+def _clean_env() -> dict[str, str]:
+    """This environment without anything that would put the checkout on sys.path."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    return {**env, "PYTHONNOUSERSITE": "1"}
+
+
+def _run(argv: list[str | Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+    out = subprocess.run(
+        [str(a) for a in argv],
+        cwd=cwd,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert out.returncode == 0, f"{argv}\n{out.stdout[-2000:]}\n{out.stderr[-4000:]}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("wheel")
+
+
+@pytest.fixture(scope="module")
+def wheel(work: Path) -> Path:
+    src = work / "src"
+    ignore = shutil.ignore_patterns(
+        ".git", ".venv", "site", "build", "dist", "*.egg-info", "__pycache__", ".*_cache"
+    )
+    shutil.copytree(ROOT, src, ignore=ignore)
+    dist = work / "dist"
+    _run([sys.executable, "-m", "pip", "wheel", *PIP, "--no-deps", "-w", dist, src], work)
+    (built,) = dist.glob("t5sym-*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def venv(wheel: Path, work: Path) -> Path:
+    env = work / "venv"
+    _run([sys.executable, "-m", "venv", env], work)
+    _run([env / "bin" / "python", "-m", "pip", "install", *PIP, wheel], work)
+    return env
+
+
+def test_wheel_holds_the_package_and_nothing_else(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    dist_info = "-".join(wheel.name.split("-")[:2]) + ".dist-info"  # t5sym-<version>
+    assert {n.split("/")[0] for n in names} == {"t5sym", dist_info}
+    assert not [n for n in names if n.startswith(("tests/", "docs/", "benchmarks/"))]
+    sources = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "t5sym").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert {n for n in names if n.startswith("t5sym/")} == sources
+
+
+def test_wheel_metadata_requires_sympy_only(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as z:
+        info = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = email.parser.Parser().parsestr(z.read(info).decode())
+        scripts = z.read(info.replace("METADATA", "entry_points.txt")).decode()
+    requires = metadata.get_all("Requires-Dist") or []
+    assert [re.split(r"[<>=!~ ;\[]", r)[0] for r in requires] == ["sympy"]
+    assert "t5sym = t5sym.cli:main" in scripts
+
+
+def test_clean_venv_holds_t5sym_sympy_and_mpmath_only(venv: Path, work: Path) -> None:
+    pip_list = ["-m", "pip", "list", "--format=json", "--disable-pip-version-check"]
+    out = _run([venv / "bin" / "python", *pip_list], work)
+    installed = {p["name"].lower() for p in json.loads(out.stdout)}
+    assert installed - {"setuptools"} == {"t5sym", "sympy", "mpmath", "pip"}
+
+
+def test_installed_command_counts_t5_11b(venv: Path, work: Path) -> None:
+    t5_11b = published.total("t5-11b")
+    lines = _run([venv / "bin" / "t5sym", "count", "t5-11b"], work).stdout.splitlines()
+    (row,) = [line for line in lines if line.startswith("T5ForConditionalGeneration")]
+    assert f"{t5_11b:,}" in row.split()
+    data = json.loads(_run([venv / "bin" / "t5sym", "count", "t5-11b", "--json"], work).stdout)
+    assert data["total"] == t5_11b
+
+
+def test_import_pulls_no_torch_transformers_or_numpy(venv: Path, work: Path) -> None:
+    # in the clean venv (none of them installed: the import must not need them) ...
+    where, heavy = json.loads(_run([venv / "bin" / "python", "-c", IMPORTS], work).stdout)
+    assert Path(where).is_relative_to(venv) and heavy == []
+    # ... and beside them in the test venv, where an import of any would succeed
+    checkout = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); {IMPORTS}"]
+    where, heavy = json.loads(_run(checkout, work).stdout)
+    assert Path(where).is_relative_to(ROOT) and heavy == []
