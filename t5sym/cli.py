@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
-from . import flops, params, presets, render
+from . import checks, flops, params, presets, render
 from .config import Config
 from .errors import T5SymError
 from .tree import Tree
@@ -22,7 +23,7 @@ EXIT_BAD_INPUT = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, _error_line(f"{self.prog}: error: {message}") + "\n")
 
 
 def _describe(c: Config) -> str:
@@ -173,18 +174,105 @@ def _version() -> str:
     return __version__
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+#: ASCII stand-ins for the non-ASCII characters t5sym prints, for an ASCII-only terminal.
+_ASCII = str.maketrans({"≈": "~", "·": "*", "−": "-", "×": "x", "…": "...", "→": "->"})
+
+#: The longest error line printed (a long argument is cut in the middle).
+_ERROR_LIMIT = 200
+
+
+def _encodable(text: str, stream: TextIO) -> str:
+    """``text`` as ``stream`` can encode it: ASCII stand-ins, then ``?`` for the rest."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
-        out = args.func(args)
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        text = text.translate(_ASCII)
+        try:
+            text = text.encode(encoding, errors="replace").decode(encoding)
+        except LookupError:
+            text = text.encode("ascii", errors="replace").decode("ascii")
+    return text
+
+
+def _error_line(message: str) -> str:
+    """One line of at most `_ERROR_LIMIT` characters, the middle cut if longer."""
+    line = " ".join(message.splitlines())
+    if len(line) > _ERROR_LIMIT:
+        half = (_ERROR_LIMIT - 1) // 2
+        line = line[:half] + "…" + line[-half:]
+    return line
+
+
+def _say_error(message: str) -> None:
+    """``t5sym: error: MESSAGE`` on stderr, one line; silent if stderr is gone."""
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(_encodable(_error_line(f"t5sym: error: {message}"), sys.stderr) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def _silence_stdout() -> None:
+    """Point stdout's descriptor at devnull so the interpreter's last flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; bad input is one stderr line and status 2, never a traceback.
+
+    Output goes through the terminal's encoding (ASCII stand-ins for ``≈`` and friends
+    when it cannot hold them); a full or closed stdout is one ``output:`` error line, a
+    closed pipe (``t5sym list | head -1``) is silent.
+    """
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        digits_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+        if digits_limit:  # inputs are capped at checks.MAX_DIGITS; print any count they give
+            sys.set_int_max_str_digits(0)
+        try:
+            out = args.func(args)
+        finally:
+            if digits_limit:
+                sys.set_int_max_str_digits(digits_limit)
     except T5SymError as exc:
-        print(f"t5sym: error: {exc}", file=sys.stderr)
+        _say_error(str(exc))
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _say_error("interrupted")
+        return 130
+    except SystemExit as exc:  # argparse: --help, --version or a usage error, already written
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        return _write(None) or code
+    return _write(out)
+
+
+def _write(out: str | None) -> int:
+    """Print ``out`` (None: only flush); 0, or `EXIT_BAD_INPUT` after one error line."""
+    if sys.stdout is None:
+        if out is None:
+            return 0
+        _say_error("output: cannot write (stdout is closed)")
         return EXIT_BAD_INPUT
     try:
-        print(out)
-    except BrokenPipeError:  # e.g. `t5sym list | head`
-        sys.stderr.close()
+        if out is not None:
+            sys.stdout.write(_encodable(out, sys.stdout) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `t5sym list | head -1`: the reader has all it wanted
+        _silence_stdout()
+    except (OSError, ValueError) as exc:
+        _silence_stdout()
+        reason = getattr(exc, "strerror", None) or exc.__class__.__name__
+        _say_error(f"output: cannot write ({reason})")
+        return EXIT_BAD_INPUT
     return 0
 
 
@@ -193,13 +281,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _positive_int(text: str) -> int:
     """An argparse ``type``: a positive integer, else one line naming the option."""
+    value: object = text
+    number = text.strip().lstrip("+-").lstrip("0").replace("_", "")
+    if len(number) > checks.MAX_DIGITS and number.isdigit():  # refused before int() reads it
+        raise argparse.ArgumentTypeError(
+            f"must have at most {checks.MAX_DIGITS:,} digits, got a number of {len(number):,}"
+        )
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+        pass
+    try:
+        return checks.positive_int("value", value)
+    except T5SymError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
 
 
 def _flops_modules(tree_: Tree) -> list[tuple[int, str]]:
