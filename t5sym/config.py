@@ -182,11 +182,10 @@ def _check_feed_forward_proj(value: Any) -> None:
         )
     if act not in ACTIVATIONS:
         close = difflib.get_close_matches(act, sorted(ACTIVATIONS), n=3, cutoff=0.6)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ConfigError(
-            f"feed_forward_proj: unknown activation {shown(act)} in {shown(value)}; {hint}"
-            f"known: {len(ACTIVATIONS)} activations of transformers' ACT2FN such as relu, "
-            "gelu_new, silu (t5sym.config.ACTIVATIONS)"
+            f"feed_forward_proj: unknown activation {shown(act)}{hint} (known: the "
+            f"{len(ACTIVATIONS)} of t5sym.config.ACTIVATIONS, e.g. relu, gelu_new, silu)"
         )
 
 
@@ -312,19 +311,20 @@ def _read_regular(path: str, info: os.stat_result) -> bytes:
         raise ConfigError(f"{shown_path(path)}: cannot be read ({_reason(exc)})") from None
     finally:
         os.close(fd)
-    if len(raw) > MAX_FILE_BYTES:
-        _check_regular(path, info, size=len(raw))
+    if len(raw) > MAX_FILE_BYTES:  # it grew since the check
+        raise ConfigError(
+            f"{shown_path(path)}: over the {MAX_FILE_BYTES:,}-byte limit of a config.json"
+        )
     return raw
 
 
-def _check_regular(path: str, info: os.stat_result, size: int | None = None) -> None:
+def _check_regular(path: str, info: os.stat_result) -> None:
     """A one-line error unless ``info`` is a regular file within `MAX_FILE_BYTES`."""
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError(f"{shown_path(path)}: is not a regular file ({_kind(info.st_mode)})")
-    size = info.st_size if size is None else size
-    if size > MAX_FILE_BYTES:
+    if info.st_size > MAX_FILE_BYTES:
         raise ConfigError(
-            f"{shown_path(path)}: {size:,} bytes or more, over the {MAX_FILE_BYTES:,}-byte "
+            f"{shown_path(path)}: {info.st_size:,} bytes, over the {MAX_FILE_BYTES:,}-byte "
             "limit of a config.json"
         )
 
