@@ -1,49 +1,117 @@
 """Input checks shared by every entry point: one message shape, ``field: problem, got X``.
 
 Every check raises `t5sym.errors.T5SymError` (a ``ValueError``) with a one-line message
-that names the field; `shown` caps what a message echoes of the bad value.
+that names the field; `shown` caps what a message echoes of the bad value and
+`shown_path` does the same for a path.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+import os
+from typing import TYPE_CHECKING, Any
 
 from .errors import T5SymError
 
+if TYPE_CHECKING:
+    from .config import Config
+
 #: The most characters of a bad value a message repeats.
 ECHO_LIMIT = 60
+
+#: The most characters of a path a message repeats (the middle is cut).
+PATH_LIMIT = 80
+
+#: The most decimal digits of an integer input (a dimension, a batch size): wider numbers
+#: are refused so that every count stays quick to compute and print.
+MAX_DIGITS = 1000
+
+
+def digits(n: int) -> int:
+    """The number of decimal digits of ``abs(n)``, without ``str`` (no 4,300-digit limit)."""
+    n = abs(n)
+    if n < 10:
+        return 1
+    d = int((n.bit_length() - 1) * math.log10(2)) + 1  # a lower bound
+    while 10**d <= n:
+        d += 1
+    return d
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control and unprintable characters escaped, as ``repr`` shows them."""
+    return text if text.isprintable() else repr(text)[1:-1]
 
 
 def shown(value: Any) -> str:
     """``repr(value)``, cut to `ECHO_LIMIT` characters (a 5,000-digit number stays short)."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        digits = int(value.bit_length() * 0.30103) + 1  # str() refuses over 4,300 digits
-        digits -= 10 ** (digits - 1) > abs(value)
-        return f"an integer of {digits:,} digits"
+        sign = "a negative" if value < 0 else "an"
+        return f"{sign} integer of {digits(value):,} digits"
     try:
         text = repr(value)
     except Exception:  # a hostile __repr__
         text = f"<{type(value).__name__}>"
+    if not isinstance(text, str):
+        text = f"<{type(value).__name__}>"
+    text = _one_line(text)
     return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
+
+
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as a message starts with it: one line, at most `PATH_LIMIT` characters."""
+    text = _one_line(os.fsdecode(path))
+    if len(text) <= PATH_LIMIT:
+        return text
+    half = (PATH_LIMIT - 1) // 2
+    return text[:half] + "…" + text[-half:]
 
 
 def positive_int(field: str, value: Any, error: type[T5SymError] = T5SymError) -> int:
     """``value`` as a Python int if it is an integer > 0 of any integral type, else an error.
 
-    NumPy and SymPy integers are accepted; ``bool``, floats (even ``2.0``) and strings are
-    not.
+    NumPy and SymPy integers are accepted; ``bool`` (also NumPy's), floats (even ``2.0``),
+    strings and integers of over `MAX_DIGITS` digits are not.
     """
     if not isinstance(value, bool):
         try:
             number = operator.index(value)
-        except TypeError:
+        except Exception:  # TypeError, or a hostile __index__
+            number = None
+        if number is not None and not isinstance(number, int):
             number = None
         if number is not None and number > 0:
-            return number
+            if number.bit_length() > 3 * MAX_DIGITS and digits(number) > MAX_DIGITS:
+                raise error(
+                    f"{field}: must have at most {MAX_DIGITS:,} digits, got {shown(number)}"
+                )
+            return int(number)
         if number is not None:
-            raise error(f"{field}: must be a positive integer, got {number}")
+            raise error(f"{field}: must be a positive integer, got {shown(number)}")
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        raise error(f"{field}: must be an integer, got the float {value!r}")
+        raise error(f"{field}: must be an integer, got the float {shown(float(value))}")
     raise error(f"{field}: must be a positive integer, got {shown(value)}")
+
+
+def text(field: str, value: Any, what: str, error: type[T5SymError] = T5SymError) -> str:
+    """``value`` if it is a ``str``, else an error saying it must be ``what``."""
+    if not isinstance(value, str):
+        raise error(f"{field}: must be {what}, got {shown(value)}")
+    return value
+
+
+def config(value: Any) -> Config:
+    """``value`` if it is a `t5sym.Config`, else a one-line error saying how to get one."""
+    from .config import Config
+
+    if not isinstance(value, Config):
+        raise T5SymError(
+            f"config: expected a t5sym.Config, e.g. t5sym.load('t5-small'), got {shown(value)}"
+        )
+    return value
+
+
+def node_name(value: Any) -> str:
+    """``value`` if it is a module name (a ``str``), else a one-line error."""
+    return text("node", value, "a module name (a string) such as 'lm_head'")

@@ -12,28 +12,35 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import flops, memory, params, presets, printers, report, sharding
+from . import checks, console, flops, memory, params, presets, printers, report, sharding
 from .errors import T5SymError
 
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
 
 TARGET_HELP = "a preset name (see 't5sym list'), a config.json, or a folder holding one"
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, console.error_line(f"{self.prog}: error: {message}") + "\n")
 
 
 def _positive_int(text: str) -> int:
     """An argparse ``type``: a positive integer, else one line naming the option."""
+    value: object = text
+    number = text.strip().lstrip("+-").lstrip("0").replace("_", "")
+    if len(number) > checks.MAX_DIGITS and number.isdigit():  # refused before int() reads it
+        raise argparse.ArgumentTypeError(
+            f"must have at most {checks.MAX_DIGITS:,} digits, got a number of {len(number):,}"
+        )
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+        pass
+    try:
+        return checks.positive_int("value", value)
+    except T5SymError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
 
 
 def _json(data: object) -> str:
@@ -180,15 +187,30 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run one command; bad input is one stderr line and status 2, never a traceback.
+
+    Output goes through the terminal's encoding (ASCII stand-ins for ``≈`` and friends
+    when it cannot hold them); a full or closed stdout is one ``output:`` error line, a
+    closed pipe (``t5sym list | head -1``) is silent.
+    """
     try:
-        out = args.func(args)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        digits_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+        if digits_limit:  # inputs are capped at checks.MAX_DIGITS; print any count they give
+            sys.set_int_max_str_digits(0)
+        try:
+            out = args.func(args)
+        finally:
+            if digits_limit:
+                sys.set_int_max_str_digits(digits_limit)
     except T5SymError as exc:
-        print(f"t5sym: error: {exc}", file=sys.stderr)
+        console.say_error(str(exc))
         return EXIT_BAD_INPUT
-    try:
-        print(out)
-    except BrokenPipeError:  # e.g. `t5sym list | head`
-        sys.stderr.close()
-    return 0
+    except KeyboardInterrupt:
+        console.say_error("interrupted")
+        return 130
+    except SystemExit as exc:  # argparse: --help, --version or a usage error, already written
+        code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        return console.write(None) or code
+    return console.write(out)

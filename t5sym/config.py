@@ -7,8 +7,10 @@ file leaves out takes the value transformers' ``T5Config`` gives it.
 
 from __future__ import annotations
 
+import difflib
 import json
-import math
+import os
+import stat
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 
 from sympy import Symbol
 
+from .checks import MAX_DIGITS, positive_int, shown, shown_path, text
 from .errors import ConfigError
 from .symbols import CONFIG_FIELD, DIMENSIONS
 
@@ -74,6 +77,9 @@ ACTIVATIONS_WITH_PARAMETERS = frozenset({"prelu", "xielu"})
 
 ENCODER_ONLY_ARCHITECTURES = frozenset({"T5EncoderModel", "MT5EncoderModel"})
 
+#: The largest ``config.json`` read (real ones are a few KB).
+MAX_FILE_BYTES = 1 << 20
+
 
 @dataclass(frozen=True)
 class Config:
@@ -99,23 +105,26 @@ class Config:
     model_type: str = "t5"
     architectures: tuple[str, ...] = field(default=(), compare=False)
     name: str | None = field(default=None, compare=False)
+    #: Where it was read: ``"preset"``, the path of the ``config.json`` read, or None.
+    source: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         for key in (*REQUIRED, "relative_attention_num_buckets"):
-            _check_dim(key, getattr(self, key))
+            object.__setattr__(self, key, positive_int(key, getattr(self, key), ConfigError))
         if self.num_decoder_layers is None:
             object.__setattr__(self, "num_decoder_layers", self.num_layers)
-        _check_dim("num_decoder_layers", self.num_decoder_layers)
+        layers = positive_int("num_decoder_layers", self.num_decoder_layers, ConfigError)
+        object.__setattr__(self, "num_decoder_layers", layers)
         _check_feed_forward_proj(self.feed_forward_proj)
         if not isinstance(self.tie_word_embeddings, bool):
             raise ConfigError(
-                f"tie_word_embeddings: must be true or false, got {self.tie_word_embeddings!r}"
+                f"tie_word_embeddings: must be true or false, got {shown(self.tie_word_embeddings)}"
             )
         _check_model_type(self.model_type)
-        archs = self.architectures
-        if isinstance(archs, str) or not all(isinstance(a, str) for a in archs or ()):
-            raise ConfigError(f"architectures: must be a list of class names, got {archs!r}")
-        object.__setattr__(self, "architectures", tuple(archs or ()))
+        object.__setattr__(self, "architectures", _architectures(self.architectures))
+        for key in ("name", "source"):
+            if getattr(self, key) is not None:
+                text(key, getattr(self, key), "a string or None", ConfigError)
 
     @property
     def is_gated(self) -> bool:
@@ -144,28 +153,27 @@ class Config:
         return {s: getattr(self, CONFIG_FIELD[s]) for s in DIMENSIONS}
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-ready dict (``name`` and ``architectures`` left out)."""
+        """The fields as a JSON-ready dict (``name``, ``architectures``, ``source`` left out)."""
         d = asdict(self)
-        del d["name"], d["architectures"]
+        del d["name"], d["architectures"], d["source"]
         return d
 
 
-def _check_dim(key: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-            raise ConfigError(f"{key}: must be an integer, got the float {value!r}")
-        raise ConfigError(f"{key}: must be a positive integer, got {value!r}")
-    if value <= 0:
-        raise ConfigError(f"{key}: must be a positive integer, got {value}")
+def _architectures(value: Any) -> tuple[str, ...]:
+    """``architectures`` as a tuple of class names (None or empty: none)."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)) and all(isinstance(a, str) for a in value):
+        return tuple(value)
+    raise ConfigError(f"architectures: must be a list of class names, got {shown(value)}")
 
 
 def _check_feed_forward_proj(value: Any) -> None:
-    if not isinstance(value, str):
-        raise ConfigError(f"feed_forward_proj: must be a string such as 'relu', got {value!r}")
+    text("feed_forward_proj", value, "a string such as 'relu'", ConfigError)
     parts = value.split("-")
     if len(parts) > 2 or (len(parts) == 2 and parts[0] != "gated"):
         raise ConfigError(
-            f"feed_forward_proj: {value!r} is not '<act>' or 'gated-<act>' (e.g. 'gated-gelu')"
+            f"feed_forward_proj: {shown(value)} is not '<act>' or 'gated-<act>' (e.g. 'gated-gelu')"
         )
     act = parts[-1]
     if act in ACTIVATIONS_WITH_PARAMETERS:
@@ -173,13 +181,16 @@ def _check_feed_forward_proj(value: Any) -> None:
             f"feed_forward_proj: activation {act!r} has learnable parameters, not counted yet"
         )
     if act not in ACTIVATIONS:
+        close = difflib.get_close_matches(act, sorted(ACTIVATIONS), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ConfigError(
-            f"feed_forward_proj: unknown activation {act!r} in {value!r}; "
-            f"known: {', '.join(sorted(ACTIVATIONS))}"
+            f"feed_forward_proj: unknown activation {shown(act)}{hint} (known: the "
+            f"{len(ACTIVATIONS)} of t5sym.config.ACTIVATIONS, e.g. relu, gelu_new, silu)"
         )
 
 
 def _check_model_type(value: Any) -> None:
+    text("model_type", value, f"a string, one of {', '.join(MODEL_TYPES)}", ConfigError)
     if value in MODEL_TYPES:
         return
     if value in REFUSED_MODEL_TYPES:
@@ -187,51 +198,166 @@ def _check_model_type(value: Any) -> None:
             f"model_type: {value!r} is not supported ({REFUSED_MODEL_TYPES[value]}); "
             f"t5sym counts {' and '.join(MODEL_TYPES)}"
         )
-    raise ConfigError(f"model_type: must be one of {', '.join(MODEL_TYPES)}, got {value!r}")
+    raise ConfigError(f"model_type: must be one of {', '.join(MODEL_TYPES)}, got {shown(value)}")
 
 
 def from_hf(source: str | Path | Mapping[str, Any], *, name: str | None = None) -> Config:
     """Read a Hugging Face T5 config: a ``config.json`` path, a folder holding one, or a dict.
 
-    Keys t5sym does not use are ignored; counted fields that are missing take
-    ``T5Config``'s defaults, except the core dims in `REQUIRED`.
+    Keys t5sym does not use are ignored (a key given twice in a file: the last one, as
+    ``json`` and transformers read it); counted fields that are missing take
+    ``T5Config``'s defaults, except the core dims in `REQUIRED`. Only a regular file of
+    at most `MAX_FILE_BYTES` is read (symlinks are followed): a FIFO, a device or a
+    folder is refused before it is opened for reading.
 
     Raises
     ------
     ConfigError
         One line naming the file or field and the problem.
     """
+    if name is not None:
+        text("name", name, "a string or None", ConfigError)
     if isinstance(source, Mapping):
         data = dict(source)
+        where = None
+    elif isinstance(source, (str, bytes, os.PathLike)):
+        path = os.fsdecode(source)
+        data, where = _read_json(path)
+        name = name or path
     else:
-        data = _read_json(Path(source))
-        name = name or str(source)
+        raise ConfigError(
+            f"source: expected a path to a config.json, a folder or a dict, got {shown(source)}"
+        )
     missing = [k for k in REQUIRED if k not in data]
     if missing:
         raise ConfigError(f"{missing[0]}: required field is missing from the config")
-    model_type = data.get("model_type", "t5")
     kwargs = {k: data[k] for k in REQUIRED}
     for key, default in DEFAULTS.items():
         kwargs[key] = data.get(key, default)
-    archs = data.get("architectures") or ()
-    return Config(**kwargs, model_type=model_type, architectures=archs, name=name)
+    return Config(
+        **kwargs,
+        model_type=data.get("model_type", "t5"),
+        architectures=data.get("architectures"),
+        name=name,
+        source=where,
+    )
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    if path.is_dir():
-        path = path / "config.json"
-    if not path.exists():
-        raise ConfigError(f"{path}: no such file")
+def _stat(path: str) -> os.stat_result:
+    """``os.stat(path)`` (symlinks followed), or a one-line error naming the path."""
+    if "\0" in path:
+        raise ConfigError(f"{shown_path(path)}: a path cannot hold a NUL character")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+        return os.stat(path)
+    except FileNotFoundError:
+        raise ConfigError(f"{shown_path(path)}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{shown_path(path)}: cannot be read ({_reason(exc)})") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """The OS's words for an error, e.g. ``File name too long``."""
+    return getattr(exc, "strerror", None) or exc.__class__.__name__
+
+
+def _read_json(path: str) -> tuple[dict[str, Any], str]:
+    """The JSON object in ``path`` (or in ``path/config.json``) and the file it was read from."""
+    if not path:
+        raise ConfigError("path: empty; give a config.json or a folder holding one")
+    if stat.S_ISDIR(_stat(path).st_mode):
+        path = os.path.join(path, "config.json")
+    raw = _read_regular(path, _stat(path))
+    where = shown_path(path)
+    if not raw.strip():
+        raise ConfigError(f"{where}: empty file, expected a JSON object")
     try:
-        data = json.loads(text)
+        body = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{where}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        ) from None
+    try:
+        data = json.loads(body, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise ConfigError(
-            f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            f"{where}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise ConfigError(f"{where}: JSON nested too deeply") from None
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: must hold a JSON object, got {type(data).__name__}")
-    return data
+        raise ConfigError(f"{where}: must hold a JSON object, got {_json_type(data)}")
+    return data, path
+
+
+def _read_regular(path: str, info: os.stat_result) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most `MAX_FILE_BYTES`.
+
+    Opened non-blocking and checked again on the open file, so a FIFO swapped in after
+    the first check cannot block the read.
+    """
+    _check_regular(path, info)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise ConfigError(f"{shown_path(path)}: cannot be read ({_reason(exc)})") from None
+    try:
+        _check_regular(path, os.fstat(fd))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{shown_path(path)}: cannot be read ({_reason(exc)})") from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:  # it grew since the check
+        raise ConfigError(
+            f"{shown_path(path)}: over the {MAX_FILE_BYTES:,}-byte limit of a config.json"
+        )
+    return raw
+
+
+def _check_regular(path: str, info: os.stat_result) -> None:
+    """A one-line error unless ``info`` is a regular file within `MAX_FILE_BYTES`."""
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"{shown_path(path)}: is not a regular file ({_kind(info.st_mode)})")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"{shown_path(path)}: {info.st_size:,} bytes, over the {MAX_FILE_BYTES:,}-byte "
+            "limit of a config.json"
+        )
+
+
+def _kind(mode: int) -> str:
+    """What a non-regular file is, e.g. ``a FIFO``."""
+    for test, kind in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a file"
+
+
+def _parse_int(literal: str) -> int:
+    """A JSON integer literal, refused past `MAX_DIGITS` digits before converting it."""
+    if len(literal.lstrip("-")) > MAX_DIGITS:
+        raise ConfigError(
+            f"an integer of {len(literal.lstrip('-')):,} digits, over the {MAX_DIGITS:,}-digit "
+            "limit"
+        )
+    return int(literal)
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type: array, string, number, ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    names = {list: "an array", str: "a string", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)

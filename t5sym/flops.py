@@ -35,7 +35,7 @@ from functools import cache
 import sympy
 from sympy import Expr
 
-from . import params, symbols
+from . import checks, params, symbols
 from .algebra import integer
 from .checks import positive_int
 from .config import Config
@@ -129,7 +129,7 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
     2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
     """
     if config is not None:
-        params.require_config(config)
+        checks.config(config)
     return _forward_tree(bool(config and config.is_gated), encoder_only)
 
 
@@ -208,7 +208,7 @@ def rule_of_thumb(
     encoder_length/3072 + 1
     """
     if config is not None:
-        params.require_config(config)
+        checks.config(config)
     gated = bool(config and config.is_gated)
     tied = config.tie_word_embeddings if config is not None else True
     result = _symbolic_rule(gated, tied, encoder_only)
@@ -367,7 +367,7 @@ def count_flops(
     >>> t5sym.count_flops(t5sym.load("t5-small"), 1, 512, 128).forward  # as FlopCounterMode
     36624662528
     """
-    params.require_config(config)
+    checks.config(config)
     batch = positive_int("batch", batch)
     encoder_length = positive_int("encoder_length", encoder_length)
     decoder_length = positive_int("decoder_length", decoder_length)

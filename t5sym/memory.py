@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import sympy
 from sympy import Expr
 
-from . import layout, params, symbols
+from . import checks, layout, params, symbols
 from .algebra import Split, integer, split_over, tidy
 from .config import Config
 from .errors import T5SymError
@@ -289,7 +289,7 @@ def training_memory(
         ``dtype: ...``, ``optimizer: ...`` or ``cores: ...`` (a positive divisor of
         num_heads, d_ff and vocab_size), one line.
     """
-    params.require_config(config)
+    checks.config(config)
     b, opt = check(dtype, optimizer)
     values = config.values()
     if cores is not None:

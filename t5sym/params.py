@@ -18,14 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from sympy import Expr
 
+from . import checks
 from .algebra import tidy
-from .checks import shown
 from .config import Config
-from .errors import T5SymError
 from .result import Result
 from .symbols import (
     d_ff,
@@ -200,16 +198,6 @@ def encoder_tree(gated: bool) -> Tree:
     return Tree(group("", shared(), encoder(gated)))
 
 
-def require_config(config: Any) -> Config:
-    """``config`` if it is a `Config`, else a one-line `T5SymError` saying how to get one."""
-    if not isinstance(config, Config):
-        raise T5SymError(
-            f"config: expected a t5sym.Config (e.g. t5sym.load('t5-small') or "
-            f"t5sym.from_hf('config.json')), got {type(config).__name__} {shown(config)}"
-        )
-    return config
-
-
 @cache
 def _tree(encoder_only: bool, gated: bool, tied: bool) -> Tree:
     return encoder_tree(gated) if encoder_only else seq2seq_tree(gated, tied)
@@ -227,7 +215,7 @@ def tree(
     Trees are built once per structure and cached; without a config, v1.0's (ReLU, tied).
     """
     if config is not None:
-        require_config(config)
+        checks.config(config)
     gated = gated if gated is not None else bool(config and config.is_gated)
     tied = tied if tied is not None else (config.tie_word_embeddings if config else True)
     return _tree(encoder_only, gated, tied or encoder_only)
@@ -287,7 +275,7 @@ def count(config: Config) -> Count:
     >>> t5sym.count(t5sym.load("t5-small")).total
     60506624
     """
-    values = require_config(config).values()
+    values = checks.config(config).values()
     return Count(
         config,
         tree(config).evaluate(values),
@@ -311,6 +299,6 @@ def formula(
     2*d_ff*d_model*num_layers
     """
     t = tree(config, encoder_only=encoder_only)
-    expr = t.total if node is None else t[node].expr
+    expr = t.total if node is None else t[checks.node_name(node)].expr
     equal = config is not None and config.num_decoder_layers == config.num_layers
     return tidy(expr, equal_depths=equal)

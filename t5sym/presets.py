@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from .checks import shown, text
 from .config import Config, from_hf
-from .errors import PresetError
+from .errors import ConfigError, PresetError
 
 T5_GIN = "google-research/text-to-text-transfer-transformer t5/models/gin/models/"
 T5X_GIN = "google-research/t5x t5x/examples/"
@@ -38,132 +39,147 @@ PRESETS: dict[str, Preset] = {}
 
 
 def _add(
-    name,
-    hub_id,
-    family,
-    source,
-    d_model,
-    d_ff,
-    num_heads,
-    d_kv,
-    layers,
-    vocab,
-    ffn="gated-gelu",
-    tied=False,
-    model_type="t5",
-):
-    enc, dec = layers if isinstance(layers, tuple) else (layers, layers)
-    cfg = Config(
+    *,
+    name: str,
+    hub_id: str,
+    family: str,
+    source: str,
+    d_model: int,
+    d_ff: int,
+    num_heads: int,
+    d_kv: int,
+    num_layers: int,
+    num_decoder_layers: int | None = None,
+    vocab_size: int,
+    feed_forward_proj: str = "gated-gelu",
+    tie_word_embeddings: bool = False,
+    model_type: str = "t5",
+) -> None:
+    """Register one preset; every value by its ``T5Config`` field name."""
+    config = Config(
         d_model=d_model,
         d_ff=d_ff,
         num_heads=num_heads,
         d_kv=d_kv,
-        num_layers=enc,
-        num_decoder_layers=dec,
-        vocab_size=vocab,
-        feed_forward_proj=ffn,
-        tie_word_embeddings=tied,
+        num_layers=num_layers,
+        num_decoder_layers=num_decoder_layers,
+        vocab_size=vocab_size,
+        feed_forward_proj=feed_forward_proj,
+        tie_word_embeddings=tie_word_embeddings,
         model_type=model_type,
         name=name,
+        source="preset",
     )
-    PRESETS[name] = Preset(cfg, hub_id, family, source)
+    PRESETS[name] = Preset(config=config, hub_id=hub_id, family=family, source=source)
 
 
 # T5 v1.0 (Raffel et al. 2020, Table 14): ReLU FFN, lm_head tied to the embedding.
-for _size, _dims in {
-    "small": (512, 2048, 8, 64, 6),
-    "base": (768, 3072, 12, 64, 12),
-    "large": (1024, 4096, 16, 64, 24),
-    "3b": (1024, 16384, 32, 128, 24),
-    "11b": (1024, 65536, 128, 128, 24),
-}.items():
-    _gin = {
-        "small": "bi_v1_small.gin",
-        "base": "bi_v1.gin",
-        "large": "bi_v1_large.gin",
-        "3b": "bi_v1_3B.gin",
-        "11b": "bi_v1_11B.gin",
-    }[_size]
+_V10 = {
+    "small": dict(d_model=512, d_ff=2048, num_heads=8, d_kv=64, num_layers=6),
+    "base": dict(d_model=768, d_ff=3072, num_heads=12, d_kv=64, num_layers=12),
+    "large": dict(d_model=1024, d_ff=4096, num_heads=16, d_kv=64, num_layers=24),
+    "3b": dict(d_model=1024, d_ff=16384, num_heads=32, d_kv=128, num_layers=24),
+    "11b": dict(d_model=1024, d_ff=65536, num_heads=128, d_kv=128, num_layers=24),
+}
+_V10_GIN = {
+    "small": "bi_v1_small.gin",
+    "base": "bi_v1.gin",
+    "large": "bi_v1_large.gin",
+    "3b": "bi_v1_3B.gin",
+    "11b": "bi_v1_11B.gin",
+}
+for _size, _row in _V10.items():
     _add(
-        f"t5-{_size}",
-        f"google-t5/t5-{_size}",
-        "T5 v1.0",
-        f"{T5_GIN}{_gin}; {T5X_GIN}t5/t5_1_0/{_size}.gin; arXiv:1910.10683 §3.7",
-        *_dims,
-        32128,
-        ffn="relu",
-        tied=True,
+        name=f"t5-{_size}",
+        hub_id=f"google-t5/t5-{_size}",
+        family="T5 v1.0",
+        source=f"{T5_GIN}{_V10_GIN[_size]}; {T5X_GIN}t5/t5_1_0/{_size}.gin; arXiv:1910.10683 §3.7",
+        **_row,
+        vocab_size=32128,
+        feed_forward_proj="relu",
+        tie_word_embeddings=True,
     )
 
 # T5 v1.1 and Flan-T5 (same shapes) and mT5 (vocab 250112): gated-GELU, untied lm_head.
 _V11 = {
-    "small": (512, 1024, 6, 64, 8),
-    "base": (768, 2048, 12, 64, 12),
-    "large": (1024, 2816, 16, 64, 24),
-    "xl": (2048, 5120, 32, 64, 24),
-    "xxl": (4096, 10240, 64, 64, 24),
+    "small": dict(d_model=512, d_ff=1024, num_heads=6, d_kv=64, num_layers=8),
+    "base": dict(d_model=768, d_ff=2048, num_heads=12, d_kv=64, num_layers=12),
+    "large": dict(d_model=1024, d_ff=2816, num_heads=16, d_kv=64, num_layers=24),
+    "xl": dict(d_model=2048, d_ff=5120, num_heads=32, d_kv=64, num_layers=24),
+    "xxl": dict(d_model=4096, d_ff=10240, num_heads=64, d_kv=64, num_layers=24),
 }
-for _size, _dims in _V11.items():
+for _size, _row in _V11.items():
     _add(
-        f"t5-v1_1-{_size}",
-        f"google/t5-v1_1-{_size}",
-        "T5 v1.1",
-        f"{T5_GIN}t5.1.1.{_size}.gin; {T5X_GIN}t5/t5_1_1/{_size}.gin",
-        *_dims,
-        32128,
+        name=f"t5-v1_1-{_size}",
+        hub_id=f"google/t5-v1_1-{_size}",
+        family="T5 v1.1",
+        source=f"{T5_GIN}t5.1.1.{_size}.gin; {T5X_GIN}t5/t5_1_1/{_size}.gin",
+        **_row,
+        vocab_size=32128,
     )
-for _size, _dims in _V11.items():
+for _size, _row in _V11.items():
     _add(
-        f"flan-t5-{_size}",
-        f"google/flan-t5-{_size}",
-        "Flan-T5",
-        f"google-research/t5x docs/models.md (Flan-T5 = T5 v1.1 shapes); "
+        name=f"flan-t5-{_size}",
+        hub_id=f"google/flan-t5-{_size}",
+        family="Flan-T5",
+        source="google-research/t5x docs/models.md (Flan-T5 = T5 v1.1 shapes); "
         f"{T5X_GIN}t5/t5_1_1/{_size}.gin",
-        *_dims,
-        32128,
+        **_row,
+        vocab_size=32128,
     )
-for _size, _dims in _V11.items():
+for _size, _row in _V11.items():
     _add(
-        f"mt5-{_size}",
-        f"google/mt5-{_size}",
-        "mT5",
-        f"{T5X_GIN}t5/mt5/{_size}.gin; arXiv:2010.11934 Table 2",
-        *_dims,
-        250112,
+        name=f"mt5-{_size}",
+        hub_id=f"google/mt5-{_size}",
+        family="mT5",
+        source=f"{T5X_GIN}t5/mt5/{_size}.gin; arXiv:2010.11934 Table 2",
+        **_row,
+        vocab_size=250112,
         model_type="mt5",
     )
 
 # ByT5: bytes (vocab 384 = 256 bytes + 3 specials + 125 sentinels), encoder 3x deeper.
-for _size, _dims in {
-    "small": (1472, 3584, 6, 64, (12, 4)),
-    "base": (1536, 3968, 12, 64, (18, 6)),
-    "large": (1536, 3840, 16, 64, (36, 12)),
-    "xl": (2560, 6720, 32, 64, (36, 12)),
-    "xxl": (4672, 12352, 64, 64, (36, 12)),
-}.items():
+_BYT5 = {
+    "small": dict(
+        d_model=1472, d_ff=3584, num_heads=6, d_kv=64, num_layers=12, num_decoder_layers=4
+    ),
+    "base": dict(
+        d_model=1536, d_ff=3968, num_heads=12, d_kv=64, num_layers=18, num_decoder_layers=6
+    ),
+    "large": dict(
+        d_model=1536, d_ff=3840, num_heads=16, d_kv=64, num_layers=36, num_decoder_layers=12
+    ),
+    "xl": dict(
+        d_model=2560, d_ff=6720, num_heads=32, d_kv=64, num_layers=36, num_decoder_layers=12
+    ),
+    "xxl": dict(
+        d_model=4672, d_ff=12352, num_heads=64, d_kv=64, num_layers=36, num_decoder_layers=12
+    ),
+}
+for _size, _row in _BYT5.items():
     _add(
-        f"byt5-{_size}",
-        f"google/byt5-{_size}",
-        "ByT5",
-        f"{T5X_GIN}t5/byt5/{_size}.gin; arXiv:2105.13626 Table 1",
-        *_dims,
-        384,
+        name=f"byt5-{_size}",
+        hub_id=f"google/byt5-{_size}",
+        family="ByT5",
+        source=f"{T5X_GIN}t5/byt5/{_size}.gin; arXiv:2105.13626 Table 1",
+        **_row,
+        vocab_size=384,
     )
 
 # UL2 20B: gated-SiLU; dims restated from the google/ul2 model card's config.
 _add(
-    "ul2",
-    "google/ul2",
-    "UL2",
-    "transformers docs/source/en/model_doc/ul2.md (activation); google/ul2 config.json "
+    name="ul2",
+    hub_id="google/ul2",
+    family="UL2",
+    source="transformers docs/source/en/model_doc/ul2.md (activation); google/ul2 config.json "
     "as restated from its model card; arXiv:2205.05131",
-    4096,
-    16384,
-    16,
-    256,
-    32,
-    32128,
-    ffn="gated-silu",
+    d_model=4096,
+    d_ff=16384,
+    num_heads=16,
+    d_kv=256,
+    num_layers=32,
+    vocab_size=32128,
+    feed_forward_proj="gated-silu",
 )
 
 
@@ -211,6 +227,10 @@ def _aliases() -> dict[str, str]:
 ALIASES = _aliases()
 
 
+#: A Hugging Face Hub id, ``org/name`` with an optional ``@revision``.
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*(@\S+)?|[A-Za-z0-9][\w.-]*@\S+")
+
+
 def get(name: str) -> Preset:
     """The preset called ``name`` (also its Hub id, e.g. ``google/flan-t5-xl``).
 
@@ -219,26 +239,79 @@ def get(name: str) -> Preset:
     PresetError
         For an unknown name, with the closest preset names.
     """
+    text("preset", name, "a preset name such as 't5-small'", PresetError)
     key = ALIASES.get(name.strip().lower())
     if key is None:
-        close = difflib.get_close_matches(name.lower(), list(PRESETS), n=3, cutoff=0.5)
+        close = _nearest(name.strip().lower(), cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see 't5sym list'"
-        raise PresetError(f"preset: unknown name {name!r}{hint}")
+        raise PresetError(f"preset: unknown name {shown(name)}{hint}")
     return PRESETS[key]
 
 
-def load(target: str | Path) -> Config:
-    """A config from a preset name, a Hub id of a preset, a ``config.json`` or its folder.
+def load(target: str | os.PathLike[str]) -> Config:
+    """A config from a ``config.json``, its folder, a preset name or a preset's Hub id.
+
+    An existing local path comes first, as in transformers' ``from_pretrained``: a folder
+    ``./t5-small`` holding a ``config.json`` is read from disk, not taken for the preset.
+    Otherwise a preset name or Hub id (case-insensitive) gives the built-in preset. The
+    config's ``source`` says which: ``"preset"`` or the path of the file read; its ``name``
+    is the preset's name or the path as given. Nothing is downloaded: a Hub id that is no
+    preset is an error, with the nearest presets.
 
     Raises
     ------
     T5SymError
         `PresetError` or `t5sym.errors.ConfigError`, one line.
     """
-    text = str(target)
-    if text.strip().lower() in ALIASES:
-        return PRESETS[ALIASES[text.strip().lower()]].config
-    path = Path(text)
-    if path.exists() or text.endswith(".json") or os.sep in text:
-        return from_hf(path)
-    return get(text).config
+    if isinstance(target, (bytes, os.PathLike)):
+        return from_hf(target)
+    name = text(
+        "preset", target, "a preset name or a path to a config.json or its folder", PresetError
+    )
+    key = ALIASES.get(name.strip().lower())
+    if "\0" not in name and os.path.exists(name):
+        try:
+            return from_hf(name)
+        except ConfigError as exc:
+            if key is None or os.path.isfile(name):
+                raise
+            raise ConfigError(
+                f"{exc} (local folder {shown(name)} shadows the preset {key}, as in transformers)"
+            ) from None
+    if key is not None:
+        return PRESETS[key].config
+    stripped = name.strip()
+    if _HUB_ID.fullmatch(stripped) and not stripped.lower().endswith(".json"):
+        raise PresetError(_not_a_preset(stripped))
+    if stripped.endswith(".json") or os.sep in name or (os.altsep and os.altsep in name):
+        return from_hf(name)  # one line: no such file
+    return get(name).config
+
+
+def _nearest(name: str, cutoff: float) -> list[str]:
+    """Up to 3 preset names whose name or Hub id is closest to ``name`` (or its part after /)."""
+    tail = name.rsplit("/", 1)[-1]
+    score: dict[str, float] = {}
+    for alias, preset in ALIASES.items():
+        best = max(difflib.SequenceMatcher(None, query, alias).ratio() for query in {name, tail})
+        score[preset] = max(best, score.get(preset, 0.0))
+    ranked = sorted((p for p in score if score[p] >= cutoff), key=lambda p: -score[p])
+    return ranked[:3]
+
+
+def _not_a_preset(hub_id: str) -> str:
+    """The message for a Hub id (maybe ``@revision``) that is neither a preset nor a path."""
+    base, _, revision = hub_id.partition("@")
+    close = _nearest(base.lower(), cutoff=0.3)
+    nearest = f"nearest presets: {', '.join(close)}" if close else "see 't5sym list'"
+    if revision:
+        known = ALIASES.get(base.lower())
+        also = f"{shown(base)} is the preset {known}" if known else nearest
+        return (
+            f"preset: {shown(hub_id)}: the revision {shown(revision)} is not supported; "
+            f"t5sym reads configs from disk only (no download); {also}"
+        )
+    return (
+        f"preset: {shown(hub_id)} is not a known preset and no such local file; t5sym reads "
+        f"configs from disk only (no download); {nearest}"
+    )

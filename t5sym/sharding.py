@@ -36,7 +36,7 @@ from functools import cache
 import sympy
 from sympy import Expr, Symbol
 
-from . import flops, params, presets, symbols
+from . import checks, flops, params, presets, symbols
 from .algebra import evaluate, integer
 from .checks import positive_int
 from .config import Config
@@ -331,7 +331,7 @@ def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:
         ``cores: ...`` (a positive divisor of num_heads, d_ff and vocab_size) or
         ``bytes_per_value: ...``, one line.
     """
-    params.require_config(config)
+    checks.config(config)
     cores = check_cores(config, cores)
     bytes_per_value = positive_int("bytes_per_value", bytes_per_value)
     encoder_only = config.encoder_only

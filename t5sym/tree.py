@@ -117,7 +117,11 @@ class Tree:
             return self.nodes[name]
         except KeyError:
             close = difflib.get_close_matches(name, list(self.nodes), n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else "; see 'count --breakdown'"
+            hint = (
+                f"; did you mean {', '.join(close)}?"
+                if close
+                else "; see 't5sym count --json --breakdown'"
+            )
             raise NodeError(f"node: no node {name!r} in this model{hint}") from None
 
     def view(self, fn: Callable[[Node], Expr | int | None]) -> Tree:

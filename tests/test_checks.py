@@ -48,7 +48,7 @@ def test_positive_int_raises_the_class_it_is_given() -> None:
 
 def test_shown_caps_a_5000_digit_integer() -> None:
     assert shown(10**4999) == "an integer of 5,000 digits"
-    assert shown(-(10**4999)) == "an integer of 5,000 digits"
+    assert shown(-(10**4999)) == "a negative integer of 5,000 digits"
     with pytest.raises(T5SymError) as err:
         positive_int("vocab_size", -(10**4999))
     assert len(str(err.value)) < 100  # not 5,000 digits in an error message

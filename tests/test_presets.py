@@ -1,81 +1,190 @@
-"""Preset dimensions against the gin files the checkpoints were trained with (typed here)."""
+"""Presets: the 26 released checkpoints, and how `t5sym.load` picks a path or a preset."""
 
 from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
 
 import pytest
 
 import t5sym
+from t5sym import ConfigError, PresetError, presets
 
-FIELDS = ("d_model", "d_ff", "num_heads", "d_kv", "num_layers", "num_decoder_layers")
+from .cli import one_line_error, run
 
-#: text-to-text-transfer-transformer t5/models/gin/models/bi_v1*.gin (v1.0: ReLU, tied)
-V1_0 = {
-    "t5-small": (512, 2048, 8, 64, 6, 6),
-    "t5-base": (768, 3072, 12, 64, 12, 12),
-    "t5-large": (1024, 4096, 16, 64, 24, 24),
-    "t5-3b": (1024, 16384, 32, 128, 24, 24),
-    "t5-11b": (1024, 65536, 128, 128, 24, 24),
-}
-#: t5.1.1.*.gin (v1.1: gated-GELU, untied); Flan-T5 uses the same shapes (t5x docs/models.md)
-V1_1 = {
-    "small": (512, 1024, 6, 64, 8, 8),
-    "base": (768, 2048, 12, 64, 12, 12),
-    "large": (1024, 2816, 16, 64, 24, 24),
-    "xl": (2048, 5120, 32, 64, 24, 24),
-    "xxl": (4096, 10240, 64, 64, 24, 24),
-}
-#: t5x t5x/examples/t5/byt5/*.gin (encoder 3× deeper than the decoder)
-BYT5 = {
-    "byt5-small": (1472, 3584, 6, 64, 12, 4),
-    "byt5-base": (1536, 3968, 12, 64, 18, 6),
-    "byt5-large": (1536, 3840, 16, 64, 36, 12),
-    "byt5-xl": (2560, 6720, 32, 64, 36, 12),
-    "byt5-xxl": (4672, 12352, 64, 64, 36, 12),
-}
+CORE = {"d_model": 64, "d_ff": 96, "num_heads": 3, "d_kv": 16, "num_layers": 2, "vocab_size": 100}
 
-
-def dims(name: str) -> tuple[int, ...]:
-    c = t5sym.load(name)
-    decoder = c.num_decoder_layers or c.num_layers
-    return (c.d_model, c.d_ff, c.num_heads, c.d_kv, c.num_layers, decoder)
-
-
-@pytest.mark.parametrize("name", V1_0)
-def test_v1_0(name: str) -> None:
-    c = t5sym.load(name)
-    assert dims(name) == V1_0[name]
-    assert (c.vocab_size, c.feed_forward_proj, c.tie_word_embeddings) == (32128, "relu", True)
+# name, Hub id, family, d_model d_ff num_heads d_kv num_layers num_decoder_layers vocab_size,
+# feed_forward_proj, tie_word_embeddings, model_type; in the order `t5sym list` shows them.
+TABLE = """
+t5-small       google-t5/t5-small    T5_v1.0   512  2048   8   64  6  6  32128  relu        1 t5
+t5-base        google-t5/t5-base     T5_v1.0   768  3072  12   64 12 12  32128  relu        1 t5
+t5-large       google-t5/t5-large    T5_v1.0  1024  4096  16   64 24 24  32128  relu        1 t5
+t5-3b          google-t5/t5-3b       T5_v1.0  1024 16384  32  128 24 24  32128  relu        1 t5
+t5-11b         google-t5/t5-11b      T5_v1.0  1024 65536 128  128 24 24  32128  relu        1 t5
+t5-v1_1-small  google/t5-v1_1-small  T5_v1.1   512  1024   6   64  8  8  32128  gated-gelu  0 t5
+t5-v1_1-base   google/t5-v1_1-base   T5_v1.1   768  2048  12   64 12 12  32128  gated-gelu  0 t5
+t5-v1_1-large  google/t5-v1_1-large  T5_v1.1  1024  2816  16   64 24 24  32128  gated-gelu  0 t5
+t5-v1_1-xl     google/t5-v1_1-xl     T5_v1.1  2048  5120  32   64 24 24  32128  gated-gelu  0 t5
+t5-v1_1-xxl    google/t5-v1_1-xxl    T5_v1.1  4096 10240  64   64 24 24  32128  gated-gelu  0 t5
+flan-t5-small  google/flan-t5-small  Flan-T5   512  1024   6   64  8  8  32128  gated-gelu  0 t5
+flan-t5-base   google/flan-t5-base   Flan-T5   768  2048  12   64 12 12  32128  gated-gelu  0 t5
+flan-t5-large  google/flan-t5-large  Flan-T5  1024  2816  16   64 24 24  32128  gated-gelu  0 t5
+flan-t5-xl     google/flan-t5-xl     Flan-T5  2048  5120  32   64 24 24  32128  gated-gelu  0 t5
+flan-t5-xxl    google/flan-t5-xxl    Flan-T5  4096 10240  64   64 24 24  32128  gated-gelu  0 t5
+mt5-small      google/mt5-small      mT5       512  1024   6   64  8  8 250112  gated-gelu  0 mt5
+mt5-base       google/mt5-base       mT5       768  2048  12   64 12 12 250112  gated-gelu  0 mt5
+mt5-large      google/mt5-large      mT5      1024  2816  16   64 24 24 250112  gated-gelu  0 mt5
+mt5-xl         google/mt5-xl         mT5      2048  5120  32   64 24 24 250112  gated-gelu  0 mt5
+mt5-xxl        google/mt5-xxl        mT5      4096 10240  64   64 24 24 250112  gated-gelu  0 mt5
+byt5-small     google/byt5-small     ByT5     1472  3584   6   64 12  4    384  gated-gelu  0 t5
+byt5-base      google/byt5-base      ByT5     1536  3968  12   64 18  6    384  gated-gelu  0 t5
+byt5-large     google/byt5-large     ByT5     1536  3840  16   64 36 12    384  gated-gelu  0 t5
+byt5-xl        google/byt5-xl        ByT5     2560  6720  32   64 36 12    384  gated-gelu  0 t5
+byt5-xxl       google/byt5-xxl       ByT5     4672 12352  64   64 36 12    384  gated-gelu  0 t5
+ul2            google/ul2            UL2      4096 16384  16  256 32 32  32128  gated-silu  0 t5
+"""
+DIMS = ("d_model", "d_ff", "num_heads", "d_kv", "num_layers", "num_decoder_layers", "vocab_size")
+ROWS = [line.split() for line in TABLE.strip().splitlines()]
 
 
-@pytest.mark.parametrize("size", V1_1)
-@pytest.mark.parametrize("family", ["t5-v1_1", "flan-t5", "mt5"])
-def test_v1_1_flan_and_mt5(family: str, size: str) -> None:
-    name = f"{family}-{size}"
-    c = t5sym.load(name)
-    assert dims(name) == V1_1[size]
-    assert (c.feed_forward_proj, c.tie_word_embeddings) == ("gated-gelu", False)
-    assert c.vocab_size == (250112 if family == "mt5" else 32128)
+def test_the_26_presets_in_order() -> None:
+    assert list(presets.PRESETS) == [row[0] for row in ROWS]
 
 
-@pytest.mark.parametrize("name", BYT5)
-def test_byt5(name: str) -> None:
-    c = t5sym.load(name)
-    assert dims(name) == BYT5[name]
-    assert (c.vocab_size, c.feed_forward_proj, c.tie_word_embeddings) == (384, "gated-gelu", False)
-
-
-def test_ul2() -> None:
-    c = t5sym.load("ul2")
-    assert dims("ul2") == (4096, 16384, 16, 256, 32, 32)
-    assert (c.vocab_size, c.feed_forward_proj, c.tie_word_embeddings) == (
-        32128,
-        "gated-silu",
-        False,
+@pytest.mark.parametrize("row", ROWS, ids=[row[0] for row in ROWS])
+def test_preset_values(row: list[str]) -> None:
+    name, hub_id, family, *numbers, ffn, tied, model_type = row
+    p = presets.get(name)
+    assert (p.name, p.hub_id, p.family) == (name, hub_id, family.replace("_", " "))
+    c = p.config
+    assert [getattr(c, k) for k in DIMS] == [int(n) for n in numbers]
+    assert (c.feed_forward_proj, c.tie_word_embeddings, c.model_type) == (
+        ffn,
+        tied == "1",
+        model_type,
     )
+    assert c.relative_attention_num_buckets == 32 and c.architectures == ()
+    assert c.name == name and c.source == "preset"
 
 
-def test_every_preset_is_checked_here() -> None:
-    checked = {*V1_0, *BYT5, "ul2"} | {
-        f"{f}-{s}" for f in ("t5-v1_1", "flan-t5", "mt5") for s in V1_1
+def test_sources_name_the_gin_file_of_each_preset() -> None:
+    gins = {
+        "small": "bi_v1_small",
+        "base": "bi_v1.gin",
+        "large": "bi_v1_large",
+        "3b": "3B",
+        "11b": "11B",
     }
-    assert set(t5sym.PRESETS) == checked
+    for size, gin in gins.items():
+        assert gin in presets.PRESETS[f"t5-{size}"].source
+    for name, p in presets.PRESETS.items():
+        size = name.rsplit("-", 1)[-1]
+        if p.family != "UL2":
+            assert f"{size}.gin" in p.source, name
+    assert "arXiv:2205.05131" in presets.PRESETS["ul2"].source
+    assert len({p.source for p in presets.PRESETS.values()}) == 26
+
+
+def test_add_takes_keywords_only() -> None:
+    params = inspect.signature(presets._add).parameters.values()
+    assert {p.kind for p in params} == {inspect.Parameter.KEYWORD_ONLY}
+    with pytest.raises(TypeError):
+        presets._add("x", "y", "z", "s", 1, 1, 1, 1, 1, 1)  # type: ignore[misc]
+
+
+def test_aliases() -> None:
+    for name, p in presets.PRESETS.items():
+        for alias in (name, p.hub_id, p.hub_id.split("/")[-1], p.hub_id.upper()):
+            assert t5sym.load(alias) is p.config
+    assert presets.ALIASES["google/ul2-20b"] == "ul2"
+    assert t5sym.load(" T5-Small ") is presets.PRESETS["t5-small"].config
+
+
+# --- an existing local path comes first, as in transformers' from_pretrained -------------
+
+
+def test_local_folder_named_like_a_preset_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "t5-small").mkdir()
+    (tmp_path / "t5-small" / "config.json").write_text(json.dumps(CORE))
+    monkeypatch.chdir(tmp_path)
+    config = t5sym.load("t5-small")
+    assert config.d_model == 64 and config.name == "t5-small"
+    assert Path(config.source) == Path("t5-small/config.json")
+    out = run("count", "t5-small", "--json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["config"]["d_model"] == 64
+
+
+def test_local_file_named_like_a_hub_id_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "google").mkdir()
+    (tmp_path / "google" / "flan-t5-xl").write_text(json.dumps(CORE))
+    monkeypatch.chdir(tmp_path)
+    assert t5sym.load("google/flan-t5-xl").d_model == 64
+
+
+def test_local_folder_without_config_says_it_shadows_the_preset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "t5-small").mkdir()
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(
+        ConfigError, match="^t5-small/config.json: no such file .*shadows the preset"
+    ):
+        t5sym.load("t5-small")
+
+
+def test_source_says_where_a_config_came_from(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text(json.dumps(CORE))
+    assert t5sym.load("t5-small").source == "preset"
+    assert t5sym.load(str(tmp_path)).source == str(tmp_path / "config.json")
+    assert t5sym.from_hf(CORE).source is None
+    assert t5sym.load(tmp_path) == t5sym.from_hf(CORE)  # a Path is always a path
+
+
+# --- names that are neither ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("target", "fragments"),
+    [
+        (
+            "google/t5-efficient-tiny",
+            [
+                "preset: 'google/t5-efficient-tiny' is not a known preset and no such local file",
+                "no download",
+                "nearest presets: ",
+            ],
+        ),
+        ("org/name", ["'org/name' is not a known preset", "nearest presets: "]),
+        (
+            "google/flan-t5-xl@main",
+            ["the revision 'main' is not supported", "no download", "preset flan-t5-xl"],
+        ),
+        ("google/t5-tiny@v2", ["the revision 'v2' is not supported", "nearest presets: "]),
+        ("t5-3bb", ["preset: unknown name 't5-3bb'; did you mean t5-3b"]),
+    ],
+)
+def test_not_a_preset(target: str, fragments: list[str]) -> None:
+    with pytest.raises(PresetError) as info:
+        t5sym.load(target)
+    message = str(info.value)
+    assert all(f in message for f in fragments), message
+    assert len(message) <= 200
+    one_line_error(run("count", target), *fragments)
+
+
+def test_hub_id_suggestions_use_names_and_hub_ids() -> None:
+    with pytest.raises(PresetError, match="nearest presets: t5-v1_1-xxl"):
+        t5sym.load("google/t5-v1_1-xxxl")
+
+
+@pytest.mark.parametrize("target", ["missing/config.json", "nope.json", "/no/such/dir", "./nope"])
+def test_path_like_names_are_no_such_file(target: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{target}: no such file$"):
+        t5sym.load(target)

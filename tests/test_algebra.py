@@ -1,0 +1,52 @@
+"""The one exact evaluator and the formula tidier, against hand-computed values."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+
+from t5sym.algebra import evaluate, integer, split_over, tidy
+from t5sym.symbols import cores, d_ff, d_model, num_decoder_layers, num_layers
+
+d, h, k = (sympy.Symbol(n, positive=True, integer=True) for n in ("d", "h", "k"))
+VALUES = {d: 3, h: 2, k: 5}
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (d * h + k, 11),
+        (sympy.Rational(1, 3) * d, 1),  # a whole Fraction comes back as an int
+        (d / 2, Fraction(3, 2)),
+        (d**3 - h**-1, Fraction(53, 2)),
+        (sympy.Integer(10) ** 30, 10**30),
+    ],
+)
+def test_evaluate(expr: sympy.Expr, expected: int | Fraction) -> None:
+    value = evaluate(expr, VALUES)
+    assert value == expected and type(value) is type(expected)
+
+
+def test_evaluate_refuses_what_is_not_a_rational_polynomial() -> None:
+    with pytest.raises(TypeError):
+        evaluate(sympy.sqrt(d), VALUES)
+    with pytest.raises(TypeError):
+        evaluate(sympy.Float(0.5) * d, VALUES)
+    with pytest.raises(ValueError, match="not a whole number"):
+        integer(d / 2, VALUES)
+    assert integer(d * 4 / 2, VALUES) == 6
+
+
+def test_tidy_writes_equal_depths_with_num_layers() -> None:
+    expr = 2 * d_model * d_ff * num_layers + 3 * d_model * d_ff * num_decoder_layers
+    assert tidy(expr, equal_depths=True) == 5 * d_model * d_ff * num_layers
+    assert tidy(expr).free_symbols == {d_model, d_ff, num_layers, num_decoder_layers}
+
+
+def test_split_over_separates_what_the_cores_divide() -> None:
+    s = split_over(6 * d_model * d_ff / cores + 2 * d_model, cores)
+    assert (s.split, s.replicated) == (6 * d_model * d_ff, 2 * d_model)
+    with pytest.raises(ValueError):
+        split_over(d_model * cores, cores)

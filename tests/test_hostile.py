@@ -1,0 +1,617 @@
+"""Hostile input: every bad config, path, argument or output is one error line, never a hang.
+
+From Python the error is a `t5sym.T5SymError` (a ``ValueError``) whose message is one line
+starting with the field; from the command it is ``t5sym: error: ...`` and status 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy
+import pytest
+import sympy
+
+import t5sym
+from t5sym import Config, ConfigError, PresetError, T5SymError, checks, from_hf
+from t5sym.config import MAX_FILE_BYTES
+
+from .cli import one_line_error, run
+
+CORE = {"d_model": 64, "d_ff": 96, "num_heads": 3, "d_kv": 16, "num_layers": 2, "vocab_size": 100}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def one_line(info: pytest.ExceptionInfo[Exception], field: str, *fragments: str) -> str:
+    """Assert a T5SymError of one short line that starts with ``field: ``."""
+    assert isinstance(info.value, T5SymError) and isinstance(info.value, ValueError)
+    message = str(info.value)
+    assert "\n" not in message and len(message) <= 200, message
+    assert message.startswith(f"{field}: "), message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    return message
+
+
+#: Reads ``sys.argv[1]`` with `from_hf`; prints the error message and exits 3.
+_FROM_HF = """
+import sys
+from t5sym import T5SymError, from_hf
+try:
+    from_hf(sys.argv[1])
+except T5SymError as exc:
+    print(exc)
+    sys.exit(3)
+"""
+
+
+def _limit_memory() -> None:
+    """In the child: at most 2 GiB of address space, so an endless read fails fast."""
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+def guarded(*argv: str | bytes, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+    """Run ``python ARGV`` from the repository with a timeout and a memory cap.
+
+    A regression that reads ``/dev/zero`` or blocks on a FIFO then fails this test instead
+    of hanging the suite or exhausting the machine's memory.
+    """
+    return subprocess.run(
+        [sys.executable, *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        preexec_fn=_limit_memory,
+        encoding="utf-8",
+        errors="replace",
+    )
+
+
+def from_hf_message(path: Path | str) -> str:
+    """The one-line message of ``from_hf(path)``, read in a guarded child process."""
+    out = guarded("-c", _FROM_HF, str(path))
+    assert out.returncode == 3 and "Traceback" not in out.stderr, out.stderr[-1000:]
+    lines = out.stdout.splitlines()
+    assert len(lines) == 1 and len(lines[0]) <= 200, out.stdout[-1000:]
+    return lines[0]
+
+
+def write_config(path: Path, text: str | bytes) -> Path:
+    """Write a config.json's raw text (or bytes) and return its path."""
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- 1. non-dimension fields of the wrong JSON type -------------------------------------
+
+WRONG_TYPES = [
+    ("architectures", 5, "list of class names"),
+    ("architectures", True, "list of class names"),
+    ("architectures", 1.5, "list of class names"),
+    ("architectures", {}, "list of class names"),
+    ("architectures", {"T5EncoderModel": 1}, "list of class names"),
+    ("architectures", ["T5EncoderModel", 5], "list of class names"),
+    ("architectures", "T5EncoderModel", "list of class names"),
+    ("model_type", ["t5"], "must be a string"),
+    ("model_type", 5, "must be a string"),
+    ("model_type", {"t5": 1}, "must be a string"),
+    ("feed_forward_proj", None, "must be a string"),
+    ("feed_forward_proj", ["relu"], "must be a string"),
+    ("tie_word_embeddings", "yes", "true or false"),
+    ("tie_word_embeddings", 1, "true or false"),
+]
+
+
+class TestWrongFieldTypes:
+    """A field of the wrong JSON type names the field in one line."""
+
+    @pytest.mark.parametrize(("field", "value", "problem"), WRONG_TYPES)
+    def test_dict(self, field: str, value: Any, problem: str) -> None:
+        with pytest.raises(ConfigError) as info:
+            from_hf({**CORE, field: value})
+        one_line(info, field, problem)
+
+    @pytest.mark.parametrize(("field", "value", "problem"), WRONG_TYPES[:8])
+    def test_file_from_the_command(self, tmp_path: Path, field: str, value: Any, problem: str):
+        path = write_config(tmp_path / "config.json", json.dumps({**CORE, field: value}))
+        one_line_error(run("count", str(path)), f"t5sym: error: {field}: ", problem)
+
+    def test_null_architectures_is_none(self) -> None:
+        assert from_hf({**CORE, "architectures": None}).architectures == ()
+
+    def test_long_string_value_is_cut(self) -> None:
+        with pytest.raises(ConfigError) as info:
+            from_hf({**CORE, "feed_forward_proj": "gated-" + "x" * 100_000})
+        one_line(info, "feed_forward_proj", "unknown activation")
+
+
+# --- 2, 3 and friends: hostile JSON text ----------------------------------------------
+
+
+class TestHostileJson:
+    """Deep nesting, huge literals, NaN, odd encodings: one line naming the file."""
+
+    @pytest.mark.parametrize(
+        ("text", "problem"),
+        [
+            ("[" * 100_000, "nested too deeply"),
+            ('{"a": ' * 100_000, "nested too deeply"),
+            ('{"d_model": ' + "9" * 5000 + "}", "5,000 digits"),
+            ('{"unused": -' + "1" * 100_000 + "}", "100,000 digits"),
+            ("", "empty file"),
+            ("  \n\t ", "empty file"),
+            ("[1, 2]", "must hold a JSON object, got an array"),
+            ('"t5-small"', "must hold a JSON object, got a string"),
+            ("512", "must hold a JSON object, got a number"),
+            ("null", "must hold a JSON object, got null"),
+            ("{not json", "invalid JSON at line 1"),
+        ],
+        ids=[
+            "deep-array",
+            "deep-object",
+            "int-5000-digits",
+            "int-100000-digits",
+            "empty",
+            "blank",
+            "array",
+            "string",
+            "number",
+            "null",
+            "invalid",
+        ],
+    )
+    def test_file(self, tmp_path: Path, text: str, problem: str) -> None:
+        path = write_config(tmp_path / "config.json", text)
+        with pytest.raises(ConfigError) as info:
+            from_hf(path)
+        one_line(info, checks.shown_path(path), problem)
+        one_line_error(
+            run("count", str(path)), f"t5sym: error: {checks.shown_path(path)}: ", problem
+        )
+
+    def test_invalid_utf8(self, tmp_path: Path) -> None:
+        path = write_config(tmp_path / "config.json", b'{"d_model": "\xff\xfe"}')
+        with pytest.raises(ConfigError) as info:
+            from_hf(path)
+        one_line(info, checks.shown_path(path), "not UTF-8", "0xff")
+
+    def test_utf8_bom_is_read(self, tmp_path: Path) -> None:
+        path = write_config(tmp_path / "config.json", b"\xef\xbb\xbf" + json.dumps(CORE).encode())
+        assert from_hf(path) == from_hf(CORE)
+
+    @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+    def test_non_finite_dimension(self, tmp_path: Path, literal: str) -> None:
+        text = json.dumps(CORE).replace('"d_model": 64', f'"d_model": {literal}')
+        path = write_config(tmp_path / "config.json", text)
+        with pytest.raises(ConfigError) as info:
+            from_hf(path)
+        one_line(info, "d_model", "positive integer")
+        one_line_error(run("count", str(path)), "t5sym: error: d_model: ")
+
+    def test_duplicate_keys_take_the_last_as_transformers_does(self, tmp_path: Path) -> None:
+        text = json.dumps(CORE)[:-1] + ', "d_model": 128, "d_model": 32}'
+        path = write_config(tmp_path / "config.json", text)
+        assert from_hf(path).d_model == 32 == json.loads(text)["d_model"]
+
+    def test_lookalike_field_name_is_a_missing_field(self, tmp_path: Path) -> None:
+        data = {("d_modeⅼ" if k == "d_model" else k): v for k, v in CORE.items()}  # U+217C
+        path = write_config(tmp_path / "config.json", json.dumps(data, ensure_ascii=False))
+        with pytest.raises(ConfigError) as info:
+            from_hf(path)
+        one_line(info, "d_model", "required field is missing")
+
+    def test_huge_dimension_is_counted_exactly(self, tmp_path: Path) -> None:
+        big = 10**400
+        config = from_hf({**CORE, "d_model": big})
+        assert config.d_model == big and type(config.d_model) is int
+        expected = t5sym.count(from_hf(CORE)).total + (big - 64) * (
+            t5sym.count(from_hf({**CORE, "d_model": 65})).total - t5sym.count(from_hf(CORE)).total
+        )
+        assert t5sym.count(config).total == expected  # linear in d_model
+        path = write_config(tmp_path / "config.json", json.dumps({**CORE, "d_model": big}))
+        out = run("count", str(path), "--json")
+        assert out.returncode == 0, out.stderr[-500:]
+        assert json.loads(out.stdout)["total"] == expected
+
+    def test_huge_dimension_human_output(self, tmp_path: Path) -> None:
+        path = write_config(tmp_path / "config.json", json.dumps({**CORE, "d_model": 10**400}))
+        out = run("count", str(path))  # render.approx: float(n / 10**12) overflows
+        assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-500:]
+
+    @pytest.mark.parametrize("digits", [1001, 4000])
+    def test_dimension_over_the_digit_limit(self, digits: int) -> None:
+        with pytest.raises(ConfigError) as info:
+            from_hf({**CORE, "d_ff": 10 ** (digits - 1)})
+        one_line(info, "d_ff", "at most 1,000 digits", f"{digits:,} digits")
+
+    @pytest.mark.parametrize("value", [10**5000, -(10**5000)], ids=["positive", "negative"])
+    def test_python_int_past_str_limit(self, value: int) -> None:
+        with pytest.raises(ConfigError) as info:
+            Config(**{**CORE, "vocab_size": value})
+        one_line(info, "vocab_size", "5,001 digits")
+
+
+# --- 4. files that are not regular --------------------------------------------------------
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+def _special(kind: str, tmp_path: Path) -> tuple[Path, str]:
+    """A path of the given kind and the kind of file the message should name."""
+    if kind == "dev-zero":
+        return Path("/dev/zero"), "character device"
+    if kind == "fifo":
+        return _fifo(tmp_path / "fifo.json"), "FIFO"
+    if kind == "link-to-dev-zero":
+        (tmp_path / "zero.json").symlink_to("/dev/zero")
+        return tmp_path / "zero.json", "character device"
+    if kind == "link-to-fifo":
+        _fifo(tmp_path / "fifo")
+        (tmp_path / "link.json").symlink_to(tmp_path / "fifo")
+        return tmp_path / "link.json", "FIFO"
+    if kind == "folder-with-fifo":
+        _fifo(tmp_path / "config.json")
+        return tmp_path, "FIFO"
+    if kind == "folder-with-folder":
+        (tmp_path / "config.json").mkdir()
+        return tmp_path, "folder"
+    raise AssertionError(kind)
+
+
+SPECIAL = [
+    "dev-zero",
+    "fifo",
+    "link-to-dev-zero",
+    "link-to-fifo",
+    "folder-with-fifo",
+    "folder-with-folder",
+]
+
+
+class TestNotARegularFile:
+    """Devices, FIFOs and folders are refused before any read that could block or not end."""
+
+    @pytest.mark.parametrize("kind", SPECIAL)
+    def test_from_hf(self, tmp_path: Path, kind: str) -> None:
+        path, what = _special(kind, tmp_path)
+        read = path / "config.json" if kind.startswith("folder") else path
+        message = from_hf_message(path)
+        assert message.startswith(f"{checks.shown_path(read)}: is not a regular file"), message
+        assert what in message
+
+    @pytest.mark.parametrize("kind", SPECIAL)
+    def test_command(self, tmp_path: Path, kind: str) -> None:
+        path, what = _special(kind, tmp_path)
+        one_line_error(guarded("-m", "t5sym", "count", str(path)), "is not a regular file", what)
+
+    def test_symlink_loop(self, tmp_path: Path) -> None:
+        (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+        (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+        with pytest.raises(ConfigError) as info:
+            from_hf(tmp_path / "a.json")
+        one_line(info, checks.shown_path(tmp_path / "a.json"), "symbolic links")
+        one_line_error(run("count", str(tmp_path / "a.json")), "symbolic links")
+
+    def test_symlinked_config_is_read(self, tmp_path: Path) -> None:
+        """As in the Hugging Face cache, whose snapshot files are symlinks to blobs."""
+        write_config(tmp_path / "blob", json.dumps(CORE))
+        (tmp_path / "snapshot").mkdir()
+        (tmp_path / "snapshot" / "config.json").symlink_to(tmp_path / "blob")
+        assert from_hf(tmp_path / "snapshot").d_model == 64
+
+    @pytest.mark.parametrize("size", [MAX_FILE_BYTES + 1, 8 << 30], ids=["just-over", "8GiB"])
+    def test_too_large(self, tmp_path: Path, size: int) -> None:
+        path = tmp_path / "config.json"
+        with open(path, "wb") as f:
+            f.truncate(size)  # sparse: no disk used
+        message = from_hf_message(path)
+        assert message.startswith(f"{checks.shown_path(path)}: {size:,} bytes, over the "), message
+        assert f"{MAX_FILE_BYTES:,}-byte limit" in message
+        one_line_error(guarded("-m", "t5sym", "count", str(path)), "limit")
+
+    def test_largest_allowed_file_is_read(self, tmp_path: Path) -> None:
+        text = json.dumps(CORE)
+        path = write_config(tmp_path / "config.json", text + " " * (MAX_FILE_BYTES - len(text)))
+        assert path.stat().st_size == MAX_FILE_BYTES and from_hf(path).d_model == 64
+
+
+# --- 5. odd paths -----------------------------------------------------------------------
+
+
+class TestOddPaths:
+    """Over-long names, NUL bytes, newlines and unreadable files: one line, path capped."""
+
+    @pytest.mark.parametrize("name", ["a" * 300 + ".json", "x" * 300 + "/config.json"])
+    def test_name_too_long(self, tmp_path: Path, name: str) -> None:
+        path = str(tmp_path / name)
+        with pytest.raises(ConfigError) as info:
+            from_hf(path)
+        message = one_line(info, checks.shown_path(path), "File name too long")
+        assert len(message) < 160
+        line = one_line_error(run("count", path), "File name too long")
+        assert len(line) < 200
+
+    def test_name_too_long_without_a_slash(self) -> None:
+        with pytest.raises(PresetError) as info:
+            t5sym.load("x" * 300)
+        one_line(info, "preset", "unknown name")
+        one_line_error(run("count", "x" * 300), "t5sym: error: preset: unknown name")
+
+    @pytest.mark.parametrize("load", [from_hf, t5sym.load], ids=["from_hf", "load"])
+    def test_nul_byte(self, tmp_path: Path, load: Any) -> None:
+        path = f"{tmp_path}/a\0b.json"
+        with pytest.raises(ConfigError) as info:
+            load(path)
+        one_line(info, checks.shown_path(path), "NUL")
+        assert "\\x00" in str(info.value)
+
+    def test_newline_in_a_path_stays_on_one_line(self, tmp_path: Path) -> None:
+        with pytest.raises(ConfigError) as info:
+            from_hf(tmp_path / "a\nb.json")
+        one_line(info, checks.shown_path(tmp_path / "a\nb.json"), "a\\nb.json: no such file")
+        one_line_error(run("count", str(tmp_path / "a\nb.json")), "no such file")
+
+    def test_invalid_utf8_file_name_from_the_command(self, tmp_path: Path) -> None:
+        out = subprocess.run(
+            [sys.executable, "-m", "t5sym", "count", os.fsencode(tmp_path) + b"/\xff.json"],
+            capture_output=True,
+            timeout=60,
+            cwd=ROOT,
+        )
+        assert out.returncode == 2 and b"Traceback" not in out.stderr, out.stderr[-500:]
+        assert len(out.stderr.splitlines()) == 1 and b"no such file" in out.stderr
+
+    def test_permission_denied(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A config its reader may not open (as root every mode reads: the OS error is made)."""
+        path = write_config(tmp_path / "config.json", json.dumps(CORE))
+        path.chmod(0)
+
+        def refuse(name: object, flags: int, *args: object) -> int:
+            raise PermissionError(13, "Permission denied", str(name))
+
+        monkeypatch.setattr("t5sym.config.os.open", refuse)
+        with pytest.raises(ConfigError) as info:
+            from_hf(path)
+        one_line(info, checks.shown_path(path), "Permission denied")
+
+    def test_a_file_in_place_of_a_folder(self, tmp_path: Path) -> None:
+        path = write_config(tmp_path / "config.json", json.dumps(CORE))
+        with pytest.raises(ConfigError) as info:
+            from_hf(path / "config.json")
+        one_line(info, checks.shown_path(path / "config.json"), "Not a directory")
+
+    def test_empty_path(self) -> None:
+        with pytest.raises(ConfigError) as info:
+            from_hf("")
+        one_line(info, "path", "empty")
+
+
+# --- 6, 12. the Python API with wrong types ----------------------------------------------
+
+
+class TestApiTypes:
+    """Wrong argument types are a T5SymError naming the argument, never Attribute/TypeError."""
+
+    @pytest.mark.parametrize(
+        ("call", "field", "fragment"),
+        [
+            (lambda: from_hf(None), "source", "expected a path"),
+            (lambda: from_hf(5), "source", "expected a path"),
+            (lambda: from_hf(["config.json"]), "source", "expected a path"),
+            (lambda: from_hf(CORE, name=5), "name", "string"),
+            (lambda: t5sym.load(None), "preset", "preset name"),
+            (lambda: t5sym.load(5), "preset", "preset name"),
+            (lambda: t5sym.load(["t5-small"]), "preset", "preset name"),
+            (lambda: t5sym.get(None), "preset", "preset name"),
+            (lambda: Config(**CORE, architectures=5), "architectures", "list"),
+            (lambda: Config(**{**CORE, "d_model": "512"}), "d_model", "positive integer"),
+            (lambda: Config(**CORE, name=5), "name", "string"),
+            (lambda: Config(**CORE, source=b"x"), "source", "string"),
+            (lambda: checks.config("t5-small"), "config", "t5sym.load('t5-small')"),
+            (lambda: checks.config(None), "config", "expected a t5sym.Config"),
+            (lambda: checks.node_name(123), "node", "string"),
+        ],
+        ids=[
+            "from_hf-None",
+            "from_hf-int",
+            "from_hf-list",
+            "from_hf-name",
+            "load-None",
+            "load-int",
+            "load-list",
+            "get-None",
+            "Config-architectures",
+            "Config-str-dim",
+            "Config-name",
+            "Config-source",
+            "checks.config-str",
+            "checks.config-None",
+            "checks.node_name-int",
+        ],
+    )
+    def test_one_line(self, call: Any, field: str, fragment: str) -> None:
+        with pytest.raises(T5SymError) as info:
+            call()
+        one_line(info, field, fragment)
+
+    def test_checks_pass_good_values_through(self) -> None:
+        config = t5sym.load("t5-small")
+        assert checks.config(config) is config and checks.node_name("lm_head") == "lm_head"
+
+    def test_hostile_repr_is_not_trusted(self) -> None:
+        class Evil:
+            def __repr__(self) -> str:
+                raise RuntimeError("no")
+
+        with pytest.raises(ConfigError) as info:
+            Config(**{**CORE, "d_kv": Evil()})
+        one_line(info, "d_kv", "<Evil>")
+
+    @pytest.mark.parametrize(
+        ("call", "field"),
+        [
+            (lambda: t5sym.count("t5-small"), "config"),
+            (lambda: t5sym.tree("t5-small"), "config"),
+            (lambda: t5sym.formula("t5-small"), "config"),
+            (lambda: t5sym.formula(t5sym.load("t5-small"), 123), "node"),
+            (lambda: t5sym.training_memory("t5-small"), "config"),
+        ],
+        ids=["count", "tree", "formula-config", "formula-node", "training_memory"],
+    )
+    def test_engine_entry_points(self, call: Any, field: str) -> None:
+        with pytest.raises(T5SymError) as info:
+            call()
+        one_line(info, field)
+
+
+# --- 7. NumPy and SymPy integers --------------------------------------------------------
+
+
+class TestIntegralTypes:
+    """Any integral type is a dimension, stored as a plain Python int."""
+
+    @pytest.mark.parametrize(
+        "value",
+        [numpy.int64(512), numpy.int32(512), numpy.uint16(512), sympy.Integer(512)],
+        ids=["int64", "int32", "uint16", "sympy"],
+    )
+    def test_accepted_as_int(self, value: Any) -> None:
+        config = Config(**{**CORE, "d_model": value, "num_decoder_layers": value})
+        assert type(config.d_model) is int and type(config.num_decoder_layers) is int
+        plain = Config(**{**CORE, "d_model": 512, "num_decoder_layers": 512})
+        assert config == plain and t5sym.count(config).total == t5sym.count(plain).total
+
+    @pytest.mark.parametrize(
+        ("value", "problem"),
+        [
+            (numpy.True_, "positive integer"),
+            (numpy.float64(512.0), "must be an integer, got the float"),
+            (numpy.int64(-3), "got -3"),
+            (sympy.Rational(1, 2), "positive integer"),
+            (sympy.Float(512.0), "positive integer"),
+        ],
+        ids=["np-bool", "np-float", "np-negative", "rational", "sympy-float"],
+    )
+    def test_refused(self, value: Any, problem: str) -> None:
+        with pytest.raises(ConfigError) as info:
+            Config(**{**CORE, "d_kv": value})
+        one_line(info, "d_kv", problem)
+
+
+# --- 11. output and arguments of the command --------------------------------------------
+
+
+class TestCommandOutput:
+    """A full, closed or ASCII-only stdout, and huge arguments, are handled in one line."""
+
+    def test_full_device(self) -> None:
+        with open("/dev/full", "w") as full:
+            out = subprocess.run(
+                [sys.executable, "-m", "t5sym", "list"],
+                stdout=full,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+                cwd=ROOT,
+            )
+        assert out.returncode == 2, out.stderr[-500:]
+        assert out.stderr == "t5sym: error: output: cannot write (No space left on device)\n"
+
+    def test_closed_stdout(self) -> None:
+        out = subprocess.run(
+            f"{sys.executable} -m t5sym list >&-",
+            shell=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=ROOT,
+        )
+        assert out.returncode == 2, out.stderr[-500:]
+        assert out.stderr == "t5sym: error: output: cannot write (stdout is closed)\n"
+
+    def test_broken_pipe_is_silent(self) -> None:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "t5sym", "list"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # the reader is gone before anything is written
+        err = proc.stderr.read()
+        assert proc.wait(timeout=60) in (0, -signal.SIGPIPE, 128 + signal.SIGPIPE)
+        assert err == b"", err[-500:]
+
+    @pytest.mark.parametrize("args", [("count", "t5-3b"), ("flops", "t5-small"), ("list",)])
+    def test_ascii_output_encoding(self, args: tuple[str, ...]) -> None:
+        out = run(*args, env={"PYTHONIOENCODING": "ascii"})
+        assert out.returncode == 0 and out.stderr == "", out.stderr[-500:]
+        assert out.stdout.isascii() and ("~" in out.stdout or "headsxd_kv" in out.stdout)
+
+    def test_ascii_error_line(self, tmp_path: Path) -> None:
+        out = run("count", str(tmp_path / ("é" * 100)), env={"PYTHONIOENCODING": "ascii"})
+        assert one_line_error(out, "no such file").isascii()
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            ["flops", "t5-small", "--batch", "9" * 5000],
+            ["flops", "t5-small", "--encoder-length", "1" + "0" * 1000],
+            ["flops", "t5-small", "--decoder-length", "x" * 5000],
+            ["x" * 5000],
+            ["memory", "t5-small", "--dtype", "x" * 5000],
+            ["shard", "t5-small", "--cores", "9" * 5000],
+            ["formula", "t5-small", "--node", "x" * 5000],
+            ["count", "x" * 5000],
+        ],
+        ids=[
+            "batch",
+            "length-1001-digits",
+            "not-a-number",
+            "command",
+            "dtype",
+            "cores",
+            "node",
+            "target",
+        ],
+    )
+    def test_long_argument_is_capped(self, argv: list[str]) -> None:
+        line = one_line_error(run(*argv))
+        assert len(line) < 200, len(line)
+
+    def test_batch_over_the_digit_limit_names_the_limit(self) -> None:
+        one_line_error(
+            run("flops", "t5-small", "--batch", "9" * 5000),
+            "argument --batch: must have at most 1,000 digits",
+        )
+
+    def test_batch_of_a_thousand_digits_prints(self) -> None:
+        out = run("flops", "t5-small", "--batch", "9" * 1000)  # render.approx overflows
+        assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-500:]
+
+    def test_shard_on_one_core(self) -> None:
+        out = run("shard", "t5-small", "--cores", "1")  # sharding: TypeError invalid input zoo
+        assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-500:]
+
+
+def test_in_process_main_leaves_the_digit_limit_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    from t5sym.cli import main
+
+    before = sys.get_int_max_str_digits()
+    assert main(["count", "t5-small", "--json"]) == 0
+    assert sys.get_int_max_str_digits() == before
+    assert json.loads(capsys.readouterr().out)["total"] == 60_506_624
