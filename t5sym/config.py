@@ -1,8 +1,9 @@
-"""The architecture of a T5 model, validated, with Hugging Face ``T5Config`` field names.
+"""The architecture of a T5-family model, validated, with Hugging Face config field names.
 
 `Config` holds what decides the parameter count and nothing else. Read one from a
 ``config.json`` file, a folder holding one, or a dict with `from_hf`; every field a
-file leaves out takes the value transformers' ``T5Config`` gives it.
+file leaves out takes the value the model type's transformers config class gives it
+(t5, mt5, umt5, longt5, switch_transformers), and ``architectures[0]`` picks the head.
 """
 
 from __future__ import annotations
@@ -12,36 +13,117 @@ import json
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sympy import Symbol
 
+from . import symbols
 from .checks import MAX_DIGITS, positive_int, shown, shown_path, text
 from .errors import ConfigError
 from .symbols import CONFIG_FIELD, DIMENSIONS
 
-#: Fields every config must give: no default fits a model you mean to count.
-REQUIRED = ("d_model", "d_ff", "num_heads", "d_kv", "num_layers", "vocab_size")
-
-#: Defaults of the other counted fields, as in transformers' ``T5Config`` (5.x).
-DEFAULTS: dict[str, Any] = {
+#: Each model type's transformers config class: its defaults for the counted fields
+#: (transformers 5.x ``configuration_<type>.py``) and whether ``lm_head`` can be untied.
+_COMMON = {
+    "d_kv": 64,
     "num_decoder_layers": None,  # None: as many as num_layers
     "relative_attention_num_buckets": 32,
-    "feed_forward_proj": "relu",
     "tie_word_embeddings": True,
+    "num_labels": 2,  # PreTrainedConfig: two labels unless num_labels or id2label says
 }
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "t5": {
+        **_COMMON,
+        "vocab_size": 32128,
+        "d_model": 512,
+        "d_ff": 2048,
+        "num_layers": 6,
+        "num_heads": 8,
+        "feed_forward_proj": "relu",
+    },
+    "mt5": {
+        **_COMMON,
+        "vocab_size": 250112,
+        "d_model": 512,
+        "d_ff": 1024,
+        "num_layers": 8,
+        "num_heads": 6,
+        "feed_forward_proj": "gated-gelu",
+    },
+    "longt5": {
+        **_COMMON,
+        "vocab_size": 32128,
+        "d_model": 512,
+        "d_ff": 2048,
+        "num_layers": 6,
+        "num_heads": 8,
+        "feed_forward_proj": "relu",
+        "encoder_attention_type": "local",
+        "local_radius": 127,
+        "global_block_size": 16,
+    },
+    "switch_transformers": {
+        **_COMMON,
+        "vocab_size": 32128,
+        "d_model": 768,
+        "d_ff": 2048,
+        "num_layers": 12,
+        "num_decoder_layers": 12,
+        "num_heads": 12,
+        "dense_act_fn": "relu",
+        "num_experts": 8,
+        "num_sparse_encoder_layers": 3,
+        "num_sparse_decoder_layers": 3,
+        "router_bias": False,
+        "expert_capacity": 64,
+    },
+}
+MODEL_DEFAULTS["umt5"] = MODEL_DEFAULTS["mt5"]
 
 #: ``model_type`` values whose structure t5sym counts.
-MODEL_TYPES = ("t5", "mt5")
+MODEL_TYPES = ("t5", "mt5", "umt5", "longt5", "switch_transformers")
 
-#: Related model types with another structure, and what differs.
-REFUSED_MODEL_TYPES = {
-    "umt5": "each layer has its own relative attention bias",
-    "longt5": "local/transient-global attention adds parameters",
-    "switch_transformers": "mixture-of-experts feed-forward layers",
+#: The class-name prefix of each model type (``UMT5ForConditionalGeneration``).
+CLASS_PREFIX = {
+    "t5": "T5",
+    "mt5": "MT5",
+    "umt5": "UMT5",
+    "longt5": "LongT5",
+    "switch_transformers": "SwitchTransformers",
 }
+
+#: The heads transformers defines for each model type.
+_ALL_HEADS = (
+    "ForConditionalGeneration",
+    "Model",
+    "EncoderModel",
+    "ForSequenceClassification",
+    "ForTokenClassification",
+    "ForQuestionAnswering",
+)
+HEADS: dict[str, tuple[str, ...]] = {
+    "t5": _ALL_HEADS,
+    "mt5": _ALL_HEADS,
+    "umt5": _ALL_HEADS,
+    "longt5": _ALL_HEADS[:3],
+    "switch_transformers": _ALL_HEADS[:3],
+}
+
+#: transformers' ``attribute_map``: other names a config.json may use for a field.
+ALIASES: dict[str, dict[str, str]] = {
+    t: {
+        "hidden_size": "d_model",
+        "num_attention_heads": "num_heads",
+        "num_hidden_layers": "num_layers",
+        **({} if t == "switch_transformers" else {"head_dim": "d_kv"}),
+    }
+    for t in MODEL_TYPES
+}
+
+#: LongT5's encoder self-attention, by ``encoder_attention_type``.
+ENCODER_ATTENTION = ("local", "transient-global")
 
 #: Activations of transformers' ``ACT2FN`` that hold no parameters, usable in
 #: ``feed_forward_proj`` as ``"<act>"`` or ``"gated-<act>"``.
@@ -75,7 +157,6 @@ ACTIVATIONS = frozenset(
 #: Activations of ``ACT2FN`` with learnable parameters of their own (not counted yet).
 ACTIVATIONS_WITH_PARAMETERS = frozenset({"prelu", "xielu"})
 
-ENCODER_ONLY_ARCHITECTURES = frozenset({"T5EncoderModel", "MT5EncoderModel"})
 
 #: The largest ``config.json`` read (real ones are a few KB).
 MAX_FILE_BYTES = 1 << 20
@@ -83,10 +164,16 @@ MAX_FILE_BYTES = 1 << 20
 
 @dataclass(frozen=True)
 class Config:
-    """A T5 architecture: the ``T5Config`` fields that decide the parameter count.
+    """A T5-family architecture: the config fields that decide the parameter count.
+
+    Field names are transformers' (``T5Config``, ``UMT5Config``, ``LongT5Config``,
+    ``SwitchTransformersConfig``); a field another model type does not have keeps its
+    default and is left out of `to_dict`. ``architectures[0]`` picks the head
+    (``T5ForConditionalGeneration`` when there is none): see `model` and `head`.
 
     Examples
     --------
+    >>> from t5sym import Config
     >>> Config(d_model=1024, d_ff=16384, num_heads=32, d_kv=128, num_layers=24,
     ...        vocab_size=32128).inner_dim
     4096
@@ -103,28 +190,59 @@ class Config:
     feed_forward_proj: str = "relu"
     tie_word_embeddings: bool = True
     model_type: str = "t5"
+    num_labels: int = 2
+    encoder_attention_type: str = "local"
+    local_radius: int = 127
+    global_block_size: int = 16
+    num_experts: int = 8
+    num_sparse_encoder_layers: int = 3
+    num_sparse_decoder_layers: int = 3
+    router_bias: bool = False
+    expert_capacity: int = 64
     architectures: tuple[str, ...] = field(default=(), compare=False)
     name: str | None = field(default=None, compare=False)
     #: Where it was read: ``"preset"``, the path of the ``config.json`` read, or None.
     source: str | None = field(default=None, compare=False)
+    #: The head counted, e.g. ``"ForConditionalGeneration"`` (from ``architectures[0]``).
+    head: str = field(default="", compare=True)
 
     def __post_init__(self) -> None:
-        for key in (*REQUIRED, "relative_attention_num_buckets"):
+        for key in (*_DIMS, "num_labels", "local_radius", "global_block_size", "num_experts"):
             object.__setattr__(self, key, positive_int(key, getattr(self, key), ConfigError))
+        for key in ("num_sparse_encoder_layers", "num_sparse_decoder_layers"):
+            object.__setattr__(self, key, _non_negative(key, getattr(self, key)))
+        object.__setattr__(
+            self, "expert_capacity", _non_negative("expert_capacity", self.expert_capacity)
+        )
         if self.num_decoder_layers is None:
             object.__setattr__(self, "num_decoder_layers", self.num_layers)
         layers = positive_int("num_decoder_layers", self.num_decoder_layers, ConfigError)
         object.__setattr__(self, "num_decoder_layers", layers)
         _check_feed_forward_proj(self.feed_forward_proj)
-        if not isinstance(self.tie_word_embeddings, bool):
-            raise ConfigError(
-                f"tie_word_embeddings: must be true or false, got {shown(self.tie_word_embeddings)}"
-            )
+        for key in ("tie_word_embeddings", "router_bias"):
+            if not isinstance(getattr(self, key), bool):
+                raise ConfigError(f"{key}: must be true or false, got {shown(getattr(self, key))}")
         _check_model_type(self.model_type)
+        if self.model_type == "switch_transformers" and self.is_gated:
+            raise ConfigError(
+                f"dense_act_fn: Switch Transformers' experts are not gated, got "
+                f"{shown(self.feed_forward_proj)}"
+            )
+        if self.encoder_attention_type not in ENCODER_ATTENTION:
+            raise ConfigError(
+                f"encoder_attention_type: must be one of {', '.join(ENCODER_ATTENTION)}, "
+                f"got {shown(self.encoder_attention_type)}"
+            )
         object.__setattr__(self, "architectures", _architectures(self.architectures))
+        object.__setattr__(self, "head", _head(self.model_type, self.architectures, self.head))
         for key in ("name", "source"):
             if getattr(self, key) is not None:
                 text(key, getattr(self, key), "a string or None", ConfigError)
+
+    @property
+    def model(self) -> str:
+        """The transformers class counted, e.g. ``UMT5EncoderModel``."""
+        return CLASS_PREFIX[self.model_type] + self.head
 
     @property
     def is_gated(self) -> bool:
@@ -143,20 +261,105 @@ class Config:
 
     @property
     def encoder_only(self) -> bool:
-        """True when ``architectures`` names ``T5EncoderModel`` (e.g. a diffusion text encoder)."""
-        return bool(self.architectures) and all(
-            a in ENCODER_ONLY_ARCHITECTURES for a in self.architectures
-        )
+        """True for a model without decoder: ``*EncoderModel``, ``*ForTokenClassification``."""
+        return self.head in ("EncoderModel", "ForTokenClassification")
+
+    @property
+    def lm_head_tied(self) -> bool:
+        """Whether ``lm_head`` shares ``shared``'s matrix in a loaded checkpoint.
+
+        ``tie_word_embeddings`` decides, except for LongT5, whose checkpoints store only
+        ``shared.weight`` (transformers ``configuration_longt5.py`` ties it always).
+        """
+        return self.tie_word_embeddings or self.model_type == "longt5"
+
+    def sparse_blocks(self, stack: str) -> int:
+        """Blocks of ``stack`` whose feed-forward layer is sparse, by transformers' rule.
+
+        ``step = layers // num_sparse_<stack>_layers`` (``layers`` when that is 0); block
+        i is sparse when ``step == 1`` or ``i % step == 1`` (``SwitchTransformersStack``).
+        0 for a dense model type.
+        """
+        if self.model_type != "switch_transformers":
+            return 0
+        layers = self.num_layers if stack == "encoder" else self.num_decoder_layers
+        wanted = getattr(self, f"num_sparse_{stack}_layers")
+        step = layers // wanted if wanted > 0 else layers
+        if step <= 0:
+            return 0
+        return sum(1 for i in range(layers) if step == 1 or i % step == 1)
 
     def values(self) -> dict[Symbol, int]:
-        """The value of every symbol of `t5sym.symbols` for this config."""
-        return {s: getattr(self, CONFIG_FIELD[s]) for s in DIMENSIONS}
+        """The value of every symbol of `t5sym.symbols` for this config.
+
+        The sparse-layer symbols take the number of sparse blocks transformers builds
+        (`sparse_blocks`), which is the config field whenever the layers divide evenly.
+        """
+        out = {s: getattr(self, CONFIG_FIELD[s]) for s in DIMENSIONS}
+        out[symbols.num_sparse_encoder_layers] = self.sparse_blocks("encoder")
+        out[symbols.num_sparse_decoder_layers] = self.sparse_blocks("decoder")
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a JSON-ready dict (``name``, ``architectures``, ``source`` left out)."""
-        d = asdict(self)
-        del d["name"], d["architectures"], d["source"]
-        return d
+        """The fields of this model type as a JSON-ready dict, with ``model`` (the class)."""
+        keys = [*_DIMS, "num_decoder_layers", "relative_attention_num_buckets"]
+        keys += ["feed_forward_proj", "tie_word_embeddings", "model_type"]
+        if self.head in (
+            "ForSequenceClassification",
+            "ForTokenClassification",
+            "ForQuestionAnswering",
+        ):
+            keys.append("num_labels")
+        keys += _TYPE_FIELDS.get(self.model_type, [])
+        return {"model": self.model, **{k: getattr(self, k) for k in keys}}
+
+
+#: The dimensions every model type has.
+_DIMS = ("d_model", "d_ff", "num_heads", "d_kv", "num_layers", "vocab_size",
+         "relative_attention_num_buckets")  # fmt: skip
+
+#: Fields of one model type only, shown by `Config.to_dict`.
+_TYPE_FIELDS = {
+    "longt5": ["encoder_attention_type", "local_radius", "global_block_size"],
+    "switch_transformers": [
+        "num_experts",
+        "num_sparse_encoder_layers",
+        "num_sparse_decoder_layers",
+        "router_bias",
+        "expert_capacity",
+    ],
+}
+
+
+def _non_negative(key: str, value: Any) -> int:
+    if value == 0 and not isinstance(value, bool) and isinstance(value, int):
+        return 0
+    return positive_int(key, value, ConfigError)
+
+
+def _head(model_type: str, architectures: tuple[str, ...], head: str) -> str:
+    """The head named by ``head`` or ``architectures[0]`` (default ForConditionalGeneration)."""
+    heads = HEADS[model_type]
+    if not head and architectures:
+        name = architectures[0]
+        for prefix in sorted(CLASS_PREFIX.values(), key=len, reverse=True):
+            if name.startswith(prefix) and name[len(prefix) :] in _ALL_HEADS:
+                head = name[len(prefix) :]
+                break
+        else:
+            known = ", ".join(CLASS_PREFIX[model_type] + h for h in heads)
+            raise ConfigError(
+                f"architectures: {shown(name)} is not a {model_type} model class; "
+                f"t5sym counts {known}"
+            )
+    head = head or "ForConditionalGeneration"
+    if head not in heads:
+        known = ", ".join(CLASS_PREFIX[model_type] + h for h in heads)
+        raise ConfigError(
+            f"architectures: {model_type} has no {CLASS_PREFIX[model_type]}{head}; "
+            f"transformers defines {known}"
+        )
+    return head
 
 
 def _architectures(value: Any) -> tuple[str, ...]:
@@ -191,22 +394,19 @@ def _check_feed_forward_proj(value: Any) -> None:
 
 def _check_model_type(value: Any) -> None:
     text("model_type", value, f"a string, one of {', '.join(MODEL_TYPES)}", ConfigError)
-    if value in MODEL_TYPES:
-        return
-    if value in REFUSED_MODEL_TYPES:
+    if value not in MODEL_TYPES:
         raise ConfigError(
-            f"model_type: {value!r} is not supported ({REFUSED_MODEL_TYPES[value]}); "
-            f"t5sym counts {' and '.join(MODEL_TYPES)}"
+            f"model_type: {shown(value)} is not a T5-family type; t5sym counts "
+            f"{', '.join(MODEL_TYPES)}"
         )
-    raise ConfigError(f"model_type: must be one of {', '.join(MODEL_TYPES)}, got {shown(value)}")
 
 
 def from_hf(source: str | Path | Mapping[str, Any], *, name: str | None = None) -> Config:
     """Read a Hugging Face T5 config: a ``config.json`` path, a folder holding one, or a dict.
 
     Keys t5sym does not use are ignored (a key given twice in a file: the last one, as
-    ``json`` and transformers read it); counted fields that are missing take
-    ``T5Config``'s defaults, except the core dims in `REQUIRED`. Only a regular file of
+    ``json`` and transformers read it); counted fields that are missing take the defaults
+    of the model type's transformers config class (`MODEL_DEFAULTS`). Only a regular file of
     at most `MAX_FILE_BYTES` is read (symlinks are followed): a FIFO, a device or a
     folder is refused before it is opened for reading.
 
@@ -228,18 +428,40 @@ def from_hf(source: str | Path | Mapping[str, Any], *, name: str | None = None) 
         raise ConfigError(
             f"source: expected a path to a config.json, a folder or a dict, got {shown(source)}"
         )
-    missing = [k for k in REQUIRED if k not in data]
-    if missing:
-        raise ConfigError(f"{missing[0]}: required field is missing from the config")
-    kwargs = {k: data[k] for k in REQUIRED}
-    for key, default in DEFAULTS.items():
-        kwargs[key] = data.get(key, default)
+    return _from_fields(data, name=name, source=where)
+
+
+def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) -> Config:
+    """A `Config` from config.json's fields, as the model type's transformers config reads them.
+
+    Missing fields take that class's defaults (`MODEL_DEFAULTS`); an alias of its
+    ``attribute_map`` (``hidden_size``, ...) wins over the field it stands for, as in
+    transformers, and is applied after ``num_decoder_layers`` took its default (so
+    ``num_hidden_layers`` alone leaves the decoder at the class's depth, as transformers
+    5.x builds it); ``num_labels`` wins over the length of ``id2label``.
+    """
+    model_type = data.get("model_type", "t5")
+    _check_model_type(model_type)
+    fields = dict(MODEL_DEFAULTS[model_type])
+    fields.update({k: data[k] for k in fields if k in data})
+    if fields["num_decoder_layers"] is None:  # set before the aliases, as transformers 5 does
+        fields["num_decoder_layers"] = fields["num_layers"]
+    for alias, key in ALIASES[model_type].items():
+        if alias in data:
+            fields[key] = data[alias]
+    if "num_labels" not in data and data.get("id2label") is not None:
+        labels = data["id2label"]
+        if not isinstance(labels, (dict, list)):
+            raise ConfigError(f"id2label: must be an object of labels, got {shown(labels)}")
+        fields["num_labels"] = len(labels)
+    if model_type == "switch_transformers":  # its experts' activation; never gated
+        fields["feed_forward_proj"] = fields.pop("dense_act_fn")
     return Config(
-        **kwargs,
-        model_type=data.get("model_type", "t5"),
+        **fields,
+        model_type=model_type,
         architectures=data.get("architectures"),
         name=name,
-        source=where,
+        source=source,
     )
 
 

@@ -39,8 +39,9 @@ from . import checks, params, symbols
 from .algebra import integer
 from .checks import positive_int
 from .config import Config
+from .errors import T5SymError
 from .result import Result
-from .symbols import batch, d_kv, decoder_length, encoder_length, num_heads
+from .symbols import batch, d_kv, decoder_length, encoder_length, num_experts, num_heads
 from .tree import Node, Tree, group
 
 #: FLOPs of backward per FLOP of forward, for every matrix product.
@@ -51,14 +52,25 @@ ATTENTION_PRODUCTS = ("scores", "context")
 
 _ATTENTION = ("SelfAttention", "EncDecAttention")
 
+#: Heads whose decoder reads the shifted input (``decoder_input_ids`` from ``input_ids``):
+#: their decoder length is the encoder length.
+SHIFTED_INPUT_HEADS = ("ForSequenceClassification", "ForQuestionAnswering")
+
+
+def _local(name: str) -> str:
+    """A name without the ``transformer.`` of a wrapped model."""
+    return name.removeprefix("transformer.")
+
 
 def lengths(name: str) -> tuple[Expr, Expr]:
     """(query length, key length) of the attention module holding ``name``.
 
     Encoder: (S, S); decoder self-attention: (T, T); cross-attention: (T, S). For a
-    feed-forward weight only the first, the length of its stream, matters.
+    feed-forward weight only the first, the length of its stream, matters; a token
+    classifier reads the encoder's S tokens, ``lm_head`` and ``qa_outputs`` the decoder's T.
     """
-    if name.startswith("encoder."):
+    name = _local(name)
+    if name.startswith(("encoder.", "classifier")):
         return encoder_length, encoder_length
     if ".EncDecAttention" in name:
         return decoder_length, encoder_length
@@ -69,18 +81,28 @@ def tokens_through(leaf: Node, encoder_only: bool = False) -> Expr:
     """Tokens that pass through a weight in one forward pass.
 
     A ``Linear``: B·(key length) for ``k`` and ``v`` (the cross-attention ones project the
-    S encoder outputs), else B·(query length). The shared embedding is looked up once per
-    stack input: B·S, plus B·T with a decoder.
+    S encoder outputs), else B·(query length); the sequence classifier reads one
+    representation per sequence (its last EOS token): B. The shared embedding is looked
+    up once per stack input: B·S, plus B·T with a decoder.
     """
     if leaf.kind != "linear":
         return batch * encoder_length + (0 if encoder_only else batch * decoder_length)
+    if leaf.name.startswith("classification_head."):
+        return batch
     query, key = lengths(leaf.name)
     return batch * (key if leaf.short in ("k", "v") else query)
 
 
 def matmul(leaf: Node) -> Expr | None:
-    """A weight's forward FLOPs: 2·tokens·repeat·∏shape for a linear, none for the rest."""
-    return 2 * tokens_through(leaf) * leaf.expr if leaf.kind == "linear" else None
+    """A weight's forward FLOPs: 2·tokens·repeat·∏shape for a linear, none for the rest.
+
+    Switch's experts: each token passes one expert of num_experts (top-1 routing), so an
+    experts leaf costs 2·tokens·(its parameters)/num_experts.
+    """
+    if leaf.kind != "linear":
+        return None
+    share = 1 / num_experts if ".experts." in leaf.name else 1
+    return 2 * tokens_through(leaf) * leaf.expr * share
 
 
 def attention_products(module: Node) -> tuple[Node, Node]:
@@ -107,11 +129,21 @@ def _with_products(node: Node) -> Node:
     return Node(node.name, None, children, node.doc)
 
 
+def check_structure(structure: params.Structure) -> None:
+    """Refuse what the FLOP view does not model yet, with the reason (one line)."""
+    if structure.encoder_attention != "full":
+        raise T5SymError(
+            f"encoder_attention_type: FLOPs of LongT5's {structure.encoder_attention} "
+            "attention are not modelled yet (its weights and decoder are T5's)"
+        )
+
+
 @cache
-def _forward_tree(gated: bool, encoder_only: bool) -> Tree:
-    view = params.tree(gated=gated, encoder_only=encoder_only).view(matmul).root
+def _forward_tree(structure: params.Structure) -> Tree:
+    check_structure(structure)
+    view = params._tree(structure).view(matmul).root
     parts = [_with_products(c) for c in view.children if c.name != "lm_head"]
-    if not encoder_only:
+    if structure.head == "ForConditionalGeneration":  # computed even when tied to shared
         parts.append(Tree(params.lm_head()).view(matmul).root)
     return Tree(group("", *parts))
 
@@ -125,12 +157,11 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
 
     Examples
     --------
-    >>> forward_tree()["decoder.block.*.layer.1.EncDecAttention.k"].expr
+    >>> from t5sym import flops
+    >>> flops.forward_tree()["decoder.block.*.layer.1.EncDecAttention.k"].expr
     2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
     """
-    if config is not None:
-        checks.config(config)
-    return _forward_tree(bool(config and config.is_gated), encoder_only)
+    return _forward_tree(params.structure(config, encoder_only=encoder_only))
 
 
 def training_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
@@ -160,7 +191,9 @@ def matmul_parameters(config: Config | None, stack: str) -> Expr:
 
 
 def _linear_parameters(tree: Tree, stack: str) -> Expr:
-    return sympy.Add(*(n.expr for n in tree[stack].walk() if n.kind == "linear"))
+    """Linear weights under ``stack`` (or ``transformer.<stack>``), experts counted once."""
+    name = stack if stack in tree.nodes else f"transformer.{stack}"
+    return sympy.Add(*(n.expr for n in params.active_tree(tree)[name].walk() if n.kind == "linear"))
 
 
 @dataclass(frozen=True)
@@ -207,11 +240,7 @@ def rule_of_thumb(
     >>> rule_of_thumb(load("t5-small"), encoder_only=True).ratio  # 1 + S/(6·d_model)
     encoder_length/3072 + 1
     """
-    if config is not None:
-        checks.config(config)
-    gated = bool(config and config.is_gated)
-    tied = config.tie_word_embeddings if config is not None else True
-    result = _symbolic_rule(gated, tied, encoder_only)
+    result = _symbolic_rule(params.structure(config, encoder_only=encoder_only))
     if config is None or symbolic:
         return result
     values = config.values()
@@ -222,27 +251,40 @@ def rule_of_thumb(
 
 
 @cache
-def _symbolic_rule(gated: bool, tied: bool, encoder_only: bool) -> RuleOfThumb:
-    """`RuleOfThumb` of one structure, in the symbols (built once per structure)."""
-    tree = params.tree(gated=gated, tied=tied)
-    flops = _forward_tree(gated, encoder_only)
-    tokens = encoder_length if encoder_only else encoder_length + decoder_length
-    model = params.tree(gated=gated, tied=tied, encoder_only=encoder_only)
-    naive = 2 * model.total * batch * tokens
+def _symbolic_rule(structure: params.Structure) -> RuleOfThumb:
+    """`RuleOfThumb` of one structure, in the symbols (built once per structure).
+
+    N is the model's parameter count; N_enc and N_dec count each stack's linear weights,
+    one expert per sparse layer for Switch (what a token passes through).
+    """
+    tree = params._tree(structure)
+    flops = _forward_tree(structure)
+    decoder = structure.has_decoder
+    tokens = encoder_length + decoder_length if decoder else encoder_length
+    naive = 2 * tree.total * batch * tokens
     per_side = 2 * batch * _linear_parameters(tree, "encoder") * encoder_length
     excess = {
         "attention scores and context": sympy.Add(
             *(n.expr for n in flops if n.short in ATTENTION_PRODUCTS)
         )
     }
-    if not encoder_only:
+    if decoder:
         per_side += 2 * batch * _linear_parameters(tree, "decoder") * decoder_length
-        kv = [f"decoder.block.*.layer.1.EncDecAttention.{w}" for w in ("k", "v")]
+        cross = "decoder.block.*.layer.1.EncDecAttention"
+        if cross not in tree.nodes:
+            cross = f"transformer.{cross}"
+        kv = [f"{cross}.{w}" for w in ("k", "v")]
         excess["cross-attention k, v on S tokens, not T"] = sympy.Add(
             *(flops[n].expr - 2 * batch * decoder_length * tree[n].expr for n in kv)
         )
-        excess["lm_head"] = flops["lm_head"].expr
+    top = [n for n in flops.root.children if n.name.split(".")[0] not in _STACKS]
+    if top:
+        excess[" + ".join(n.name for n in top)] = sympy.Add(*(n.expr for n in top))
     return RuleOfThumb(flops.total, naive, per_side, excess)
+
+
+#: Top-level parts that are stacks (the rest, lm_head or a head's layers, is excess).
+_STACKS = ("shared", "encoder", "decoder", "transformer")
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,6 +309,7 @@ class FlopCount(Result):
     """
 
     config: Config
+    model: str
     batch: int
     encoder_length: int
     decoder_length: int | None
@@ -301,11 +344,6 @@ class FlopCount(Result):
     def name(self) -> str | None:
         """The config's name."""
         return self.config.name
-
-    @property
-    def model(self) -> str:
-        """The class counted: ``T5EncoderModel`` or ``T5ForConditionalGeneration``."""
-        return "T5EncoderModel" if self.encoder_only else "T5ForConditionalGeneration"
 
     @property
     def forward(self) -> int:
@@ -353,8 +391,9 @@ def count_flops(
 ) -> FlopCount:
     """Exact FLOPs of every part for ``batch`` sequences of S input and T target tokens.
 
-    ``encoder_only`` defaults to what the config describes (``T5EncoderModel`` or not);
-    the encoder alone ignores ``decoder_length``.
+    The model is the class the config names (``encoder_only``: its ``*EncoderModel``); a
+    model without decoder ignores ``decoder_length``, and the sequence-classification and
+    question-answering heads feed their decoder the shifted input, so T = S for them.
 
     Raises
     ------
@@ -371,22 +410,26 @@ def count_flops(
     batch = positive_int("batch", batch)
     encoder_length = positive_int("encoder_length", encoder_length)
     decoder_length = positive_int("decoder_length", decoder_length)
-    enc = config.encoder_only if encoder_only is None else bool(encoder_only)
+    structure = params.structure(config, encoder_only=bool(encoder_only))
+    enc = not structure.has_decoder
+    if structure.head in SHIFTED_INPUT_HEADS:
+        decoder_length = encoder_length
     values = {
         **config.values(),
         symbols.batch: batch,
         symbols.encoder_length: encoder_length,
         symbols.decoder_length: decoder_length,
     }
-    rule = _symbolic_rule(config.is_gated, config.tie_word_embeddings, enc)
+    rule = _symbolic_rule(structure)
     return FlopCount(
         config,
+        config.model[: -len(config.head)] + structure.head,
         batch,
         encoder_length,
         None if enc else decoder_length,
         enc,
-        forward_tree(config, enc).evaluate(values),
-        params.tree(config, encoder_only=enc).evaluate(config.values())[""],
+        _forward_tree(structure).evaluate(values),
+        params._tree(structure).evaluate(config.values())[""],
         integer(rule.naive, values),
         integer(rule.per_side, values),
         {k: integer(e, values) for k, e in rule.excess.items()},

@@ -16,7 +16,7 @@ Each part is one function returning a SymPy expression; blocks, stacks and the m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from sympy import Expr
@@ -31,8 +31,12 @@ from .symbols import (
     d_model,
     num_buckets,
     num_decoder_layers,
+    num_experts,
     num_heads,
+    num_labels,
     num_layers,
+    num_sparse_decoder_layers,
+    num_sparse_encoder_layers,
     vocab_size,
 )
 from .tree import Node, Tree, group, weight
@@ -77,31 +81,114 @@ def relative_attention_bias() -> Dims:
 # Composition: blocks -> stacks -> model, names as in transformers' named_parameters().
 
 
-def attention(prefix: str, repeat: Expr, with_bias: bool = False) -> Node:
+@dataclass(frozen=True)
+class Structure:
+    """What decides a tree's shape (not its sizes): one tree is built per structure.
+
+    ``bias``: where self-attention keeps its relative position bias (``"block0"``, shared
+    by the stack as in T5; ``"every"`` layer as in UMT5). ``encoder_attention``: the
+    encoder's self-attention module (``"full"``; LongT5's ``"local"`` or
+    ``"transient-global"``). ``sparse``: Switch's sparse feed-forward layers.
+    ``own_embeddings``: each stack's ``embed_tokens`` is a matrix of its own (Switch with
+    ``tie_word_embeddings`` false: transformers 5.x ties ``_tied_weights_keys`` only when
+    it is true, and ``SwitchTransformersConfig``, unlike ``T5Config``, does not force it).
+    """
+
+    head: str = "ForConditionalGeneration"
+    gated: bool = False
+    tied: bool = True
+    bias: str = "block0"
+    encoder_attention: str = "full"
+    sparse: bool = False
+    router_bias: bool = False
+    own_embeddings: bool = False
+
+    @classmethod
+    def of(cls, config: Config) -> Structure:
+        """The structure of a config's model."""
+        return cls(
+            head=config.head,
+            gated=config.is_gated,
+            tied=config.lm_head_tied,
+            bias="every" if config.model_type == "umt5" else "block0",
+            encoder_attention=config.encoder_attention_type
+            if config.model_type == "longt5"
+            else "full",
+            sparse=config.model_type == "switch_transformers",
+            router_bias=config.router_bias and config.model_type == "switch_transformers",
+            own_embeddings=config.model_type == "switch_transformers"
+            and not config.tie_word_embeddings,
+        )
+
+    @property
+    def has_decoder(self) -> bool:
+        """False for ``EncoderModel`` and ``ForTokenClassification``."""
+        return self.head not in ("EncoderModel", "ForTokenClassification")
+
+
+#: The encoder's self-attention module name, by `Structure.encoder_attention`.
+ENCODER_ATTENTION_MODULE = {
+    "full": "SelfAttention",
+    "local": "LocalSelfAttention",
+    "transient-global": "TransientGlobalSelfAttention",
+}
+
+
+def attention(prefix: str, repeat: Expr, bias: str | None = None) -> Node:
     """``T5Attention``: q, k, v (d_model → num_heads·d_kv) and o (back), ``repeat`` times.
 
-    Block 0's self-attention also holds the relative position bias shared by the stack.
+    ``bias="block0"``: block 0 also holds the relative position bias shared by the stack;
+    ``"every"``: each block holds its own (UMT5); ``"global"``: LongT5's transient-global
+    attention, which adds a global bias (block 0) and a ``global_input_layer_norm``
+    (every block).
     """
     index = prefix.split(".")
     block0 = ".".join([*index[:2], "0", *index[3:]])
     inner = inner_dim()
-    return group(
-        prefix,
+    parts = [
         weight(f"{prefix}.q", linear(d_model, inner), "linear", repeat, "query projection"),
         weight(f"{prefix}.k", linear(d_model, inner), "linear", repeat, "key projection"),
         weight(f"{prefix}.v", linear(d_model, inner), "linear", repeat, "value projection"),
         weight(f"{prefix}.o", linear(inner, d_model), "linear", repeat, "output projection"),
-        weight(
-            f"{block0}.relative_attention_bias",
-            relative_attention_bias(),
-            "embedding",
-            1,
-            "relative position bias, block 0 only, shared by all blocks",
+    ]
+    if bias == "every":
+        parts.append(
+            weight(
+                f"{prefix}.relative_attention_bias",
+                relative_attention_bias(),
+                "embedding",
+                repeat,
+                "relative position bias, one per block",
+            )
         )
-        if with_bias
-        else None,
-        doc="multi-head attention",
-    )
+    elif bias in ("block0", "global"):
+        parts.append(
+            weight(
+                f"{block0}.relative_attention_bias",
+                relative_attention_bias(),
+                "embedding",
+                1,
+                "relative position bias, block 0 only, shared by all blocks",
+            )
+        )
+    if bias == "global":
+        parts += [
+            weight(
+                f"{block0}.global_relative_attention_bias",
+                relative_attention_bias(),
+                "embedding",
+                1,
+                "global-token position bias, block 0 only",
+            ),
+            weight(
+                f"{prefix}.global_input_layer_norm",
+                rms_norm(),
+                "norm",
+                repeat,
+                "RMSNorm of the global token summaries",
+            ),
+        ]
+    return group(prefix, *parts, doc="multi-head attention")
 
 
 def feed_forward(prefix: str, repeat: Expr, gated: bool) -> Node:
@@ -115,27 +202,71 @@ def feed_forward(prefix: str, repeat: Expr, gated: bool) -> Node:
     )
 
 
+def sparse_mlp(prefix: str, layers: Expr, sparse: Expr, router_bias: bool) -> Node:
+    """Switch's ``mlp``: in dense blocks wi and wo; in sparse ones a router and E experts.
+
+    ``router.classifier``: ``Linear(d_model, num_experts)`` (a bias when ``router_bias``);
+    ``experts.expert_*``: num_experts non-gated wi/wo pairs per sparse block.
+    """
+    dense = layers - sparse
+    expert = f"{prefix}.experts.expert_*"
+    return group(
+        prefix,
+        weight(f"{prefix}.wi", linear(d_model, d_ff), "linear", dense, "input (dense blocks)"),
+        weight(f"{prefix}.wo", linear(d_ff, d_model), "linear", dense, "output (dense blocks)"),
+        group(
+            f"{prefix}.router",
+            dense_with_bias(f"{prefix}.router.classifier", d_model, num_experts, "router", sparse)
+            if router_bias
+            else weight(
+                f"{prefix}.router.classifier",
+                linear(d_model, num_experts),
+                "linear",
+                sparse,
+                "router logits",
+            ),
+            doc="top-1 router",
+        ),
+        group(
+            f"{prefix}.experts",
+            weight(f"{expert}.wi", linear(d_model, d_ff), "linear", sparse * num_experts, "input"),
+            weight(f"{expert}.wo", linear(d_ff, d_model), "linear", sparse * num_experts, "output"),
+            doc="experts, each a feed-forward layer",
+        ),
+        doc="feed-forward: dense, or routed to one of num_experts experts",
+    )
+
+
 def norm(name: str, repeat: Expr) -> Node:
     """A ``T5LayerNorm`` before a sublayer (or at the end of a stack), ``repeat`` times."""
     return weight(name, rms_norm(), "norm", repeat, "RMSNorm scale")
 
 
-def encoder(gated: bool) -> Node:
+def _ffn(b: str, layer: int, L: Expr, sparse: Expr, s: Structure) -> Node:
+    if s.sparse:
+        return sparse_mlp(f"{b}.layer.{layer}.mlp", L, sparse, s.router_bias)
+    return feed_forward(f"{b}.layer.{layer}.DenseReluDense", L, s.gated)
+
+
+def encoder(s: Structure) -> Node:
     """``T5Stack`` encoder: num_layers × (self-attention, FFN), each with its RMSNorm."""
     L, b = num_layers, "encoder.block.*"
+    module = ENCODER_ATTENTION_MODULE[s.encoder_attention]
+    bias = "global" if s.encoder_attention == "transient-global" else s.bias
     return group(
         "encoder",
+        embed_tokens("encoder") if s.own_embeddings else None,
         group(
             b,
             group(
                 f"{b}.layer.0",
-                attention(f"{b}.layer.0.SelfAttention", L, with_bias=True),
+                attention(f"{b}.layer.0.{module}", L, bias),
                 norm(f"{b}.layer.0.layer_norm", L),
                 doc="self-attention sublayer",
             ),
             group(
                 f"{b}.layer.1",
-                feed_forward(f"{b}.layer.1.DenseReluDense", L, gated),
+                _ffn(b, 1, L, num_sparse_encoder_layers, s),
                 norm(f"{b}.layer.1.layer_norm", L),
                 doc="feed-forward sublayer",
             ),
@@ -146,16 +277,17 @@ def encoder(gated: bool) -> Node:
     )
 
 
-def decoder(gated: bool) -> Node:
+def decoder(s: Structure) -> Node:
     """``T5Stack`` decoder: num_decoder_layers × (self-attention, cross-attention, FFN)."""
     L, b = num_decoder_layers, "decoder.block.*"
     return group(
         "decoder",
+        embed_tokens("decoder") if s.own_embeddings else None,
         group(
             b,
             group(
                 f"{b}.layer.0",
-                attention(f"{b}.layer.0.SelfAttention", L, with_bias=True),
+                attention(f"{b}.layer.0.SelfAttention", L, s.bias),
                 norm(f"{b}.layer.0.layer_norm", L),
                 doc="causal self-attention sublayer",
             ),
@@ -167,7 +299,7 @@ def decoder(gated: bool) -> Node:
             ),
             group(
                 f"{b}.layer.2",
-                feed_forward(f"{b}.layer.2.DenseReluDense", L, gated),
+                _ffn(b, 2, L, num_sparse_decoder_layers, s),
                 norm(f"{b}.layer.2.layer_norm", L),
                 doc="feed-forward sublayer",
             ),
@@ -183,24 +315,84 @@ def shared() -> Node:
     return weight("shared", embedding(vocab_size, d_model), "embedding", 1, "token embedding")
 
 
+def embed_tokens(stack: str) -> Node:
+    """``<stack>.embed_tokens``: a stack's own token embedding, when not tied to ``shared``."""
+    return weight(f"{stack}.embed_tokens", embedding(vocab_size, d_model), "embedding", 1, "")
+
+
 def lm_head() -> Node:
     """``lm_head``: ``Linear(d_model, vocab_size)``, its own matrix only when untied."""
     return weight("lm_head", linear(d_model, vocab_size), "linear", 1, "projection to vocab")
 
 
+def dense_with_bias(name: str, n_in: Expr, n_out: Expr, doc: str, repeat: Expr = 1) -> Node:
+    """``nn.Linear(n_in, n_out)`` with its bias: weight (n_out, n_in) and bias (n_out,)."""
+    return group(
+        name,
+        weight(f"{name}.weight", linear(n_in, n_out), "linear", repeat, doc),
+        weight(f"{name}.bias", (n_out,), "bias", repeat, "bias"),
+        doc=doc,
+    )
+
+
+def head_parts(head: str) -> list[Node]:
+    """The layers a head adds after the stacks (classification heads have biases)."""
+    if head == "ForSequenceClassification":
+        return [
+            group(
+                "classification_head",
+                dense_with_bias("classification_head.dense", d_model, d_model, "dense"),
+                dense_with_bias("classification_head.out_proj", d_model, num_labels, "labels"),
+                doc="classification head on the last EOS token",
+            )
+        ]
+    if head == "ForTokenClassification":
+        return [dense_with_bias("classifier", d_model, num_labels, "label of each token")]
+    if head == "ForQuestionAnswering":
+        return [dense_with_bias("qa_outputs", d_model, num_labels, "span start and end logits")]
+    return []
+
+
+def prefixed(node: Node, prefix: str) -> Node:
+    """``node`` with ``prefix`` before every name (``transformer.`` for a wrapped model)."""
+    return replace(
+        node,
+        name=prefix + node.name,
+        children=tuple(prefixed(c, prefix) for c in node.children),
+    )
+
+
+def model_tree(s: Structure) -> Tree:
+    """The tree of one structure: stacks, then lm_head (untied) or a head's layers.
+
+    ``ForSequenceClassification`` and ``ForTokenClassification`` wrap the model as
+    ``transformer`` (a ``*Model`` and an ``*EncoderModel``), so their stack names start
+    with ``transformer.``.
+    """
+    stacks = [shared(), encoder(s)]
+    if s.has_decoder:
+        stacks.append(decoder(s))
+    if s.head == "ForConditionalGeneration" and not s.tied:
+        stacks.append(lm_head())
+    if s.head in ("ForSequenceClassification", "ForTokenClassification"):
+        wrapped = prefixed(group("", *stacks), "transformer.")
+        stacks = [replace(wrapped, name="transformer", doc="the wrapped model")]
+    return Tree(group("", *stacks, *head_parts(s.head)))
+
+
 def seq2seq_tree(gated: bool, tied: bool) -> Tree:
     """``T5ForConditionalGeneration``: shared + encoder + decoder (+ lm_head when untied)."""
-    return Tree(group("", shared(), encoder(gated), decoder(gated), None if tied else lm_head()))
+    return model_tree(Structure(gated=gated, tied=tied))
 
 
 def encoder_tree(gated: bool) -> Tree:
     """``T5EncoderModel``: shared + encoder."""
-    return Tree(group("", shared(), encoder(gated)))
+    return model_tree(Structure(head="EncoderModel", gated=gated))
 
 
 @cache
-def _tree(encoder_only: bool, gated: bool, tied: bool) -> Tree:
-    return encoder_tree(gated) if encoder_only else seq2seq_tree(gated, tied)
+def _tree(structure: Structure) -> Tree:
+    return model_tree(structure)
 
 
 def tree(
@@ -210,15 +402,33 @@ def tree(
     gated: bool | None = None,
     tied: bool | None = None,
 ) -> Tree:
-    """The breakdown tree for a config's structure (gated FFN or not, tied lm_head or not).
+    """The breakdown tree for a config's structure: model type, head, gated FFN, tied lm_head.
 
-    Trees are built once per structure and cached; without a config, v1.0's (ReLU, tied).
+    Trees are built once per `Structure` and cached; without a config, T5 v1.0's
+    ``T5ForConditionalGeneration`` (ReLU, tied).
     """
-    if config is not None:
-        checks.config(config)
-    gated = gated if gated is not None else bool(config and config.is_gated)
-    tied = tied if tied is not None else (config.tie_word_embeddings if config else True)
-    return _tree(encoder_only, gated, tied or encoder_only)
+    return _tree(structure(config, encoder_only=encoder_only, gated=gated, tied=tied))
+
+
+def structure(
+    config: Config | None = None,
+    *,
+    encoder_only: bool = False,
+    gated: bool | None = None,
+    tied: bool | None = None,
+) -> Structure:
+    """The `Structure` of a config's model (v1.0's without one), with the overrides given.
+
+    ``encoder_only``: the model's ``EncoderModel`` whatever head the config names.
+    """
+    s = Structure.of(checks.config(config)) if config is not None else Structure()
+    if gated is not None:
+        s = replace(s, gated=gated)
+    if tied is not None:
+        s = replace(s, tied=tied)
+    if encoder_only:
+        s = replace(s, head="EncoderModel")
+    return s
 
 
 # ---------------------------------------------------------------------------------------
@@ -227,18 +437,26 @@ def tree(
 
 @dataclass(frozen=True)
 class Count(Result):
-    """Exact parameter counts of one config, for the seq2seq and encoder-only models.
+    """Exact parameter counts of one config: the class it names and its encoder alone.
 
-    ``breakdown`` and ``encoder_only_breakdown`` map every node of `tree` to its count
-    (key ``""``: the total).
+    ``breakdown`` maps every node of `tree` (the config's head) to its count and
+    ``encoder_only_breakdown`` every node of the ``*EncoderModel`` tree (key ``""``: the
+    total). ``active_total`` (Switch only): what one token passes through under top-1
+    routing, one expert per sparse layer.
     """
 
     config: Config
     breakdown: dict[str, int]
     encoder_only_breakdown: dict[str, int]
+    active_total: int | None = None
 
-    FIELDS = ("name", "model", "total", "encoder_only_total", "config")
     DETAILS = ("breakdown", "encoder_only_breakdown")
+
+    @property
+    def FIELDS(self) -> tuple[str, ...]:  # noqa: N802 - the Result protocol's name
+        """The reported attributes (``active_total`` for Switch only)."""
+        fields = ("name", "model", "total", "encoder_only_total")
+        return fields + (("active_total",) if self.active_total is not None else ()) + ("config",)
 
     @property
     def name(self) -> str | None:
@@ -247,23 +465,25 @@ class Count(Result):
 
     @property
     def total(self) -> int:
-        """``T5ForConditionalGeneration``: unique parameters (a tied lm_head counted once)."""
+        """The class the config names: unique parameters (a tied lm_head counted once)."""
         return self.breakdown[""]
 
     @property
     def encoder_only_total(self) -> int:
-        """``T5EncoderModel``: shared embedding + encoder stack."""
+        """``*EncoderModel``: shared embedding + encoder stack."""
         return self.encoder_only_breakdown[""]
 
     @property
     def model(self) -> str:
-        """The class the config describes: ``T5EncoderModel`` or ``T5ForConditionalGeneration``."""
-        return "T5EncoderModel" if self.config.encoder_only else "T5ForConditionalGeneration"
+        """The transformers class counted, e.g. ``T5ForConditionalGeneration``."""
+        return self.config.model
 
-    @property
-    def headline(self) -> int:
-        """The total of the model the config describes."""
-        return self.encoder_only_total if self.config.encoder_only else self.total
+
+def active_tree(tree: Tree) -> Tree:
+    """Parameters one token passes through under top-1 routing: each experts leaf / E."""
+    return tree.view(
+        lambda leaf: leaf.expr / num_experts if ".experts." in leaf.name else leaf.expr
+    )
 
 
 def count(config: Config) -> Count:
@@ -276,10 +496,15 @@ def count(config: Config) -> Count:
     60506624
     """
     values = checks.config(config).values()
+    model = tree(config)
+    active = None
+    if config.model_type == "switch_transformers":
+        active = active_tree(model).evaluate(values)[""]
     return Count(
         config,
-        tree(config).evaluate(values),
+        model.evaluate(values),
         tree(config, encoder_only=True).evaluate(values),
+        active,
     )
 
 

@@ -66,10 +66,12 @@ VIEWS = ("parameters", "parameters_per_core", "flops", "flops_per_core", "allred
 
 
 @cache
-def _views(gated: bool, tied: bool, encoder_only: bool) -> dict[str, Tree]:
-    base = params.tree(gated=gated, tied=tied, encoder_only=encoder_only)
+def _views(structure: params.Structure) -> dict[str, Tree]:
+    check_structure(structure)
+    encoder_only = not structure.has_decoder
+    base = params._tree(structure)
     # flops.py's forward FLOPs (lm_head's product even when tied), weight products only
-    forward = flops._forward_tree(gated, encoder_only)
+    forward = flops._forward_tree(structure)
     matmuls = forward.view(lambda leaf: leaf.expr if leaf.kind == "linear" else None)
 
     def per_core(leaf: Node) -> Expr:
@@ -107,9 +109,21 @@ def view(name: str, config: Config | None = None, *, encoder_only: bool = False)
     """
     if name not in VIEWS:
         raise T5SymError(f"view: unknown {name!r:.60}; known: {', '.join(VIEWS)}")
-    gated = bool(config and config.is_gated)
-    tied = config.tie_word_embeddings if config is not None else True
-    return _views(gated, tied or encoder_only, encoder_only)[name]
+    return _views(params.structure(config, encoder_only=encoder_only))[name]
+
+
+def check_structure(structure: params.Structure) -> None:
+    """Refuse what Mesh TF's T5 layout does not cover, with the reason (one line)."""
+    if structure.sparse:
+        raise T5SymError(
+            "model_type: Switch Transformers spreads its experts over cores (expert "
+            "parallelism), which is not the T5 layout this view models"
+        )
+    if structure.head not in ("ForConditionalGeneration", "Model", "EncoderModel"):
+        raise T5SymError(
+            f"architectures: the Mesh TF layout is modelled for the seq2seq model and its "
+            f"encoder, not *{structure.head}"
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -335,6 +349,7 @@ def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:
     cores = check_cores(config, cores)
     bytes_per_value = positive_int("bytes_per_value", bytes_per_value)
     encoder_only = config.encoder_only
+    check_structure(params.structure(config))
     at = point(config, cores, bytes_per_value)
     trees = {k: view(k, config, encoder_only=encoder_only) for k in VIEWS}
     per_core = trees["parameters_per_core"].evaluate(at)

@@ -27,6 +27,12 @@ num_decoder_layers = dim("num_decoder_layers")
 vocab_size = dim("vocab_size")
 num_buckets = dim("num_buckets")
 
+# Other model types and heads (UMT5, LongT5, Switch Transformers, classification heads).
+num_labels = dim("num_labels")
+num_experts = dim("num_experts")
+num_sparse_encoder_layers = dim("num_sparse_encoder_layers")
+num_sparse_decoder_layers = dim("num_sparse_decoder_layers")
+
 # Workload and layout symbols (FLOPs, memory, sharding): not config fields.
 batch = dim("batch")
 encoder_length = dim("encoder_length")
@@ -44,6 +50,10 @@ DIMENSIONS: tuple[Symbol, ...] = (
     num_decoder_layers,
     vocab_size,
     num_buckets,
+    num_labels,
+    num_experts,
+    num_sparse_encoder_layers,
+    num_sparse_decoder_layers,
 )
 
 #: The ``T5Config`` field each symbol stands for.
@@ -60,6 +70,10 @@ LATEX_NAMES: dict[Symbol, str] = {
     num_decoder_layers: r"L_{\mathrm{dec}}",
     vocab_size: r"V",
     num_buckets: r"n_{\mathrm{buckets}}",
+    num_labels: r"n_{\mathrm{labels}}",
+    num_experts: r"E",
+    num_sparse_encoder_layers: r"L_{\mathrm{sparse}}",
+    num_sparse_decoder_layers: r"L_{\mathrm{dec,sparse}}",
     batch: r"B",
     encoder_length: r"S",
     decoder_length: r"T",
@@ -77,6 +91,10 @@ MEANING: dict[Symbol, str] = {
     num_decoder_layers: "decoder blocks",
     vocab_size: "rows of the token embedding (and of lm_head)",
     num_buckets: "relative position buckets (rows of the bias table)",
+    num_labels: "outputs of a classification or question-answering head",
+    num_experts: "experts in each sparse feed-forward layer (Switch Transformers)",
+    num_sparse_encoder_layers: "encoder blocks whose feed-forward layer is sparse (Switch)",
+    num_sparse_decoder_layers: "decoder blocks whose feed-forward layer is sparse (Switch)",
     batch: "sequences in a batch",
     encoder_length: "encoder (input) tokens per sequence",
     decoder_length: "decoder (target) tokens per sequence",

@@ -75,14 +75,14 @@ BAD = [
     (["count", "t5-3bb"], "preset: unknown name 't5-3bb'; did you mean t5-3b"),
     (["count", "missing/config.json"], "no such file"),
     (["count", "{tmp}/bad.json"], "invalid JSON"),
-    (["count", "{tmp}/nodff.json"], "d_ff: required field is missing"),
+    (["count", "{tmp}/dff.json"], "d_ff: must be a positive integer, got None"),
     (["count", "{tmp}/zero.json"], "d_model: must be a positive integer, got 0"),
     (["count", "{tmp}/negative.json"], "num_heads: must be a positive integer, got -1"),
     (["count", "{tmp}/float.json"], "d_kv: must be a positive integer, got 2.5"),
     (["count", "{tmp}/bool.json"], "num_layers: must be a positive integer, got True"),
     (["count", "{tmp}/string.json"], "vocab_size: must be a positive integer, got '100'"),
     (["count", "{tmp}/ffn.json"], "feed_forward_proj: unknown activation"),
-    (["count", "{tmp}/umt5.json"], "model_type: 'umt5' is not supported"),
+    (["count", "{tmp}/bert.json"], "model_type: 'bert' is not a T5-family type"),
     (["formula", "t5-3b", "--node", "nope"], "node: no node 'nope'"),
     (["count"], "the following arguments are required: TARGET"),
     (["frobnicate"], "invalid choice"),
@@ -92,14 +92,14 @@ BAD = [
 @pytest.mark.parametrize(("argv", "message"), BAD, ids=[" ".join(a) for a, _ in BAD])
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, argv: list[str], message: str) -> None:
     files = {
-        "nodff": {k: v for k, v in CORE.items() if k != "d_ff"},
+        "dff": {**CORE, "d_ff": None},
         "zero": {**CORE, "d_model": 0},
         "negative": {**CORE, "num_heads": -1},
         "float": {**CORE, "d_kv": 2.5},
         "bool": {**CORE, "num_layers": True},
         "string": {**CORE, "vocab_size": "100"},
         "ffn": {**CORE, "feed_forward_proj": "gated-swoosh"},
-        "umt5": {**CORE, "model_type": "umt5"},
+        "bert": {**CORE, "model_type": "bert"},
     }
     for name, data in files.items():
         (tmp_path / f"{name}.json").write_text(json.dumps(data))

@@ -297,8 +297,8 @@ def test_cli_encoder_only_config(tmp_path: Path) -> None:
 
 
 BAD = [
-    (["--batch", "0"], "argument --batch: must be a positive integer, got '0'"),
-    (["--batch", "-2"], "argument --batch: must be a positive integer, got '-2'"),
+    (["--batch", "0"], "argument --batch: must be a positive integer, got 0"),
+    (["--batch", "-2"], "argument --batch: must be a positive integer, got -2"),
     (["--encoder-length", "1.5"], "argument --encoder-length: must be a positive integer"),
     (["--encoder-length", "0"], "argument --encoder-length: must be a positive integer"),
     (["--decoder-length", "abc"], "argument --decoder-length: must be a positive integer"),
