@@ -76,7 +76,7 @@ def test_missing_field_takes_transformers_default(tmp_path: Path, field: str) ->
     """A field the file leaves out is what transformers' AutoConfig gives it."""
     from transformers import AutoConfig
 
-    data = {k: v for k, v in CORE.items() if k != field}
+    data = {"model_type": "t5", **{k: v for k, v in CORE.items() if k != field}}
     (tmp_path / "config.json").write_text(json.dumps(data))
     assert getattr(from_hf(tmp_path), field) == getattr(AutoConfig.from_pretrained(tmp_path), field)
 

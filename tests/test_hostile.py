@@ -210,6 +210,7 @@ class TestHostileJson:
         from transformers import AutoConfig
 
         data = {("d_modeⅼ" if k == "d_model" else k): v for k, v in CORE.items()}  # U+217C
+        data["model_type"] = "t5"
         path = write_config(tmp_path / "config.json", json.dumps(data, ensure_ascii=False))
         assert from_hf(path).d_model == AutoConfig.from_pretrained(tmp_path).d_model
 
