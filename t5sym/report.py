@@ -158,12 +158,21 @@ def worked(expr: Expr, values: Mapping[Symbol, Number], label: str = "") -> str:
 def describe(config: Config) -> str:
     """Two lines: the config's name and where it came from, then its dims."""
     c = config
-    head = "tied" if c.tie_word_embeddings else "untied"
+    head = "tied" if c.lm_head_tied else "untied"
+    extra = ""
+    if c.model_type == "longt5":
+        extra = f"\n  encoder_attention_type={c.encoder_attention_type}"
+    if c.model_type == "switch_transformers":
+        extra = (
+            f"\n  num_experts={c.num_experts} sparse blocks={c.sparse_blocks('encoder')}/"
+            f"{c.sparse_blocks('decoder')}"
+        )
     return (
-        f"{c.name or 'config'}: d_model={c.d_model} d_ff={c.d_ff} num_heads={c.num_heads} "
-        f"d_kv={c.d_kv} (num_heads*d_kv={c.inner_dim})\n  layers={c.num_layers}/"
-        f"{c.num_decoder_layers} vocab_size={c.vocab_size} "
-        f"buckets={c.relative_attention_num_buckets} ffn={c.feed_forward_proj} lm_head={head}"
+        f"{c.name or 'config'} ({c.model_type}): d_model={c.d_model} d_ff={c.d_ff} "
+        f"num_heads={c.num_heads} d_kv={c.d_kv}\n  num_heads*d_kv={c.inner_dim} "
+        f"layers={c.num_layers}/{c.num_decoder_layers} vocab_size={c.vocab_size} "
+        f"buckets={c.relative_attention_num_buckets}\n  ffn={c.feed_forward_proj} "
+        f"lm_head={head}{extra}"
     )
 
 
@@ -207,17 +216,26 @@ def _block_of(name: str) -> str:
 
 
 def count_text(result: Count, *, breakdown: bool = False) -> str:
-    """`t5sym count`: the two totals, the described model first; with the tree."""
-    seq2seq = ("T5ForConditionalGeneration", result.total)
-    enc = ("T5EncoderModel (encoder only)", result.encoder_only_total)
-    first, second = (enc, seq2seq) if result.config.encoder_only else (seq2seq, enc)
-    rows = [[label, f"{n:,}", approx(n)] for label, n in (first, second)]
-    lines = [describe(result.config), "", table(rows, ["model", "parameters", "≈"], {1, 2})]
+    """`t5sym count`: the class counted, its encoder alone, Switch's active parameters."""
+    config = result.config
+    rows = [[result.model, f"{result.total:,}", approx(result.total)]]
+    if result.active_total is not None:
+        rows.append(
+            ["  active per token (top-1)", f"{result.active_total:,}", approx(result.active_total)]
+        )
+    encoder = config.model[: -len(config.head)] + "EncoderModel"
+    if encoder != result.model:
+        rows.append([f"{encoder} (encoder only)", f"{result.encoder_only_total:,}",
+                     approx(result.encoder_only_total)])  # fmt: skip
+    counted = "preset" if config.source == "preset" else (config.source or "given config")
+    lines = [
+        describe(config),
+        f"counted: {counted}",
+        "",
+        table(rows, ["model", "parameters", "≈"], {1, 2}),
+    ]
     if breakdown:
-        encoder_only = result.config.encoder_only
-        numbers = result.encoder_only_breakdown if encoder_only else result.breakdown
-        tree = params.tree(result.config, encoder_only=encoder_only)
-        rows = tree_rows(tree, numbers)
+        rows = tree_rows(params.tree(config), result.breakdown)
         lines += ["", table(rows, ["module", "parameters", "share"], {1, 2})]
     return "\n".join(lines)
 
