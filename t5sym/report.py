@@ -303,7 +303,8 @@ def flops_text(result: FlopCount, *, breakdown: bool = False) -> str:
     return "\n".join(
         [
             describe(r.config),
-            f"{r.model}, B={r.batch}, {lengths}: {r.tokens:,} tokens; N={r.parameters:,}",
+            f"{r.model}, B={r.batch}, {lengths}",
+            f"{r.tokens:,} tokens; N={r.parameters:,} parameters",
             "FLOPs of matrix products, 2 per multiply-add (as torch's FlopCounterMode)",
             "",
             table(summary, ["", "FLOPs", "≈", "ours/rule"], {1, 2, 3}),
