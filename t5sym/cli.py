@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import checks, console, flops, memory, params, presets, printers, report, sharding
+from . import activations, checks, console, flops, inference, memory, params, presets, printers
+from . import report, sharding
 from .errors import T5SymError
 
 EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
@@ -81,8 +82,24 @@ def cmd_flops(args: argparse.Namespace) -> str:
 def cmd_memory(args: argparse.Namespace) -> str:
     memory.check(args.dtype, args.optimizer)  # the choices before the target
     config = presets.load(args.target)
+    lengths = (args.batch, args.encoder_length, args.decoder_length)
+    if any(n is not None for n in lengths) or args.checkpointing:
+        names = ("batch", "encoder_length", "decoder_length")
+        kw = dict(zip(names, [n or d for n, d in zip(lengths, _DEFAULTS, strict=True)]))
+        result = activations.fine_tuning_memory(
+            config, args.dtype, args.optimizer, checkpointing=args.checkpointing, **kw
+        )
+        return _json(result.to_dict()) if args.json else report.fine_tuning_text(result)
     result = memory.training_memory(config, args.dtype, args.optimizer, cores=args.cores)
     return _json(result.to_dict()) if args.json else report.memory_text(result)
+
+
+def cmd_inference(args: argparse.Namespace) -> str:
+    inference.check_dtype(args.dtype)  # the choices before the target
+    config = presets.load(args.target)
+    lengths = (args.batch, args.encoder_length, args.decoder_length)
+    result = inference.inference(config, *lengths, dtype=args.dtype)
+    return _json(result.to_dict()) if args.json else report.inference_text(result)
 
 
 def cmd_shard(args: argparse.Namespace) -> str:
@@ -141,6 +158,21 @@ def _workload(p: argparse.ArgumentParser) -> None:
         p.add_argument(flag, type=_positive_int, default=default, help=f"{what} (%(default)s)")
 
 
+_DEFAULTS = (flops.DEFAULT_BATCH, flops.DEFAULT_ENCODER_LENGTH, flops.DEFAULT_DECODER_LENGTH)
+
+
+def _lengths(p: argparse.ArgumentParser) -> None:
+    for flag in ("--batch", "--encoder-length", "--decoder-length"):
+        p.add_argument(flag, type=_positive_int, help="with activations saved for backward")
+    p.add_argument("--checkpointing", action="store_true", help="recompute each block")
+
+
+def _serving(p: argparse.ArgumentParser) -> None:
+    _workload(p)
+    dtypes = ", ".join(inference.INFERENCE_DTYPES)
+    p.add_argument("--dtype", default=inference.DEFAULT_DTYPE, help=f"{dtypes} (%(default)s)")
+
+
 def _training(p: argparse.ArgumentParser) -> None:
     dtypes, optimizers = ", ".join(memory.DTYPE_BYTES), ", ".join(memory.OPTIMIZERS)
     p.add_argument("--dtype", default=memory.DEFAULT_DTYPE, help=f"{dtypes} (%(default)s)")
@@ -174,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
         _json_flag, _breakdown,
     )  # fmt: skip
     _command(sub, "memory", cmd_memory, "bytes of weights, gradients, optimizer state",
-             _training, _json_flag)  # fmt: skip
+             _training, _lengths, _json_flag)  # fmt: skip
+    _command(sub, "inference", cmd_inference, "weights, caches, activations, generate() FLOPs",
+             _serving, _json_flag)  # fmt: skip
     _command(sub, "shard", cmd_shard, "per-core parameters, FLOPs, all-reduces (Mesh TF)",
              _layout, _json_flag)  # fmt: skip
     return parser

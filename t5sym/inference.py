@@ -263,7 +263,8 @@ def solve_length(expr: Expr, other: Expr, length: Symbol = encoder_length) -> Ex
 
     ``None`` when it never does (no positive root once the other symbols have values).
     """
-    roots = sympy.solve(sympy.Eq(expr, other), length)
+    x = sympy.Symbol("x", positive=True)  # not integer: the crossing need not be whole
+    roots = sympy.solve(sympy.Eq(expr, other).subs(length, x), x)
     positive = [r for r in roots if r.is_positive is not False and r.is_real is not False]
     return positive[0] if len(positive) == 1 else (max(positive) if positive else None)
 
