@@ -12,8 +12,19 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import activations, checks, console, flops, inference, memory, params, presets, printers
-from . import report, sharding
+from . import (
+    activations,
+    checks,
+    console,
+    flops,
+    inference,
+    memory,
+    params,
+    presets,
+    printers,
+    report,
+    sharding,
+)
 from .errors import T5SymError
 
 EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
@@ -84,8 +95,8 @@ def cmd_memory(args: argparse.Namespace) -> str:
     config = presets.load(args.target)
     lengths = (args.batch, args.encoder_length, args.decoder_length)
     if any(n is not None for n in lengths) or args.checkpointing:
-        names = ("batch", "encoder_length", "decoder_length")
-        kw = dict(zip(names, [n or d for n, d in zip(lengths, _DEFAULTS, strict=True)]))
+        b, s, t = (n or d for n, d in zip(lengths, _DEFAULTS, strict=True))
+        kw = {"batch": b, "encoder_length": s, "decoder_length": t}
         result = activations.fine_tuning_memory(
             config, args.dtype, args.optimizer, checkpointing=args.checkpointing, **kw
         )

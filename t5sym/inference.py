@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cache
 
 import sympy
 from sympy import Expr, Symbol
@@ -48,12 +47,10 @@ from .symbols import (
     d_model,
     decoder_length,
     encoder_length,
-    num_decoder_layers,
     num_heads,
-    num_layers,
     vocab_size,
 )
-from .tree import Node, Tree, group
+from .tree import Node, Tree
 
 #: The step index of a cached decode (1-based): the positions the step attends to.
 step = sympy.Symbol("t", integer=True, positive=True)
@@ -114,7 +111,9 @@ def cache_part(tree: Tree, kind: str) -> Expr:
 
 
 def _decoder_leaves(tree: Tree) -> list[Node]:
-    return [n for n in tree if n.is_leaf and (n.name.startswith("decoder.") or n.short == "lm_head")]
+    return [
+        n for n in tree if n.is_leaf and (n.name.startswith("decoder.") or n.short == "lm_head")
+    ]
 
 
 def step_flops(config: Config | None = None, t: Expr = step) -> Expr:
@@ -279,8 +278,9 @@ def check_dtype(dtype: str) -> int:
     if dtype not in INFERENCE_DTYPES:
         from .errors import T5SymError
 
-        raise T5SymError(f"dtype: {dtype} is not modelled for serving; use one of "
-                         f"{', '.join(INFERENCE_DTYPES)}")
+        raise T5SymError(
+            f"dtype: {dtype} is not modelled for serving; use one of {', '.join(INFERENCE_DTYPES)}"
+        )
     return b
 
 

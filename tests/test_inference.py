@@ -143,9 +143,11 @@ def test_step_by_step_cached_decode_flops(c: Config) -> None:
     v = values(c, batch, s, t)
     assert integer(inference.generation_flops(c), v) == counter.get_total_flops()
     # step t on its own (the first step also projects the encoder output for the cache)
-    cross = integer(inference.generation_flops(c), v) - sum(
-        integer(inference.step_flops(c, k), v) for k in range(1, t + 1)
-    ) - integer(t5sym.flops.forward_tree(c)["encoder"].expr, v)
+    cross = (
+        integer(inference.generation_flops(c), v)
+        - sum(integer(inference.step_flops(c, k), v) for k in range(1, t + 1))
+        - integer(t5sym.flops.forward_tree(c)["encoder"].expr, v)
+    )
     assert per_step[1:] == [integer(inference.step_flops(c, k), v) for k in range(2, t + 1)]
     assert per_step[0] == integer(inference.step_flops(c, 1), v) + cross
 
