@@ -37,6 +37,9 @@ from sympy import Expr
 from . import checks, memory
 from .config import Config
 from .errors import T5SymError
+from .flops import DEFAULT_BATCH
+from .flops import DEFAULT_DECODER_LENGTH as DEFAULT_T
+from .flops import DEFAULT_ENCODER_LENGTH as DEFAULT_S
 from .memory import Memory
 from .result import Result
 from .symbols import (
@@ -308,3 +311,23 @@ def fine_tuning_memory(
     return FineTuning(
         mem, batch, encoder_length, decoder_length, checkpointing, tree.evaluate(values)
     )
+
+
+def memory_at(
+    config: Config,
+    dtype: str,
+    optimizer: str,
+    cores: int | None = None,
+    checkpointing: bool = False,
+    **lengths: int | None,
+) -> Memory | FineTuning:
+    """`t5sym.memory.training_memory`, or with any of ``batch``, ``encoder_length``,
+    ``decoder_length`` (the others take `t5sym.flops`' defaults) or ``checkpointing``,
+    `fine_tuning_memory` (whole model; ``cores`` is refused there)."""
+    if all(v is None for v in lengths.values()) and not checkpointing:
+        return memory.training_memory(config, dtype, optimizer, cores=cores)
+    if cores is not None:
+        raise T5SymError("cores: per-core memory does not include activations yet")
+    defaults = {"batch": DEFAULT_BATCH, "encoder_length": DEFAULT_S, "decoder_length": DEFAULT_T}
+    kw = {k: d if lengths.get(k) is None else lengths[k] for k, d in defaults.items()}
+    return fine_tuning_memory(config, dtype, optimizer, checkpointing=checkpointing, **kw)

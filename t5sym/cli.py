@@ -93,15 +93,9 @@ def cmd_flops(args: argparse.Namespace) -> str:
 def cmd_memory(args: argparse.Namespace) -> str:
     memory.check(args.dtype, args.optimizer)  # the choices before the target
     config = presets.load(args.target)
-    lengths = (args.batch, args.encoder_length, args.decoder_length)
-    if any(n is not None for n in lengths) or args.checkpointing:
-        b, s, t = (n or d for n, d in zip(lengths, _DEFAULTS, strict=True))
-        kw = {"batch": b, "encoder_length": s, "decoder_length": t}
-        result = activations.fine_tuning_memory(
-            config, args.dtype, args.optimizer, checkpointing=args.checkpointing, **kw
-        )
-        return _json(result.to_dict()) if args.json else report.fine_tuning_text(result)
-    result = memory.training_memory(config, args.dtype, args.optimizer, cores=args.cores)
+    lengths = {k: getattr(args, k) for k in ("batch", "encoder_length", "decoder_length")}
+    result = activations.memory_at(config, args.dtype, args.optimizer, args.cores,
+                                   args.checkpointing, **lengths)  # fmt: skip
     return _json(result.to_dict()) if args.json else report.memory_text(result)
 
 
@@ -109,7 +103,7 @@ def cmd_inference(args: argparse.Namespace) -> str:
     inference.check_dtype(args.dtype)  # the choices before the target
     config = presets.load(args.target)
     lengths = (args.batch, args.encoder_length, args.decoder_length)
-    result = inference.inference(config, *lengths, dtype=args.dtype)
+    result = inference.inference(config, *lengths, args.dtype)
     return _json(result.to_dict()) if args.json else report.inference_text(result)
 
 
@@ -169,9 +163,6 @@ def _workload(p: argparse.ArgumentParser) -> None:
         p.add_argument(flag, type=_positive_int, default=default, help=f"{what} (%(default)s)")
 
 
-_DEFAULTS = (flops.DEFAULT_BATCH, flops.DEFAULT_ENCODER_LENGTH, flops.DEFAULT_DECODER_LENGTH)
-
-
 def _lengths(p: argparse.ArgumentParser) -> None:
     for flag in ("--batch", "--encoder-length", "--decoder-length"):
         p.add_argument(flag, type=_positive_int, help="with activations saved for backward")
@@ -180,8 +171,7 @@ def _lengths(p: argparse.ArgumentParser) -> None:
 
 def _serving(p: argparse.ArgumentParser) -> None:
     _workload(p)
-    dtypes = ", ".join(inference.INFERENCE_DTYPES)
-    p.add_argument("--dtype", default=inference.DEFAULT_DTYPE, help=f"{dtypes} (%(default)s)")
+    p.add_argument("--dtype", default=inference.DEFAULT_DTYPE, help="fp32, bf16, fp16 (bf16)")
 
 
 def _training(p: argparse.ArgumentParser) -> None:

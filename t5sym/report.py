@@ -298,7 +298,12 @@ def flops_text(result: FlopCount, *, breakdown: bool = False) -> str:
 
 
 def memory_text(result: Memory) -> str:
-    """`t5sym memory`: bytes of weights, gradients and optimizer state (GiB and GB)."""
+    """`t5sym memory`: bytes of weights, gradients and optimizer state (GiB and GB).
+
+    A result with saved activations (`t5sym.activations.FineTuning`): `fine_tuning_text`.
+    """
+    if not isinstance(result, Memory):
+        return fine_tuning_text(result)
     m = result
     rows = [
         [label, f"{n:,}", f"{n / 2**30:,.2f}", f"{n / 10**9:,.2f}"]
