@@ -12,20 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import (
-    activations,
-    checks,
-    console,
-    flops,
-    inference,
-    memory,
-    params,
-    presets,
-    printers,
-    report,
-    sharding,
-)
+from . import activations, console, flops, inference, memory, params, presets, report, sharding
+from .checks import MAX_DIGITS, positive_int
 from .errors import T5SymError
+from .printers import FORMATS, render
 
 EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
 
@@ -41,16 +31,16 @@ def _positive_int(text: str) -> int:
     """An argparse ``type``: a positive integer, else one line naming the option."""
     value: object = text
     number = text.strip().lstrip("+-").lstrip("0").replace("_", "")
-    if len(number) > checks.MAX_DIGITS and number.isdigit():  # refused before int() reads it
+    if len(number) > MAX_DIGITS and number.isdigit():  # refused before int() reads it
         raise argparse.ArgumentTypeError(
-            f"must have at most {checks.MAX_DIGITS:,} digits, got a number of {len(number):,}"
+            f"must have at most {MAX_DIGITS:,} digits, got a number of {len(number):,}"
         )
     try:
         value = int(text)
     except ValueError:
         pass
     try:
-        return checks.positive_int("value", value)
+        return positive_int("value", value)
     except T5SymError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
 
@@ -77,7 +67,7 @@ def cmd_formula(args: argparse.Namespace) -> str:
     config = presets.load(args.target) if args.target else None
     encoder_only = args.encoder_only or bool(config and config.encoder_only)
     expr = params.formula(config, args.node, encoder_only=encoder_only)
-    return printers.render(expr, args.format)
+    return render(expr, args.format)
 
 
 def cmd_flops(args: argparse.Namespace) -> str:
@@ -149,7 +139,7 @@ def _encoder_only(p: argparse.ArgumentParser) -> None:
 def _formats(p: argparse.ArgumentParser) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.set_defaults(format="text")
-    for name in printers.FORMATS[1:]:
+    for name in FORMATS[1:]:
         fmt.add_argument(f"--{name}", dest="format", action="store_const", const=name)
     p.add_argument("--node", help="a module name from 'count --json --breakdown', e.g. lm_head")
 
@@ -232,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         digits_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
-        if digits_limit:  # inputs are capped at checks.MAX_DIGITS; print any count they give
+        if digits_limit:  # inputs are capped at MAX_DIGITS; print any count they give
             sys.set_int_max_str_digits(0)
         try:
             out = args.func(args)
