@@ -28,6 +28,7 @@ positions, and projects to the vocabulary: as ``FlopCounterMode`` counts one ste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from fractions import Fraction
 
 import sympy
@@ -143,6 +144,35 @@ def _encoder_and_cross(config: Config | None) -> Expr:
     )
 
 
+#: Σ_{t=1..T} t^k for the powers a step's FLOPs can hold (Faulhaber's formulas).
+_POWER_SUMS = (
+    decoder_length,
+    decoder_length * (decoder_length + 1) / 2,
+    decoder_length * (decoder_length + 1) * (2 * decoder_length + 1) / 6,
+)
+
+
+def sum_steps(expr: Expr) -> Expr:
+    """Σ_{t=1..T} expr for ``expr`` a polynomial of degree ≤ 2 in the step t.
+
+    The same as ``sympy.summation(expr, (t, 1, T))``, term by term, without its search.
+    """
+    poly = sympy.Poly(sympy.expand(expr), step)
+    return sympy.Add(*(c * _POWER_SUMS[k] for (k,), c in poly.terms()))
+
+
+@cache
+def _generation(gated: bool, use_cache: bool) -> Expr:
+    config = Config(1, 1, 1, 1, 1, 1, feed_forward_proj="gated-gelu" if gated else "relu")
+    if use_cache:
+        total = _encoder_and_cross(config) + sum_steps(step_flops(config))
+    else:
+        tree = flops.forward_tree(config)
+        decoder = sympy.Add(*(n.expr for n in _decoder_leaves(tree)))
+        total = tree["encoder"].expr + sum_steps(decoder.subs(decoder_length, step))
+    return sympy.expand(total)
+
+
 def generation_flops(config: Config | None = None, use_cache: bool = True) -> Expr:
     """FLOPs of generating T tokens (greedy): the encoder pass and T decoding steps.
 
@@ -160,17 +190,9 @@ def generation_flops(config: Config | None = None, use_cache: bool = True) -> Ex
     >>> sympy.factor(saved)
     -batch*d_kv*decoder_length*num_decoder_layers*num_heads*(decoder_length - 1)*2
     """
-    if use_cache:
-        total = _encoder_and_cross(config) + sympy.summation(
-            step_flops(config), (step, 1, decoder_length)
-        )
-    else:
-        tree = flops.forward_tree(config)
-        decoder = sympy.Add(*(n.expr for n in _decoder_leaves(tree)))
-        total = tree["encoder"].expr + sympy.summation(
-            decoder.subs(decoder_length, step), (step, 1, decoder_length)
-        )
-    return sympy.expand(total)
+    if config is not None:
+        checks.config(config)
+    return _generation(bool(config and config.is_gated), bool(use_cache))
 
 
 # ---------------------------------------------------------------------------------------
