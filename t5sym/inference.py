@@ -184,11 +184,10 @@ def generation_flops(config: Config | None = None, use_cache: bool = True) -> Ex
     Examples
     --------
     >>> from t5sym import inference, flops
-    >>> from t5sym.symbols import decoder_length
     >>> import sympy
-    >>> saved = flops.forward() - inference.generation_flops()  # cache vs teacher forcing
-    >>> sympy.factor(saved)
-    -batch*d_kv*decoder_length*num_decoder_layers*num_heads*(decoder_length - 1)*2
+    >>> saved = flops.forward() - inference.generation_flops()  # teacher forcing - cached
+    >>> sympy.factor(saved)  # only the causal self-attention differs: T² vs T(T+1)/2 keys
+    2*batch*d_kv*decoder_length*num_decoder_layers*num_heads*(decoder_length - 1)
     """
     if config is not None:
         checks.config(config)
