@@ -28,8 +28,8 @@ positions, and projects to the vocabulary: as ``FlopCounterMode`` counts one ste
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from fractions import Fraction
+from functools import cache
 
 import sympy
 from sympy import Expr, Symbol
