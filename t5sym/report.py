@@ -393,7 +393,8 @@ def inference_text(result) -> str:
             "",
             f"generate() FLOPs, cached:   {number(r.generation_flops)}",
             f"generate() FLOPs, no cache: {number(r.uncached_generation_flops)}",
-            f"last step: {number(r.step_flops)} FLOPs, {number(r.step_bytes_read)} bytes read",
+            f"last decoding step: {number(r.step_flops)} FLOPs",
+            f"                    {number(r.step_bytes_read)} bytes read",
             f"arithmetic intensity: {ratio(r.intensity)} FLOPs per byte",
         ]
     )
