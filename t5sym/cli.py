@@ -12,8 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import checks, console, flops, memory, params, presets, printers, report, sharding
+from . import activations, console, flops, inference, memory, params, presets, report, sharding
+from .checks import MAX_DIGITS, positive_int
 from .errors import T5SymError
+from .printers import FORMATS, render
 
 EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
 
@@ -29,16 +31,16 @@ def _positive_int(text: str) -> int:
     """An argparse ``type``: a positive integer, else one line naming the option."""
     value: object = text
     number = text.strip().lstrip("+-").lstrip("0").replace("_", "")
-    if len(number) > checks.MAX_DIGITS and number.isdigit():  # refused before int() reads it
+    if len(number) > MAX_DIGITS and number.isdigit():  # refused before int() reads it
         raise argparse.ArgumentTypeError(
-            f"must have at most {checks.MAX_DIGITS:,} digits, got a number of {len(number):,}"
+            f"must have at most {MAX_DIGITS:,} digits, got a number of {len(number):,}"
         )
     try:
         value = int(text)
     except ValueError:
         pass
     try:
-        return checks.positive_int("value", value)
+        return positive_int("value", value)
     except T5SymError as exc:
         raise argparse.ArgumentTypeError(str(exc).removeprefix("value: ")) from None
 
@@ -65,7 +67,7 @@ def cmd_formula(args: argparse.Namespace) -> str:
     config = presets.load(args.target) if args.target else None
     encoder_only = args.encoder_only or bool(config and config.encoder_only)
     expr = params.formula(config, args.node, encoder_only=encoder_only)
-    return printers.render(expr, args.format)
+    return render(expr, args.format)
 
 
 def cmd_flops(args: argparse.Namespace) -> str:
@@ -81,8 +83,18 @@ def cmd_flops(args: argparse.Namespace) -> str:
 def cmd_memory(args: argparse.Namespace) -> str:
     memory.check(args.dtype, args.optimizer)  # the choices before the target
     config = presets.load(args.target)
-    result = memory.training_memory(config, args.dtype, args.optimizer, cores=args.cores)
+    lengths = {k: getattr(args, k) for k in ("batch", "encoder_length", "decoder_length")}
+    result = activations.memory_at(config, args.dtype, args.optimizer, args.cores,
+                                   args.checkpointing, **lengths)  # fmt: skip
     return _json(result.to_dict()) if args.json else report.memory_text(result)
+
+
+def cmd_inference(args: argparse.Namespace) -> str:
+    inference.check_dtype(args.dtype)  # the choices before the target
+    config = presets.load(args.target)
+    lengths = (args.batch, args.encoder_length, args.decoder_length)
+    result = inference.inference(config, *lengths, args.dtype)
+    return _json(result.to_dict()) if args.json else report.inference_text(result)
 
 
 def cmd_shard(args: argparse.Namespace) -> str:
@@ -127,7 +139,7 @@ def _encoder_only(p: argparse.ArgumentParser) -> None:
 def _formats(p: argparse.ArgumentParser) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.set_defaults(format="text")
-    for name in printers.FORMATS[1:]:
+    for name in FORMATS[1:]:
         fmt.add_argument(f"--{name}", dest="format", action="store_const", const=name)
     p.add_argument("--node", help="a module name from 'count --json --breakdown', e.g. lm_head")
 
@@ -139,6 +151,17 @@ def _workload(p: argparse.ArgumentParser) -> None:
         ("--decoder-length", flops.DEFAULT_DECODER_LENGTH, "target tokens per sequence, T"),
     ):
         p.add_argument(flag, type=_positive_int, default=default, help=f"{what} (%(default)s)")
+
+
+def _lengths(p: argparse.ArgumentParser) -> None:
+    for flag in ("--batch", "--encoder-length", "--decoder-length"):
+        p.add_argument(flag, type=_positive_int, help="with activations saved for backward")
+    p.add_argument("--checkpointing", action="store_true", help="recompute each block")
+
+
+def _serving(p: argparse.ArgumentParser) -> None:
+    _workload(p)
+    p.add_argument("--dtype", default=inference.DEFAULT_DTYPE, help="fp32, bf16, fp16 (bf16)")
 
 
 def _training(p: argparse.ArgumentParser) -> None:
@@ -174,7 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
         _json_flag, _breakdown,
     )  # fmt: skip
     _command(sub, "memory", cmd_memory, "bytes of weights, gradients, optimizer state",
-             _training, _json_flag)  # fmt: skip
+             _training, _lengths, _json_flag)  # fmt: skip
+    _command(sub, "inference", cmd_inference, "weights, caches, activations, generate() FLOPs",
+             _serving, _json_flag)  # fmt: skip
     _command(sub, "shard", cmd_shard, "per-core parameters, FLOPs, all-reduces (Mesh TF)",
              _layout, _json_flag)  # fmt: skip
     return parser
@@ -197,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         digits_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
-        if digits_limit:  # inputs are capped at checks.MAX_DIGITS; print any count they give
+        if digits_limit:  # inputs are capped at MAX_DIGITS; print any count they give
             sys.set_int_max_str_digits(0)
         try:
             out = args.func(args)

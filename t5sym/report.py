@@ -317,7 +317,12 @@ def flops_text(result: FlopCount, *, breakdown: bool = False) -> str:
 
 
 def memory_text(result: Memory) -> str:
-    """`t5sym memory`: bytes of weights, gradients and optimizer state (GiB and GB)."""
+    """`t5sym memory`: bytes of weights, gradients and optimizer state (GiB and GB).
+
+    A result with saved activations (`t5sym.activations.FineTuning`): `fine_tuning_text`.
+    """
+    if not isinstance(result, Memory):
+        return fine_tuning_text(result)
     m = result
     rows = [
         [label, f"{n:,}", f"{n / 2**30:,.2f}", f"{n / 10**9:,.2f}"]
@@ -375,5 +380,60 @@ def shard_text(result: Shard) -> str:
             f"bytes all-reduced per token by the embedding lookups: "
             f"{s.embedding_allreduce_bytes:,}; by the loss: {s.loss_allreduce_bytes:,}",
             "per token: B = S = T = 1; a ring all-reduce sends 2(p-1)/p of the bytes per core",
+        ]
+    )
+
+
+# --- serving and fine-tuning at a length ---------------------------------------------------
+
+
+def _bytes_rows(pairs: Sequence[tuple[str, int]]) -> list[list[str]]:
+    return [[label, f"{n:,}", f"{n / 2**30:,.2f}", f"{n / 10**9:,.2f}"] for label, n in pairs]
+
+
+def inference_text(result) -> str:
+    """`t5sym inference`: weights, caches, activation peak; generation FLOPs and intensity."""
+    r = result
+    rows = _bytes_rows(
+        [
+            ("weights", r.weights_bytes),
+            ("self-attention cache", r.self_attention_cache_bytes),
+            ("cross-attention cache", r.cross_attention_cache_bytes),
+            ("activation peak (bound)", r.activation_peak_bytes),
+            ("total", r.total_bytes),
+        ]
+    )
+    return "\n".join(
+        [
+            describe(r.config),
+            f"batch={r.batch} S={r.encoder_length} T={r.decoder_length} dtype={r.dtype}",
+            "",
+            table(rows, ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
+            "",
+            f"generate() FLOPs, cached:   {number(r.generation_flops)}",
+            f"generate() FLOPs, no cache: {number(r.uncached_generation_flops)}",
+            f"last decoding step: {number(r.step_flops)} FLOPs",
+            f"                    {number(r.step_bytes_read)} bytes read",
+            f"arithmetic intensity: {ratio(r.intensity)} FLOPs per byte",
+        ]
+    )
+
+
+def fine_tuning_text(result) -> str:
+    """`t5sym memory --batch ...`: training memory plus the activations saved for backward."""
+    r = result
+    pairs = [("weights", r.weights), ("gradients", r.gradients)]
+    pairs += [("optimizer state", r.optimizer_state)]
+    pairs += [(f"activations: {k}", v) for k, v in r.parts.items()]
+    pairs += [("total", r.total)]
+    how = "checkpointing each block" if r.checkpointing else "no checkpointing"
+    return "\n".join(
+        [
+            describe(r.memory.config),
+            f"batch={r.batch} S={r.encoder_length} T={r.decoder_length} dtype={r.dtype} "
+            f"optimizer={r.optimizer}; {how}",
+            "",
+            table(_bytes_rows(pairs), ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
+            "dropout masks of 1 byte (CUDA); no padding mask",
         ]
     )
