@@ -53,7 +53,7 @@ print(json.dumps({"total": sum(p.numel() for p in m.parameters())}))
 
 def bench_process() -> list[tuple[str, str, str]]:
     config = t5sym.load("t5-11b")
-    fields = {k: v for k, v in config.to_dict().items() if k != "model_type"}
+    fields = {k: v for k, v in config.to_dict().items() if k not in ("model", "model_type")}
     ours = median_wall([T5SYM, "count", "t5-11b", "--json"])
     theirs = median_wall([PY, "-c", HF_COUNT, json.dumps(fields)])
     got = json.loads(subprocess.run([PY, "-c", HF_COUNT, json.dumps(fields)],

@@ -33,16 +33,17 @@ _COMMON = {
     "tie_word_embeddings": True,
     "num_labels": 2,  # PreTrainedConfig: two labels unless num_labels or id2label says
 }
+_T5 = {
+    **_COMMON,
+    "vocab_size": 32128,
+    "d_model": 512,
+    "d_ff": 2048,
+    "num_layers": 6,
+    "num_heads": 8,
+    "feed_forward_proj": "relu",
+}
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
-    "t5": {
-        **_COMMON,
-        "vocab_size": 32128,
-        "d_model": 512,
-        "d_ff": 2048,
-        "num_layers": 6,
-        "num_heads": 8,
-        "feed_forward_proj": "relu",
-    },
+    "t5": _T5,
     "mt5": {
         **_COMMON,
         "vocab_size": 250112,
@@ -53,13 +54,7 @@ MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
         "feed_forward_proj": "gated-gelu",
     },
     "longt5": {
-        **_COMMON,
-        "vocab_size": 32128,
-        "d_model": 512,
-        "d_ff": 2048,
-        "num_layers": 6,
-        "num_heads": 8,
-        "feed_forward_proj": "relu",
+        **_T5,
         "encoder_attention_type": "local",
         "local_radius": 127,
         "global_block_size": 16,
