@@ -348,7 +348,7 @@ def test_cli_human_table_of_t5_11b() -> None:
     out = run("memory", "t5-11b", "--dtype", "bf16")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
-    assert lines[0].startswith("t5-11b: d_model=1024 d_ff=65536 num_heads=128 d_kv=128")
+    assert lines[0].startswith("t5-11b (t5): d_model=1024 d_ff=65536 num_heads=128 d_kv=128")
     rows = {line.split("  ")[0]: line for line in lines}
     weights, state = sum(real.weights.values()), sum(real.state.values())
     assert f"{weights:,}" in rows["weights"] and f"{weights / 2**30:.2f}" in rows["weights"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transformers import T5Config
+from transformers import SwitchTransformersConfig, T5Config
 
 from t5sym import symbols
 from t5sym.symbols import CONFIG_FIELD, DIMENSIONS, LATEX_NAMES, MEANING
@@ -16,13 +16,26 @@ WORKLOAD = (
 )
 
 
-def test_every_dimension_is_a_real_t5config_field() -> None:
-    config = T5Config(num_decoder_layers=5, relative_attention_num_buckets=17)
+#: The dimensions of one model type only: the config class that has them.
+OWN_CLASS = {
+    symbols.num_experts: SwitchTransformersConfig,
+    symbols.num_sparse_encoder_layers: SwitchTransformersConfig,
+    symbols.num_sparse_decoder_layers: SwitchTransformersConfig,
+}
+
+
+def test_every_dimension_is_a_real_config_field() -> None:
+    config = T5Config(num_decoder_layers=5, relative_attention_num_buckets=17, num_labels=4)
     fields = config.to_dict()
     assert set(CONFIG_FIELD) == set(DIMENSIONS)
-    for name in CONFIG_FIELD.values():
-        assert name in fields, name
-        assert getattr(config, name) == fields[name]
+    for symbol, name in CONFIG_FIELD.items():
+        if symbol in OWN_CLASS:
+            assert name in OWN_CLASS[symbol]().to_dict(), name
+        elif symbol is symbols.num_labels:  # a property of every config, from id2label
+            assert config.num_labels == 4 and len(fields["id2label"]) == 4
+        else:
+            assert name in fields, name
+            assert getattr(config, name) == fields[name]
     assert fields[CONFIG_FIELD[symbols.num_buckets]] == 17
     assert fields[CONFIG_FIELD[symbols.num_decoder_layers]] == 5
 
