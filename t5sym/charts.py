@@ -70,6 +70,31 @@ def _svg(fig: Any, alt: str) -> str:
     return re.sub(r"(<svg\b[^>]*>)", rf"\1<title>{label}</title>", svg, count=1)
 
 
+def _short(value: float, _position: object = None) -> str:
+    """A tick label without superscripts: 64, 1,024, 100M, 10B."""
+    for scale, unit in ((10**12, "T"), (10**9, "B"), (10**6, "M")):
+        if value >= scale:
+            return f"{value / scale:g}{unit}"
+    return f"{value:,.0f}" if value >= 1 else f"{value:g}"
+
+
+def _log_axis(ax: Any, axis: str, base: int = 10) -> None:
+    """A log scale whose tick labels are plain numbers (no small superscript exponents)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    getattr(ax, f"set_{axis}scale")("log", base=base)
+    target = getattr(ax, f"{axis}axis")
+    target.set_major_locator(LogLocator(base=base))
+    target.set_major_formatter(FuncFormatter(_short))
+    target.set_minor_formatter(NullFormatter())
+
+
+def _tick_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(_short)
+
+
 def _legend_below(fig: Any, ax: Any, columns: int = 2) -> None:
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(
@@ -153,7 +178,7 @@ def grown_d_model(alternatives: Sequence[Alternative]) -> str:
         ax.set_xticks(list(x))
         ax.set_xticklabels([f"{a.preset}, p = {a.cores}" for a in alternatives])
         ax.set_title(f"{title} (encoder block, per token)", loc="left")
-        ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 3))
+        ax.yaxis.set_major_formatter(_tick_formatter())
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     _legend_below(fig, axes[-1])
@@ -186,7 +211,7 @@ def rule_of_thumb(config: Config, lengths: Sequence[int], quarter: bool = True) 
             label = f"{kind}, T = S/4" if target == 4 else f"{kind}, T = S"
             ax.plot(lengths, ys, color=color, ls=style, marker="o", ms=4, label=label)
     ax.axhline(1, color="gray", lw=0.8)
-    ax.set_xscale("log", base=2)
+    _log_axis(ax, "x", base=2)
     ax.set_xlabel("S, input tokens")
     ax.set_ylabel("FLOPs / rule")
     ax.grid(alpha=0.3)
@@ -217,7 +242,7 @@ def feed_forward_share(names: Sequence[str] | None = None) -> str:
         if fam in ("T5 v1.0", "UL2"):
             for n, x, y in zip(members, xs, ys, strict=True):
                 ax.annotate(n, (x, y), textcoords="offset points", xytext=(6, -12))
-    ax.set_xscale("log")
+    _log_axis(ax, "x")
     ax.set_xlabel("parameters (log scale)")
     ax.set_ylabel("feed-forward share (%)")
     ax.grid(alpha=0.3)
@@ -247,8 +272,8 @@ def widths(proportions: Sequence[gpt.Proportions], families: Mapping[str, str]) 
             inner = [float(s.inner_ratio) for s in members]
             bottom.plot(xs, inner, marker=marker, color=color, linestyle="--")
     for ax in (top, bottom):
-        ax.set_xscale("log")
-        ax.set_yscale("log", base=2)
+        _log_axis(ax, "x")
+        _log_axis(ax, "y", base=2)
         ax.grid(alpha=0.3)
     top.set_title("d_model, the residual stream's width", loc="left")
     bottom.set_title("d_ff ÷ d_model; dashed: heads·d_kv ÷ d_model", loc="left")

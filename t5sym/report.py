@@ -408,9 +408,7 @@ def console(command: str, cwd: str | None = None) -> str:
     return f"{block}\n\nExit status: `{status}`." if status else block
 
 
-def symbols_table(
-    symbols: Sequence[Symbol], columns: Mapping[str, Mapping[Symbol, Number]]
-) -> str:
+def symbols_table(symbols: Sequence[Symbol], columns: Mapping[str, Mapping[Symbol, Number]]) -> str:
     """symbol (MathML) | name (the config field, or the workload's name) | meaning | one
     column of values per entry of ``columns`` (header to values)."""
     from .symbols import CONFIG_FIELD, MEANING
