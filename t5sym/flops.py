@@ -125,6 +125,7 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
 
     Examples
     --------
+    >>> from t5sym.flops import forward_tree
     >>> forward_tree()["decoder.block.*.layer.1.EncDecAttention.k"].expr
     2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
     """
@@ -203,6 +204,7 @@ def rule_of_thumb(
 
     Examples
     --------
+    >>> from t5sym.flops import rule_of_thumb
     >>> from t5sym.presets import load
     >>> rule_of_thumb(load("t5-small"), encoder_only=True).ratio  # 1 + S/(6·d_model)
     encoder_length/3072 + 1

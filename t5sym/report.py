@@ -453,10 +453,14 @@ def _times(a: int, b: int) -> str:
 
 
 def presets_table() -> str:
-    """Every preset (`presets_rows`, as ``t5sym list`` prints them) as a Markdown table."""
-    rows = [[f"`{r[0]}`", *r[1:]] for r in presets_rows()]
-    header = ["preset", "d_model", "d_ff", "heads × d_kv", "layers", "vocab", "FFN", "parameters"]
-    return markdown_table(rows, header, right={1, 2, 3, 4, 5, 7})
+    """Every preset (`presets_rows`, as ``t5sym list`` prints them) as a Markdown table of
+    six columns: d_model and d_ff share a cell, and so do the vocabulary and the FFN."""
+    rows = [
+        [f"`{name}`", f"{int(dm):,} · {int(ff):,}", heads, layers, f"{int(v):,}<br>{ffn}", n]
+        for name, dm, ff, heads, layers, v, ffn, n in presets_rows()
+    ]
+    header = ["preset", "d_model · d_ff", "heads × d_kv", "layers", "vocab, FFN", "parameters"]
+    return markdown_table(rows, header, right={1, 2, 3, 4, 5})
 
 
 def shares_table(names: Sequence[str] | None = None) -> str:
