@@ -22,28 +22,34 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-# Elements that can be too wide: tables, code, formulas, charts, notebook outputs.
+# Elements that can be too wide: tables (and the box Material scrolls them in), code,
+# formulas, charts, notebook outputs, paragraphs. An element inside a box that scrolls is
+# reported as that box (a table's box also says whether its first column stays in view).
 OVERFLOW = """() => {
   const column = document.querySelector("article.md-content__inner");
   if (!column) return [];
   const edge = column.getBoundingClientRect().right + 1;
+  const scrolling = el => el.scrollWidth > el.clientWidth + 1 &&
+    ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
   const out = [];
   const seen = new Set();
-  for (const el of column.querySelectorAll(
+  for (const el of column.querySelectorAll(".md-typeset__scrollwrap, " +
       "table, pre, math[display=block], svg, img, .jp-OutputArea-output, .tabbed-set, p, li")) {
     if (el.checkVisibility && !el.checkVisibility()) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0) continue;
-    const scrolls = el.scrollWidth > el.clientWidth + 1 &&
-      ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
-    const cut = r.right > edge;
+    const inside = el.parentElement && el.parentElement.closest(".md-typeset__scrollwrap");
+    if (inside && column.contains(inside) && scrolling(inside)) continue;
+    const scrolls = scrolling(el);
+    const cut = r.right > edge && !scrolls;
     if (!scrolls && !cut) continue;
     if ([...seen].some(s => s.contains(el))) continue;
     seen.add(el);
     const text = (el.innerText || el.textContent || "").trim().replace(/\\s+/g, " ");
-    const sticky = el.tagName === "TABLE" && el.querySelector("td") &&
-      getComputedStyle(el.querySelector("td")).position === "sticky";
-    out.push({tag: el.tagName.toLowerCase(), scrolls, cut, sticky,
+    const table = el.tagName === "TABLE" ? el : el.querySelector("table");
+    const cell = table && table.querySelector("td");
+    const sticky = !!cell && getComputedStyle(cell).position === "sticky";
+    out.push({tag: table ? "table" : el.tagName.toLowerCase(), scrolls, cut, sticky,
               width: Math.round(el.scrollWidth), box: Math.round(el.clientWidth),
               text: text.slice(0, 60)});
   }
@@ -72,12 +78,12 @@ CHART_TEXT = """() => {
 # Every copy button: press it, read the clipboard, and keep the code block's own text.
 COPY_BUTTONS = """async () => {
   const out = [];
-  const buttons = [...document.querySelectorAll("button.md-clipboard")];
-  for (const b of buttons) {
-    const block = b.closest(".highlight") || b.parentElement;
-    const code = block.querySelector("code");
+  for (const b of document.querySelectorAll('[data-md-type="copy"], button.md-clipboard')) {
+    const target = b.getAttribute("data-clipboard-target");
+    const code = target ? document.querySelector(target) : b.closest("pre")?.querySelector("code");
     if (!code || (code.checkVisibility && !code.checkVisibility())) continue;
-    const lang = ((block.className.match(/language-([\\w-]+)/) || [])[1]) || "";
+    const block = code.closest(".highlight");
+    const lang = ((block?.className.match(/language-([\\w-]+)/) || [])[1]) || "";
     await navigator.clipboard.writeText("");
     b.click();
     await new Promise(r => setTimeout(r, 30));
@@ -144,12 +150,15 @@ print(json.dumps(results))
 """
 
 
-def run_visible_code(blocks: list[tuple[str, str | None]], cwd: Path) -> list[str]:
+def run_visible_code(
+    blocks: list[tuple[str, str | None]], cwd: Path, root: Path | None = None
+) -> list[str]:
     """Run the blocks in order in one fresh interpreter; the problems found (a block that
-    raises, or prints other than the result the page shows under it)."""
+    raises, or prints other than the result the page shows under it). ``root`` holds the
+    t5sym to import (default: this checkout's, not an installed one)."""
     if not blocks:
         return []
-    root = Path(__file__).resolve().parent.parent  # this checkout's t5sym, not an installed one
+    root = root or Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": str(root)}
     proc = subprocess.run(
         [sys.executable, "-c", _RUNNER],

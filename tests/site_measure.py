@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -52,7 +53,8 @@ def main(site: Path) -> None:
     failing = []
     for rel in _pages(site):
         blocks = visible_code((site / rel / "index.html").read_text(encoding="utf-8"))
-        if run_visible_code(blocks, site):
+        root = os.environ.get("READER_ROOT")  # the t5sym the site was built with
+        if run_visible_code(blocks, site, Path(root) if root else None):
             failing.append(rel or "/")
     figures["pages_whose_code_fails"] = failing
     for rel in ("", "notebooks/t5-3b", "notebooks/t5-11b"):

@@ -367,8 +367,9 @@ def test_every_internal_link_and_anchor_exists(site: Path) -> None:
 
 def test_the_link_check_finds_a_broken_link(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "index.html").write_text('<a href="../b/">b</a><a href="#x">x</a>')
-    (tmp_path / "index.html").write_text('<h1 id="top"></h1><a href="a/#top">a</a>')
+    links = '<a href="../b/">b</a><a href="#x">x</a><a href="../#top">home</a>'
+    (tmp_path / "a" / "index.html").write_text(links)
+    (tmp_path / "index.html").write_text('<h1 id="top"></h1><a href="a/">a</a>')
     assert broken_links(tmp_path) == ["/a/index.html: ../b/", "/a/index.html: #x (no such anchor)"]
 
 

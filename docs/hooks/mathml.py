@@ -10,6 +10,9 @@
   prompts, and the second, hidden copy of every cell's code that its copy widget reads
   (it put every cell twice in the search index). Code cells become the site's own code
   blocks, with the site's copy button.
+- The API page is in the search index up to its "Modules" heading (the top-level
+  functions); the module reference below it is marked ``data-search-exclude``, which keeps
+  the index, fetched by every page, within the home page's weight budget.
 - The directory of the running Python goes first on ``PATH`` so that shell examples
   (``$ t5sym …`` in ``console`` fences run by markdown-exec) use this environment's t5sym.
 """
@@ -144,4 +147,10 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
         page.title = _TOC_MATH.sub(lambda m: plain(m[1]), page.title)
     if page.file.src_uri.endswith((".py", ".ipynb")):
         content = _notebook(content)
+    if page.file.src_uri == "reference/api.md" and _MODULES in content:
+        head, tail = content.split(_MODULES, 1)
+        content = f"{head}<div data-search-exclude>{_MODULES}{tail}</div>"
     return content
+
+
+_MODULES = '<h2 id="modules">'

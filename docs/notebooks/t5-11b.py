@@ -39,7 +39,7 @@ print(f"{narrow.name}: {report.number(t5sym.count(narrow).total)} parameters")
 # %%
 ffn = t5sym.formula(t5_11b, "encoder.block.*.layer.1.DenseReluDense")
 display(HTML(printers.mathml(ffn, display=True)))
-print(report.worked(ffn, t5_11b.values(), "encoder feed-forward"))
+display(Markdown(report.worked(ffn, t5_11b.values(), "encoder feed-forward")))
 
 # %% [markdown]
 # ## Where the parameters go

@@ -25,7 +25,7 @@ print(report.describe(config))
 # %%
 expr = t5sym.formula(config)
 display(HTML(printers.mathml(expr, display=True)))
-print(report.worked(expr, config.values(), "t5-3b"))
+display(Markdown(report.worked(expr, config.values(), "t5-3b")))
 
 # %% [markdown]
 # ## Where the parameters go
