@@ -38,10 +38,13 @@ OVERFLOW = """() => {
     if (el.checkVisibility && !el.checkVisibility()) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0) continue;
-    const inside = el.parentElement && el.parentElement.closest(".md-typeset__scrollwrap");
-    if (inside && column.contains(inside) && scrolling(inside)) continue;
+    // a table's box (Material's scrollwrap) reaches into the page's padding by design: the
+    // box is judged by whether it scrolls, what is inside it by the box
+    const wrap = el.classList.contains("md-typeset__scrollwrap");
+    const inside = !wrap && el.parentElement && el.parentElement.closest(".md-typeset__scrollwrap");
+    if (inside && column.contains(inside)) continue;
     const scrolls = scrolling(el);
-    const cut = r.right > edge && !scrolls;
+    const cut = !wrap && r.right > edge && !scrolls;
     if (!scrolls && !cut) continue;
     if ([...seen].some(s => s.contains(el))) continue;
     seen.add(el);
@@ -80,7 +83,13 @@ COPY_BUTTONS = """async () => {
   const out = [];
   for (const b of document.querySelectorAll('[data-md-type="copy"], button.md-clipboard')) {
     const target = b.getAttribute("data-clipboard-target");
-    const code = target ? document.querySelector(target) : b.closest("pre")?.querySelector("code");
+    let code = null;
+    try {
+      code = target ? document.querySelector(target) : b.closest("pre")?.querySelector("code");
+    } catch (error) {
+      out.push({lang: "", copied: "", shown: `invalid copy target ${target}`});
+      continue;
+    }
     if (!code || (code.checkVisibility && !code.checkVisibility())) continue;
     const block = code.closest(".highlight");
     const lang = ((block?.className.match(/language-([\\w-]+)/) || [])[1]) || "";

@@ -99,6 +99,8 @@ def _lighter(content: str) -> str:
     )
     content = _COPY_WIDGET.sub("", content)
     content = _PROMPT.sub("", content)
+    # "cell-id=…" is no valid CSS id selector: the copy buttons target code by its id
+    content = re.sub(r'\bid="cell-id=([\w-]+)"', r'id="cell-\1"', content)
     return _CELL_CODE.sub(
         lambda m: (
             f'<div class="language-{m["lang"]} highlight"><pre><code>'
@@ -149,8 +151,10 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
         content = _notebook(content)
     if page.file.src_uri == "reference/api.md" and _MODULES in content:
         head, tail = content.split(_MODULES, 1)
-        content = f"{head}<div data-search-exclude>{_MODULES}{tail}</div>"
+        tail = tail.replace(_MODULE_DOC, _MODULE_DOC.replace("<div ", "<div data-search-exclude "))
+        content = head + _MODULES + tail
     return content
 
 
 _MODULES = '<h2 id="modules">'
+_MODULE_DOC = '<div class="doc doc-object doc-module">'
