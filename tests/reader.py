@@ -28,7 +28,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 OVERFLOW = """() => {
   const column = document.querySelector("article.md-content__inner");
   if (!column) return [];
-  const edge = column.getBoundingClientRect().right + 1;
+  // Material lets code blocks and table boxes reach into the page's side padding on
+  // purpose: the edge is that of the content area around the text column
+  const edge = column.parentElement.getBoundingClientRect().right + 1;
   const scrolling = el => el.scrollWidth > el.clientWidth + 1 &&
     ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
   const out = [];
