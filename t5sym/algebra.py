@@ -26,6 +26,7 @@ def evaluate(expr: Expr, values: Mapping[Symbol, Number]) -> Number:
 
     Examples
     --------
+    >>> from t5sym.algebra import evaluate
     >>> from t5sym.symbols import d_model, vocab_size
     >>> evaluate(d_model * vocab_size, {d_model: 1024, vocab_size: 32128})
     32899072
@@ -61,19 +62,32 @@ def integer(expr: Expr, values: Mapping[Symbol, Number]) -> int:
     return value
 
 
-def tidy(expr: Expr, *, equal_depths: bool = False) -> Expr:
+def tidy(expr: Expr, *, equal_depths: bool = False, factor_out: Expr | None = None) -> Expr:
     """A formula as the site prints it: terms collected per depth symbol, each factored.
 
     With ``equal_depths``, ``num_decoder_layers`` is written ``num_layers`` (T5's presets
-    have equal depths; the site's ``L`` then stands for both stacks).
+    have equal depths; the site's ``L`` then stands for both stacks). With ``factor_out``
+    (a factor of every term, such as ``batch`` in a FLOP count), the formula is written
+    ``factor_out · tidy(expr / factor_out)``.
 
     Examples
     --------
-    >>> from t5sym.symbols import d_ff, d_model, num_layers
+    >>> from t5sym.algebra import tidy
+    >>> from t5sym.symbols import batch, d_ff, d_model, num_layers
     >>> tidy(2 * d_model * d_ff * num_layers + d_model * num_layers + 2 * d_model)
     d_model*num_layers*(2*d_ff + 1) + 2*d_model
+    >>> tidy(2 * batch * d_model * num_layers + 2 * batch * d_model * d_ff, factor_out=batch)
+    batch*(2*d_ff*d_model + 2*d_model*num_layers)
     """
     expr = sympy.sympify(expr)
+    if factor_out is not None:
+        rest = sympy.expand(expr / factor_out)
+        if any(
+            sympy.denom(term).free_symbols & factor_out.free_symbols
+            for term in sympy.Add.make_args(rest)
+        ):
+            raise ValueError(f"{factor_out} is not a factor of every term of {expr}")
+        return sympy.Mul(factor_out, tidy(rest, equal_depths=equal_depths), evaluate=False)
     if equal_depths:
         expr = expr.subs(num_decoder_layers, num_layers)
     terms = sympy.collect(sympy.expand(expr), [num_layers, num_decoder_layers], evaluate=False)
@@ -105,6 +119,7 @@ def split_over(expr: Expr, cores: Symbol, *, equal_depths: bool = False) -> Spli
 
     Examples
     --------
+    >>> from t5sym.algebra import split_over
     >>> from t5sym.symbols import cores, d_ff, d_model
     >>> s = split_over(2 * d_model * d_ff / cores + d_model, cores)
     >>> s.split, s.replicated

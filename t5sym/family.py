@@ -75,6 +75,8 @@ def by_category(config: Config, *, encoder_only: bool = False) -> dict[str, int]
 
     Examples
     --------
+    >>> from t5sym.family import by_category
+    >>> from t5sym.params import count
     >>> from t5sym.presets import load
     >>> sum(by_category(load("t5-small")).values()) == count(load("t5-small")).total
     True
@@ -134,6 +136,7 @@ def weight_shape(config: Config, node: str) -> tuple[int, ...]:
 
     Examples
     --------
+    >>> from t5sym.family import weight_shape
     >>> from t5sym.presets import load
     >>> weight_shape(load("t5-3b"), "encoder.block.*.layer.0.SelfAttention.q")
     (4096, 1024)

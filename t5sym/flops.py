@@ -236,6 +236,7 @@ def rule_of_thumb(
 
     Examples
     --------
+    >>> from t5sym.flops import rule_of_thumb
     >>> from t5sym.presets import load
     >>> rule_of_thumb(load("t5-small"), encoder_only=True).ratio  # 1 + S/(6·d_model)
     encoder_length/3072 + 1

@@ -172,6 +172,7 @@ def count(config: GPTConfig) -> dict[str, int]:
 
     Examples
     --------
+    >>> from t5sym.gpt import GPT3, count
     >>> count(GPT3[0])[""]
     125226240
     """
@@ -221,6 +222,7 @@ def table_2_1() -> list[Row]:
 
     Examples
     --------
+    >>> from t5sym.gpt import table_2_1
     >>> [r.name for r in table_2_1() if r.flag]
     ['GPT-3 XL', 'GPT-3 13B']
     """
@@ -296,6 +298,7 @@ def proportions() -> list[Proportions]:
 
     Examples
     --------
+    >>> from t5sym.gpt import proportions
     >>> rows = {r.name: r for r in proportions()}
     >>> rows["t5-11b"].d_ff_ratio, rows["t5-11b"].inner_ratio, rows["GPT-3 175B"].d_ff_ratio
     (Fraction(64, 1), Fraction(16, 1), Fraction(4, 1))

@@ -355,3 +355,32 @@ def per_core_split(
     expr = formula(config, part, optimizer, dtype, per_core=True)
     equal = config is not None and config.num_decoder_layers == config.num_layers
     return split_over(expr, cores, equal_depths=equal)
+
+
+def fewest_cores(
+    config: Config,
+    memory_per_core: int,
+    dtype: str = DEFAULT_DTYPE,
+    optimizer: str = DEFAULT_OPTIMIZER,
+) -> Memory | None:
+    """The `Memory` of one core at the fewest cores whose share fits in ``memory_per_core``.
+
+    The candidates are the layouts Mesh TF allows: every divisor p of gcd(num_heads, d_ff,
+    vocab_size) (`t5sym.layout.most_cores`), smallest first; ``None`` when even the largest
+    does not fit. Activations are not counted.
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.hardware import TPU_V3
+    >>> from t5sym.memory import fewest_cores
+    >>> fewest_cores(t5sym.load("t5-11b"), TPU_V3.memory_per_core, "fp32", "adam").cores
+    16
+    """
+    budget = checks.positive_int("memory_per_core", memory_per_core)
+    most = layout.most_cores(config)
+    for p in (d for d in range(1, most + 1) if most % d == 0):
+        held = training_memory(config, dtype, optimizer, cores=p)
+        if held.total <= budget:
+            return held
+    return None

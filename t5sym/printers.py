@@ -38,6 +38,7 @@ def python(expr: Expr) -> str:
 
     Examples
     --------
+    >>> from t5sym.printers import python
     >>> from t5sym.symbols import num_buckets, num_heads
     >>> python(num_buckets * num_heads)
     'num_heads*relative_attention_num_buckets'

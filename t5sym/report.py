@@ -16,6 +16,7 @@ from sympy import Expr, Symbol
 from . import flops, memory, params, presets
 from .algebra import Number, evaluate
 from .config import Config
+from .errors import T5SymError
 from .flops import FlopCount
 from .memory import Memory
 from .params import Count
@@ -437,3 +438,187 @@ def fine_tuning_text(result) -> str:
             "dropout masks of 1 byte (CUDA); no padding mask",
         ]
     )
+
+
+# --- Markdown tables the pages and notebooks share -----------------------------------------
+
+
+def console(command: str, cwd: str | None = None) -> str:
+    """``t5sym ARGS`` run in this process, as a Markdown console block with its output.
+
+    The command is shown as typed (``$ t5sym count t5-3b``); stdout and stderr follow, then
+    a line with the exit status when it is not 0. With ``cwd``, it runs in that folder (so
+    a page can show ``t5sym count config.json`` for a file it wrote there).
+
+    Examples
+    --------
+    >>> from t5sym.report import console
+    >>> print(console("t5sym count t5-4b"))  # doctest: +ELLIPSIS
+    ```console
+    $ t5sym count t5-4b
+    t5sym: ...
+    ```
+    <BLANKLINE>
+    Exit status: `2`.
+    """
+    import contextlib
+    import io
+    import os
+    import shlex
+
+    from .cli import main  # the CLI imports this module: imported when used
+
+    words = shlex.split(command)
+    if words[:1] != ["t5sym"]:
+        raise T5SymError(f"command: must start with 't5sym', got {command!r:.60}")
+    out = io.StringIO()
+    before = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            try:
+                status = main(words[1:])
+            except SystemExit as stop:
+                status = stop.code if isinstance(stop.code, int) else 2
+    finally:
+        os.chdir(before)
+    block = fenced(f"$ {command}\n{out.getvalue().rstrip()}", "console")
+    return f"{block}\n\nExit status: `{status}`." if status else block
+
+
+def symbols_table(symbols: Sequence[Symbol], columns: Mapping[str, Mapping[Symbol, Number]]) -> str:
+    """symbol (MathML) | name (the config field, or the workload's name) | meaning | one
+    column of values per entry of ``columns`` (header to values)."""
+    from .symbols import CONFIG_FIELD, MEANING
+
+    rows = [
+        [
+            mathml(s),
+            f"`{CONFIG_FIELD.get(s, s.name)}`",
+            MEANING[s],
+            *(f"{values[s]:,}" for values in columns.values()),
+        ]
+        for s in symbols
+    ]
+    header = ["symbol", "name", "meaning", *columns]
+    return markdown_table(rows, header, right=set(range(3, 3 + len(columns))))
+
+
+def shapes_table(names: Sequence[str]) -> str:
+    """How presets were scaled: preset | d_model | heads × d_kv | d_ff | parameters.
+
+    heads × d_kv is the attention's inner width; ``d_ff`` and the inner width are also
+    given as multiples of ``d_model``.
+    """
+    rows = []
+    for name in names:
+        c = presets.get(name).config
+        rows.append(
+            [
+                f"`{name}`",
+                f"{c.d_model:,}",
+                f"{c.num_heads} × {c.d_kv} = {c.inner_dim:,} ({_times(c.inner_dim, c.d_model)})",
+                f"{c.d_ff:,} ({_times(c.d_ff, c.d_model)})",
+                f"{params.count(c).total:,}",
+            ]
+        )
+    header = ["preset", "d_model", "heads × d_kv", "d_ff", "parameters"]
+    return markdown_table(rows, header, right={1, 2, 3, 4})
+
+
+def _times(a: int, b: int) -> str:
+    return f"{Fraction(a, b)}×"
+
+
+def presets_table() -> str:
+    """Every preset (`presets_rows`, as ``t5sym list`` prints them) as a Markdown table of
+    six columns: d_model and d_ff share a cell, and so do the vocabulary and the FFN."""
+    rows = [
+        [f"`{name}`", f"{int(dm):,} · {int(ff):,}", heads, layers, f"{int(v):,}<br>{ffn}", n]
+        for name, dm, ff, heads, layers, v, ffn, n in presets_rows()
+    ]
+    header = ["preset", "d_model · d_ff", "heads × d_kv", "layers", "vocab, FFN", "parameters"]
+    return markdown_table(rows, header, right={1, 2, 3, 4, 5})
+
+
+def shares_table(names: Sequence[str] | None = None) -> str:
+    """preset | each category's share of the parameters (`t5sym.family.shares`)."""
+    from . import family
+
+    rows = []
+    for name in names or presets.PRESETS:
+        s = family.shares(presets.get(name).config)
+        rows.append([f"`{name}`", *(f"{float(s[k]):.2%}" for k in family.CATEGORIES)])
+    header = ["preset", *family.CATEGORIES]
+    return markdown_table(rows, header, right=set(range(1, 1 + len(family.CATEGORIES))))
+
+
+def reconciliation_table(reconciliations: Sequence) -> str:
+    """published | preset | exact | published − exact, then the source and the computed
+    reason as one cell (`t5sym.family.Reconciliation`)."""
+    rows = [
+        [
+            r.claim.label,
+            f"`{r.claim.preset}`",
+            f"{r.exact:,}",
+            f"{r.difference:+,} ({float(r.relative):+.2%})",
+            f"{r.reason} ({r.claim.source})",
+        ]
+        for r in reconciliations
+    ]
+    header = ["published", "preset", "exact", "published − exact", "computed reason (source)"]
+    return markdown_table(rows, header, right={2, 3})
+
+
+def breakdown_table(config: Config, max_depth: int = 3) -> str:
+    """module | parameters | share, for the tree's nodes down to ``max_depth``."""
+    tree = params.tree(config, encoder_only=config.encoder_only)
+    result = params.count(config)
+    numbers = result.encoder_only_breakdown if config.encoder_only else result.breakdown
+    rows = breakdown_rows(tree, numbers, max_depth, markdown=True)
+    return markdown_table(rows, ["module", "parameters", "share"], right={1, 2})
+
+
+def side_by_side_table(config: Config, baseline: Config) -> str:
+    """field | baseline | config | ratio (`t5sym.family.side_by_side`)."""
+    from . import family
+
+    rows = [
+        [f"`{f}`", f"{a:,}", f"{b:,}", f"{float(r):g}×"]
+        for f, a, b, r in family.side_by_side(config, baseline)
+    ]
+    header = ["field", baseline.name or "baseline", config.name or "config", "ratio"]
+    return markdown_table(rows, header, right={1, 2, 3})
+
+
+def ratios_table(config: Config, baseline: Config) -> str:
+    """kind of weight | how many times the baseline's parameters (`t5sym.family.ratios`)."""
+    from . import family
+
+    rows = [[k, f"{float(v):.3g}×"] for k, v in family.ratios(config, baseline).items()]
+    header = ["part", f"{config.name or 'config'} / {baseline.name or 'baseline'}"]
+    return markdown_table(rows, header, right={1})
+
+
+def gib(n: Number) -> str:
+    """Bytes in GiB (2**30 bytes) to two decimals."""
+    return f"{float(Fraction(n) / 2**30):,.2f}"
+
+
+def memory_table(memories: Sequence[Memory]) -> str:
+    """dtype, optimizer | weights | gradients | state | total (GiB), then the exact total
+    in bytes, for `t5sym.memory.training_memory` results."""
+    rows = [
+        [
+            f"{m.dtype}, {m.optimizer}",
+            gib(m.weights),
+            gib(m.gradients),
+            gib(m.optimizer_state),
+            f"{gib(m.total)}<br>{m.total:,} B",
+        ]
+        for m in memories
+    ]
+    header = ["dtype, optimizer", "weights", "gradients", "state", "total"]
+    table = markdown_table(rows, header, right={1, 2, 3, 4})
+    return table + "\n\n(GiB, and the exact total in bytes.)"

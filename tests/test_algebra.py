@@ -50,3 +50,17 @@ def test_split_over_separates_what_the_cores_divide() -> None:
     assert (s.split, s.replicated) == (6 * d_model * d_ff, 2 * d_model)
     with pytest.raises(ValueError):
         split_over(d_model * cores, cores)
+
+
+def test_tidy_factors_out_a_common_symbol() -> None:
+    b = sympy.Symbol("b", positive=True, integer=True)
+    expr = 2 * b * d * num_layers + 4 * b * d * h * num_layers + 6 * b * k
+    tidied = tidy(expr, factor_out=b)
+    assert tidied.args[0] == b or b in tidied.args  # written b·(...)
+    assert sympy.expand(tidied - expr) == 0
+    assert tidied.subs({b: 1, d: 3, h: 2, k: 5, num_layers: 4}) == 2 * 3 * 4 + 4 * 3 * 2 * 4 + 30
+
+
+def test_tidy_refuses_a_factor_missing_from_a_term() -> None:
+    with pytest.raises(ValueError, match="not a factor"):
+        tidy(d * h + k, factor_out=d)

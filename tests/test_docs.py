@@ -388,3 +388,44 @@ def test_hook_fixes_headings_with_math_in_the_toc_and_title() -> None:
     _hook().on_page_content("<p>x</p>", page, None, None)
     assert page.title == "Why d_ff · 4 grew"
     assert child.title.startswith("Why <math") and "\\" not in child.title
+
+
+# ---------------------------------------------------------------------------------------
+# Docstring examples (the API page shows them) start with their imports: each one runs in
+# an empty namespace and prints what it shows.
+
+
+def _docstring_examples() -> list:
+    import doctest
+    import importlib
+    import pkgutil
+
+    import t5sym
+
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    tests = []
+    for info in pkgutil.iter_modules(t5sym.__path__):
+        if info.name == "__main__":
+            continue
+        module = importlib.import_module(f"t5sym.{info.name}")
+        tests += [t for t in finder.find(module) if t.examples]
+    return tests + [t for t in finder.find(t5sym) if t.examples and t.name == "t5sym"]
+
+
+#: Examples in modules another branch is rewriting (config.py: new model types); each is
+#: checked to still fail, so the entry is removed once that branch adds the import.
+NOT_YET = {"t5sym.config.Config": "config.py belongs to the model-types work in progress"}
+
+
+@pytest.mark.parametrize("test", _docstring_examples(), ids=lambda t: t.name)
+def test_docstring_example_runs_with_nothing_imported(test) -> None:
+    import doctest
+
+    test.globs = {}  # what a reader who pastes the example has: nothing
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    out: list[str] = []
+    runner.run(test, out=out.append)
+    if test.name in NOT_YET:
+        assert runner.failures, f"{test.name} runs now: remove it from NOT_YET"
+        return
+    assert runner.failures == 0, "".join(out)

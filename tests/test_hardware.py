@@ -8,3 +8,8 @@ from t5sym.hardware import TPU_V3
 def test_tpu_v3_memory_per_core() -> None:
     assert TPU_V3.memory_per_core == 16 * 1024**3
     assert TPU_V3.source.startswith("https://cloud.google.com/tpu")
+
+
+def test_tpu_v3_chip_memory_is_32_gib() -> None:
+    # Cloud TPU docs, "TPU v3": 32 GiB of HBM per chip, 2 TensorCores
+    assert TPU_V3.memory_bytes == 32 * 2**30 and TPU_V3.cores == 2

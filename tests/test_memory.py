@@ -483,3 +483,20 @@ def test_per_core_memory_bad_cores_is_one_line(p: int, message: str) -> None:
     with pytest.raises(T5SymError) as info:
         memory.training_memory(t5sym.load("t5-3b"), cores=p)
     assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+def test_fewest_cores_for_t5_11b_fp32_weights_on_tpu_v3() -> None:
+    from t5sym.hardware import TPU_V3
+
+    from .published import total
+
+    # By hand: 4 bytes per parameter, the published count; p = 2 leaves more than 16 GiB
+    # per core, p = 4 less (the replicated RMSNorm scales are a few hundred KB).
+    weights = 4 * total("t5-11b")
+    assert weights / 2 > 16 * 2**30 > weights / 4 + 10**6
+    held = memory.fewest_cores(t5sym.load("t5-11b"), TPU_V3.memory_per_core, "fp32", "none")
+    assert held.cores == 4 and held.total <= 16 * 2**30
+
+
+def test_fewest_cores_is_none_when_nothing_fits() -> None:
+    assert memory.fewest_cores(t5sym.load("t5-11b"), 1000, "fp32", "adam") is None

@@ -3,6 +3,11 @@
 Every page is opened from a local server with the cache disabled and every host but
 127.0.0.1 unresolvable: no console error, no failed or foreign request, no raw TeX on
 screen, MathML wherever a page has formulas, and bytes transferred per page measured.
+
+Then what a reader does (`tests/reader.py`): every page at 1,280 and 390 px scanned for
+elements wider than their column, screenshots of both widths in test-artifacts/, chart
+text measured as rendered, every copy button pressed and the clipboard read, every page's
+visible Python run in page order in a fresh interpreter, every internal link followed.
 """
 
 from __future__ import annotations
@@ -21,12 +26,31 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .docs_util import ARTIFACTS, DOCS, built_site
+from .docs_util import ARTIFACTS, DOCS, ROOT, built_site
+from .reader import (
+    CHART_TEXT,
+    COPY_BUTTONS,
+    OVERFLOW,
+    broken_links,
+    console_commands,
+    run_visible_code,
+    visible_code,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 HOME_BUDGET = 600 * 1000  # bytes transferred for the home page
+NOTEBOOK_BUDGET = 300 * 1000  # bytes of a notebook page's HTML
+WIDTHS = (1280, 390)  # a laptop and a phone
+SMALLEST_TEXT = 11  # CSS px: no chart text smaller as rendered
 RAW_TEX = ("\\(", "\\[", "$$", "\\frac", "\\mathrm")
-SCREENSHOTS = {"": "home.png", "notebooks/t5-3b": "t5-3b.png", "notebooks/t5-11b": "t5-11b.png"}
+READER = """() => {
+  const size = el => el ? parseFloat(getComputedStyle(el).fontSize) : null;
+  return {
+    admonition: size(document.querySelector("article .admonition p, article details p")),
+    body: size(document.querySelector("article > p")),
+    toggles: document.querySelectorAll("form[data-md-component=palette] input").length,
+  };
+}"""
 
 # Visible text outside code blocks (code may show LaTeX on purpose, e.g. to copy).
 VISIBLE_TEXT = """() => {
@@ -73,6 +97,10 @@ class Visit:
     maths: list[list] = field(default_factory=list)
     bytes: dict = field(default_factory=dict)
     copy: list[int] = field(default_factory=list)
+    wide: dict[int, list[dict]] = field(default_factory=dict)
+    charts: dict[int, dict] = field(default_factory=dict)
+    copied: list[dict] = field(default_factory=list)
+    reader: dict = field(default_factory=dict)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -142,14 +170,22 @@ def visits(site: Path, server: str) -> dict[str, Visit]:
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
             ],
         )
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
         try:
             for page_path in _pages(site):
-                out[page_path] = _visit(context, server + (f"{page_path}/" if page_path else ""))
-                if page_path in SCREENSHOTS:
-                    context.pages[-1].screenshot(
-                        path=str(ARTIFACTS / SCREENSHOTS[page_path]), full_page=True
-                    )
-                context.pages[-1].close()
+                url = server + (f"{page_path}/" if page_path else "")
+                visit = out[page_path] = _visit(context, url)
+                page = context.pages[-1]
+                visit.copied = page.evaluate(COPY_BUTTONS)
+                visit.reader = page.evaluate(READER)
+                for width in WIDTHS:
+                    page.set_viewport_size({"width": width, "height": 900})
+                    page.wait_for_timeout(50)
+                    visit.wide[width] = page.evaluate(OVERFLOW)
+                    visit.charts[width] = page.evaluate(CHART_TEXT)
+                    name = (page_path or "home").replace("/", "_")
+                    page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+                page.close()
         finally:
             context.close()
     weights = {page or "/": v.bytes for page, v in out.items()}
@@ -239,6 +275,138 @@ def test_home_page_weight(visits: dict[str, Visit]) -> None:
 
 
 def test_screenshots_saved(visits: dict[str, Visit]) -> None:
-    for name in SCREENSHOTS.values():
-        shot = ARTIFACTS / name
-        assert shot.stat().st_size > 10_000, shot
+    for page in visits:
+        for width in WIDTHS:
+            shot = ARTIFACTS / f"{(page or 'home').replace('/', '_')}-{width}.png"
+            assert shot.stat().st_size > 10_000, shot
+
+
+# ---------------------------------------------------------------------------------------
+# What a reader does.
+
+
+def test_nothing_is_wider_than_the_text_at_1280(visits: dict[str, Visit]) -> None:
+    wide = {v.url: v.wide[1280] for v in visits.values() if v.wide[1280]}
+    assert not wide, json.dumps(wide, indent=1, ensure_ascii=False)
+
+
+def test_at_390_only_tables_scroll_and_they_show_it(visits: dict[str, Visit]) -> None:
+    """On a phone a table may scroll sideways, with its first column kept in view (sticky)
+    and a shadow at the edge, and so may a display formula (with the same shadow); nothing
+    else may scroll and nothing may be cut."""
+    bad = {}
+    for v in visits.values():
+        found = [
+            w
+            for w in v.wide[390]
+            if w["cut"] or not ((w["tag"] == "table" and w["sticky"]) or w["tag"] == "math")
+        ]
+        if found:
+            bad[v.url] = found
+    assert not bad, json.dumps(bad, indent=1, ensure_ascii=False)
+
+
+def test_chart_text_is_legible_at_both_widths(visits: dict[str, Visit]) -> None:
+    sizes = {
+        (v.url, width): v.charts[width]["smallest"]
+        for v in visits.values()
+        for width in WIDTHS
+        if v.charts[width]["smallest"] is not None
+    }
+    assert len({url for url, _ in sizes}) >= 5, sizes  # five pages have charts
+    small = {k: s for k, s in sizes.items() if s < SMALLEST_TEXT}
+    assert not small, small
+
+
+def test_charts_have_alt_text_and_no_image_lacks_one(visits: dict[str, Visit]) -> None:
+    for v in visits.values():
+        info = v.charts[1280]
+        assert all(len(label) > 40 for label in info["charts"]), (v.url, info["charts"])
+        assert all(alt and "No description" not in alt for alt in info["images"]), v.url
+
+
+def test_copy_buttons_copy_what_a_reader_needs(visits: dict[str, Visit]) -> None:
+    pressed, problems = 0, []
+    for v in visits.values():
+        for c in v.copied:
+            pressed += 1
+            if c["lang"] == "console":
+                want = console_commands(c["shown"])
+            elif c["lang"] == "pycon":  # the code without prompts or output
+                lines = c["shown"].splitlines()
+                want = "\n".join(s[4:] for s in lines if s.startswith((">>> ", "... ")))
+            else:
+                want = c["shown"].rstrip()
+            if c["copied"].rstrip() != want.rstrip():
+                problems.append((v.url, c["lang"], c["copied"][:80], want[:80]))
+    assert pressed >= 50, pressed
+    assert not problems, problems
+
+
+def test_console_copy_is_the_command_only(visits: dict[str, Visit]) -> None:
+    consoles = [c for v in visits.values() for c in v.copied if c["lang"] == "console"]
+    assert len(consoles) >= 8
+    for c in consoles:
+        assert c["copied"].startswith("t5sym ") and "\n" not in c["copied"].strip(), c
+
+
+@pytest.mark.parametrize("page", ["", "getting-started", "how-to/count-your-config"])
+def test_shown_code_runs_as_shown_on_key_pages(site: Path, page: str) -> None:
+    blocks = visible_code((site / page / "index.html").read_text(encoding="utf-8"))
+    assert blocks or page == "", page
+    assert not run_visible_code(blocks, ROOT)
+
+
+def test_every_pages_visible_code_runs_in_a_fresh_interpreter(site: Path) -> None:
+    failing, ran = {}, 0
+    for page in _pages(site):
+        blocks = visible_code((site / page / "index.html").read_text(encoding="utf-8"))
+        ran += len(blocks)
+        problems = run_visible_code(blocks, ROOT)
+        if problems:
+            failing[page or "/"] = problems
+    assert ran >= 60, ran
+    assert not failing, json.dumps(failing, indent=1)
+
+
+def test_every_internal_link_and_anchor_exists(site: Path) -> None:
+    assert not broken_links(site)
+
+
+def test_the_link_check_finds_a_broken_link(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    links = '<a href="../b/">b</a><a href="#x">x</a><a href="../#top">home</a>'
+    (tmp_path / "a" / "index.html").write_text(links)
+    (tmp_path / "index.html").write_text('<h1 id="top"></h1><a href="a/">a</a>')
+    assert broken_links(tmp_path) == ["/a/index.html: ../b/", "/a/index.html: #x (no such anchor)"]
+
+
+def test_notebook_pages_are_light_and_have_no_prompts(site: Path) -> None:
+    for page in ("notebooks/t5-3b", "notebooks/t5-11b"):
+        text = (site / page / "index.html").read_text(encoding="utf-8")
+        assert len(text.encode()) <= NOTEBOOK_BUDGET, page
+        assert "In [" not in text and "clipboard-copy-txt" not in text, page
+
+
+def test_search_index_has_the_api_and_no_duplicated_cells(site: Path) -> None:
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    docs = index["docs"]
+    assert any(d["location"].startswith("reference/api/") for d in docs)
+    notebook_text = " ".join(d["text"] for d in docs if d["location"].startswith("notebooks/"))
+    assert "Copied!" not in notebook_text and "In [1]" not in notebook_text
+    assert notebook_text.count('t5sym.load("t5-3b")') <= 1
+
+
+def test_no_loopback_site_url(site: Path) -> None:
+    for name in ("sitemap.xml", "index.html"):
+        path = site / name
+        if path.exists():
+            assert "127.0.0.1" not in path.read_text(encoding="utf-8"), name
+
+
+def test_in_short_boxes_at_body_size_and_a_palette_toggle(visits: dict[str, Visit]) -> None:
+    boxed = [v for v in visits.values() if v.reader["admonition"] is not None]
+    assert len(boxed) >= 3
+    for v in boxed:
+        assert v.reader["admonition"] == v.reader["body"], (v.url, v.reader)
+    assert all(v.reader["toggles"] == 2 for v in visits.values())  # light and dark

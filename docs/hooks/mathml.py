@@ -5,6 +5,14 @@
 - Notebook pages (mkdocs-jupyter) leave ``$…$`` / ``$$…$$`` in markdown cells and
   ``text/latex`` outputs for MathJax to typeset in the browser (mkdocs-jupyter issues #212,
   #227); they are converted the same way, and the MathJax loader nbconvert adds is removed.
+- Notebook pages lose what a reader does not need (`_lighter`): Jupyter's inlined
+  stylesheets (590 KB; docs/assets/extra.css styles the few classes used), the ``In [n]:``
+  prompts, and the second, hidden copy of every cell's code that its copy widget reads
+  (it put every cell twice in the search index). Code cells become the site's own code
+  blocks, with the site's copy button.
+- The API page is in the search index up to its "Modules" heading (the top-level
+  functions); the module reference below it is marked ``data-search-exclude``, which keeps
+  the index, fetched by every page, within the home page's weight budget.
 - The directory of the running Python goes first on ``PATH`` so that shell examples
   (``$ t5sym …`` in ``console`` fences run by markdown-exec) use this environment's t5sym.
 """
@@ -71,8 +79,39 @@ def _dollars(text: str) -> str:
     return "".join(out)
 
 
+_STYLE = re.compile(r"<style[^>]*>(?P<css>.*?)</style>", re.S)
+_JUPYTER_CSS = (".jupyter-wrapper", "jp-Mermaid", "td.linenos")
+_COPY_WIDGET = re.compile(
+    r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>'
+    r'|<div class="clipboard-copy-txt"[^>]*>.*?</div>',
+    re.S,
+)
+_PROMPT = re.compile(r'<div class="jp-(?:In|Out)putPrompt[^"]*">.*?</div>', re.S)
+_CELL_CODE = re.compile(
+    r'<div class="highlight-ipynb hl-(?P<lang>\w+)"><pre>(?P<code>.*?)</pre></div>', re.S
+)
+
+
+def _lighter(content: str) -> str:
+    """A notebook page without Jupyter's stylesheets, prompts and hidden code copies."""
+    content = _STYLE.sub(
+        lambda m: "" if any(k in m["css"] for k in _JUPYTER_CSS) else m[0], content
+    )
+    content = _COPY_WIDGET.sub("", content)
+    content = _PROMPT.sub("", content)
+    # "cell-id=…" is no valid CSS id selector: the copy buttons target code by its id
+    content = re.sub(r'\bid="cell-id=([\w-]+)"', r'id="cell-\1"', content)
+    return _CELL_CODE.sub(
+        lambda m: (
+            f'<div class="language-{m["lang"]} highlight"><pre><code>'
+            f"{m['code'].removeprefix('<span></span>')}</code></pre></div>"
+        ),
+        content,
+    )
+
+
 def _notebook(content: str) -> str:
-    content = _MATHJAX.sub("", content)
+    content = _lighter(_MATHJAX.sub("", content))
     content = _LATEX_OUTPUT.sub(lambda m: m[1] + _dollars(m["body"]) + m[3], content)
     return _MARKDOWN_CELL.sub(lambda m: m[1] + _dollars(m["body"]), content)
 
@@ -110,4 +149,12 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
         page.title = _TOC_MATH.sub(lambda m: plain(m[1]), page.title)
     if page.file.src_uri.endswith((".py", ".ipynb")):
         content = _notebook(content)
+    if page.file.src_uri == "reference/api.md" and _MODULES in content:
+        head, tail = content.split(_MODULES, 1)
+        tail = tail.replace(_MODULE_DOC, _MODULE_DOC.replace("<div ", "<div data-search-exclude "))
+        content = head + _MODULES + tail
     return content
+
+
+_MODULES = '<h2 id="modules">'
+_MODULE_DOC = '<div class="doc doc-object doc-module">'

@@ -1,138 +1,72 @@
 # %% [markdown]
 # # T5-11B, worked
 #
-# Build the parameter formula of T5-11B from its layers, substitute the released
-# configuration, see where the parameters go, and compare with T5-Large, the model it
-# grew from. Every number below is computed by t5sym when this page is built. The layer
-# structure is transformers' `modeling_t5.py`; the dimensions are those of the T5 gin
-# file `bi_v1_11B.gin` and of the Hub's
-# [google-t5/t5-11b](https://huggingface.co/google-t5/t5-11b) `config.json`.
+# T5-11B keeps T5-Large's `d_model` and 24 layers per stack and puts 128 heads of width
+# 128 and a 64-fold feed-forward layer inside each block. Its dimensions are those of the
+# gin file `bi_v1_11B.gin` and of
+# [google-t5/t5-11b](https://huggingface.co/google-t5/t5-11b)'s `config.json`. Every
+# number is computed by t5sym when this page is built.
 
 # %%
 from dataclasses import replace
 
-import matplotlib.pyplot as plt
 from IPython.display import HTML, Markdown, display
 
 import t5sym
-from t5sym import family, render
+from t5sym import charts, printers, report
 
-config = t5sym.load("t5-11b")
-large = t5sym.load("t5-large")
-print(f"d_model={config.d_model} d_ff={config.d_ff} heads={config.num_heads} d_kv={config.d_kv}")
-print(f"heads x d_kv = {config.inner_dim} = {config.inner_dim // config.d_model} x d_model")
-
-# %% [markdown]
-# ## The formula
-#
-# The total for T5 v1.0's structure (ReLU feed-forward, output layer tied to the
-# embedding, encoder and decoder of equal depth), as t5sym derives it from the parts:
-
-# %%
-expr = t5sym.formula(config)
-display(HTML(render.mathml(expr, display=True)))
-
-# %% [markdown]
-# ## Substitute the configuration
-#
-# Replacing each symbol by its value gives the exact count. It equals the sum of the
-# modules that `t5sym.count` evaluates one by one.
-
-# %%
-total = int(expr.xreplace(config.values()))
-assert total == t5sym.count(config).total
-print(f"{total:,} parameters (≈ {render.approx(total)})")
-
-# %% [markdown]
-# ## The breakdown
-#
-# The stacks, their blocks (summed over all blocks, `*`) and each sublayer:
-
-# %%
-rows = render.breakdown_rows(t5sym.tree(config), t5sym.count(config).breakdown, 3, markdown=True)
-display(Markdown(render.markdown_table(rows, ["module", "parameters", "share"], right={1, 2})))
-
-# %% [markdown]
-# ## Where the parameters go
-#
-# The same total by stack and kind of weight. The decoder holds more than the encoder:
-# each of its blocks has a second attention, over the encoder output.
-
-# %%
-parts = family.by_stack_and_category(config)
-stacks = [s for s in family.STACKS if any(parts.get((s, c)) for c in family.CATEGORIES)]
-fig, ax = plt.subplots(figsize=(6.5, 2.8), dpi=80)
-left = [0.0] * len(stacks)
-for cat in family.CATEGORIES:
-    widths = [parts.get((s, cat), 0) / 1e9 for s in stacks]
-    if max(widths) > 0.001:
-        ax.barh(stacks, widths, left=left, label=cat)
-        left = [a + b for a, b in zip(left, widths, strict=True)]
-ax.invert_yaxis()
-ax.set_xlabel("parameters (billions)")
-ax.legend(fontsize=8, loc="upper right")
-fig.tight_layout()
-plt.show()
-
-# %% [markdown]
-# Relative bias and norms are too small to show; their exact shares:
-
-# %%
-for cat, share in family.shares(config).items():
-    print(f"{cat:14} {float(share):8.3%}")
-
-# %% [markdown]
-# ## How it differs from T5-Large
-#
-# The configuration fields, side by side:
-
-# %%
-rows = [[f, str(a), str(b), f"{float(r):g}×"] for f, a, b, r in family.compare(config, large)]
-header = ["field", "t5-large", "t5-11b", "ratio"]
-display(Markdown(render.markdown_table(rows, header, right={1, 2, 3})))
-
-# %% [markdown]
-# Width, depth and vocabulary stay; the feed-forward layer and the attention's inner
-# width grow (more heads, each twice as wide as T5-Large's). So does every kind of weight
-# that depends on them:
-
-# %%
-rows = [[k, f"{float(v):.3g}×"] for k, v in family.ratios(config, large).items()]
-display(Markdown(render.markdown_table(rows, ["part", "t5-11b / t5-large"], right={1})))
+t5_11b = t5sym.load("t5-11b")
+count = t5sym.count(t5_11b)
+print(f"{count.total:,} parameters (≈ {report.approx(count.total)})")
 
 # %% [markdown]
 # ## Not 128 heads of width 8
 #
 # The Stack Exchange question wonders whether 128 heads split the model width of 1024
 # into heads of width 8. The configuration says no (`d_kv` is 128); here is what that
-# reading would have counted, next to T5-3B and the real T5-11B:
+# reading would have counted, next to the real model:
 
 # %%
-variants = {
-    "heads of width d_model / heads": replace(config, d_kv=config.d_model // config.num_heads),
-    "t5-3b": t5sym.load("t5-3b"),
-    "t5-11b": config,
-}
-rows = [
-    [
-        name,
-        str(c.d_kv),
-        str(c.inner_dim),
-        f"{t5sym.count(c).total:,}",
-        render.approx(t5sym.count(c).total),
-    ]
-    for name, c in variants.items()
-]
-header = ["model", "d_kv", "heads x d_kv", "parameters", "≈"]
-display(Markdown(render.markdown_table(rows, header, right={1, 2, 3, 4})))
+narrow = replace(t5_11b, d_kv=t5_11b.d_model // t5_11b.num_heads, name="heads of width 8")
+display(Markdown(report.side_by_side_table(t5_11b, narrow)))
+print(f"{narrow.name}: {report.number(t5sym.count(narrow).total)} parameters")
+
+# %% [markdown]
+# ## The feed-forward layers of the encoder
+#
+# `wi` and `wo` of all encoder blocks, as a formula and at T5-11B's dimensions:
+
+# %%
+ffn = t5sym.formula(t5_11b, "encoder.block.*.layer.1.DenseReluDense")
+display(HTML(printers.mathml(ffn, display=True)))
+display(Markdown(report.worked(ffn, t5_11b.values(), "encoder feed-forward")))
+
+# %% [markdown]
+# ## Where the parameters go
+#
+# The feed-forward layers hold most of it; the embedding is a rounding error at this
+# size:
+
+# %%
+display(HTML(charts.parts_by_stack(t5_11b)))
+display(Markdown(report.shares_table(["t5-large", "t5-11b"])))
+
+# %% [markdown]
+# ## On 32 cores, as it was trained
+#
+# Mesh TensorFlow split T5-11B over 32 cores (`model_parallelism` in `bi_v1_11B.gin`):
+# each core holds `d_ff / 32` of the feed-forward layer and 4 of the 128 heads.
+
+# %%
+shard = t5sym.shard(t5_11b, 32)
+print(report.shard_text(shard))
 
 # %% [markdown]
 # ## Takeaways
 #
 # - "128-headed attention" is 128 heads of width 128: q, k and v project the model width
 #   up to sixteen times itself, and o projects back.
-# - The feed-forward layer maps the model width straight to a hidden width 64 times
-#   larger; with the attention it holds nearly all parameters.
-# - The embedding is a rounding error at this size (its share is printed above), so the
-#   tied/untied question that matters for T5-Large hardly moves this total (see the
-#   [family page](../../reference/family.md)).
+# - On its 32 cores every core holds the same slices as a core of T5-3B on 8 or T5-Large
+#   on 2 ([why d_ff and the heads grew](../../explanation/why-d-ff/)).
+# - The tied/untied question that matters for T5-Large hardly moves this total (see the
+#   [family page](../../reference/family/#published-sizes-reconciled)).
