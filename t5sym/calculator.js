@@ -398,10 +398,10 @@ function values(c, extra = {}) {  // Config.values(): the symbols' values
 
 // Tree.evaluate of a tree or of a leaf view of it (Tree.view: a dropped leaf goes, and a
 // group left empty, but the root): {"": total, name: value, ...} in walk order.
-function evaluate(root, c, view = null) {
+function evaluate(root, c, view = null, depths = null) {
   const entries = [];
   const column = view && DATA.views[view];
-  const walk = (id, parent) => {
+  const walk = (id, parent, depth = 0) => {
     const [ni, x] = DATA.nodes[id];
     const raw = DATA.names[ni];
     const name = raw[0] === "~" ? `${parent}.${raw.slice(1)}` : raw;
@@ -409,14 +409,14 @@ function evaluate(root, c, view = null) {
       const f = column ? column[LEAF.get(id)] - 1 : x;
       if (f < 0) return null;
       const v = FORMULAS[f](c);
-      entries.push([name, v]);
+      entries.push([name, v, depth]);
       return v;
     }
     const at = entries.length;
-    entries.push([name, 0n]);
+    entries.push([name, 0n, depth]);
     let sum = 0n, kept = false;
     for (const child of x) {
-      const v = walk(child, name);
+      const v = walk(child, name, depth + 1);
       if (v !== null) { sum += v; kept = true; }
     }
     if (!kept && name !== "") { entries.length = at; return null; }
@@ -424,7 +424,8 @@ function evaluate(root, c, view = null) {
     return sum;
   };
   walk(root, "");
-  return Object.fromEntries(entries);
+  if (depths) return entries;
+  return Object.fromEntries(entries.map(([n, v]) => [n, v]));
 }
 
 function structureOf(c, headName = c.head) {
@@ -549,7 +550,12 @@ function inference(input, opts = {}) {
   };
 }
 
-// The page's extras: the structure's part formulas (MathML) and the config as loaded.
+// The page's extras: every node of the tree as [depth, name, parameters]; the part formulas.
+function outline(input) {
+  const c = load(input);
+  return evaluate(structureOf(c)[0], values(c), null, true).map(([n, v, d]) => [d, n, v]);
+}
+
 function mathml(input) {
   const c = load(input);
   const label = (n) => (n[0] === "~" ? `transformer.${n.slice(1)}` : n);
@@ -558,7 +564,7 @@ function mathml(input) {
 }
 
 globalThis.t5sym = Object.freeze({
-  count, flops, memory, inference, mathml, parse, load, toDict,
+  count, flops, memory, inference, mathml, outline, parse, load, toDict,
   presets: DATA.presets, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
   optimizers: Object.keys(DATA.OPTIMIZERS), heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
   modelDefaults: DATA.MODEL_DEFAULTS,

@@ -71,6 +71,10 @@ def split(expr: Expr) -> tuple[Expr, int]:
         Not a polynomial (a symbol divides).
     """
     expr = sympy.sympify(expr)
+    if expr.atoms(sympy.Float) or not expr.free_symbols and not expr.is_Rational:
+        raise ValueError(f"not a polynomial with rational coefficients: {expr}")
+    if not expr.free_symbols:
+        return sympy.Integer(expr.p), int(expr.q)
     if all(a.is_Integer for a in expr.atoms(sympy.Number)) and not any(
         p.exp.is_negative for p in expr.atoms(sympy.Pow)
     ):
