@@ -300,7 +300,7 @@ function parse(source, where = "config.json") {
         }
         if (e === "u") err("Invalid \\uXXXX escape", i + 1);
         if (e === undefined) err("Unterminated string starting at", start);
-        err(`Invalid \\escape: ${strRepr(e)}`, i);
+        err("Invalid \\escape", i);
       }
       if (ch < " ") err("Invalid control character at", i);
       out += ch; i++;

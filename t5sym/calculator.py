@@ -28,7 +28,6 @@ from sympy import Expr
 
 from . import (
     checks,
-    config as config_module,
     flops,
     inference,
     jsprint,
@@ -37,6 +36,9 @@ from . import (
     presets,
     printers,
     symbols,
+)
+from . import (
+    config as config_module,
 )
 from .algebra import tidy
 from .config import (

@@ -214,9 +214,7 @@ def random_config(rng: random.Random) -> dict[str, Any]:
 
 
 def test_script_and_data_within_budget(site: Path) -> None:
-    size = sum(
-        (site / p).stat().st_size for p in (calculator.SITE_PATH, "assets/calculator.js")
-    )
+    size = sum((site / p).stat().st_size for p in (calculator.SITE_PATH, "assets/calculator.js"))
     assert size <= BUDGET, size
 
 
@@ -309,7 +307,8 @@ BAD_CONFIGS = [
     '{"architectures": ["BertModel"]}',
     '{"architectures": [5]}',
     '{"model_type": "longt5", "architectures": ["LongT5ForSequenceClassification"]}',
-    '{"model_type": "switch_transformers", "architectures": ["SwitchTransformersForTokenClassification"]}',
+    '{"model_type": "switch_transformers", "architectures": '
+    '["SwitchTransformersForTokenClassification"]}',
     "",
     "   ",
     "[1, 2]",

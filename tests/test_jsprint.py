@@ -63,7 +63,7 @@ def test_node_is_installed() -> None:
 def test_printed_javascript_equals_exact_evaluation() -> None:
     rng = random.Random(12)
     exprs = [_random_expr(rng) for _ in range(300)]
-    values = [{s: rng.randint(1, 10**rng.randint(1, 25)) for s in SYMS} for _ in exprs]
+    values = [{s: rng.randint(1, 10 ** rng.randint(1, 25)) for s in SYMS} for _ in exprs]
     got = _run(
         [jsprint.function(e) for e in exprs],
         [{_field(s): str(v) for s, v in vals.items()} for vals in values],
