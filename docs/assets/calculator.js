@@ -55,7 +55,9 @@
     box.textContent = "";
     const type = c.model_type;
     field(box, "model_type", "model_type", select(Object.keys(T.modelDefaults), type));
-    for (const k of Object.keys(T.modelDefaults[type])) {
+    const order = Object.keys(T.toDict(c)).map((k) => (k === "feed_forward_proj" && type === "switch_transformers" ? "dense_act_fn" : k));
+    const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
+    for (const k of Object.keys(T.modelDefaults[type]).sort((a, b) => rank(a) - rank(b))) {
       const key = k === "dense_act_fn" ? "feed_forward_proj" : k;
       const v = c[key];
       const control = typeof v === "boolean" ? select(["true", "false"], String(v))
