@@ -550,6 +550,18 @@ function inference(input, opts = {}) {
   };
 }
 
+// Any leaf view of the config's parameter tree by its name in t5sym.calculator.VIEWS (a
+// view added there, a weight format say, needs no code here); extra: its other symbols.
+function view(input, name, extra = {}) {
+  const c = load(input);
+  if (typeof name !== "string" || name === "leaves" || !has(DATA.views, name)) {
+    const known = Object.keys(DATA.views).filter((k) => k !== "leaves").join(", ");
+    fail(`view: unknown ${reprCut(name)}; known: ${known}`);
+  }
+  const more = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, positiveInt(k, option(extra, k))]));
+  return evaluate(structureOf(c)[0], values(c, more), name);
+}
+
 // The page's extras: every node of the tree as [depth, name, parameters]; the part formulas.
 function outline(input) {
   const c = load(input);
@@ -564,7 +576,7 @@ function mathml(input) {
 }
 
 globalThis.t5sym = Object.freeze({
-  count, flops, memory, inference, mathml, outline, parse, load, toDict,
+  count, flops, memory, inference, view, mathml, outline, parse, load, toDict,
   presets: DATA.presets, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
   optimizers: Object.keys(DATA.OPTIMIZERS), heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
   modelDefaults: DATA.MODEL_DEFAULTS,

@@ -440,3 +440,19 @@ def test_every_input_is_labelled_and_the_page_fits_a_phone(browser: Any, server:
     assert _total(page).replace(",", "") == str(params.count(small).total)
     assert not w.errors
     w.page.close()
+
+
+def test_any_leaf_view_by_name(api: Watched) -> None:
+    """`t5sym.view` evaluates a view of `calculator.VIEWS` with no code of its own."""
+    rng = random.Random(7)
+    for _ in range(40):
+        data = random_config(rng)
+        config = t5sym.from_hf(data)
+        name = rng.choice(list(calculator.VIEWS))
+        extra = {"bytes_per_value": 2, "batch": 3, "encoder_length": 50, "decoder_length": 9}
+        values = {**config.values(), **{getattr(t5sym.symbols, k): v for k, v in extra.items()}}
+        want = params.tree(config).view(calculator.VIEWS[name]).evaluate(values)
+        assert run(api, "view", data, name, extra) == strings(want), (data, name)
+    assert run(api, "view", "t5-small", "bogus") == {
+        "error": "view: unknown 'bogus'; known: " + ", ".join(calculator.VIEWS)
+    }
