@@ -1,0 +1,72 @@
+"""The browser calculator: size of its script + data and the time of one count in Chromium.
+
+Writes the generated script (`t5sym.calculator.javascript`) next to a blank page, serves
+them on 127.0.0.1, and times ``t5sym.count(preset)`` (with its full breakdown, as the page
+calls it) in headless Chromium: the median of many calls, after a warm-up.
+
+    python benchmarks/calculator.py
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import statistics
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from t5sym import calculator
+
+ROOT = Path(__file__).resolve().parent.parent
+UI = ROOT / "docs" / "assets" / "calculator.js"
+CALLS = 2000
+PRESETS = ("t5-small", "t5-11b")
+
+#: Batches of BATCH calls: the per-call time of each batch (performance.now() is coarse).
+BATCH = 50
+TIME = """([name, batches, size]) => {
+  for (let i = 0; i < 200; i++) t5sym.count(name);
+  const out = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < size; i++) t5sym.count(name);
+    out.push((performance.now() - t0) / size);
+  }
+  return out;
+}"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        script = calculator.write(Path(tmp) / "t5sym-calc.js")
+        Path(tmp, "index.html").write_text('<script src="t5sym-calc.js"></script>')
+        size = script.stat().st_size + UI.stat().st_size
+        print(f"script + data: {script.stat().st_size:,} B generated + {UI.stat().st_size:,} B UI"
+              f" = {size:,} B ({size / 1000:.1f} KB)")  # fmt: skip
+        handler = functools.partial(_Quiet, directory=tmp)
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", args=["--no-sandbox", "--headless"]
+            )
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/")
+            for name in PRESETS:
+                times = page.evaluate(TIME, [name, CALLS // BATCH, BATCH])
+                print(f"count({name!r}) with its breakdown: median {statistics.median(times):.3f}"
+                      f" ms per call ({CALLS // BATCH} batches of {BATCH} calls)")  # fmt: skip
+            browser.close()
+        httpd.shutdown()
+
+
+if __name__ == "__main__":
+    main()

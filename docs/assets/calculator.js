@@ -1,0 +1,225 @@
+// The calculator page: inputs, URL state and output. It computes nothing itself: every
+// number comes from globalThis.t5sym (assets/t5sym-calc.js, generated from the SymPy trees).
+"use strict";
+(() => {
+  const T = globalThis.t5sym, $ = (id) => document.getElementById(id);
+  const WORK = ["batch", "encoder_length", "decoder_length"];
+  const CHOICES = { dtype: T.dtypes, optimizer: T.optimizers, serve_dtype: ["fp32", "bf16", "fp16"] };
+  const st = { preset: "t5-small", json: "", edits: {}, head: "", work: {} };
+  const num = (v) => (typeof v === "bigint" ? v.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(v));
+  const show = (v) => (v === null || v === undefined ? "" : typeof v === "string" ? v : num(v).replace(/,/g, ""));
+  const el = (tag, attrs = {}, text = "") => {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text) e.textContent = text;
+    return e;
+  };
+
+  function base() {  // the config.json fields before the edits
+    if (st.preset) return { ...T.presets[st.preset] };
+    return st.json.trim() ? T.parse(st.json) : {};
+  }
+  function value(text) {  // a field's text as JSON reads it (a string when not JSON)
+    try { return T.parse(`{"v":${text}}`).v; } catch { return text; }
+  }
+  function config() {
+    const c = { ...base() };
+    const type = "model_type" in st.edits ? value(st.edits.model_type) : c.model_type || "t5";
+    for (const [k, text] of Object.entries(st.edits)) {
+      c[k] = value(text);
+      for (const [alias, to] of Object.entries(aliases(type))) if (to === k) delete c[alias];
+    }
+    if (st.head) c.architectures = [(T.classPrefix[type] || "") + st.head];
+    return c;
+  }
+  const aliases = (type) => ({ hidden_size: "d_model", num_attention_heads: "num_heads",
+    num_hidden_layers: "num_layers", ...(type === "switch_transformers" ? {} : { head_dim: "d_kv" }) });
+
+  // --- inputs -------------------------------------------------------------------------------
+  function field(box, name, label, control) {
+    const wrap = el("div"), id = `f-${name}`;
+    control.id = id;
+    wrap.append(el("label", { for: id }, label), control, el("span", { class: "calc-err", id: `e-${name}`, role: "alert" }));
+    box.append(wrap);
+    control.addEventListener(control.tagName === "SELECT" ? "change" : "input", () => edit(name, control.value));
+    return control;
+  }
+  function select(options, current) {
+    const s = el("select");
+    for (const o of options) s.append(el("option", { value: o }, o));
+    s.value = current;
+    return s;
+  }
+  function renderFields(c) {
+    const box = $("c-fields");
+    box.textContent = "";
+    const type = c.model_type;
+    field(box, "model_type", "model_type", select(Object.keys(T.modelDefaults), type));
+    const order = Object.keys(T.toDict(c)).map((k) => (k === "feed_forward_proj" && type === "switch_transformers" ? "dense_act_fn" : k));
+    const rank = (k) => (order.includes(k) ? order.indexOf(k) : order.length);
+    for (const k of Object.keys(T.modelDefaults[type]).sort((a, b) => rank(a) - rank(b))) {
+      const key = k === "dense_act_fn" ? "feed_forward_proj" : k;
+      const v = c[key];
+      const control = typeof v === "boolean" ? select(["true", "false"], String(v))
+        : el("input", { type: "text", inputmode: typeof v === "bigint" ? "numeric" : "text", autocomplete: "off" });
+      if (control.tagName === "INPUT") control.value = k in st.edits ? st.edits[k] : show(v);
+      field(box, k, k, control);
+    }
+    const heads = $("c-head");
+    heads.textContent = "";
+    for (const h of T.heads[type]) heads.append(el("option", { value: h }, T.classPrefix[type] + h));
+    heads.value = c.head;
+  }
+  function renderWork() {
+    const box = $("c-work");
+    for (const k of WORK) {
+      const input = el("input", { type: "text", inputmode: "numeric", autocomplete: "off" });
+      input.value = st.work[k] || String(T.defaults[k]);
+      field(box, k, k === "batch" ? "batch (sequences)" : `${k} (tokens)`, input);
+    }
+    const fallback = { dtype: T.defaults.dtype, optimizer: T.defaults.optimizer, serve_dtype: T.defaults.inference_dtype };
+    for (const [k, options] of Object.entries(CHOICES)) {
+      field(box, k, k === "serve_dtype" ? "inference dtype" : `training ${k}`, select(options, st.work[k] || fallback[k]));
+    }
+  }
+
+  // --- state <-> URL --------------------------------------------------------------------------
+  function toHash() {
+    const p = new URLSearchParams();
+    if (st.preset) p.set("preset", st.preset); else p.set("config", st.json);
+    if (st.head) p.set("head", st.head);
+    for (const [k, v] of Object.entries(st.edits)) p.set(`f.${k}`, v);
+    for (const [k, v] of Object.entries(st.work)) p.set(k, v);
+    history.replaceState(null, "", "#" + p.toString());
+  }
+  function fromHash() {
+    const p = new URLSearchParams(location.hash.slice(1));
+    if (p.has("config")) { st.preset = ""; st.json = p.get("config"); }
+    else if (T.presets[p.get("preset")]) st.preset = p.get("preset");
+    st.head = p.get("head") || "";
+    for (const [k, v] of p) {
+      if (k.startsWith("f.")) st.edits[k.slice(2)] = v;
+      else if (WORK.includes(k) || k in CHOICES) st.work[k] = v;
+    }
+  }
+
+  // --- output ---------------------------------------------------------------------------------
+  function list(id, rows) {
+    const dl = $(id);
+    dl.textContent = "";
+    for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, typeof v === "string" ? v : num(v)));
+  }
+  function tree(rows) {
+    const root = el("div"), stack = [root];
+    rows.forEach(([depth, name, v], i) => {
+      const leaf = i + 1 >= rows.length || rows[i + 1][0] <= depth;
+      const text = `${name || "total"}: ${num(v)}`;
+      stack.length = depth + 1;
+      let node;
+      if (leaf) node = el("div", {}, text);
+      else { node = el("details", depth < 1 ? { open: "" } : {}); node.append(el("summary", {}, text)); }
+      stack[depth].append(node);
+      stack[depth + 1] = node;
+    });
+    $("o-tree").replaceChildren(root);
+  }
+  const bytes = (v) => `${num(v)} B (${(Number(v) / 2 ** 30).toPrecision(4)} GiB)`;
+  function attempt(id, fn) {  // a view that refuses this structure says why in its section
+    try { return fn(); } catch (e) {
+      const name = e.message.split(":")[0];
+      if ([...WORK, "dtype", "optimizer"].includes(name)) throw e;
+      list(id, [["not available", e.message]]);
+      return null;
+    }
+  }
+  function compute() {
+    const c = config(), w = st.work, d = T.defaults;
+    const lengths = Object.fromEntries(WORK.map((k) => [k, w[k] === undefined ? d[k] : value(w[k])]));
+    const count = T.count(c);
+    const out = { count, outline: T.outline(c), math: T.mathml(c) };
+    out.flops = attempt("o-flops", () => T.flops(c, lengths));
+    try {
+      out.memory = T.memory(c, { dtype: w.dtype || d.dtype, optimizer: w.optimizer || d.optimizer });
+    } catch (e) { throw Object.assign(e, { field: e.message.startsWith("dtype") ? "dtype" : undefined }); }
+    try {
+      out.inference = attempt("o-inference", () => T.inference(c, { ...lengths, dtype: w.serve_dtype || d.inference_dtype }));
+    } catch (e) { throw Object.assign(e, { field: e.message.startsWith("dtype") ? "serve_dtype" : undefined }); }
+    return out;
+  }
+  function render(r) {
+    const k = r.count;
+    list("o-count", [["model", k.model], ["total", k.total], ["encoder only", k.encoder_only_total],
+      ...(k.active_total !== undefined ? [["active per token", k.active_total]] : [])]);
+    tree(r.outline);
+    const math = $("o-math");
+    math.textContent = "";
+    for (const [name, m] of r.math) {
+      const p = el("div");
+      p.append(el("code", {}, name));
+      p.insertAdjacentHTML("beforeend", m);
+      math.append(p);
+    }
+    if (r.flops) {
+      const f = r.flops;
+      list("o-flops", [["model", f.model], ["tokens", f.tokens], ["forward", f.forward], ["training step", f.training]]);
+    }
+    const m = r.memory;
+    list("o-memory", [["dtype, optimizer", `${m.dtype}, ${m.optimizer}`], ["weights", bytes(m.weights)],
+      ["gradients", bytes(m.gradients)], ["optimizer state", bytes(m.optimizer_state)], ["total", bytes(m.total)],
+      ["state tensors", m.state_tensors]]);
+    if (r.inference) {
+      const i = r.inference;
+      list("o-inference", [["weights", bytes(i.weights_bytes)], ["self-attention cache", bytes(i.self_attention_cache_bytes)],
+        ["cross-attention cache", bytes(i.cross_attention_cache_bytes)], ["activation peak", bytes(i.activation_peak_bytes)],
+        ["total", bytes(i.total_bytes)], ["generate() FLOPs, cached", i.generation_flops],
+        ["generate() FLOPs, uncached", i.uncached_generation_flops], ["last step FLOPs per byte", String(i.intensity)]]);
+    }
+  }
+  function clearErrors() { for (const e of document.querySelectorAll(".calc-err")) e.textContent = ""; }
+  function problem(e) {  // the one-line message beside the field it names
+    const name = e.field || e.message.split(":")[0];
+    const target = $(`e-${name === "dense_act_fn" ? "feed_forward_proj" : name}`) ||
+      (name === "architectures" ? $("e-head") : $("e-json"));
+    target.textContent = e.message;
+  }
+  function update(rerender = false) {
+    let r;
+    try { r = compute(); } catch (e) { clearErrors(); problem(e); return false; }
+    clearErrors();
+    const c = T.load(config());
+    if (rerender) renderFields(c);
+    if (st.preset) $("c-json").value = JSON.stringify(T.presets[st.preset], null, 1);
+    render(r);
+    toHash();
+    return true;
+  }
+  function edit(name, text) {
+    if (WORK.includes(name) || name in CHOICES) st.work[name] = text;
+    else st.edits[name] = text;
+    update(name === "model_type");
+  }
+  function replaceBase(preset, json) {
+    st.preset = preset; st.json = json; st.edits = {}; st.head = "";
+    if (!update(true)) $("c-fields").textContent = "";
+  }
+
+  // --- wiring -----------------------------------------------------------------------------------
+  const presets = $("c-preset");
+  for (const name of Object.keys(T.presets)) presets.append(el("option", { value: name }, name));
+  presets.addEventListener("change", () => {
+    if (presets.value) replaceBase(presets.value, "");
+  });
+  $("c-json").addEventListener("input", (e) => { presets.value = ""; replaceBase("", e.target.value); });
+  $("c-head").addEventListener("change", (e) => { st.head = e.target.value; update(); });
+  const read = (file) => file && file.text().then((text) => { $("c-json").value = text; presets.value = ""; replaceBase("", text); });
+  $("c-file").addEventListener("change", (e) => read(e.target.files[0]));
+  $("c-json").addEventListener("dragover", (e) => e.preventDefault());
+  $("c-json").addEventListener("drop", (e) => { e.preventDefault(); read(e.dataTransfer.files[0]); });
+
+  fromHash();
+  renderWork();
+  presets.value = st.preset;
+  if (!st.preset) $("c-json").value = st.json;
+  try { renderFields(T.load(config())); } catch { /* shown by update */ }
+  update();
+})();

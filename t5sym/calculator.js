@@ -1,0 +1,583 @@
+// t5sym calculator runtime (hand-written): the loader's checks in the order and words of
+// t5sym/config.py and t5sym/checks.py, the evaluation of the generated trees, and the API.
+// DATA, FORMULAS and q come before it in the generated file; no formula is written here.
+
+class Float { constructor(v) { this.v = v; } }  // a JSON number with a fraction or exponent
+
+const fail = (message) => { throw new Error(message); };
+const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const isDict = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Float);
+const MAX = BigInt(DATA.MAX_DIGITS);
+const comma = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+
+// --- Python's repr of a JSON value, and checks.shown -------------------------------------
+
+function floatRepr(x) {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  if (Object.is(x, -0)) return "-0.0";
+  const [m, e] = x.toExponential().split("e");
+  const exp = Number(e);
+  if (exp >= -4 && exp < 16) {
+    const s = String(x);
+    return /[.e]/.test(s) ? s : s + ".0";
+  }
+  return `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+}
+
+function strRepr(s) {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const code = ch.codePointAt(0);
+    if (ch === "\\" || ch === quote) out += "\\" + ch;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (ch !== " " && /[\p{C}\p{Z}]/u.test(ch)) {
+      const hex = code.toString(16);
+      out += code < 0x100 ? "\\x" + hex.padStart(2, "0")
+        : code < 0x10000 ? "\\u" + hex.padStart(4, "0") : "\\U" + hex.padStart(8, "0");
+    } else out += ch;
+  }
+  return out + quote;
+}
+
+function repr(v) {
+  if (typeof v === "bigint") return v.toString();
+  if (v instanceof Float) return floatRepr(v.v);
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "string") return strRepr(v);
+  if (Array.isArray(v)) return "[" + v.map(repr).join(", ") + "]";
+  return "{" + Object.keys(v).map((k) => `${strRepr(k)}: ${repr(v[k])}`).join(", ") + "}";
+}
+
+const abs = (n) => (n < 0n ? -n : n);
+const digits = (n) => abs(n).toString().length;
+
+function shown(v) {  // checks.shown: repr cut to ECHO_LIMIT characters
+  if (typeof v === "bigint" && abs(v).toString(2).length > 200) {
+    return `${v < 0n ? "a negative" : "an"} integer of ${comma(digits(v))} digits`;
+  }
+  const chars = Array.from(repr(v));
+  const limit = DATA.ECHO_LIMIT;
+  return chars.length <= limit ? chars.join("") : chars.slice(0, limit - 1).join("") + "\u2026";
+}
+
+const reprCut = (v) => Array.from(repr(v)).slice(0, 60).join("");  // f"{v!r:.60}"
+
+// --- checks --------------------------------------------------------------------------------
+
+function positiveInt(field, v) {
+  if (typeof v === "bigint") {
+    if (v > 0n) {
+      if (digits(v) > DATA.MAX_DIGITS) {
+        fail(`${field}: must have at most ${comma(DATA.MAX_DIGITS)} digits, got ${shown(v)}`);
+      }
+      return v;
+    }
+    fail(`${field}: must be a positive integer, got ${shown(v)}`);
+  }
+  if (v instanceof Float && Number.isFinite(v.v) && Number.isInteger(v.v)) {
+    fail(`${field}: must be an integer, got the float ${shown(v)}`);
+  }
+  return fail(`${field}: must be a positive integer, got ${shown(v)}`);
+}
+
+const nonNegative = (field, v) => (v === 0n ? 0n : positiveInt(field, v));
+
+function text(field, v, what) {
+  if (typeof v !== "string") fail(`${field}: must be ${what}, got ${shown(v)}`);
+  return v;
+}
+
+function checkModelType(v) {
+  text("model_type", v, `a string, one of ${DATA.MODEL_TYPES.join(", ")}`);
+  if (!DATA.MODEL_TYPES.includes(v)) {
+    fail(`model_type: ${shown(v)} is not a T5-family type; t5sym counts ${DATA.MODEL_TYPES.join(", ")}`);
+  }
+}
+
+// difflib.get_close_matches (SequenceMatcher.ratio, autojunk as in difflib), on code points.
+function ratio(a, b) {
+  const b2j = new Map();
+  b.forEach((ch, j) => { if (!b2j.has(ch)) b2j.set(ch, []); b2j.get(ch).push(j); });
+  if (b.length >= 200) {
+    const ntest = Math.floor(b.length / 100) + 1;
+    for (const [ch, idx] of [...b2j]) if (idx.length > ntest) b2j.delete(ch);
+  }
+  const longest = (alo, ahi, blo, bhi) => {
+    let bi = alo, bj = blo, size = 0, j2len = new Map();
+    for (let i = alo; i < ahi; i++) {
+      const next = new Map();
+      for (const j of b2j.get(a[i]) || []) {
+        if (j < blo) continue;
+        if (j >= bhi) break;
+        const k = (j2len.get(j - 1) || 0) + 1;
+        next.set(j, k);
+        if (k > size) { bi = i - k + 1; bj = j - k + 1; size = k; }
+      }
+      j2len = next;
+    }
+    while (bi > alo && bj > blo && a[bi - 1] === b[bj - 1]) { bi--; bj--; size++; }
+    while (bi + size < ahi && bj + size < bhi && a[bi + size] === b[bj + size]) size++;
+    return [bi, bj, size];
+  };
+  let matches = 0;
+  const queue = [[0, a.length, 0, b.length]];
+  while (queue.length) {
+    const [alo, ahi, blo, bhi] = queue.pop();
+    const [i, j, k] = longest(alo, ahi, blo, bhi);
+    if (k) {
+      matches += k;
+      if (alo < i && blo < j) queue.push([alo, i, blo, j]);
+      if (i + k < ahi && j + k < bhi) queue.push([i + k, ahi, j + k, bhi]);
+    }
+  }
+  const total = a.length + b.length;
+  return total ? (2 * matches) / total : 1;
+}
+
+function closeMatches(word, possibilities, n = 3, cutoff = 0.6) {
+  const b = Array.from(word);
+  const scored = [];
+  for (const x of possibilities) {
+    const r = ratio(Array.from(x), b);
+    if (r >= cutoff) scored.push([r, x]);
+  }
+  scored.sort((p, q2) => q2[0] - p[0] || (q2[1] > p[1] ? 1 : q2[1] < p[1] ? -1 : 0));
+  return scored.slice(0, n).map((s) => s[1]);
+}
+
+function checkFeedForwardProj(v) {
+  text("feed_forward_proj", v, "a string such as 'relu'");
+  const parts = v.split("-");
+  if (parts.length > 2 || (parts.length === 2 && parts[0] !== "gated")) {
+    fail(`feed_forward_proj: ${shown(v)} is not '<act>' or 'gated-<act>' (e.g. 'gated-gelu')`);
+  }
+  const act = parts[parts.length - 1];
+  if (DATA.ACTIVATIONS_WITH_PARAMETERS.includes(act)) {
+    fail(`feed_forward_proj: activation ${repr(act)} has learnable parameters, not counted yet`);
+  }
+  if (!DATA.ACTIVATIONS.includes(act)) {
+    const close = closeMatches(act, DATA.ACTIVATIONS);
+    const hint = close.length ? `; did you mean ${close.join(", ")}?` : "";
+    fail(`feed_forward_proj: unknown activation ${shown(act)}${hint} (known: the ` +
+      `${DATA.ACTIVATIONS.length} of t5sym.config.ACTIVATIONS, e.g. relu, gelu_new, silu)`);
+  }
+}
+
+function head(modelType, architectures) {
+  const heads = DATA.HEADS[modelType], prefix = DATA.CLASS_PREFIX[modelType];
+  const known = heads.map((h) => prefix + h).join(", ");
+  let found = "";
+  if (architectures.length) {
+    const name = architectures[0];
+    const prefixes = Object.values(DATA.CLASS_PREFIX).sort((x, y) => y.length - x.length);
+    const p = prefixes.find((p2) => name.startsWith(p2) && DATA.ALL_HEADS.includes(name.slice(p2.length)));
+    if (p === undefined) {
+      fail(`architectures: ${shown(name)} is not a ${modelType} model class; t5sym counts ${known}`);
+    }
+    found = name.slice(p.length);
+  }
+  found = found || "ForConditionalGeneration";
+  if (!heads.includes(found)) {
+    fail(`architectures: ${modelType} has no ${prefix}${found}; transformers defines ${known}`);
+  }
+  return found;
+}
+
+function architectures(v) {
+  if (v === null || v === undefined) return [];
+  if (Array.isArray(v) && v.every((a) => typeof a === "string")) return v;
+  return fail(`architectures: must be a list of class names, got ${shown(v)}`);
+}
+
+// Config.__post_init__, in its order.
+function makeConfig(fields) {
+  const c = { ...DEFAULTS_BIG.config, ...fields };
+  for (const k of [...DATA.DIMS, "num_labels", "local_radius", "global_block_size", "num_experts"]) {
+    c[k] = positiveInt(k, c[k]);
+  }
+  for (const k of ["num_sparse_encoder_layers", "num_sparse_decoder_layers"]) c[k] = nonNegative(k, c[k]);
+  c.expert_capacity = nonNegative("expert_capacity", c.expert_capacity);
+  if (c.num_decoder_layers === null) c.num_decoder_layers = c.num_layers;
+  c.num_decoder_layers = positiveInt("num_decoder_layers", c.num_decoder_layers);
+  checkFeedForwardProj(c.feed_forward_proj);
+  for (const k of ["tie_word_embeddings", "router_bias"]) {
+    if (typeof c[k] !== "boolean") fail(`${k}: must be true or false, got ${shown(c[k])}`);
+  }
+  checkModelType(c.model_type);
+  c.is_gated = c.feed_forward_proj.startsWith("gated-");
+  if (c.model_type === "switch_transformers" && c.is_gated) {
+    fail(`dense_act_fn: Switch Transformers' experts are not gated, got ${shown(c.feed_forward_proj)}`);
+  }
+  if (!DATA.ENCODER_ATTENTION.includes(c.encoder_attention_type)) {
+    fail(`encoder_attention_type: must be one of ${DATA.ENCODER_ATTENTION.join(", ")}, ` +
+      `got ${shown(c.encoder_attention_type)}`);
+  }
+  c.architectures = architectures(c.architectures);
+  c.head = head(c.model_type, c.architectures);
+  c.model = DATA.CLASS_PREFIX[c.model_type] + c.head;
+  c.encoder_only = c.head === "EncoderModel" || c.head === "ForTokenClassification";
+  return c;
+}
+
+// config._from_fields: defaults of the model type, aliases, id2label, Switch's dense_act_fn.
+function fromFields(data, name = null) {
+  const modelType = has(data, "model_type") ? data.model_type : "t5";
+  checkModelType(modelType);
+  const fields = { ...DEFAULTS_BIG.model[modelType] };
+  for (const k of Object.keys(fields)) if (has(data, k)) fields[k] = data[k];
+  if (fields.num_decoder_layers === null) fields.num_decoder_layers = fields.num_layers;
+  for (const [alias, k] of Object.entries(DATA.ALIASES[modelType])) {
+    if (has(data, alias)) fields[k] = data[alias];
+  }
+  const labels = data.id2label;
+  if (!has(data, "num_labels") && has(data, "id2label") && labels !== null) {
+    if (!(Array.isArray(labels) || isDict(labels))) {
+      fail(`id2label: must be an object of labels, got ${shown(labels)}`);
+    }
+    fields.num_labels = BigInt(Array.isArray(labels) ? labels.length : Object.keys(labels).length);
+  }
+  if (modelType === "switch_transformers") {
+    fields.feed_forward_proj = fields.dense_act_fn;
+    delete fields.dense_act_fn;
+  }
+  const arch = has(data, "architectures") ? data.architectures : null;
+  return makeConfig({ ...fields, model_type: modelType, architectures: arch, name });
+}
+
+// --- values: JavaScript input as the Python loader sees it ---------------------------------
+
+// A JS value as JSON gives it to Python: whole numbers are ints, others floats.
+function normalize(v) {
+  if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : new Float(v);
+  if (Array.isArray(v)) return v.map(normalize);
+  if (isDict(v)) {
+    const out = Object.create(null);
+    for (const k of Object.keys(v)) out[k] = normalize(v[k]);
+    return out;
+  }
+  return v === undefined ? null : v;
+}
+
+const toBig = (v) => (typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v);
+const bigValues = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, toBig(v)]));
+const DEFAULTS_BIG = {
+  config: bigValues(DATA.CONFIG_DEFAULTS),
+  model: Object.fromEntries(Object.entries(DATA.MODEL_DEFAULTS).map(([k, v]) => [k, bigValues(v)])),
+};
+
+// JSON as Python's json module reads it: integers exact (BigInt), NaN and Infinity accepted,
+// the last of a repeated key kept; errors in its words, at its line and column.
+function parse(source, where = "config.json") {
+  let s = source.replace(/^\uFEFF/, "");
+  if (!s.trim()) fail(`${where}: empty file, expected a JSON object`);
+  let i = 0;
+  const err = (msg, at = i) => {
+    const line = s.slice(0, at).split("\n").length;
+    const col = at - s.lastIndexOf("\n", at - 1);
+    fail(`${where}: invalid JSON at line ${line}, column ${col}: ${msg}`);
+  };
+  const ws = () => { while (i < s.length && " \t\n\r".includes(s[i])) i++; };
+  const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
+  function string() {
+    const start = i++;
+    let out = "";
+    for (;;) {
+      if (i >= s.length) err("Unterminated string starting at", start);
+      const ch = s[i];
+      if (ch === '"') { i++; return out; }
+      if (ch === "\\") {
+        const e = s[i + 1];
+        const simple = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+        if (e !== undefined && has(simple, e)) { out += simple[e]; i += 2; continue; }
+        if (e === "u" && /^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) {
+          out += String.fromCharCode(parseInt(s.slice(i + 2, i + 6), 16)); i += 6; continue;
+        }
+        if (e === "u") err("Invalid \\uXXXX escape", i + 1);
+        if (e === undefined) err("Unterminated string starting at", start);
+        err("Invalid \\escape", i);
+      }
+      if (ch < " ") err("Invalid control character at", i);
+      out += ch; i++;
+    }
+  }
+  function value() {
+    ws();
+    const ch = s[i];
+    if (ch === "{") {
+      i++; ws();
+      const obj = Object.create(null);
+      if (s[i] === "}") { i++; return obj; }
+      for (;;) {
+        if (s[i] !== '"') err("Expecting property name enclosed in double quotes");
+        const k = string(); ws();
+        if (s[i] !== ":") err("Expecting ':' delimiter");
+        i++;
+        obj[k] = value(); ws();
+        if (s[i] === "}") { i++; return obj; }
+        if (s[i] !== ",") err("Expecting ',' delimiter");
+        i++; ws();
+        if (s[i] !== '"') err("Expecting property name enclosed in double quotes");
+      }
+    }
+    if (ch === "[") {
+      i++; ws();
+      const arr = [];
+      if (s[i] === "]") { i++; return arr; }
+      for (;;) {
+        arr.push(value()); ws();
+        if (s[i] === "]") { i++; return arr; }
+        if (s[i] !== ",") err("Expecting ',' delimiter");
+        i++;
+      }
+    }
+    if (ch === '"') return string();
+    for (const [word, v] of [["null", null], ["true", true], ["false", false], ["NaN", new Float(NaN)],
+      ["Infinity", new Float(Infinity)], ["-Infinity", new Float(-Infinity)]]) {
+      if (s.startsWith(word, i)) { i += word.length; return v; }
+    }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(s);
+    if (!m) err("Expecting value");
+    i += m[0].length;
+    if (m[1] || m[2]) return new Float(Number(m[0]));
+    const n = m[0].replace(/^-/, "");
+    if (n.length > DATA.MAX_DIGITS) {
+      fail(`${where}: an integer of ${comma(n.length)} digits, over the ${comma(DATA.MAX_DIGITS)}-digit limit`);
+    }
+    return BigInt(m[0]);
+  }
+  const out = value();
+  ws();
+  if (i < s.length) err("Extra data");
+  if (!isDict(out)) {
+    const kind = Array.isArray(out) ? "an array" : typeof out === "string" ? "a string"
+      : out === null ? "null" : typeof out === "boolean" ? "a boolean" : "a number";
+    fail(`${where}: must hold a JSON object, got ${kind}`);
+  }
+  return out;
+}
+
+// A config: a preset's name, JSON text, or an object (a config.json's fields).
+function load(input) {
+  if (typeof input === "string" && has(DATA.presets, input)) {
+    return fromFields(normalize(DATA.presets[input]), input);
+  }
+  const data = typeof input === "string" ? parse(input) : normalize(input);
+  if (!isDict(data)) fail(`config: must be a config.json object, got ${shown(data)}`);
+  return fromFields(data, null);
+}
+
+// --- evaluation of the generated trees -----------------------------------------------------
+
+const LEAF = new Map(DATA.views.leaves.map((id, pos) => [id, pos]));
+
+// Config.sparse_blocks: blocks i with step == 1 or i % step == 1, step = layers // wanted.
+function sparseBlocks(c, stack) {
+  if (c.model_type !== "switch_transformers") return 0n;
+  const layers = stack === "encoder" ? c.num_layers : c.num_decoder_layers;
+  const wanted = c[`num_sparse_${stack}_layers`];
+  const step = wanted > 0n ? layers / wanted : layers;
+  if (step <= 0n) return 0n;
+  if (step === 1n) return layers;
+  return layers >= 2n ? (layers - 2n) / step + 1n : 0n;
+}
+
+function values(c, extra = {}) {  // Config.values(): the symbols' values
+  const out = {};
+  for (const k of [...DATA.DIMS, "num_decoder_layers", "num_labels", "num_experts"]) out[k] = c[k];
+  out.num_sparse_encoder_layers = sparseBlocks(c, "encoder");
+  out.num_sparse_decoder_layers = sparseBlocks(c, "decoder");
+  return Object.assign(out, extra);
+}
+
+// Tree.evaluate of a tree or of a leaf view of it (Tree.view: a dropped leaf goes, and a
+// group left empty, but the root): {"": total, name: value, ...} in walk order.
+function evaluate(root, c, view = null, depths = null) {
+  const entries = [];
+  const column = view && DATA.views[view];
+  const walk = (id, parent, depth = 0) => {
+    const [ni, x] = DATA.nodes[id];
+    const raw = DATA.names[ni];
+    const name = raw[0] === "~" ? `${parent}.${raw.slice(1)}` : raw;
+    if (typeof x === "number") {
+      const f = column ? column[LEAF.get(id)] - 1 : x;
+      if (f < 0) return null;
+      const v = FORMULAS[f](c);
+      entries.push([name, v, depth]);
+      return v;
+    }
+    const at = entries.length;
+    entries.push([name, 0n, depth]);
+    let sum = 0n, kept = false;
+    for (const child of x) {
+      const v = walk(child, name, depth + 1);
+      if (v !== null) { sum += v; kept = true; }
+    }
+    if (!kept && name !== "") { entries.length = at; return null; }
+    entries[at][1] = sum;
+    return sum;
+  };
+  walk(root, "");
+  if (depths) return entries;
+  return Object.fromEntries(entries.map(([n, v]) => [n, v]));
+}
+
+function structureOf(c, headName = c.head) {
+  const key = [DATA.MODEL_TYPES.indexOf(c.model_type), DATA.ALL_HEADS.indexOf(headName),
+    +c.is_gated, +c.tie_word_embeddings, DATA.ENCODER_ATTENTION.indexOf(c.encoder_attention_type),
+    +c.router_bias].join("");
+  return DATA.structures[DATA.keys[key]];
+}
+
+function toDict(c) {  // Config.to_dict
+  const list = DATA.to_dict.lists[DATA.to_dict.keys[
+    `${DATA.MODEL_TYPES.indexOf(c.model_type)}${DATA.ALL_HEADS.indexOf(c.head)}`]];
+  return Object.fromEntries(list.map((k) => [k, k === "model" ? c.model : c[k]]));
+}
+
+const gcd = (a, b) => { while (b) [a, b] = [b, a % b]; return abs(a); };
+function fraction(n, d) {  // result.plain(Fraction(n, d))
+  const g = gcd(n, d);
+  return d / g === 1n ? n / g : `${n / g}/${d / g}`;
+}
+
+function option(opts, key, fallback) {
+  const v = opts && has(opts, key) && opts[key] !== undefined ? opts[key] : fallback;
+  return typeof v === "string" || typeof v === "bigint" ? v : normalize(v);
+}
+
+// --- the API -------------------------------------------------------------------------------
+
+function count(input) {
+  const c = load(input);
+  const s = structureOf(c), v = values(c);
+  const breakdown = evaluate(s[0], v);
+  const encoder = evaluate(s[1], v);
+  const out = { name: c.name, model: c.model, total: breakdown[""], encoder_only_total: encoder[""] };
+  if (s[3]) out.active_total = evaluate(s[0], v, "active")[""];
+  return Object.assign(out, { config: toDict(c), breakdown, encoder_only_breakdown: encoder });
+}
+
+function flops(input, opts = {}) {
+  const c = load(input);
+  const d = DATA.DEFAULTS;
+  const batch = positiveInt("batch", option(opts, "batch", d.batch));
+  const S = positiveInt("encoder_length", option(opts, "encoder_length", d.encoder_length));
+  let T = positiveInt("decoder_length", option(opts, "decoder_length", d.decoder_length));
+  const headName = opts && opts.encoder_only ? "EncoderModel" : c.head;
+  const s = structureOf(c, headName);
+  if (typeof s[4] === "string") fail(s[4]);
+  if (DATA.SHIFTED_INPUT_HEADS.includes(headName)) T = S;
+  const encoderOnly = headName === "EncoderModel" || headName === "ForTokenClassification";
+  const v = values(c, { batch, encoder_length: S, decoder_length: T });
+  const breakdown = evaluate(s[4][0], v);
+  return {
+    name: c.name, model: DATA.CLASS_PREFIX[c.model_type] + headName, batch, encoder_length: S,
+    decoder_length: encoderOnly ? null : T, tokens: FORMULAS[s[4][1]](v), forward: breakdown[""],
+    training: BigInt(1 + DATA.BACKWARD_PER_FORWARD) * breakdown[""],
+    parameters: evaluate(s[0], v)[""], breakdown,
+  };
+}
+
+function checkDtype(dtype) {  // memory.dtype_bytes
+  if (typeof dtype !== "string" || !has(DATA.DTYPE_BYTES, dtype)) {
+    fail(`dtype: unknown ${reprCut(dtype)}; known: ${Object.keys(DATA.DTYPE_BYTES).join(", ")}`);
+  }
+  return BigInt(DATA.DTYPE_BYTES[dtype]);
+}
+
+function memory(input, opts = {}) {
+  const dtype = option(opts, "dtype", DATA.DEFAULTS.dtype);
+  const optimizer = option(opts, "optimizer", DATA.DEFAULTS.optimizer);
+  const c = load(input);
+  const b = checkDtype(dtype);
+  if (typeof optimizer !== "string" || !has(DATA.OPTIMIZERS, optimizer)) {
+    fail(`optimizer: unknown ${reprCut(optimizer)}; known: ${Object.keys(DATA.OPTIMIZERS).join(", ")}`);
+  }
+  const gradients = DATA.OPTIMIZERS[optimizer];
+  if (gradients && !DATA.TRAINING_DTYPES.includes(dtype)) {
+    fail(`dtype: ${dtype} holds weights for inference only; training with ${optimizer} needs ` +
+      `${DATA.TRAINING_DTYPES.join(", ")} (or optimizer 'none')`);
+  }
+  const tree = structureOf(c)[5], v = values(c, { bytes_per_value: b });
+  const breakdown = { weights: evaluate(tree, v, "bytes") };
+  if (gradients) breakdown.gradients = evaluate(tree, v, "bytes");
+  if (optimizer !== "none") breakdown.optimizer_state = evaluate(tree, v, `state:${optimizer}`);
+  const part = (k) => (breakdown[k] ? breakdown[k][""] : 0n);
+  const [w, g, st] = DATA.PARTS.map(part);
+  return {
+    name: c.name, dtype, optimizer, cores: null, weights: w, gradients: g, optimizer_state: st,
+    total: w + g + st,
+    state_tensors: evaluate(tree, v, `state_tensors:${optimizer}`)[""],
+    state_scalars: evaluate(tree, v, `state_scalars:${optimizer}`)[""],
+    breakdown,
+  };
+}
+
+function inference(input, opts = {}) {
+  const c = load(input);
+  const s = structureOf(c)[6];
+  if (typeof s === "string") fail(s);
+  const dtype = option(opts, "dtype", DATA.DEFAULTS.inference_dtype);
+  const b = checkDtype(dtype);
+  if (!DATA.INFERENCE_DTYPES.includes(dtype)) {
+    fail(`dtype: ${dtype} is not modelled for serving; use one of ${DATA.INFERENCE_DTYPES.join(", ")}`);
+  }
+  const d = DATA.DEFAULTS;
+  const batch = positiveInt("batch", option(opts, "batch", d.batch));
+  const S = positiveInt("encoder_length", option(opts, "encoder_length", d.encoder_length));
+  const T = positiveInt("decoder_length", option(opts, "decoder_length", d.decoder_length));
+  const v = values(c, { batch, encoder_length: S, decoder_length: T, bytes_per_value: b });
+  const [tree, ...formulas] = s;
+  const [encPeak, stepPeak, gen, uncached, step, read] = formulas.map((f) => FORMULAS[f](v));
+  const weights = evaluate(tree, v, "bytes")[""];
+  const self = evaluate(tree, v, "cache:self")[""], cross = evaluate(tree, v, "cache:cross")[""];
+  const peak = encPeak > stepPeak ? encPeak : stepPeak;
+  return {
+    name: c.name, dtype, batch, encoder_length: S, decoder_length: T, weights_bytes: weights,
+    self_attention_cache_bytes: self, cross_attention_cache_bytes: cross,
+    kv_cache_bytes: self + cross, encoder_peak_bytes: encPeak, step_peak_bytes: stepPeak,
+    activation_peak_bytes: peak, total_bytes: weights + self + cross + peak,
+    generation_flops: gen, uncached_generation_flops: uncached, step_flops: step,
+    step_bytes_read: read, intensity: fraction(step, read),
+    cache_breakdown: evaluate(tree, v, "cache"),
+  };
+}
+
+// Any leaf view of the config's parameter tree by its name in t5sym.calculator.VIEWS (a
+// view added there, a weight format say, needs no code here); extra: its other symbols.
+function view(input, name, extra = {}) {
+  const c = load(input);
+  if (typeof name !== "string" || name === "leaves" || !has(DATA.views, name)) {
+    const known = Object.keys(DATA.views).filter((k) => k !== "leaves").join(", ");
+    fail(`view: unknown ${reprCut(name)}; known: ${known}`);
+  }
+  const more = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, positiveInt(k, option(extra, k))]));
+  return evaluate(structureOf(c)[0], values(c, more), name);
+}
+
+// The page's extras: every node of the tree as [depth, name, parameters]; the part formulas.
+function outline(input) {
+  const c = load(input);
+  return evaluate(structureOf(c)[0], values(c), null, true).map(([n, v, d]) => [d, n, v]);
+}
+
+function mathml(input) {
+  const c = load(input);
+  const label = (n) => (n[0] === "~" ? `transformer.${n.slice(1)}` : n);
+  return structureOf(c)[2].map(([name, m]) => [label(DATA.names[name]),
+    `<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">${DATA.mathml[m]}</math>`]);
+}
+
+globalThis.t5sym = Object.freeze({
+  count, flops, memory, inference, view, mathml, outline, parse, load, toDict,
+  presets: DATA.presets, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
+  optimizers: Object.keys(DATA.OPTIMIZERS), heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
+  modelDefaults: DATA.MODEL_DEFAULTS,
+});

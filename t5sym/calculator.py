@@ -1,0 +1,407 @@
+"""The browser calculator's one JavaScript file, printed from the trees at build time.
+
+Every `t5sym.params.Structure` a valid config can reach (model type × head × gated ×
+tied × LongT5 attention × Switch router bias) is built once; its trees (parameters,
+encoder alone, active, forward FLOPs, training bytes, inference caches) are written as
+hash-consed nodes (a name and a formula, or a name and children) over one table of
+leaf formulas printed by `t5sym.jsprint` as BigInt arrow functions ``c=>…``. A view is
+a tree, so a new view (a weight format, say) is one more entry per structure, not new
+JavaScript. The loader's tables (`t5sym.config.MODEL_DEFAULTS`, ``ALIASES``, ``HEADS``,
+...) are emitted as data for the hand-written checks of ``calculator.js``, which repeat
+the loader's order and messages (held to parity by ``tests/test_calculator.py``).
+
+The file defines ``globalThis.t5sym`` with ``count``, ``flops``, ``memory``,
+``inference``, ``parse`` and ``presets``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from sympy import Expr
+
+from . import (
+    checks,
+    flops,
+    inference,
+    jsprint,
+    memory,
+    params,
+    presets,
+    printers,
+    symbols,
+)
+from . import (
+    config as config_module,
+)
+from .algebra import tidy
+from .config import (
+    ACTIVATIONS,
+    ACTIVATIONS_WITH_PARAMETERS,
+    ALIASES,
+    CLASS_PREFIX,
+    ENCODER_ATTENTION,
+    HEADS,
+    MODEL_DEFAULTS,
+    MODEL_TYPES,
+    Config,
+    from_hf,
+)
+from .errors import ConfigError, T5SymError
+from .tree import Node, Tree
+
+#: Every head transformers defines for some model type, in the order of the key.
+ALL_HEADS = HEADS["t5"]
+
+#: The site path of the generated file (below the site root).
+SITE_PATH = "assets/t5sym-calc.js"
+
+#: Optimizers with state, in the order of `t5sym.memory.OPTIMIZERS`.
+_STATEFUL = tuple(name for name in memory.OPTIMIZERS if name != "none")
+
+
+def key(config: Config) -> str:
+    """The structure key the JavaScript computes: six digits of the fields that decide it.
+
+    model type, head (in `ALL_HEADS`), gated, ``tie_word_embeddings``,
+    ``encoder_attention_type``, ``router_bias``.
+    """
+    return "".join(
+        str(i)
+        for i in (
+            MODEL_TYPES.index(config.model_type),
+            ALL_HEADS.index(config.head),
+            int(config.is_gated),
+            int(config.tie_word_embeddings),
+            ENCODER_ATTENTION.index(config.encoder_attention_type),
+            int(config.router_bias),
+        )
+    )
+
+
+def configs() -> Iterator[Config]:
+    """One config per key: every combination of the fields `key` reads that loads."""
+    seen = set()
+    for model_type in MODEL_TYPES:
+        act = "dense_act_fn" if model_type == "switch_transformers" else "feed_forward_proj"
+        for head in HEADS[model_type]:
+            for proj in ("relu", "gated-gelu"):
+                for tie in (True, False):
+                    for attention in ENCODER_ATTENTION:
+                        for router_bias in (False, True):
+                            data = {
+                                "model_type": model_type,
+                                "architectures": [CLASS_PREFIX[model_type] + head],
+                                act: proj,
+                                "tie_word_embeddings": tie,
+                                "encoder_attention_type": attention,
+                                "router_bias": router_bias,
+                            }
+                            try:
+                                config = from_hf(data)
+                            except ConfigError:
+                                continue
+                            if key(config) not in seen:
+                                seen.add(key(config))
+                                yield config
+
+
+_B = symbols.bytes_per_value
+
+
+def _state(optimizer: memory.Optimizer):
+    return lambda leaf: optimizer.state_bytes(leaf, _B)
+
+
+def _cache(kind: str | None):
+    def fn(leaf: Node) -> Expr | None:
+        if kind is not None and inference._cached(leaf) != kind:
+            return None
+        return inference.cache_bytes(leaf)
+
+    return fn
+
+
+#: The views of a parameter tree that map each leaf alone (`t5sym.tree.Tree.view`): a
+#: column of formulas over the leaves; a view is then (parameter tree, column).
+VIEWS = {
+    "bytes": lambda leaf: _B * leaf.expr,  # memory.bytes_tree
+    **{f"state:{k}": _state(o) for k, o in memory.OPTIMIZERS.items() if k in _STATEFUL},
+    **{f"state_tensors:{k}": o.state_tensors for k, o in memory.OPTIMIZERS.items()},
+    **{f"state_scalars:{k}": o.state_scalars for k, o in memory.OPTIMIZERS.items()},
+    "cache": _cache(None),  # inference.cache_tree
+    "cache:self": _cache("self"),
+    "cache:cross": _cache("cross"),
+    "active": lambda leaf: params.active_tree(Tree(leaf)).total,
+}
+
+
+#: The opening of `t5sym.printers.mathml`'s output, written back by the page.
+_MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML">'
+
+
+class Tables:
+    """Interned names, formulas, nodes and MathML: each written once in the file."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, int] = {}
+        self.formulas: dict[str, int] = {}
+        self.nodes: dict[tuple, int] = {}
+        self.mathml: dict[str, int] = {}
+        self.leaves: dict[int, Node] = {}
+
+    @staticmethod
+    def _intern(table: dict, item: Any) -> int:
+        return table.setdefault(item, len(table))
+
+    def formula(self, expr: Expr) -> int:
+        """The index of a formula's BigInt code."""
+        return self._intern(self.formulas, jsprint.code(expr))
+
+    def node(self, node: Node) -> int:
+        """The index of a node: ``[name, formula]`` (leaf) or ``[name, [children]]``."""
+        name = self._intern(self.names, node.name)
+        if node.is_leaf:
+            return self._intern(self.nodes, (name, self.formula(node.expr)))
+        return self._intern(self.nodes, (name, tuple(self.node(c) for c in node.children)))
+
+    def tree(self, tree: Tree) -> int:
+        """The index of a tree's root."""
+        return self.node(tree.root)
+
+    def columns(self, tree: Tree) -> int:
+        """`tree` (a parameter tree), its leaves kept for the leaf views of `VIEWS`."""
+        for leaf in tree.root.walk():
+            if leaf.is_leaf:
+                self.leaves.setdefault(self.node(leaf), leaf)
+        return self.tree(tree)
+
+    def view_columns(self) -> dict[str, list[int]]:
+        """``leaves`` (the node ids of parameter leaves) and, for each of `VIEWS`, the
+        formula index + 1 of each of them (0: the view drops the leaf)."""
+        ids = sorted(self.leaves)
+        out: dict[str, list[int]] = {"leaves": ids}
+        for name, fn in VIEWS.items():
+            exprs = (fn(self.leaves[i]) for i in ids)
+            out[name] = [0 if e is None else self.formula(e) + 1 for e in exprs]
+        return out
+
+    def relative_names(self) -> list[str]:
+        """The names, each under a parent ``p`` written ``~rest`` for ``p.rest``."""
+        names = list(self.names)
+        parents: dict[int, set[str]] = {}
+        for name, children in self.nodes:
+            if isinstance(children, tuple):
+                for child in children:
+                    parents.setdefault(self._node_name(child), set()).add(names[name])
+        out = []
+        for i, name in enumerate(names):
+            above = parents.get(i, set())
+            if len(above) == 1 and (p := next(iter(above))) and name.startswith(p + "."):
+                name = "~" + name[len(p) + 1 :]
+            out.append(name)
+        return out
+
+    def _node_name(self, node: int) -> int:
+        if not hasattr(self, "_keys"):
+            self._keys = list(self.nodes)
+        if len(self._keys) != len(self.nodes):
+            self._keys = list(self.nodes)
+        return self._keys[node][0]
+
+    def math(self, expr: Expr) -> int:
+        """The index of a formula's MathML."""
+        text = printers.mathml(expr).replace("<mo>&#x2062;</mo>", "")
+        return self._intern(self.mathml, text.removeprefix(_MATH).removesuffix("</math>"))
+
+
+def _attempt(fn, *args: Any) -> Any:
+    """``fn(*args)``, or the one-line message with which the view refuses the structure."""
+    try:
+        return fn(*args)
+    except T5SymError as exc:
+        return str(exc)
+
+
+def _flops(t: Tables, config: Config) -> list:
+    """``[forward tree, tokens]``: training is (1 + BACKWARD_PER_FORWARD) × forward."""
+    decoder = symbols.decoder_length if params.structure(config).has_decoder else 0
+    return [
+        t.tree(flops.forward_tree(config)),
+        t.formula(symbols.batch * (symbols.encoder_length + decoder)),
+    ]
+
+
+def _memory(t: Tables, config: Config) -> int:
+    """The parameter tree the training memory views map (the encoder's for encoder heads)."""
+    return t.columns(params.tree(config, encoder_only=config.encoder_only))
+
+
+#: The fields of `t5sym.inference.Inference` after the cache trees, in the file's order.
+INFERENCE_FORMULAS = (
+    "encoder_peak_bytes",
+    "step_peak_bytes",
+    "generation_flops",
+    "uncached_generation_flops",
+    "step_flops",
+    "step_bytes_read",
+)
+
+
+def _inference(t: Tables, config: Config) -> list:
+    """``[parameter tree, *INFERENCE_FORMULAS]`` (caches and weights: leaf views)."""
+    if config.encoder_only:
+        inference.inference(config)  # raises its message
+    formulas = (
+        inference.encoder_peak(config),
+        inference.step_peak(config),
+        inference.generation_flops(config),
+        inference.generation_flops(config, use_cache=False),
+        inference.step_flops(config, symbols.decoder_length),
+        inference.bytes_read(config),
+    )
+    return [
+        t.columns(params.tree(config)),
+        *(t.formula(e) for e in formulas),
+    ]
+
+
+def _parts_math(t: Tables, tree: Tree) -> list[list]:
+    """MathML of each top-level part (a wrapped model's parts too), tidied as the site prints."""
+    out = []
+    for node in tree.root.children:
+        for part in node.children if node.name == "transformer" else (node,):
+            out.append([t._intern(t.names, part.name), t.math(tidy(part.expr))])
+    return out
+
+
+def structure(t: Tables, config: Config) -> list:
+    """Every view of one structure, as indices into the tables.
+
+    ``[params, encoder_only, math, active, flops, memory, inference]``; ``active`` is
+    null but for Switch, a view the structure refuses is its one-line message.
+    """
+    tree = params.tree(config)
+    return [
+        t.columns(tree),
+        t.tree(params.tree(config, encoder_only=True)),
+        _parts_math(t, tree),
+        int(config.model_type == "switch_transformers"),
+        _attempt(_flops, t, config),
+        _memory(t, config),
+        _attempt(_inference, t, config),
+    ]
+
+
+def _preset(p: presets.Preset) -> dict[str, Any]:
+    """A preset as the config.json fields that load it (``architectures`` names the head).
+
+    Fields equal to the model type's default are left out (the loader fills them in).
+    """
+    fields = p.config.to_dict()
+    defaults = MODEL_DEFAULTS[p.config.model_type]
+    kept = {k: v for k, v in fields.items() if k != "model" and defaults.get(k, v) != v}
+    return {"architectures": [fields["model"]], "model_type": p.config.model_type, **kept}
+
+
+def loader_tables() -> dict[str, Any]:
+    """The loader's and the views' tables, as the checks of ``calculator.js`` read them."""
+    return {
+        "MODEL_TYPES": MODEL_TYPES,
+        "MODEL_DEFAULTS": MODEL_DEFAULTS,
+        "CONFIG_DEFAULTS": {
+            f.name: f.default
+            for f in dataclasses.fields(Config)
+            if f.default is not dataclasses.MISSING and f.init
+        },
+        "DIMS": config_module._DIMS,
+        "ALIASES": ALIASES,
+        "HEADS": HEADS,
+        "ALL_HEADS": ALL_HEADS,
+        "CLASS_PREFIX": CLASS_PREFIX,
+        "ENCODER_ATTENTION": ENCODER_ATTENTION,
+        "ACTIVATIONS": sorted(ACTIVATIONS),
+        "ACTIVATIONS_WITH_PARAMETERS": sorted(ACTIVATIONS_WITH_PARAMETERS),
+        "MAX_DIGITS": checks.MAX_DIGITS,
+        "ECHO_LIMIT": checks.ECHO_LIMIT,
+        "DTYPE_BYTES": memory.DTYPE_BYTES,
+        "TRAINING_DTYPES": memory.TRAINING_DTYPES,
+        "INFERENCE_DTYPES": inference.INFERENCE_DTYPES,
+        "OPTIMIZERS": {k: o.gradients for k, o in memory.OPTIMIZERS.items()},
+        "PARTS": memory.PARTS,
+        "SHIFTED_INPUT_HEADS": flops.SHIFTED_INPUT_HEADS,
+        "BACKWARD_PER_FORWARD": flops.BACKWARD_PER_FORWARD,
+        "DEFAULTS": {
+            "batch": flops.DEFAULT_BATCH,
+            "encoder_length": flops.DEFAULT_ENCODER_LENGTH,
+            "decoder_length": flops.DEFAULT_DECODER_LENGTH,
+            "dtype": memory.DEFAULT_DTYPE,
+            "optimizer": memory.DEFAULT_OPTIMIZER,
+            "inference_dtype": inference.DEFAULT_DTYPE,
+        },
+    }
+
+
+@cache
+def data() -> tuple[dict[str, Any], list[str]]:
+    """The JSON data of the file and its formula codes (in table order)."""
+    t = Tables()
+    records: dict[str, int] = {}
+    keys: dict[str, int] = {}
+    fields: dict[str, int] = {}
+    field_lists: dict[tuple, int] = {}
+    done: dict[params.Structure, str] = {}
+    for config in configs():
+        s = params.Structure.of(config)
+        if s not in done:
+            done[s] = json.dumps(structure(t, config), separators=(",", ":"))
+        text = done[s]
+        keys[key(config)] = records.setdefault(text, len(records))
+        listed = tuple(config.to_dict())
+        fields[key(config)[:2]] = field_lists.setdefault(listed, len(field_lists))
+    out = {
+        **loader_tables(),
+        "keys": keys,
+        "structures": [json.loads(r) for r in records],
+        "nodes": [[n, list(c) if isinstance(c, tuple) else c] for n, c in t.nodes],
+        "views": t.view_columns(),
+        "names": t.relative_names(),
+        "mathml": list(t.mathml),
+        "to_dict": {"keys": fields, "lists": [list(f) for f in field_lists]},
+        "presets": {name: _preset(p) for name, p in presets.PRESETS.items()},
+    }
+    return out, list(t.formulas)
+
+
+def runtime() -> str:
+    """The hand-written part: checks, evaluation and the API (``calculator.js``)."""
+    return resources.files("t5sym").joinpath("calculator.js").read_text(encoding="utf-8")
+
+
+def javascript() -> str:
+    """The whole file: the data, the formulas as BigInt functions, then the runtime."""
+    tables, codes = data()
+    formulas = ",\n".join(f"c=>{code}" for code in codes)
+    return (
+        "// Generated by t5sym.calculator from the SymPy trees: do not edit.\n"
+        '"use strict";\n(() => {\n'
+        f"const q = {jsprint.DIVIDE};\n"
+        f"const DATA = {json.dumps(tables, separators=(',', ':'), ensure_ascii=False)};\n"
+        f"const FORMULAS = [\n{formulas}];\n"
+        f"{runtime()}"
+        "})();\n"
+    )
+
+
+def write(path: str | Path) -> Path:
+    """Write `javascript` to ``path`` (folders made as needed)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(javascript(), encoding="utf-8")
+    return path

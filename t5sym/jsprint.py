@@ -1,0 +1,113 @@
+"""Formulas as JavaScript that computes them exactly: BigInt arithmetic over a config object.
+
+Built on SymPy's `JavascriptCodePrinter`: integers print as BigInt literals (``128n``),
+symbols as fields of the config object ``c`` named like Hugging Face's config
+(``c.d_model``, ``c.relative_attention_num_buckets``; `t5sym.symbols.CONFIG_FIELD`), powers
+as ``(x**2n)``. A formula with rational coefficients (Σ t = T(T+1)/2) is written as
+an integer polynomial over one whole denominator D and divided at the end by `DIVIDE`,
+which throws unless the division is exact: no float64 ever holds a count.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import sympy
+from sympy import Expr
+from sympy.printing.jscode import JavascriptCodePrinter
+
+from .symbols import CONFIG_FIELD
+
+#: The exact division a printed formula calls as ``q(numerator, D)`` (BigInt, D > 0).
+DIVIDE = "(a,b)=>{if(a%b)throw new Error(`not a whole number: ${a}/${b}`);return a/b}"
+
+
+class BigIntPrinter(JavascriptCodePrinter):
+    """SymPy's JavaScript printer, with BigInt numbers and config-field symbols.
+
+    Only integer polynomials print (`function` brings a formula to that form first):
+    a Rational, a negative or symbolic power, or a function raises ``ValueError``.
+    """
+
+    def __init__(self, obj: str = "c") -> None:
+        super().__init__({"contract": False})
+        self.obj = obj
+
+    def _print_Integer(self, expr: sympy.Integer) -> str:
+        return f"{int(expr)}n"
+
+    _print_Zero = _print_One = _print_NegativeOne = _print_Integer
+
+    def _print_Rational(self, expr: sympy.Rational) -> str:
+        raise ValueError(f"a BigInt formula has no fraction: {expr}")
+
+    def _print_Float(self, expr: sympy.Float) -> str:
+        raise ValueError(f"a BigInt formula has no float: {expr}")
+
+    def _print_Symbol(self, expr: sympy.Symbol) -> str:
+        return f"{self.obj}.{CONFIG_FIELD.get(expr, expr.name)}"
+
+    def _print_Pow(self, expr: sympy.Pow) -> str:
+        if not (expr.exp.is_Integer and expr.exp > 0):
+            raise ValueError(f"a BigInt formula has only positive integer powers: {expr}")
+        base = self._print(expr.base)
+        base = base if expr.base.is_Atom else f"({base})"
+        return f"({base}**{int(expr.exp)}n)"
+
+    def _print_Function(self, expr: Expr) -> str:
+        raise ValueError(f"a BigInt formula has no function: {expr}")
+
+
+def split(expr: Expr) -> tuple[Expr, int]:
+    """``expr`` as (integer polynomial, whole denominator D > 0) with expr = poly / D.
+
+    A formula whose numbers are all integers is kept as written; one with a fraction is
+    expanded over the least common denominator of its coefficients (common factors
+    pulled out again with ``factor_terms``).
+
+    Raises
+    ------
+    ValueError
+        Not a polynomial (a symbol divides).
+    """
+    expr = sympy.sympify(expr)
+    if expr.atoms(sympy.Float) or not expr.free_symbols and not expr.is_Rational:
+        raise ValueError(f"not a polynomial with rational coefficients: {expr}")
+    if not expr.free_symbols:
+        return sympy.Integer(expr.p), int(expr.q)
+    if all(a.is_Integer for a in expr.atoms(sympy.Number)) and not any(
+        p.exp.is_negative for p in expr.atoms(sympy.Pow)
+    ):
+        return expr, 1
+    try:
+        poly = sympy.Poly(expr, *sorted(expr.free_symbols, key=str))
+    except sympy.PolynomialError:
+        raise ValueError(f"not a polynomial with rational coefficients: {expr}") from None
+    if not poly.domain.is_QQ and not poly.domain.is_ZZ:
+        raise ValueError(f"not a polynomial with rational coefficients: {expr}")
+    den = sympy.ilcm(1, *(sympy.Rational(c).q for c in poly.coeffs()))
+    return sympy.factor_terms((poly * den).as_expr()), int(den)
+
+
+@cache
+def code(expr: Expr, obj: str = "c", divide: str = "q") -> str:
+    """The JavaScript expression of ``expr``: BigInt, ``divide(…, Dn)`` when D ≠ 1.
+
+    Examples
+    --------
+    >>> from t5sym.jsprint import code
+    >>> from t5sym.symbols import d_model, num_buckets, num_heads
+    >>> code(2 * d_model**2 + num_buckets * num_heads)
+    '2n*(c.d_model**2n) + c.relative_attention_num_buckets*c.num_heads'
+    >>> from t5sym.symbols import decoder_length as T
+    >>> code(T * (T + 1) / 2)
+    'q(c.decoder_length*(c.decoder_length + 1n), 2n)'
+    """
+    num, den = split(expr)
+    text = BigIntPrinter(obj).doprint(num)
+    return text if den == 1 else f"{divide}({text}, {den}n)"
+
+
+def function(expr: Expr, obj: str = "c", divide: str = "q") -> str:
+    """``c=>…``: a JavaScript arrow function from a config object to the BigInt value."""
+    return f"{obj}=>{code(expr, obj, divide)}"

@@ -1,0 +1,458 @@
+"""The browser calculator (Chromium via Playwright, offline) against the Python library.
+
+The page and its generated script come from a strict build of the calculator page
+(`tests.calc_site`); configs are generated here with a seeded RNG, counted by t5sym in
+Python and by ``globalThis.t5sym`` in the browser, and compared part by part as
+decimal strings. Expected values and messages come from the Python library (what the
+CLI prints), never from the JavaScript.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import random
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+import t5sym
+from t5sym import calculator, flops, inference, memory, params, presets
+from t5sym.config import CLASS_PREFIX, HEADS, MODEL_TYPES
+from t5sym.errors import T5SymError
+
+from .calc_site import calculator_site
+
+CHROMIUM = Path("/usr/bin/chromium")
+BUDGET = 100 * 1000  # the page's own script and data, uncompressed
+#: BigInt results as JSON: every BigInt a decimal string.
+PLAIN = "(r) => JSON.parse(JSON.stringify(r, (k, v) => typeof v === 'bigint' ? v.toString() : v))"
+
+
+def strings(value: Any) -> Any:
+    """Python results with ints as decimal strings (bools kept), as `PLAIN` gives the JS."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: strings(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strings(v) for v in value]
+    return value
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    return calculator_site()
+
+
+@pytest.fixture(scope="module")
+def server(site: Path) -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium")
+    with tempfile.TemporaryDirectory(prefix="t5sym-chromium-") as profile, sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            ],
+        )
+        yield context
+        context.close()
+
+
+class Watched:
+    """A page with every console error and every request recorded."""
+
+    def __init__(self, context: Any, url: str) -> None:
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page = context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(url)
+        self.page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture(scope="module")
+def api(browser: Any, server: str) -> Iterator[Watched]:
+    watched = Watched(browser, server + "calculator/")
+    yield watched
+    watched.page.close()
+
+
+def run(api: Watched, fn: str, *args: Any) -> Any:
+    """``t5sym.<fn>(...args)`` in the page, BigInts as strings; a thrown Error as {error}."""
+    return api.page.evaluate(
+        f"""([args]) => {{ try {{ return ({PLAIN})(t5sym.{fn}(...args)); }}
+        catch (e) {{ return {{error: e.message}}; }} }}""",
+        [list(args)],
+    )
+
+
+def run_many(api: Watched, calls: list[tuple[str, list]]) -> list[Any]:
+    return api.page.evaluate(
+        f"""(calls) => calls.map(([fn, args]) => {{
+        try {{ return ({PLAIN})(t5sym[fn](...args)); }} catch (e) {{ return {{error: e.message}}; }}
+        }})""",
+        [[fn, args] for fn, args in calls],
+    )
+
+
+# --- expected values from Python ------------------------------------------------------------
+
+WORKLOAD = {"batch": 3, "encoder_length": 200, "decoder_length": 37}
+
+
+def expected(config: t5sym.Config, fn: str, opts: dict | None = None) -> Any:
+    """What the Python library gives for one call (its to_dict(details=True), or the error)."""
+    opts = opts or {}
+    try:
+        if fn == "count":
+            return strings(params.count(config).to_dict(details=True))
+        if fn == "flops":
+            lengths = [opts.get(k, d) for k, d in (("batch", 1), ("encoder_length", 512),
+                                                    ("decoder_length", 128))]  # fmt: skip
+            return strings(flops.count_flops(config, *lengths).to_dict(details=True))
+        if fn == "memory":
+            result = memory.training_memory(config, opts["dtype"], opts["optimizer"])
+            return strings(result.to_dict(details=True))
+        if fn == "inference":
+            lengths = [opts[k] for k in ("batch", "encoder_length", "decoder_length")]
+            result = inference.inference(config, *lengths, opts["dtype"])
+            return strings(result.to_dict(details=True))
+    except T5SymError as exc:
+        return {"error": str(exc)}
+    raise AssertionError(fn)
+
+
+def compare(got: Any, want: Any, what: str) -> None:
+    """Every field the JavaScript gives equals Python's (FLOPs: its rule-of-thumb fields
+    naive, per_side, excess and ratios are not in the JavaScript yet)."""
+    if "error" in want or "error" in got:
+        assert got == want, what
+        return
+    missing = set(want) - set(got)
+    assert missing <= {"naive", "naive_training", "naive_ratio", "per_side",
+                       "per_side_training", "ratio", "excess"}, (what, missing)  # fmt: skip
+    for key, value in got.items():
+        assert key in want, (what, key)
+        assert value == want[key], (what, key)
+    assert list(got) == [k for k in want if k in got], what  # same order
+
+
+def random_config(rng: random.Random) -> dict[str, Any]:
+    """A config.json over every model type and head, with varied dims and options."""
+    model_type = rng.choice(MODEL_TYPES)
+    head = rng.choice(HEADS[model_type])
+    data: dict[str, Any] = {
+        "model_type": model_type,
+        "architectures": [CLASS_PREFIX[model_type] + head],
+        "d_model": rng.randint(1, 8192),
+        "d_ff": rng.randint(1, 65536),
+        "num_heads": rng.randint(1, 128),
+        "d_kv": rng.randint(1, 256),
+        "num_layers": rng.randint(1, 48),
+        "vocab_size": rng.randint(1, 300000),
+        "tie_word_embeddings": rng.random() < 0.5,
+    }
+    if rng.random() < 0.5:
+        data["num_decoder_layers"] = rng.randint(1, 48)
+    if rng.random() < 0.3:
+        data["relative_attention_num_buckets"] = rng.randint(1, 64)
+    if rng.random() < 0.3:
+        data["num_labels"] = rng.randint(1, 10)
+    if rng.random() < 0.1:  # a dim past 2**53: exact only with BigInt
+        data["vocab_size"] = rng.randint(2**53, 2**80)
+    act = rng.choice(["relu", "gelu_new", "silu"])
+    if model_type == "switch_transformers":
+        data["dense_act_fn"] = act
+        data["num_experts"] = rng.randint(1, 256)
+        data["num_sparse_encoder_layers"] = rng.randint(0, 12)
+        data["num_sparse_decoder_layers"] = rng.randint(0, 12)
+        data["router_bias"] = rng.random() < 0.5
+    else:
+        data["feed_forward_proj"] = ("gated-" if rng.random() < 0.5 else "") + act
+    if model_type == "longt5":
+        data["encoder_attention_type"] = rng.choice(["local", "transient-global"])
+    return data
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+def test_script_and_data_within_budget(site: Path) -> None:
+    size = sum((site / p).stat().st_size for p in (calculator.SITE_PATH, "assets/calculator.js"))
+    assert size <= BUDGET, size
+
+
+def test_every_preset_gives_the_python_values(api: Watched) -> None:
+    calls, wants = [], []
+    for name, preset in presets.PRESETS.items():
+        config = preset.config
+        for fn, opts in (
+            ("count", None),
+            ("flops", WORKLOAD),
+            ("memory", {"dtype": "bf16", "optimizer": "adam"}),
+            ("memory", {"dtype": "fp32", "optimizer": "adafactor"}),
+            ("inference", {**WORKLOAD, "dtype": "fp16"}),
+        ):
+            calls.append((fn, [name] + ([opts] if opts else [])))
+            wants.append((f"{name} {fn} {opts}", expected(config, fn, opts)))
+    for got, (what, want) in zip(run_many(api, calls), wants, strict=True):
+        compare(got, want, what)
+
+
+def test_generated_configs_give_the_python_values_part_by_part(api: Watched) -> None:
+    rng = random.Random(2024)
+    configs = [random_config(rng) for _ in range(1200)]
+    seen = {(c["model_type"], c["architectures"][0]) for c in configs}
+    assert len(seen) == sum(len(h) for h in HEADS.values())  # every family and head
+    calls, wants = [], []
+    for i, data in enumerate(configs):
+        config = t5sym.from_hf(data)
+        opts = {
+            "dtype": rng.choice(["fp32", "bf16", "fp16"]),
+            "optimizer": rng.choice(list(memory.OPTIMIZERS)),
+            "batch": rng.randint(1, 64),
+            "encoder_length": rng.randint(1, 4096),
+            "decoder_length": rng.randint(1, 1024),
+        }
+        views = [("count", None), ("memory", opts)]
+        if i % 3 == 0:  # the FLOP and inference views on a third (each is slower in Python)
+            views += [("flops", opts), ("inference", opts)]
+        for fn, o in views:
+            calls.append((fn, [json.dumps(data)] + ([o] if o else [])))
+            wants.append((f"{data} {fn} {o}", expected(config, fn, o)))
+    results = run_many(api, calls)
+    for got, (what, want) in zip(results, wants, strict=True):
+        compare(got, want, what)
+    assert sum(1 for fn, _ in calls if fn == "count") >= 1000
+
+
+#: One config.json (text) of each bad-input class the loader refuses.
+BAD_CONFIGS = [
+    '{"d_model": 0}',
+    '{"d_model": -3}',
+    '{"d_ff": "2048"}',
+    '{"num_heads": 8.0}',
+    '{"d_kv": 6.5}',
+    '{"num_layers": true}',
+    '{"vocab_size": null}',
+    '{"vocab_size": 1e5}',
+    '{"vocab_size": NaN}',
+    '{"vocab_size": [1, 2]}',
+    '{"vocab_size": {"a": 1}}',
+    '{"d_model": ' + "9" * 1001 + "}",
+    '{"d_model": ' + "-" + "9" * 300 + "}",
+    '{"num_decoder_layers": 0}',
+    '{"relative_attention_num_buckets": 0}',
+    '{"hidden_size": 0}',
+    '{"num_attention_heads": "x"}',
+    '{"head_dim": -1}',
+    '{"num_labels": 0, "architectures": ["T5ForSequenceClassification"]}',
+    '{"id2label": 5}',
+    '{"feed_forward_proj": "gated-relu-x"}',
+    '{"feed_forward_proj": "swiglu"}',
+    '{"feed_forward_proj": "gelu_nw"}',
+    '{"feed_forward_proj": "gated-"}',
+    '{"feed_forward_proj": "gated-prelu"}',
+    '{"feed_forward_proj": 5}',
+    '{"feed_forward_proj": "a very long activation name that goes on and on past sixty chars"}',
+    '{"feed_forward_proj": "it\'s"}',
+    '{"feed_forward_proj": "caf\\u00e9\\n"}',
+    '{"tie_word_embeddings": "yes"}',
+    '{"model_type": "bert"}',
+    '{"model_type": 5}',
+    '{"model_type": "switch_transformers", "dense_act_fn": "gated-gelu"}',
+    '{"model_type": "switch_transformers", "router_bias": 1}',
+    '{"model_type": "switch_transformers", "num_sparse_encoder_layers": -1}',
+    '{"model_type": "switch_transformers", "expert_capacity": 1.5}',
+    '{"model_type": "switch_transformers", "num_experts": 0}',
+    '{"model_type": "longt5", "encoder_attention_type": "global"}',
+    '{"model_type": "longt5", "local_radius": 0}',
+    '{"architectures": "T5Model"}',
+    '{"architectures": ["BertModel"]}',
+    '{"architectures": [5]}',
+    '{"model_type": "longt5", "architectures": ["LongT5ForSequenceClassification"]}',
+    '{"model_type": "switch_transformers", "architectures": '
+    '["SwitchTransformersForTokenClassification"]}',
+    "",
+    "   ",
+    "[1, 2]",
+    '"text"',
+    "{",
+    '{"d_model": 512,}',
+    '{"d_model" 512}',
+    '{"d_model": 512 "d_ff": 3}',
+    '{"d_model": "abc}',
+    '{"d_model": 512}\n{"x": 1}',
+    "{'d_model': 512}",
+    '{"d_model": 01}',
+    '{"a": "\\q"}',
+    '{"a": "tab\there"}',
+    '\n\n  {"d_model": tru}',
+]
+
+
+def test_every_bad_input_class_gives_the_cli_message(
+    api: Watched, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "config.json"
+    wants = []
+    for text in BAD_CONFIGS:
+        path.write_text(text, encoding="utf-8")
+        try:
+            presets.load("config.json")  # what `t5sym count config.json` reads
+        except T5SymError as exc:
+            wants.append(str(exc))
+        else:
+            raise AssertionError(f"Python accepted {text!r}")
+    got = run_many(api, [("count", [text]) for text in BAD_CONFIGS])
+    for text, g, want in zip(BAD_CONFIGS, got, wants, strict=True):
+        assert g == {"error": want}, text
+
+
+def test_bad_workloads_and_refused_views_give_the_library_messages(api: Watched) -> None:
+    small = presets.load("t5-small")
+    cases = [
+        ("flops", {"batch": 0}),
+        ("flops", {"encoder_length": 2.5}),
+        ("flops", {"decoder_length": "x"}),
+        ("memory", {"dtype": "fp8", "optimizer": "adam"}),
+        ("memory", {"dtype": "int8", "optimizer": "adam"}),
+        ("memory", {"dtype": "fp32", "optimizer": "sgd"}),
+        ("inference", {"batch": 1, "encoder_length": 1, "decoder_length": 1, "dtype": "int8"}),
+        ("inference", {"batch": -1, "encoder_length": 1, "decoder_length": 1, "dtype": "bf16"}),
+    ]
+    for fn, opts in cases:
+        full = {"batch": 1, "encoder_length": 512, "decoder_length": 128, "dtype": "fp32",
+                "optimizer": "adafactor", **opts}  # fmt: skip
+        want = expected(small, fn, full)
+        assert "error" in want
+        assert run(api, fn, "t5-small", full) == want, (fn, opts)
+    encoder = {"architectures": ["T5EncoderModel"]}
+    want = expected(t5sym.from_hf(encoder), "inference", {**WORKLOAD, "dtype": "bf16"})
+    assert run(api, "inference", encoder, {**WORKLOAD, "dtype": "bf16"}) == want
+    longt5 = {"model_type": "longt5"}
+    assert run(api, "flops", longt5, WORKLOAD) == expected(t5sym.from_hf(longt5), "flops", WORKLOAD)
+
+
+def _total(page: Any) -> str:
+    return page.locator("#o-count dd").nth(1).inner_text()
+
+
+def test_typing_updates_the_total_and_the_url_round_trips(browser: Any, server: str) -> None:
+    w = Watched(browser, server + "calculator/#preset=t5-large&batch=4")
+    page = w.page
+    large = params.count(presets.load("t5-large")).total
+    assert _total(page).replace(",", "") == str(large)
+    page.fill("#f-d_ff", "8192")
+    edited = t5sym.from_hf({**calculator._preset(presets.get("t5-large")), "d_ff": 8192})
+    assert _total(page).replace(",", "") == str(params.count(edited).total)
+    url = page.url
+    assert "f.d_ff=8192" in url and "batch=4" in url
+    again = Watched(browser, url)
+    assert _total(again.page) == _total(page)
+    assert again.page.input_value("#f-d_ff") == "8192"
+    assert again.page.input_value("#f-batch") == "4"
+    # bad input: the message beside the field, nothing else changes
+    before = page.locator("#calc section").inner_text()
+    page.fill("#f-d_model", "0")
+    assert page.inner_text("#e-d_model") == "d_model: must be a positive integer, got 0"
+    assert page.locator("#calc section").inner_text() == before
+    page.fill("#f-d_model", "1024")
+    assert page.inner_text("#e-d_model") == ""
+    for watched in (w, again):
+        assert not watched.errors
+        assert all(r.startswith(server) for r in watched.requests), watched.requests
+        watched.page.close()
+
+
+def test_presets_paste_and_head_in_the_page(browser: Any, server: str) -> None:
+    w = Watched(browser, server + "calculator/")
+    page = w.page
+    page.select_option("#c-preset", "t5-3b")
+    assert _total(page).replace(",", "") == str(params.count(presets.load("t5-3b")).total)
+    text = json.dumps({"model_type": "umt5", "d_model": 512, "vocab_size": 32100})
+    page.fill("#c-json", text)
+    assert _total(page).replace(",", "") == str(params.count(t5sym.from_hf(json.loads(text))).total)
+    page.select_option("#c-head", "EncoderModel")
+    enc = t5sym.from_hf({**json.loads(text), "architectures": ["UMT5EncoderModel"]})
+    assert _total(page).replace(",", "") == str(params.count(enc).total)
+    assert page.locator("#o-math math").count() >= 2
+    page.fill("#c-json", "{")
+    assert page.inner_text("#e-json").startswith("config.json: invalid JSON at line 1")
+    assert not w.errors
+    assert all(r.startswith(server) for r in w.requests)
+    w.page.close()
+
+
+def test_every_input_is_labelled_and_the_page_fits_a_phone(browser: Any, server: str) -> None:
+    w = Watched(browser, server + "calculator/")
+    page = w.page
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('#calc input, #calc select, #calc textarea')]
+        .filter(e => !e.labels || e.labels.length === 0).map(e => e.id)"""
+    )
+    assert unlabelled == []
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.focus("#f-d_model")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1024")
+    small = t5sym.from_hf({**calculator._preset(presets.get("t5-small")), "d_model": 1024})
+    assert _total(page).replace(",", "") == str(params.count(small).total)
+    assert not w.errors
+    w.page.close()
+
+
+def test_any_leaf_view_by_name(api: Watched) -> None:
+    """`t5sym.view` evaluates a view of `calculator.VIEWS` with no code of its own."""
+    rng = random.Random(7)
+    for _ in range(40):
+        data = random_config(rng)
+        config = t5sym.from_hf(data)
+        name = rng.choice(list(calculator.VIEWS))
+        extra = {"bytes_per_value": 2, "batch": 3, "encoder_length": 50, "decoder_length": 9}
+        values = {**config.values(), **{getattr(t5sym.symbols, k): v for k, v in extra.items()}}
+        want = params.tree(config).view(calculator.VIEWS[name]).evaluate(values)
+        assert run(api, "view", data, name, extra) == strings(want), (data, name)
+    assert run(api, "view", "t5-small", "bogus") == {
+        "error": "view: unknown 'bogus'; known: " + ", ".join(calculator.VIEWS)
+    }

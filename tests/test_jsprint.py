@@ -1,0 +1,97 @@
+"""t5sym.jsprint: the printed JavaScript, run by Node.js, equals t5sym.algebra.evaluate."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import sympy
+
+from t5sym import jsprint, symbols
+from t5sym.algebra import evaluate
+from t5sym.symbols import CONFIG_FIELD
+
+NODE = shutil.which("node")
+SYMS = (*symbols.DIMENSIONS, symbols.batch, symbols.encoder_length, symbols.decoder_length)
+
+
+def _field(s: sympy.Symbol) -> str:
+    return CONFIG_FIELD.get(s, s.name)
+
+
+def _random_expr(rng: random.Random) -> sympy.Expr:
+    """A random integer-valued polynomial: integer terms, or T(T+1)/2-like sums."""
+    terms = []
+    for _ in range(rng.randint(1, 4)):
+        term = sympy.Integer(rng.choice([1, 2, 3, 6, -4, 10**20]))
+        for _ in range(rng.randint(0, 4)):
+            term *= rng.choice(SYMS) ** rng.choice([1, 1, 2, 3])
+        terms.append(term)
+    s = rng.choice(SYMS)
+    if rng.random() < 0.5:
+        terms.append(rng.choice(SYMS) * s * (s + 1) / 2)
+    if rng.random() < 0.3:
+        terms.append(s * (s + 1) * (2 * s + 1) / 6)
+    return sympy.Add(*terms)
+
+
+def _run(functions: list[str], values: list[dict[str, str]]) -> list[str]:
+    script = (
+        f"const q = {jsprint.DIVIDE};\nconst F = [{','.join(functions)}];\n"
+        f"const V = {json.dumps(values)};\n"
+        "const out = F.map((f, i) => { const c = {}; "
+        "for (const [k, v] of Object.entries(V[i])) c[k] = BigInt(v); "
+        "try { return f(c).toString(); } catch (e) { return 'error: ' + e.message; } });\n"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "run.js"
+        path.write_text(script, encoding="utf-8")
+        proc = subprocess.run([NODE, path], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
+def test_node_is_installed() -> None:
+    assert NODE, "Node.js is needed to run the printed JavaScript"
+
+
+def test_printed_javascript_equals_exact_evaluation() -> None:
+    rng = random.Random(12)
+    exprs = [_random_expr(rng) for _ in range(300)]
+    values = [{s: rng.randint(1, 10 ** rng.randint(1, 25)) for s in SYMS} for _ in exprs]
+    got = _run(
+        [jsprint.function(e) for e in exprs],
+        [{_field(s): str(v) for s, v in vals.items()} for vals in values],
+    )
+    expected = [str(evaluate(e, v)) for e, v in zip(exprs, values, strict=True)]
+    assert got == expected
+
+
+def test_integers_are_bigint_and_symbols_config_fields() -> None:
+    code = jsprint.code(symbols.num_buckets * symbols.num_heads * 3)
+    assert code == "3n*c.relative_attention_num_buckets*c.num_heads"
+    assert "n" in jsprint.code(sympy.Integer(2**60) * symbols.d_model)
+    assert str(2**60) + "n" in jsprint.code(sympy.Integer(2**60) * symbols.d_model)
+
+
+def test_a_fraction_is_divided_exactly_at_the_end() -> None:
+    t = symbols.decoder_length
+    code = jsprint.code(t * (t + 1) / 2)
+    assert code.startswith("q(") and code.endswith(", 2n)")
+    # a value that is not whole throws rather than rounding
+    assert _run([jsprint.function(t / 2)], [{"decoder_length": "3"}]) == [
+        "error: not a whole number: 3/2"
+    ]
+
+
+@pytest.mark.parametrize(
+    "expr", [symbols.d_model / symbols.num_heads, sympy.sqrt(symbols.d_model), sympy.Float(1.5)]
+)
+def test_what_is_not_a_polynomial_is_refused(expr: sympy.Expr) -> None:
+    with pytest.raises(ValueError):
+        jsprint.function(expr)
