@@ -200,7 +200,7 @@ def _linear_parameters(tree: Tree, stack: str) -> Expr:
 class RuleOfThumb:
     """Our forward FLOPs against two per-token rules, with the terms that make them differ.
 
-    - ``naive``: 2·N·B·(S + T), N every parameter of the model (the headline count).
+    - ``naive``: 2·N·B·(S + T), N every parameter of the model (its total count).
     - ``per_side``: 2·B·(N_enc·S + N_dec·T), N_enc and N_dec the linear weights of each
       stack (`matmul_parameters`; no embedding, norm, bias table or lm_head).
     - ``excess``: forward − per_side, term by term: attention ``scores`` and ``context``
