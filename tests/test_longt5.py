@@ -15,13 +15,17 @@ d_kv and the global-aggregate einsum over S, so generated configs keep d_kv ≥ 
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
+import sympy
 import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import t5sym
 from t5sym import Config, flops
+from t5sym import longt5 as longt5_lib
 
 from .reference import build
 from .test_flops import measure, summed, weightless
@@ -202,3 +206,127 @@ def test_rule_of_thumb_excess_adds_up(attention: str) -> None:
         assert ours.excess["global tokens: their sums, k and v"] == (
             extra + own - scores_and_context
         )
+
+
+# ---------------------------------------------------------------------------------------
+# The comparison with full attention (t5sym.longt5), against hand values.
+
+#: long-t5-tglobal-base's shapes (flaxformer's longt5 base gin; LongT5 paper, arXiv:2112.07916).
+BASE = dict(
+    d_model=768,
+    d_ff=2048,
+    num_heads=12,
+    d_kv=64,
+    num_layers=12,
+    num_decoder_layers=12,
+    vocab_size=32128,
+    feed_forward_proj="gated-gelu",
+)
+B_, S_ = t5sym.symbols.batch, t5sym.symbols.encoder_length
+
+
+def hand_costs(s: int, hd: int, d_model: int, r: int, g: int) -> dict[str, int]:
+    """One layer's scores + context (+ aggregates), B = 1, from the shapes in
+    modeling_longt5.py: blocks of r + 1, S padded, 3 blocks of keys, ⌊S/g⌋ globals."""
+    b = r + 1
+    n = -(-s // b)
+    big_g = s // g
+    return {
+        "full": 2 * 2 * hd * s * s,
+        "local": 2 * 2 * hd * n * b * 3 * b,
+        "transient-global": 2 * 2 * hd * n * b * (3 * b + big_g) + 2 * s * big_g * d_model,
+    }
+
+
+def test_layer_flops_at_the_base_shapes() -> None:
+    config = longt5("transient-global", **BASE)
+    assert longt5_lib.layer_flops(config, "full") == 4 * 768 * B_ * S_**2
+    # S = 512: 4 local blocks of 128, 32 global tokens
+    rows = longt5_lib.table(config, [512, 1000, 16384])
+    assert rows[0].flops == {
+        "full": 805_306_368,  # 4·768·512²
+        "local": 603_979_776,  # 12·768·128²·4
+        "transient-global": 679_477_248,  # 3072·512·416 + 2·512·32·768
+    }
+    for row in rows:
+        assert row.flops == hand_costs(row.encoder_length, 768, 768, 127, 16)
+    assert rows[2].ratio("local") == Fraction(3 * 128, 16384)
+
+
+def test_symbolic_layer_flops_are_the_blocked_shapes() -> None:
+    from t5sym.symbols import d_kv, d_model, global_block_size, local_radius, num_heads
+
+    b = local_radius + 1
+    n = sympy.ceiling(S_ / b)
+    big_g = sympy.floor(S_ / global_block_size)
+    hd = num_heads * d_kv
+    hand = {
+        "full": 4 * B_ * hd * S_**2,
+        "local": 4 * B_ * hd * n * b * 3 * b,
+        "transient-global": 4 * B_ * hd * n * b * (3 * b + big_g) + 2 * B_ * S_ * big_g * d_model,
+    }
+    for attention, expr in hand.items():
+        assert sympy.expand(longt5_lib.layer_flops(attention=attention) - expr) == 0
+    # the whole module adds q, k, v, o on S tokens, k and v also on the G global tokens
+    whole = longt5_lib.layer_flops(attention="transient-global", products_only=False)
+    extra = 2 * B_ * d_model * hd * (4 * S_ + 2 * big_g)
+    assert sympy.expand(whole - hand["transient-global"] - extra) == 0
+
+
+def test_ratios_and_crossovers_in_s() -> None:
+    from t5sym.symbols import d_kv, d_model, global_block_size, local_radius, num_heads
+
+    hd = num_heads * d_kv
+    assert sympy.simplify(longt5_lib.ratio(attention="local") - 3 * (local_radius + 1) / S_) == 0
+    tglobal = 3 * (local_radius + 1) / S_ + (1 + d_model / (2 * hd)) / global_block_size
+    assert sympy.simplify(longt5_lib.ratio(attention="transient-global") - tglobal) == 0
+    assert sympy.expand(longt5_lib.crossover(attention="local") - 3 * (local_radius + 1)) == 0
+    config = longt5("transient-global", **BASE)
+    assert longt5_lib.crossover(config, "local") == 384
+    assert longt5_lib.crossover(config, "transient-global") == sympy.Rational(384 * 16 * 2, 29)
+    assert longt5_lib.limit_ratio(config, "transient-global") == sympy.Rational(3, 32)
+    assert longt5_lib.limit_ratio(config, "local") == 0
+    # padding delays the exact crossing: S² > 3·128²·⌈S/128⌉ first for all S ≥ 444
+    assert longt5_lib.first_cheaper(config, "local") == 444
+    assert longt5_lib.first_cheaper(config, "transient-global") == brute_first(
+        config, "transient-global", 5000
+    )
+
+
+def brute_first(config: Config, attention: str, up_to: int) -> int:
+    """1 + the last S ≤ up_to where ``attention`` is not cheaper than full (hand costs)."""
+    hd = config.num_heads * config.d_kv
+    args = (hd, config.d_model, config.local_radius, config.global_block_size)
+    costs = [hand_costs(s, *args) for s in range(1, up_to + 1)]
+    last = max((s for s, c in enumerate(costs, 1) if c[attention] >= c["full"]), default=0)
+    return last + 1
+
+
+def test_global_tokens_every_token_is_never_cheaper() -> None:
+    config = longt5("transient-global", global_block_size=1)
+    assert longt5_lib.crossover(config, "transient-global") == sympy.oo
+    assert longt5_lib.first_cheaper(config, "transient-global") is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    r=st.integers(1, 40),
+    g=st.integers(2, 40),
+    heads=st.integers(1, 8),
+    d_kv=st.integers(1, 16),
+    d_model=st.integers(1, 64),
+    attention=st.sampled_from(["local", "transient-global"]),
+)
+def test_first_cheaper_against_brute_force(
+    r: int, g: int, heads: int, d_kv: int, d_model: int, attention: str
+) -> None:
+    config = longt5(
+        attention, local_radius=r, global_block_size=g, num_heads=heads, d_kv=d_kv, d_model=d_model
+    )
+    first = longt5_lib.first_cheaper(config, attention)
+    limit = longt5_lib.limit_ratio(config, attention)
+    if first is None:
+        assert limit >= 1
+        return
+    # well past any crossing: 60 blocks of both kinds beyond the first cheaper S
+    assert first == brute_first(config, attention, first + 60 * (r + 1) * g)
