@@ -48,3 +48,42 @@ def serving_memory_svg(
     plt.close(fig)
     svg = out.getvalue()
     return svg[svg.index("<svg") :]
+
+
+def longt5_attention_svg(config: Config, lengths: Sequence[int]) -> str:
+    """One encoder layer's attention FLOPs (B = 1) against S: full, local, transient-global.
+
+    Exact values from `t5sym.longt5.table` (padding and ⌊S/g⌋ included), log-log axes;
+    fonts of 11 px or more, the legend outside the data.
+    """
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    from matplotlib.ticker import FuncFormatter
+
+    from .longt5 import ATTENTIONS, table
+
+    rows = table(config, list(lengths))
+    plt.rcParams.update({"font.size": 12, "svg.fonttype": "none"})
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for attention in ATTENTIONS:
+        gflops = [r.flops[attention] / 1e9 for r in rows]
+        ax.plot(lengths, gflops, label=attention, linewidth=2)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))  # no superscripts
+    ticks = list(lengths)[:: -(-len(lengths) // 5)]  # a few labels, none overlapping
+    ax.set_xticks(ticks, [f"{s:,}" for s in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel("encoder length S (tokens)")
+    ax.set_ylabel("GFLOPs per layer (B = 1)")
+    ax.set_title(f"{config.name or 'LongT5'}: attention scores and context")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    fig.tight_layout()
+    out = io.StringIO()
+    fig.savefig(out, format="svg")
+    plt.close(fig)
+    svg = out.getvalue()
+    return svg[svg.index("<svg") :]
