@@ -112,7 +112,7 @@ def crossover(config: Config | None = None, attention: str = "local", **kw: bool
     --------
     >>> from t5sym import longt5
     >>> longt5.crossover(attention="local")  # three blocks of r + 1
-    3*local_radius + 3
+    3*(local_radius + 1)
     """
     full = smooth(layer_flops(config, "full", **kw))
     other = smooth(layer_flops(config, attention, **kw))
