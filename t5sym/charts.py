@@ -60,7 +60,6 @@ def longt5_attention_svg(config: Config, lengths: Sequence[int]) -> str:
 
     matplotlib.use("svg")
     import matplotlib.pyplot as plt
-
     from matplotlib.ticker import FuncFormatter
 
     from .longt5 import ATTENTIONS, table
