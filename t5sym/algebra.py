@@ -1,7 +1,8 @@
 """Exact evaluation and tidying of the formulas: the one place numbers leave SymPy.
 
-`evaluate` turns a polynomial with rational coefficients into a Python ``int`` or
-``Fraction`` at given symbol values (exact at any size, no floats, no substitution);
+`evaluate` turns a polynomial with rational coefficients (and ``floor``/``ceiling`` of
+such polynomials: LongT5's block counts) into a Python ``int`` or ``Fraction`` at given
+symbol values (exact at any size, no floats, no substitution);
 `tidy` writes a total the way the site prints it; `split_over` separates what a
 per-core formula divides by the cores from what every core holds.
 """
@@ -24,12 +25,19 @@ Number = int | Fraction
 def evaluate(expr: Expr, values: Mapping[Symbol, Number]) -> Number:
     """``expr`` at ``values``, exactly: an ``int``, or a ``Fraction`` when not whole.
 
+    ``expr`` is built from symbols, rationals, sums, products, integer powers and
+    ``floor``/``ceiling`` (of an argument evaluated exactly first); anything else is a
+    ``TypeError``.
+
     Examples
     --------
+    >>> import sympy
     >>> from t5sym.algebra import evaluate
-    >>> from t5sym.symbols import d_model, vocab_size
+    >>> from t5sym.symbols import d_model, encoder_length, vocab_size
     >>> evaluate(d_model * vocab_size, {d_model: 1024, vocab_size: 32128})
     32899072
+    >>> evaluate(sympy.ceiling(encoder_length / 128), {encoder_length: 513})
+    5
     """
     value = _exact(sympy.sympify(expr), values)
     if isinstance(value, Fraction) and value.denominator == 1:
@@ -51,6 +59,9 @@ def _exact(expr: Expr, values: Mapping[Symbol, Number]) -> Number:
     if expr.is_Pow and expr.exp.is_Integer:
         base, exp = _exact(expr.base, values), int(expr.exp)
         return base**exp if exp >= 0 else Fraction(1, base ** (-exp))
+    if isinstance(expr, (sympy.floor, sympy.ceiling)):
+        inner = Fraction(_exact(expr.args[0], values))
+        return math.floor(inner) if isinstance(expr, sympy.floor) else math.ceil(inner)
     raise TypeError(f"cannot evaluate {expr} exactly")
 
 

@@ -328,3 +328,32 @@ def serving_memory_svg(
         f"{lengths[0]:,} to {lengths[-1]:,}; the weights stay flat while the caches grow."
     )
     return _svg(fig, alt)
+
+
+def longt5_attention_svg(config: Config, lengths: Sequence[int]) -> str:
+    """One encoder layer's attention FLOPs (B = 1) against S: full, local, transient-global.
+
+    Exact values from `t5sym.longt5.table` (padding and ⌊S/g⌋ included), log-log axes.
+    """
+    from .longt5 import ATTENTIONS, table
+
+    plt = _pyplot()
+    rows = table(config, list(lengths))
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.2))
+    for color, marker, attention in zip(COLORS, MARKERS, ATTENTIONS, strict=False):
+        gflops = [r.flops[attention] / 1e9 for r in rows]
+        ax.plot(lengths, gflops, label=attention, color=color, marker=marker, linewidth=2)
+    _log_axis(ax, "x", base=2)
+    _log_axis(ax, "y")
+    ax.set_xlabel("encoder length S (tokens)")
+    ax.set_ylabel("GFLOPs per layer (B = 1)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    _legend_below(fig, ax, columns=3)
+    name = config.name or "LongT5"
+    alt = (
+        f"Log-log lines for {name}: one encoder layer's attention FLOPs against S from "
+        f"{lengths[0]:,} to {lengths[-1]:,}; full attention grows as S squared, local and "
+        f"transient-global attention grow linearly."
+    )
+    return _svg(fig, alt)

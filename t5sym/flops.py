@@ -22,8 +22,19 @@ with (n_q, n_k) = (S, S) in the encoder's ``SelfAttention``, (T, T) in the decod
 (the causal mask does not shrink the matrix product transformers computes) and (T, S)
 in ``EncDecAttention``.
 
+LongT5's encoder (transformers ``modeling_longt5.py``) splits the S tokens into
+n = ⌈S/(r + 1)⌉ blocks of r + 1 (r = ``local_radius``; the last block padded), and each
+query block attends its own block and its two neighbours, 3·(r + 1) keys: (n_q, n_k) =
+(n·(r + 1), 3·(r + 1)) in ``LocalSelfAttention``. ``TransientGlobalSelfAttention`` adds
+G = ⌊S/g⌋ global tokens (g = ``global_block_size``; the last partial block joins the one
+before it), each the sum of its block's inputs — ``global_aggregates``, a one-hot einsum
+of 2·B·S·G·d_model FLOPs — projected by ``k`` and ``v`` (which then see B·(S + G) tokens)
+and appended to every block's keys: n_k = 3·(r + 1) + G.
+
 Training: backward costs 2 × forward for every matrix product (the gradients with
-respect to both operands, each a product of the same size), so a step costs 3 × forward.
+respect to both operands, each a product of the same size), so a step costs 3 × forward
+— except LongT5's ``global_aggregates``, whose one-hot operand needs no gradient:
+backward = 1 × forward there (`backward_per_forward`).
 """
 
 from __future__ import annotations
@@ -41,16 +52,35 @@ from .checks import positive_int
 from .config import Config
 from .errors import T5SymError
 from .result import Result
-from .symbols import batch, d_kv, decoder_length, encoder_length, num_experts, num_heads
+from .symbols import (
+    batch,
+    d_kv,
+    d_model,
+    decoder_length,
+    encoder_length,
+    global_block_size,
+    local_radius,
+    num_experts,
+    num_heads,
+)
 from .tree import Node, Tree, group
 
-#: FLOPs of backward per FLOP of forward, for every matrix product.
+#: FLOPs of backward per FLOP of forward, for every matrix product of two operands that
+#: both need a gradient (all but LongT5's ``global_aggregates``: `backward_per_forward`).
 BACKWARD_PER_FORWARD = 2
 
 #: Short names of the added nodes: products of activations, no weight.
 ATTENTION_PRODUCTS = ("scores", "context")
 
-_ATTENTION = ("SelfAttention", "EncDecAttention")
+#: LongT5 transient-global attention's extra product: the global tokens' sums.
+GLOBAL_AGGREGATES = "global_aggregates"
+
+_ATTENTION = (
+    "SelfAttention",
+    "EncDecAttention",
+    "LocalSelfAttention",
+    "TransientGlobalSelfAttention",
+)
 
 #: Heads whose decoder reads the shifted input (``decoder_input_ids`` from ``input_ids``):
 #: their decoder length is the encoder length.
@@ -77,18 +107,55 @@ def lengths(name: str) -> tuple[Expr, Expr]:
     return decoder_length, decoder_length
 
 
+def block_length() -> Expr:
+    """LongT5's local block: r + 1 tokens (r = ``local_radius``)."""
+    return local_radius + 1
+
+
+def local_blocks() -> Expr:
+    """n = ⌈S/(r + 1)⌉: LongT5's local blocks, the last one padded (``_split_into_blocks``)."""
+    return sympy.ceiling(encoder_length / block_length())
+
+
+def global_tokens() -> Expr:
+    """G = ⌊S/g⌋: LongT5's global tokens (``_make_global_fixed_block_ids``).
+
+    The tokens of a last, partial block of g join the block before it; fewer than g
+    tokens make no global token at all.
+    """
+    return sympy.floor(encoder_length / global_block_size)
+
+
+def attended(name: str) -> tuple[Expr, Expr]:
+    """(queries, keys per query) of the score matrix an attention module computes.
+
+    Full attention: `lengths`. ``LocalSelfAttention``: n·(r + 1) queries (S padded to
+    whole blocks), each block against its 3 neighbouring blocks, 3·(r + 1) keys;
+    ``TransientGlobalSelfAttention``: the same plus the G global tokens as keys.
+    """
+    short = name.rsplit(".", 1)[-1]
+    if short == "LocalSelfAttention":
+        return local_blocks() * block_length(), 3 * block_length()
+    if short == "TransientGlobalSelfAttention":
+        return local_blocks() * block_length(), 3 * block_length() + global_tokens()
+    return lengths(name)
+
+
 def tokens_through(leaf: Node, encoder_only: bool = False) -> Expr:
     """Tokens that pass through a weight in one forward pass.
 
     A ``Linear``: B·(key length) for ``k`` and ``v`` (the cross-attention ones project the
-    S encoder outputs), else B·(query length); the sequence classifier reads one
-    representation per sequence (its last EOS token): B. The shared embedding is looked
-    up once per stack input: B·S, plus B·T with a decoder.
+    S encoder outputs; LongT5's transient-global ones also the G global tokens:
+    B·(S + G)), else B·(query length); the sequence classifier reads one representation
+    per sequence (its last EOS token): B. The shared embedding is looked up once per stack
+    input: B·S, plus B·T with a decoder.
     """
     if leaf.kind != "linear":
         return batch * encoder_length + (0 if encoder_only else batch * decoder_length)
     if leaf.name.startswith("classification_head."):
         return batch
+    if leaf.short in ("k", "v") and ".TransientGlobalSelfAttention." in leaf.name:
+        return batch * (encoder_length + global_tokens())
     query, key = lengths(leaf.name)
     return batch * (key if leaf.short in ("k", "v") else query)
 
@@ -105,19 +172,29 @@ def matmul(leaf: Node) -> Expr | None:
     return 2 * tokens_through(leaf) * leaf.expr * share
 
 
-def attention_products(module: Node) -> tuple[Node, Node]:
+def attention_products(module: Node) -> tuple[Node, ...]:
     """``scores`` and ``context`` of one attention module: 2·B·num_heads·n_q·n_k·d_kv each.
 
-    Repeated as often as the module's own ``q``; leaves of kind ``"matmul"``, no shape.
+    (n_q, n_k) from `attended`: (S, S), (T, T) or (T, S) for full attention, blocked for
+    LongT5's encoder. A transient-global module adds ``global_aggregates``: 2·B·S·G·d_model
+    (the one-hot einsum summing each block of g inputs into a global token). Repeated as
+    often as the module's own ``q``; leaves of kind ``"matmul"``, no shape.
     """
-    query, key = lengths(module.name)
+    query, key = attended(module.name)
     repeat = next(c.repeat for c in module.children if c.short == "q")
     flops = 2 * batch * num_heads * query * key * d_kv * repeat
     docs = ("Q·Kᵀ, no weight", "softmax(scores)·V, no weight")
-    return tuple(
+    products = [
         Node(f"{module.name}.{short}", flops, (), doc, (), repeat, "matmul")
         for short, doc in zip(ATTENTION_PRODUCTS, docs, strict=True)
-    )
+    ]
+    if module.short == "TransientGlobalSelfAttention":
+        aggregates = 2 * batch * encoder_length * global_tokens() * d_model * repeat
+        doc = "one-hot einsum: the sum of each global block's inputs, no weight"
+        products.append(
+            Node(f"{module.name}.{GLOBAL_AGGREGATES}", aggregates, (), doc, (), repeat, "matmul")
+        )
+    return tuple(products)
 
 
 def _with_products(node: Node) -> Node:
@@ -130,11 +207,15 @@ def _with_products(node: Node) -> Node:
 
 
 def check_structure(structure: params.Structure) -> None:
-    """Refuse what the FLOP view does not model yet, with the reason (one line)."""
-    if structure.encoder_attention != "full":
+    """Refuse what the FLOP view does not model, with the reason (one line).
+
+    Every encoder attention of `t5sym.params` is modelled (full, LongT5's local and
+    transient-global); one `attended` does not know is refused.
+    """
+    if structure.encoder_attention not in params.ENCODER_ATTENTION_MODULE:
         raise T5SymError(
-            f"encoder_attention_type: FLOPs of LongT5's {structure.encoder_attention} "
-            "attention are not modelled yet (its weights and decoder are T5's)"
+            f"encoder_attention_type: FLOPs of {structure.encoder_attention!r:.40} "
+            "attention are not modelled"
         )
 
 
@@ -164,10 +245,21 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
     return _forward_tree(params.structure(config, encoder_only=encoder_only))
 
 
+def backward_per_forward(name: str) -> int:
+    """Backward FLOPs per forward FLOP of the product named ``name``.
+
+    2 (a gradient for each operand); 1 for ``global_aggregates``, whose one-hot block
+    matrix needs no gradient, so only the hidden states' gradient is computed.
+    """
+    if name.rsplit(".", 1)[-1] == GLOBAL_AGGREGATES:
+        return 1
+    return BACKWARD_PER_FORWARD
+
+
 def training_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
-    """FLOPs of one training step per part: (1 + 2)·forward (backward = 2 × forward)."""
+    """FLOPs of one training step per part: (1 + `backward_per_forward`)·forward."""
     return forward_tree(config, encoder_only).view(
-        lambda leaf: (1 + BACKWARD_PER_FORWARD) * leaf.expr
+        lambda leaf: (1 + backward_per_forward(leaf.name)) * leaf.expr
     )
 
 
@@ -177,8 +269,9 @@ def forward(config: Config | None = None, encoder_only: bool = False) -> Expr:
 
 
 def training(config: Config | None = None, encoder_only: bool = False) -> Expr:
-    """FLOPs of one training step: forward + backward = 3 × forward."""
-    return (1 + BACKWARD_PER_FORWARD) * forward(config, encoder_only)
+    """FLOPs of one training step: forward + backward, 3 × forward but for LongT5's
+    ``global_aggregates`` (2 × theirs): the total of `training_tree`."""
+    return training_tree(config, encoder_only).total
 
 
 # ---------------------------------------------------------------------------------------
@@ -204,8 +297,9 @@ class RuleOfThumb:
     - ``per_side``: 2·B·(N_enc·S + N_dec·T), N_enc and N_dec the linear weights of each
       stack (`matmul_parameters`; no embedding, norm, bias table or lm_head).
     - ``excess``: forward − per_side, term by term: attention ``scores`` and ``context``
-      (quadratic in the lengths), cross-attention k and v applied to S tokens rather than
-      T, and ``lm_head``.
+      (quadratic in the lengths), LongT5's global tokens (their sums, and k and v applied
+      to them), cross-attention k and v applied to S tokens rather than T, and
+      ``lm_head``.
 
     Training multiplies every term by 3, so the ratios hold for 6·N as well.
     """
@@ -269,6 +363,12 @@ def _symbolic_rule(structure: params.Structure) -> RuleOfThumb:
             *(n.expr for n in flops if n.short in ATTENTION_PRODUCTS)
         )
     }
+    globals_ = [n for n in flops if n.short == "TransientGlobalSelfAttention"]
+    for module in globals_:  # LongT5: k and v also project the G global tokens
+        kv = [f"{module.name}.{w}" for w in ("k", "v")]
+        excess["global tokens: their sums, k and v"] = flops[
+            f"{module.name}.{GLOBAL_AGGREGATES}"
+        ].expr + sympy.Add(*(flops[n].expr - 2 * batch * encoder_length * tree[n].expr for n in kv))
     if decoder:
         per_side += 2 * batch * _linear_parameters(tree, "decoder") * decoder_length
         cross = "decoder.block.*.layer.1.EncDecAttention"
@@ -353,8 +453,13 @@ class FlopCount(Result):
 
     @property
     def training(self) -> int:
-        """FLOPs of a training step: 3 × forward."""
-        return (1 + BACKWARD_PER_FORWARD) * self.forward
+        """FLOPs of a training step: 3 × forward, but 2 × for ``global_aggregates``."""
+        spared = sum(  # inner nodes' names are no product's: 0 for them
+            (BACKWARD_PER_FORWARD - backward_per_forward(name)) * v
+            for name, v in self.breakdown.items()
+            if name
+        )
+        return (1 + BACKWARD_PER_FORWARD) * self.forward - spared
 
     @property
     def naive_training(self) -> int:

@@ -293,7 +293,7 @@ def flops_text(result: FlopCount, *, breakdown: bool = False) -> str:
     naive = ratio(r.naive_ratio)
     summary = [
         ["forward", f"{r.forward:,}", approx(r.forward), ""],
-        ["training (3 × forward)", f"{r.training:,}", approx(r.training), ""],
+        ["training (forward + backward)", f"{r.training:,}", approx(r.training), ""],
         ["2·N per token", f"{r.naive:,}", approx(r.naive), naive],
         ["6·N per token (training)", f"{r.naive_training:,}", approx(r.naive_training), naive],
         [stacks, f"{r.per_side:,}", approx(r.per_side), ratio(r.ratio)],

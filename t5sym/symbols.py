@@ -32,6 +32,8 @@ num_labels = dim("num_labels")
 num_experts = dim("num_experts")
 num_sparse_encoder_layers = dim("num_sparse_encoder_layers")
 num_sparse_decoder_layers = dim("num_sparse_decoder_layers")
+local_radius = dim("local_radius")
+global_block_size = dim("global_block_size")
 
 # Workload and layout symbols (FLOPs, memory, sharding): not config fields.
 batch = dim("batch")
@@ -54,6 +56,8 @@ DIMENSIONS: tuple[Symbol, ...] = (
     num_experts,
     num_sparse_encoder_layers,
     num_sparse_decoder_layers,
+    local_radius,
+    global_block_size,
 )
 
 #: The ``T5Config`` field each symbol stands for.
@@ -74,6 +78,8 @@ LATEX_NAMES: dict[Symbol, str] = {
     num_experts: r"E",
     num_sparse_encoder_layers: r"L_{\mathrm{sparse}}",
     num_sparse_decoder_layers: r"L_{\mathrm{dec,sparse}}",
+    local_radius: r"r",
+    global_block_size: r"g",
     batch: r"B",
     encoder_length: r"S",
     decoder_length: r"T",
@@ -95,6 +101,8 @@ MEANING: dict[Symbol, str] = {
     num_experts: "experts in each sparse feed-forward layer (Switch Transformers)",
     num_sparse_encoder_layers: "encoder blocks whose feed-forward layer is sparse (Switch)",
     num_sparse_decoder_layers: "decoder blocks whose feed-forward layer is sparse (Switch)",
+    local_radius: "tokens a LongT5 encoder token attends on each side (blocks of r + 1)",
+    global_block_size: "tokens summed into one global token (LongT5 transient-global)",
     batch: "sequences in a batch",
     encoder_length: "encoder (input) tokens per sequence",
     decoder_length: "decoder (target) tokens per sequence",

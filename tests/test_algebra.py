@@ -29,11 +29,35 @@ def test_evaluate(expr: sympy.Expr, expected: int | Fraction) -> None:
     assert value == expected and type(value) is type(expected)
 
 
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (sympy.ceiling(d / h), 2),  # 3/2 rounds up
+        (sympy.floor(d / h), 1),
+        (sympy.ceiling(d * h / 3), 2),  # whole: unchanged
+        (sympy.floor(-d / h), -2),  # towards minus infinity, not towards zero
+        (sympy.ceiling(-d / h), -1),
+        (sympy.floor(k / (d + 1)) * sympy.ceiling(k / (d + 1)), 2),  # 5/4: 1 and 2
+        (h * sympy.ceiling(sympy.Rational(1, 3) + d / k), 2),  # 14/15 rounds up to 1
+        (d * sympy.floor(sympy.Integer(10) ** 30 / 7 + h), 3 * (10**30 // 7 + 2)),
+        # 10**40 = 3q + 1: (10**40 + 1)/3 = q + 2/3 rounds up to q + 1
+        (sympy.ceiling((sympy.Integer(10) ** 40 + 1) / d) - sympy.Integer(10) ** 40 // 3, 1),
+    ],
+)
+def test_evaluate_floor_and_ceiling_of_rationals(expr: sympy.Expr, expected: int) -> None:
+    value = evaluate(expr, VALUES)
+    assert value == expected and type(value) is int
+
+
 def test_evaluate_refuses_what_is_not_a_rational_polynomial() -> None:
     with pytest.raises(TypeError):
         evaluate(sympy.sqrt(d), VALUES)
     with pytest.raises(TypeError):
         evaluate(sympy.Float(0.5) * d, VALUES)
+    with pytest.raises(TypeError):
+        evaluate(sympy.ceiling(sympy.sqrt(d)), VALUES)
+    with pytest.raises(TypeError):
+        evaluate(sympy.frac(d / h), VALUES)
     with pytest.raises(ValueError, match="not a whole number"):
         integer(d / 2, VALUES)
     assert integer(d * 4 / 2, VALUES) == 6

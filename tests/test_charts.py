@@ -94,3 +94,13 @@ def test_serving_chart_is_svg_with_its_parts_and_readable_fonts() -> None:
         assert label in svg
     sizes = [float(x) for x in re.findall(r"font-size:\s*([\d.]+)px", svg)]
     assert sizes and min(sizes) >= 11
+
+
+def test_longt5_chart_is_svg_with_each_attention_and_readable_fonts() -> None:
+    config = t5sym.from_hf({"model_type": "longt5", "encoder_attention_type": "transient-global"})
+    svg = charts.longt5_attention_svg(config, [256, 512, 1024, 2048])
+    assert svg.startswith("<svg")
+    for label in ("full", "local", "transient-global", "encoder length S"):
+        assert label in svg
+    sizes = [float(x) for x in re.findall(r"font-size:\s*([\d.]+)px", svg)]
+    assert sizes and min(sizes) >= 11
