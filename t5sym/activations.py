@@ -304,8 +304,7 @@ def fine_tuning_memory(
     from .inference import workload
 
     mem = memory.training_memory(config, dtype, optimizer)
-    if config.encoder_only:
-        raise T5SymError("config: saved activations are modelled for the seq2seq model only")
+    checks.servable(config, "fine-tuning at a length")
     tree = saved_tree(config, dtype, checkpointing=checkpointing, mask_bytes=mask_bytes)
     values = workload(config, batch, encoder_length, decoder_length, 0)
     return FineTuning(

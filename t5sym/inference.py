@@ -410,11 +410,7 @@ def inference(
         ``batch``, ``encoder_length``, ``decoder_length`` not positive integers, or
         ``dtype`` not one of fp32, bf16, fp16; one line.
     """
-    checks.config(config)
-    if config.encoder_only:
-        from .errors import T5SymError
-
-        raise T5SymError("config: an encoder-only model has no decoder to serve with a cache")
+    checks.servable(config, "serving with a cache")
     b = check_dtype(dtype)
     values = workload(config, batch, encoder_length, decoder_length, b)
     caches = cache_tree(config)

@@ -64,3 +64,20 @@ def test_shown_cuts_long_reprs_and_survives_a_broken_one() -> None:
             raise RuntimeError("no repr")
 
     assert shown(Hostile()) == "<Hostile>"
+
+
+def test_servable_refuses_types_and_heads_it_does_not_model() -> None:
+    import pytest
+
+    import t5sym
+    from t5sym import T5SymError, checks
+
+    assert checks.servable(t5sym.from_hf({"model_type": "umt5"}), "serving").model_type == "umt5"
+    for data, field in (
+        ({"model_type": "longt5"}, "model_type: serving is modelled for t5, mt5, umt5"),
+        ({"model_type": "switch_transformers"}, "model_type"),
+        ({"architectures": ["T5EncoderModel"]}, "architectures: serving is modelled for"),
+        ({"architectures": ["T5ForSequenceClassification"]}, "architectures"),
+    ):
+        with pytest.raises(T5SymError, match=f"^{field}"):
+            checks.servable(t5sym.from_hf(data), "serving")
