@@ -21,6 +21,13 @@ from .symbols import CONFIG_FIELD
 #: The exact division a printed formula calls as ``q(numerator, D)`` (BigInt, D > 0).
 DIVIDE = "(a,b)=>{if(a%b)throw new Error(`not a whole number: ${a}/${b}`);return a/b}"
 
+#: ``floor(a/b)`` and ``ceiling(a/b)`` of BigInts, as ``fl(a, b)`` and ``ce(a, b)`` (BigInt
+#: division truncates toward zero; these round down and up whatever the signs).
+FLOOR = "(a,b)=>{const d=a/b;return (a%b!==0n&&(a<0n)!==(b<0n))?d-1n:d}"
+CEILING = "(a,b)=>{const d=a/b;return (a%b!==0n&&(a<0n)===(b<0n))?d+1n:d}"
+
+_ROUNDING = {sympy.floor: "fl", sympy.ceiling: "ce"}
+
 
 class BigIntPrinter(JavascriptCodePrinter):
     """SymPy's JavaScript printer, with BigInt numbers and config-field symbols.
@@ -55,6 +62,15 @@ class BigIntPrinter(JavascriptCodePrinter):
         return f"({base}**{int(expr.exp)}n)"
 
     def _print_Function(self, expr: Expr) -> str:
+        if expr.func in _ROUNDING:  # floor or ceiling of a ratio of polynomials
+            num, den = sympy.fraction(sympy.together(expr.args[0]))
+            parts = []
+            for part in (num, den):
+                poly, whole = split(part)
+                if whole != 1:
+                    raise ValueError(f"a BigInt formula rounds only ratios of integers: {expr}")
+                parts.append(self._print(poly))
+            return f"{_ROUNDING[expr.func]}({parts[0]}, {parts[1]})"
         raise ValueError(f"a BigInt formula has no function: {expr}")
 
 
@@ -71,9 +87,15 @@ def split(expr: Expr) -> tuple[Expr, int]:
         Not a polynomial (a symbol divides).
     """
     expr = sympy.sympify(expr)
+    rounded = {
+        f: sympy.Dummy(f"r{i}") for i, f in enumerate(expr.atoms(sympy.floor, sympy.ceiling))
+    }
+    if rounded:  # floor/ceiling print as fl(…)/ce(…): a factor like any symbol here
+        num, den = split(expr.xreplace(rounded))
+        return num.xreplace({v: k for k, v in rounded.items()}), den
     if expr.atoms(sympy.Float) or not expr.free_symbols and not expr.is_Rational:
         raise ValueError(f"not a polynomial with rational coefficients: {expr}")
-    if not expr.free_symbols:
+    if not expr.free_symbols:  # a number
         return sympy.Integer(expr.p), int(expr.q)
     if all(a.is_Integer for a in expr.atoms(sympy.Number)) and not any(
         p.exp.is_negative for p in expr.atoms(sympy.Pow)

@@ -42,7 +42,8 @@ def _random_expr(rng: random.Random) -> sympy.Expr:
 
 def _run(functions: list[str], values: list[dict[str, str]]) -> list[str]:
     script = (
-        f"const q = {jsprint.DIVIDE};\nconst F = [{','.join(functions)}];\n"
+        f"const q = {jsprint.DIVIDE};\nconst fl = {jsprint.FLOOR};\n"
+        f"const ce = {jsprint.CEILING};\nconst F = [{','.join(functions)}];\n"
         f"const V = {json.dumps(values)};\n"
         "const out = F.map((f, i) => { const c = {}; "
         "for (const [k, v] of Object.entries(V[i])) c[k] = BigInt(v); "
@@ -95,3 +96,24 @@ def test_a_fraction_is_divided_exactly_at_the_end() -> None:
 def test_what_is_not_a_polynomial_is_refused(expr: sympy.Expr) -> None:
     with pytest.raises(ValueError):
         jsprint.function(expr)
+
+
+def test_floor_and_ceiling_of_ratios_round_like_python() -> None:
+    """LongT5's padding: ceiling(S/(r + 1)), floor(S/g), as Python's // rounds them."""
+    S, r, g = symbols.encoder_length, symbols.local_radius, symbols.global_block_size
+    exprs = [
+        sympy.ceiling(S / (r + 1)) * (r + 1) * 3,
+        sympy.floor(S / g) * S * (S + 1) / 2 + sympy.ceiling(S / 7),
+    ]
+    rng = random.Random(5)
+    values = [{S: rng.randint(1, 10**18), r: rng.randint(0, 300), g: rng.randint(1, 99)}
+              for _ in range(40)]  # fmt: skip
+    got = _run(
+        [jsprint.function(e) for e in exprs for _ in values],
+        [{_field(k): str(v) for k, v in vals.items()} for _ in exprs for vals in values],
+    )
+    # hand-written rounding: -(-a // b) is the ceiling, a // b the floor
+    expected = [str(-(-v[S] // (v[r] + 1)) * (v[r] + 1) * 3) for v in values] + [
+        str((v[S] // v[g]) * (v[S] * (v[S] + 1) // 2) + -(-v[S] // 7)) for v in values
+    ]
+    assert got == expected
