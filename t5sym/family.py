@@ -226,6 +226,7 @@ class Reconciliation:
 READINGS = {
     "unique": "unique parameters",
     "tied twice": "the tied embedding counted again as lm_head",
+    "gated experts": "experts with a second input matrix each, as the gin's GEGLU experts",
 }
 
 _METHODS = ("equal", "rounded", "cut")
@@ -250,12 +251,22 @@ def _matches(method: str, n: int, value: int, step: int) -> bool:
 
 
 def readings(config: Config) -> dict[str, int]:
-    """The counts a published size may be: unique parameters, and for a tied lm_head the
-    count of the same model with lm_head as its own matrix (the embedding counted twice)."""
-    out = {"unique": count(config).total}
-    if config.tie_word_embeddings:
+    """The counts a published size may be: unique parameters; for a tied lm_head the
+    count of the same model with lm_head as its own matrix (the embedding counted twice);
+    for Switch's plain experts, the count with a second input matrix per expert (the
+    trained XXL's GEGLU experts, which transformers' SwitchTransformers cannot hold)."""
+    result = count(config)
+    out = {"unique": result.total}
+    if config.lm_head_tied:
         untied = tree(config, tied=False).evaluate(config.values())
         out["tied twice"] = untied[""]
+    if config.model_type == "switch_transformers" and not config.is_gated:
+        second = sum(
+            result.breakdown[n.name]
+            for n in tree(config)
+            if n.is_leaf and n.name.endswith(".experts.expert_*.wi")
+        )
+        out["gated experts"] = result.total + second
     return out
 
 
@@ -263,7 +274,7 @@ def reconcile(claim: Claim) -> Reconciliation:
     """Explain ``claim``: the first (method, reading) that reproduces its value.
 
     Methods in order: equal, rounded to the claim's last stated digit (half up), cut to it.
-    Readings in order: unique parameters, tied embedding counted twice.
+    Readings in order: unique parameters, tied embedding counted twice, gated experts.
     """
     config = load(claim.preset)
     found = readings(config)
