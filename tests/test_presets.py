@@ -48,12 +48,12 @@ umt5-small     google/umt5-small     UMT5      512  1024   6   64  8  8 256384  
 umt5-base      google/umt5-base      UMT5      768  2048  12   64 12 12 256384  gated-gelu  0 umt5
 umt5-xl        google/umt5-xl        UMT5     2048  5120  32   64 24 24 256384  gated-gelu  0 umt5
 umt5-xxl       google/umt5-xxl       UMT5     4096 10240  64   64 24 24 256384  gated-gelu  0 umt5
-long-t5-local-base google/long-t5-local-base LongT5 768 2048 12 64 12 12 32128 gated-gelu 0 longt5
-long-t5-local-large google/long-t5-local-large LongT5 1024 2816 16 64 24 24 32128 gated-gelu 0 longt5
-long-t5-local-xl google/long-t5-local-xl LongT5 2048 5120 32 64 24 24 32128 gated-gelu 0 longt5
-long-t5-tglobal-base google/long-t5-tglobal-base LongT5 768 2048 12 64 12 12 32128 gated-gelu 0 longt5
-long-t5-tglobal-large google/long-t5-tglobal-large LongT5 1024 2816 16 64 24 24 32128 gated-gelu 0 longt5
-long-t5-tglobal-xl google/long-t5-tglobal-xl LongT5 2048 5120 32 64 24 24 32128 gated-gelu 0 longt5
+long-t5-local-base google/long-t5-local-base LongT5 768 2048 12 64 12 12 32128 gg 0 longt5
+long-t5-local-large google/long-t5-local-large LongT5 1024 2816 16 64 24 24 32128 gg 0 longt5
+long-t5-local-xl google/long-t5-local-xl LongT5 2048 5120 32 64 24 24 32128 gg 0 longt5
+long-t5-tglobal-base google/long-t5-tglobal-base LongT5 768 2048 12 64 12 12 32128 gg 0 longt5
+long-t5-tglobal-large google/long-t5-tglobal-large LongT5 1024 2816 16 64 24 24 32128 gg 0 longt5
+long-t5-tglobal-xl google/long-t5-tglobal-xl LongT5 2048 5120 32 64 24 24 32128 gg 0 longt5
 switch-base-8 google/switch-base-8 Switch 768 3072 12 64 12 12 32128 relu 1 switch
 switch-base-16 google/switch-base-16 Switch 768 3072 12 64 12 12 32128 relu 1 switch
 switch-base-32 google/switch-base-32 Switch 768 3072 12 64 12 12 32128 relu 1 switch
@@ -85,6 +85,7 @@ def test_the_presets_in_order() -> None:
 def test_preset_values(row: list[str]) -> None:
     name, hub_id, family, *numbers, ffn, tied, model_type = row
     model_type = {"switch": "switch_transformers"}.get(model_type, model_type)
+    ffn = {"gg": "gated-gelu"}.get(ffn, ffn)
     p = presets.get(name)
     assert (p.name, p.hub_id, p.family) == (name, hub_id, family.replace("_", " "))
     c = p.config
