@@ -37,9 +37,9 @@ def category(leaf: Node) -> str:
     """What a weight is: one of `CATEGORIES`, read from its module name and kind."""
     if leaf.kind == "norm":
         return "norms"
-    if leaf.short == "relative_attention_bias":
+    if leaf.short.endswith("relative_attention_bias"):  # LongT5's global one too
         return "relative bias"
-    if "DenseReluDense" in leaf.name:
+    if "DenseReluDense" in leaf.name or ".mlp." in leaf.name:  # Switch: router and experts
         return "feed-forward"
     if "Attention" in leaf.name:
         return "attention"
