@@ -12,7 +12,7 @@ import t5sym
 from t5sym import family
 from t5sym.presets import CLAIMS
 
-from .reference import build, numel_by_name
+from .reference import build, cached_build, numel_by_name
 
 # A classification of transformers' parameter names written from modeling_t5.py's module
 # tree, independently of t5sym's tree: (pattern, category).
@@ -113,7 +113,7 @@ def test_wikipedia_counts_the_tied_embedding_twice() -> None:
 def test_every_claim_is_reproduced_by_the_stated_method(claim) -> None:
     r = family.reconcile(claim)
     config = t5sym.load(claim.preset)
-    model = build(config)
+    model = cached_build(config)
     unique = sum(p.numel() for p in model.parameters())
     assert r.exact == unique
     assert r.reading is not None, claim

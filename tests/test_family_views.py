@@ -22,7 +22,7 @@ from t5sym import Config, T5SymError, algebra, flops, memory, params, printers, 
 
 from . import test_memory as memory_tests
 from . import test_sharding as sharding_tests
-from .reference import build, numel_by_name, sum_matching
+from .reference import build, cached_build, numel_by_name, sum_matching
 from .test_flops import measure, summed, weightless
 
 
@@ -309,7 +309,7 @@ def test_latex_uses_the_new_symbols() -> None:
 
 @functools.cache
 def switch_c() -> dict[str, int]:
-    return numel_by_name(build(t5sym.load("switch-c-2048")))
+    return numel_by_name(cached_build(t5sym.load("switch-c-2048")))
 
 
 @pytest.mark.parametrize("encoder_only", [False, True], ids=["seq2seq", "encoder"])
