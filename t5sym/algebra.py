@@ -17,7 +17,16 @@ from fractions import Fraction
 import sympy
 from sympy import Expr, Symbol
 
-from .symbols import num_decoder_layers, num_layers
+from .symbols import (
+    d_ff,
+    num_decoder_layers,
+    num_layers,
+    num_sparse_decoder_layers,
+    num_sparse_encoder_layers,
+)
+
+#: The depth symbols a total is collected by: blocks, then Switch's sparse blocks.
+DEPTHS = (num_layers, num_decoder_layers, num_sparse_encoder_layers, num_sparse_decoder_layers)
 
 Number = int | Fraction
 
@@ -76,7 +85,9 @@ def integer(expr: Expr, values: Mapping[Symbol, Number]) -> int:
 def tidy(expr: Expr, *, equal_depths: bool = False, factor_out: Expr | None = None) -> Expr:
     """A formula as the site prints it: terms collected per depth symbol, each factored.
 
-    With ``equal_depths``, ``num_decoder_layers`` is written ``num_layers`` (T5's presets
+    The depth symbols are `DEPTHS`: the blocks of each stack and Switch's sparse blocks
+    (what a sparse block adds over a dense one is collected under its own symbol). With
+    ``equal_depths``, ``num_decoder_layers`` is written ``num_layers`` (T5's presets
     have equal depths; the site's ``L`` then stands for both stacks). With ``factor_out``
     (a factor of every term, such as ``batch`` in a FLOP count), the formula is written
     ``factor_out · tidy(expr / factor_out)``.
@@ -101,12 +112,29 @@ def tidy(expr: Expr, *, equal_depths: bool = False, factor_out: Expr | None = No
         return sympy.Mul(factor_out, tidy(rest, equal_depths=equal_depths), evaluate=False)
     if equal_depths:
         expr = expr.subs(num_decoder_layers, num_layers)
-    terms = sympy.collect(sympy.expand(expr), [num_layers, num_decoder_layers], evaluate=False)
+    terms = sympy.collect(sympy.expand(expr), list(DEPTHS), evaluate=False)
     rest = terms.pop(sympy.S.One, sympy.S.Zero)
     factored = sympy.factor(rest)
     if factored.is_Mul and factored.args[0].is_Number:  # 2*(a + b) would not round-trip
         factored = rest
-    return sympy.Add(*(depth * sympy.factor(c) for depth, c in terms.items()), factored)
+    return sympy.Add(*(depth * _readable(c) for depth, c in terms.items()), factored)
+
+
+def _readable(coefficient: Expr) -> Expr:
+    """A depth's coefficient factored, and each sum inside it collected by d_ff when that
+    is shorter: ``2*d_ff*(num_experts - 1) + num_experts``, not ``2*d_ff*num_experts - ...``."""
+    factored = sympy.factor(coefficient)
+    if factored.is_Mul:
+        return sympy.Mul(*(_collected(a) for a in factored.args))
+    return _collected(factored)
+
+
+def _collected(expr: Expr) -> Expr:
+    if not expr.is_Add or d_ff not in expr.free_symbols:
+        return expr
+    terms = sympy.collect(expr, [d_ff], evaluate=False)
+    shorter = sympy.Add(*(key * sympy.factor(c) for key, c in terms.items()))
+    return shorter if sympy.count_ops(shorter) < sympy.count_ops(expr) else expr
 
 
 @dataclass(frozen=True)

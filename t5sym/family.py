@@ -37,9 +37,9 @@ def category(leaf: Node) -> str:
     """What a weight is: one of `CATEGORIES`, read from its module name and kind."""
     if leaf.kind == "norm":
         return "norms"
-    if leaf.short == "relative_attention_bias":
+    if leaf.short.endswith("relative_attention_bias"):  # LongT5's global one too
         return "relative bias"
-    if "DenseReluDense" in leaf.name:
+    if "DenseReluDense" in leaf.name or ".mlp." in leaf.name:  # Switch: router and experts
         return "feed-forward"
     if "Attention" in leaf.name:
         return "attention"
@@ -229,6 +229,7 @@ class Reconciliation:
 READINGS = {
     "unique": "unique parameters",
     "tied twice": "the tied embedding counted again as lm_head",
+    "gated experts": "experts with a second input matrix each, as the gin's GEGLU experts",
 }
 
 _METHODS = ("equal", "rounded", "cut")
@@ -253,12 +254,22 @@ def _matches(method: str, n: int, value: int, step: int) -> bool:
 
 
 def readings(config: Config) -> dict[str, int]:
-    """The counts a published size may be: unique parameters, and for a tied lm_head the
-    count of the same model with lm_head as its own matrix (the embedding counted twice)."""
-    out = {"unique": count(config).total}
-    if config.tie_word_embeddings:
+    """The counts a published size may be: unique parameters; for a tied lm_head the
+    count of the same model with lm_head as its own matrix (the embedding counted twice);
+    for Switch's plain experts, the count with a second input matrix per expert (the
+    trained XXL's GEGLU experts, which transformers' SwitchTransformers cannot hold)."""
+    result = count(config)
+    out = {"unique": result.total}
+    if config.lm_head_tied:
         untied = tree(config, tied=False).evaluate(config.values())
         out["tied twice"] = untied[""]
+    if config.model_type == "switch_transformers" and not config.is_gated:
+        second = sum(
+            result.breakdown[n.name]
+            for n in tree(config)
+            if n.is_leaf and n.name.endswith(".experts.expert_*.wi")
+        )
+        out["gated experts"] = result.total + second
     return out
 
 
@@ -266,7 +277,7 @@ def reconcile(claim: Claim) -> Reconciliation:
     """Explain ``claim``: the first (method, reading) that reproduces its value.
 
     Methods in order: equal, rounded to the claim's last stated digit (half up), cut to it.
-    Readings in order: unique parameters, tied embedding counted twice.
+    Readings in order: unique parameters, tied embedding counted twice, gated experts.
     """
     config = load(claim.preset)
     found = readings(config)

@@ -486,6 +486,11 @@ def active_tree(tree: Tree) -> Tree:
     )
 
 
+@cache
+def _active_tree(s: Structure) -> Tree:
+    return active_tree(_tree(s))
+
+
 def count(config: Config) -> Count:
     """Evaluate every node of the config's trees exactly.
 
@@ -499,7 +504,7 @@ def count(config: Config) -> Count:
     model = tree(config)
     active = None
     if config.model_type == "switch_transformers":
-        active = active_tree(model).evaluate(values)[""]
+        active = _active_tree(structure(config)).evaluate(values)[""]
     return Count(
         config,
         model.evaluate(values),

@@ -54,8 +54,13 @@ def _add(
     feed_forward_proj: str = "gated-gelu",
     tie_word_embeddings: bool = False,
     model_type: str = "t5",
+    encoder_attention_type: str = "local",
+    num_experts: int = 8,
+    num_sparse_encoder_layers: int = 3,
+    num_sparse_decoder_layers: int = 3,
+    expert_capacity: int = 64,
 ) -> None:
-    """Register one preset; every value by its ``T5Config`` field name."""
+    """Register one preset; every value by its transformers config field name."""
     config = Config(
         d_model=d_model,
         d_ff=d_ff,
@@ -67,6 +72,11 @@ def _add(
         feed_forward_proj=feed_forward_proj,
         tie_word_embeddings=tie_word_embeddings,
         model_type=model_type,
+        encoder_attention_type=encoder_attention_type,
+        num_experts=num_experts,
+        num_sparse_encoder_layers=num_sparse_encoder_layers,
+        num_sparse_decoder_layers=num_sparse_decoder_layers,
+        expert_capacity=expert_capacity,
         name=name,
         source="preset",
     )
@@ -182,6 +192,153 @@ _add(
     feed_forward_proj="gated-silu",
 )
 
+# UMT5 (Chung et al. 2023, "UniMax", arXiv:2304.09151): mT5's v1.1 shapes, a 256384-row
+# vocabulary, a relative position bias in every self-attention layer.
+_UMT5_SOURCE = {
+    "small": "no config.json of google/umt5-small was read: mT5-small's shapes "
+    f"({T5X_GIN}t5/mt5/small.gin) with UMT5's vocabulary are assumed",
+    "base": "google/umt5-base config.json as copied in fine-tuned checkpoints "
+    "(_name_or_path google/umt5-base): 768/2048/12 heads/12+12 layers, vocab 256384, untied",
+    "xl": "huggingface.co/google/umt5-xl config.json: 2048/5120/32 heads/24+24 layers, "
+    "vocab 256384, tie_word_embeddings false",
+    "xxl": "google/umt5-xxl config.json as shipped in Wan-AI/Wan2.1-*-Diffusers text_encoder/"
+    "config.json and ComfyUI umt5_config_xxl.json: 4096/10240/64 heads/24+24, vocab 256384; "
+    "its encoder alone is 5,680,910,336 parameters (the Wan 2.1/2.2 text encoder)",
+}
+for _size, _row in _V11.items():
+    if _size == "large":
+        continue  # no umt5-large checkpoint was released
+    _add(
+        name=f"umt5-{_size}",
+        hub_id=f"google/umt5-{_size}",
+        family="UMT5",
+        source=f"{_UMT5_SOURCE[_size]}; arXiv:2304.09151",
+        **_row,
+        vocab_size=256384,
+        model_type="umt5",
+    )
+
+# LongT5 (Guo et al. 2022, arXiv:2112.07916): T5 v1.1 shapes; local or transient-global
+# attention in the encoder (local_radius 127, global_block_size 16: transformers' defaults
+# and the released config.json files).
+_FLAXFORMER = "google/flaxformer flaxformer/t5x/configs/longt5/models/"
+_LONGT5_HF = {
+    "tglobal-base": "; huggingface.co/google/long-t5-tglobal-base config.json",
+    "tglobal-large": "; google/long-t5-tglobal-large config.json as copied in fine-tuned "
+    "checkpoints",
+    "tglobal-xl": "; google/long-t5-tglobal-xl config.json as copied in fine-tuned checkpoints",
+    "local-xl": "; no LongT5-Local-XL checkpoint is listed in google-research/longt5 "
+    "README.md and no google/long-t5-local-xl config.json was read: the gin's shapes",
+}
+for _kind, _attention, _gin in (
+    ("local", "local", "longt5_1_1_"),
+    ("tglobal", "transient-global", "longt5_1_1_transient_global_"),
+):
+    for _size in ("base", "large", "xl"):
+        _add(
+            name=f"long-t5-{_kind}-{_size}",
+            hub_id=f"google/long-t5-{_kind}-{_size}",
+            family="LongT5",
+            source=f"{_FLAXFORMER}{_gin}{_size}.gin{_LONGT5_HF.get(f'{_kind}-{_size}', '')}",
+            **_V11[_size],
+            vocab_size=32128,
+            model_type="longt5",
+            encoder_attention_type=_attention,
+        )
+
+# Switch Transformers (Fedus et al. 2022, arXiv:2101.03961): T5 with top-1 routed experts
+# in every other feed-forward layer (every layer in Switch-C), ReLU experts, expert
+# capacity 64 in every released config.json.
+_MOE_GIN = "google/flaxformer flaxformer/t5x/configs/moe/models/"
+_SWITCH_BASE = dict(d_model=768, d_ff=3072, num_heads=12, d_kv=64, num_layers=12)
+for _experts in (8, 16, 32, 64, 128, 256):
+    _read = _experts in (32, 64, 256)
+    _add(
+        name=f"switch-base-{_experts}",
+        hub_id=f"google/switch-base-{_experts}",
+        family="Switch",
+        source=f"{_MOE_GIN}switch_base.gin (tokens_choose_base.gin dims, MLP_DIM 3072, 6+6 "
+        "sparse layers, token embedder reused for the logits: tied); google-research/t5x "
+        "docs/models.md (Switch Base 8 to 256 experts: switch_base.gin); "
+        + (
+            f"huggingface.co/google/switch-base-{_experts} config.json"
+            if _read
+            else f"config.json of google/switch-base-{_experts} not read: as switch-base-32"
+        ),
+        **_SWITCH_BASE,
+        vocab_size=32128,
+        feed_forward_proj="relu",
+        tie_word_embeddings=True,
+        model_type="switch_transformers",
+        num_experts=_experts,
+        num_sparse_encoder_layers=6,
+        num_sparse_decoder_layers=6,
+    )
+_add(
+    name="switch-large-128",
+    hub_id="google/switch-large-128",
+    family="Switch",
+    source=f"{_MOE_GIN}switch_large.gin (1024/4096/16 heads/24+24, 128 experts, 12+12 sparse, "
+    "logits as switch_base.gin: tied); config.json of google/switch-large-128 not read",
+    d_model=1024,
+    d_ff=4096,
+    num_heads=16,
+    d_kv=64,
+    num_layers=24,
+    vocab_size=32128,
+    feed_forward_proj="relu",
+    tie_word_embeddings=True,
+    model_type="switch_transformers",
+    num_experts=128,
+    num_sparse_encoder_layers=12,
+    num_sparse_decoder_layers=12,
+)
+_add(
+    name="switch-xxl-128",
+    hub_id="google/switch-xxl-128",
+    family="Switch",
+    source=f"{_MOE_GIN}switch_xxl.gin (4096/10240/64 heads/24+24, 128 experts, 12+12 sparse, "
+    "own output layer). The gin's MLPs are GEGLU (wi_0, wi_1), which transformers' "
+    "SwitchTransformers cannot hold (its experts are never gated): counted as transformers "
+    "builds it, one wi per expert; config.json of google/switch-xxl-128 not read, so its "
+    "activation and tie_word_embeddings are not confirmed (false assumed from the gin)",
+    d_model=4096,
+    d_ff=10240,
+    num_heads=64,
+    d_kv=64,
+    num_layers=24,
+    vocab_size=32128,
+    feed_forward_proj="gelu",
+    tie_word_embeddings=False,
+    model_type="switch_transformers",
+    num_experts=128,
+    num_sparse_encoder_layers=12,
+    num_sparse_decoder_layers=12,
+)
+_add(
+    name="switch-c-2048",
+    hub_id="google/switch-c-2048",
+    family="Switch",
+    source=f"{_MOE_GIN}switch_c.gin (2080/6144/30 heads x 64/15+15 layers, 2048 experts, "
+    "every MLP sparse); huggingface.co/google/switch-c-2048 config.json (same dims, 15+15 "
+    "sparse, no tie_word_embeddings key: tied by default) says num_decoder_layers 12, which "
+    "with 15 sparse decoder layers makes transformers build a dense 12-block decoder: the "
+    "gin's 15 decoder blocks are used here",
+    d_model=2080,
+    d_ff=6144,
+    num_heads=30,
+    d_kv=64,
+    num_layers=15,
+    num_decoder_layers=15,
+    vocab_size=32128,
+    feed_forward_proj="relu",
+    tie_word_embeddings=True,
+    model_type="switch_transformers",
+    num_experts=2048,
+    num_sparse_encoder_layers=15,
+    num_sparse_decoder_layers=15,
+)
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -212,6 +369,36 @@ CLAIMS: tuple[Claim, ...] = (
     Claim("byt5-large", "1.23B", 1_230_000_000, "ByT5 gin comment"),
     Claim("byt5-xl", "3.74B", 3_740_000_000, "ByT5 gin comment"),
     Claim("byt5-xxl", "12.9B", 12_900_000_000, "ByT5 gin comment"),
+    Claim("long-t5-local-base", "250M", 250_000_000, "google-research/longt5 README.md"),
+    Claim("long-t5-tglobal-base", "250M", 250_000_000, "google-research/longt5 README.md"),
+    Claim("long-t5-local-large", "780M", 780_000_000, "google-research/longt5 README.md"),
+    Claim("long-t5-tglobal-large", "780M", 780_000_000, "google-research/longt5 README.md"),
+    Claim("long-t5-tglobal-xl", "3B", 3_000_000_000, "google-research/longt5 README.md"),
+    Claim(
+        "switch-base-128",
+        "7B",
+        7_000_000_000,
+        "Switch paper (arXiv:2101.03961) Table 9, as restated in secondary sources",
+    ),
+    Claim(
+        "switch-large-128",
+        "26B",
+        26_000_000_000,
+        "Switch paper (arXiv:2101.03961) Table 9, as restated in secondary sources",
+    ),
+    Claim("switch-xxl-128", "395B", 395_000_000_000, "Switch paper (arXiv:2101.03961) abstract"),
+    Claim(
+        "switch-c-2048",
+        "1571B",
+        1_571_000_000_000,
+        "Switch paper (arXiv:2101.03961) Table 9, as restated in secondary sources",
+    ),
+    Claim(
+        "switch-c-2048",
+        "1.6T",
+        1_600_000_000_000,
+        "Switch paper abstract; google/switch-c-2048 model card title",
+    ),
 )
 
 

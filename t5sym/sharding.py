@@ -346,10 +346,10 @@ def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:
         ``bytes_per_value: ...``, one line.
     """
     checks.config(config)
+    check_structure(params.structure(config))  # the model first: no core count fits it
     cores = check_cores(config, cores)
     bytes_per_value = positive_int("bytes_per_value", bytes_per_value)
     encoder_only = config.encoder_only
-    check_structure(params.structure(config))
     at = point(config, cores, bytes_per_value)
     trees = {k: view(k, config, encoder_only=encoder_only) for k in VIEWS}
     per_core = trees["parameters_per_core"].evaluate(at)

@@ -5,6 +5,7 @@ Only tests and benchmarks import this; t5sym itself never imports torch or trans
 
 from __future__ import annotations
 
+import functools
 import re
 
 import torch
@@ -78,6 +79,15 @@ def build(c: Config, encoder_only: bool = False, device: str = "meta") -> torch.
     prefix = c.model[: -len(c.head)]
     cls = getattr(transformers, prefix + ("EncoderModel" if encoder_only else c.head))
     return instantiate(cls, hf_config(c), not c.lm_head_tied, device)
+
+
+@functools.cache
+def cached_build(c: Config, encoder_only: bool = False) -> torch.nn.Module:
+    """`build` on the meta device, once per config (Switch-C takes minutes to build).
+
+    Only for counting: the model returned is shared, so do not change it.
+    """
+    return build(c, encoder_only)
 
 
 def build_from_folder(folder, config_json: dict) -> torch.nn.Module:

@@ -1,4 +1,4 @@
-"""Presets: the 26 released checkpoints, and how `t5sym.load` picks a path or a preset."""
+"""Presets: the released checkpoints, and how `t5sym.load` picks a path or a preset."""
 
 from __future__ import annotations
 
@@ -44,18 +44,48 @@ byt5-large     google/byt5-large     ByT5     1536  3840  16   64 36 12    384  
 byt5-xl        google/byt5-xl        ByT5     2560  6720  32   64 36 12    384  gated-gelu  0 t5
 byt5-xxl       google/byt5-xxl       ByT5     4672 12352  64   64 36 12    384  gated-gelu  0 t5
 ul2            google/ul2            UL2      4096 16384  16  256 32 32  32128  gated-silu  0 t5
+umt5-small     google/umt5-small     UMT5      512  1024   6   64  8  8 256384  gated-gelu  0 umt5
+umt5-base      google/umt5-base      UMT5      768  2048  12   64 12 12 256384  gated-gelu  0 umt5
+umt5-xl        google/umt5-xl        UMT5     2048  5120  32   64 24 24 256384  gated-gelu  0 umt5
+umt5-xxl       google/umt5-xxl       UMT5     4096 10240  64   64 24 24 256384  gated-gelu  0 umt5
+long-t5-local-base google/long-t5-local-base LongT5 768 2048 12 64 12 12 32128 gg 0 longt5
+long-t5-local-large google/long-t5-local-large LongT5 1024 2816 16 64 24 24 32128 gg 0 longt5
+long-t5-local-xl google/long-t5-local-xl LongT5 2048 5120 32 64 24 24 32128 gg 0 longt5
+long-t5-tglobal-base google/long-t5-tglobal-base LongT5 768 2048 12 64 12 12 32128 gg 0 longt5
+long-t5-tglobal-large google/long-t5-tglobal-large LongT5 1024 2816 16 64 24 24 32128 gg 0 longt5
+long-t5-tglobal-xl google/long-t5-tglobal-xl LongT5 2048 5120 32 64 24 24 32128 gg 0 longt5
+switch-base-8 google/switch-base-8 Switch 768 3072 12 64 12 12 32128 relu 1 switch
+switch-base-16 google/switch-base-16 Switch 768 3072 12 64 12 12 32128 relu 1 switch
+switch-base-32 google/switch-base-32 Switch 768 3072 12 64 12 12 32128 relu 1 switch
+switch-base-64 google/switch-base-64 Switch 768 3072 12 64 12 12 32128 relu 1 switch
+switch-base-128 google/switch-base-128 Switch 768 3072 12 64 12 12 32128 relu 1 switch
+switch-base-256 google/switch-base-256 Switch 768 3072 12 64 12 12 32128 relu 1 switch
+switch-large-128 google/switch-large-128 Switch 1024 4096 16 64 24 24 32128 relu 1 switch
+switch-xxl-128 google/switch-xxl-128 Switch 4096 10240 64 64 24 24 32128 gelu 0 switch
+switch-c-2048 google/switch-c-2048 Switch 2080 6144 30 64 15 15 32128 relu 1 switch
 """
+# name: encoder_attention_type (LongT5), or experts and sparse encoder/decoder layers (Switch)
+EXTRA = {
+    **{f"long-t5-local-{s}": "local" for s in ("base", "large", "xl")},
+    **{f"long-t5-tglobal-{s}": "transient-global" for s in ("base", "large", "xl")},
+    **{f"switch-base-{e}": (e, 6, 6) for e in (8, 16, 32, 64, 128, 256)},
+    "switch-large-128": (128, 12, 12),
+    "switch-xxl-128": (128, 12, 12),
+    "switch-c-2048": (2048, 15, 15),
+}
 DIMS = ("d_model", "d_ff", "num_heads", "d_kv", "num_layers", "num_decoder_layers", "vocab_size")
 ROWS = [line.split() for line in TABLE.strip().splitlines()]
 
 
-def test_the_26_presets_in_order() -> None:
+def test_the_presets_in_order() -> None:
     assert list(presets.PRESETS) == [row[0] for row in ROWS]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row[0] for row in ROWS])
 def test_preset_values(row: list[str]) -> None:
     name, hub_id, family, *numbers, ffn, tied, model_type = row
+    model_type = {"switch": "switch_transformers"}.get(model_type, model_type)
+    ffn = {"gg": "gated-gelu"}.get(ffn, ffn)
     p = presets.get(name)
     assert (p.name, p.hub_id, p.family) == (name, hub_id, family.replace("_", " "))
     c = p.config
@@ -67,6 +97,13 @@ def test_preset_values(row: list[str]) -> None:
     )
     assert c.relative_attention_num_buckets == 32 and c.architectures == ()
     assert c.name == name and c.source == "preset"
+    extra = EXTRA.get(name)
+    if model_type == "longt5":
+        assert (c.encoder_attention_type, c.local_radius, c.global_block_size) == (extra, 127, 16)
+    if model_type == "switch_transformers":
+        fields = ("num_experts", "num_sparse_encoder_layers", "num_sparse_decoder_layers")
+        assert tuple(getattr(c, f) for f in fields) == extra
+        assert (c.expert_capacity, c.router_bias) == (64, False)
 
 
 def test_sources_name_the_gin_file_of_each_preset() -> None:
@@ -81,10 +118,14 @@ def test_sources_name_the_gin_file_of_each_preset() -> None:
         assert gin in presets.PRESETS[f"t5-{size}"].source
     for name, p in presets.PRESETS.items():
         size = name.rsplit("-", 1)[-1]
-        if p.family != "UL2":
+        if p.family in ("T5 v1.0", "T5 v1.1", "Flan-T5", "mT5", "ByT5", "LongT5"):
             assert f"{size}.gin" in p.source, name
     assert "arXiv:2205.05131" in presets.PRESETS["ul2"].source
-    assert len({p.source for p in presets.PRESETS.values()}) == 26
+    for name in ("umt5-small", "umt5-base", "umt5-xl", "umt5-xxl"):
+        assert "arXiv:2304.09151" in presets.PRESETS[name].source
+    for name, gin in (("switch-base-8", "switch_base"), ("switch-c-2048", "switch_c")):
+        assert f"moe/models/{gin}.gin" in presets.PRESETS[name].source
+    assert len({p.source for p in presets.PRESETS.values()}) == len(presets.PRESETS)
 
 
 def test_add_takes_keywords_only() -> None:
