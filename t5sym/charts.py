@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import io
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -27,8 +28,9 @@ FONT_SIZE = 11
 WIDTH = 4.4
 
 #: One colour per series, told apart in grey too (blue, orange, green, purple, brown).
-COLORS = ("#3f6fb5", "#d9822b", "#4c9a5b", "#8a5fb0", "#8c564b", "#c44e52")
-MARKERS = "osD^vP"
+COLORS = ("#3f6fb5", "#d9822b", "#4c9a5b", "#8a5fb0", "#8c564b", "#c44e52", "#17becf",
+          "#7f7f7f", "#bcbd22", "#e377c2")  # fmt: skip
+MARKERS = "osD^vP*Xph"
 
 
 def _pyplot() -> Any:
@@ -233,7 +235,8 @@ def feed_forward_share(names: Sequence[str] | None = None) -> str:
     names = list(names or presets.PRESETS)
     families = sorted({presets.PRESETS[n].family for n in names})
     fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
-    for color, marker, fam in zip(COLORS, MARKERS, families, strict=False):
+    styles = itertools.cycle(zip(COLORS, MARKERS, strict=True))  # every family drawn
+    for (color, marker), fam in zip(styles, families, strict=False):
         members = [n for n in names if presets.PRESETS[n].family == fam]
         configs = [presets.PRESETS[n].config for n in members]
         xs = [params.count(c).total for c in configs]

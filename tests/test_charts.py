@@ -104,3 +104,11 @@ def test_longt5_chart_is_svg_with_each_attention_and_readable_fonts() -> None:
         assert label in svg
     sizes = [float(x) for x in re.findall(r"font-size:\s*([\d.]+)px", svg)]
     assert sizes and min(sizes) >= 11
+
+
+def test_feed_forward_share_draws_every_family() -> None:
+    families = {p.family for p in t5sym.PRESETS.values()}
+    assert len(families) > 6  # more than the first palette's markers
+    svg = charts.feed_forward_share()
+    for fam in families:
+        assert f">{fam}<" in svg or fam in svg, fam
