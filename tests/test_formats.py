@@ -61,7 +61,9 @@ def small_model(c: Config, encoder_only: bool) -> torch.nn.Module:
     mt5 = c.model_type == "mt5"
     if encoder_only:
         return (transformers.MT5EncoderModel if mt5 else transformers.T5EncoderModel)(hf)
-    cls = transformers.MT5ForConditionalGeneration if mt5 else transformers.T5ForConditionalGeneration
+    cls = (
+        transformers.MT5ForConditionalGeneration if mt5 else transformers.T5ForConditionalGeneration
+    )
     model = cls(hf)
     if not c.tie_word_embeddings:
         model.lm_head.weight = torch.nn.Parameter(torch.randn(c.vocab_size, c.d_model))
@@ -185,8 +187,9 @@ def test_fp8_file_bytes(c: Config, encoder_only: bool, scaled: bool) -> None:
 BNB_CONFIG = {
     "int8": dict(load_in_8bit=True),
     **{
-        f"{q}{dq}": dict(load_in_4bit=True, bnb_4bit_quant_type=q,
-                         bnb_4bit_use_double_quant=bool(dq))  # fmt: skip
+        f"{q}{dq}": dict(
+            load_in_4bit=True, bnb_4bit_quant_type=q, bnb_4bit_use_double_quant=bool(dq)
+        )  # fmt: skip
         for q in ("nf4", "fp4")
         for dq in ("", "-dq")
     },
@@ -234,7 +237,7 @@ def test_bitsandbytes_layout_for_preset_shapes(fmt: str) -> None:
         tree = t5sym.tree(c, encoder_only=True)
         values = c.values()
         for leaf_name, counts in w.storages.items():
-            (storage, n), = counts.items()
+            ((storage, n),) = counts.items()
             if storage != formats.FORMATS[fmt].main:
                 continue
             leaf = tree[leaf_name]
@@ -279,3 +282,83 @@ def test_command_json_and_text() -> None:
     one = run("weights", "t5-small", "--format", "gguf-q4_k_m")
     assert one.returncode == 0 and all(len(line) <= 80 for line in one.stdout.splitlines())
     assert re.search(r"Q6_K\s+\d+", one.stdout)
+
+
+# --- GGUF: the gguf package's block sizes, quantizers, writer and reader ---------------------
+
+
+def test_ggml_block_sizes() -> None:
+    """Every GGUF storage's block and bytes per block are ggml's (gguf.GGML_QUANT_SIZES)."""
+    import gguf
+
+    for name in ("Q8_0", "Q6_K", "Q5_K", "Q4_K", "Q4_0", "Q5_0", "Q5_1", "F16", "F32"):
+        block, size = gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType[name]]
+        s = formats.STORAGES[name]
+        assert (s.block, s.per_value) == (block, sympy_rational(size, block)), name
+
+
+def sympy_rational(a: int, b: int):
+    import sympy
+
+    return sympy.Rational(a, b)
+
+
+def gguf_file(model: torch.nn.Module, arch, qtype, path: Path) -> dict[str, int] | None:
+    """Write the model's weights to a GGUF file as convert_hf_to_gguf + llama-quantize
+    --pure would (norms F32, the relative bias F16, other weights ``qtype``, quantized by
+    the gguf package); return each tensor's data bytes as the reader reads them, or None
+    when the gguf package refuses a row length (llama.cpp has no fallback for it either)."""
+    import gguf
+
+    names = gguf.get_tensor_name_map(arch, 64)
+    writer = gguf.GGUFWriter(path, gguf.MODEL_ARCH_NAMES[arch])
+    for hf_name, p in model.named_parameters():
+        name = names.get_name(hf_name.removesuffix(".weight")) + ".weight"
+        data = p.detach().float().numpy()
+        if data.ndim <= 1 or name.endswith("_norm.weight"):
+            t = gguf.GGMLQuantizationType.F32
+        elif "attn_rel_b" in name:
+            t = gguf.GGMLQuantizationType.F16
+        else:
+            t = qtype
+        try:
+            q = gguf.quants.quantize(data, t)
+        except gguf.quants.QuantError:
+            return None
+        writer.add_tensor(name, q, raw_dtype=t)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return {t.name: int(t.n_bytes) for t in gguf.GGUFReader(path).tensors}
+
+
+@settings(max_examples=EXAMPLES)
+@given(configs(), st.booleans(), st.sampled_from(["Q8_0", "Q4_0"]), st.booleans())
+def test_gguf_pure_file_bytes(c: Config, encoder_only: bool, qtype: str, aligned: bool) -> None:
+    """Per tensor and in total, the data bytes of a GGUF file the gguf package writes."""
+    import tempfile
+
+    import gguf
+
+    if aligned:  # rows that are multiples of 32, as in every released T5
+        c = Config(**{**c.to_dict(), "d_model": 32 * c.d_model, "d_ff": 32 * c.d_ff,
+                      "d_kv": 32 * c.d_kv})  # fmt: skip
+    arch = gguf.MODEL_ARCH.T5ENCODER if encoder_only else gguf.MODEL_ARCH.T5
+    model = small_model(c, encoder_only)
+    with tempfile.TemporaryDirectory() as tmp:
+        real = gguf_file(model, arch, gguf.GGMLQuantizationType[qtype], Path(tmp) / "m.gguf")
+    fmt = f"gguf-{qtype.lower()}"
+    if real is None:
+        with pytest.raises(T5SymError, match="format: llama.cpp cannot store"):
+            ours(c, fmt, encoder_only)
+        return
+    w = ours(c, fmt, encoder_only)
+    assert w.total == sum(real.values())
+    names = gguf.get_tensor_name_map(arch, 64)
+    per_hf = {}
+    for hf_name, _ in model.named_parameters():
+        per_hf[hf_name] = real[names.get_name(hf_name.removesuffix(".weight")) + ".weight"]
+    assert_per_leaf(w, per_hf)
+    last = c.num_layers - 1
+    assert formats.gguf_name("encoder.block.*.layer.1.DenseReluDense.wo", last) in real
