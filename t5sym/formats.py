@@ -30,8 +30,9 @@ Sources (read for this module; see each `Format`'s ``source``):
 - ggml ``ggml.c`` type traits (block of 32: Q8_0 34 bytes, Q4_0 18, Q5_0 22, Q5_1 24;
   super-block of 256: Q6_K 210, Q5_K 176, Q4_K 144); llama.cpp ``src/llama-quant.cpp``
   (``tensor_allows_quantization``, ``llama_tensor_get_type_impl``,
-  ``tensor_type_fallback``) and ``convert_hf_to_gguf.py`` (norms and 1-D tensors F32,
-  other weights F16 under ``--outtype f16``).
+  ``tensor_type_fallback``, as vendored by llama-cpp-python 0.3.36) and
+  ``convert_hf_to_gguf.py`` (norms and 1-D tensors F32, other weights F16 under
+  ``--outtype f16``). A one-row weight is 1-D to ggml and stays F16.
 - fp8 scaled: Clybius's converter as published in marduk191/Learned-Rounding
   ``convert_fp8_scaled_learned_svd.py`` (``--t5xxl``: names holding ``norm``, ``bias``,
   ``embed_tokens`` or ``shared`` are kept; every other weight is float8_e4m3fn with a
@@ -358,7 +359,9 @@ def _more_bits(i: int, n: int) -> bool:
     return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
 
 
-#: llama.cpp ``tensor_type_fallback``: a type whose block does not divide the row → this.
+#: llama.cpp ``tensor_type_fallback``: a K type whose block does not divide the row → this
+#: 32-block type; a 32-block type that does not fit either → F16 (llama.cpp as vendored by
+#: llama-cpp-python 0.3.36, which the tests run; older versions refused such a row).
 _FALLBACK = {"Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
 
 #: Above this many blocks the per-tensor walk is refused (it is linear in the depth).
@@ -401,6 +404,8 @@ class Plan:
                 raise T5SymError(f"num_layers: GGUF formats walk every block; at most "
                                  f"{MAX_GGUF_LAYERS:,}, got {checks.shown(repeat)}")  # fmt: skip
             ncols = integer(leaf.shape[-1], values)
+            if integer(sympy.Mul(*leaf.shape[:-1]), values) == 1:
+                ncols = 0  # one row: 1-D to ggml (ggml_n_dims), never quantized
             for i in range(repeat):
                 tensors[gguf_name(leaf.name, i)] = (leaf.name, ncols)
         names = sorted(tensors)  # llama.cpp's weights_map order (no name starts "blk.")
@@ -411,6 +416,9 @@ class Plan:
         out: dict[str, Counter[str]] = {}
         for name in names:
             leaf_name, ncols = tensors[name]
+            if not ncols:
+                out.setdefault(leaf_name, Counter())["F16"] += 1
+                continue
             new = default
             if ftype:
                 if name == "output.weight" or (tied and name == "token_embd.weight"):
@@ -422,19 +430,15 @@ class Plan:
                 elif "ffn_down" in name:
                     new = "Q6_K" if _more_bits(i_down, n_layer) else default
                     i_down += 1
-            out.setdefault(leaf_name, Counter())[self._fallback(new, ncols, name)] += 1
+            out.setdefault(leaf_name, Counter())[self._fallback(new, ncols)] += 1
         return out
 
     @staticmethod
-    def _fallback(new: str, ncols: int, name: str) -> str:
+    def _fallback(new: str, ncols: int) -> str:
+        """``tensor_type_fallback``: a K type to its 32-block fallback, then F16 if needed."""
         if ncols % STORAGES[new].block == 0:
             return new
-        if new not in _FALLBACK:
-            raise T5SymError(
-                f"format: llama.cpp cannot store {name} ({ncols:,} columns) as {new}: no "
-                f"fallback for a row not a multiple of {STORAGES[new].block}"
-            )
-        back = _FALLBACK[new]
+        back = _FALLBACK.get(new, new)
         return back if ncols % STORAGES[back].block == 0 else "F16"
 
 

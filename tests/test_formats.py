@@ -303,11 +303,12 @@ def sympy_rational(a: int, b: int):
     return sympy.Rational(a, b)
 
 
-def gguf_file(model: torch.nn.Module, arch, qtype, path: Path) -> dict[str, int] | None:
+def gguf_file(model: torch.nn.Module, arch, qtype, path: Path) -> dict[str, int]:
     """Write the model's weights to a GGUF file as convert_hf_to_gguf + llama-quantize
     --pure would (norms F32, the relative bias F16, other weights ``qtype``, quantized by
-    the gguf package); return each tensor's data bytes as the reader reads them, or None
-    when the gguf package refuses a row length (llama.cpp has no fallback for it either)."""
+    the gguf package); return each tensor's data bytes as the reader reads them. A row
+    the block does not divide, and a one-row weight (1-D to ggml), stay F16, as llama.cpp
+    leaves them (checked against llama.cpp itself below)."""
     import gguf
 
     names = gguf.get_tensor_name_map(arch, 64)
@@ -319,12 +320,11 @@ def gguf_file(model: torch.nn.Module, arch, qtype, path: Path) -> dict[str, int]
             t = gguf.GGMLQuantizationType.F32
         elif "attn_rel_b" in name:
             t = gguf.GGMLQuantizationType.F16
+        elif data.shape[-1] % gguf.GGML_QUANT_SIZES[qtype][0] or data.shape[0] == 1:
+            t = gguf.GGMLQuantizationType.F16
         else:
             t = qtype
-        try:
-            q = gguf.quants.quantize(data, t)
-        except gguf.quants.QuantError:
-            return None
+        q = gguf.quants.quantize(data, t)
         writer.add_tensor(name, q, raw_dtype=t)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
@@ -348,12 +348,7 @@ def test_gguf_pure_file_bytes(c: Config, encoder_only: bool, qtype: str, aligned
     model = small_model(c, encoder_only)
     with tempfile.TemporaryDirectory() as tmp:
         real = gguf_file(model, arch, gguf.GGMLQuantizationType[qtype], Path(tmp) / "m.gguf")
-    fmt = f"gguf-{qtype.lower()}"
-    if real is None:
-        with pytest.raises(T5SymError, match="format: llama.cpp cannot store"):
-            ours(c, fmt, encoder_only)
-        return
-    w = ours(c, fmt, encoder_only)
+    w = ours(c, f"gguf-{qtype.lower()}", encoder_only)
     assert w.total == sum(real.values())
     names = gguf.get_tensor_name_map(arch, 64)
     per_hf = {}
@@ -362,3 +357,144 @@ def test_gguf_pure_file_bytes(c: Config, encoder_only: bool, qtype: str, aligned
     assert_per_leaf(w, per_hf)
     last = c.num_layers - 1
     assert formats.gguf_name("encoder.block.*.layer.1.DenseReluDense.wo", last) in real
+
+
+# --- GGUF: llama.cpp's own quantizer (llama-cpp-python) picks every tensor's type ----------
+
+LLAMA_FTYPE = {
+    "gguf-q8_0": ("MOSTLY_Q8_0", True), "gguf-q6_k": ("MOSTLY_Q6_K", True),
+    "gguf-q5_k": ("MOSTLY_Q5_K_M", True), "gguf-q4_k": ("MOSTLY_Q4_K_M", True),
+    "gguf-q4_0": ("MOSTLY_Q4_0", True), "gguf-q5_k_m": ("MOSTLY_Q5_K_M", False),
+    "gguf-q4_k_m": ("MOSTLY_Q4_K_M", False),
+}  # fmt: skip
+
+
+def f16_gguf(model: torch.nn.Module, c: Config, encoder_only: bool, path: Path) -> None:
+    """The F16 GGUF convert_hf_to_gguf.py writes (norms F32), with the T5 keys llama.cpp
+    reads."""
+    import gguf
+
+    arch = gguf.MODEL_ARCH.T5ENCODER if encoder_only else gguf.MODEL_ARCH.T5
+    names = gguf.get_tensor_name_map(arch, 64)
+    w = gguf.GGUFWriter(path, gguf.MODEL_ARCH_NAMES[arch])
+    w.add_context_length(512)
+    w.add_embedding_length(c.d_model)
+    w.add_feed_forward_length(c.d_ff)
+    w.add_block_count(c.num_layers)
+    if not encoder_only:
+        w.add_decoder_block_count(c.num_decoder_layers)
+        w.add_decoder_start_token_id(0)
+    w.add_head_count(c.num_heads)
+    w.add_key_length(c.d_kv)
+    w.add_value_length(c.d_kv)
+    w.add_layer_norm_rms_eps(1e-6)
+    w.add_relative_attn_buckets_count(c.relative_attention_num_buckets)
+    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    for hf, p in model.named_parameters():
+        name = names.get_name(hf.removesuffix(".weight")) + ".weight"
+        d = p.detach().float().numpy()
+        f32 = d.ndim <= 1 or name.endswith("_norm.weight")
+        t = gguf.GGMLQuantizationType.F32 if f32 else gguf.GGMLQuantizationType.F16
+        w.add_tensor(name, gguf.quants.quantize(d, t), raw_dtype=t)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def llama_quantize(src: Path, dst: Path, fmt: str) -> dict[str, tuple[str, int]] | None:
+    """llama.cpp's quantizer on ``src``: each tensor's (type, bytes), or None if it fails."""
+    import ctypes
+
+    import gguf
+    import llama_cpp
+
+    ftype, pure = LLAMA_FTYPE[fmt]
+    p = llama_cpp.llama_model_quantize_default_params()
+    p.ftype, p.pure, p.nthread = getattr(llama_cpp, f"LLAMA_FTYPE_{ftype}"), pure, 1
+    if llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(p)):
+        return None
+    return {t.name: (t.tensor_type.name, int(t.n_bytes)) for t in gguf.GGUFReader(dst).tensors}
+
+
+def gguf_configs() -> st.SearchStrategy[Config]:
+    """Configs llama.cpp can load: rows in multiples of 32 or 256 (or neither), 1–24 layers."""
+    dim = st.one_of(st.integers(1, 12).map(lambda k: 32 * k), st.integers(1, 3).map(
+        lambda k: 256 * k), st.integers(1, 70))  # fmt: skip
+    return st.builds(
+        Config,
+        d_model=dim,
+        d_ff=dim,
+        num_heads=st.integers(1, 3),
+        d_kv=dim,
+        num_layers=st.integers(1, 24),
+        num_decoder_layers=st.integers(1, 24),
+        vocab_size=st.integers(1, 40),
+        relative_attention_num_buckets=st.integers(1, 32),
+        feed_forward_proj=st.sampled_from(["relu", "gated-gelu"]),
+        tie_word_embeddings=st.booleans(),
+    )
+
+
+def assert_llama_cpp(c: Config, encoder_only: bool, fmt: str, tmp: Path) -> None:
+    from collections import Counter
+
+    import gguf
+
+    f16_gguf(small_model(c, encoder_only), c, encoder_only, tmp / "f16.gguf")
+    real = llama_quantize(tmp / "f16.gguf", tmp / "q.gguf", fmt)
+    assert real is not None, "llama.cpp failed"
+    w = ours(c, fmt, encoder_only)
+    assert w.total == sum(b for _, b in real.values())
+    arch = gguf.MODEL_ARCH.T5ENCODER if encoder_only else gguf.MODEL_ARCH.T5
+    names = gguf.get_tensor_name_map(arch, 64)
+    per_hf, types = {}, {}
+    for hf, _ in small_model(c, encoder_only).named_parameters():
+        per_hf[hf] = real[names.get_name(hf.removesuffix(".weight")) + ".weight"]
+    assert_per_leaf(w, {n: b for n, (_, b) in per_hf.items()})
+    for leaf_name, counts in w.storages.items():
+        pattern = node_pattern(leaf_name)
+        types = Counter(t for n, (t, _) in per_hf.items() if pattern.match(n))
+        assert types == Counter(counts), (fmt, leaf_name)
+
+
+@settings(max_examples=EXAMPLES)
+@given(gguf_configs(), st.booleans(), st.sampled_from(list(LLAMA_FTYPE)))
+def test_gguf_types_as_llama_cpp_quantizes(c: Config, encoder_only: bool, fmt: str) -> None:
+    """Per tensor: llama.cpp's type and bytes; in total: its file's tensor data."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        assert_llama_cpp(c, encoder_only, fmt, Path(tmp))
+
+
+def stand_in(x: int) -> int:
+    """A small row length with the same divisibility by 32 and 256 as ``x``."""
+    import math
+
+    return math.gcd(x, 256) if x % 32 == 0 else x % 32
+
+
+@pytest.mark.parametrize("preset", list(t5sym.PRESETS))
+def test_gguf_presets(preset: str, tmp_path: Path) -> None:
+    """A full-size preset: llama.cpp's types, chosen on a stand-in with the same depths and
+    the same row divisibility, times the gguf package's bytes for the full shapes."""
+    import gguf
+
+    c = t5sym.load(preset)
+    small = Config(**{**c.to_dict(), "d_model": stand_in(c.d_model), "d_ff": stand_in(c.d_ff),
+                      "num_heads": 1, "d_kv": stand_in(c.inner_dim), "vocab_size": 8})  # fmt: skip
+    for fmt in ("gguf-q8_0", "gguf-q4_k_m", "gguf-q5_k_m"):
+        f16_gguf(small_model(small, True), small, True, tmp_path / "f16.gguf")
+        real = llama_quantize(tmp_path / "f16.gguf", tmp_path / "q.gguf", fmt)
+        arch = gguf.MODEL_ARCH.T5ENCODER
+        names = gguf.get_tensor_name_map(arch, 64)
+        w = ours(c, fmt, True)
+        full = dict(build(c, True).named_parameters())
+        total = 0
+        for hf, p in full.items():
+            t, _ = real[names.get_name(hf.removesuffix(".weight")) + ".weight"]
+            qt = gguf.GGMLQuantizationType[t]
+            shape = gguf.quant_shape_to_byte_shape(tuple(p.shape), qt)
+            total += int(torch.tensor(shape).prod()) * (4 if t == "F32" else 2 if t == "F16" else 1)
+        assert w.total == total, (preset, fmt)
