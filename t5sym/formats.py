@@ -247,14 +247,14 @@ def _formats() -> dict[str, Format]:
                 )  # fmt: skip
             )
     for t in ("Q8_0", "Q6_K", "Q5_K", "Q4_K", "Q4_0"):
+        same = " (= file type " + t + ")" if t in ("Q8_0", "Q6_K") else ""
         out.append(
             Format(
                 f"gguf-{t.lower()}",
                 "gguf",
                 t,
                 "F16",
-                f"GGUF, every quantizable tensor "
-                f"{t} (llama-quantize --pure; file type {t} for Q8_0 and Q6_K)",
+                f"GGUF, every quantizable tensor {t}: llama-quantize --pure{same}",
                 GGML,
             )  # fmt: skip
         )
