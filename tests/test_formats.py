@@ -12,6 +12,7 @@ llama-cpp-python) for the per-tensor choices of every GGUF format.
 from __future__ import annotations
 
 import json
+import math
 import re
 import struct
 from pathlib import Path
@@ -495,6 +496,5 @@ def test_gguf_presets(preset: str, tmp_path: Path) -> None:
         for hf, p in full.items():
             t, _ = real[names.get_name(hf.removesuffix(".weight")) + ".weight"]
             qt = gguf.GGMLQuantizationType[t]
-            shape = gguf.quant_shape_to_byte_shape(tuple(p.shape), qt)
-            total += int(torch.tensor(shape).prod()) * (4 if t == "F32" else 2 if t == "F16" else 1)
+            total += math.prod(gguf.quant_shape_to_byte_shape(tuple(p.shape), qt))
         assert w.total == total, (preset, fmt)
