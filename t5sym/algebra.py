@@ -65,6 +65,9 @@ def _exact(expr: Expr, values: Mapping[Symbol, Number]) -> Number:
         return sum(_exact(a, values) for a in expr.args)
     if expr.is_Mul:
         return math.prod(_exact(a, values) for a in expr.args)
+    if isinstance(expr, sympy.ceiling):  # a count of blocks: ⌈x⌉
+        x = Fraction(_exact(expr.args[0], values))
+        return -(-x.numerator // x.denominator)
     if expr.is_Pow and expr.exp.is_Integer:
         base, exp = _exact(expr.base, values), int(expr.exp)
         return base**exp if exp >= 0 else Fraction(1, base ** (-exp))

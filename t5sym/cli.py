@@ -12,7 +12,18 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import activations, console, flops, inference, memory, params, presets, report, sharding
+from . import (
+    activations,
+    console,
+    flops,
+    formats,
+    inference,
+    memory,
+    params,
+    presets,
+    report,
+    sharding,
+)
 from .checks import MAX_DIGITS, positive_int
 from .errors import T5SymError
 from .printers import FORMATS, render
@@ -103,6 +114,15 @@ def cmd_shard(args: argparse.Namespace) -> str:
     return _json(result.to_dict()) if args.json else report.shard_text(result)
 
 
+def cmd_weights(args: argparse.Namespace) -> str:
+    names = list(formats.FORMATS) if args.all else [formats.get(args.format).name]
+    config, encoder_only = presets.load(args.target), args.encoder_only or None
+    results = [formats.weights(config, f, encoder_only=encoder_only) for f in names]
+    if args.json:
+        return _json([r.to_dict() for r in results] if args.all else results[0].to_dict())
+    return report.weights_all_text(results) if args.all else report.weights_text(results[0])
+
+
 # --- the parser ----------------------------------------------------------------------------
 
 
@@ -182,6 +202,12 @@ def _layout(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _weights(p: argparse.ArgumentParser) -> None:
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--format", default="bf16", help=f"{', '.join(formats.FORMATS)} (bf16)")
+    fmt.add_argument("--all", action="store_true", help="one row per format")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``t5sym`` parser: one subcommand per view."""
     parser = _Parser(prog="t5sym", description="Exact, symbolic parameter counts of T5 models.")
@@ -202,6 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
              _serving, _json_flag)  # fmt: skip
     _command(sub, "shard", cmd_shard, "per-core parameters, FLOPs, all-reduces (Mesh TF)",
              _layout, _json_flag)  # fmt: skip
+    _command(sub, "weights", cmd_weights, "bytes of the weights in a storage format (fp8, "
+             "int8, 4-bit, GGUF)", _weights, _encoder_only, _json_flag)  # fmt: skip
     return parser
 
 

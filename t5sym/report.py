@@ -7,17 +7,19 @@ cell comes from a result or a tree the library computed. Text tables fit 80 colu
 from __future__ import annotations
 
 import textwrap
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
 from sympy import Expr, Symbol
 
-from . import flops, memory, params, presets
+from . import flops, formats, memory, params, presets
 from .algebra import Number, evaluate
 from .config import Config
 from .errors import T5SymError
 from .flops import FlopCount
+from .formats import Weights
 from .memory import Memory
 from .params import Count
 from .printers import latex, mathml, python, srepr
@@ -622,3 +624,51 @@ def memory_table(memories: Sequence[Memory]) -> str:
     header = ["dtype, optimizer", "weights", "gradients", "state", "total"]
     table = markdown_table(rows, header, right={1, 2, 3, 4})
     return table + "\n\n(GiB, and the exact total in bytes.)"
+
+
+def _bytes_row(label: str, n: int) -> list[str]:
+    return [label, f"{n:,}", f"{n / 2**30:,.2f}", f"{n / 10**9:,.2f}"]
+
+
+def weights_text(result: Weights) -> str:
+    """`t5sym weights`: bytes per storage and per part in one format (GiB and GB)."""
+    w, fmt = result, formats.FORMATS[result.format]
+    main = fmt.per_value
+    tensors = Counter()
+    for counts in w.storages.values():
+        tensors.update(counts)
+    rows = [
+        [s, f"{tensors[s]:,}", f"{n:,}", f"{n / w.total:.2%}"]
+        for s, n in sorted(w.by_storage.items(), key=lambda kv: -kv[1])
+    ]
+    tree = formats.bytes_tree(w.config, fmt, encoder_only=w.encoder_only)
+    parts = [_bytes_row(n.name, w.breakdown[n.name]) for n in tree.root.children]
+    return "\n".join(
+        [
+            describe(w.config),
+            f"{w.model} weights in {fmt.name}: {w.parameters:,} parameters",
+            *textwrap.wrap(f"{fmt.doc}. Source: {fmt.source}.", 78),
+            f"{fmt.main}: {main} bytes per parameter (scales included); whole model: "
+            f"{ratio(w.bytes_per_parameter, 4)}",
+            "",
+            table(rows, ["storage", "tensors", "bytes", "share"], {1, 2, 3}),
+            "",
+            table(
+                [*parts, _bytes_row("total", w.total)], ["part", "bytes", "GiB", "GB"], {1, 2, 3}
+            ),  # fmt: skip
+        ]
+    )
+
+
+def weights_all_text(results: Sequence[Weights]) -> str:
+    """`t5sym weights --all`: one row per format (bytes, GiB, GB, bytes per parameter)."""
+    first = results[0]
+    rows = [[*_bytes_row(w.format, w.total), ratio(w.bytes_per_parameter, 4)] for w in results]
+    return "\n".join(
+        [
+            describe(first.config),
+            f"{first.model} weights: {first.parameters:,} parameters",
+            "",
+            table(rows, ["format", "bytes", "GiB", "GB", "bytes/param"], {1, 2, 3, 4}),
+        ]
+    )
