@@ -302,12 +302,21 @@ def structure(t: Tables, config: Config) -> list:
 def _preset(p: presets.Preset) -> dict[str, Any]:
     """A preset as the config.json fields that load it (``architectures`` names the head).
 
-    Fields equal to the model type's default are left out (the loader fills them in).
+    Fields equal to the model type's default are left out (the loader fills them in): a
+    ``t5`` type, ``ForConditionalGeneration``, a decoder as deep as the encoder.
     """
     fields = p.config.to_dict()
     defaults = MODEL_DEFAULTS[p.config.model_type]
     kept = {k: v for k, v in fields.items() if k != "model" and defaults.get(k, v) != v}
-    return {"architectures": [fields["model"]], "model_type": p.config.model_type, **kept}
+    if (
+        defaults["num_decoder_layers"] is None
+        and kept.get("num_decoder_layers") == fields["num_layers"]
+    ):
+        del kept["num_decoder_layers"]  # the loader's default: as many as num_layers
+    out = {} if p.config.model_type == "t5" else {"model_type": p.config.model_type}
+    if p.config.head != "ForConditionalGeneration":
+        out["architectures"] = [fields["model"]]
+    return {**out, **kept}
 
 
 def loader_tables() -> dict[str, Any]:
