@@ -131,8 +131,11 @@ def fenced(text: str, language: str = "text") -> str:
 
 
 def formula_tabs(expr: Expr) -> str:
-    """``expr`` as tabs: Rendered (MathML) | LaTeX | Python | SymPy (srepr), each copyable."""
-    return tabs(
+    """``expr`` as tabs: Rendered (MathML) | LaTeX | Python | SymPy (srepr), each copyable.
+
+    The site's hook leaves such tab sets out of the search index.
+    """
+    panes = tabs(
         {
             "Rendered": mathml(expr, display=True),
             "LaTeX": fenced(latex(expr), "latex"),
@@ -140,6 +143,7 @@ def formula_tabs(expr: Expr) -> str:
             "SymPy": fenced(srepr(expr), "python"),
         }
     )
+    return panes
 
 
 def worked(expr: Expr, values: Mapping[Symbol, Number], label: str = "") -> str:

@@ -153,7 +153,23 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
         head, tail = content.split(_MODULES, 1)
         tail = tail.replace(_MODULE_DOC, _MODULE_DOC.replace("<div ", "<div data-search-exclude "))
         content = head + _MODULES + tail
-    return content
+    if page.file.src_uri == "reference/api.md":  # the prose is searched, not the docstrings
+        content = content.replace(
+            '<div class="doc doc-object', '<div data-search-exclude class="doc doc-object'
+        )
+    if page.file.src_uri.startswith("reference/"):  # generated tables of numbers
+        content = content.replace("<table>", "<table data-search-exclude>")
+    return _FORMULA_TABS.sub(r'<div data-search-exclude class="tabbed-set', content)
+
+
+#: `t5sym.report.formula_tabs`: a tab set whose labels are Rendered, LaTeX, Python, SymPy.
+#: Left out of the search index: a formula's four spellings are no search terms, and they
+#: would weigh on every page's load (the index is fetched with the page).
+_FORMULA_TABS = re.compile(
+    r'<div class="tabbed-set(?=[^>]*>(?:(?!tabbed-set).){0,2000}?>Rendered</label>'
+    r"(?:(?!tabbed-set).){0,400}?>SymPy</label>)",
+    re.S,
+)
 
 
 _MODULES = '<h2 id="modules">'
