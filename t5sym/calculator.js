@@ -390,7 +390,7 @@ function sparseBlocks(c, stack) {
 
 function values(c, extra = {}) {  // Config.values(): the symbols' values
   const out = {};
-  for (const k of [...DATA.DIMS, "num_decoder_layers", "num_labels", "num_experts"]) out[k] = c[k];
+  for (const k of DATA.SYMBOL_FIELDS) out[k] = c[k];
   out.num_sparse_encoder_layers = sparseBlocks(c, "encoder");
   out.num_sparse_decoder_layers = sparseBlocks(c, "decoder");
   return Object.assign(out, extra);
@@ -464,6 +464,19 @@ function count(input) {
   return Object.assign(out, { config: toDict(c), breakdown, encoder_only_breakdown: encoder });
 }
 
+// flops.training_tree: each product times 1 + its backward share (BACKWARD_PER_FORWARD,
+// or DATA.BACKWARD's for the products named there, all leaves of the FLOP tree).
+function training(breakdown) {
+  let total = BigInt(1 + DATA.BACKWARD_PER_FORWARD) * breakdown[""];
+  for (const [name, value] of Object.entries(breakdown)) {
+    const short = name.slice(name.lastIndexOf(".") + 1);
+    if (has(DATA.BACKWARD, short)) {
+      total -= BigInt(DATA.BACKWARD_PER_FORWARD - DATA.BACKWARD[short]) * value;
+    }
+  }
+  return total;
+}
+
 function flops(input, opts = {}) {
   const c = load(input);
   const d = DATA.DEFAULTS;
@@ -480,7 +493,7 @@ function flops(input, opts = {}) {
   return {
     name: c.name, model: DATA.CLASS_PREFIX[c.model_type] + headName, batch, encoder_length: S,
     decoder_length: encoderOnly ? null : T, tokens: FORMULAS[s[4][1]](v), forward: breakdown[""],
-    training: BigInt(1 + DATA.BACKWARD_PER_FORWARD) * breakdown[""],
+    training: training(breakdown),
     parameters: evaluate(s[0], v)[""], breakdown,
   };
 }

@@ -230,7 +230,8 @@ def _attempt(fn, *args: Any) -> Any:
 
 
 def _flops(t: Tables, config: Config) -> list:
-    """``[forward tree, tokens]``: training is (1 + BACKWARD_PER_FORWARD) × forward."""
+    """``[forward tree, tokens]``: training is each product times 1 + its backward share
+    (`t5sym.flops.backward_per_forward`, emitted as ``BACKWARD``)."""
     decoder = symbols.decoder_length if params.structure(config).has_decoder else 0
     return [
         t.tree(flops.forward_tree(config)),
@@ -330,6 +331,14 @@ def loader_tables() -> dict[str, Any]:
             if f.default is not dataclasses.MISSING and f.init
         },
         "DIMS": config_module._DIMS,
+        #: Backward FLOPs per forward FLOP by a product's short name, where not the default.
+        "BACKWARD": {flops.GLOBAL_AGGREGATES: flops.backward_per_forward(flops.GLOBAL_AGGREGATES)},
+        #: The config fields behind `Config.values()` (the sparse counts are derived).
+        "SYMBOL_FIELDS": [
+            symbols.CONFIG_FIELD[s]
+            for s in symbols.DIMENSIONS
+            if s not in (symbols.num_sparse_encoder_layers, symbols.num_sparse_decoder_layers)
+        ],
         "ALIASES": ALIASES,
         "HEADS": HEADS,
         "ALL_HEADS": ALL_HEADS,
@@ -390,7 +399,9 @@ def data() -> tuple[dict[str, Any], list[str]]:
 
 def runtime() -> str:
     """The hand-written part: checks, evaluation and the API (``calculator.js``)."""
-    return resources.files("t5sym").joinpath("calculator.js").read_text(encoding="utf-8")
+    text = resources.files("t5sym").joinpath("calculator.js").read_text(encoding="utf-8")
+    # whole-line comments are for the reader of the source, not for the page's budget
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
 
 
 def javascript() -> str:
