@@ -257,8 +257,7 @@ INFERENCE_FORMULAS = (
 
 def _inference(t: Tables, config: Config) -> list:
     """``[parameter tree, *INFERENCE_FORMULAS]`` (caches and weights: leaf views)."""
-    if config.encoder_only:
-        inference.inference(config)  # raises its message
+    checks.servable(config, "serving with a cache")  # raises the library's message
     formulas = (
         inference.encoder_peak(config),
         inference.step_peak(config),
@@ -314,6 +313,10 @@ def _preset(p: presets.Preset) -> dict[str, Any]:
         and kept.get("num_decoder_layers") == fields["num_layers"]
     ):
         del kept["num_decoder_layers"]  # the loader's default: as many as num_layers
+    if p.config.model_type == "switch_transformers":  # Switch's name for the activation
+        kept.pop("feed_forward_proj", None)
+        if fields["feed_forward_proj"] != defaults["dense_act_fn"]:
+            kept["dense_act_fn"] = fields["feed_forward_proj"]
     out = {} if p.config.model_type == "t5" else {"model_type": p.config.model_type}
     if p.config.head != "ForConditionalGeneration":
         out["architectures"] = [fields["model"]]
