@@ -136,5 +136,5 @@ def servable(config: Any, what: str) -> Any:
         )
     if config.head != "ForConditionalGeneration":
         raise T5SymError(f"architectures: {what} is modelled for *ForConditionalGeneration, "
-                         f"not {config.model}")  # fmt: skip
+                         f"not *{config.head}")  # fmt: skip
     return config
