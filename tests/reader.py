@@ -118,7 +118,7 @@ _BLOCK = re.compile(
     r"<pre>(?:<span></span>)?<code>(?P<code>.*?)</code></pre></div>",
     re.S,
 )
-_TABBED = re.compile(r'<div class="tabbed-set.*?</div>\s*</div>\s*</div>', re.S)
+_TABBED = re.compile(r'<div [^>]*?class="tabbed-set.*?</div>\s*</div>\s*</div>', re.S)
 
 
 def _text(code: str) -> str:
