@@ -97,8 +97,12 @@ COPY_BUTTONS = """async () => {
     const lang = ((block?.className.match(/language-([\\w-]+)/) || [])[1]) || "";
     await navigator.clipboard.writeText("");
     b.click();
-    await new Promise(r => setTimeout(r, 30));
-    out.push({lang, copied: await navigator.clipboard.readText(), shown: code.innerText});
+    let copied = "";  // the click writes asynchronously: wait for it (up to 2 s under load)
+    for (let waited = 0; copied === "" && waited < 2000; waited += 20) {
+      await new Promise(r => setTimeout(r, 20));
+      copied = await navigator.clipboard.readText();
+    }
+    out.push({lang, copied, shown: code.innerText});
   }
   return out;
 }"""

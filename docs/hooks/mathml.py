@@ -157,7 +157,12 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
         content = content.replace(
             '<div class="doc doc-object', '<div data-search-exclude class="doc doc-object'
         )
-    if page.file.src_uri.startswith("reference/"):  # generated tables of numbers
+        # Docstring examples (pycon) carry no copy button: theirs copied a neighbour's
+        # example or the wrong lines; Getting started shows the same calls, copyable.
+        content = content.replace(
+            'class="language-pycon highlight"', 'class="language-pycon highlight no-copy"'
+        )
+    if page.file.src_uri.startswith(("reference/", "explanation/", "how-to/")):  # numbers
         content = content.replace("<table>", "<table data-search-exclude>")
     return _FORMULA_TABS.sub(r'<div data-search-exclude class="tabbed-set', content)
 
