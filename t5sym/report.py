@@ -260,7 +260,6 @@ def presets_rows() -> list[list[str]]:
                 f"{c.num_heads}×{c.d_kv}",
                 f"{c.num_layers}/{c.num_decoder_layers}",
                 str(c.vocab_size),
-                c.feed_forward_proj,
                 f"{params.count(c).total:,}",
             ]
         )
@@ -269,8 +268,8 @@ def presets_rows() -> list[list[str]]:
 
 def presets_text() -> str:
     """`t5sym list`: every preset's dims and exact total."""
-    header = ["preset", "d_model", "d_ff", "heads×d_kv", "layers", "vocab", "ffn", "parameters"]
-    return table(presets_rows(), header, {1, 2, 3, 4, 5, 7}, gap=1)
+    header = ["preset", "d_model", "d_ff", "heads×d_kv", "layers", "vocab", "parameters"]
+    return table(presets_rows(), header, {1, 2, 3, 4, 5, 6}, gap=1)
 
 
 def presets_dict() -> dict[str, dict]:
@@ -542,7 +541,11 @@ def presets_table() -> str:
     six columns: d_model and d_ff share a cell, and so do the vocabulary and the FFN."""
     rows = [
         [f"`{name}`", f"{int(dm):,} · {int(ff):,}", heads, layers, f"{int(v):,}<br>{ffn}", n]
-        for name, dm, ff, heads, layers, v, ffn, n in presets_rows()
+        for (name, dm, ff, heads, layers, v, n), ffn in zip(
+            presets_rows(),
+            (p.config.feed_forward_proj for p in presets.PRESETS.values()),
+            strict=True,
+        )
     ]
     header = ["preset", "d_model · d_ff", "heads × d_kv", "layers", "vocab, FFN", "parameters"]
     return markdown_table(rows, header, right={1, 2, 3, 4, 5})
