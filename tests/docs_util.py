@@ -123,3 +123,26 @@ def fences(path: Path) -> list[Fence]:
         out.append(Fence(path, i + 1, match["lang"].lower(), match["info"].strip(), body))
         i = j + 1
     return out
+
+
+#: Debian's Chromium: the browser tests never download one.
+CHROMIUM = Path("/usr/bin/chromium")
+
+#: Offline: every host but the test server's 127.0.0.1 fails to resolve.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+def chromium(playwright, profile: str):
+    """A headless Chromium context with a fresh profile, offline but for 127.0.0.1."""
+    return playwright.chromium.launch_persistent_context(
+        profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )

@@ -28,8 +28,8 @@ from t5sym.config import CLASS_PREFIX, HEADS, MODEL_TYPES
 from t5sym.errors import T5SymError
 
 from .calc_site import calculator_site
+from .docs_util import CHROMIUM, chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 BUDGET = 100 * 1000  # the page's own script and data, uncompressed
 #: BigInt results as JSON: every BigInt a decimal string.
 PLAIN = "(r) => JSON.parse(JSON.stringify(r, (k, v) => typeof v === 'bigint' ? v.toString() : v))"
@@ -73,21 +73,7 @@ def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium")
     with tempfile.TemporaryDirectory(prefix="t5sym-chromium-") as profile, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            ],
-        )
+        context = chromium(p, profile)
         yield context
         context.close()
 

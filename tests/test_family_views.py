@@ -23,7 +23,7 @@ from t5sym import Config, T5SymError, algebra, flops, memory, params, printers, 
 from . import test_memory as memory_tests
 from . import test_sharding as sharding_tests
 from .reference import build, cached_build, numel_by_name, sum_matching
-from .test_flops import measure, summed, weightless
+from .test_flops import assert_parts, measure, summed
 
 
 def small(model_type: str = "umt5", head: str = "", **fields) -> Config:
@@ -34,21 +34,6 @@ def small(model_type: str = "umt5", head: str = "", **fields) -> Config:
         base["feed_forward_proj"] = "gated-gelu"
     base.update(fields)
     return Config(**base, model_type=model_type, head=head)
-
-
-def assert_parts(ours: flops.FlopCount, config: Config, total: int, per_module: dict) -> None:
-    """``ours`` equals the measured total, and every node the FLOPs under its module path."""
-    assert ours.forward == total
-    for name, value in ours.breakdown.items():
-        short = name.rsplit(".", 1)[-1]
-        if short == "scores":  # no module of its own: the rest of the attention module
-            attention = name.rsplit(".", 1)[0]
-            both = value + ours.breakdown[f"{attention}.context"]
-            assert both == weightless(per_module, attention), name
-        elif name and short not in ("context", "weight", "bias"):  # a Linear: its module
-            assert value == summed(per_module, name), name
-    top = [n.name for n in flops.forward_tree(config).root.children]
-    assert sum(summed(per_module, n) for n in top) == total
 
 
 # ---------------------------------------------------------------------------------------

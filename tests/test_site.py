@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .docs_util import ARTIFACTS, DOCS, ROOT, built_site
+from .docs_util import ARTIFACTS, CHROMIUM, DOCS, ROOT, built_site, chromium
 from .reader import (
     CHART_TEXT,
     COPY_BUTTONS,
@@ -37,7 +37,6 @@ from .reader import (
     visible_code,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 HOME_BUDGET = 600 * 1000  # bytes transferred for the home page
 NOTEBOOK_BUDGET = 300 * 1000  # bytes of a notebook page's HTML
 WIDTHS = (1280, 390)  # a laptop and a phone
@@ -155,21 +154,7 @@ def visits(site: Path, server: str) -> dict[str, Visit]:
     ARTIFACTS.mkdir(exist_ok=True)
     out: dict[str, Visit] = {}
     with tempfile.TemporaryDirectory(prefix="t5sym-chromium-") as profile, sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            ],
-        )
+        context = chromium(p, profile)
         context.grant_permissions(["clipboard-read", "clipboard-write"])
         try:
             for page_path in _pages(site):
