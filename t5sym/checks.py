@@ -121,20 +121,20 @@ def node_name(value: Any) -> str:
 SERVED_TYPES = ("t5", "mt5", "umt5")
 
 
-def servable(config: Any, what: str) -> Any:
-    """``config`` if ``what`` (e.g. "serving") is modelled for its type and head, else one line.
+def servable(value: Any, what: str) -> Any:
+    """``value`` (a Config) if ``what`` is modelled for its type and head, else one line.
 
     Caches, activation peaks and saved activations are modelled for the dense T5 blocks of
     T5, mT5 and UMT5 in ``*ForConditionalGeneration``; LongT5's local attention and Switch's
     experts keep other tensors.
     """
-    config = globals()["config"](config)
-    if config.model_type not in SERVED_TYPES:
+    checked = config(value)
+    if checked.model_type not in SERVED_TYPES:
         raise T5SymError(
             f"model_type: {what} is modelled for {', '.join(SERVED_TYPES)}, not "
-            f"{config.model_type} (its attention or experts keep other tensors)"
+            f"{checked.model_type} (its attention or experts keep other tensors)"
         )
-    if config.head != "ForConditionalGeneration":
+    if checked.head != "ForConditionalGeneration":
         raise T5SymError(f"architectures: {what} is modelled for *ForConditionalGeneration, "
-                         f"not *{config.head}")  # fmt: skip
-    return config
+                         f"not *{checked.head}")  # fmt: skip
+    return checked
