@@ -13,14 +13,22 @@ its ``per_value`` is the bytes per parameter as an exact rational.
 | ``fp16-hf`` | nothing | fp16, but every ``wo`` in fp32 (``_keep_in_fp32_modules``) |
 | ``fp8``, ``fp8-scaled`` | every Linear | embeddings, norms, anything else: bf16 |
 | ``int8``, ``nf4``, ``fp4``, ``*-dq`` | Linears but ``wo``, ``lm_head`` | ``wo`` fp32, rest fp16 |
+
+``wo`` is kept in fp32 only by the model types whose transformers class says so
+(`KEEPS_WO_IN_FP32`: t5, mt5, umt5); LongT5 and Switch Transformers quantize it like any
+Linear. A task head's last Linear (``classification_head.out_proj``, ``classifier``,
+``qa_outputs``) is quantized: transformers means to skip the module of the model's last
+parameter, but strips only a ``.weight`` suffix from its name, and that parameter is the
+head's ``.bias``, which names no module.
 | ``gguf-*`` | every 2-D weight but the relative bias | norms F32, relative bias F16 |
 
 Sources (read for this module; see each `Format`'s ``source``):
 
-- transformers 5.x: ``T5PreTrainedModel._keep_in_fp32_modules = ["wo"]``, applied only
-  when loading in float16 (``modeling_utils.py``); the bitsandbytes quantizers skip
-  ``_keep_in_fp32_modules`` and the output embedding (``quantizers/base.py``,
-  ``get_modules_to_not_convert``).
+- transformers 5.x: ``T5PreTrainedModel._keep_in_fp32_modules = ["wo"]`` (also MT5's and
+  UMT5's; LongT5's and SwitchTransformers' classes have none), applied only when loading
+  in float16 (``modeling_utils.py``); the bitsandbytes quantizers skip
+  ``_keep_in_fp32_modules``, tied weights, the output embedding and the module of the
+  model's last parameter (``quantizers/base.py``, ``get_keys_to_not_convert``).
 - bitsandbytes 0.50 ``functional.py``: ``int8_vectorwise_quant`` (int8 values + one float32
   ``SCB`` per row), ``quantize_4bit`` (two 4-bit values per byte over the flattened tensor,
   one float32 ``absmax`` per block of 64, a 16-entry float32 ``code``; with
@@ -290,10 +298,10 @@ def get(name: str) -> Format:
 def storage(fmt: Format, leaf: Node, plan: Plan) -> Choice:
     """THE rule: how each of the ``leaf.repeat`` tensors of a leaf is stored under ``fmt``.
 
-    - float: ``main`` for all; ``fp16-hf`` keeps every ``wo`` in float32.
+    - float: ``main`` for all; ``fp16-hf`` keeps ``wo`` in float32 (`Plan.keeps_in_fp32`).
     - fp8: Linear weights (kind ``"linear"``) in ``main``; anything else in ``rest``.
-    - bitsandbytes: Linear weights but ``wo`` and ``lm_head`` in ``main``; ``wo`` in
-      float32 (transformers keeps it so under float16), anything else in ``rest``.
+    - bitsandbytes: Linear weights but ``lm_head`` in ``main``; ``wo`` in float32 where
+      `Plan.keeps_in_fp32`; anything else in ``rest``.
     - gguf: norms F32, the relative bias F16, other weights as llama.cpp picks (`Plan`).
 
     A leaf kind this rule does not know (a bias, a router) is kept in ``rest`` by every
@@ -301,12 +309,12 @@ def storage(fmt: Format, leaf: Node, plan: Plan) -> Choice:
     """
     one = ((leaf.repeat, STORAGES[fmt.rest]),)
     if fmt.family == "float":
-        keep32 = fmt.name == "fp16-hf" and leaf.short == "wo"
+        keep32 = fmt.name == "fp16-hf" and plan.keeps_in_fp32(leaf)
         return ((leaf.repeat, STORAGES["F32" if keep32 else fmt.main]),)
     if fmt.family == "fp8":
         return ((leaf.repeat, STORAGES[fmt.main]),) if leaf.kind == "linear" else one
     if fmt.family == "bitsandbytes":
-        if leaf.short == "wo":
+        if plan.keeps_in_fp32(leaf):
             return ((leaf.repeat, STORAGES["F32"]),)
         quantized = leaf.kind == "linear" and leaf.name != "lm_head"
         return ((leaf.repeat, STORAGES[fmt.main]),) if quantized else one
@@ -364,6 +372,10 @@ def _more_bits(i: int, n: int) -> bool:
 #: llama-cpp-python 0.3.36, which the tests run; older versions refused such a row).
 _FALLBACK = {"Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
 
+#: The model types whose transformers class keeps ``wo`` in float32
+#: (``_keep_in_fp32_modules = ["wo"]`` in modeling_t5.py, modeling_mt5.py, modeling_umt5.py).
+KEEPS_WO_IN_FP32 = frozenset({"t5", "mt5", "umt5"})
+
 #: Above this many blocks the per-tensor walk is refused (it is linear in the depth).
 MAX_GGUF_LAYERS = 100_000
 
@@ -375,7 +387,12 @@ class Plan:
     fmt: Format
     tree: Tree
     values: Mapping[sympy.Symbol, int] | None
+    model_type: str = "t5"
     _types: dict[str, Counter[str]] | None = None
+
+    def keeps_in_fp32(self, leaf: Node) -> bool:
+        """``wo`` under a model type that keeps it in float32 (`KEEPS_WO_IN_FP32`)."""
+        return leaf.short == "wo" and self.model_type in KEEPS_WO_IN_FP32
 
     def gguf(self, leaf: Node) -> Choice:
         if leaf.kind == "norm":
@@ -462,7 +479,10 @@ def bytes_tree(
     if encoder_only is None:
         encoder_only = bool(config and config.encoder_only)
     tree = params.tree(config, encoder_only=encoder_only)
-    plan = Plan(fmt, tree, config.values() if config is not None else None)
+    if config is None:
+        plan = Plan(fmt, tree, None)
+    else:
+        plan = Plan(fmt, tree, config.values(), config.model_type)
     return tree.view(lambda leaf: _leaf_bytes(storage(fmt, leaf, plan), leaf))
 
 
@@ -474,7 +494,8 @@ def storage_map(
     checks.config(config)
     encoder_only = config.encoder_only if encoder_only is None else encoder_only
     tree = params.tree(config, encoder_only=encoder_only)
-    plan, values = Plan(fmt, tree, config.values()), config.values()
+    values = config.values()
+    plan = Plan(fmt, tree, values, config.model_type)
     return {
         leaf.name: {s.name: integer(sympy.sympify(n), values) for n, s in storage(fmt, leaf, plan)}
         for leaf in tree

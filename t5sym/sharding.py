@@ -320,13 +320,9 @@ def _block_numbers(config: Config, stack: str, at: dict[Symbol, int]) -> BlockNu
     lay = block(config, stack)
     if at[symbols.cores] == 1:
         return BlockNumbers(integer(lay.flops_per_core, at), 0, 0, Fraction(0), None)
-    return BlockNumbers(
-        integer(lay.flops_per_core, at),
-        lay.allreduces,
-        integer(lay.allreduce_bytes, at),
-        Fraction(evaluate(lay.bytes_sent_per_core, at)),
-        Fraction(evaluate(lay.ratio, at)),
-    )
+    flops = integer(lay.flops_per_core, at)
+    sent = Fraction(evaluate(lay.bytes_sent_per_core, at))
+    return BlockNumbers(flops, lay.allreduces, integer(lay.allreduce_bytes, at), sent, flops / sent)
 
 
 def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -87,9 +88,11 @@ def test_otherwise_one_line_with_the_command_and_failure(tmp_path: Path, sudo: s
 
 
 def test_make_test_runs_it_before_anything_else() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     dry = subprocess.run(
-        ["make", "-n", "-B", "test"], cwd=ROOT, capture_output=True, text=True, timeout=30
-    )
+        ["make", "-n", "-B", "--no-print-directory", "test"],
+        cwd=ROOT, capture_output=True, text=True, timeout=30, env=env,
+    )  # fmt: skip
     assert dry.returncode == 0, dry.stderr
     lines = dry.stdout.splitlines()
     assert lines[0] == "bash scripts/ensure-chromium"

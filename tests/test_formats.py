@@ -30,7 +30,7 @@ import t5sym
 from t5sym import Config, T5SymError, formats
 
 from .cli import one_line_error, run
-from .reference import build, configs, hf_config, node_pattern
+from .reference import build, configs, family_configs, node_pattern
 
 EXAMPLES = 100
 FLOAT = ("fp32", "bf16", "fp16", "fp16-hf")
@@ -58,18 +58,13 @@ def assert_per_leaf(w: formats.Weights, real: dict[str, int]) -> None:
 
 
 def small_model(c: Config, encoder_only: bool) -> torch.nn.Module:
-    """transformers' model on the CPU, with its own lm_head when untied (see reference)."""
+    """transformers' model of ``c``'s class (or its EncoderModel) on the CPU, with its own
+    lm_head when untied (see reference.build) and every weight drawn at random."""
     torch.manual_seed(0)
-    hf = hf_config(c)
-    mt5 = c.model_type == "mt5"
-    if encoder_only:
-        return (transformers.MT5EncoderModel if mt5 else transformers.T5EncoderModel)(hf)
-    cls = (
-        transformers.MT5ForConditionalGeneration if mt5 else transformers.T5ForConditionalGeneration
-    )
-    model = cls(hf)
-    if not c.tie_word_embeddings:
-        model.lm_head.weight = torch.nn.Parameter(torch.randn(c.vocab_size, c.d_model))
+    model = build(c, encoder_only, device="cpu")
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_()
     return model
 
 
@@ -90,8 +85,12 @@ def test_torch_element_sizes() -> None:
         assert formats.STORAGES[name].per_value == torch.empty(0, dtype=dtype).element_size()
 
 
+#: T5 and MT5 configs, and every model type and head of the family.
+ANY = st.one_of(configs(), family_configs())
+
+
 @settings(max_examples=EXAMPLES)
-@given(configs(), st.booleans(), st.sampled_from(FLOAT))
+@given(ANY, st.booleans(), st.sampled_from(FLOAT))
 def test_float_formats_as_from_pretrained_loads(c: Config, encoder_only: bool, fmt: str) -> None:
     """fp32/bf16/fp16: every tensor in that dtype; fp16-hf: from_pretrained(dtype=fp16)."""
     import tempfile
@@ -175,7 +174,7 @@ def fp8_file(model: torch.nn.Module, path: Path, scaled: bool) -> int:
 
 
 @settings(max_examples=EXAMPLES)
-@given(configs(), st.booleans(), st.booleans())
+@given(ANY, st.booleans(), st.booleans())
 def test_fp8_file_bytes(c: Config, encoder_only: bool, scaled: bool) -> None:
     import tempfile
 
@@ -219,7 +218,7 @@ def bnb_loaded(c: Config, encoder_only: bool, fmt: str, tmp: Path) -> dict[str, 
 
 
 @settings(max_examples=EXAMPLES)
-@given(configs(), st.booleans(), st.sampled_from(BNB))
+@given(ANY, st.booleans(), st.sampled_from(BNB))
 def test_bitsandbytes_as_transformers_loads(c: Config, encoder_only: bool, fmt: str) -> None:
     import tempfile
 

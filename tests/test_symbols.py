@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from transformers import SwitchTransformersConfig, T5Config
+from transformers import LongT5Config, SwitchTransformersConfig, T5Config
 
 from t5sym import symbols
 from t5sym.symbols import CONFIG_FIELD, DIMENSIONS, LATEX_NAMES, MEANING
@@ -21,6 +21,8 @@ OWN_CLASS = {
     symbols.num_experts: SwitchTransformersConfig,
     symbols.num_sparse_encoder_layers: SwitchTransformersConfig,
     symbols.num_sparse_decoder_layers: SwitchTransformersConfig,
+    symbols.local_radius: LongT5Config,
+    symbols.global_block_size: LongT5Config,
 }
 
 

@@ -1,0 +1,90 @@
+"""MkDocs hook: the build's slow generated parts, run beside it on the second core.
+
+Two things are computed by a process of their own, one after the other, while MkDocs
+renders the Markdown pages:
+
+- each worked-example notebook (``docs/notebooks/*.py``), executed by ``jupytext
+  --execute``; its page is rendered from that fresh ``.ipynb`` (mkdocs-jupyter's own
+  ``execute`` is off), and a cell that raises fails the build with the notebook's error;
+- the calculator's JavaScript, generated from the SymPy trees by `t5sym.calculator` and
+  written into the site (nothing generated is committed).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from mkdocs.exceptions import PluginError
+
+from t5sym import calculator
+
+
+class _Job:
+    """One command, started in turn by the runner thread; `result` waits for it."""
+
+    def __init__(self, what: str, command: list[str], output: Path) -> None:
+        self.what, self.command, self.output = what, command, output
+        self.done = threading.Event()
+        self.failure: str | None = None
+
+    def run(self) -> None:
+        try:
+            out = subprocess.run(self.command, capture_output=True, text=True)
+            if out.returncode != 0 or not self.output.is_file():
+                tail = (out.stdout + out.stderr).strip().splitlines()[-15:]
+                self.failure = "\n".join(tail) or f"exit status {out.returncode}"
+        finally:
+            self.done.set()
+
+    def result(self) -> Path:
+        self.done.wait()
+        if self.failure is not None:
+            raise PluginError(f"{self.what}: generating it failed\n{self.failure}")
+        return self.output
+
+
+_NOTEBOOKS: dict[str, _Job] = {}  # src_path ("notebooks/t5-3b.py") → its execution
+_CALCULATOR: list[_Job] = []
+
+
+def on_config(config: Any) -> Any:
+    _NOTEBOOKS.clear()
+    _CALCULATOR.clear()
+    tmp = Path(tempfile.mkdtemp(prefix="t5sym-docs-"))
+    (tmp / "notebooks").mkdir()
+    for source in sorted(Path(config["docs_dir"], "notebooks").glob("*.py")):
+        executed = tmp / "notebooks" / f"{source.stem}.ipynb"
+        jupytext = [sys.executable, "-m", "jupytext", "--to", "ipynb", "--set-kernel", "python3"]
+        command = [*jupytext, "--execute", "--output", str(executed), str(source)]
+        _NOTEBOOKS[f"notebooks/{source.name}"] = _Job(f"notebooks/{source.name}", command, executed)
+    script = tmp / "t5sym-calc.js"
+    code = f"from t5sym import calculator; calculator.write({str(script)!r})"
+    _CALCULATOR.append(_Job(calculator.SITE_PATH, [sys.executable, "-c", code], script))
+    jobs = [*_NOTEBOOKS.values(), *_CALCULATOR]
+    threading.Thread(target=lambda: [job.run() for job in jobs], daemon=True).start()
+    return config
+
+
+def on_files(files: Any, config: Any) -> Any:
+    for file in files:
+        if file.src_path in _NOTEBOOKS:
+            file.abs_src_path = str(_NOTEBOOKS[file.src_path].output)
+    return files
+
+
+def on_pre_page(page: Any, config: Any, files: Any) -> Any:
+    if page.file.src_path in _NOTEBOOKS:
+        _NOTEBOOKS[page.file.src_path].result()
+    return page
+
+
+def on_post_build(config: Any, **_: Any) -> None:
+    target = Path(config["site_dir"]) / calculator.SITE_PATH
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_CALCULATOR[0].result(), target)
