@@ -398,9 +398,10 @@ function values(c, extra = {}) {  // Config.values(): the symbols' values
 
 // Tree.evaluate of a tree or of a leaf view of it (Tree.view: a dropped leaf goes, and a
 // group left empty, but the root): {"": total, name: value, ...} in walk order.
+// view: a name in DATA.views, or a function (leaf position, name) → its value.
 function evaluate(root, c, view = null, depths = null) {
   const entries = [];
-  const column = view && DATA.views[view];
+  const column = typeof view === "string" && DATA.views[view];
   const walk = (id, parent, depth = 0) => {
     const [ni, x] = DATA.nodes[id];
     const raw = DATA.names[ni];
@@ -408,7 +409,7 @@ function evaluate(root, c, view = null, depths = null) {
     if (typeof x === "number") {
       const f = column ? column[LEAF.get(id)] - 1 : x;
       if (f < 0) return null;
-      const v = FORMULAS[f](c);
+      const v = typeof view === "function" ? view(LEAF.get(id), name) : FORMULAS[f](c);
       entries.push([name, v, depth]);
       return v;
     }
@@ -581,15 +582,49 @@ function outline(input) {
   return evaluate(structureOf(c)[0], values(c), null, true).map(([n, v, d]) => [d, n, v]);
 }
 
+// calculator.math_codec: each tag was written as one character.
+const unpack = (s) => s.replace(/./g, (ch) => DATA.mathml.tags[ch] ?? ch);
+
 function mathml(input) {
   const c = load(input);
   const label = (n) => (n[0] === "~" ? `transformer.${n.slice(1)}` : n);
   return structureOf(c)[2].map(([name, m]) => [label(DATA.names[name]),
-    `<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">${DATA.mathml[m]}</math>`]);
+    `<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">${unpack(DATA.mathml.text[m])}</math>`]);
+}
+
+// formats.weights for the formats whose rule needs no config values (calculator.WEIGHT_FORMATS):
+// each leaf's repeat × its storage's bytes for its shape, the storage as formats.storage chose.
+function weights(input, opts = {}) {
+  const c = load(input), W = DATA.weights;
+  const format = option(opts, "format", "bf16");
+  if (typeof format !== "string" || !has(W.main, format)) {
+    fail(`format: unknown ${shown(format)}; known here: ${Object.keys(W.main).join(", ")}`);
+  }
+  const encoderOnly = option(opts, "encoder_only", false) === true;
+  const s = structureOf(c), v = values(c);
+  const plain = W.keeps_wo.includes(c.model_type) ? null : W.choices[`${format}:plain`];
+  const letters = plain || W.choices[format];
+  const storages = {}, by = {};
+  const leafBytes = (pos, name) => {
+    const storage = W.names[letters.charCodeAt(pos) - 97];
+    const shape = { rows: FORMULAS[W.rows[pos]](v), cols: FORMULAS[W.cols[pos]](v) };
+    const n = FORMULAS[W.repeat[pos]](v), bytes = n * FORMULAS[W.storages[storage]](shape);
+    storages[name] = { [storage]: n };
+    by[storage] = (by[storage] || 0n) + bytes;
+    return bytes;
+  };
+  const breakdown = evaluate(s[encoderOnly ? 1 : 0], v, leafBytes);
+  const parameters = evaluate(s[encoderOnly ? 1 : 0], v)[""];
+  const model = encoderOnly ? `${DATA.CLASS_PREFIX[c.model_type]}EncoderModel` : c.model;
+  const [p, q] = W.main[format];
+  return { name: c.name, model, format, parameters, total: breakdown[""],
+    bytes_per_parameter: fraction(breakdown[""], parameters),
+    main_bytes_per_parameter: fraction(BigInt(p), BigInt(q)), by_storage: by, breakdown, storages };
 }
 
 globalThis.t5sym = Object.freeze({
-  count, flops, memory, inference, view, mathml, outline, parse, load, toDict,
+  count, flops, memory, inference, weights, view, mathml, outline, parse, load, toDict,
+  formats: Object.keys(DATA.weights.main),
   presets: DATA.presets, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
   optimizers: Object.keys(DATA.OPTIMIZERS), heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
   modelDefaults: DATA.MODEL_DEFAULTS,

@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import sympy
 from sympy import Expr
 
 from . import (
     checks,
     flops,
+    formats,
     inference,
     jsprint,
     memory,
@@ -142,6 +145,24 @@ VIEWS = {
 }
 
 
+#: The weight formats the page computes: every one whose rule needs no config values
+#: (GGUF's file types pick llama.cpp's type tensor by tensor: `t5sym weights` has them).
+WEIGHT_FORMATS = tuple(n for n, f in formats.FORMATS.items() if f.family != "gguf")
+
+#: A tensor's dimensions as the storages see it: rows (``shape[0]``) × the rest.
+ROWS, COLS = sympy.symbols("rows cols", positive=True, integer=True)
+
+#: Each leaf's tensor: rows, cols and how many there are (`Node.repeat`).
+SHAPES = {
+    "rows": lambda leaf: leaf.shape[0],
+    "cols": lambda leaf: sympy.Mul(*leaf.shape[1:]),
+    "repeat": lambda leaf: leaf.repeat,
+}
+
+#: A model type of each kind the storage rule tells apart (`formats.KEEPS_WO_IN_FP32`).
+_RULE_KINDS = {"": "t5", "plain": "longt5"}
+
+
 #: The opening of `t5sym.printers.mathml`'s output, written back by the page.
 _MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML">'
 
@@ -192,6 +213,41 @@ class Tables:
             out[name] = [0 if e is None else self.formula(e) + 1 for e in exprs]
         return out
 
+    def weight_columns(self) -> dict[str, Any]:
+        """The weight-format view: each storage's bytes as a formula in ``rows``, ``cols``;
+        each leaf's `SHAPES` (formula indices); for each of `WEIGHT_FORMATS` (and
+        ``"{format}:plain"`` where the model types that keep no ``wo`` in float32 differ)
+        the storage `t5sym.formats.storage` picks for each leaf, one letter per leaf."""
+        leaves = [self.leaves[i] for i in sorted(self.leaves)]
+        names = list(formats.STORAGES)
+        choices: dict[str, str] = {}
+        for fmt in WEIGHT_FORMATS:
+            f = formats.get(fmt)
+            for suffix, model_type in _RULE_KINDS.items():
+                plan = formats.Plan(f, Tree(leaves[0]), None, model_type)
+                letters = ""
+                for leaf in leaves:
+                    ((n, storage),) = formats.storage(f, leaf, plan)
+                    assert n == leaf.repeat and len(leaf.shape) <= 2, leaf.name
+                    letters += chr(ord("a") + names.index(storage.name))
+                if not suffix or letters != choices[fmt]:
+                    choices[f"{fmt}:{suffix}" if suffix else fmt] = letters
+        used = sorted({ord(ch) - ord("a") for col in choices.values() for ch in col})
+        return {
+            "storages": {
+                names[i]: self.formula(formats.STORAGES[names[i]].nbytes((ROWS, COLS)))
+                for i in used
+            },
+            "names": names,
+            "main": {
+                fmt: [int(formats.FORMATS[fmt].per_value.p), int(formats.FORMATS[fmt].per_value.q)]
+                for fmt in WEIGHT_FORMATS
+            },
+            "keeps_wo": sorted(formats.KEEPS_WO_IN_FP32),
+            **{k: [self.formula(fn(leaf)) for leaf in leaves] for k, fn in SHAPES.items()},
+            "choices": choices,
+        }
+
     def relative_names(self) -> list[str]:
         """The names, each under a parent ``p`` written ``~rest`` for ``p.rest``."""
         names = list(self.names)
@@ -219,6 +275,28 @@ class Tables:
         """The index of a formula's MathML."""
         text = printers.mathml(expr).replace("<mo>&#x2062;</mo>", "")
         return self._intern(self.mathml, text.removeprefix(_MATH).removesuffix("</math>"))
+
+
+_TAG = re.compile(r'</?[a-z]+(?: [a-z]+="[^"]*")?>')
+
+#: ASCII characters that may stand for a MathML tag (not ``<>&;"\\``, which HTML or JSON read).
+_TAG_CODES = "!#$%'*:?@[]^_`{|}~"
+
+
+def math_codec(texts: list[str]) -> dict[str, Any]:
+    """``{"tags": {char: tag}, "text": [...]}``: each MathML tag of ``texts`` written as one
+    character none of them holds (the page expands them back). The formulas' MathML is
+    mostly tags: this keeps the page's script within its budget."""
+    joined = "".join(texts)
+    tags = sorted(set(_TAG.findall(joined)), key=lambda tag: -joined.count(tag))
+    free = [ch for ch in _TAG_CODES if ch not in joined]
+    if len(free) < len(tags):
+        raise ValueError(f"MathML codec: {len(tags)} tags, {len(free)} free characters")
+    code = dict(zip(tags, free, strict=False))
+    return {
+        "tags": {ch: tag for tag, ch in code.items()},
+        "text": [_TAG.sub(lambda m: code[m[0]], text) for text in texts],
+    }
 
 
 def _attempt(fn, *args: Any) -> Any:
@@ -290,7 +368,7 @@ def structure(t: Tables, config: Config) -> list:
     tree = params.tree(config)
     return [
         t.columns(tree),
-        t.tree(params.tree(config, encoder_only=True)),
+        t.columns(params.tree(config, encoder_only=True)),
         _parts_math(t, tree),
         int(config.model_type == "switch_transformers"),
         _attempt(_flops, t, config),
@@ -392,8 +470,9 @@ def data() -> tuple[dict[str, Any], list[str]]:
         "structures": [json.loads(r) for r in records],
         "nodes": [[n, list(c) if isinstance(c, tuple) else c] for n, c in t.nodes],
         "views": t.view_columns(),
+        "weights": t.weight_columns(),
         "names": t.relative_names(),
-        "mathml": list(t.mathml),
+        "mathml": math_codec(list(t.mathml)),
         "to_dict": {"keys": fields, "lists": [list(f) for f in field_lists]},
         "presets": {name: _preset(p) for name, p in presets.PRESETS.items()},
     }

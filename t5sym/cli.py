@@ -116,7 +116,7 @@ def cmd_shard(args: argparse.Namespace) -> str:
 
 def cmd_weights(args: argparse.Namespace) -> str:
     names = list(formats.FORMATS) if args.all else [formats.get(args.format).name]
-    config, encoder_only = presets.load(args.target), args.encoder_only or None
+    config, encoder_only = presets.load(args.target), args.encoder_only
     results = [formats.weights(config, f, encoder_only=encoder_only) for f in names]
     if args.json:
         return _json([r.to_dict() for r in results] if args.all else results[0].to_dict())

@@ -60,7 +60,7 @@ from sympy import Expr, Rational
 
 from . import checks, params
 from .algebra import integer
-from .config import Config
+from .config import CLASS_PREFIX, Config
 from .errors import T5SymError
 from .result import Result
 from .symbols import num_layers
@@ -467,18 +467,14 @@ def _leaf_bytes(choice: Choice, leaf: Node) -> Expr:
     return sympy.Add(*(n * s.nbytes(leaf.shape) for n, s in choice))
 
 
-def bytes_tree(
-    config: Config | None, fmt: str | Format, *, encoder_only: bool | None = None
-) -> Tree:
+def bytes_tree(config: Config | None, fmt: str | Format, *, encoder_only: bool = False) -> Tree:
     """The parameter tree with each leaf's count replaced by its bytes under ``fmt``."""
     fmt = fmt if isinstance(fmt, Format) else get(fmt)
     if config is not None:
         checks.config(config)
     elif fmt.ftype:
         raise T5SymError(f"format: {fmt.name} picks types per layer; give a config")
-    if encoder_only is None:
-        encoder_only = bool(config and config.encoder_only)
-    tree = params.tree(config, encoder_only=encoder_only)
+    tree = params.tree(config, encoder_only=bool(encoder_only))
     if config is None:
         plan = Plan(fmt, tree, None)
     else:
@@ -487,13 +483,12 @@ def bytes_tree(
 
 
 def storage_map(
-    config: Config, fmt: str | Format, *, encoder_only: bool | None = None
+    config: Config, fmt: str | Format, *, encoder_only: bool = False
 ) -> dict[str, dict[str, int]]:
     """For every leaf: how many of its tensors each storage holds, e.g. ``{"Q6_K": 6}``."""
     fmt = fmt if isinstance(fmt, Format) else get(fmt)
     checks.config(config)
-    encoder_only = config.encoder_only if encoder_only is None else encoder_only
-    tree = params.tree(config, encoder_only=encoder_only)
+    tree = params.tree(config, encoder_only=bool(encoder_only))
     values = config.values()
     plan = Plan(fmt, tree, values, config.model_type)
     return {
@@ -538,8 +533,10 @@ class Weights(Result):
 
     @property
     def model(self) -> str:
-        """``T5EncoderModel`` or ``T5ForConditionalGeneration``."""
-        return "T5EncoderModel" if self.encoder_only else "T5ForConditionalGeneration"
+        """The class weighed: the config's (``config.model``), or its ``…EncoderModel``."""
+        if self.encoder_only:
+            return CLASS_PREFIX[self.config.model_type] + "EncoderModel"
+        return self.config.model
 
     @property
     def total(self) -> int:
@@ -558,11 +555,11 @@ class Weights(Result):
         return Fraction(int(r.p), int(r.q))
 
 
-def weights(config: Config, fmt: str, *, encoder_only: bool | None = None) -> Weights:
+def weights(config: Config, fmt: str, *, encoder_only: bool = False) -> Weights:
     """Exact bytes of ``config``'s weights stored in ``fmt``, per module and in total.
 
-    The model is ``T5EncoderModel`` when ``encoder_only`` (default: what the config's
-    ``architectures`` say), else ``T5ForConditionalGeneration``.
+    The model is the config's class (``config.model``, from its ``architectures``), or
+    with ``encoder_only`` its model type's ``…EncoderModel`` (a text encoder).
 
     Examples
     --------
@@ -581,7 +578,7 @@ def weights(config: Config, fmt: str, *, encoder_only: bool | None = None) -> We
     """
     f = get(fmt)
     checks.config(config)
-    encoder_only = config.encoder_only if encoder_only is None else bool(encoder_only)
+    encoder_only = bool(encoder_only)
     values = config.values()
     numbers = bytes_tree(config, f, encoder_only=encoder_only).evaluate(values)
     count = params.tree(config, encoder_only=encoder_only).evaluate(values)[""]

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import t5sym
-from t5sym import calculator, flops, inference, memory, params, presets
+from t5sym import calculator, flops, formats, inference, memory, params, presets
 from t5sym.config import CLASS_PREFIX, HEADS, MODEL_TYPES
 from t5sym.errors import T5SymError
 
@@ -139,14 +139,18 @@ def expected(config: t5sym.Config, fn: str, opts: dict | None = None) -> Any:
             lengths = [opts[k] for k in ("batch", "encoder_length", "decoder_length")]
             result = inference.inference(config, *lengths, opts["dtype"])
             return strings(result.to_dict(details=True))
+        if fn == "weights":
+            result = formats.weights(config, opts["format"], encoder_only=opts["encoder_only"])
+            return strings(result.to_dict(details=True))
     except T5SymError as exc:
         return {"error": str(exc)}
     raise AssertionError(fn)
 
 
 def compare(got: Any, want: Any, what: str) -> None:
-    """Every field the JavaScript gives equals Python's (FLOPs: its rule-of-thumb fields
-    naive, per_side, excess and ratios are not in the JavaScript yet)."""
+    """Every field the JavaScript gives equals Python's, in the same order. Left out of the
+    JavaScript (its size budget): the FLOP rule-of-thumb fields, whose formulas in the dims
+    would add about 25 KB."""
     if "error" in want or "error" in got:
         assert got == want, what
         return
@@ -214,7 +218,9 @@ def test_every_preset_gives_the_python_values(api: Watched) -> None:
             ("memory", {"dtype": "bf16", "optimizer": "adam"}),
             ("memory", {"dtype": "fp32", "optimizer": "adafactor"}),
             ("inference", {**WORKLOAD, "dtype": "fp16"}),
-        ):
+            *(("weights", {"format": f, "encoder_only": e})
+              for f in calculator.WEIGHT_FORMATS for e in (False, True)),
+        ):  # fmt: skip
             calls.append((fn, [name] + ([opts] if opts else [])))
             wants.append((f"{name} {fn} {opts}", expected(config, fn, opts)))
     for got, (what, want) in zip(run_many(api, calls), wants, strict=True):
@@ -236,7 +242,11 @@ def test_generated_configs_give_the_python_values_part_by_part(api: Watched) -> 
             "encoder_length": rng.randint(1, 4096),
             "decoder_length": rng.randint(1, 1024),
         }
-        views = [("count", None), ("memory", opts)]
+        weights = {
+            "format": rng.choice(calculator.WEIGHT_FORMATS),
+            "encoder_only": rng.random() < 0.3,
+        }
+        views = [("count", None), ("memory", opts), ("weights", weights)]
         if i % 3 == 0:  # the FLOP and inference views on a third (each is slower in Python)
             views += [("flops", opts), ("inference", opts)]
         for fn, o in views:
@@ -384,6 +394,13 @@ def test_typing_updates_the_total_and_the_url_round_trips(browser: Any, server: 
     assert page.locator("#calc section").inner_text() == before
     page.fill("#f-d_model", "1024")
     assert page.inner_text("#e-d_model") == ""
+    # the weight-format view follows its two selects
+    page.select_option("#f-format", "nf4")
+    page.select_option("#f-encoder_only", "true")
+    nf4 = formats.weights(t5sym.from_hf(edited.to_dict()), "nf4", encoder_only=True)
+    shown = page.inner_text("#o-weights")
+    assert "T5EncoderModel, nf4" in shown and f"{nf4.total:,} B" in shown, shown
+    assert "format=nf4" in page.url and "encoder_only=true" in page.url
     for watched in (w, again):
         assert not watched.errors
         assert all(r.startswith(server) for r in watched.requests), watched.requests

@@ -4,7 +4,12 @@
 (() => {
   const T = globalThis.t5sym, $ = (id) => document.getElementById(id);
   const WORK = ["batch", "encoder_length", "decoder_length"];
-  const CHOICES = { dtype: T.dtypes, optimizer: T.optimizers, serve_dtype: ["fp32", "bf16", "fp16"] };
+  const CHOICES = { dtype: T.dtypes, optimizer: T.optimizers, serve_dtype: ["fp32", "bf16", "fp16"],
+    format: T.formats, encoder_only: ["false", "true"] };
+  const LABELS = { dtype: "training dtype", optimizer: "training optimizer", serve_dtype: "inference dtype",
+    format: "weight format", encoder_only: "weights of the encoder only" };
+  const FALLBACK = { dtype: T.defaults.dtype, optimizer: T.defaults.optimizer,
+    serve_dtype: T.defaults.inference_dtype, format: "bf16", encoder_only: "false" };
   const st = { preset: "t5-small", json: "", edits: {}, head: "", work: {} };
   const num = (v) => (typeof v === "bigint" ? v.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(v));
   const show = (v) => (v === null || v === undefined ? "" : typeof v === "string" ? v : num(v).replace(/,/g, ""));
@@ -77,10 +82,7 @@
       input.value = st.work[k] || String(T.defaults[k]);
       field(box, k, k === "batch" ? "batch (sequences)" : `${k} (tokens)`, input);
     }
-    const fallback = { dtype: T.defaults.dtype, optimizer: T.defaults.optimizer, serve_dtype: T.defaults.inference_dtype };
-    for (const [k, options] of Object.entries(CHOICES)) {
-      field(box, k, k === "serve_dtype" ? "inference dtype" : `training ${k}`, select(options, st.work[k] || fallback[k]));
-    }
+    for (const [k, options] of Object.entries(CHOICES)) field(box, k, LABELS[k], select(options, st.work[k] || FALLBACK[k]));
   }
 
   // --- state <-> URL --------------------------------------------------------------------------
@@ -124,6 +126,10 @@
     $("o-tree").replaceChildren(root);
   }
   const bytes = (v) => `${num(v)} B (${(Number(v) / 2 ** 30).toPrecision(4)} GiB)`;
+  const decimal = (f) => {  // an exact "n/d" (result.plain) shown to 4 digits
+    const [n, d = "1"] = String(f).split("/");
+    return (Number(n) / Number(d)).toPrecision(4);
+  };
   function attempt(id, fn) {  // a view that refuses this structure says why in its section
     try { return fn(); } catch (e) {
       const name = e.message.split(":")[0];
@@ -144,6 +150,8 @@
     try {
       out.inference = attempt("o-inference", () => T.inference(c, { ...lengths, dtype: w.serve_dtype || d.inference_dtype }));
     } catch (e) { throw Object.assign(e, { field: e.message.startsWith("dtype") ? "serve_dtype" : undefined }); }
+    const format = w.format || FALLBACK.format;
+    out.weights = T.weights(c, { format, encoder_only: (w.encoder_only || FALLBACK.encoder_only) === "true" });
     return out;
   }
   function render(r) {
@@ -172,8 +180,12 @@
       list("o-inference", [["weights", bytes(i.weights_bytes)], ["self-attention cache", bytes(i.self_attention_cache_bytes)],
         ["cross-attention cache", bytes(i.cross_attention_cache_bytes)], ["activation peak", bytes(i.activation_peak_bytes)],
         ["total", bytes(i.total_bytes)], ["generate() FLOPs, cached", i.generation_flops],
-        ["generate() FLOPs, uncached", i.uncached_generation_flops], ["last step FLOPs per byte", String(i.intensity)]]);
+        ["generate() FLOPs, uncached", i.uncached_generation_flops], ["last step FLOPs per byte", decimal(i.intensity)]]);
     }
+    const x = r.weights;
+    list("o-weights", [["model, format", `${x.model}, ${x.format}`], ["total", bytes(x.total)],
+      ["bytes per parameter", decimal(x.bytes_per_parameter)],
+      ...Object.entries(x.by_storage).map(([k, v]) => [`stored as ${k}`, bytes(v)])]);
   }
   function clearErrors() { for (const e of document.querySelectorAll(".calc-err")) e.textContent = ""; }
   function problem(e) {  // the one-line message beside the field it names
@@ -188,7 +200,10 @@
     clearErrors();
     const c = T.load(config());
     if (rerender) renderFields(c);
-    if (st.preset) $("c-json").value = JSON.stringify(T.presets[st.preset], null, 1);
+    if (st.preset) {  // the preset as a config.json (its loaded fields)
+      const { model: _, ...fields } = T.toDict(c);
+      $("c-json").value = JSON.stringify(fields, (k, v) => (typeof v === "bigint" ? Number(v) : v), 1);
+    }
     render(r);
     toHash();
     return true;

@@ -157,15 +157,15 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
         content = content.replace(
             '<div class="doc doc-object', '<div data-search-exclude class="doc doc-object'
         )
-        # Docstring examples (pycon) carry no copy button: theirs copied a neighbour's
-        # example or the wrong lines; Getting started shows the same calls, copyable.
-        content = content.replace(
-            'class="language-pycon highlight"', 'class="language-pycon highlight no-copy"'
-        )
+    # An output line's newline goes inside its span, so that copying (which hides prompts
+    # and output, extra.css) leaves no blank line where the output was.
+    content = _OUTPUT_LINE.sub(r"\1\n</span>", content)
     if page.file.src_uri.startswith(("reference/", "explanation/", "how-to/")):  # numbers
         content = content.replace("<table>", "<table data-search-exclude>")
     return _FORMULA_TABS.sub(r'<div data-search-exclude class="tabbed-set', content)
 
+
+_OUTPUT_LINE = re.compile(r'(<span class="go">[^<]*)</span>\n')
 
 #: `t5sym.report.formula_tabs`: a tab set whose labels are Rendered, LaTeX, Python, SymPy.
 #: Left out of the search index: a formula's four spellings are no search terms, and they
