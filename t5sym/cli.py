@@ -12,21 +12,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import (
-    activations,
-    console,
-    flops,
-    formats,
-    inference,
-    memory,
-    params,
-    presets,
-    report,
-    sharding,
-)
+from . import activations, console, flops, formats, inference, memory, params, presets, report
 from .checks import MAX_DIGITS, positive_int
 from .errors import T5SymError
 from .printers import FORMATS, render
+from .sharding import BF16, shard
 
 EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
 
@@ -110,7 +100,7 @@ def cmd_inference(args: argparse.Namespace) -> str:
 
 def cmd_shard(args: argparse.Namespace) -> str:
     config = presets.load(args.target)
-    result = sharding.shard(config, args.cores, args.bytes_per_value)
+    result = shard(config, args.cores, args.bytes_per_value)
     return _json(result.to_dict()) if args.json else report.shard_text(result)
 
 
@@ -123,9 +113,7 @@ def cmd_weights(args: argparse.Namespace) -> str:
     return report.weights_all_text(results) if args.all else report.weights_text(results[0])
 
 
-# --- the parser ----------------------------------------------------------------------------
-
-
+#: Adds options to a subcommand's parser.
 Adder = Callable[[argparse.ArgumentParser], None]
 
 
@@ -149,11 +137,7 @@ def _breakdown(p: argparse.ArgumentParser) -> None:
 
 
 def _encoder_only(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--encoder-only",
-        action="store_true",
-        help="T5EncoderModel (the default when the config's architectures name it)",
-    )
+    p.add_argument("--encoder-only", action="store_true", help="the model type's EncoderModel")
 
 
 def _formats(p: argparse.ArgumentParser) -> None:
@@ -187,19 +171,16 @@ def _serving(p: argparse.ArgumentParser) -> None:
 def _training(p: argparse.ArgumentParser) -> None:
     dtypes, optimizers = ", ".join(memory.DTYPE_BYTES), ", ".join(memory.OPTIMIZERS)
     p.add_argument("--dtype", default=memory.DEFAULT_DTYPE, help=f"{dtypes} (%(default)s)")
-    p.add_argument(
-        "--optimizer", default=memory.DEFAULT_OPTIMIZER, help=f"{optimizers} (%(default)s)"
-    )
+    p.add_argument("--optimizer", default=memory.DEFAULT_OPTIMIZER,
+                   help=f"{optimizers} (%(default)s)")  # fmt: skip
     p.add_argument("--cores", type=_positive_int, help="bytes of one of P cores (Mesh TF)")
 
 
 def _layout(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--cores", type=_positive_int, required=True, help="cores of the model mesh dimension"
-    )
-    p.add_argument(
-        "--bytes-per-value", type=_positive_int, default=sharding.BF16, help="(%(default)s)"
-    )
+    p.add_argument("--cores", type=_positive_int, required=True,
+                   help="cores of the model mesh dimension")  # fmt: skip
+    p.add_argument("--bytes-per-value", type=_positive_int, default=BF16,
+                   help="(%(default)s)")  # fmt: skip
 
 
 def _weights(p: argparse.ArgumentParser) -> None:
@@ -215,9 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _command(sub, "list", cmd_list, "the presets with their dims and totals", _json_flag, target="")
     _command(sub, "count", cmd_count, "exact parameter counts", _json_flag, _breakdown)
-    _command(
-        sub, "formula", cmd_formula, "a count as a formula", _formats, _encoder_only, target="?"
-    )
+    _command(sub, "formula", cmd_formula, "a count as a formula", _formats, _encoder_only,
+             target="?")  # fmt: skip
     _command(
         sub, "flops", cmd_flops, "forward and training FLOPs per part", _workload, _encoder_only,
         _json_flag, _breakdown,
