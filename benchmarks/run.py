@@ -174,7 +174,10 @@ def bench_flops() -> list[tuple[str, str, str]]:
         assert [int(x) for x in out] == [exact[c.name, a, b] for a, b in grid]
     numpy_s = time.perf_counter() - start
 
-    sample = [(c, 512, 128) for c in configs]  # one length pair per preset: it is slow
+    # one length pair per preset (it is slow), dense models only: Switch routes tokens
+    # data-dependently (nonzero), which the meta device cannot run; LongT5 is checked on
+    # small real models in tests/test_longt5.py
+    sample = [(c, 512, 128) for c in configs if c.model_type in ("t5", "mt5", "umt5")]
     start = time.perf_counter()
     for c, S, T in sample:
         model = build(c)
@@ -192,7 +195,7 @@ def bench_flops() -> list[tuple[str, str, str]]:
         (f"SymPy `subs`, {label}", f"{subs_s * 1000:.0f} ms", f"{n / subs_s:,.0f} evaluations/s"),
         (f"lambdified to NumPy per preset (incl. lambdify), {label}", f"{numpy_s * 1000:.0f} ms",
          f"{n / numpy_s:,.0f} evaluations/s"),
-        (f"FlopCounterMode on meta (build + forward), {len(sample)} presets at (512, 128)",
+        (f"FlopCounterMode on meta (build + forward), {len(sample)} dense presets at (512, 128)",
          f"{meta_s * 1000:.0f} ms", f"{len(sample) / meta_s:,.1f} evaluations/s; "
          f"equal to t5sym in every case"),
     ]  # fmt: skip
