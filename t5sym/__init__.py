@@ -23,6 +23,7 @@ from .presets import PRESETS, get, load
 _LAZY = {
     "activations": ("activations", None),
     "flops": ("flops", None),
+    "formats": ("formats", None),
     "gpt": ("gpt", None),
     "inference": ("inference", None),
     "layout": ("layout", None),

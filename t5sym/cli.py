@@ -1,7 +1,9 @@
 """The ``t5sym`` command: parses arguments, calls the library, prints its results.
 
 ``--json`` prints a result's ``to_dict()``; the human tables come from `t5sym.report`.
-Bad input prints one line to stderr and exits with status 2.
+Bad input prints one line to stderr and exits with status 2. The views are reached as
+``t5sym.<module>`` (imported on first use) and only the command's own options are built:
+``t5sym count`` loads no FLOP, memory, format or sharding module.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from . import activations, console, flops, formats, inference, memory, params, presets, report
+import t5sym
+
+from . import console, params, presets, report
 from .checks import MAX_DIGITS, positive_int
 from .errors import T5SymError
 from .printers import FORMATS, render
-from .sharding import BF16, shard
 
 EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
-
 TARGET_HELP = "a preset name (see 't5sym list'), a config.json, or a folder holding one"
 
 
@@ -30,16 +32,15 @@ class _Parser(argparse.ArgumentParser):
 
 def _positive_int(text: str) -> int:
     """An argparse ``type``: a positive integer, else one line naming the option."""
-    value: object = text
     number = text.strip().lstrip("+-").lstrip("0").replace("_", "")
     if len(number) > MAX_DIGITS and number.isdigit():  # refused before int() reads it
         raise argparse.ArgumentTypeError(
             f"must have at most {MAX_DIGITS:,} digits, got a number of {len(number):,}"
         )
     try:
-        value = int(text)
+        value: object = int(text)
     except ValueError:
-        pass
+        value = text
     try:
         return positive_int("value", value)
     except T5SymError as exc:
@@ -75,39 +76,39 @@ def cmd_flops(args: argparse.Namespace) -> str:
     config = presets.load(args.target)
     encoder_only = True if args.encoder_only else None
     lengths = (args.batch, args.encoder_length, args.decoder_length)
-    result = flops.count_flops(config, *lengths, encoder_only=encoder_only)
+    result = t5sym.flops.count_flops(config, *lengths, encoder_only=encoder_only)
     if args.json:
         return _json(result.to_dict(details=args.breakdown))
     return report.flops_text(result, breakdown=args.breakdown)
 
 
 def cmd_memory(args: argparse.Namespace) -> str:
-    memory.check(args.dtype, args.optimizer)  # the choices before the target
+    t5sym.memory.check(args.dtype, args.optimizer)  # the choices before the target
     config = presets.load(args.target)
     lengths = {k: getattr(args, k) for k in ("batch", "encoder_length", "decoder_length")}
-    result = activations.memory_at(config, args.dtype, args.optimizer, args.cores,
+    result = t5sym.activations.memory_at(config, args.dtype, args.optimizer, args.cores,
                                    args.checkpointing, **lengths)  # fmt: skip
     return _json(result.to_dict()) if args.json else report.memory_text(result)
 
 
 def cmd_inference(args: argparse.Namespace) -> str:
-    inference.check_dtype(args.dtype)  # the choices before the target
+    t5sym.inference.check_dtype(args.dtype)  # the choices before the target
     config = presets.load(args.target)
     lengths = (args.batch, args.encoder_length, args.decoder_length)
-    result = inference.inference(config, *lengths, args.dtype)
+    result = t5sym.inference.inference(config, *lengths, args.dtype)
     return _json(result.to_dict()) if args.json else report.inference_text(result)
 
 
 def cmd_shard(args: argparse.Namespace) -> str:
     config = presets.load(args.target)
-    result = shard(config, args.cores, args.bytes_per_value)
+    result = t5sym.sharding.shard(config, args.cores, args.bytes_per_value)
     return _json(result.to_dict()) if args.json else report.shard_text(result)
 
 
 def cmd_weights(args: argparse.Namespace) -> str:
-    names = list(formats.FORMATS) if args.all else [formats.get(args.format).name]
+    names = list(t5sym.formats.FORMATS) if args.all else [t5sym.formats.get(args.format).name]
     config, encoder_only = presets.load(args.target), args.encoder_only
-    results = [formats.weights(config, f, encoder_only=encoder_only) for f in names]
+    results = [t5sym.formats.weights(config, f, encoder_only=encoder_only) for f in names]
     if args.json:
         return _json([r.to_dict() for r in results] if args.all else results[0].to_dict())
     return report.weights_all_text(results) if args.all else report.weights_text(results[0])
@@ -150,9 +151,9 @@ def _formats(p: argparse.ArgumentParser) -> None:
 
 def _workload(p: argparse.ArgumentParser) -> None:
     for flag, default, what in (
-        ("--batch", flops.DEFAULT_BATCH, "sequences per batch, B"),
-        ("--encoder-length", flops.DEFAULT_ENCODER_LENGTH, "input tokens per sequence, S"),
-        ("--decoder-length", flops.DEFAULT_DECODER_LENGTH, "target tokens per sequence, T"),
+        ("--batch", t5sym.flops.DEFAULT_BATCH, "sequences per batch, B"),
+        ("--encoder-length", t5sym.flops.DEFAULT_ENCODER_LENGTH, "input tokens per sequence, S"),
+        ("--decoder-length", t5sym.flops.DEFAULT_DECODER_LENGTH, "target tokens per sequence, T"),
     ):
         p.add_argument(flag, type=_positive_int, default=default, help=f"{what} (%(default)s)")
 
@@ -165,13 +166,13 @@ def _lengths(p: argparse.ArgumentParser) -> None:
 
 def _serving(p: argparse.ArgumentParser) -> None:
     _workload(p)
-    p.add_argument("--dtype", default=inference.DEFAULT_DTYPE, help="fp32, bf16, fp16 (bf16)")
+    p.add_argument("--dtype", default=t5sym.inference.DEFAULT_DTYPE, help="fp32, bf16, fp16 (bf16)")
 
 
 def _training(p: argparse.ArgumentParser) -> None:
-    dtypes, optimizers = ", ".join(memory.DTYPE_BYTES), ", ".join(memory.OPTIMIZERS)
-    p.add_argument("--dtype", default=memory.DEFAULT_DTYPE, help=f"{dtypes} (%(default)s)")
-    p.add_argument("--optimizer", default=memory.DEFAULT_OPTIMIZER,
+    dtypes, optimizers = ", ".join(t5sym.memory.DTYPE_BYTES), ", ".join(t5sym.memory.OPTIMIZERS)
+    p.add_argument("--dtype", default=t5sym.memory.DEFAULT_DTYPE, help=f"{dtypes} (%(default)s)")
+    p.add_argument("--optimizer", default=t5sym.memory.DEFAULT_OPTIMIZER,
                    help=f"{optimizers} (%(default)s)")  # fmt: skip
     p.add_argument("--cores", type=_positive_int, help="bytes of one of P cores (Mesh TF)")
 
@@ -179,44 +180,43 @@ def _training(p: argparse.ArgumentParser) -> None:
 def _layout(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cores", type=_positive_int, required=True,
                    help="cores of the model mesh dimension")  # fmt: skip
-    p.add_argument("--bytes-per-value", type=_positive_int, default=BF16,
+    p.add_argument("--bytes-per-value", type=_positive_int, default=t5sym.sharding.BF16,
                    help="(%(default)s)")  # fmt: skip
 
 
 def _weights(p: argparse.ArgumentParser) -> None:
     fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--format", default="bf16", help=f"{', '.join(formats.FORMATS)} (bf16)")
+    fmt.add_argument("--format", default="bf16", help=f"{', '.join(t5sym.formats.FORMATS)} (bf16)")
     fmt.add_argument("--all", action="store_true", help="one row per format")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``t5sym`` parser: one subcommand per view."""
+#: name → (function, help, option adders, TARGET: "1" one, "?" optional, "" none)
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], str], str, tuple[Adder, ...], str]] = {
+    "list": (cmd_list, "the presets with their dims and totals", (_json_flag,), ""),
+    "count": (cmd_count, "exact parameter counts", (_json_flag, _breakdown), "1"),
+    "formula": (cmd_formula, "a count as a formula", (_formats, _encoder_only), "?"),
+    "flops": (cmd_flops, "forward and training FLOPs per part",
+              (_workload, _encoder_only, _json_flag, _breakdown), "1"),
+    "memory": (cmd_memory, "bytes of weights, gradients, optimizer state",
+               (_training, _lengths, _json_flag), "1"),
+    "inference": (cmd_inference, "weights, caches, activations, generate() FLOPs",
+                  (_serving, _json_flag), "1"),
+    "shard": (cmd_shard, "per-core parameters, FLOPs, all-reduces (Mesh TF)",
+              (_layout, _json_flag), "1"),
+    "weights": (cmd_weights, "bytes of the weights in a storage format (fp8, int8, 4-bit, GGUF)",
+                (_weights, _encoder_only, _json_flag), "1"),
+}  # fmt: skip
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``t5sym`` parser, one subcommand per view; with ``command``, only its options."""
     parser = _Parser(prog="t5sym", description="Exact, symbolic parameter counts of T5 models.")
-    parser.add_argument("--version", action="version", version=f"t5sym {_version()}")
+    parser.add_argument("--version", action="version", version=f"t5sym {t5sym.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    _command(sub, "list", cmd_list, "the presets with their dims and totals", _json_flag, target="")
-    _command(sub, "count", cmd_count, "exact parameter counts", _json_flag, _breakdown)
-    _command(sub, "formula", cmd_formula, "a count as a formula", _formats, _encoder_only,
-             target="?")  # fmt: skip
-    _command(
-        sub, "flops", cmd_flops, "forward and training FLOPs per part", _workload, _encoder_only,
-        _json_flag, _breakdown,
-    )  # fmt: skip
-    _command(sub, "memory", cmd_memory, "bytes of weights, gradients, optimizer state",
-             _training, _lengths, _json_flag)  # fmt: skip
-    _command(sub, "inference", cmd_inference, "weights, caches, activations, generate() FLOPs",
-             _serving, _json_flag)  # fmt: skip
-    _command(sub, "shard", cmd_shard, "per-core parameters, FLOPs, all-reduces (Mesh TF)",
-             _layout, _json_flag)  # fmt: skip
-    _command(sub, "weights", cmd_weights, "bytes of the weights in a storage format (fp8, "
-             "int8, 4-bit, GGUF)", _weights, _encoder_only, _json_flag)  # fmt: skip
+    for name, (func, help, adders, target) in COMMANDS.items():
+        wanted = adders if command in (None, name) else ()
+        _command(sub, name, func, help, *wanted, target=target)
     return parser
-
-
-def _version() -> str:
-    from . import __version__
-
-    return __version__
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     closed pipe (``t5sym list | head -1``) is silent.
     """
     try:
-        parser = build_parser()
+        words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+        parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
         args = parser.parse_args(argv)
         digits_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
         if digits_limit:  # inputs are capped at MAX_DIGITS; print any count they give

@@ -11,20 +11,23 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from sympy import Expr, Symbol
 
-from . import flops, formats, memory, params, presets
+from . import params, presets
 from .algebra import Number, evaluate
 from .config import Config
 from .errors import T5SymError
-from .flops import FlopCount
-from .formats import Weights
-from .memory import Memory
 from .params import Count
 from .printers import latex, mathml, python, srepr
-from .sharding import Shard
 from .tree import Node, Tree
+
+if TYPE_CHECKING:  # the views are imported by the functions that print them: `t5sym count`
+    from .flops import FlopCount  # loads no FLOP, memory, format or sharding module
+    from .formats import Weights
+    from .memory import Memory
+    from .sharding import Shard
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
 
@@ -304,6 +307,8 @@ def flops_text(result: FlopCount, *, breakdown: bool = False) -> str:
         [stacks, f"{r.per_side:,}", approx(r.per_side), ratio(r.ratio)],
     ]
     excess = [[k, f"{n:,}", f"{n / r.forward:.2%}"] for k, n in r.excess.items()]
+    from . import flops
+
     tree = flops.forward_tree(r.config, r.encoder_only)
     parts = tree_rows(tree, r.breakdown, None if breakdown else _flops_keep)
     return "\n".join(
@@ -327,7 +332,9 @@ def memory_text(result: Memory) -> str:
 
     A result with saved activations (`t5sym.activations.FineTuning`): `fine_tuning_text`.
     """
-    if not isinstance(result, Memory):
+    from . import memory
+
+    if not isinstance(result, memory.Memory):
         return fine_tuning_text(result)
     m = result
     rows = [
@@ -639,6 +646,8 @@ def _bytes_row(label: str, n: int) -> list[str]:
 
 def weights_text(result: Weights) -> str:
     """`t5sym weights`: bytes per storage and per part in one format (GiB and GB)."""
+    from . import formats
+
     w, fmt = result, formats.FORMATS[result.format]
     main = fmt.per_value
     tensors = Counter()

@@ -128,3 +128,20 @@ def test_formula_of_a_text_encoder_config_is_the_encoder_only_one(tmp_path: Path
     config = t5sym.from_hf(path)
     names = {k: v for k, v in config.to_dict().items() if isinstance(v, int)}
     assert eval(out.stdout, {}, names) == sum(numel_by_name(build(config, True)).values())
+
+
+def test_count_loads_no_view_module() -> None:
+    """``t5sym count`` (human or JSON) imports no FLOP, memory, format or sharding view, nor
+    SymPy's tensor module that the first evaluated sum pulls in: it is the fast path."""
+    views = {"t5sym.flops", "t5sym.memory", "t5sym.formats", "t5sym.sharding",
+             "t5sym.inference", "t5sym.activations", "sympy.tensor.tensor"}  # fmt: skip
+    for extra in ([], ["--json"]):
+        argv = ["count", "t5-11b", *extra]
+        code = (
+            "import sys, contextlib, io; from t5sym import cli\n"
+            f"with contextlib.redirect_stdout(io.StringIO()): cli.main({argv})\n"
+            "print(' '.join(sys.modules))"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert not views & set(out.stdout.split()), (extra, views & set(out.stdout.split()))
