@@ -1,4 +1,4 @@
-"""Before/after figures of a built site, as a reader meets it: ``python -m tests.reader SITE``.
+"""Before/after figures of a built site as a reader meets it: ``python -m tests.site_measure SITE``.
 
 Serves SITE on 127.0.0.1, opens every page in Chromium at 1,280 and 390 px and prints
 JSON: elements that scroll or are cut per width, pages whose visible Python fails, page
@@ -62,3 +62,9 @@ def main(site: Path) -> None:
     figures["search_index"] = (site / "search" / "search_index.json").stat().st_size
     figures["broken_links"] = broken_links(site)
     print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(Path(sys.argv[1]))
