@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import cache
 
-from sympy import Expr
+from sympy import Add, Expr, Mul
 
 from . import checks
 from .algebra import tidy
@@ -208,7 +208,9 @@ def sparse_mlp(prefix: str, layers: Expr, sparse: Expr, router_bias: bool) -> No
     ``router.classifier``: ``Linear(d_model, num_experts)`` (a bias when ``router_bias``);
     ``experts.expert_*``: num_experts non-gated wi/wo pairs per sparse block.
     """
-    dense = layers - sparse
+    # built unevaluated: SymPy's first evaluated sum in a process imports its tensor module
+    # (about 40 ms), which no other count needs; the value is the same
+    dense = Add(layers, -sparse, evaluate=False)
     expert = f"{prefix}.experts.expert_*"
     return group(
         prefix,
@@ -481,9 +483,18 @@ class Count(Result):
 
 def active_tree(tree: Tree) -> Tree:
     """Parameters one token passes through under top-1 routing: each experts leaf / E."""
-    return tree.view(
-        lambda leaf: leaf.expr / num_experts if ".experts." in leaf.name else leaf.expr
-    )
+    return tree.view(lambda leaf: _per_expert(leaf.expr) if ".experts." in leaf.name else leaf.expr)
+
+
+def _per_expert(expr: Expr) -> Expr:
+    """``expr / num_experts`` for an experts leaf, whose count has E as a plain factor.
+
+    Dropping the factor, not dividing: SymPy would sum E's exponents, and its first
+    evaluated sum in a process imports its tensor module (about 40 ms a count never needs).
+    """
+    factors = list(Mul.make_args(expr))
+    factors.remove(num_experts)  # a ValueError if E is no plain factor
+    return Mul(*factors)
 
 
 @cache

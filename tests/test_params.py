@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -95,3 +98,15 @@ def test_formula_of_a_node() -> None:
         t5sym.formula(t5sym.load("t5-3b"), "lm_head")  # tied: no lm_head of its own
     c = t5sym.load("t5-v1_1-xl")
     assert t5sym.formula(c, "lm_head").subs(c.values()) == c.vocab_size * c.d_model
+
+
+def test_counting_every_preset_makes_sympy_sum_nothing() -> None:
+    """Counting is evaluation only: SymPy's first evaluated sum in a process imports its
+    tensor module (tens of ms), so no count, Switch's active one included, may make one."""
+    code = (
+        "import sys, t5sym\n"
+        "for p in t5sym.PRESETS.values(): t5sym.count(p.config)\n"
+        "print('sympy.tensor.tensor' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "False", (out.stdout, out.stderr)
