@@ -28,6 +28,8 @@ _LAZY = {
     "inference": ("inference", None),
     "layout": ("layout", None),
     "memory": ("memory", None),
+    "printers": ("printers", None),
+    "report": ("report", None),
     "sharding": ("sharding", None),
     "FlopCount": ("flops", "FlopCount"),
     "count_flops": ("flops", "count_flops"),

@@ -1,9 +1,9 @@
 """The ``t5sym`` command: parses arguments, calls the library, prints its results.
 
 ``--json`` prints a result's ``to_dict()``; the human tables come from `t5sym.report`.
-Bad input prints one line to stderr and exits with status 2. The views are reached as
-``t5sym.<module>`` (imported on first use) and only the command's own options are built:
-``t5sym count`` loads no FLOP, memory, format or sharding module.
+Bad input prints one line to stderr and exits with status 2. The views, the report and
+the printers are reached as ``t5sym.<module>``, imported on first use, and only the
+command's own options are built: ``t5sym count --json`` loads none of them.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from typing import NoReturn
 
 import t5sym
 
-from . import console, params, presets, report
+from . import console, params, presets
 from .checks import MAX_DIGITS, positive_int
 from .errors import T5SymError
-from .printers import FORMATS, render
 
 EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
 TARGET_HELP = "a preset name (see 't5sym list'), a config.json, or a folder holding one"
@@ -55,21 +54,21 @@ def _json(data: object) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> str:
-    return _json(report.presets_dict()) if args.json else report.presets_text()
+    return _json(t5sym.report.presets_dict()) if args.json else t5sym.report.presets_text()
 
 
 def cmd_count(args: argparse.Namespace) -> str:
     result = params.count(presets.load(args.target))
     if args.json:
         return _json(result.to_dict(details=args.breakdown))
-    return report.count_text(result, breakdown=args.breakdown)
+    return t5sym.report.count_text(result, breakdown=args.breakdown)
 
 
 def cmd_formula(args: argparse.Namespace) -> str:
     config = presets.load(args.target) if args.target else None
     encoder_only = args.encoder_only or bool(config and config.encoder_only)
     expr = params.formula(config, args.node, encoder_only=encoder_only)
-    return render(expr, args.format)
+    return t5sym.printers.render(expr, args.format)
 
 
 def cmd_flops(args: argparse.Namespace) -> str:
@@ -79,7 +78,7 @@ def cmd_flops(args: argparse.Namespace) -> str:
     result = t5sym.flops.count_flops(config, *lengths, encoder_only=encoder_only)
     if args.json:
         return _json(result.to_dict(details=args.breakdown))
-    return report.flops_text(result, breakdown=args.breakdown)
+    return t5sym.report.flops_text(result, breakdown=args.breakdown)
 
 
 def cmd_memory(args: argparse.Namespace) -> str:
@@ -88,7 +87,7 @@ def cmd_memory(args: argparse.Namespace) -> str:
     lengths = {k: getattr(args, k) for k in ("batch", "encoder_length", "decoder_length")}
     result = t5sym.activations.memory_at(config, args.dtype, args.optimizer, args.cores,
                                    args.checkpointing, **lengths)  # fmt: skip
-    return _json(result.to_dict()) if args.json else report.memory_text(result)
+    return _json(result.to_dict()) if args.json else t5sym.report.memory_text(result)
 
 
 def cmd_inference(args: argparse.Namespace) -> str:
@@ -96,13 +95,13 @@ def cmd_inference(args: argparse.Namespace) -> str:
     config = presets.load(args.target)
     lengths = (args.batch, args.encoder_length, args.decoder_length)
     result = t5sym.inference.inference(config, *lengths, args.dtype)
-    return _json(result.to_dict()) if args.json else report.inference_text(result)
+    return _json(result.to_dict()) if args.json else t5sym.report.inference_text(result)
 
 
 def cmd_shard(args: argparse.Namespace) -> str:
     config = presets.load(args.target)
     result = t5sym.sharding.shard(config, args.cores, args.bytes_per_value)
-    return _json(result.to_dict()) if args.json else report.shard_text(result)
+    return _json(result.to_dict()) if args.json else t5sym.report.shard_text(result)
 
 
 def cmd_weights(args: argparse.Namespace) -> str:
@@ -111,7 +110,8 @@ def cmd_weights(args: argparse.Namespace) -> str:
     results = [t5sym.formats.weights(config, f, encoder_only=encoder_only) for f in names]
     if args.json:
         return _json([r.to_dict() for r in results] if args.all else results[0].to_dict())
-    return report.weights_all_text(results) if args.all else report.weights_text(results[0])
+    text = t5sym.report.weights_all_text if args.all else t5sym.report.weights_text
+    return text(results) if args.all else text(results[0])
 
 
 #: Adds options to a subcommand's parser.
@@ -144,7 +144,7 @@ def _encoder_only(p: argparse.ArgumentParser) -> None:
 def _formats(p: argparse.ArgumentParser) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.set_defaults(format="text")
-    for name in FORMATS[1:]:
+    for name in t5sym.printers.FORMATS[1:]:
         fmt.add_argument(f"--{name}", dest="format", action="store_const", const=name)
     p.add_argument("--node", help="a module name from 'count --json --breakdown', e.g. lm_head")
 
