@@ -160,7 +160,10 @@ SHAPES = {
 }
 
 #: A model type of each kind the storage rule tells apart (`formats.KEEPS_WO_IN_FP32`).
-_RULE_KINDS = {"": "t5", "plain": "longt5"}
+_RULE_KINDS = {
+    "": next(t for t in MODEL_TYPES if t in formats.KEEPS_WO_IN_FP32),
+    "plain": next(t for t in MODEL_TYPES if t not in formats.KEEPS_WO_IN_FP32),
+}
 
 
 #: The opening of `t5sym.printers.mathml`'s output, written back by the page.
@@ -228,7 +231,8 @@ class Tables:
                 letters = ""
                 for leaf in leaves:
                     ((n, storage),) = formats.storage(f, leaf, plan)
-                    assert n == leaf.repeat and len(leaf.shape) <= 2, leaf.name
+                    if n != leaf.repeat or len(leaf.shape) > 2:  # what the page computes
+                        raise ValueError(f"{leaf.name}: not one storage of a 2-D tensor")
                     letters += chr(ord("a") + names.index(storage.name))
                 if not suffix or letters != choices[fmt]:
                     choices[f"{fmt}:{suffix}" if suffix else fmt] = letters

@@ -13,6 +13,7 @@ its ``per_value`` is the bytes per parameter as an exact rational.
 | ``fp16-hf`` | nothing | fp16, but every ``wo`` in fp32 (``_keep_in_fp32_modules``) |
 | ``fp8``, ``fp8-scaled`` | every Linear | embeddings, norms, anything else: bf16 |
 | ``int8``, ``nf4``, ``fp4``, ``*-dq`` | Linears but ``wo``, ``lm_head`` | ``wo`` fp32, rest fp16 |
+| ``gguf-*`` | every 2-D weight but the relative bias | norms F32, relative bias F16 |
 
 ``wo`` is kept in fp32 only by the model types whose transformers class says so
 (`KEEPS_WO_IN_FP32`: t5, mt5, umt5); LongT5 and Switch Transformers quantize it like any
@@ -20,7 +21,6 @@ Linear. A task head's last Linear (``classification_head.out_proj``, ``classifie
 ``qa_outputs``) is quantized: transformers means to skip the module of the model's last
 parameter, but strips only a ``.weight`` suffix from its name, and that parameter is the
 head's ``.bias``, which names no module.
-| ``gguf-*`` | every 2-D weight but the relative bias | norms F32, relative bias F16 |
 
 Sources (read for this module; see each `Format`'s ``source``):
 
@@ -387,7 +387,7 @@ class Plan:
     fmt: Format
     tree: Tree
     values: Mapping[sympy.Symbol, int] | None
-    model_type: str = "t5"
+    model_type: str = "t5"  # without a config: the formulas of T5's own classes
     _types: dict[str, Counter[str]] | None = None
 
     def keeps_in_fp32(self, leaf: Node) -> bool:

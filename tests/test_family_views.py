@@ -23,7 +23,7 @@ from t5sym import Config, T5SymError, algebra, flops, memory, params, printers, 
 from . import test_memory as memory_tests
 from . import test_sharding as sharding_tests
 from .reference import build, cached_build, numel_by_name, sum_matching
-from .test_flops import assert_parts, measure, summed
+from .test_flops import assert_parts, counted, measure, summed
 
 
 def small(model_type: str = "umt5", head: str = "", **fields) -> Config:
@@ -86,13 +86,7 @@ def real(config: Config) -> torch.nn.Module:
 def measure_real(model: torch.nn.Module, inputs: dict) -> tuple[int, dict[str, int]]:
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(**inputs)
-    prefix = type(model).__name__ + "."
-    per_module = {
-        name.removeprefix(prefix): sum(ops.values())
-        for name, ops in counter.get_flop_counts().items()
-        if name.startswith(prefix)
-    }
-    return counter.get_total_flops(), per_module
+    return counted(counter, model)
 
 
 def with_eos(config: Config, batch: int, length: int) -> torch.Tensor:

@@ -48,6 +48,11 @@ def measure(
         if backward:
             first = out.logits if hasattr(out, "logits") else out.last_hidden_state
             first.sum().backward()
+    return counted(counter, model)
+
+
+def counted(counter: FlopCounterMode, model: torch.nn.Module) -> tuple[int, dict[str, int]]:
+    """FlopCounterMode's total and its FLOPs per module, named as in ``named_modules()``."""
     prefix = type(model).__name__ + "."
     per_module = {
         name.removeprefix(prefix): sum(ops.values())
