@@ -388,12 +388,18 @@ function sparseBlocks(c, stack) {
   return layers >= 2n ? (layers - 2n) / step + 1n : 0n;
 }
 
+// Each value also under the one letter the formulas read it by (calculator.shorten).
+function aliased(o) {
+  for (const k of Object.keys(o)) if (has(DATA.SHORT, k)) o[DATA.SHORT[k]] = o[k];
+  return o;
+}
+
 function values(c, extra = {}) {  // Config.values(): the symbols' values
   const out = {};
   for (const k of DATA.SYMBOL_FIELDS) out[k] = c[k];
   out.num_sparse_encoder_layers = sparseBlocks(c, "encoder");
   out.num_sparse_decoder_layers = sparseBlocks(c, "decoder");
-  return Object.assign(out, extra);
+  return aliased(Object.assign(out, extra));
 }
 
 // Tree.evaluate of a tree or of a leaf view of it (Tree.view: a dropped leaf goes, and a
@@ -490,12 +496,19 @@ function flops(input, opts = {}) {
   if (DATA.SHIFTED_INPUT_HEADS.includes(headName)) T = S;
   const encoderOnly = headName === "EncoderModel" || headName === "ForTokenClassification";
   const v = values(c, { batch, encoder_length: S, decoder_length: T });
-  const breakdown = evaluate(s[4][0], v);
+  const [tree, tokens, perSide, naive, excess] = s[4];
+  const breakdown = evaluate(tree, v), forward = breakdown[""];
+  const parameters = evaluate(s[0], v)[""];
+  aliased(Object.assign(v, { parameters }));
+  const n = FORMULAS[naive](v), side = FORMULAS[perSide](v), times = BigInt(1 + DATA.BACKWARD_PER_FORWARD);
   return {
     name: c.name, model: DATA.CLASS_PREFIX[c.model_type] + headName, batch, encoder_length: S,
-    decoder_length: encoderOnly ? null : T, tokens: FORMULAS[s[4][1]](v), forward: breakdown[""],
-    training: training(breakdown),
-    parameters: evaluate(s[0], v)[""], breakdown,
+    decoder_length: encoderOnly ? null : T, tokens: FORMULAS[tokens](v), forward,
+    training: training(breakdown), parameters, naive: n, naive_training: times * n,
+    naive_ratio: fraction(forward, n), per_side: side, per_side_training: times * side,
+    ratio: fraction(forward, side),
+    excess: Object.fromEntries(excess.map(([k, f]) => [DATA.names[k], FORMULAS[f](v)])),
+    breakdown,
   };
 }
 
@@ -506,10 +519,29 @@ function checkDtype(dtype) {  // memory.dtype_bytes
   return BigInt(DATA.DTYPE_BYTES[dtype]);
 }
 
-function memory(input, opts = {}) {
-  const dtype = option(opts, "dtype", DATA.DEFAULTS.dtype);
-  const optimizer = option(opts, "optimizer", DATA.DEFAULTS.optimizer);
-  const c = load(input);
+// checks.servable: caches and saved activations are modelled for SERVED_TYPES' *ForConditionalGeneration.
+function servable(c, what) {
+  if (!DATA.SERVED_TYPES.includes(c.model_type)) {
+    fail(`model_type: ${what} is modelled for ${DATA.SERVED_TYPES.join(", ")}, not ${c.model_type} ` +
+      "(its attention or experts keep other tensors)");
+  }
+  if (c.head !== "ForConditionalGeneration") {
+    fail(`architectures: ${what} is modelled for *ForConditionalGeneration, not *${c.head}`);
+  }
+}
+
+// layout.check_cores: a positive integer dividing every dimension the cores split.
+function checkCores(c, count) {
+  count = positiveInt("cores", count);
+  const most = DATA.SPLIT.reduce((g, [, k]) => gcd(g, c[k]), 0n);
+  for (const [name, k] of DATA.SPLIT) {
+    if (c[k] % count) fail(`cores: ${count} does not divide ${name} = ${c[k]}; use a divisor of ${most}`);
+  }
+  return count;
+}
+
+// memory.training_memory: weights, gradients and optimizer state, whole or on one of `cores`.
+function held(c, dtype, optimizer, cores) {
   const b = checkDtype(dtype);
   if (typeof optimizer !== "string" || !has(DATA.OPTIMIZERS, optimizer)) {
     fail(`optimizer: unknown ${reprCut(optimizer)}; known: ${Object.keys(DATA.OPTIMIZERS).join(", ")}`);
@@ -519,14 +551,16 @@ function memory(input, opts = {}) {
     fail(`dtype: ${dtype} holds weights for inference only; training with ${optimizer} needs ` +
       `${DATA.TRAINING_DTYPES.join(", ")} (or optimizer 'none')`);
   }
-  const tree = structureOf(c)[5], v = values(c, { bytes_per_value: b });
-  const breakdown = { weights: evaluate(tree, v, "bytes") };
-  if (gradients) breakdown.gradients = evaluate(tree, v, "bytes");
-  if (optimizer !== "none") breakdown.optimizer_state = evaluate(tree, v, `state:${optimizer}`);
+  if (cores !== null) cores = checkCores(c, cores);
+  const core = cores === null ? "" : ":core";
+  const tree = structureOf(c)[5], v = values(c, { bytes_per_value: b, cores: cores || 1n });
+  const breakdown = { weights: evaluate(tree, v, `bytes${core}`) };
+  if (gradients) breakdown.gradients = evaluate(tree, v, `bytes${core}`);
+  if (optimizer !== "none") breakdown.optimizer_state = evaluate(tree, v, `state:${optimizer}${core}`);
   const part = (k) => (breakdown[k] ? breakdown[k][""] : 0n);
   const [w, g, st] = DATA.PARTS.map(part);
   return {
-    name: c.name, dtype, optimizer, cores: null, weights: w, gradients: g, optimizer_state: st,
+    name: c.name, dtype, optimizer, cores, weights: w, gradients: g, optimizer_state: st,
     total: w + g + st,
     state_tensors: evaluate(tree, v, `state_tensors:${optimizer}`)[""],
     state_scalars: evaluate(tree, v, `state_scalars:${optimizer}`)[""],
@@ -534,10 +568,50 @@ function memory(input, opts = {}) {
   };
 }
 
+// activations.saved_tree's case (calculator.saved_trees' key), after its checks.
+function savedTree(c, dtype, checkpointing) {
+  if (!DATA.TRAINING_DTYPES.includes(dtype)) {
+    fail(`dtype: ${dtype} cannot be trained; use ${DATA.TRAINING_DTYPES.join(", ")}`);
+  }
+  if (checkpointing) return DATA.saved[`${dtype},${+(c.num_layers > 1n)},${+(c.num_decoder_layers > 1n)}`];
+  const act = DATA.ACTIVATION_NAMES[c.feed_forward_proj] || c.feed_forward_proj.replace(/^gated-/, "");
+  if (!DATA.SAVED_ACTIVATIONS.includes(act)) {
+    fail(`feed_forward_proj: saved activations of ${repr(act)} not modelled; ${DATA.SAVED_ACTIVATIONS.join(", ")}`);
+  }
+  return DATA.saved[`${act},${+c.is_gated},${dtype}`];
+}
+
+// activations.memory_at: training memory, or with any of batch, encoder_length,
+// decoder_length or checkpointing, fine_tuning_memory (plus the activations saved for backward).
+function memory(input, opts = {}) {
+  const dtype = option(opts, "dtype", DATA.DEFAULTS.dtype);
+  const optimizer = option(opts, "optimizer", DATA.DEFAULTS.optimizer);
+  const cores = option(opts, "cores", null);
+  const checkpointing = option(opts, "checkpointing", false) === true;
+  const c = load(input);
+  const lengths = ["batch", "encoder_length", "decoder_length"];
+  if (lengths.every((k) => option(opts, k, null) === null) && !checkpointing) {
+    return held(c, dtype, optimizer, cores);
+  }
+  if (cores !== null) fail("cores: per-core memory does not include activations yet");
+  const m = held(c, dtype, optimizer, null);
+  servable(c, "fine-tuning at a length");
+  const tree = savedTree(c, dtype, checkpointing);
+  const [batch, S, T] = lengths.map((k) => positiveInt(k, option(opts, k, DATA.DEFAULTS[k])));
+  const activations = evaluate(tree, values(c, { batch, encoder_length: S, decoder_length: T }));
+  return {
+    name: c.name, dtype, optimizer, batch, encoder_length: S, decoder_length: T, checkpointing,
+    weights: m.weights, gradients: m.gradients, optimizer_state: m.optimizer_state,
+    activations_bytes: activations[""], total: m.total + activations[""],
+    parts: Object.fromEntries(Object.entries(activations).filter(([k]) => k && !k.includes("."))),
+    activations,
+  };
+}
+
 function inference(input, opts = {}) {
   const c = load(input);
+  servable(c, "serving with a cache");
   const s = structureOf(c)[6];
-  if (typeof s === "string") fail(s);
   const dtype = option(opts, "dtype", DATA.DEFAULTS.inference_dtype);
   const b = checkDtype(dtype);
   if (!DATA.INFERENCE_DTYPES.includes(dtype)) {
@@ -607,7 +681,7 @@ function weights(input, opts = {}) {
   const storages = {}, by = {};
   const leafBytes = (pos, name) => {
     const storage = W.names[letters.charCodeAt(pos) - 97];
-    const shape = { rows: FORMULAS[W.rows[pos]](v), cols: FORMULAS[W.cols[pos]](v) };
+    const shape = aliased({ rows: FORMULAS[W.rows[pos]](v), cols: FORMULAS[W.cols[pos]](v) });
     const n = FORMULAS[W.repeat[pos]](v), bytes = n * FORMULAS[W.storages[storage]](shape);
     storages[name] = { [storage]: n };
     by[storage] = (by[storage] || 0n) + bytes;

@@ -17,8 +17,10 @@ The file defines ``globalThis.t5sym`` with ``count``, ``flops``, ``memory``,
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
+import string
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -29,11 +31,13 @@ import sympy
 from sympy import Expr
 
 from . import (
+    activations,
     checks,
     flops,
     formats,
     inference,
     jsprint,
+    layout,
     memory,
     params,
     presets,
@@ -122,6 +126,15 @@ def _state(optimizer: memory.Optimizer):
     return lambda leaf: optimizer.state_bytes(leaf, _B)
 
 
+def _local(leaf: Node) -> Node:
+    """The leaf as one core holds it (`t5sym.layout.local_tree`)."""
+    return layout.local_tree(Tree(leaf)).root
+
+
+def _state_per_core(optimizer: memory.Optimizer):
+    return lambda leaf: optimizer.state_bytes(_local(leaf), _B)
+
+
 def _cache(kind: str | None):
     def fn(leaf: Node) -> Expr | None:
         if kind is not None and inference._cached(leaf) != kind:
@@ -136,6 +149,8 @@ def _cache(kind: str | None):
 VIEWS = {
     "bytes": lambda leaf: _B * leaf.expr,  # memory.bytes_tree
     **{f"state:{k}": _state(o) for k, o in memory.OPTIMIZERS.items() if k in _STATEFUL},
+    "bytes:core": lambda leaf: _B * _local(leaf).expr,  # memory.trees(per_core=True)
+    **{f"state:{k}:core": _state_per_core(memory.OPTIMIZERS[k]) for k in _STATEFUL},
     **{f"state_tensors:{k}": o.state_tensors for k, o in memory.OPTIMIZERS.items()},
     **{f"state_scalars:{k}": o.state_scalars for k, o in memory.OPTIMIZERS.items()},
     "cache": _cache(None),  # inference.cache_tree
@@ -311,13 +326,22 @@ def _attempt(fn, *args: Any) -> Any:
         return str(exc)
 
 
+#: The model's parameter count, a value the page computes before the formulas that use it.
+PARAMETERS = sympy.Symbol("parameters", positive=True, integer=True)
+
+
 def _flops(t: Tables, config: Config) -> list:
-    """``[forward tree, tokens]``: training is each product times 1 + its backward share
+    """``[forward tree, tokens, per_side, naive, [[name, excess], ...]]`` (`RuleOfThumb`;
+    naive in `PARAMETERS`). Training is each product times 1 + its backward share
     (`t5sym.flops.backward_per_forward`, emitted as ``BACKWARD``)."""
-    decoder = symbols.decoder_length if params.structure(config).has_decoder else 0
+    structure = params.structure(config)
+    rule = flops.rule_of_thumb(config, symbolic=True)
     return [
         t.tree(flops.forward_tree(config)),
-        t.formula(symbols.batch * (symbols.encoder_length + decoder)),
+        t.formula(flops.batch_tokens(structure)),
+        t.formula(rule.per_side),
+        t.formula(flops.naive_per_parameter(structure) * PARAMETERS),
+        [[t._intern(t.names, k), t.formula(e)] for k, e in rule.excess.items()],
     ]
 
 
@@ -337,9 +361,13 @@ INFERENCE_FORMULAS = (
 )
 
 
-def _inference(t: Tables, config: Config) -> list:
-    """``[parameter tree, *INFERENCE_FORMULAS]`` (caches and weights: leaf views)."""
-    checks.servable(config, "serving with a cache")  # raises the library's message
+def _inference(t: Tables, config: Config) -> list | int:
+    """``[parameter tree, *INFERENCE_FORMULAS]`` (caches and weights: leaf views), or 0
+    where `t5sym.checks.servable` refuses the structure (``calculator.js`` says why)."""
+    try:
+        checks.servable(config, "serving with a cache")
+    except T5SymError:
+        return 0
     formulas = (
         inference.encoder_peak(config),
         inference.step_peak(config),
@@ -352,6 +380,43 @@ def _inference(t: Tables, config: Config) -> list:
         t.columns(params.tree(config)),
         *(t.formula(e) for e in formulas),
     ]
+
+
+def saved_trees(t: Tables) -> dict[str, int]:
+    """`t5sym.activations.saved_tree` of every case a served config reaches, by key.
+
+    ``"{activation},{gated},{dtype}"`` without checkpointing (the activation as
+    `t5sym.activations.activation_name` names it); ``"{dtype},{deep encoder},{deep
+    decoder}"`` with it (a stack is deep with 2 blocks or more). The page reads the key
+    off the config, as ``calculator.js``'s ``savedTree``.
+    """
+    out = {}
+    for dtype in memory.TRAINING_DTYPES:
+        for act in activations.ACTIVATION_SAVES:
+            for gated in (False, True):
+                config = from_hf({"feed_forward_proj": f"gated-{act}" if gated else act})
+                tree = activations.saved_tree(config, dtype)
+                out[f"{activations.activation_name(config)},{int(gated)},{dtype}"] = t.tree(tree)
+        for enc, dec in itertools.product((1, 2), repeat=2):
+            config = from_hf({"num_layers": enc, "num_decoder_layers": dec})
+            tree = activations.saved_tree(config, dtype, checkpointing=True)
+            out[f"{dtype},{int(enc > 1)},{int(dec > 1)}"] = t.tree(tree)
+    return out
+
+
+def activation_names() -> dict[str, str]:
+    """The ``feed_forward_proj`` values whose `t5sym.activations.activation_name` is not
+    their activation (``gated-gelu`` runs ``gelu_new``)."""
+    out = {}
+    for act in sorted(ACTIVATIONS):
+        for proj in (act, f"gated-{act}"):
+            try:
+                config = from_hf({"feed_forward_proj": proj})
+            except ConfigError:
+                continue
+            if activations.activation_name(config) != config.activation:
+                out[proj] = activations.activation_name(config)
+    return out
 
 
 def _parts_math(t: Tables, tree: Tree) -> list[list]:
@@ -367,7 +432,8 @@ def structure(t: Tables, config: Config) -> list:
     """Every view of one structure, as indices into the tables.
 
     ``[params, encoder_only, math, active, flops, memory, inference]``; ``active`` is
-    null but for Switch, a view the structure refuses is its one-line message.
+    0 but for Switch, a view the structure refuses is its one-line message (``inference``:
+    0, as `t5sym.checks.servable` refuses it).
     """
     tree = params.tree(config)
     return [
@@ -377,7 +443,7 @@ def structure(t: Tables, config: Config) -> list:
         int(config.model_type == "switch_transformers"),
         _attempt(_flops, t, config),
         _memory(t, config),
-        _attempt(_inference, t, config),
+        _inference(t, config),
     ]
 
 
@@ -439,6 +505,11 @@ def loader_tables() -> dict[str, Any]:
         "OPTIMIZERS": {k: o.gradients for k, o in memory.OPTIMIZERS.items()},
         "PARTS": memory.PARTS,
         "SHIFTED_INPUT_HEADS": flops.SHIFTED_INPUT_HEADS,
+        "SERVED_TYPES": checks.SERVED_TYPES,
+        "SAVED_ACTIVATIONS": list(activations.ACTIVATION_SAVES),
+        "ACTIVATION_NAMES": activation_names(),
+        #: `t5sym.layout.SPLIT`: [symbol name, config field] of each dimension cores split.
+        "SPLIT": [[s.name, symbols.CONFIG_FIELD.get(s, s.name)] for s in layout.SPLIT],
         "BACKWARD_PER_FORWARD": flops.BACKWARD_PER_FORWARD,
         "DEFAULTS": {
             "batch": flops.DEFAULT_BATCH,
@@ -468,11 +539,13 @@ def data() -> tuple[dict[str, Any], list[str]]:
         keys[key(config)] = records.setdefault(text, len(records))
         listed = tuple(config.to_dict())
         fields[key(config)[:2]] = field_lists.setdefault(listed, len(field_lists))
+    saved = saved_trees(t)
     out = {
         **loader_tables(),
         "keys": keys,
         "structures": [json.loads(r) for r in records],
         "nodes": [[n, list(c) if isinstance(c, tuple) else c] for n, c in t.nodes],
+        "saved": saved,
         "views": t.view_columns(),
         "weights": t.weight_columns(),
         "names": t.relative_names(),
@@ -480,7 +553,27 @@ def data() -> tuple[dict[str, Any], list[str]]:
         "to_dict": {"keys": fields, "lists": [list(f) for f in field_lists]},
         "presets": {name: _preset(p) for name, p in presets.PRESETS.items()},
     }
-    return out, list(t.formulas)
+    out["SHORT"], codes = shorten(list(t.formulas))
+    return out, codes
+
+
+_FIELD = re.compile(r"\bc\.(\w+)")
+
+
+def shorten(codes: list[str]) -> tuple[dict[str, str], list[str]]:
+    """``({field: letter}, codes)``: each field the formulas read (``c.d_model``) renamed to
+    one letter, the most read first. The names are most of the formulas' bytes; the page
+    gives its values under both names (``values`` in ``calculator.js``)."""
+    counts: dict[str, int] = {}
+    for code in codes:
+        for name in _FIELD.findall(code):
+            counts[name] = counts.get(name, 0) + 1
+    letters = string.ascii_letters
+    if len(counts) > len(letters) or any(len(name) == 1 for name in counts):
+        raise ValueError(f"cannot give {sorted(counts)} one letter each")
+    order = sorted(counts, key=lambda name: (-counts[name], name))
+    short = dict(zip(order, letters, strict=False))
+    return short, [_FIELD.sub(lambda m: f"c.{short[m[1]]}", code) for code in codes]
 
 
 def runtime() -> str:

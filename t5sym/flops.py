@@ -345,6 +345,16 @@ def rule_of_thumb(
     )
 
 
+def batch_tokens(structure: params.Structure) -> Expr:
+    """B·(S + T) tokens in a batch, or B·S for a model without decoder."""
+    return batch * (encoder_length + decoder_length if structure.has_decoder else encoder_length)
+
+
+def naive_per_parameter(structure: params.Structure) -> Expr:
+    """2·B·(S + T): the rule of thumb's forward FLOPs per parameter (2 per token)."""
+    return 2 * batch_tokens(structure)
+
+
 @cache
 def _symbolic_rule(structure: params.Structure) -> RuleOfThumb:
     """`RuleOfThumb` of one structure, in the symbols (built once per structure).
@@ -355,8 +365,7 @@ def _symbolic_rule(structure: params.Structure) -> RuleOfThumb:
     tree = params._tree(structure)
     flops = _forward_tree(structure)
     decoder = structure.has_decoder
-    tokens = encoder_length + decoder_length if decoder else encoder_length
-    naive = 2 * tree.total * batch * tokens
+    naive = naive_per_parameter(structure) * tree.total
     per_side = 2 * batch * _linear_parameters(tree, "encoder") * encoder_length
     excess = {
         "attention scores and context": sympy.Add(

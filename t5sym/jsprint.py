@@ -5,7 +5,8 @@ symbols as fields of the config object ``c`` named like Hugging Face's config
 (``c.d_model``, ``c.relative_attention_num_buckets``; `t5sym.symbols.CONFIG_FIELD`), powers
 as ``(x**2n)``. A formula with rational coefficients (Σ t = T(T+1)/2) is written as
 an integer polynomial over one whole denominator D and divided at the end by `DIVIDE`,
-which throws unless the division is exact: no float64 ever holds a count.
+which throws unless the division is exact: no float64 ever holds a count. A formula
+divided by a polynomial (a share per core, d_ff/p) is divided by it the same way.
 """
 
 from __future__ import annotations
@@ -124,8 +125,17 @@ def code(expr: Expr, obj: str = "c", divide: str = "q") -> str:
     >>> from t5sym.symbols import decoder_length as T
     >>> code(T * (T + 1) / 2)
     'q(c.decoder_length*(c.decoder_length + 1n), 2n)'
+    >>> from t5sym.symbols import cores, d_ff
+    >>> code(d_model + d_ff / cores)  # whole when the cores divide d_ff
+    'q(c.cores*c.d_model + c.d_ff, c.cores)'
     """
-    num, den = split(expr)
+    try:
+        num, den = split(expr)
+    except ValueError:  # a symbol divides: a share per core, d_ff/cores
+        top, bottom = sympy.fraction(sympy.together(expr))
+        if not bottom.free_symbols:
+            raise
+        return f"{divide}({code(top, obj, divide)}, {code(bottom, obj, divide)})"
     text = BigIntPrinter(obj).doprint(num)
     return text if den == 1 else f"{divide}({text}, {den}n)"
 

@@ -23,9 +23,10 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import t5sym
-from t5sym import calculator, flops, formats, inference, memory, params, presets
+from t5sym import activations, calculator, flops, formats, inference, memory, params, presets
 from t5sym.config import CLASS_PREFIX, HEADS, MODEL_TYPES
 from t5sym.errors import T5SymError
+from t5sym.layout import most_cores
 
 from .calc_site import calculator_site
 from .docs_util import CHROMIUM, chromium
@@ -132,8 +133,11 @@ def expected(config: t5sym.Config, fn: str, opts: dict | None = None) -> Any:
             lengths = [opts.get(k, d) for k, d in (("batch", 1), ("encoder_length", 512),
                                                     ("decoder_length", 128))]  # fmt: skip
             return strings(flops.count_flops(config, *lengths).to_dict(details=True))
-        if fn == "memory":
-            result = memory.training_memory(config, opts["dtype"], opts["optimizer"])
+        if fn == "memory":  # what `t5sym memory` computes (activations.memory_at)
+            lengths = {k: opts.get(k) for k in ("batch", "encoder_length", "decoder_length")}
+            result = activations.memory_at(config, opts["dtype"], opts["optimizer"],
+                                           opts.get("cores"), opts.get("checkpointing", False),
+                                           **lengths)  # fmt: skip
             return strings(result.to_dict(details=True))
         if fn == "inference":
             lengths = [opts[k] for k in ("batch", "encoder_length", "decoder_length")]
@@ -148,19 +152,13 @@ def expected(config: t5sym.Config, fn: str, opts: dict | None = None) -> Any:
 
 
 def compare(got: Any, want: Any, what: str) -> None:
-    """Every field the JavaScript gives equals Python's, in the same order. Left out of the
-    JavaScript (its size budget): the FLOP rule-of-thumb fields, whose formulas in the dims
-    would add about 25 KB."""
+    """The JavaScript gives every field of Python's result, equal and in the same order."""
     if "error" in want or "error" in got:
         assert got == want, what
         return
-    missing = set(want) - set(got)
-    assert missing <= {"naive", "naive_training", "naive_ratio", "per_side",
-                       "per_side_training", "ratio", "excess"}, (what, missing)  # fmt: skip
+    assert list(got) == list(want), what
     for key, value in got.items():
-        assert key in want, (what, key)
         assert value == want[key], (what, key)
-    assert list(got) == [k for k in want if k in got], what  # same order
 
 
 def random_config(rng: random.Random) -> dict[str, Any]:
@@ -217,6 +215,9 @@ def test_every_preset_gives_the_python_values(api: Watched) -> None:
             ("flops", WORKLOAD),
             ("memory", {"dtype": "bf16", "optimizer": "adam"}),
             ("memory", {"dtype": "fp32", "optimizer": "adafactor"}),
+            ("memory", {"dtype": "fp32", "optimizer": "adam", "cores": most_cores(config)}),
+            ("memory", {"dtype": "fp16", "optimizer": "adafactor", **WORKLOAD}),
+            ("memory", {"dtype": "bf16", "optimizer": "adam", "checkpointing": True}),
             ("inference", {**WORKLOAD, "dtype": "fp16"}),
             *(("weights", {"format": f, "encoder_only": e})
               for f in calculator.WEIGHT_FORMATS for e in (False, True)),
@@ -246,7 +247,14 @@ def test_generated_configs_give_the_python_values_part_by_part(api: Watched) -> 
             "format": rng.choice(calculator.WEIGHT_FORMATS),
             "encoder_only": rng.random() < 0.3,
         }
-        views = [("count", None), ("memory", opts), ("weights", weights)]
+        kind = i % 4  # training memory: whole, on one of some cores, at a length, checkpointed
+        held = {k: opts[k] for k in ("dtype", "optimizer")}
+        if kind == 1:  # a divisor of the split dims, or now and then a number that is not
+            most = most_cores(config)
+            held["cores"] = rng.choice([d for d in range(1, min(most, 64) + 1) if most % d == 0]
+                                       + [rng.randint(2, 40)])  # fmt: skip
+        memory_opts = held if kind < 2 else {**opts, "checkpointing": kind == 3}
+        views = [("count", None), ("memory", memory_opts), ("weights", weights)]
         if i % 3 == 0:  # the FLOP and inference views on a third (each is slower in Python)
             views += [("flops", opts), ("inference", opts)]
         for fn, o in views:
@@ -351,22 +359,41 @@ def test_bad_workloads_and_refused_views_give_the_library_messages(api: Watched)
         ("memory", {"dtype": "fp8", "optimizer": "adam"}),
         ("memory", {"dtype": "int8", "optimizer": "adam"}),
         ("memory", {"dtype": "fp32", "optimizer": "sgd"}),
+        ("memory", {"dtype": "int8", "optimizer": "none", "checkpointing": True}),
+        ("memory", {"dtype": "int8", "optimizer": "none", "batch": 2}),
+        ("memory", {"batch": 0}),
+        ("memory", {"decoder_length": 1.5}),
+        ("memory", {"cores": 0}),
+        ("memory", {"cores": 3}),
+        ("memory", {"cores": "8"}),
+        ("memory", {"cores": 8, "batch": 2}),
+        ("memory", {"cores": 8, "checkpointing": True}),
         ("inference", {"batch": 1, "encoder_length": 1, "decoder_length": 1, "dtype": "int8"}),
         ("inference", {"batch": -1, "encoder_length": 1, "decoder_length": 1, "dtype": "bf16"}),
     ]
     for fn, opts in cases:
-        full = {"batch": 1, "encoder_length": 512, "decoder_length": 128, "dtype": "fp32",
-                "optimizer": "adafactor", **opts}  # fmt: skip
+        lengths = {"batch": 1, "encoder_length": 512, "decoder_length": 128}
+        full = {**({} if fn == "memory" else lengths), "dtype": "fp32", "optimizer": "adafactor",
+                **opts}  # fmt: skip
         want = expected(small, fn, full)
         assert "error" in want
         assert run(api, fn, "t5-small", full) == want, (fn, opts)
     encoder = {"architectures": ["T5EncoderModel"]}
     want = expected(t5sym.from_hf(encoder), "inference", {**WORKLOAD, "dtype": "bf16"})
     assert run(api, "inference", encoder, {**WORKLOAD, "dtype": "bf16"}) == want
-    longt5 = {"model_type": "longt5"}  # served? no: a one-line refusal in both
-    want = expected(t5sym.from_hf(longt5), "inference", {**WORKLOAD, "dtype": "bf16"})
-    assert "error" in want
-    assert run(api, "inference", longt5, {**WORKLOAD, "dtype": "bf16"}) == want
+    training = {**WORKLOAD, "dtype": "bf16", "optimizer": "adam"}
+    for fn, opts in (("inference", {**WORKLOAD, "dtype": "bf16"}), ("memory", training)):
+        for model_type, heads in HEADS.items():  # served or not: a one-line refusal in both
+            for head in heads:
+                arch = CLASS_PREFIX[model_type] + head
+                data = {"model_type": model_type, "architectures": [arch]}
+                want = expected(t5sym.from_hf(data), fn, opts)
+                assert run(api, fn, data, opts) == want, (fn, data)
+    for proj in ("gelu_pytorch_tanh", "gated-gelu_fast", "gated-gelu", "gated-silu", "relu"):
+        data = {"feed_forward_proj": proj, "num_layers": 1}
+        for ckpt in (False, True):  # an activation whose saved tensors are not modelled
+            want = expected(t5sym.from_hf(data), "memory", {**training, "checkpointing": ckpt})
+            assert run(api, "memory", data, {**training, "checkpointing": ckpt}) == want
 
 
 def _total(page: Any) -> str:
@@ -454,10 +481,11 @@ def test_any_leaf_view_by_name(api: Watched) -> None:
         data = random_config(rng)
         config = t5sym.from_hf(data)
         name = rng.choice(list(calculator.VIEWS))
-        extra = {"bytes_per_value": 2, "batch": 3, "encoder_length": 50, "decoder_length": 9}
+        extra = {"bytes_per_value": 2, "batch": 3, "encoder_length": 50, "decoder_length": 9,
+                 "cores": most_cores(config)}  # fmt: skip
         values = {**config.values(), **{getattr(t5sym.symbols, k): v for k, v in extra.items()}}
         want = params.tree(config).view(calculator.VIEWS[name]).evaluate(values)
-        assert run(api, "view", data, name, extra) == strings(want), (data, name)
+        assert run(api, "view", json.dumps(data), name, extra) == strings(want), (data, name)
     assert run(api, "view", "t5-small", "bogus") == {
         "error": "view: unknown 'bogus'; known: " + ", ".join(calculator.VIEWS)
     }
