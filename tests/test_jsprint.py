@@ -91,11 +91,19 @@ def test_a_fraction_is_divided_exactly_at_the_end() -> None:
 
 
 @pytest.mark.parametrize(
-    "expr", [symbols.d_model / symbols.num_heads, sympy.sqrt(symbols.d_model), sympy.Float(1.5)]
+    "expr", [2**symbols.d_model, sympy.sqrt(symbols.d_model), sympy.Float(1.5)]
 )
-def test_what_is_not_a_polynomial_is_refused(expr: sympy.Expr) -> None:
+def test_what_is_not_a_ratio_of_polynomials_is_refused(expr: sympy.Expr) -> None:
     with pytest.raises(ValueError):
         jsprint.function(expr)
+
+
+def test_a_symbol_divides_exactly_or_throws() -> None:
+    """A share per core, d_model + d_ff/cores: whole when the cores divide d_ff."""
+    share = jsprint.function(symbols.d_model + symbols.d_ff / symbols.cores)
+    got = _run([share, share], [{"d_model": "5", "d_ff": "12", "cores": "4"},
+                                {"d_model": "5", "d_ff": "12", "cores": "5"}])  # fmt: skip
+    assert got == ["8", "error: not a whole number: 37/5"]
 
 
 def test_floor_and_ceiling_of_ratios_round_like_python() -> None:
