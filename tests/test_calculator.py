@@ -428,6 +428,18 @@ def test_typing_updates_the_total_and_the_url_round_trips(browser: Any, server: 
     shown = page.inner_text("#o-weights")
     assert "T5EncoderModel, nf4" in shown and f"{nf4.total:,} B" in shown, shown
     assert "format=nf4" in page.url and "encoder_only=true" in page.url
+    # training memory on one of P cores, and the activations saved with checkpointing
+    page.fill("#f-cores", "3")
+    assert page.inner_text("#e-cores") == expected(edited, "memory", {
+        "dtype": "fp32", "optimizer": "adafactor", "cores": 3})["error"]  # fmt: skip
+    page.fill("#f-cores", "8")
+    one = memory.training_memory(edited, "fp32", "adafactor", cores=8)
+    assert f"total (one of 8 cores)\n{one.total:,} B" in page.inner_text("#o-memory")
+    page.select_option("#f-checkpointing", "true")
+    saved = activations.fine_tuning_memory(edited, "fp32", "adafactor", batch=4, encoder_length=512,
+                                           decoder_length=128, checkpointing=True)  # fmt: skip
+    assert f"{saved.activations_bytes:,} B" in page.inner_text("#o-tuning")
+    assert "cores=8" in page.url and "checkpointing=true" in page.url
     for watched in (w, again):
         assert not watched.errors
         assert all(r.startswith(server) for r in watched.requests), watched.requests

@@ -4,11 +4,12 @@
 (() => {
   const T = globalThis.t5sym, $ = (id) => document.getElementById(id);
   const WORK = ["batch", "encoder_length", "decoder_length"];
-  const CHOICES = { dtype: T.dtypes, optimizer: T.optimizers, serve_dtype: ["fp32", "bf16", "fp16"],
-    format: T.formats, encoder_only: ["false", "true"] };
-  const LABELS = { dtype: "training dtype", optimizer: "training optimizer", serve_dtype: "inference dtype",
+  const CHOICES = { dtype: T.dtypes, optimizer: T.optimizers, checkpointing: ["false", "true"],
+    serve_dtype: ["fp32", "bf16", "fp16"], format: T.formats, encoder_only: ["false", "true"] };
+  const LABELS = { dtype: "training dtype", optimizer: "training optimizer",
+    checkpointing: "gradient checkpointing", serve_dtype: "inference dtype",
     format: "weight format", encoder_only: "weights of the encoder only" };
-  const FALLBACK = { dtype: T.defaults.dtype, optimizer: T.defaults.optimizer,
+  const FALLBACK = { dtype: T.defaults.dtype, optimizer: T.defaults.optimizer, checkpointing: "false",
     serve_dtype: T.defaults.inference_dtype, format: "bf16", encoder_only: "false" };
   const st = { preset: "t5-small", json: "", edits: {}, head: "", work: {} };
   const num = (v) => (typeof v === "bigint" ? v.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(v));
@@ -82,6 +83,9 @@
       input.value = st.work[k] || String(T.defaults[k]);
       field(box, k, k === "batch" ? "batch (sequences)" : `${k} (tokens)`, input);
     }
+    const cores = el("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "all on one" });
+    cores.value = st.work.cores || "";
+    field(box, "cores", "cores (training memory of one, Mesh TF)", cores);
     for (const [k, options] of Object.entries(CHOICES)) field(box, k, LABELS[k], select(options, st.work[k] || FALLBACK[k]));
   }
 
@@ -101,7 +105,7 @@
     st.head = p.get("head") || "";
     for (const [k, v] of p) {
       if (k.startsWith("f.")) st.edits[k.slice(2)] = v;
-      else if (WORK.includes(k) || k in CHOICES) st.work[k] = v;
+      else if (WORK.includes(k) || k in CHOICES || k === "cores") st.work[k] = v;
     }
   }
 
@@ -133,7 +137,7 @@
   function attempt(id, fn) {  // a view that refuses this structure says why in its section
     try { return fn(); } catch (e) {
       const name = e.message.split(":")[0];
-      if ([...WORK, "dtype", "optimizer"].includes(name)) throw e;
+      if ([...WORK, "dtype", "optimizer", "cores"].includes(name)) throw e;
       list(id, [["not available", e.message]]);
       return null;
     }
@@ -144,8 +148,12 @@
     const count = T.count(c);
     const out = { count, outline: T.outline(c), math: T.mathml(c) };
     out.flops = attempt("o-flops", () => T.flops(c, lengths));
+    const training = { dtype: w.dtype || d.dtype, optimizer: w.optimizer || d.optimizer };
+    const cores = (w.cores || "").trim() ? value(w.cores) : null;
     try {
-      out.memory = T.memory(c, { dtype: w.dtype || d.dtype, optimizer: w.optimizer || d.optimizer });
+      out.memory = T.memory(c, { ...training, cores });
+      const checkpointing = (w.checkpointing || FALLBACK.checkpointing) === "true";
+      out.tuning = attempt("o-tuning", () => T.memory(c, { ...training, ...lengths, checkpointing }));
     } catch (e) { throw Object.assign(e, { field: e.message.startsWith("dtype") ? "dtype" : undefined }); }
     try {
       out.inference = attempt("o-inference", () => T.inference(c, { ...lengths, dtype: w.serve_dtype || d.inference_dtype }));
@@ -169,12 +177,22 @@
     }
     if (r.flops) {
       const f = r.flops;
-      list("o-flops", [["model", f.model], ["tokens", f.tokens], ["forward", f.forward], ["training step", f.training]]);
+      list("o-flops", [["model", f.model], ["tokens", f.tokens], ["forward", f.forward], ["training step", f.training],
+        ["2·N per token (N parameters)", `${num(f.naive)}; forward ÷ it = ${decimal(f.naive_ratio)}`],
+        ["6·N per token (training)", f.naive_training],
+        ["2·B·(N_enc·S + N_dec·T)", `${num(f.per_side)}; forward ÷ it = ${decimal(f.ratio)}`],
+        ...Object.entries(f.excess).map(([k, v]) => [`forward − that: ${k}`, v])]);
     }
-    const m = r.memory;
-    list("o-memory", [["dtype, optimizer", `${m.dtype}, ${m.optimizer}`], ["weights", bytes(m.weights)],
-      ["gradients", bytes(m.gradients)], ["optimizer state", bytes(m.optimizer_state)], ["total", bytes(m.total)],
-      ["state tensors", m.state_tensors]]);
+    const m = r.memory, one = m.cores === null ? "" : ` (one of ${num(m.cores)} cores)`;
+    list("o-memory", [["dtype, optimizer", `${m.dtype}, ${m.optimizer}`], [`weights${one}`, bytes(m.weights)],
+      [`gradients${one}`, bytes(m.gradients)], [`optimizer state${one}`, bytes(m.optimizer_state)],
+      [`total${one}`, bytes(m.total)], ["state tensors", m.state_tensors]]);
+    if (r.tuning) {
+      const t = r.tuning, how = t.checkpointing ? ", blocks checkpointed" : "";
+      list("o-tuning", [[`batch, lengths${how}`, `B=${t.batch}, S=${t.encoder_length}, T=${t.decoder_length}`],
+        ...Object.entries(t.parts).map(([k, v]) => [`activations: ${k}`, bytes(v)]),
+        ["activations saved for backward", bytes(t.activations_bytes)], ["total, whole model", bytes(t.total)]]);
+    }
     if (r.inference) {
       const i = r.inference;
       list("o-inference", [["weights", bytes(i.weights_bytes)], ["self-attention cache", bytes(i.self_attention_cache_bytes)],
@@ -209,7 +227,7 @@
     return true;
   }
   function edit(name, text) {
-    if (WORK.includes(name) || name in CHOICES) st.work[name] = text;
+    if (WORK.includes(name) || name in CHOICES || name === "cores") st.work[name] = text;
     else st.edits[name] = text;
     update(name === "model_type");
   }
