@@ -666,29 +666,93 @@ function mathml(input) {
     `<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">${unpack(DATA.mathml.text[m])}</math>`]);
 }
 
-// formats.weights for the formats whose rule needs no config values (calculator.WEIGHT_FORMATS):
-// each leaf's repeat × its storage's bytes for its shape, the storage as formats.storage chose.
+// formats.Plan._walk: llama.cpp's type for every quantizable tensor, in its order (names
+// sorted), from DATA.weights' gguf columns; → for each leaf position, [[type, count], ...].
+const moreBits = (i, n) => i < n / 8n || i >= (7n * n) / 8n || (i - n / 8n) % 3n === 2n;
+
+function ggufTypes(format, leaves, v, ncols) {
+  const W = DATA.weights, [main, ftype] = W.gguf[format];
+  const first = leaves.find(([pos]) => typeof W.gguf_names[pos] !== "number");
+  const unnamed = (name) => fail(`format: GGUF (llama.cpp) has no tensor name for ${Array.from(repr(name)).slice(0, 80).join("")}`);
+  if (first && W.gguf_names[first[0]] === null) unnamed(first[1]);
+  const tensors = new Map();
+  for (const [pos, name] of leaves) {
+    const template = W.gguf_names[pos];
+    if (typeof template === "number") continue;
+    const repeat = FORMULAS[W.repeat[pos]](v);
+    if (repeat > BigInt(W.max_layers)) {
+      fail(`num_layers: GGUF formats walk every block; at most ${comma(W.max_layers)}, got ${shown(repeat)}`);
+    }
+    for (let i = 0n; i < repeat; i++) {
+      if (template === null) unnamed(name);
+      tensors.set(template.replace("#", i), pos);
+    }
+  }
+  const names = [...tensors.keys()].sort();
+  const nV = BigInt(names.filter((n) => n.includes("attn_v.weight")).length);
+  const tied = !tensors.has("output.weight");
+  const fallback = (t, cols) => {
+    if (cols % BigInt(W.blocks[t] || 1) === 0n) return t;
+    const back = W.fallback[t] || t;
+    return cols % BigInt(W.blocks[back] || 1) === 0n ? back : "F16";
+  };
+  let iV = 0n, iDown = 0n;
+  const out = new Map();
+  for (const name of names) {
+    const pos = tensors.get(name), cols = ncols(pos);
+    let t = main;
+    if (!cols) t = "F16";
+    else if (ftype && (name === "output.weight" || (tied && name === "token_embd.weight"))) {
+      t = main === "Q8_0" ? main : cols % BigInt(W.blocks[main]) ? "Q8_0" : "Q6_K";
+    } else if (ftype && name.includes("attn_v.weight")) t = moreBits(iV++, nV) ? "Q6_K" : main;
+    else if (ftype && name.includes("ffn_down")) t = moreBits(iDown++, v.num_layers) ? "Q6_K" : main;
+    if (cols) t = fallback(t, cols);
+    const counts = out.get(pos) || {};
+    counts[t] = (counts[t] || 0n) + 1n;
+    out.set(pos, counts);
+  }
+  return (pos) => Object.entries(out.get(pos)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+// formats.weights: each leaf's tensors × their storage's bytes for its shape, the storage as
+// formats.storage picks it (one letter per leaf, or for GGUF, llama.cpp's walk above).
 function weights(input, opts = {}) {
   const c = load(input), W = DATA.weights;
   const format = option(opts, "format", "bf16");
   if (typeof format !== "string" || !has(W.main, format)) {
-    fail(`format: unknown ${shown(format)}; known here: ${Object.keys(W.main).join(", ")}`);
+    fail(`format: unknown ${shown(format)}; known: ${Object.keys(W.main).join(", ")}`);
   }
   const encoderOnly = option(opts, "encoder_only", false) === true;
-  const s = structureOf(c), v = values(c);
-  const plain = W.keeps_wo.includes(c.model_type) ? null : W.choices[`${format}:plain`];
-  const letters = plain || W.choices[format];
+  const s = structureOf(c), v = values(c), root = s[encoderOnly ? 1 : 0];
+  const shape = (pos) => aliased({ rows: FORMULAS[W.rows[pos]](v), cols: FORMULAS[W.cols[pos]](v) });
+  let choose;
+  if (has(W.gguf, format)) {
+    const leaves = [];
+    evaluate(root, v, (pos, name) => { leaves.push([pos, name]); return 0n; });
+    const ncols = (pos) => { const x = shape(pos); return x.rows === 1n ? 0n : x.cols; };
+    const walked = ggufTypes(format, leaves, v, ncols);
+    const fixed = (pos, t) => [[t, FORMULAS[W.repeat[pos]](v)]];
+    choose = (pos) => (W.gguf_names[pos] === 0 ? fixed(pos, "F32") : W.gguf_names[pos] === 1 ? fixed(pos, "F16") : walked(pos));
+  } else {
+    const plain = W.keeps_wo.includes(c.model_type) ? null : W.choices[`${format}:plain`];
+    const letters = plain || W.choices[format];
+    choose = (pos) => [[W.names[letters.charCodeAt(pos) - 97], FORMULAS[W.repeat[pos]](v)]];
+  }
   const storages = {}, by = {};
   const leafBytes = (pos, name) => {
-    const storage = W.names[letters.charCodeAt(pos) - 97];
-    const shape = aliased({ rows: FORMULAS[W.rows[pos]](v), cols: FORMULAS[W.cols[pos]](v) });
-    const n = FORMULAS[W.repeat[pos]](v), bytes = n * FORMULAS[W.storages[storage]](shape);
-    storages[name] = { [storage]: n };
-    by[storage] = (by[storage] || 0n) + bytes;
+    const x = shape(pos);
+    let bytes = 0n;
+    storages[name] = {};
+    for (const [storage, n] of choose(pos)) {
+      const b = n * FORMULAS[W.storages[storage]](x);
+      storages[name][storage] = n;
+      by[storage] = (by[storage] || 0n) + b;
+      bytes += b;
+    }
     return bytes;
   };
-  const breakdown = evaluate(s[encoderOnly ? 1 : 0], v, leafBytes);
-  const parameters = evaluate(s[encoderOnly ? 1 : 0], v)[""];
+  const breakdown = evaluate(root, v, leafBytes);
+  const parameters = evaluate(root, v)[""];
   const model = encoderOnly ? `${DATA.CLASS_PREFIX[c.model_type]}EncoderModel` : c.model;
   const [p, q] = W.main[format];
   return { name: c.name, model, format, parameters, total: breakdown[""],

@@ -160,9 +160,10 @@ VIEWS = {
 }
 
 
-#: The weight formats the page computes: every one whose rule needs no config values
-#: (GGUF's file types pick llama.cpp's type tensor by tensor: `t5sym weights` has them).
-WEIGHT_FORMATS = tuple(n for n, f in formats.FORMATS.items() if f.family != "gguf")
+#: The weight formats whose storage of each leaf is known at build time (one letter per
+#: leaf); GGUF's are picked by llama.cpp tensor by tensor, on the page as in `formats.Plan`.
+FIXED_FORMATS = tuple(n for n, f in formats.FORMATS.items() if f.family != "gguf")
+GGUF_FORMATS = tuple(n for n, f in formats.FORMATS.items() if f.family == "gguf")
 
 #: A tensor's dimensions as the storages see it: rows (``shape[0]``) × the rest.
 ROWS, COLS = sympy.symbols("rows cols", positive=True, integer=True)
@@ -233,13 +234,14 @@ class Tables:
 
     def weight_columns(self) -> dict[str, Any]:
         """The weight-format view: each storage's bytes as a formula in ``rows``, ``cols``;
-        each leaf's `SHAPES` (formula indices); for each of `WEIGHT_FORMATS` (and
+        each leaf's `SHAPES` (formula indices); for each of `FIXED_FORMATS` (and
         ``"{format}:plain"`` where the model types that keep no ``wo`` in float32 differ)
-        the storage `t5sym.formats.storage` picks for each leaf, one letter per leaf."""
+        the storage `t5sym.formats.storage` picks for each leaf, one letter per leaf; for
+        `GGUF_FORMATS`, what llama.cpp's walk reads (`gguf_columns`)."""
         leaves = [self.leaves[i] for i in sorted(self.leaves)]
         names = list(formats.STORAGES)
         choices: dict[str, str] = {}
-        for fmt in WEIGHT_FORMATS:
+        for fmt in FIXED_FORMATS:
             f = formats.get(fmt)
             for suffix, model_type in _RULE_KINDS.items():
                 plan = formats.Plan(f, Tree(leaves[0]), None, model_type)
@@ -251,17 +253,20 @@ class Tables:
                     letters += chr(ord("a") + names.index(storage.name))
                 if not suffix or letters != choices[fmt]:
                     choices[f"{fmt}:{suffix}" if suffix else fmt] = letters
-        used = sorted({ord(ch) - ord("a") for col in choices.values() for ch in col})
+        used = {names[ord(ch) - ord("a")] for col in choices.values() for ch in col}
+        used |= {n for n, s in formats.STORAGES.items() if s.block > 1} | {"F16", "F32"}
         return {
             "storages": {
-                names[i]: self.formula(formats.STORAGES[names[i]].nbytes((ROWS, COLS)))
-                for i in used
+                name: self.formula(formats.STORAGES[name].nbytes((ROWS, COLS)))
+                for name in names
+                if name in used
             },
             "names": names,
             "main": {
                 fmt: [int(formats.FORMATS[fmt].per_value.p), int(formats.FORMATS[fmt].per_value.q)]
-                for fmt in WEIGHT_FORMATS
+                for fmt in formats.FORMATS
             },
+            **gguf_columns(leaves),
             "keeps_wo": sorted(formats.KEEPS_WO_IN_FP32),
             **{k: [self.formula(fn(leaf)) for leaf in leaves] for k, fn in SHAPES.items()},
             "choices": choices,
@@ -315,6 +320,31 @@ def math_codec(texts: list[str]) -> dict[str, Any]:
     return {
         "tags": {ch: tag for tag, ch in code.items()},
         "text": [_TAG.sub(lambda m: code[m[0]], text) for text in texts],
+    }
+
+
+def _gguf_name(leaf: Node) -> int | str | None:
+    """What `formats.Plan.gguf` reads of a leaf: 0 a norm (F32), 1 the relative bias (F16),
+    else llama.cpp's name with ``#`` for the block (`formats.gguf_name`), None if it has none."""
+    if leaf.kind == "norm":
+        return 0
+    if leaf.short == "relative_attention_bias":
+        return 1
+    try:
+        return formats.gguf_name(leaf.name, "#")  # type: ignore[arg-type]
+    except T5SymError:
+        return None
+
+
+def gguf_columns(leaves: list[Node]) -> dict[str, Any]:
+    """llama.cpp's walk (`formats.Plan`) as data: each GGUF format's default type and file
+    type, the block of each type, the fallbacks, and `_gguf_name` of each leaf."""
+    return {
+        "gguf": {n: [formats.FORMATS[n].main, formats.FORMATS[n].ftype] for n in GGUF_FORMATS},
+        "blocks": {n: s.block for n, s in formats.STORAGES.items() if s.block > 1},
+        "fallback": formats._FALLBACK,
+        "max_layers": formats.MAX_GGUF_LAYERS,
+        "gguf_names": [_gguf_name(leaf) for leaf in leaves],
     }
 
 
@@ -600,9 +630,18 @@ def javascript() -> str:
     )
 
 
-def write(path: str | Path) -> Path:
-    """Write `javascript` to ``path`` (folders made as needed)."""
+def minify(text: str) -> str:
+    """JavaScript as the site serves it: rjsmin's output (comments and needless whitespace
+    out, nothing renamed). rjsmin is a docs-build dependency, not one of t5sym's."""
+    import rjsmin
+
+    return rjsmin.jsmin(text)
+
+
+def write(path: str | Path, *, minified: bool = False) -> Path:
+    """Write `javascript` to ``path`` (folders made as needed), `minify`-ed if asked."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(javascript(), encoding="utf-8")
+    text = javascript()
+    path.write_text(minify(text) if minified else text, encoding="utf-8")
     return path

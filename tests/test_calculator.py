@@ -220,7 +220,7 @@ def test_every_preset_gives_the_python_values(api: Watched) -> None:
             ("memory", {"dtype": "bf16", "optimizer": "adam", "checkpointing": True}),
             ("inference", {**WORKLOAD, "dtype": "fp16"}),
             *(("weights", {"format": f, "encoder_only": e})
-              for f in calculator.WEIGHT_FORMATS for e in (False, True)),
+              for f in formats.FORMATS for e in (False, True)),
         ):  # fmt: skip
             calls.append((fn, [name] + ([opts] if opts else [])))
             wants.append((f"{name} {fn} {opts}", expected(config, fn, opts)))
@@ -244,7 +244,7 @@ def test_generated_configs_give_the_python_values_part_by_part(api: Watched) -> 
             "decoder_length": rng.randint(1, 1024),
         }
         weights = {
-            "format": rng.choice(calculator.WEIGHT_FORMATS),
+            "format": rng.choice(list(formats.FORMATS)),
             "encoder_only": rng.random() < 0.3,
         }
         kind = i % 4  # training memory: whole, on one of some cores, at a length, checkpointed
@@ -264,6 +264,12 @@ def test_generated_configs_give_the_python_values_part_by_part(api: Watched) -> 
     for got, (what, want) in zip(results, wants, strict=True):
         compare(got, want, what)
     assert sum(1 for fn, _ in calls if fn == "count") >= 1000
+    mixed = [  # llama.cpp's walk giving one leaf's blocks two types (Q6_K for some)
+        want for (fn, args), (_, want) in zip(calls, wants, strict=True)
+        if fn == "weights" and args[1]["format"].startswith("gguf") and "error" not in want
+        and any(len(types) > 1 for types in want["storages"].values())
+    ]  # fmt: skip
+    assert len(mixed) >= 3
 
 
 #: One config.json (text) of each bad-input class the loader refuses.
@@ -368,6 +374,7 @@ def test_bad_workloads_and_refused_views_give_the_library_messages(api: Watched)
         ("memory", {"cores": "8"}),
         ("memory", {"cores": 8, "batch": 2}),
         ("memory", {"cores": 8, "checkpointing": True}),
+        ("weights", {"format": "Q4_K_M", "encoder_only": False}),
         ("inference", {"batch": 1, "encoder_length": 1, "decoder_length": 1, "dtype": "int8"}),
         ("inference", {"batch": -1, "encoder_length": 1, "decoder_length": 1, "dtype": "bf16"}),
     ]
@@ -381,6 +388,11 @@ def test_bad_workloads_and_refused_views_give_the_library_messages(api: Watched)
     encoder = {"architectures": ["T5EncoderModel"]}
     want = expected(t5sym.from_hf(encoder), "inference", {**WORKLOAD, "dtype": "bf16"})
     assert run(api, "inference", encoder, {**WORKLOAD, "dtype": "bf16"}) == want
+    deep = {"num_layers": formats.MAX_GGUF_LAYERS + 1}  # llama.cpp's walk: one line, no hang
+    for fmt in ("gguf-q4_k_m", "gguf-q8_0"):
+        opts = {"format": fmt, "encoder_only": False}
+        want = expected(t5sym.from_hf(deep), "weights", opts)
+        assert "error" in want and run(api, "weights", deep, opts) == want
     training = {**WORKLOAD, "dtype": "bf16", "optimizer": "adam"}
     for fn, opts in (("inference", {**WORKLOAD, "dtype": "bf16"}), ("memory", training)):
         for model_type, heads in HEADS.items():  # served or not: a one-line refusal in both

@@ -22,7 +22,6 @@ import threading
 from pathlib import Path
 from typing import Any
 
-import rjsmin
 from mkdocs.exceptions import PluginError
 
 from t5sym import calculator
@@ -93,7 +92,7 @@ PAGE_SCRIPT = "assets/calculator.js"
 
 def _minify(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(rjsmin.jsmin(source.read_text(encoding="utf-8")), encoding="utf-8")
+    target.write_text(calculator.minify(source.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def on_post_build(config: Any, **_: Any) -> None:
