@@ -1,8 +1,9 @@
 """The browser calculator: size of its script + data and the time of one count in Chromium.
 
 Writes the generated script (`t5sym.calculator.javascript`, minified as the site serves
-it) next to a blank page, serves them on 127.0.0.1, and times ``t5sym.count(preset)`` (with its full breakdown, as the page
-calls it) in headless Chromium: the median of many calls, after a warm-up.
+it) next to a blank page, serves them on 127.0.0.1, and times ``t5sym.count(preset)``
+(with its full breakdown, as the page calls it) in headless Chromium: the median of many
+calls, after a warm-up.
 
     python benchmarks/calculator.py
 """

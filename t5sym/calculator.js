@@ -363,10 +363,17 @@ function parse(source, where = "config.json") {
   return out;
 }
 
+// calculator.pack_presets: each preset's config.json fields back as an object.
+const PRESETS = {};
+for (const [name, row] of Object.entries(DATA.presets.rows)) {
+  const fields = (PRESETS[name] = {});
+  for (let i = 0; i < row.length; i += 2) fields[DATA.presets.fields[row[i]]] = row[i + 1];
+}
+
 // A config: a preset's name, JSON text, or an object (a config.json's fields).
 function load(input) {
-  if (typeof input === "string" && has(DATA.presets, input)) {
-    return fromFields(normalize(DATA.presets[input]), input);
+  if (typeof input === "string" && has(PRESETS, input)) {
+    return fromFields(normalize(PRESETS[input]), input);
   }
   const data = typeof input === "string" ? parse(input) : normalize(input);
   if (!isDict(data)) fail(`config: must be a config.json object, got ${shown(data)}`);
@@ -376,6 +383,12 @@ function load(input) {
 // --- evaluation of the generated trees -----------------------------------------------------
 
 const LEAF = new Map(DATA.views.leaves.map((id, pos) => [id, pos]));
+
+// calculator.flat_nodes: [name, formula] for a leaf, [name, [children]] for a group.
+const NODES = [];
+for (let i = 0, n = DATA.nodes; i < n.length; i += n[i + 1] < 0 ? 2 - n[i + 1] : 2) {
+  NODES.push([n[i], n[i + 1] < 0 ? n.slice(i + 2, i + 2 - n[i + 1]) : n[i + 1]]);
+}
 
 // Config.sparse_blocks: blocks i with step == 1 or i % step == 1, step = layers // wanted.
 function sparseBlocks(c, stack) {
@@ -409,7 +422,7 @@ function evaluate(root, c, view = null, depths = null) {
   const entries = [];
   const column = typeof view === "string" && DATA.views[view];
   const walk = (id, parent, depth = 0) => {
-    const [ni, x] = DATA.nodes[id];
+    const [ni, x] = NODES[id];
     const raw = DATA.names[ni];
     const name = raw[0] === "~" ? `${parent}.${raw.slice(1)}` : raw;
     if (typeof x === "number") {
@@ -638,6 +651,34 @@ function inference(input, opts = {}) {
   };
 }
 
+// sharding.shard: the config on `cores` cores under Mesh TF's layout, per token (B = S = T = 1).
+function shard(input, opts = {}) {
+  const c = load(input);
+  const s = structureOf(c);
+  if (!Array.isArray(s[7])) fail(DATA.names[s[7].refused]);
+  const cores = checkCores(c, option(opts, "cores", null));
+  const b = positiveInt("bytes_per_value", option(opts, "bytes_per_value", DATA.BF16));
+  const v = values(c, { cores, bytes_per_value: b });
+  const [sums, blocks] = s[7], talks = cores > 1n;
+  const [replicated, flops, flopsCore, embedding] = sums.map((f) => FORMULAS[f](v));
+  const breakdown = evaluate(s[0], v, "parameters:core");
+  const frac = ([n, d]) => fraction(FORMULAS[n](v), FORMULAS[d](v));
+  const block = ([, f, n, bytes, sent, ratio]) => (talks
+    ? { flops_per_core: FORMULAS[f](v), allreduces: BigInt(n), allreduce_bytes: FORMULAS[bytes](v),
+      bytes_sent_per_core: frac(sent), ratio: frac(ratio) }
+    : { flops_per_core: FORMULAS[f](v), allreduces: 0n, allreduce_bytes: 0n, bytes_sent_per_core: 0n, ratio: null });
+  return {
+    name: c.name, cores, bytes_per_value: b,
+    local_dims: Object.fromEntries(Object.entries(DATA.LOCAL_DIMS).map(([k, f]) => [k, FORMULAS[f](v)])),
+    parameters: evaluate(s[0], v)[""], parameters_per_core: breakdown[""], replicated_per_core: replicated,
+    flops_per_token: flops, flops_per_token_per_core: flopsCore,
+    blocks: Object.fromEntries(blocks.map((x) => [x[0], block(x)])),
+    embedding_allreduce_bytes: talks ? embedding : 0n,
+    loss_allreduce_bytes: talks && !c.encoder_only ? BigInt(DATA.LOSS_REDUCTIONS) * b : 0n,
+    breakdown_per_core: breakdown,
+  };
+}
+
 // Any leaf view of the config's parameter tree by its name in t5sym.calculator.VIEWS (a
 // view added there, a weight format say, needs no code here); extra: its other symbols.
 function view(input, name, extra = {}) {
@@ -761,9 +802,9 @@ function weights(input, opts = {}) {
 }
 
 globalThis.t5sym = Object.freeze({
-  count, flops, memory, inference, weights, view, mathml, outline, parse, load, toDict,
+  count, flops, memory, inference, shard, weights, view, mathml, outline, parse, load, toDict,
   formats: Object.keys(DATA.weights.main),
-  presets: DATA.presets, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
+  presets: PRESETS, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
   optimizers: Object.keys(DATA.OPTIMIZERS), heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
   modelDefaults: DATA.MODEL_DEFAULTS,
 });

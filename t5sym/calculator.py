@@ -42,6 +42,7 @@ from . import (
     params,
     presets,
     printers,
+    sharding,
     symbols,
 )
 from . import (
@@ -150,6 +151,7 @@ VIEWS = {
     "bytes": lambda leaf: _B * leaf.expr,  # memory.bytes_tree
     **{f"state:{k}": _state(o) for k, o in memory.OPTIMIZERS.items() if k in _STATEFUL},
     "bytes:core": lambda leaf: _B * _local(leaf).expr,  # memory.trees(per_core=True)
+    "parameters:core": lambda leaf: _local(leaf).expr,  # sharding: parameters_per_core
     **{f"state:{k}:core": _state_per_core(memory.OPTIMIZERS[k]) for k in _STATEFUL},
     **{f"state_tensors:{k}": o.state_tensors for k, o in memory.OPTIMIZERS.items()},
     **{f"state_scalars:{k}": o.state_scalars for k, o in memory.OPTIMIZERS.items()},
@@ -307,6 +309,15 @@ _TAG = re.compile(r'</?[a-z]+(?: [a-z]+="[^"]*")?>')
 _TAG_CODES = "!#$%'*:?@[]^_`{|}~"
 
 
+def flat_nodes(nodes: dict[tuple, int]) -> list[int]:
+    """The nodes in one flat list: a leaf as ``name, formula``, a group as ``name, −k,
+    child₁ … child_k`` (``calculator.js`` reads them back in order)."""
+    out: list[int] = []
+    for name, x in nodes:
+        out += [name, x] if isinstance(x, int) else [name, -len(x), *x]
+    return out
+
+
 def math_codec(texts: list[str]) -> dict[str, Any]:
     """``{"tags": {char: tag}, "text": [...]}``: each MathML tag of ``texts`` written as one
     character none of them holds (the page expands them back). The formulas' MathML is
@@ -412,6 +423,38 @@ def _inference(t: Tables, config: Config) -> list | int:
     ]
 
 
+def _fraction(t: Tables, expr: Expr) -> list[int]:
+    """A formula whose value is a fraction (bytes sent per core: 2·(p − 1)/p·…) as its
+    numerator's and denominator's formulas."""
+    return [t.formula(e) for e in sympy.fraction(sympy.together(expr))]
+
+
+def _shard(t: Tables, config: Config) -> list | dict:
+    """`t5sym.sharding.shard` per token (`sharding.PER_TOKEN`): ``[[replicated_per_core,
+    flops_per_token, flops_per_token_per_core, embedding_allreduce_bytes], blocks]``, each
+    block ``[stack, flops_per_core, allreduces, allreduce_bytes, bytes_sent_per_core,
+    ratio]`` (the last two as `_fraction`), or ``{"refused": message}`` (a name index)."""
+    try:
+        sharding.check_structure(params.structure(config))
+    except T5SymError as exc:
+        return {"refused": t._intern(t.names, str(exc))}
+    structure = params.structure(config, encoder_only=config.encoder_only)
+    at = sharding.PER_TOKEN
+    blocks = []
+    for stack in ("encoder", "decoder") if structure.has_decoder else ("encoder",):
+        lay = sharding.block(config, stack)
+        blocks.append([
+            stack,
+            t.formula(lay.flops_per_core.subs(at)),
+            lay.allreduces,
+            t.formula(lay.allreduce_bytes.subs(at)),
+            _fraction(t, lay.bytes_sent_per_core.subs(at)),
+            _fraction(t, (lay.flops_per_core / lay.bytes_sent_per_core).subs(at)),
+        ])  # fmt: skip
+    sums = sharding.totals(structure)
+    return [[t.formula(e.subs(at)) for e in sums.values()], blocks]
+
+
 def saved_trees(t: Tables) -> dict[str, int]:
     """`t5sym.activations.saved_tree` of every case a served config reaches, by key.
 
@@ -461,7 +504,7 @@ def _parts_math(t: Tables, tree: Tree) -> list[list]:
 def structure(t: Tables, config: Config) -> list:
     """Every view of one structure, as indices into the tables.
 
-    ``[params, encoder_only, math, active, flops, memory, inference]``; ``active`` is
+    ``[params, encoder_only, math, active, flops, memory, inference, shard]``; ``active`` is
     0 but for Switch, a view the structure refuses is its one-line message (``inference``:
     0, as `t5sym.checks.servable` refuses it).
     """
@@ -474,6 +517,7 @@ def structure(t: Tables, config: Config) -> list:
         _attempt(_flops, t, config),
         _memory(t, config),
         _inference(t, config),
+        _shard(t, config),
     ]
 
 
@@ -499,6 +543,16 @@ def _preset(p: presets.Preset) -> dict[str, Any]:
     if p.config.head != "ForConditionalGeneration":
         out["architectures"] = [fields["model"]]
     return {**out, **kept}
+
+
+def pack_presets(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``{"fields": [name, ...], "rows": {preset: [i, value, j, value, ...]}}``: each
+    preset's config.json fields by their index in one list (``calculator.js`` unpacks)."""
+    names = sorted({k for row in fields.values() for k in row})
+    rows = {
+        p: [x for k, v in row.items() for x in (names.index(k), v)] for p, row in fields.items()
+    }
+    return {"fields": names, "rows": rows}
 
 
 def loader_tables() -> dict[str, Any]:
@@ -570,18 +624,23 @@ def data() -> tuple[dict[str, Any], list[str]]:
         listed = tuple(config.to_dict())
         fields[key(config)[:2]] = field_lists.setdefault(listed, len(field_lists))
     saved = saved_trees(t)
+    local_dims = {k: t.formula(e) for k, e in sharding.LOCAL_DIMS.items()}
     out = {
         **loader_tables(),
         "keys": keys,
         "structures": [json.loads(r) for r in records],
-        "nodes": [[n, list(c) if isinstance(c, tuple) else c] for n, c in t.nodes],
+        "nodes": flat_nodes(t.nodes),
         "saved": saved,
+        "LOCAL_DIMS": local_dims,
+        "SHARD_SUMS": list(sharding.totals(params.structure(None))),
+        "LOSS_REDUCTIONS": sharding.LOSS_REDUCTIONS,
+        "BF16": sharding.BF16,
         "views": t.view_columns(),
         "weights": t.weight_columns(),
         "names": t.relative_names(),
         "mathml": math_codec(list(t.mathml)),
         "to_dict": {"keys": fields, "lists": [list(f) for f in field_lists]},
-        "presets": {name: _preset(p) for name, p in presets.PRESETS.items()},
+        "presets": pack_presets({name: _preset(p) for name, p in presets.PRESETS.items()}),
     }
     out["SHORT"], codes = shorten(list(t.formulas))
     return out, codes

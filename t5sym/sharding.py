@@ -64,6 +64,21 @@ LOSS_REDUCTIONS = 3
 #: The views `view` builds.
 VIEWS = ("parameters", "parameters_per_core", "flops", "flops_per_core", "allreduce_values")
 
+#: What one core holds of each split dimension (`Shard.local_dims`).
+LOCAL_DIMS: dict[str, Expr] = {
+    "num_heads": symbols.num_heads / symbols.cores,
+    "inner_dim": symbols.num_heads * symbols.d_kv / symbols.cores,
+    "d_ff": symbols.d_ff / symbols.cores,
+    "vocab_size": symbols.vocab_size / symbols.cores,
+}
+
+#: Per token: one input token through the encoder and one target token through the decoder.
+PER_TOKEN: dict[Symbol, int] = {
+    symbols.batch: 1,
+    symbols.encoder_length: 1,
+    symbols.decoder_length: 1,
+}
+
 
 @cache
 def _views(structure: params.Structure) -> dict[str, Tree]:
@@ -89,6 +104,28 @@ def _views(structure: params.Structure) -> dict[str, Tree]:
         "flops": matmuls,
         "flops_per_core": matmuls.view(per_core),
         "allreduce_values": base.view(allreduced),
+    }
+
+
+@cache
+def totals(structure: params.Structure) -> dict[str, Expr]:
+    """The `Shard` figures that are sums over the trees, as formulas (in B, S, T too).
+
+    ``replicated_per_core``: the weights with no split axis; ``flops_per_token`` and
+    ``flops_per_token_per_core``: the ``flops`` and ``flops_per_core`` views' totals;
+    ``embedding_allreduce_bytes``: the top-level weights whose use is all-reduced (the
+    vocab-split ``shared`` lookup), b bytes per value.
+    """
+    trees = _views(structure)
+    lookups = [n for n in trees["allreduce_values"].root.children if n.is_leaf]
+    return {
+        "replicated_per_core": sympy.Add(
+            *(n.expr for n in trees["parameters"] if n.is_leaf and split_axis(n) is None)
+        ),
+        "flops_per_token": trees["flops"].total,
+        "flops_per_token_per_core": trees["flops_per_core"].total,
+        "embedding_allreduce_bytes": sympy.Add(*(n.expr for n in lookups))
+        * symbols.bytes_per_value,
     }
 
 
@@ -244,14 +281,12 @@ def point(
 ) -> dict[Symbol, int]:
     """Every symbol's value: the config's dims, the cores, bytes per value and the
     workload (B = S = T = 1 unless given: per token)."""
-    load = {"batch": 1, "encoder_length": 1, "decoder_length": 1, **workload}
     return {
         **config.values(),
         symbols.cores: cores,
         symbols.bytes_per_value: bytes_per_value,
-        symbols.batch: load["batch"],
-        symbols.encoder_length: load["encoder_length"],
-        symbols.decoder_length: load["decoder_length"],
+        **PER_TOKEN,
+        **{getattr(symbols, name): value for name, value in workload.items()},
     }
 
 
@@ -347,33 +382,23 @@ def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:
     bytes_per_value = positive_int("bytes_per_value", bytes_per_value)
     encoder_only = config.encoder_only
     at = point(config, cores, bytes_per_value)
-    trees = {k: view(k, config, encoder_only=encoder_only) for k in VIEWS}
-    per_core = trees["parameters_per_core"].evaluate(at)
-    replicated = [n for n in trees["parameters"] if n.is_leaf and split_axis(n) is None]
+    structure = params.structure(config, encoder_only=encoder_only)
+    per_core = _views(structure)["parameters_per_core"].evaluate(at)
+    sums = {k: integer(e, at) for k, e in totals(structure).items()}
     stacks = ("encoder",) if encoder_only else ("encoder", "decoder")
-    lookups = [n for n in trees["allreduce_values"].root.children if n.is_leaf]
     talks = cores > 1
     return Shard(
         config=config,
         cores=cores,
         bytes_per_value=bytes_per_value,
-        local_dims={
-            "num_heads": config.num_heads // cores,
-            "inner_dim": config.inner_dim // cores,
-            "d_ff": config.d_ff // cores,
-            "vocab_size": config.vocab_size // cores,
-        },
-        parameters=integer(trees["parameters"].total, at),
+        local_dims={k: integer(e, at) for k, e in LOCAL_DIMS.items()},
+        parameters=integer(_views(structure)["parameters"].total, at),
         parameters_per_core=per_core[""],
-        replicated_per_core=sum(integer(n.expr, at) for n in replicated),
-        flops_per_token=integer(trees["flops"].total, at),
-        flops_per_token_per_core=integer(trees["flops_per_core"].total, at),
+        replicated_per_core=sums["replicated_per_core"],
+        flops_per_token=sums["flops_per_token"],
+        flops_per_token_per_core=sums["flops_per_token_per_core"],
         blocks={stack: _block_numbers(config, stack, at) for stack in stacks},
-        embedding_allreduce_bytes=sum(
-            integer(n.expr * symbols.bytes_per_value, at) for n in lookups
-        )
-        if talks
-        else 0,
+        embedding_allreduce_bytes=sums["embedding_allreduce_bytes"] if talks else 0,
         loss_allreduce_bytes=LOSS_REDUCTIONS * bytes_per_value if talks and not encoder_only else 0,
         breakdown_per_core=per_core,
     )

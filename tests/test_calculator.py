@@ -23,7 +23,17 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import t5sym
-from t5sym import activations, calculator, flops, formats, inference, memory, params, presets
+from t5sym import (
+    activations,
+    calculator,
+    flops,
+    formats,
+    inference,
+    memory,
+    params,
+    presets,
+    sharding,
+)
 from t5sym.config import CLASS_PREFIX, HEADS, MODEL_TYPES
 from t5sym.errors import T5SymError
 from t5sym.layout import most_cores
@@ -146,6 +156,9 @@ def expected(config: t5sym.Config, fn: str, opts: dict | None = None) -> Any:
         if fn == "weights":
             result = formats.weights(config, opts["format"], encoder_only=opts["encoder_only"])
             return strings(result.to_dict(details=True))
+        if fn == "shard":
+            result = sharding.shard(config, opts.get("cores"), opts.get("bytes_per_value", 2))
+            return strings(result.to_dict(details=True))
     except T5SymError as exc:
         return {"error": str(exc)}
     raise AssertionError(fn)
@@ -218,6 +231,8 @@ def test_every_preset_gives_the_python_values(api: Watched) -> None:
             ("memory", {"dtype": "fp32", "optimizer": "adam", "cores": most_cores(config)}),
             ("memory", {"dtype": "fp16", "optimizer": "adafactor", **WORKLOAD}),
             ("memory", {"dtype": "bf16", "optimizer": "adam", "checkpointing": True}),
+            ("shard", {"cores": most_cores(config)}),
+            ("shard", {"cores": 1, "bytes_per_value": 4}),
             ("inference", {**WORKLOAD, "dtype": "fp16"}),
             *(("weights", {"format": f, "encoder_only": e})
               for f in formats.FORMATS for e in (False, True)),
@@ -255,6 +270,8 @@ def test_generated_configs_give_the_python_values_part_by_part(api: Watched) -> 
                                        + [rng.randint(2, 40)])  # fmt: skip
         memory_opts = held if kind < 2 else {**opts, "checkpointing": kind == 3}
         views = [("count", None), ("memory", memory_opts), ("weights", weights)]
+        if kind == 1:  # the Mesh TF layout on the same cores, activations of 1, 2 or 4 bytes
+            views.append(("shard", {"cores": held["cores"], "bytes_per_value": 2 ** (i % 3)}))
         if i % 3 == 0:  # the FLOP and inference views on a third (each is slower in Python)
             views += [("flops", opts), ("inference", opts)]
         for fn, o in views:
@@ -374,6 +391,10 @@ def test_bad_workloads_and_refused_views_give_the_library_messages(api: Watched)
         ("memory", {"cores": "8"}),
         ("memory", {"cores": 8, "batch": 2}),
         ("memory", {"cores": 8, "checkpointing": True}),
+        ("shard", {"cores": 3}),
+        ("shard", {"cores": 0}),
+        ("shard", {"cores": None}),
+        ("shard", {"cores": 8, "bytes_per_value": 0}),
         ("weights", {"format": "Q4_K_M", "encoder_only": False}),
         ("inference", {"batch": 1, "encoder_length": 1, "decoder_length": 1, "dtype": "int8"}),
         ("inference", {"batch": -1, "encoder_length": 1, "decoder_length": 1, "dtype": "bf16"}),
@@ -394,7 +415,8 @@ def test_bad_workloads_and_refused_views_give_the_library_messages(api: Watched)
         want = expected(t5sym.from_hf(deep), "weights", opts)
         assert "error" in want and run(api, "weights", deep, opts) == want
     training = {**WORKLOAD, "dtype": "bf16", "optimizer": "adam"}
-    for fn, opts in (("inference", {**WORKLOAD, "dtype": "bf16"}), ("memory", training)):
+    for fn, opts in (("inference", {**WORKLOAD, "dtype": "bf16"}), ("memory", training),
+                     ("shard", {"cores": 1})):  # fmt: skip
         for model_type, heads in HEADS.items():  # served or not: a one-line refusal in both
             for head in heads:
                 arch = CLASS_PREFIX[model_type] + head

@@ -85,7 +85,7 @@
     }
     const cores = el("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "all on one" });
     cores.value = st.work.cores || "";
-    field(box, "cores", "cores (training memory of one, Mesh TF)", cores);
+    field(box, "cores", "cores (model parallel, Mesh TF layout)", cores);
     for (const [k, options] of Object.entries(CHOICES)) field(box, k, LABELS[k], select(options, st.work[k] || FALLBACK[k]));
   }
 
@@ -130,9 +130,11 @@
     $("o-tree").replaceChildren(root);
   }
   const bytes = (v) => `${num(v)} B (${(Number(v) / 2 ** 30).toPrecision(4)} GiB)`;
-  const decimal = (f) => {  // an exact "n/d" (result.plain) shown to 4 digits
-    const [n, d = "1"] = String(f).split("/");
-    return (Number(n) / Number(d)).toPrecision(4);
+  const decimal = (f) => {  // an exact "n/d" (result.plain) shown to 4 digits, a whole one as is
+    const [n, d] = String(f).split("/");
+    if (d === undefined) return num(BigInt(n));
+    const x = Number(n) / Number(d);
+    return Math.abs(x) < 1000 ? x.toPrecision(4) : Math.round(x).toLocaleString("en-US");
   };
   function attempt(id, fn) {  // a view that refuses this structure says why in its section
     try { return fn(); } catch (e) {
@@ -158,6 +160,7 @@
     try {
       out.inference = attempt("o-inference", () => T.inference(c, { ...lengths, dtype: w.serve_dtype || d.inference_dtype }));
     } catch (e) { throw Object.assign(e, { field: e.message.startsWith("dtype") ? "serve_dtype" : undefined }); }
+    out.shard = cores === null ? false : attempt("o-shard", () => T.shard(c, { cores }));
     const format = w.format || FALLBACK.format;
     out.weights = T.weights(c, { format, encoder_only: (w.encoder_only || FALLBACK.encoder_only) === "true" });
     return out;
@@ -200,6 +203,18 @@
         ["total", bytes(i.total_bytes)], ["generate() FLOPs, cached", i.generation_flops],
         ["generate() FLOPs, uncached", i.uncached_generation_flops], ["last step FLOPs per byte", decimal(i.intensity)]]);
     }
+    const h = r.shard;
+    if (h) {
+      const ld = h.local_dims;
+      list("o-shard", [["cores, bytes per activation value", `${num(h.cores)}, ${num(h.bytes_per_value)}`],
+        ["per core: num_heads, num_heads·d_kv, d_ff, vocab_size", [ld.num_heads, ld.inner_dim, ld.d_ff, ld.vocab_size].map(num).join(", ")],
+        ["parameters per core", h.parameters_per_core], ["of which whole on every core", h.replicated_per_core],
+        ["forward FLOPs per token, per core", h.flops_per_token_per_core],
+        ...Object.entries(h.blocks).flatMap(([k, b]) => [[`${k} block: all-reduces`, b.allreduces],
+          [`${k} block: bytes sent per core`, decimal(b.bytes_sent_per_core)],
+          ...(b.ratio === null ? [] : [[`${k} block: FLOPs per byte sent`, decimal(b.ratio)]])]),
+        ["embedding all-reduce, bytes", h.embedding_allreduce_bytes], ["loss all-reduces, bytes", h.loss_allreduce_bytes]]);
+    } else if (h === false) list("o-shard", [["cores", "set the cores above to split the model"]]);
     const x = r.weights;
     list("o-weights", [["model, format", `${x.model}, ${x.format}`], ["total", bytes(x.total)],
       ["bytes per parameter", decimal(x.bytes_per_parameter)],
