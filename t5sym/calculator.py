@@ -2,16 +2,21 @@
 
 Every `t5sym.params.Structure` a valid config can reach (model type × head × gated ×
 tied × LongT5 attention × Switch router bias) is built once; its trees (parameters,
-encoder alone, active, forward FLOPs, training bytes, inference caches) are written as
-hash-consed nodes (a name and a formula, or a name and children) over one table of
-leaf formulas printed by `t5sym.jsprint` as BigInt arrow functions ``c=>…``. A view is
-a tree, so a new view (a weight format, say) is one more entry per structure, not new
-JavaScript. The loader's tables (`t5sym.config.MODEL_DEFAULTS`, ``ALIASES``, ``HEADS``,
-...) are emitted as data for the hand-written checks of ``calculator.js``, which repeat
-the loader's order and messages (held to parity by ``tests/test_calculator.py``).
+encoder alone, forward FLOPs, inference) and formulas (the FLOP rules of thumb, the
+Mesh TF layout's sums and blocks, generate()'s FLOPs) are written as hash-consed nodes
+(a name and a formula, or a name and children) over one table of formulas printed by
+`t5sym.jsprint` as BigInt arrow functions ``c=>…``. A view that maps each parameter
+leaf alone (bytes, optimizer state, caches, per-core shares: `VIEWS`) is one column of
+formulas over the leaves, not new JavaScript; the saved-activation trees are keyed by
+what decides their shape (`saved_trees`); a weight format is one storage letter per leaf,
+or for GGUF the data llama.cpp's walk reads (`gguf_columns`).
 
-The file defines ``globalThis.t5sym`` with ``count``, ``flops``, ``memory``,
-``inference``, ``parse`` and ``presets``.
+Hand-written in ``calculator.js``, each held to the Python by ``tests/test_calculator.py``:
+the loader's checks in its order and words (over the tables of `loader_tables`), Switch's
+sparse-block rule, the training FLOPs' sum, the refusals of `t5sym.checks.servable`,
+`t5sym.layout.check_cores`, and llama.cpp's walk of `t5sym.formats.Plan`. The file
+defines ``globalThis.t5sym`` with ``count``, ``flops``, ``memory``, ``inference``,
+``shard``, ``weights``, ``view``, ``parse`` and ``presets``.
 """
 
 from __future__ import annotations

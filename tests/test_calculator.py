@@ -499,6 +499,30 @@ def test_presets_paste_and_head_in_the_page(browser: Any, server: str) -> None:
     w.page.close()
 
 
+def test_a_refused_view_says_why_in_its_own_section(browser: Any, server: str) -> None:
+    w = Watched(browser, server + "calculator/#preset=switch-base-8&cores=2")
+    page = w.page
+    switch = presets.load("switch-base-8")
+    for section, fn, opts in (
+        ("#o-shard", "shard", {"cores": 2}),
+        ("#o-tuning", "memory", {**WORKLOAD, "dtype": "fp32", "optimizer": "adafactor"}),
+    ):
+        assert page.inner_text(section) == "not available\n" + expected(switch, fn, opts)["error"]
+    one = memory.training_memory(switch, "fp32", "adafactor", cores=2)
+    assert f"{one.total:,} B" in page.inner_text("#o-memory")  # the rest is shown
+    page.select_option("#c-preset", "t5-small")
+    page.select_option("#f-dtype", "int8")
+    page.select_option("#f-optimizer", "none")
+    small = presets.load("t5-small")
+    weights = memory.training_memory(small, "int8", "none", cores=2).weights
+    assert f"{weights:,} B" in page.inner_text("#o-memory")
+    want = expected(small, "memory", {**WORKLOAD, "dtype": "int8", "optimizer": "none"})
+    assert page.inner_text("#o-tuning") == "not available\n" + want["error"]
+    assert page.inner_text("#e-dtype") == ""
+    assert not w.errors
+    w.page.close()
+
+
 def test_every_input_is_labelled_and_the_page_fits_a_phone(browser: Any, server: str) -> None:
     w = Watched(browser, server + "calculator/")
     page = w.page

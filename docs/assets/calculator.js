@@ -136,10 +136,12 @@
     const x = Number(n) / Number(d);
     return Math.abs(x) < 1000 ? x.toPrecision(4) : Math.round(x).toLocaleString("en-US");
   };
-  function attempt(id, fn) {  // a view that refuses this structure says why in its section
+  // A view that refuses this structure (or these options) says why in its section; an
+  // error in one of the fields `own` goes beside that field instead.
+  function attempt(id, fn, own = [...WORK, "dtype", "optimizer", "cores"]) {
     try { return fn(); } catch (e) {
       const name = e.message.split(":")[0];
-      if ([...WORK, "dtype", "optimizer", "cores"].includes(name)) throw e;
+      if (own.includes(name)) throw e;
       list(id, [["not available", e.message]]);
       return null;
     }
@@ -155,7 +157,7 @@
     try {
       out.memory = T.memory(c, { ...training, cores });
       const checkpointing = (w.checkpointing || FALLBACK.checkpointing) === "true";
-      out.tuning = attempt("o-tuning", () => T.memory(c, { ...training, ...lengths, checkpointing }));
+      out.tuning = attempt("o-tuning", () => T.memory(c, { ...training, ...lengths, checkpointing }), WORK);
     } catch (e) { throw Object.assign(e, { field: e.message.startsWith("dtype") ? "dtype" : undefined }); }
     try {
       out.inference = attempt("o-inference", () => T.inference(c, { ...lengths, dtype: w.serve_dtype || d.inference_dtype }));
