@@ -384,6 +384,12 @@ function load(input) {
 
 const LEAF = new Map(DATA.views.leaves.map((id, pos) => [id, pos]));
 
+// calculator.pack_column: every column over the leaves back as an array.
+const unpackColumn = (x) => (Array.isArray(x) ? x : typeof x === "number" ? Array(LEAF.size).fill(x)
+  : Array.from(x.s, (ch) => x.p[ch.charCodeAt(0) - 48]));
+for (const k of Object.keys(DATA.views)) DATA.views[k] = unpackColumn(DATA.views[k]);
+for (const k of ["rows", "cols", "repeat"]) DATA.weights[k] = unpackColumn(DATA.weights[k]);
+
 // calculator.flat_nodes: [name, formula] for a leaf, [name, [children]] for a group.
 const NODES = [];
 for (let i = 0, n = DATA.nodes; i < n.length; i += n[i + 1] < 0 ? 2 - n[i + 1] : 2) {

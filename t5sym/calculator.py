@@ -275,7 +275,10 @@ class Tables:
             },
             **gguf_columns(leaves),
             "keeps_wo": sorted(formats.KEEPS_WO_IN_FP32),
-            **{k: [self.formula(fn(leaf)) for leaf in leaves] for k, fn in SHAPES.items()},
+            **{
+                k: pack_column([self.formula(fn(leaf)) for leaf in leaves])
+                for k, fn in SHAPES.items()
+            },
             "choices": choices,
         }
 
@@ -312,6 +315,22 @@ _TAG = re.compile(r'</?[a-z]+(?: [a-z]+="[^"]*")?>')
 
 #: ASCII characters that may stand for a MathML tag (not ``<>&;"\\``, which HTML or JSON read).
 _TAG_CODES = "!#$%'*:?@[]^_`{|}~"
+
+
+#: A packed column's palette is written as characters from ``0`` on, short of ``\\``.
+_PALETTE = ord("\\") - ord("0")
+
+
+def pack_column(column: list[int]) -> int | list[int] | dict[str, Any]:
+    """A column of numbers over the leaves, as the page reads it back: one number if
+    every entry is the same, ``{"p": palette, "s": one character per entry}`` if it
+    holds few distinct numbers, else the list itself."""
+    palette = sorted(set(column))
+    if len(palette) == 1:
+        return palette[0]
+    if len(palette) > _PALETTE:
+        return column
+    return {"p": palette, "s": "".join(chr(ord("0") + palette.index(x)) for x in column)}
 
 
 def flat_nodes(nodes: dict[tuple, int]) -> list[int]:
@@ -640,7 +659,7 @@ def data() -> tuple[dict[str, Any], list[str]]:
         "SHARD_SUMS": list(sharding.totals(params.structure(None))),
         "LOSS_REDUCTIONS": sharding.LOSS_REDUCTIONS,
         "BF16": sharding.BF16,
-        "views": t.view_columns(),
+        "views": {k: pack_column(c) if k != "leaves" else c for k, c in t.view_columns().items()},
         "weights": t.weight_columns(),
         "names": t.relative_names(),
         "mathml": math_codec(list(t.mathml)),

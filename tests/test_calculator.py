@@ -13,6 +13,7 @@ import functools
 import http.server
 import json
 import random
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -217,6 +218,14 @@ def random_config(rng: random.Random) -> dict[str, Any]:
 def test_script_and_data_within_budget(site: Path) -> None:
     size = sum((site / p).stat().st_size for p in (calculator.SITE_PATH, "assets/calculator.js"))
     assert size <= BUDGET, size
+
+
+def test_the_page_measures_its_own_weight(api: Watched, site: Path) -> None:
+    size = sum((site / p).stat().st_size for p in (calculator.SITE_PATH, "assets/calculator.js"))
+    api.page.wait_for_function("document.getElementById('o-self').textContent !== ''")
+    shown = api.page.inner_text("#o-self")
+    assert f"this page's two scripts weigh {size:,} bytes uncompressed" in shown, shown
+    assert re.search(r'count\("t5-11b"\) with its breakdown takes \d+\.\d{3} ms', shown), shown
 
 
 def test_every_preset_gives_the_python_values(api: Watched) -> None:

@@ -272,4 +272,21 @@
   if (!st.preset) $("c-json").value = st.json;
   try { renderFields(T.load(config())); } catch { /* shown by update */ }
   update();
+
+  // The page measures itself in the reader's browser: its two scripts' bytes (uncompressed)
+  // and the median time of one count with its breakdown, as benchmarks/calculator.py does.
+  setTimeout(() => {
+    const bytes = performance.getEntriesByType("resource")
+      .filter((e) => /assets\/(t5sym-calc|calculator)\.js$/.test(e.name)).reduce((n, e) => n + e.decodedBodySize, 0);
+    const times = [];
+    for (let b = 0; b < 21; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 20; i++) T.count("t5-11b");
+      times.push((performance.now() - t0) / 20);
+    }
+    times.sort((x, y) => x - y);
+    $("o-self").textContent = `Measured here: this page's two scripts weigh ${num(BigInt(bytes))} bytes ` +
+      `uncompressed, and one t5sym.count("t5-11b") with its breakdown takes ${times[10].toFixed(3)} ms ` +
+      "(median of 21 rounds of 20 calls).";
+  }, 0);
 })();
