@@ -363,7 +363,7 @@ function parse(source, where = "config.json") {
   return out;
 }
 
-// calculator.pack_presets: each preset's config.json fields back as an object.
+// jspack.pack_presets: each preset's config.json fields back as an object.
 const PRESETS = {};
 for (const [name, row] of Object.entries(DATA.presets.rows)) {
   const fields = (PRESETS[name] = {});
@@ -384,13 +384,13 @@ function load(input) {
 
 const LEAF = new Map(DATA.views.leaves.map((id, pos) => [id, pos]));
 
-// calculator.pack_column: every column over the leaves back as an array.
+// jspack.pack_column: every column over the leaves back as an array.
 const unpackColumn = (x) => (Array.isArray(x) ? x : typeof x === "number" ? Array(LEAF.size).fill(x)
   : Array.from(x.s, (ch) => x.p[ch.charCodeAt(0) - 48]));
 for (const k of Object.keys(DATA.views)) DATA.views[k] = unpackColumn(DATA.views[k]);
 for (const k of ["rows", "cols", "repeat"]) DATA.weights[k] = unpackColumn(DATA.weights[k]);
 
-// calculator.flat_nodes: [name, formula] for a leaf, [name, [children]] for a group.
+// jspack.flat_nodes: [name, formula] for a leaf, [name, [children]] for a group.
 const NODES = [];
 for (let i = 0, n = DATA.nodes; i < n.length; i += n[i + 1] < 0 ? 2 - n[i + 1] : 2) {
   NODES.push([n[i], n[i + 1] < 0 ? n.slice(i + 2, i + 2 - n[i + 1]) : n[i + 1]]);
@@ -407,7 +407,7 @@ function sparseBlocks(c, stack) {
   return layers >= 2n ? (layers - 2n) / step + 1n : 0n;
 }
 
-// Each value also under the one letter the formulas read it by (calculator.shorten).
+// Each value also under the one letter the formulas read it by (jspack.shorten).
 function aliased(o) {
   for (const k of Object.keys(o)) if (has(DATA.SHORT, k)) o[DATA.SHORT[k]] = o[k];
   return o;
@@ -703,7 +703,7 @@ function outline(input) {
   return evaluate(structureOf(c)[0], values(c), null, true).map(([n, v, d]) => [d, n, v]);
 }
 
-// calculator.math_codec: each tag was written as one character.
+// jspack.math_codec: each tag was written as one character.
 const unpack = (s) => s.replace(/./g, (ch) => DATA.mathml.tags[ch] ?? ch);
 
 function mathml(input) {

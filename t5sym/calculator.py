@@ -24,8 +24,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-import re
-import string
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
@@ -41,6 +39,7 @@ from . import (
     flops,
     formats,
     inference,
+    jspack,
     jsprint,
     layout,
     memory,
@@ -276,7 +275,7 @@ class Tables:
             **gguf_columns(leaves),
             "keeps_wo": sorted(formats.KEEPS_WO_IN_FP32),
             **{
-                k: pack_column([self.formula(fn(leaf)) for leaf in leaves])
+                k: jspack.pack_column([self.formula(fn(leaf)) for leaf in leaves])
                 for k, fn in SHAPES.items()
             },
             "choices": choices,
@@ -309,53 +308,6 @@ class Tables:
         """The index of a formula's MathML."""
         text = printers.mathml(expr).replace("<mo>&#x2062;</mo>", "")
         return self._intern(self.mathml, text.removeprefix(_MATH).removesuffix("</math>"))
-
-
-_TAG = re.compile(r'</?[a-z]+(?: [a-z]+="[^"]*")?>')
-
-#: ASCII characters that may stand for a MathML tag (not ``<>&;"\\``, which HTML or JSON read).
-_TAG_CODES = "!#$%'*:?@[]^_`{|}~"
-
-
-#: A packed column's palette is written as characters from ``0`` on, short of ``\\``.
-_PALETTE = ord("\\") - ord("0")
-
-
-def pack_column(column: list[int]) -> int | list[int] | dict[str, Any]:
-    """A column of numbers over the leaves, as the page reads it back: one number if
-    every entry is the same, ``{"p": palette, "s": one character per entry}`` if it
-    holds few distinct numbers, else the list itself."""
-    palette = sorted(set(column))
-    if len(palette) == 1:
-        return palette[0]
-    if len(palette) > _PALETTE:
-        return column
-    return {"p": palette, "s": "".join(chr(ord("0") + palette.index(x)) for x in column)}
-
-
-def flat_nodes(nodes: dict[tuple, int]) -> list[int]:
-    """The nodes in one flat list: a leaf as ``name, formula``, a group as ``name, −k,
-    child₁ … child_k`` (``calculator.js`` reads them back in order)."""
-    out: list[int] = []
-    for name, x in nodes:
-        out += [name, x] if isinstance(x, int) else [name, -len(x), *x]
-    return out
-
-
-def math_codec(texts: list[str]) -> dict[str, Any]:
-    """``{"tags": {char: tag}, "text": [...]}``: each MathML tag of ``texts`` written as one
-    character none of them holds (the page expands them back). The formulas' MathML is
-    mostly tags: this keeps the page's script within its budget."""
-    joined = "".join(texts)
-    tags = sorted(set(_TAG.findall(joined)), key=lambda tag: -joined.count(tag))
-    free = [ch for ch in _TAG_CODES if ch not in joined]
-    if len(free) < len(tags):
-        raise ValueError(f"MathML codec: {len(tags)} tags, {len(free)} free characters")
-    code = dict(zip(tags, free, strict=False))
-    return {
-        "tags": {ch: tag for tag, ch in code.items()},
-        "text": [_TAG.sub(lambda m: code[m[0]], text) for text in texts],
-    }
 
 
 def _gguf_name(leaf: Node) -> int | str | None:
@@ -569,16 +521,6 @@ def _preset(p: presets.Preset) -> dict[str, Any]:
     return {**out, **kept}
 
 
-def pack_presets(fields: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """``{"fields": [name, ...], "rows": {preset: [i, value, j, value, ...]}}``: each
-    preset's config.json fields by their index in one list (``calculator.js`` unpacks)."""
-    names = sorted({k for row in fields.values() for k in row})
-    rows = {
-        p: [x for k, v in row.items() for x in (names.index(k), v)] for p, row in fields.items()
-    }
-    return {"fields": names, "rows": rows}
-
-
 def loader_tables() -> dict[str, Any]:
     """The loader's and the views' tables, as the checks of ``calculator.js`` read them."""
     return {
@@ -653,40 +595,23 @@ def data() -> tuple[dict[str, Any], list[str]]:
         **loader_tables(),
         "keys": keys,
         "structures": [json.loads(r) for r in records],
-        "nodes": flat_nodes(t.nodes),
+        "nodes": jspack.flat_nodes(t.nodes),
         "saved": saved,
         "LOCAL_DIMS": local_dims,
         "SHARD_SUMS": list(sharding.totals(params.structure(None))),
         "LOSS_REDUCTIONS": sharding.LOSS_REDUCTIONS,
         "BF16": sharding.BF16,
-        "views": {k: pack_column(c) if k != "leaves" else c for k, c in t.view_columns().items()},
+        "views": {
+            k: jspack.pack_column(c) if k != "leaves" else c for k, c in t.view_columns().items()
+        },
         "weights": t.weight_columns(),
         "names": t.relative_names(),
-        "mathml": math_codec(list(t.mathml)),
+        "mathml": jspack.math_codec(list(t.mathml)),
         "to_dict": {"keys": fields, "lists": [list(f) for f in field_lists]},
-        "presets": pack_presets({name: _preset(p) for name, p in presets.PRESETS.items()}),
+        "presets": jspack.pack_presets({name: _preset(p) for name, p in presets.PRESETS.items()}),
     }
-    out["SHORT"], codes = shorten(list(t.formulas))
+    out["SHORT"], codes = jspack.shorten(list(t.formulas))
     return out, codes
-
-
-_FIELD = re.compile(r"\bc\.(\w+)")
-
-
-def shorten(codes: list[str]) -> tuple[dict[str, str], list[str]]:
-    """``({field: letter}, codes)``: each field the formulas read (``c.d_model``) renamed to
-    one letter, the most read first. The names are most of the formulas' bytes; the page
-    gives its values under both names (``values`` in ``calculator.js``)."""
-    counts: dict[str, int] = {}
-    for code in codes:
-        for name in _FIELD.findall(code):
-            counts[name] = counts.get(name, 0) + 1
-    letters = string.ascii_letters
-    if len(counts) > len(letters) or any(len(name) == 1 for name in counts):
-        raise ValueError(f"cannot give {sorted(counts)} one letter each")
-    order = sorted(counts, key=lambda name: (-counts[name], name))
-    short = dict(zip(order, letters, strict=False))
-    return short, [_FIELD.sub(lambda m: f"c.{short[m[1]]}", code) for code in codes]
 
 
 def runtime() -> str:
