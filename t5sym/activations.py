@@ -305,6 +305,7 @@ def fine_tuning_memory(
 
     mem = memory.training_memory(config, dtype, optimizer)
     checks.servable(config, "fine-tuning at a length")
+    checkpointing = checks.boolean("checkpointing", checkpointing)
     tree = saved_tree(config, dtype, checkpointing=checkpointing, mask_bytes=mask_bytes)
     values = workload(config, batch, encoder_length, decoder_length, 0)
     return FineTuning(
@@ -323,6 +324,7 @@ def memory_at(
     """`t5sym.memory.training_memory`, or with any of ``batch``, ``encoder_length``,
     ``decoder_length`` (the others take `t5sym.flops`' defaults) or ``checkpointing``,
     `fine_tuning_memory` (whole model; ``cores`` is refused there)."""
+    checkpointing = checks.boolean("checkpointing", checkpointing)
     if all(v is None for v in lengths.values()) and not checkpointing:
         return memory.training_memory(config, dtype, optimizer, cores=cores)
     if cores is not None:

@@ -88,6 +88,11 @@ function positiveInt(field, v) {
 
 const nonNegative = (field, v) => (v === 0n ? 0n : positiveInt(field, v));
 
+function boolean(field, v) {  // checks.boolean
+  if (typeof v !== "boolean") fail(`${field}: must be true or false, got ${shown(v)}`);
+  return v;
+}
+
 function text(field, v, what) {
   if (typeof v !== "string") fail(`${field}: must be ${what}, got ${shown(v)}`);
   return v;
@@ -206,9 +211,7 @@ function makeConfig(fields) {
   if (c.num_decoder_layers === null) c.num_decoder_layers = c.num_layers;
   c.num_decoder_layers = positiveInt("num_decoder_layers", c.num_decoder_layers);
   checkFeedForwardProj(c.feed_forward_proj);
-  for (const k of ["tie_word_embeddings", "router_bias"]) {
-    if (typeof c[k] !== "boolean") fail(`${k}: must be true or false, got ${shown(c[k])}`);
-  }
+  for (const k of ["tie_word_embeddings", "router_bias"]) boolean(k, c[k]);
   checkModelType(c.model_type);
   c.is_gated = c.feed_forward_proj.startsWith("gated-");
   if (c.model_type === "switch_transformers" && c.is_gated) {
@@ -509,7 +512,8 @@ function flops(input, opts = {}) {
   const batch = positiveInt("batch", option(opts, "batch", d.batch));
   const S = positiveInt("encoder_length", option(opts, "encoder_length", d.encoder_length));
   let T = positiveInt("decoder_length", option(opts, "decoder_length", d.decoder_length));
-  const headName = opts && opts.encoder_only ? "EncoderModel" : c.head;
+  const asked = option(opts, "encoder_only", null);
+  const headName = asked !== null && boolean("encoder_only", asked) ? "EncoderModel" : c.head;
   const s = structureOf(c, headName);
   if (typeof s[4] === "string") fail(s[4]);
   if (DATA.SHIFTED_INPUT_HEADS.includes(headName)) T = S;
@@ -606,8 +610,8 @@ function memory(input, opts = {}) {
   const dtype = option(opts, "dtype", DATA.DEFAULTS.dtype);
   const optimizer = option(opts, "optimizer", DATA.DEFAULTS.optimizer);
   const cores = option(opts, "cores", null);
-  const checkpointing = option(opts, "checkpointing", false) === true;
   const c = load(input);
+  const checkpointing = boolean("checkpointing", option(opts, "checkpointing", false));
   const lengths = ["batch", "encoder_length", "decoder_length"];
   if (lengths.every((k) => option(opts, k, null) === null) && !checkpointing) {
     return held(c, dtype, optimizer, cores);
@@ -769,7 +773,7 @@ function weights(input, opts = {}) {
   if (typeof format !== "string" || !has(W.main, format)) {
     fail(`format: unknown ${shown(format)}; known: ${Object.keys(W.main).join(", ")}`);
   }
-  const encoderOnly = option(opts, "encoder_only", false) === true;
+  const encoderOnly = boolean("encoder_only", option(opts, "encoder_only", false));
   const s = structureOf(c), v = values(c), root = s[encoderOnly ? 1 : 0];
   const shape = (pos) => aliased({ rows: FORMULAS[W.rows[pos]](v), cols: FORMULAS[W.cols[pos]](v) });
   let choose;

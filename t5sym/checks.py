@@ -94,6 +94,14 @@ def positive_int(field: str, value: Any, error: type[T5SymError] = T5SymError) -
     raise error(f"{field}: must be a positive integer, got {shown(value)}")
 
 
+def boolean(field: str, value: Any) -> bool:
+    """``value`` if it is ``True`` or ``False``, else a one-line error (``"yes"`` and 1 are
+    not taken for true)."""
+    if isinstance(value, bool):
+        return value
+    raise T5SymError(f"{field}: must be true or false, got {shown(value)}")
+
+
 def text(field: str, value: Any, what: str, error: type[T5SymError] = T5SymError) -> str:
     """``value`` if it is a ``str``, else an error saying it must be ``what``."""
     if not isinstance(value, str):

@@ -525,7 +525,8 @@ def count_flops(
     batch = positive_int("batch", batch)
     encoder_length = positive_int("encoder_length", encoder_length)
     decoder_length = positive_int("decoder_length", decoder_length)
-    structure = params.structure(config, encoder_only=bool(encoder_only))
+    encoder_only = False if encoder_only is None else checks.boolean("encoder_only", encoder_only)
+    structure = params.structure(config, encoder_only=encoder_only)
     enc = not structure.has_decoder
     if structure.head in SHIFTED_INPUT_HEADS:
         decoder_length = encoder_length

@@ -578,7 +578,7 @@ def weights(config: Config, fmt: str, *, encoder_only: bool = False) -> Weights:
     """
     f = get(fmt)
     checks.config(config)
-    encoder_only = bool(encoder_only)
+    encoder_only = checks.boolean("encoder_only", encoder_only)
     values = config.values()
     numbers = bytes_tree(config, f, encoder_only=encoder_only).evaluate(values)
     count = params.tree(config, encoder_only=encoder_only).evaluate(values)[""]

@@ -143,7 +143,8 @@ def expected(config: t5sym.Config, fn: str, opts: dict | None = None) -> Any:
         if fn == "flops":
             lengths = [opts.get(k, d) for k, d in (("batch", 1), ("encoder_length", 512),
                                                     ("decoder_length", 128))]  # fmt: skip
-            return strings(flops.count_flops(config, *lengths).to_dict(details=True))
+            result = flops.count_flops(config, *lengths, encoder_only=opts.get("encoder_only"))
+            return strings(result.to_dict(details=True))
         if fn == "memory":  # what `t5sym memory` computes (activations.memory_at)
             lengths = {k: opts.get(k) for k in ("batch", "encoder_length", "decoder_length")}
             result = activations.memory_at(config, opts["dtype"], opts["optimizer"],
@@ -235,6 +236,7 @@ def test_every_preset_gives_the_python_values(api: Watched) -> None:
         for fn, opts in (
             ("count", None),
             ("flops", WORKLOAD),
+            ("flops", {**WORKLOAD, "encoder_only": True}),
             ("memory", {"dtype": "bf16", "optimizer": "adam"}),
             ("memory", {"dtype": "fp32", "optimizer": "adafactor"}),
             ("memory", {"dtype": "fp32", "optimizer": "adam", "cores": most_cores(config)}),
@@ -400,6 +402,10 @@ def test_bad_workloads_and_refused_views_give_the_library_messages(api: Watched)
         ("memory", {"cores": "8"}),
         ("memory", {"cores": 8, "batch": 2}),
         ("memory", {"cores": 8, "checkpointing": True}),
+        ("memory", {"checkpointing": "yes"}),
+        ("memory", {"checkpointing": 1}),
+        ("flops", {"encoder_only": 1}),
+        ("weights", {"format": "bf16", "encoder_only": "true"}),
         ("shard", {"cores": 3}),
         ("shard", {"cores": 0}),
         ("shard", {"cores": None}),

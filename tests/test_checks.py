@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 import sympy
 
-from t5sym.checks import ECHO_LIMIT, positive_int, shown
+from t5sym import formats
+from t5sym.activations import memory_at
+from t5sym.checks import ECHO_LIMIT, boolean, positive_int, shown
 from t5sym.errors import ConfigError, T5SymError
+from t5sym.flops import count_flops
+from t5sym.presets import load
 
 
 @pytest.mark.parametrize(
@@ -81,3 +85,18 @@ def test_servable_refuses_types_and_heads_it_does_not_model() -> None:
     ):
         with pytest.raises(T5SymError, match=f"^{field}"):
             checks.servable(t5sym.from_hf(data), "serving")
+
+
+def test_boolean_options_take_true_or_false_only() -> None:
+    small = load("t5-small")
+    assert boolean("x", True) is True and boolean("x", False) is False
+    calls = [
+        ("encoder_only", lambda v: count_flops(small, encoder_only=v)),
+        ("encoder_only", lambda v: formats.weights(small, "bf16", encoder_only=v)),
+        ("checkpointing", lambda v: memory_at(small, "fp32", "adam", None, v, batch=1)),
+    ]
+    for field, call in calls:
+        for bad in ("yes", 1, 0, [True]):
+            with pytest.raises(T5SymError) as info:
+                call(bad)
+            assert str(info.value) == f"{field}: must be true or false, got {shown(bad)}"
