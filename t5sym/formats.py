@@ -376,8 +376,9 @@ _FALLBACK = {"Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
 #: (``_keep_in_fp32_modules = ["wo"]`` in modeling_t5.py, modeling_mt5.py, modeling_umt5.py).
 KEEPS_WO_IN_FP32 = frozenset({"t5", "mt5", "umt5"})
 
-#: Above this many blocks the per-tensor walk is refused (it is linear in the depth).
-MAX_GGUF_LAYERS = 100_000
+#: Above this many blocks the per-tensor walk is refused: it names and sorts every tensor,
+#: linear in the depth (seconds at this limit), and no T5 has more than 24 blocks.
+MAX_GGUF_LAYERS = 10_000
 
 
 @dataclass
