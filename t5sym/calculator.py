@@ -200,6 +200,7 @@ class Tables:
         self.formulas: dict[str, int] = {}
         self.nodes: dict[tuple, int] = {}
         self.mathml: dict[str, int] = {}
+        self.printed: dict[Expr, int] = {}
         self.leaves: dict[int, Node] = {}
 
     @staticmethod
@@ -305,9 +306,13 @@ class Tables:
         return self._keys[node][0]
 
     def math(self, expr: Expr) -> int:
-        """The index of a formula's MathML."""
-        text = printers.mathml(expr).replace("<mo>&#x2062;</mo>", "")
-        return self._intern(self.mathml, text.removeprefix(_MATH).removesuffix("</math>"))
+        """The index of the MathML of a part's formula, tidied as the site prints it (each
+        formula tidied and printed once: the same parts recur across structures)."""
+        if expr not in self.printed:
+            text = printers.mathml(tidy(expr)).replace("<mo>&#x2062;</mo>", "")
+            text = text.removeprefix(_MATH).removesuffix("</math>")
+            self.printed[expr] = self._intern(self.mathml, text)
+        return self.printed[expr]
 
 
 def _gguf_name(leaf: Node) -> int | str | None:
@@ -473,7 +478,7 @@ def _parts_math(t: Tables, tree: Tree) -> list[list]:
     out = []
     for node in tree.root.children:
         for part in node.children if node.name == "transformer" else (node,):
-            out.append([t._intern(t.names, part.name), t.math(tidy(part.expr))])
+            out.append([t._intern(t.names, part.name), t.math(part.expr)])
     return out
 
 

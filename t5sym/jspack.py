@@ -49,7 +49,7 @@ def math_codec(texts: list[str]) -> dict[str, Any]:
     character none of them holds (the page expands them back). The formulas' MathML is
     mostly tags: this keeps the page's script within its budget."""
     joined = "".join(texts)
-    tags = sorted(set(_TAG.findall(joined)), key=lambda tag: -joined.count(tag))
+    tags = sorted(set(_TAG.findall(joined)), key=lambda tag: (-joined.count(tag), tag))
     free = [ch for ch in _TAG_CODES if ch not in joined]
     if len(free) < len(tags):
         raise ValueError(f"MathML codec: {len(tags)} tags, {len(free)} free characters")

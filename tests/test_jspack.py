@@ -8,8 +8,11 @@ the inputs the real data does not reach (a palette too long, a field already one
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -85,3 +88,22 @@ def test_presets_read_back() -> None:
         for name, row in packed["rows"].items()
     }
     assert back == fields
+
+
+def test_math_codec_does_not_depend_on_string_hashing() -> None:
+    """Tags of equal counts are ordered by name: the built page is the same on every build."""
+    code = (
+        "import json; from t5sym import jspack; "
+        "print(json.dumps(jspack.math_codec(['<mi>a</mi><mn>1</mn><mo>+</mo><msub></msub>'])))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }
+    assert len(outs) == 1, outs
