@@ -670,7 +670,7 @@ function shard(input, opts = {}) {
   const b = positiveInt("bytes_per_value", option(opts, "bytes_per_value", DATA.BF16));
   const v = values(c, { cores, bytes_per_value: b });
   const [sums, blocks] = s[7], talks = cores > 1n;
-  const [replicated, flops, flopsCore, embedding] = sums.map((f) => FORMULAS[f](v));
+  const sum = Object.fromEntries(DATA.SHARD_SUMS.map((k, i) => [k, FORMULAS[sums[i]](v)]));
   const breakdown = evaluate(s[0], v, "parameters:core");
   const frac = ([n, d]) => fraction(FORMULAS[n](v), FORMULAS[d](v));
   const block = ([, f, n, bytes, sent, ratio]) => (talks
@@ -680,10 +680,10 @@ function shard(input, opts = {}) {
   return {
     name: c.name, cores, bytes_per_value: b,
     local_dims: Object.fromEntries(Object.entries(DATA.LOCAL_DIMS).map(([k, f]) => [k, FORMULAS[f](v)])),
-    parameters: evaluate(s[0], v)[""], parameters_per_core: breakdown[""], replicated_per_core: replicated,
-    flops_per_token: flops, flops_per_token_per_core: flopsCore,
+    parameters: evaluate(s[0], v)[""], parameters_per_core: breakdown[""], replicated_per_core: sum.replicated_per_core,
+    flops_per_token: sum.flops_per_token, flops_per_token_per_core: sum.flops_per_token_per_core,
     blocks: Object.fromEntries(blocks.map((x) => [x[0], block(x)])),
-    embedding_allreduce_bytes: talks ? embedding : 0n,
+    embedding_allreduce_bytes: talks ? sum.embedding_allreduce_bytes : 0n,
     loss_allreduce_bytes: talks && !c.encoder_only ? BigInt(DATA.LOSS_REDUCTIONS) * b : 0n,
     breakdown_per_core: breakdown,
   };
@@ -815,6 +815,7 @@ globalThis.t5sym = Object.freeze({
   count, flops, memory, inference, shard, weights, view, mathml, outline, parse, load, toDict,
   formats: Object.keys(DATA.weights.main),
   presets: PRESETS, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
+  inferenceDtypes: DATA.INFERENCE_DTYPES,
   optimizers: Object.keys(DATA.OPTIMIZERS), heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
   modelDefaults: DATA.MODEL_DEFAULTS,
 });

@@ -261,7 +261,7 @@ class Tables:
                 if not suffix or letters != choices[fmt]:
                     choices[f"{fmt}:{suffix}" if suffix else fmt] = letters
         used = {names[ord(ch) - ord("a")] for col in choices.values() for ch in col}
-        used |= {n for n, s in formats.STORAGES.items() if s.block > 1} | {"F16", "F32"}
+        used |= {n for n, s in formats.STORAGES.items() if s.block > 1}  # GGUF's types
         return {
             "storages": {
                 name: self.formula(formats.STORAGES[name].nbytes((ROWS, COLS)))
@@ -411,8 +411,8 @@ def _fraction(t: Tables, expr: Expr) -> list[int]:
 
 
 def _shard(t: Tables, config: Config) -> list | dict:
-    """`t5sym.sharding.shard` per token (`sharding.PER_TOKEN`): ``[[replicated_per_core,
-    flops_per_token, flops_per_token_per_core, embedding_allreduce_bytes], blocks]``, each
+    """`t5sym.sharding.shard` per token (`sharding.PER_TOKEN`): ``[sums, blocks]``, the
+    sums of `sharding.totals` in its order (emitted as ``SHARD_SUMS``), each
     block ``[stack, flops_per_core, allreduces, allreduce_bytes, bytes_sent_per_core,
     ratio]`` (the last two as `_fraction`), or ``{"refused": message}`` (a name index)."""
     try:

@@ -5,12 +5,13 @@
   const T = globalThis.t5sym, $ = (id) => document.getElementById(id);
   const WORK = ["batch", "encoder_length", "decoder_length"];
   const CHOICES = { dtype: T.dtypes, optimizer: T.optimizers, checkpointing: ["false", "true"],
-    serve_dtype: ["fp32", "bf16", "fp16"], format: T.formats, encoder_only: ["false", "true"] };
+    serve_dtype: T.inferenceDtypes, format: T.formats, encoder_only: ["false", "true"] };
   const LABELS = { dtype: "training dtype", optimizer: "training optimizer",
     checkpointing: "gradient checkpointing", serve_dtype: "inference dtype",
     format: "weight format", encoder_only: "weights of the encoder only" };
   const FALLBACK = { dtype: T.defaults.dtype, optimizer: T.defaults.optimizer, checkpointing: "false",
     serve_dtype: T.defaults.inference_dtype, format: "bf16", encoder_only: "false" };
+  const isWork = (k) => WORK.includes(k) || k in CHOICES || k === "cores";  // st.work, not a config field
   const st = { preset: "t5-small", json: "", edits: {}, head: "", work: {} };
   const num = (v) => (typeof v === "bigint" ? v.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(v));
   const show = (v) => (v === null || v === undefined ? "" : typeof v === "string" ? v : num(v).replace(/,/g, ""));
@@ -105,7 +106,7 @@
     st.head = p.get("head") || "";
     for (const [k, v] of p) {
       if (k.startsWith("f.")) st.edits[k.slice(2)] = v;
-      else if (WORK.includes(k) || k in CHOICES || k === "cores") st.work[k] = v;
+      else if (isWork(k)) st.work[k] = v;
     }
   }
 
@@ -244,7 +245,7 @@
     return true;
   }
   function edit(name, text) {
-    if (WORK.includes(name) || name in CHOICES || name === "cores") st.work[name] = text;
+    if (isWork(name)) st.work[name] = text;
     else st.edits[name] = text;
     update(name === "model_type");
   }
