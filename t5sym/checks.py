@@ -39,6 +39,26 @@ def digits(n: int) -> int:
     return d
 
 
+def literal_int(literal: str, error: type[T5SymError] = T5SymError) -> int:
+    """A decimal integer literal (``"-42"``) as an int, refused past `MAX_DIGITS` digits
+    before ``int`` reads it (Python's own limit is 4,300 digits, and converting is
+    quadratic in the length).
+
+    Examples
+    --------
+    >>> literal_int("-42")
+    -42
+    >>> literal_int("9" * 1001)
+    Traceback (most recent call last):
+    ...
+    t5sym.errors.T5SymError: an integer of 1,001 digits, over the 1,000-digit limit
+    """
+    count = len(literal.lstrip("+-"))
+    if count > MAX_DIGITS:
+        raise error(f"an integer of {count:,} digits, over the {MAX_DIGITS:,}-digit limit")
+    return int(literal)
+
+
 def _one_line(text: str) -> str:
     """``text`` with control and unprintable characters escaped, as ``repr`` shows them."""
     return text if text.isprintable() else repr(text)[1:-1]

@@ -20,7 +20,7 @@ from typing import Any
 from sympy import Symbol
 
 from . import symbols
-from .checks import MAX_DIGITS, positive_int, shown, shown_path, text
+from .checks import literal_int, positive_int, shown, shown_path, text
 from .errors import ConfigError
 from .symbols import CONFIG_FIELD, DIMENSIONS
 
@@ -117,6 +117,47 @@ ALIASES: dict[str, dict[str, str]] = {
     for t in MODEL_TYPES
 }
 
+#: The fields that make a config.json without ``model_type`` a T5 config (read as
+#: transformers' ``T5Config.from_dict`` reads it). They are the fields ``T5Config`` declares
+#: itself, less those every config has (``PreTrainedConfig``'s), less the standard names of
+#: its ``attribute_map`` (``hidden_size``, ``num_attention_heads``, ``num_hidden_layers``,
+#: ``head_dim``: every model's names for its width, heads, depth and head size), less the
+#: fields it shares with the configs that carry no ``model_type`` either, Google's
+#: ``bert_config.json`` and GPT-2's (``vocab_size``, ``layer_norm_epsilon``, ``use_cache``,
+#: ``pad_token_id``, ...). ``tests/test_config.py`` derives the set from transformers.
+T5_FIELDS = frozenset(
+    {
+        "d_ff",
+        "d_kv",
+        "d_model",
+        "dropout_rate",
+        "feed_forward_proj",
+        "initializer_factor",
+        "num_decoder_layers",
+        "num_heads",
+        "num_layers",
+        "relative_attention_max_distance",
+        "relative_attention_num_buckets",
+    }
+)
+
+#: Class names an older ``architectures`` holds, and the PyTorch class each stands for:
+#: ``T5WithLMHeadModel`` (and TF's ``TFT5WithLMHeadModel``) were transformers 2.x's names
+#: of ``T5ForConditionalGeneration``; the TF and Flax classes (transformers 4.x, removed in
+#: 5) have the parameters of the PyTorch class of the same name.
+LEGACY_ARCHITECTURES: dict[str, str] = {
+    "T5WithLMHeadModel": "T5ForConditionalGeneration",
+    "TFT5WithLMHeadModel": "T5ForConditionalGeneration",
+    **{
+        f"{framework}{prefix}{head}": f"{prefix}{head}"
+        for framework in ("TF", "Flax")
+        for prefix in ("T5", "MT5")
+        for head in ("ForConditionalGeneration", "Model", "EncoderModel")
+    },
+    "FlaxLongT5ForConditionalGeneration": "LongT5ForConditionalGeneration",
+    "FlaxLongT5Model": "LongT5Model",
+}
+
 #: LongT5's encoder self-attention, by ``encoder_attention_type``.
 ENCODER_ATTENTION = ("local", "transient-global")
 
@@ -194,6 +235,11 @@ class Config:
     num_sparse_decoder_layers: int = 3
     router_bias: bool = False
     expert_capacity: int = 64
+    #: Switch: every how many blocks of a stack one is sparse, when it is not what
+    #: transformers computes from the final fields (None): a config.json that sets
+    #: ``encoder_sparse_step``, or depths given by an alias (`from_hf`).
+    encoder_sparse_step: int | None = None
+    decoder_sparse_step: int | None = None
     architectures: tuple[str, ...] = field(default=(), compare=False)
     name: str | None = field(default=None, compare=False)
     #: Where it was read: ``"preset"``, the path of the ``config.json`` read, or None.
@@ -209,15 +255,22 @@ class Config:
         object.__setattr__(
             self, "expert_capacity", _non_negative("expert_capacity", self.expert_capacity)
         )
+        _check_model_type(self.model_type)
+        object.__setattr__(self, "architectures", _architectures(self.architectures))
+        object.__setattr__(self, "head", _head(self.model_type, self.architectures, self.head))
         if self.num_decoder_layers is None:
             object.__setattr__(self, "num_decoder_layers", self.num_layers)
-        layers = positive_int("num_decoder_layers", self.num_decoder_layers, ConfigError)
+        if self.encoder_only and self.num_decoder_layers == 0:  # no decoder is built
+            layers = _non_negative("num_decoder_layers", self.num_decoder_layers)
+        else:
+            layers = positive_int("num_decoder_layers", self.num_decoder_layers, ConfigError)
         object.__setattr__(self, "num_decoder_layers", layers)
+        for stack in STACKS:
+            self._check_sparse_step(stack)
         _check_feed_forward_proj(self.feed_forward_proj)
         for key in ("tie_word_embeddings", "router_bias"):
             if not isinstance(getattr(self, key), bool):
                 raise ConfigError(f"{key}: must be true or false, got {shown(getattr(self, key))}")
-        _check_model_type(self.model_type)
         if self.model_type == "switch_transformers" and self.is_gated:
             raise ConfigError(
                 f"dense_act_fn: Switch Transformers' experts are not gated, got "
@@ -228,11 +281,29 @@ class Config:
                 f"encoder_attention_type: must be one of {', '.join(ENCODER_ATTENTION)}, "
                 f"got {shown(self.encoder_attention_type)}"
             )
-        object.__setattr__(self, "architectures", _architectures(self.architectures))
-        object.__setattr__(self, "head", _head(self.model_type, self.architectures, self.head))
         for key in ("name", "source"):
             if getattr(self, key) is not None:
                 text(key, getattr(self, key), "a string or None", ConfigError)
+
+    def _check_sparse_step(self, stack: str) -> None:
+        """Validate ``<stack>_sparse_step``; None when it is the step transformers computes."""
+        key = f"{stack}_sparse_step"
+        step = getattr(self, key)
+        if step is None:
+            return
+        if self.model_type != "switch_transformers":
+            raise ConfigError(
+                f"{key}: only switch_transformers has sparse blocks, not {self.model_type}"
+            )
+        step = _non_negative(key, step)
+        computed = _step(self._layers(stack), getattr(self, f"num_sparse_{stack}_layers"))
+        object.__setattr__(self, key, None if step == computed else step)
+
+    def _layers(self, stack: str) -> int:
+        """The blocks of ``stack``: ``num_layers`` or ``num_decoder_layers``."""
+        if stack not in STACKS:
+            raise ConfigError(f"stack: must be 'encoder' or 'decoder', got {shown(stack)}")
+        return self.num_layers if stack == "encoder" else self.num_decoder_layers  # type: ignore[return-value]
 
     @property
     def model(self) -> str:
@@ -268,21 +339,39 @@ class Config:
         """
         return self.tie_word_embeddings or self.model_type == "longt5"
 
+    def sparse_step(self, stack: str) -> int:
+        """Every how many blocks of ``stack`` one is sparse, as transformers holds it.
+
+        ``SwitchTransformersConfig`` computes ``<stack>_sparse_step = layers //
+        num_sparse_<stack>_layers`` (``layers`` when that is 0) unless the config.json sets
+        it; 0 for a dense model type.
+
+        >>> from t5sym import load
+        >>> load("switch-base-8").sparse_step("encoder")
+        2
+        """
+        layers = self._layers(stack)
+        if self.model_type != "switch_transformers":
+            return 0
+        given = getattr(self, f"{stack}_sparse_step")
+        if given is not None:
+            return given
+        return _step(layers, getattr(self, f"num_sparse_{stack}_layers"))
+
     def sparse_blocks(self, stack: str) -> int:
         """Blocks of ``stack`` whose feed-forward layer is sparse, by transformers' rule.
 
-        ``step = layers // num_sparse_<stack>_layers`` (``layers`` when that is 0); block
-        i is sparse when ``step == 1`` or ``i % step == 1`` (``SwitchTransformersStack``).
-        0 for a dense model type.
+        Block i of ``layers`` is sparse when ``step == 1`` or ``i % step == 1``, and none is
+        when ``step <= 0`` (``SwitchTransformersStack``, ``step`` = `sparse_step`): counted
+        in closed form, so a stack of 10**300 blocks answers at once. 0 for a dense model
+        type.
+
+        >>> from t5sym import from_hf
+        >>> from_hf({"model_type": "switch_transformers", "num_layers": 10**300}).sparse_blocks(
+        ...     "encoder") == 3
+        True
         """
-        if self.model_type != "switch_transformers":
-            return 0
-        layers = self.num_layers if stack == "encoder" else self.num_decoder_layers
-        wanted = getattr(self, f"num_sparse_{stack}_layers")
-        step = layers // wanted if wanted > 0 else layers
-        if step <= 0:
-            return 0
-        return sum(1 for i in range(layers) if step == 1 or i % step == 1)
+        return sparse_count(self._layers(stack), self.sparse_step(stack))
 
     def values(self) -> dict[Symbol, int]:
         """The value of every symbol of `t5sym.symbols` for this config.
@@ -306,7 +395,38 @@ class Config:
         ):
             keys.append("num_labels")
         keys += _TYPE_FIELDS.get(self.model_type, [])
+        keys += [
+            f"{s}_sparse_step" for s in STACKS if getattr(self, f"{s}_sparse_step") is not None
+        ]
         return {"model": self.model, **{k: getattr(self, k) for k in keys}}
+
+
+#: The two stacks of blocks, as `Config.sparse_blocks` names them.
+STACKS = ("encoder", "decoder")
+
+
+def _step(layers: int, wanted: int) -> int:
+    """``SwitchTransformersConfig``'s sparse step of a stack of ``layers`` blocks."""
+    return layers // wanted if wanted > 0 else layers
+
+
+def sparse_count(layers: int, step: int) -> int:
+    """How many of ``i in range(layers)`` satisfy transformers' sparse rule for ``step``.
+
+    ``SwitchTransformersStack`` makes block i sparse when ``step > 0`` and ``(i % step == 1
+    or step == 1)``: all blocks for step 1; for a larger step, i = 1, 1 + step, ... below
+    ``layers``, which is ``(layers - 2) // step + 1`` of them once ``layers >= 2``.
+
+    >>> [sparse_count(n, 2) for n in range(6)]
+    [0, 0, 1, 1, 2, 2]
+    >>> sparse_count(10**300, 1) == 10**300 and sparse_count(7, 0) == 0
+    True
+    """
+    if step <= 0 or layers <= 0:
+        return 0
+    if step == 1:
+        return layers
+    return 0 if layers < 2 else (layers - 2) // step + 1
 
 
 #: The dimensions every model type has.
@@ -332,20 +452,47 @@ def _non_negative(key: str, value: Any) -> int:
     return positive_int(key, value, ConfigError)
 
 
+def architecture(name: str) -> tuple[str, str] | None:
+    """The model type and head a class name of ``architectures`` stands for, or None.
+
+    A legacy name (`LEGACY_ARCHITECTURES`) stands for its PyTorch class.
+
+    >>> architecture("UMT5EncoderModel")
+    ('umt5', 'EncoderModel')
+    >>> architecture("T5WithLMHeadModel")
+    ('t5', 'ForConditionalGeneration')
+    >>> architecture("BertModel") is None
+    True
+    """
+    name = LEGACY_ARCHITECTURES.get(name, name)
+    for model_type, prefix in sorted(CLASS_PREFIX.items(), key=lambda kv: -len(kv[1])):
+        if name.startswith(prefix) and name[len(prefix) :] in _ALL_HEADS:
+            return model_type, name[len(prefix) :]
+    return None
+
+
 def _head(model_type: str, architectures: tuple[str, ...], head: str) -> str:
-    """The head named by ``head`` or ``architectures[0]`` (default ForConditionalGeneration)."""
+    """The head named by ``head`` or ``architectures[0]`` (default ForConditionalGeneration).
+
+    ``architectures[0]`` must be a class of ``model_type`` (or a legacy name of one).
+    """
     heads = HEADS[model_type]
     if not head and architectures:
         name = architectures[0]
-        for prefix in sorted(CLASS_PREFIX.values(), key=len, reverse=True):
-            if name.startswith(prefix) and name[len(prefix) :] in _ALL_HEADS:
-                head = name[len(prefix) :]
-                break
-        else:
+        found = architecture(name)
+        if found is None:
             known = ", ".join(CLASS_PREFIX[model_type] + h for h in heads)
             raise ConfigError(
                 f"architectures: {shown(name)} is not a {model_type} model class; "
                 f"t5sym counts {known}"
+            )
+        kind, head = found
+        if head not in HEADS[kind]:
+            model_type, heads = kind, HEADS[kind]  # "longt5 has no LongT5ForTokenClassification"
+        elif kind != model_type:
+            raise ConfigError(
+                f"architectures: {shown(name)} is a {kind} class but model_type is "
+                f"{model_type!r}; make the two fields name the same model type"
             )
     head = head or "ForConditionalGeneration"
     if head not in heads:
@@ -367,24 +514,60 @@ def _architectures(value: Any) -> tuple[str, ...]:
 
 
 def _check_feed_forward_proj(value: Any) -> None:
+    _check_activation("feed_forward_proj", _proj_parts(value)[-1])
+
+
+def _proj_parts(value: Any) -> list[str]:
+    """``feed_forward_proj`` split at its ``-``, if it is ``<act>`` or ``gated-<act>``."""
     text("feed_forward_proj", value, "a string such as 'relu'", ConfigError)
     parts = value.split("-")
     if len(parts) > 2 or (len(parts) == 2 and parts[0] != "gated"):
         raise ConfigError(
             f"feed_forward_proj: {shown(value)} is not '<act>' or 'gated-<act>' (e.g. 'gated-gelu')"
         )
-    act = parts[-1]
+    return parts
+
+
+def _check_activation(key: str, act: str) -> None:
+    """A one-line error naming ``key`` unless ``act`` is an activation without parameters."""
     if act in ACTIVATIONS_WITH_PARAMETERS:
-        raise ConfigError(
-            f"feed_forward_proj: activation {act!r} has learnable parameters, not counted yet"
-        )
+        raise ConfigError(f"{key}: activation {act!r} has learnable parameters, not counted yet")
     if act not in ACTIVATIONS:
         close = difflib.get_close_matches(act, sorted(ACTIVATIONS), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ConfigError(
-            f"feed_forward_proj: unknown activation {shown(act)}{hint} (known: the "
+            f"{key}: unknown activation {shown(act)}{hint} (known: the "
             f"{len(ACTIVATIONS)} of t5sym.config.ACTIVATIONS, e.g. relu, gelu_new, silu)"
         )
+
+
+def _feed_forward(data: Mapping[str, Any], proj: Any) -> Any:
+    """``feed_forward_proj`` as the model transformers builds has it.
+
+    ``T5Config`` (and MT5's, UMT5's, LongT5's) derives ``is_gated_act`` and
+    ``dense_act_fn`` from ``feed_forward_proj`` (``"gated-gelu"``: ``gelu_new``), then
+    sets every key of config.json it does not declare, so an ``is_gated_act`` or a
+    ``dense_act_fn`` written in the file wins; the modules read those two. Unchanged
+    when the file agrees with its ``feed_forward_proj`` (or writes neither).
+    """
+    if "is_gated_act" not in data and "dense_act_fn" not in data:
+        return proj
+    parts = _proj_parts(proj)
+    gated = parts[0] == "gated"
+    act = "gelu_new" if proj == "gated-gelu" else parts[-1]
+    derived = (gated, act)
+    if "is_gated_act" in data:
+        gated = data["is_gated_act"]
+        if not isinstance(gated, bool):
+            raise ConfigError(f"is_gated_act: must be true or false, got {shown(gated)}")
+    if "dense_act_fn" in data:
+        act = text(
+            "dense_act_fn", data["dense_act_fn"], "an activation such as 'relu'", ConfigError
+        )
+        _check_activation("dense_act_fn", act)
+    if (gated, act) == derived:
+        return proj
+    return ("gated-" if gated else "") + act
 
 
 def _check_model_type(value: Any) -> None:
@@ -435,12 +618,15 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
     ``num_hidden_layers`` alone leaves the decoder at the class's depth, as transformers
     5.x builds it); ``num_labels`` wins over the length of ``id2label``.
     """
-    model_type = data.get("model_type", "t5")
+    implied = _implied_type(data.get("architectures"))
+    model_type = data["model_type"] if "model_type" in data else implied or "t5"
     _check_model_type(model_type)
     fields = dict(MODEL_DEFAULTS[model_type])
     fields.update({k: data[k] for k in fields if k in data})
     if fields["num_decoder_layers"] is None:  # set before the aliases, as transformers 5 does
         fields["num_decoder_layers"] = fields["num_layers"]
+    if model_type == "switch_transformers":  # the sparse steps too
+        fields.update(_sparse_steps(data, fields))
     for alias, key in ALIASES[model_type].items():
         if alias in data:
             fields[key] = data[alias]
@@ -451,13 +637,52 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
         fields["num_labels"] = len(labels)
     if model_type == "switch_transformers":  # its experts' activation; never gated
         fields["feed_forward_proj"] = fields.pop("dense_act_fn")
-    return Config(
+    else:
+        fields["feed_forward_proj"] = _feed_forward(data, fields["feed_forward_proj"])
+    config = Config(
         **fields,
         model_type=model_type,
         architectures=data.get("architectures"),
         name=name,
         source=source,
     )
+    if "model_type" not in data and implied is None and not T5_FIELDS.intersection(data):
+        raise ConfigError(
+            "model_type: missing, and neither a T5 field (d_model, d_ff, d_kv, num_heads, "
+            "num_layers, ...) nor a T5-family class in architectures: not a T5 config"
+        )
+    return config
+
+
+def _implied_type(architectures: Any) -> str | None:
+    """The model type ``architectures[0]`` names, if it is a T5-family class."""
+    if isinstance(architectures, (list, tuple)) and architectures:
+        if isinstance(architectures[0], str) and (found := architecture(architectures[0])):
+            return found[0]
+    return None
+
+
+def _sparse_steps(data: Mapping[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """Switch's ``<stack>_sparse_step`` as ``SwitchTransformersConfig`` sets them.
+
+    Its ``__post_init__`` computes them from ``num_layers`` and ``num_decoder_layers``
+    before the aliases of ``attribute_map`` (``num_hidden_layers``) are applied, and a
+    config.json that writes a step sets it afterwards (it wins).
+    """
+    out = {}
+    for stack, key in zip(STACKS, ("num_layers", "num_decoder_layers"), strict=True):
+        step = f"{stack}_sparse_step"
+        if step in data:  # null too: transformers' stack would compare None with 0
+            out[step] = _non_negative(step, data[step])
+            continue
+        layers = fields[key]  # the field, before any alias; an encoder-only head: 0 decoder blocks
+        if stack == "encoder":
+            layers = positive_int(key, layers, ConfigError)
+        else:
+            layers = _non_negative(key, layers)
+        wanted = f"num_sparse_{stack}_layers"
+        out[step] = _step(layers, _non_negative(wanted, fields[wanted]))
+    return out
 
 
 def _stat(path: str) -> os.stat_result:
@@ -561,13 +786,9 @@ def _kind(mode: int) -> str:
 
 
 def _parse_int(literal: str) -> int:
-    """A JSON integer literal, refused past `MAX_DIGITS` digits before converting it."""
-    if len(literal.lstrip("-")) > MAX_DIGITS:
-        raise ConfigError(
-            f"an integer of {len(literal.lstrip('-')):,} digits, over the {MAX_DIGITS:,}-digit "
-            "limit"
-        )
-    return int(literal)
+    """A JSON integer literal, refused past `t5sym.checks.MAX_DIGITS` digits before
+    converting it."""
+    return literal_int(literal, ConfigError)
 
 
 def _json_type(value: Any) -> str:
