@@ -100,3 +100,30 @@ def test_boolean_options_take_true_or_false_only() -> None:
             with pytest.raises(T5SymError) as info:
                 call(bad)
             assert str(info.value) == f"{field}: must be true or false, got {shown(bad)}"
+
+
+def test_literal_int_caps_digits_before_converting() -> None:
+    from t5sym.checks import MAX_DIGITS, literal_int
+
+    assert literal_int("-" + "9" * MAX_DIGITS) == -(10**MAX_DIGITS - 1)
+    with pytest.raises(ConfigError) as err:
+        literal_int("9" * 100_000, ConfigError)  # not converted: Python's own limit is 4,300
+    assert str(err.value) == "an integer of 100,000 digits, over the 1,000-digit limit"
+
+
+def test_every_digit_cap_of_the_config_reader_is_checks_max_digits(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """checks.MAX_DIGITS is the one place: lowered, the JSON reader and the dimension
+    check of a Config both follow it."""
+    from t5sym import checks, from_hf
+
+    monkeypatch.setattr(checks, "MAX_DIGITS", 5)
+    path = tmp_path / "config.json"
+    path.write_text('{"d_model": 123456}')
+    with pytest.raises(ConfigError, match="an integer of 6 digits, over the 5-digit limit"):
+        from_hf(path)
+    with pytest.raises(ConfigError, match="^d_model: must have at most 5 digits"):
+        from_hf({"d_model": 2**70})
+    path.write_text('{"d_model": 12345}')
+    assert from_hf(path).d_model == 12345

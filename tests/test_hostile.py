@@ -618,3 +618,47 @@ def test_in_process_main_leaves_the_digit_limit_alone(capsys: pytest.CaptureFixt
     assert main(["count", "t5-small", "--json"]) == 0
     assert sys.get_int_max_str_digits() == before
     assert json.loads(capsys.readouterr().out)["total"] == 60_506_624
+
+
+# --- issue 16: configs that are not T5's, or whose fields disagree ------------------------
+
+
+class TestIssue16:
+    """Each is one line from the command (status 2), or a quick count."""
+
+    @pytest.mark.parametrize(
+        ("data", "fragments"),
+        [
+            ({"n_embd": 768, "n_layer": 12, "n_head": 12, "vocab_size": 50257},
+             ["model_type: missing", "not a T5 config"]),
+            ({"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12},
+             ["model_type: missing"]),
+            ({"model_type": "t5", "architectures": ["UMT5ForConditionalGeneration"]},
+             ["architectures: 'UMT5ForConditionalGeneration' is a umt5 class", "model_type"]),
+            ({"model_type": "mt5", "architectures": ["FlaxT5Model"]},
+             ["architectures: 'FlaxT5Model' is a t5 class", "model_type is 'mt5'"]),
+            ({**CORE, "is_gated_act": "true"}, ["is_gated_act: must be true or false"]),
+            ({**CORE, "dense_act_fn": "x" * 5000}, ["dense_act_fn: unknown activation"]),
+            ({"model_type": "switch_transformers", "encoder_sparse_step": [2]},
+             ["encoder_sparse_step: "]),
+            ({"model_type": "switch_transformers", "num_hidden_layers": 3, "num_layers": "x"},
+             ["num_layers: must be a positive integer"]),
+            ({**CORE, "architectures": ["T5Model"], "num_decoder_layers": 0},
+             ["num_decoder_layers: must be a positive integer, got 0"]),
+        ],
+    )  # fmt: skip
+    def test_one_line(self, tmp_path: Path, data: dict, fragments: list[str]) -> None:
+        with pytest.raises(ConfigError) as info:
+            from_hf(data)
+        one_line(info, fragments[0].split(":")[0])
+        path = write_config(tmp_path / "config.json", json.dumps(data))
+        line = one_line_error(run("count", str(path)), *fragments)
+        assert len(line) <= 220, line
+
+    def test_switch_of_a_300_digit_depth_is_counted_at_once(self, tmp_path: Path) -> None:
+        data = {"model_type": "switch_transformers", "num_layers": 10**300,
+                "num_decoder_layers": 10**300, "num_sparse_decoder_layers": 10**299}  # fmt: skip
+        path = write_config(tmp_path / "config.json", json.dumps(data))
+        out = guarded("-m", "t5sym", "count", str(path), "--json", timeout=20)
+        assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-500:]
+        assert json.loads(out.stdout)["total"] == t5sym.count(from_hf(data)).total
