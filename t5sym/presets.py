@@ -1,9 +1,9 @@
 """Every released T5-family checkpoint as a `t5sym.config.Config`, with its source.
 
 Dimensions are those of the checkpoints' ``config.json`` on the Hugging Face Hub and of
-the gin files they were trained with (sources on each preset). Rounded sizes that papers
-and READMEs give are kept in `CLAIMS` so the site can reconcile them with the
-exact counts.
+the gin files they were trained with (sources on each preset, written as citations of
+`t5sym.sources` entries). Rounded sizes that papers and READMEs give are kept in `CLAIMS`
+so the site can reconcile them with the exact counts.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from dataclasses import dataclass
 from .checks import shown, text
 from .config import Config, from_hf
 from .errors import ConfigError, PresetError
-
-T5_GIN = "google-research/text-to-text-transfer-transformer t5/models/gin/models/"
-T5X_GIN = "google-research/t5x t5x/examples/"
+from .sources import cite
 
 
 @dataclass(frozen=True)
@@ -83,7 +81,7 @@ def _add(
     PRESETS[name] = Preset(config=config, hub_id=hub_id, family=family, source=source)
 
 
-# T5 v1.0 (Raffel et al. 2020, Table 14): ReLU FFN, lm_head tied to the embedding.
+# T5 v1.0 (dimensions: T5 paper §3.7 and the gins): ReLU FFN, lm_head tied to the embedding.
 _V10 = {
     "small": dict(d_model=512, d_ff=2048, num_heads=8, d_kv=64, num_layers=6),
     "base": dict(d_model=768, d_ff=3072, num_heads=12, d_kv=64, num_layers=12),
@@ -91,19 +89,12 @@ _V10 = {
     "3b": dict(d_model=1024, d_ff=16384, num_heads=32, d_kv=128, num_layers=24),
     "11b": dict(d_model=1024, d_ff=65536, num_heads=128, d_kv=128, num_layers=24),
 }
-_V10_GIN = {
-    "small": "bi_v1_small.gin",
-    "base": "bi_v1.gin",
-    "large": "bi_v1_large.gin",
-    "3b": "bi_v1_3B.gin",
-    "11b": "bi_v1_11B.gin",
-}
 for _size, _row in _V10.items():
     _add(
         name=f"t5-{_size}",
         hub_id=f"google-t5/t5-{_size}",
         family="T5 v1.0",
-        source=f"{T5_GIN}{_V10_GIN[_size]}; {T5X_GIN}t5/t5_1_0/{_size}.gin; arXiv:1910.10683 §3.7",
+        source=cite(f"t5-gin-{_size}", f"t5x-t5_1_0-{_size}", "t5-paper-sizes"),
         **_row,
         vocab_size=32128,
         feed_forward_proj="relu",
@@ -123,7 +114,7 @@ for _size, _row in _V11.items():
         name=f"t5-v1_1-{_size}",
         hub_id=f"google/t5-v1_1-{_size}",
         family="T5 v1.1",
-        source=f"{T5_GIN}t5.1.1.{_size}.gin; {T5X_GIN}t5/t5_1_1/{_size}.gin",
+        source=cite("t5-gin-v1_1", f"t5x-t5_1_1-{_size}"),
         **_row,
         vocab_size=32128,
     )
@@ -132,8 +123,7 @@ for _size, _row in _V11.items():
         name=f"flan-t5-{_size}",
         hub_id=f"google/flan-t5-{_size}",
         family="Flan-T5",
-        source="google-research/t5x docs/models.md (Flan-T5 = T5 v1.1 shapes); "
-        f"{T5X_GIN}t5/t5_1_1/{_size}.gin",
+        source=f"{cite('t5x-models')} (Flan-T5 = T5 v1.1 shapes); {cite(f't5x-t5_1_1-{_size}')}",
         **_row,
         vocab_size=32128,
     )
@@ -142,7 +132,7 @@ for _size, _row in _V11.items():
         name=f"mt5-{_size}",
         hub_id=f"google/mt5-{_size}",
         family="mT5",
-        source=f"{T5X_GIN}t5/mt5/{_size}.gin; arXiv:2010.11934 Table 2",
+        source=cite(f"t5x-mt5-{_size}"),
         **_row,
         vocab_size=250112,
         model_type="mt5",
@@ -171,7 +161,7 @@ for _size, _row in _BYT5.items():
         name=f"byt5-{_size}",
         hub_id=f"google/byt5-{_size}",
         family="ByT5",
-        source=f"{T5X_GIN}t5/byt5/{_size}.gin; arXiv:2105.13626 Table 1",
+        source=cite(f"t5x-byt5-{_size}", "byt5-paper-sizes"),
         **_row,
         vocab_size=384,
     )
@@ -181,8 +171,8 @@ _add(
     name="ul2",
     hub_id="google/ul2",
     family="UL2",
-    source="transformers docs/source/en/model_doc/ul2.md (activation); google/ul2 config.json "
-    "as restated from its model card; arXiv:2205.05131",
+    source=f"{cite('ul2-model-doc')} (activation); {cite('ul2-card')} as restated from the "
+    f"model card; {cite('ul2-paper')}",
     d_model=4096,
     d_ff=16384,
     num_heads=16,
@@ -196,14 +186,11 @@ _add(
 # vocabulary, a relative position bias in every self-attention layer.
 _UMT5_SOURCE = {
     "small": "no config.json of google/umt5-small was read: mT5-small's shapes "
-    f"({T5X_GIN}t5/mt5/small.gin) with UMT5's vocabulary are assumed",
-    "base": "google/umt5-base config.json as copied in fine-tuned checkpoints "
-    "(_name_or_path google/umt5-base): 768/2048/12 heads/12+12 layers, vocab 256384, untied",
-    "xl": "huggingface.co/google/umt5-xl config.json: 2048/5120/32 heads/24+24 layers, "
-    "vocab 256384, tie_word_embeddings false",
-    "xxl": "google/umt5-xxl config.json as shipped in Wan-AI/Wan2.1-*-Diffusers text_encoder/"
-    "config.json and ComfyUI umt5_config_xxl.json: 4096/10240/64 heads/24+24, vocab 256384; "
-    "its encoder alone is 5,680,910,336 parameters (the Wan 2.1/2.2 text encoder)",
+    f"({cite('t5x-mt5-small')}) with UMT5's vocabulary are assumed",
+    "base": f"{cite('umt5-base-config')} as copied in fine-tuned checkpoints",
+    "xl": cite("umt5-xl-config"),
+    "xxl": f"google/umt5-xxl's config as shipped in {cite('umt5-xxl-config')} (the Wan "
+    "2.1/2.2 text encoder)",
 }
 for _size, _row in _V11.items():
     if _size == "large":
@@ -212,7 +199,7 @@ for _size, _row in _V11.items():
         name=f"umt5-{_size}",
         hub_id=f"google/umt5-{_size}",
         family="UMT5",
-        source=f"{_UMT5_SOURCE[_size]}; arXiv:2304.09151",
+        source=f"{_UMT5_SOURCE[_size]}; {cite('umt5-paper')}",
         **_row,
         vocab_size=256384,
         model_type="umt5",
@@ -221,25 +208,21 @@ for _size, _row in _V11.items():
 # LongT5 (Guo et al. 2022, arXiv:2112.07916): T5 v1.1 shapes; local or transient-global
 # attention in the encoder (local_radius 127, global_block_size 16: transformers' defaults
 # and the released config.json files).
-_FLAXFORMER = "google/flaxformer flaxformer/t5x/configs/longt5/models/"
 _LONGT5_HF = {
-    "tglobal-base": "; huggingface.co/google/long-t5-tglobal-base config.json",
-    "tglobal-large": "; google/long-t5-tglobal-large config.json as copied in fine-tuned "
-    "checkpoints",
-    "tglobal-xl": "; google/long-t5-tglobal-xl config.json as copied in fine-tuned checkpoints",
-    "local-xl": "; no LongT5-Local-XL checkpoint is listed in google-research/longt5 "
-    "README.md and no google/long-t5-local-xl config.json was read: the gin's shapes",
+    "tglobal-base": f"; {cite('longt5-base-config')}",
+    "tglobal-large": f"; {cite('longt5-large-config')} as copied in fine-tuned checkpoints",
+    "tglobal-xl": f"; {cite('longt5-xl-config')} as copied in fine-tuned checkpoints",
+    "local-xl": f"; no LongT5-Local-XL checkpoint is listed in {cite('longt5-readme')} and no "
+    "google/long-t5-local-xl config.json was read: the gin's shapes",
 }
-for _kind, _attention, _gin in (
-    ("local", "local", "longt5_1_1_"),
-    ("tglobal", "transient-global", "longt5_1_1_transient_global_"),
-):
+for _kind, _attention in (("local", "local"), ("tglobal", "transient-global")):
     for _size in ("base", "large", "xl"):
         _add(
             name=f"long-t5-{_kind}-{_size}",
             hub_id=f"google/long-t5-{_kind}-{_size}",
             family="LongT5",
-            source=f"{_FLAXFORMER}{_gin}{_size}.gin{_LONGT5_HF.get(f'{_kind}-{_size}', '')}",
+            source=cite(f"longt5-gin-{_attention}-{_size}")
+            + _LONGT5_HF.get(f"{_kind}-{_size}", ""),
             **_V11[_size],
             vocab_size=32128,
             model_type="longt5",
@@ -247,9 +230,9 @@ for _kind, _attention, _gin in (
         )
 
 # Switch Transformers (Fedus et al. 2022, arXiv:2101.03961): T5 with top-1 routed experts
-# in every other feed-forward layer (every layer in Switch-C), ReLU experts, expert
-# capacity 64 in every released config.json.
-_MOE_GIN = "google/flaxformer flaxformer/t5x/configs/moe/models/"
+# in every other feed-forward layer (every layer in Switch-C), ReLU experts; expert
+# capacity 64 is transformers' SwitchTransformersConfig default (no released config.json
+# was checked for it).
 _SWITCH_BASE = dict(d_model=768, d_ff=3072, num_heads=12, d_kv=64, num_layers=12)
 for _experts in (8, 16, 32, 64, 128, 256):
     _read = _experts in (32, 64, 256)
@@ -257,11 +240,10 @@ for _experts in (8, 16, 32, 64, 128, 256):
         name=f"switch-base-{_experts}",
         hub_id=f"google/switch-base-{_experts}",
         family="Switch",
-        source=f"{_MOE_GIN}switch_base.gin (tokens_choose_base.gin dims, MLP_DIM 3072, 6+6 "
-        "sparse layers, token embedder reused for the logits: tied); google-research/t5x "
-        "docs/models.md (Switch Base 8 to 256 experts: switch_base.gin); "
+        source=f"{cite('switch-gin-base')} (token embedder reused for the logits: tied); "
+        f"{cite('t5x-models')}; "
         + (
-            f"huggingface.co/google/switch-base-{_experts} config.json"
+            cite(f"switch-base-{_experts}-config")
             if _read
             else f"config.json of google/switch-base-{_experts} not read: as switch-base-32"
         ),
@@ -278,8 +260,8 @@ _add(
     name="switch-large-128",
     hub_id="google/switch-large-128",
     family="Switch",
-    source=f"{_MOE_GIN}switch_large.gin (1024/4096/16 heads/24+24, 128 experts, 12+12 sparse, "
-    "logits as switch_base.gin: tied); config.json of google/switch-large-128 not read",
+    source=f"{cite('switch-gin-large')} (logits as Switch Base: tied); config.json of "
+    "google/switch-large-128 not read",
     d_model=1024,
     d_ff=4096,
     num_heads=16,
@@ -297,8 +279,7 @@ _add(
     name="switch-xxl-128",
     hub_id="google/switch-xxl-128",
     family="Switch",
-    source=f"{_MOE_GIN}switch_xxl.gin (4096/10240/64 heads/24+24, 128 experts, 12+12 sparse, "
-    "own output layer). The gin's MLPs are GEGLU (wi_0, wi_1), which transformers' "
+    source=f"{cite('switch-gin-xxl')}; the gin's MLPs are GEGLU (wi_0, wi_1), which transformers' "
     "SwitchTransformers cannot hold (its experts are never gated): counted as transformers "
     "builds it, one wi per expert; config.json of google/switch-xxl-128 not read, so its "
     "activation and tie_word_embeddings are not confirmed (false assumed from the gin)",
@@ -319,11 +300,8 @@ _add(
     name="switch-c-2048",
     hub_id="google/switch-c-2048",
     family="Switch",
-    source=f"{_MOE_GIN}switch_c.gin (2080/6144/30 heads x 64/15+15 layers, 2048 experts, "
-    "every MLP sparse); huggingface.co/google/switch-c-2048 config.json (same dims, 15+15 "
-    "sparse, no tie_word_embeddings key: tied by default) says num_decoder_layers 12, which "
-    "with 15 sparse decoder layers makes transformers build a dense 12-block decoder: the "
-    "gin's 15 decoder blocks are used here",
+    source=f"{cite('switch-gin-c')}; config.json of google/switch-c-2048 not read: the gin's "
+    "15 + 15 blocks, every one sparse, and tied logits (transformers' default) are used here",
     d_model=2080,
     d_ff=6144,
     num_heads=30,
@@ -352,52 +330,37 @@ class Claim:
 
 #: Published sizes to reconcile with the exact counts (see the family page).
 CLAIMS: tuple[Claim, ...] = (
-    Claim("t5-small", "60M", 60_000_000, "T5 paper §3.7 and README"),
-    Claim("t5-base", "220M", 220_000_000, "T5 paper §3.7 and README"),
-    Claim("t5-large", "770M", 770_000_000, "T5 paper §3.7 and README"),
-    Claim("t5-3b", "3B", 3_000_000_000, "T5 paper §3.7 and README"),
-    Claim("t5-3b", "2.8B", 2_800_000_000, "bi_v1_3B.gin comment"),
-    Claim("t5-11b", "11B", 11_000_000_000, "T5 paper §3.7 and README"),
+    Claim("t5-small", "60M", 60_000_000, cite("t5-paper-sizes", "t5-readme-checkpoints")),
+    Claim("t5-base", "220M", 220_000_000, cite("t5-paper-sizes", "t5-readme-checkpoints")),
+    Claim("t5-large", "770M", 770_000_000, cite("t5-paper-sizes", "t5-readme-checkpoints")),
+    Claim("t5-3b", "3B", 3_000_000_000, cite("t5-readme-checkpoints")),
+    Claim("t5-3b", "2.8B", 2_800_000_000, cite("t5-paper-sizes", "t5-gin-3b")),
+    Claim("t5-11b", "11B", 11_000_000_000, cite("t5-paper-sizes", "t5-readme-checkpoints")),
+    Claim("t5-large", "770,567,168", 770_567_168, cite("wikipedia-t5")),
+    Claim("byt5-small", "300M", 300_000_000, cite("byt5-gin-small")),
+    Claim("byt5-base", "582M", 582_000_000, cite("byt5-gin-base")),
+    Claim("byt5-large", "1.23B", 1_230_000_000, cite("byt5-gin-large")),
+    Claim("byt5-xl", "3.74B", 3_740_000_000, cite("byt5-gin-xl")),
+    Claim("byt5-xxl", "12.9B", 12_900_000_000, cite("byt5-gin-xxl")),
+    Claim("long-t5-local-base", "250M", 250_000_000, cite("longt5-readme")),
+    Claim("long-t5-tglobal-base", "250M", 250_000_000, cite("longt5-readme")),
+    Claim("long-t5-local-large", "780M", 780_000_000, cite("longt5-readme")),
+    Claim("long-t5-tglobal-large", "780M", 780_000_000, cite("longt5-readme")),
+    Claim("long-t5-tglobal-xl", "3B", 3_000_000_000, cite("longt5-readme")),
+    Claim("switch-base-128", "7B", 7_000_000_000, cite("switch-paper-table-9")),
+    Claim("switch-large-128", "26B", 26_000_000_000, cite("switch-paper-table-9")),
     Claim(
-        "t5-large",
-        "770,567,168",
-        770_567_168,
-        "Wikipedia 'T5 (language model)' table (tied embedding counted twice)",
+        "switch-xxl-128",
+        "395B",
+        395_000_000_000,
+        cite("switch-paper-table-9", "switch-paper-trillion"),
     ),
-    Claim("byt5-small", "300M", 300_000_000, "ByT5 gin comment"),
-    Claim("byt5-base", "582M", 582_000_000, "ByT5 gin comment"),
-    Claim("byt5-large", "1.23B", 1_230_000_000, "ByT5 gin comment"),
-    Claim("byt5-xl", "3.74B", 3_740_000_000, "ByT5 gin comment"),
-    Claim("byt5-xxl", "12.9B", 12_900_000_000, "ByT5 gin comment"),
-    Claim("long-t5-local-base", "250M", 250_000_000, "google-research/longt5 README.md"),
-    Claim("long-t5-tglobal-base", "250M", 250_000_000, "google-research/longt5 README.md"),
-    Claim("long-t5-local-large", "780M", 780_000_000, "google-research/longt5 README.md"),
-    Claim("long-t5-tglobal-large", "780M", 780_000_000, "google-research/longt5 README.md"),
-    Claim("long-t5-tglobal-xl", "3B", 3_000_000_000, "google-research/longt5 README.md"),
-    Claim(
-        "switch-base-128",
-        "7B",
-        7_000_000_000,
-        "Switch paper (arXiv:2101.03961) Table 9, as restated in secondary sources",
-    ),
-    Claim(
-        "switch-large-128",
-        "26B",
-        26_000_000_000,
-        "Switch paper (arXiv:2101.03961) Table 9, as restated in secondary sources",
-    ),
-    Claim("switch-xxl-128", "395B", 395_000_000_000, "Switch paper (arXiv:2101.03961) abstract"),
-    Claim(
-        "switch-c-2048",
-        "1571B",
-        1_571_000_000_000,
-        "Switch paper (arXiv:2101.03961) Table 9, as restated in secondary sources",
-    ),
+    Claim("switch-c-2048", "1571B", 1_571_000_000_000, cite("switch-paper-table-9")),
     Claim(
         "switch-c-2048",
         "1.6T",
         1_600_000_000_000,
-        "Switch paper abstract; google/switch-c-2048 model card title",
+        cite("switch-paper-trillion", "switch-card"),
     ),
 )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import t5sym
-from t5sym import ConfigError, PresetError, presets
+from t5sym import ConfigError, PresetError, presets, sources
 
 from .cli import one_line_error, run
 
@@ -118,11 +118,16 @@ def test_sources_name_the_gin_file_of_each_preset() -> None:
         assert gin in presets.PRESETS[f"t5-{size}"].source
     for name, p in presets.PRESETS.items():
         size = name.rsplit("-", 1)[-1]
-        if p.family in ("T5 v1.0", "T5 v1.1", "Flan-T5", "mT5", "ByT5", "LongT5"):
+        if p.family in ("T5 v1.1", "Flan-T5", "mT5", "ByT5", "LongT5"):
             assert f"{size}.gin" in p.source, name
-    assert "arXiv:2205.05131" in presets.PRESETS["ul2"].source
+    for size, gin in (("small", "small"), ("base", "base"), ("large", "large"), ("3b", "3B")):
+        assert f"t5x/examples/t5/t5_1_0/{gin}.gin" in presets.PRESETS[f"t5-{size}"].source
+    assert "t5x/examples/t5/t5_1_0/11B.gin" in presets.PRESETS["t5-11b"].source
+    for size in ("small", "base", "large", "xl", "xxl"):  # mT5's dims: the t5x gins
+        assert f"t5x/examples/t5/mt5/{size}.gin" in presets.PRESETS[f"mt5-{size}"].source
+    assert sources.cite("ul2-paper") in presets.PRESETS["ul2"].source
     for name in ("umt5-small", "umt5-base", "umt5-xl", "umt5-xxl"):
-        assert "arXiv:2304.09151" in presets.PRESETS[name].source
+        assert sources.cite("umt5-paper") in presets.PRESETS[name].source
     for name, gin in (("switch-base-8", "switch_base"), ("switch-c-2048", "switch_c")):
         assert f"moe/models/{gin}.gin" in presets.PRESETS[name].source
     assert len({p.source for p in presets.PRESETS.values()}) == len(presets.PRESETS)

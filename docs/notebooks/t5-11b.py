@@ -2,10 +2,9 @@
 # # T5-11B, worked
 #
 # T5-11B keeps T5-Large's `d_model` and 24 layers per stack and puts 128 heads of width
-# 128 and a 64-fold feed-forward layer inside each block. Its dimensions are those of the
-# gin file `bi_v1_11B.gin` and of
-# [google-t5/t5-11b](https://huggingface.co/google-t5/t5-11b)'s `config.json`. Every
-# number is computed by t5sym when this page is built.
+# 128 and a 64-fold feed-forward layer inside each block. Its dimensions are those of its
+# gin file ([](src:t5-gin-11b)) and of its released `config.json` ([](src:t5-11b-config)).
+# Every number is computed by t5sym when this page is built.
 
 # %%
 from dataclasses import replace
@@ -54,7 +53,7 @@ display(Markdown(report.shares_table(["t5-large", "t5-11b"])))
 # %% [markdown]
 # ## On 32 cores, as it was trained
 #
-# Mesh TensorFlow split T5-11B over 32 cores (`model_parallelism` in `bi_v1_11B.gin`):
+# Mesh TensorFlow split T5-11B over 32 cores (`model_parallelism`, [](src:t5-gin-11b)):
 # each core holds `d_ff / 32` of the feed-forward layer and 4 of the 128 heads.
 
 # %%
@@ -64,8 +63,8 @@ print(report.shard_text(shard))
 # %% [markdown]
 # ## Takeaways
 #
-# - "128-headed attention" is 128 heads of width 128: q, k and v project the model width
-#   up to sixteen times itself, and o projects back.
+# - "128-headed attention" ([](src:t5-paper-sizes)) is 128 heads of width 128: q, k and v
+#   project the model width up to sixteen times itself, and o projects back.
 # - On its 32 cores every core holds the same slices as a core of T5-3B on 8 or T5-Large
 #   on 2 ([why d_ff and the heads grew](../../explanation/why-d-ff/)).
 # - The tied/untied question that matters for T5-Large hardly moves this total (see the

@@ -3,8 +3,8 @@
 #
 # T5-3B is T5-Large with four times the feed-forward width and four times the attention
 # width, at the same `d_model`. This notebook builds its parameter formula, substitutes
-# the released configuration ([google-t5/t5-3b](https://huggingface.co/google-t5/t5-3b),
-# gin file `bi_v1_3B.gin`) and shows where the parameters go. Every number is computed
+# the released configuration ([](src:t5-3b-config); the gin file: [](src:t5-gin-3b)) and
+# shows where the parameters go. Every number is computed
 # by t5sym when this page is built.
 
 # %%
@@ -57,8 +57,8 @@ display(Markdown(report.ratios_table(config, large)))
 # %% [markdown]
 # ## Takeaways
 #
-# - "32-headed attention" is 32 heads of width 128: q, k and v project the model width up
-#   to four times itself, and o projects back.
+# - "32-headed attention" ([](src:t5-paper-sizes)) is 32 heads of width 128: q, k and v
+#   project the model width up to four times itself, and o projects back.
 # - The feed-forward layer goes straight from the model width to its hidden width, 16
 #   times larger; it holds most of the parameters.
 # - The embedding barely matters at this size, which is why counting it once or twice

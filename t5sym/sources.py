@@ -1,0 +1,727 @@
+"""Every source the site and the presets cite, each written once: the register.
+
+An entry, under a short key, names the document (`Document`: how a citation names it, its
+title and address), the locator that says the fact (a section, a table or a file) and the
+fact itself, paraphrased. `t5sym.presets` builds its source texts from entries (`cite`);
+a page cites an entry by its key, as the link ``[](src:KEY)``, which the site's build
+(``docs/hooks/sources.py``) turns into a link to the document labelled with the entry's
+`Source.citation`; ``tests/test_sources.py`` holds every citation on the site to an entry.
+
+>>> from t5sym.sources import SOURCES, cite
+>>> cite("t5-paper-sizes")
+'T5 paper §3.7'
+>>> SOURCES["t5x-t5_1_0-3b"].href
+'https://github.com/google-research/t5x/blob/main/t5x/examples/t5/t5_1_0/3B.gin'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Document:
+    """A paper, a repository, a model card or a page: ``short`` is how citations name it."""
+
+    short: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one fact is said: the document, its section/table/file, the fact in our words.
+
+    ``url`` is the locator's own address when it has one (a file, an issue); ``note`` says
+    how the fact was read when not first-hand.
+    """
+
+    document: Document
+    locator: str
+    fact: str
+    url: str = ""
+    note: str = ""
+
+    @property
+    def citation(self) -> str:
+        """The citation's text: the document's short name and the locator."""
+        return f"{self.document.short} {self.locator}".strip()
+
+    @property
+    def href(self) -> str:
+        """The address a citation links to: the locator's own, else the document's."""
+        return self.url or self.document.url
+
+
+def _github(repo: str, title: str) -> Document:
+    return Document(repo, title, f"https://github.com/{repo}")
+
+
+def _file(doc: Document, path: str, fact: str, note: str = "", part: str = "") -> Source:
+    """A file of a GitHub repository (``part``: the name in it that says the fact)."""
+    branch = "master" if doc.short == "tensorflow/mesh" else "main"
+    locator = f"{path}, {part}" if part else path
+    return Source(doc, locator, fact, f"{doc.url}/blob/{branch}/{path}", note)
+
+
+def _hub(repo_id: str, what: str) -> Document:
+    return Document(f"huggingface.co/{repo_id}", what, f"https://huggingface.co/{repo_id}")
+
+
+# --- documents ----------------------------------------------------------------------------
+
+T5_PAPER = Document(
+    "T5 paper",
+    "Raffel et al. 2020, Exploring the Limits of Transfer Learning with a Unified "
+    "Text-to-Text Transformer (arXiv:1910.10683)",
+    "https://arxiv.org/abs/1910.10683",
+)
+T5_REPO = _github(
+    "google-research/text-to-text-transfer-transformer", "T5's Mesh TensorFlow code and gins"
+)
+T5X = _github("google-research/t5x", "T5X, T5's JAX successor, with its model gins")
+BYT5_REPO = _github("google-research/byt5", "ByT5's code and gins")
+BYT5_PAPER = Document(
+    "ByT5 paper",
+    "Xue et al. 2022, ByT5: Towards a token-free future with pre-trained byte-to-byte "
+    "models (arXiv:2105.13626)",
+    "https://arxiv.org/abs/2105.13626",
+)
+UL2_PAPER = Document(
+    "UL2 paper",
+    "Tay et al. 2022, UL2: Unifying Language Learning Paradigms (arXiv:2205.05131)",
+    "https://arxiv.org/abs/2205.05131",
+)
+UMT5_PAPER = Document(
+    "UniMax paper",
+    "Chung et al. 2023, UniMax: Fairer and More Effective Language Sampling for "
+    "Large-Scale Multilingual Pretraining (arXiv:2304.09151)",
+    "https://arxiv.org/abs/2304.09151",
+)
+LONGT5_PAPER = Document(
+    "LongT5 paper",
+    "Guo et al. 2022, LongT5: Efficient Text-To-Text Transformer for Long Sequences "
+    "(arXiv:2112.07916)",
+    "https://arxiv.org/abs/2112.07916",
+)
+LONGT5_REPO = _github("google-research/longt5", "LongT5's release notes and checkpoints")
+FLAXFORMER = _github("google/flaxformer", "Flaxformer, with the LongT5 and Switch gins")
+SWITCH_PAPER = Document(
+    "Switch paper",
+    "Fedus et al. 2022, Switch Transformers: Scaling to Trillion Parameter Models with "
+    "Simple and Efficient Sparsity (arXiv:2101.03961)",
+    "https://arxiv.org/abs/2101.03961",
+)
+GPT3_PAPER = Document(
+    "GPT-3 paper",
+    "Brown et al. 2020, Language Models are Few-Shot Learners (arXiv:2005.14165)",
+    "https://arxiv.org/abs/2005.14165",
+)
+TRANSFORMERS = _github("huggingface/transformers", "Hugging Face transformers")
+MESH = _github("tensorflow/mesh", "Mesh TensorFlow")
+TORCH = _github("pytorch/pytorch", "PyTorch")
+DIFFUSERS = _github("huggingface/diffusers", "Hugging Face diffusers")
+SCALING_BOOK = Document(
+    "scaling book",
+    "Austin et al. 2025, How to Scale Your Model, chapter “All the Transformer Math You "
+    "Need to Know”",
+    "https://jax-ml.github.io/scaling-book/transformers/",
+)
+QUESTION = Document(
+    "Data Science Stack Exchange",
+    "How exactly were T5-3B and T5-11B scaled? (question 115076)",
+    "https://datascience.stackexchange.com/questions/115076",
+)
+WIKIPEDIA_T5 = Document(
+    "Wikipedia “T5 (language model)”",
+    "Wikipedia, T5 (language model)",
+    "https://en.wikipedia.org/wiki/T5_(language_model)",
+)
+CLOUD_TPU = Document(
+    "Cloud TPU docs", "Google Cloud TPU documentation", "https://cloud.google.com/tpu/docs"
+)
+NVIDIA = Document("NVIDIA", "NVIDIA data sheets", "https://www.nvidia.com/en-us/data-center/")
+
+_V10 = {"small": "small", "base": "base", "large": "large", "3b": "3B", "11b": "11B"}
+_V10_T5 = {
+    "small": "bi_v1_small.gin",
+    "base": "bi_v1.gin",
+    "large": "bi_v1_large.gin",
+    "3b": "bi_v1_3B.gin",
+    "11b": "bi_v1_11B.gin",
+}
+_V11 = ("small", "base", "large", "xl", "xxl")
+_GINS = f"{T5_REPO.url}/blob/main/t5/models/gin/models/"
+
+SOURCES: dict[str, Source] = {
+    # --- the question and the T5 paper ----------------------------------------------------
+    "question": Source(
+        QUESTION,
+        "question 115076",
+        "The public question asks whether “32-headed attention” with d_kv 128 in a 1024-wide "
+        "T5-3B is a typo, and why the big T5s grow d_ff rather than d_model, as GPT-3 does.",
+    ),
+    "t5-paper-sizes": Source(
+        T5_PAPER,
+        "§3.7",
+        "The model sizes: Small about 60 million parameters, Base about 220 million, Large "
+        "about 770 million; “3B” and “11B” keep d_model 1024 and d_kv 128, with d_ff 16,384 "
+        "and 32 heads (3B) or d_ff 65,536 and 128 heads (11B), around 2.8 and 11 billion "
+        "parameters.",
+    ),
+    "t5-paper-dff": Source(
+        T5_PAPER,
+        "§3.7, “Model sizes”",
+        "The largest models were scaled mostly through d_ff, because the accelerators the "
+        "authors trained on (TPUs) run large dense matrix multiplications most efficiently; "
+        "this is the only reason the paper gives.",
+    ),
+    "t5-paper-training": Source(
+        T5_PAPER,
+        "§3.7, “Training steps”",
+        "The final models were pre-trained for one million steps on batches of 2^11 "
+        "sequences of 512 tokens.",
+    ),
+    "t5-paper-hardware": Source(
+        T5_PAPER,
+        "§2.1",
+        "The models were trained with Mesh TensorFlow, on slices of TPU v3 Pods, combining "
+        "model and data parallelism.",
+    ),
+    "t5-paper-adafactor": Source(
+        T5_PAPER,
+        "§3.1.2",
+        "Pre-training and fine-tuning use the Adafactor optimizer.",
+    ),
+    "t5-readme-checkpoints": Source(
+        T5_REPO,
+        "README.md, “Released Model Checkpoints”",
+        "The released v1.0 checkpoints are named by rounded sizes: 60 million, 220 million, "
+        "770 million, 3 billion and 11 billion parameters.",
+        f"{T5_REPO.url}#released-model-checkpoints",
+    ),
+    **{
+        f"t5-gin-{size}": _file(
+            T5_REPO,
+            f"t5/models/gin/models/{gin}",
+            f"The Mesh TensorFlow gin T5 v1.0 {size} was trained with: its d_model, d_ff, "
+            "heads, d_kv and depth"
+            + ("" if size in ("small", "base") else ", and its model_parallelism")
+            + (" (a comment calls it 2.8B parameters)" if size == "3b" else "")
+            + ".",
+        )
+        for size, gin in _V10_T5.items()
+    },
+    "t5-gin-v1_1": Source(
+        T5_REPO,
+        "t5/models/gin/models/t5.1.1.*.gin",
+        "The T5 v1.1 gins: gated-GELU feed-forward, no dropout in pre-training, an output "
+        "layer of its own, and each size's dimensions.",
+        _GINS,
+    ),
+    "t5-random-spans": _file(
+        T5_REPO,
+        "t5/data/preprocessors.py",
+        "How long span corruption's inputs and targets come out for a given noise density "
+        "and mean span length.",
+        part="random_spans_helper",
+    ),
+    **{
+        f"t5-{size}-config": Source(
+            _hub(f"google-t5/t5-{size}", f"the google-t5/t5-{size} checkpoint"),
+            "config.json",
+            f"T5-{size.upper()}'s released config: d_model 1024, num_heads {heads}, d_kv 128, "
+            "24 layers per stack, 32,128 vocabulary rows, 32 relative-position buckets.",
+        )
+        for size, heads in (("3b", 32), ("11b", 128))
+    },
+    "t5-vocabulary": _file(
+        T5_REPO,
+        "t5/data/utils.py",
+        "T5's SentencePiece vocabulary: 32,000 pieces plus 100 sentinel ids.",
+    ),
+    # --- t5x, byt5 --------------------------------------------------------------------------
+    **{
+        f"t5x-t5_1_0-{size}": _file(
+            T5X,
+            f"t5x/examples/t5/t5_1_0/{name}.gin",
+            f"T5 v1.0 {name} in T5X: emb_dim, mlp_dim, heads, head_dim, depths, ReLU, logits "
+            "through the embedding, and 32,128 vocabulary rows (a multiple of 128 for TPUs).",
+        )
+        for size, name in _V10.items()
+    },
+    **{
+        f"t5x-t5_1_1-{size}": _file(
+            T5X,
+            f"t5x/examples/t5/t5_1_1/{size}.gin",
+            f"T5 v1.1 {size} in T5X: its dimensions, gated GELU, a separate output layer.",
+        )
+        for size in _V11
+    },
+    **{
+        f"t5x-mt5-{size}": _file(
+            T5X,
+            f"t5x/examples/t5/mt5/{size}.gin",
+            f"mT5 {size} in T5X: T5 v1.1 {size}'s dimensions with 250,112 vocabulary rows.",
+        )
+        for size in _V11
+    },
+    **{
+        f"t5x-byt5-{size}": _file(
+            T5X,
+            f"t5x/examples/t5/byt5/{size}.gin",
+            f"ByT5 {size} in T5X: its width, d_ff, heads, encoder and decoder depths, and 384 "
+            "vocabulary rows.",
+        )
+        for size in _V11
+    },
+    "t5x-models": _file(
+        T5X,
+        "docs/models.md",
+        "T5X's list of checkpoints: Flan-T5 has the T5 v1.1 shapes, and Switch Base comes "
+        "with 8 to 256 experts (switch_base.gin).",
+    ),
+    "t5x-partitioning": _file(
+        T5X,
+        "t5x/partitioning.py",
+        "T5X's standard logical axis rules map the embed axis (d_model) to no mesh axis.",
+    ),
+    **{
+        f"byt5-gin-{size}": _file(
+            BYT5_REPO,
+            f"byt5/gin/models/byt5.{size}.gin",
+            f"ByT5 {size}'s gin, whose comment gives its rounded size.",
+        )
+        for size in _V11
+    },
+    "byt5-paper-sizes": Source(
+        BYT5_PAPER,
+        "Table 1",
+        "ByT5's sizes beside mT5's: parameters, d_model, d_ff and the encoder and decoder "
+        "depths; the encoder is three times deeper than the decoder.",
+    ),
+    # --- UL2, UMT5, LongT5 ------------------------------------------------------------------
+    "ul2-paper": Source(
+        UL2_PAPER,
+        "abstract",
+        "UL2 was scaled up to 20B parameters and released as T5X checkpoints.",
+    ),
+    "ul2-model-doc": _file(
+        TRANSFORMERS,
+        "docs/source/en/model_doc/ul2.md",
+        "UL2 checkpoints load as T5 with a gated-SiLU feed-forward layer.",
+    ),
+    "ul2-card": Source(
+        _hub("google/ul2", "the google/ul2 model card"),
+        "config.json",
+        "UL2's config: d_model 4096, d_ff 16,384, 16 heads of 256, 32 + 32 layers, 32,128 "
+        "vocabulary rows.",
+        note="as restated from the model card",
+    ),
+    "umt5-paper": Source(
+        UMT5_PAPER,
+        "abstract",
+        "The UniMax paper releases pretrained umT5 checkpoints, trained with UniMax "
+        "sampling on a refreshed mC4.",
+    ),
+    "umt5-base-config": Source(
+        _hub("google/umt5-base", "the google/umt5-base checkpoint"),
+        "config.json",
+        "UMT5-Base: d_model 768, d_ff 2048, 12 heads, 12 + 12 layers, 256,384 vocabulary "
+        "rows, untied.",
+        note="as copied in fine-tuned checkpoints (_name_or_path google/umt5-base)",
+    ),
+    "umt5-xl-config": Source(
+        _hub("google/umt5-xl", "the google/umt5-xl checkpoint"),
+        "config.json",
+        "UMT5-XL: d_model 2048, d_ff 5120, 32 heads, 24 + 24 layers, 256,384 vocabulary rows, "
+        "tie_word_embeddings false.",
+    ),
+    "umt5-xxl-config": Source(
+        _hub("Wan-AI/Wan2.1-T2V-14B-Diffusers", "Wan 2.1's diffusers repository"),
+        "text_encoder/config.json",
+        "UMT5-XXL as Wan 2.1 ships it: d_model 4096, d_ff 10,240, 64 heads of 64, 24 + 24 "
+        "layers, 256,384 vocabulary rows; the same as ComfyUI's umt5_config_xxl.json.",
+    ),
+    "umt5-modeling": _file(
+        TRANSFORMERS,
+        "src/transformers/models/umt5/modeling_umt5.py",
+        "Every UMT5 self-attention layer builds its own relative position bias; "
+        "cross-attention has none.",
+    ),
+    "longt5-paper": Source(
+        LONGT5_PAPER,
+        "abstract",
+        "LongT5 brings long-input attention (Transient Global, after ETC's local/global "
+        "attention) and PEGASUS-style pre-training into the T5 architecture.",
+    ),
+    "longt5-readme": _file(
+        LONGT5_REPO,
+        "README.md",
+        "LongT5's checkpoints and their rounded sizes: Base 250M, Large 780M, XL 3B.",
+    ),
+    **{
+        f"longt5-gin-{kind}-{size}": _file(
+            FLAXFORMER,
+            f"flaxformer/t5x/configs/longt5/models/longt5_1_1_{gin}{size}.gin",
+            f"LongT5 {kind} {size}: T5 v1.1 {size}'s shapes with {kind} encoder attention.",
+        )
+        for kind, gin in (("local", ""), ("transient-global", "transient_global_"))
+        for size in ("base", "large", "xl")
+    },
+    "longt5-base-config": Source(
+        _hub("google/long-t5-tglobal-base", "the google/long-t5-tglobal-base checkpoint"),
+        "config.json",
+        "LongT5-TGlobal-Base's released config: T5 v1.1 Base's shapes, transient-global.",
+    ),
+    **{
+        f"longt5-{size}-config": Source(
+            _hub(f"google/long-t5-tglobal-{size}", f"the google/long-t5-tglobal-{size} checkpoint"),
+            "config.json",
+            f"LongT5-TGlobal-{size.upper()}'s config: T5 v1.1 {size.upper()}'s shapes, "
+            "transient-global attention.",
+            note="as copied in fine-tuned checkpoints",
+        )
+        for size in ("large", "xl")
+    },
+    "longt5-modeling": _file(
+        TRANSFORMERS,
+        "src/transformers/models/longt5/modeling_longt5.py",
+        "LongT5's layers: local attention adds no weights; transient-global adds a global "
+        "position bias in block 0 and a norm in every encoder layer.",
+    ),
+    # --- Switch -------------------------------------------------------------------------------
+    "switch-paper-table-9": Source(
+        SWITCH_PAPER,
+        "Table 9",
+        "The sizes of the released Switch models: Base about 7B parameters, Large 26B, XXL "
+        "395B, Switch-C 1571B.",
+        note="Base, Large and Switch-C as restated in secondary sources",
+    ),
+    "switch-paper-trillion": Source(
+        SWITCH_PAPER,
+        "§5.6",
+        "The trillion-parameter models: Switch-XXL of 395 billion and Switch-C of about 1.6 "
+        "trillion parameters, every layer of Switch-C sparse.",
+    ),
+    "switch-card": Source(
+        _hub("google/switch-c-2048", "the google/switch-c-2048 model card"),
+        "model card title",
+        "The model card calls Switch-C a 1.6 trillion parameter model.",
+    ),
+    **{
+        f"switch-gin-{size}": _file(
+            FLAXFORMER,
+            f"flaxformer/t5x/configs/moe/models/switch_{size}.gin",
+            fact,
+        )
+        for size, fact in (
+            (
+                "base",
+                "Switch Base: T5 Base's dimensions (MLP_DIM 3072), 6 + 6 sparse layers, the "
+                "token embedder reused for the logits.",
+            ),
+            (
+                "large",
+                "Switch Large: 1024 wide, d_ff 4096, 16 heads, 24 + 24 layers, 128 experts, "
+                "12 + 12 sparse layers, logits as in Switch Base.",
+            ),
+            (
+                "xxl",
+                "Switch XXL: 4096 wide, d_ff 10,240, 64 heads, 24 + 24 layers, 128 experts in "
+                "12 + 12 sparse layers, GEGLU experts (wi_0, wi_1), an output layer of its own.",
+            ),
+            (
+                "c",
+                "Switch-C: 2080 wide, d_ff 6144, 30 heads of 64, 15 + 15 layers, 2048 experts, "
+                "every MLP sparse.",
+            ),
+        )
+    },
+    **{
+        f"switch-base-{n}-config": Source(
+            _hub(f"google/switch-base-{n}", f"the google/switch-base-{n} checkpoint"),
+            "config.json",
+            f"Switch-Base-{n}'s released config: T5 Base's dimensions with {n} experts in 6 + 6 "
+            "sparse layers.",
+        )
+        for n in (32, 64, 256)
+    },
+    "switch-configuration": _file(
+        TRANSFORMERS,
+        "src/transformers/models/switch_transformers/configuration_switch_transformers.py",
+        "transformers' SwitchTransformersConfig defaults, among them expert_capacity 64 and "
+        "no router bias.",
+    ),
+    "switch-modeling": _file(
+        TRANSFORMERS,
+        "src/transformers/models/switch_transformers/modeling_switch_transformers.py",
+        "transformers' Switch: a router Linear(d_model, num_experts) and num_experts "
+        "ungated feed-forward experts in every sparse block.",
+    ),
+    # --- transformers -----------------------------------------------------------------------
+    "t5-modeling": _file(
+        TRANSFORMERS,
+        "src/transformers/models/t5/modeling_t5.py",
+        "transformers' T5: q, k, v map d_model to num_heads·d_kv and o maps it back; no "
+        "Linear has a bias; RMSNorm scales only; block 0 alone holds the relative position "
+        "bias.",
+        part="T5Attention, T5LayerFF, T5Stack",
+    ),
+    "t5-keep-fp32": _file(
+        TRANSFORMERS,
+        "src/transformers/models/t5/modeling_t5.py",
+        "T5PreTrainedModel lists wo in _keep_in_fp32_modules: a float16 or quantized load "
+        "keeps every wo in float32, a bfloat16 load converts it like the rest.",
+        note="checked with transformers 5.23 on a saved tiny model",
+        part="T5PreTrainedModel._keep_in_fp32_modules",
+    ),
+    "t5-configuration": _file(
+        TRANSFORMERS,
+        "src/transformers/models/t5/configuration_t5.py",
+        "T5Config's defaults and aliases; tie_word_embeddings also means scaling the "
+        "decoder output before the logits.",
+    ),
+    "transformers-tie-weights": _file(
+        TRANSFORMERS,
+        "src/transformers/modeling_utils.py",
+        "PreTrainedModel.tie_weights ties the output layer to the input embedding when the "
+        "config says so.",
+        part="PreTrainedModel.tie_weights",
+    ),
+    "transformers-sdpa": _file(
+        TRANSFORMERS,
+        "src/transformers/modeling_utils.py",
+        "transformers 5 gives T5, MT5 and UMT5 the sdpa attention by default, eager only "
+        "when asked for.",
+        note="read with transformers 5.23: a loaded T5's config._attn_implementation is sdpa",
+        part="the default attn_implementation",
+    ),
+    "transformers-pr-21896": Source(
+        TRANSFORMERS,
+        "PR #21896",
+        "The T5 docs were corrected to say that num_heads·d_kv need not equal d_model.",
+        f"{TRANSFORMERS.url}/pull/21896",
+    ),
+    "transformers-issue-21641": Source(
+        TRANSFORMERS,
+        "issue #21641",
+        "A user found the T5 docs' claim that d_kv must be d_model / num_heads wrong.",
+        f"{TRANSFORMERS.url}/issues/21641",
+    ),
+    # --- Mesh TensorFlow, the scaling book --------------------------------------------------
+    "mesh-layout": _file(
+        MESH,
+        "mesh_tensorflow/transformer/gin/defaults.gin",
+        "The transformer's default layout rules put d_ff, heads and vocab on the model mesh "
+        "axis and batch on the batch axis; d_model is on none.",
+    ),
+    "mesh-readme-communication": Source(
+        MESH,
+        "README.md, “Where does the network communication happen?”",
+        "An einsum needs communication only when it sums away a dimension split over cores: "
+        "then an all-reduce adds the partial sums.",
+        f"{MESH.url}#where-does-the-network-communication-happen",
+    ),
+    "mesh-variable-dtype": _file(
+        MESH,
+        "mesh_tensorflow/transformer/utils.py",
+        "get_variable_dtype: training variables are kept in float32; bfloat16 is for "
+        "activations and checkpoints.",
+    ),
+    "mesh-adafactor": _file(
+        MESH,
+        "mesh_tensorflow/optimize.py",
+        "Mesh TensorFlow's AdafactorOptimizer: no first moment by default (beta1 = 0) and a "
+        "factored second moment for matrices.",
+    ),
+    "scaling-book-table": Source(
+        SCALING_BOOK,
+        "the table of parameters and training FLOPs per layer",
+        "Per layer of a transformer, a table of each component's parameters and training "
+        "FLOPs; its columns are the component, the parameters per layer and the training "
+        "FLOPs per layer.",
+    ),
+    # --- GPT-3 ------------------------------------------------------------------------------
+    "gpt3-table-2.1": Source(
+        GPT3_PAPER,
+        "Table 2.1",
+        "GPT-3's eight sizes: parameters, layers, d_model, heads and head width, with "
+        "d_ff = 4·d_model and a context of 2048 tokens.",
+    ),
+    "gpt3-architecture": Source(
+        GPT3_PAPER,
+        "§2.1",
+        "GPT-3 keeps GPT-2's architecture (with alternating dense and locally banded sparse "
+        "attention); its architectural parameters were chosen for computational efficiency "
+        "and load balancing across GPUs.",
+    ),
+    "gpt3-training": Source(
+        GPT3_PAPER,
+        "§2.3",
+        "GPT-3 was trained on V100 GPUs with model parallelism both within each matrix "
+        "multiply and across the layers.",
+    ),
+    # --- PyTorch ----------------------------------------------------------------------------
+    "torch-flop-counter": _file(
+        TORCH,
+        "torch/utils/flop_counter.py",
+        "FlopCounterMode counts 2 FLOPs per multiply-add of mm, addmm and bmm.",
+    ),
+    # --- other counts -------------------------------------------------------------------------
+    "wikipedia-t5": Source(
+        WIKIPEDIA_T5,
+        "table of the T5 v1.0 variants",
+        "Wikipedia's table of T5 sizes (e.g. Large 770,567,168, the tied embedding counted twice).",
+    ),
+    # --- hardware -----------------------------------------------------------------------------
+    "tpu-v3": Source(
+        CLOUD_TPU,
+        "“TPU v3”",
+        "A TPU v3 chip: 32 GiB of HBM shared by 2 TensorCores, 900 GB/s, 123 bf16 TFLOP/s.",
+        "https://cloud.google.com/tpu/docs/v3",
+    ),
+    "tpu-v4": Source(
+        CLOUD_TPU,
+        "“TPU v4”",
+        "A TPU v4 chip: 32 GiB of HBM, 1,200 GB/s, 275 bf16 TFLOP/s.",
+        "https://cloud.google.com/tpu/docs/v4",
+    ),
+    "a100": Source(
+        NVIDIA,
+        "A100 data sheet",
+        "A100 SXM: 40 GB HBM2 at 1,555 GB/s, 80 GB HBM2e at 2,039 GB/s; 312 dense BF16 "
+        "Tensor TFLOP/s (624 with sparsity).",
+        "https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/a100/pdf/"
+        "nvidia-a100-datasheet-us-nvidia-1758950-r4-web.pdf",
+    ),
+    "h100": Source(
+        NVIDIA,
+        "H100 data sheet",
+        "H100 SXM: 80 GB HBM3 at 3.35 TB/s; 1,979 BF16 TFLOP/s with sparsity, half dense.",
+        "https://resources.nvidia.com/en-us-tensor-core/nvidia-tensor-core-gpu-datasheet",
+    ),
+    "l4": Source(
+        NVIDIA,
+        "L4 data sheet",
+        "L4: 24 GB GDDR6 at 300 GB/s; 242 BF16 TFLOP/s with sparsity, 121 dense.",
+        "https://resources.nvidia.com/en-us-data-center-overview/l4-gpu-datasheet",
+    ),
+    "rtx-4090": Source(
+        NVIDIA,
+        "Ada Lovelace architecture whitepaper, appendix table",
+        "GeForce RTX 4090: 24 GB GDDR6X at 1,008 GB/s; 165.2 dense FP16/BF16 Tensor "
+        "TFLOP/s with FP32 accumulate.",
+        "https://images.nvidia.com/aem-dam/Solutions/geforce/ada/nvidia-ada-gpu-architecture.pdf",
+    ),
+    # --- text-to-image and video generators ---------------------------------------------------
+    "flux-pipeline": _file(
+        DIFFUSERS,
+        "src/diffusers/pipelines/flux/pipeline_flux.py",
+        "FluxPipeline encodes the prompt with T5-v1.1-XXL; max_sequence_length defaults to "
+        "512 for FLUX.1 [dev] and [schnell] alike.",
+    ),
+    "flux-schnell-card": Source(
+        _hub("black-forest-labs/FLUX.1-schnell", "the FLUX.1 [schnell] model card"),
+        "usage example",
+        "FLUX.1 [schnell] takes at most 256 prompt tokens.",
+    ),
+    "sd3-pipeline": _file(
+        DIFFUSERS,
+        "src/diffusers/pipelines/stable_diffusion_3/pipeline_stable_diffusion_3.py",
+        "StableDiffusion3Pipeline's T5-v1.1-XXL prompt defaults to 256 tokens.",
+    ),
+    "pixart-alpha-pipeline": _file(
+        DIFFUSERS,
+        "src/diffusers/pipelines/pixart_alpha/pipeline_pixart_alpha.py",
+        "PixArtAlphaPipeline's T5 prompt defaults to 120 tokens.",
+    ),
+    "pixart-sigma-pipeline": _file(
+        DIFFUSERS,
+        "src/diffusers/pipelines/pixart_alpha/pipeline_pixart_sigma.py",
+        "PixArtSigmaPipeline's T5 prompt defaults to 300 tokens.",
+    ),
+    "deepfloyd-pipeline": _file(
+        DIFFUSERS,
+        "src/diffusers/pipelines/deepfloyd_if/pipeline_if.py",
+        "IFPipeline encodes prompts with T5-v1.1-XXL, padded to max_length 77.",
+    ),
+    "deepfloyd-card": Source(
+        _hub("DeepFloyd/IF-I-XL-v1.0", "the DeepFloyd IF model card"),
+        "model card",
+        "DeepFloyd IF uses a frozen T5-v1.1-XXL text encoder.",
+    ),
+    "cogvideox-pipeline": _file(
+        DIFFUSERS,
+        "src/diffusers/pipelines/cogvideo/pipeline_cogvideox.py",
+        "CogVideoXPipeline's T5 prompt defaults to 226 tokens.",
+    ),
+    "cogvideox-card": Source(
+        _hub("THUDM/CogVideoX-2b", "the CogVideoX-2b model card"),
+        "model card",
+        "CogVideoX encodes prompts with T5-v1.1-XXL.",
+    ),
+    "wan-pipeline": _file(
+        DIFFUSERS,
+        "src/diffusers/pipelines/wan/pipeline_wan.py",
+        "WanPipeline encodes prompts with UMT5-XXL's encoder, 512 tokens by default.",
+    ),
+    "wan-card": Source(
+        _hub("Wan-AI/Wan2.1-T2V-14B", "the Wan 2.1 model card"),
+        "model card",
+        "Wan 2.1 uses umT5 as its multilingual text encoder.",
+    ),
+    # --- what users report --------------------------------------------------------------------
+    "report-wan-umt5": Source(
+        _github("kijai/ComfyUI-WanVideoWrapper", "ComfyUI-WanVideoWrapper"),
+        "issue 80",
+        "Users report UMT5-XXL encoder files of 6.7 GB (fp8) and 11.4 GB (bf16).",
+        "https://github.com/kijai/ComfyUI-WanVideoWrapper/issues/80",
+    ),
+    "report-flan-te": Source(
+        Document("ai-image-journey", "the “flan-t5xxl TE-only” page", ""),
+        "“flan-t5xxl TE-only”",
+        "Text-encoder-only Flan-T5-XXL files of 9.4 GB (FP16) and 5.5 GB (Q8_0).",
+    ),
+    "report-nunchaku-int4": Source(
+        _github("mit-han-lab/nunchaku", "nunchaku"),
+        "issue 175",
+        "An int4 T5 text encoder of about 3 GB.",
+        "https://github.com/mit-han-lab/nunchaku/issues/175",
+    ),
+    "report-langchain": Source(
+        _github("langchain-ai/langchain", "LangChain"),
+        "issue #5513",
+        "Flan-T5-XXL loaded in fp16 is reported to take 22 GB.",
+        "https://github.com/langchain-ai/langchain/issues/5513",
+    ),
+    "report-t2v-metrics": Source(
+        _github("linzhiqiu/t2v_metrics", "t2v_metrics"),
+        "issue #5",
+        "clip-flant5-xxl is reported to take 22,394 MiB to load, clip-flant5-xl 6900 MiB.",
+        "https://github.com/linzhiqiu/t2v_metrics/issues/5",
+    ),
+    "report-bnb-wo": Source(
+        _github("bitsandbytes-foundation/bitsandbytes", "bitsandbytes"),
+        "issue #111",
+        "T5's wo is kept out of 8-bit quantization (and in float32) through _keep_in_fp32_modules.",
+        "https://github.com/bitsandbytes-foundation/bitsandbytes/issues/111",
+    ),
+}
+
+#: A citation's text → its key (every citation's text is unique: the tests hold it).
+KEYS: dict[str, str] = {s.citation: key for key, s in SOURCES.items()}
+
+
+def cite(*keys: str) -> str:
+    """The citation texts of ``keys``, joined by "; " (a `KeyError` names an unknown key)."""
+    return "; ".join(SOURCES[key].citation for key in keys)
+
+
+_CITATION = re.compile("|".join(re.escape(c) for c in sorted(KEYS, key=len, reverse=True)))
+
+
+def linked(text: str) -> str:
+    """``text`` with every citation text in it written as the site's link ``[](src:KEY)``."""
+    return _CITATION.sub(lambda m: f"[](src:{KEYS[m[0]]})", text)
