@@ -303,7 +303,7 @@ class Config:
         """The blocks of ``stack``: ``num_layers`` or ``num_decoder_layers``."""
         if stack not in STACKS:
             raise ConfigError(f"stack: must be 'encoder' or 'decoder', got {shown(stack)}")
-        return self.num_layers if stack == "encoder" else self.num_decoder_layers  # type: ignore[return-value]
+        return self.num_layers if stack == "encoder" else self.num_decoder_layers
 
     @property
     def model(self) -> str:
@@ -616,7 +616,11 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
     ``attribute_map`` (``hidden_size``, ...) wins over the field it stands for, as in
     transformers, and is applied after ``num_decoder_layers`` took its default (so
     ``num_hidden_layers`` alone leaves the decoder at the class's depth, as transformers
-    5.x builds it); ``num_labels`` wins over the length of ``id2label``.
+    5.x builds it) and after Switch's sparse steps were computed; ``num_labels`` wins
+    over the length of ``id2label``; ``is_gated_act`` and ``dense_act_fn`` win over
+    ``feed_forward_proj`` (`_feed_forward`). Without ``model_type``, ``architectures[0]``
+    names the type (``UMT5EncoderModel``: umt5), else the file must have a field of
+    `T5_FIELDS` to be read as T5.
     """
     implied = _implied_type(data.get("architectures"))
     model_type = data["model_type"] if "model_type" in data else implied or "t5"
