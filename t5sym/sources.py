@@ -123,7 +123,7 @@ MESH = _github("tensorflow/mesh", "Mesh TensorFlow")
 TORCH = _github("pytorch/pytorch", "PyTorch")
 DIFFUSERS = _github("huggingface/diffusers", "Hugging Face diffusers")
 SCALING_BOOK = Document(
-    "scaling book",
+    "How to Scale Your Model",
     "Austin et al. 2025, How to Scale Your Model, chapter “All the Transformer Math You "
     "Need to Know”",
     "https://jax-ml.github.io/scaling-book/transformers/",
@@ -538,7 +538,7 @@ SOURCES: dict[str, Source] = {
     ),
     "scaling-book-table": Source(
         SCALING_BOOK,
-        "the table of parameters and training FLOPs per layer",
+        "(transformers chapter), table of per-layer parameters and training FLOPs",
         "Per layer of a transformer, a table of each component's parameters and training "
         "FLOPs; its columns are the component, the parameters per layer and the training "
         "FLOPs per layer.",
