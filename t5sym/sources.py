@@ -179,7 +179,7 @@ SOURCES: dict[str, Source] = {
     ),
     "t5-paper-training": Source(
         T5_PAPER,
-        "§3.7, “Training steps”",
+        "§3.7, “Longer training”",
         "The final models were pre-trained for one million steps on batches of 2^11 "
         "sequences of 512 tokens.",
     ),
