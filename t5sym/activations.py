@@ -42,6 +42,7 @@ from .flops import DEFAULT_DECODER_LENGTH as DEFAULT_T
 from .flops import DEFAULT_ENCODER_LENGTH as DEFAULT_S
 from .memory import Memory
 from .result import Result
+from .roles import Role
 from .symbols import (
     batch,
     d_ff,
@@ -54,7 +55,7 @@ from .symbols import (
     num_layers,
     vocab_size,
 )
-from .tree import Node, Tree, group
+from .tree import Node, Tree, group, placed
 
 #: Bytes of an int64 (token ids, relative-position buckets) and of a float32.
 INT64, FLOAT32 = 8, 4
@@ -82,7 +83,7 @@ def activation_name(config: Config | None) -> str:
 
 
 def _leaf(name: str, expr: Expr, doc: str = "") -> Node:
-    return Node(name, sympy.sympify(expr), (), doc, (), sympy.S.One, "saved")
+    return Node(name, sympy.sympify(expr), (), doc, (), sympy.S.One, "saved", Role.SAVED)
 
 
 def _norm(name: str, n: Expr, reps: Expr, b: int) -> Node:
@@ -92,10 +93,12 @@ def _norm(name: str, n: Expr, reps: Expr, b: int) -> Node:
     return _leaf(name, reps * values, "x in float32, 1/rms, normalized x")
 
 
-def _attention(p: str, n: Expr, keys: Expr, reps: Expr, b: int, m: int, bias: bool) -> Node:
+def _attention(
+    p: str, role: Role, n: Expr, keys: Expr, reps: Expr, b: int, m: int, bias: bool
+) -> Node:
     inner = num_heads * d_kv
     body = b * batch * inner * (n + 2 * keys) + (2 * b + m) * batch * num_heads * n * keys
-    cross = ".EncDecAttention" in p
+    cross = role is Role.CROSS_ATTENTION
     block0 = p.replace(".*.", ".0.")
     return group(
         p,
@@ -108,6 +111,7 @@ def _attention(p: str, n: Expr, keys: Expr, reps: Expr, b: int, m: int, bias: bo
         else None,
         _leaf(f"{p}.scores", reps * body, "q, kᵀ, v copies; softmax, dropout and its mask"),
         _leaf(f"{p}.o", reps * b * batch * n * inner, "input of o"),
+        role=role,
     )
 
 
@@ -129,22 +133,26 @@ def _ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None) -> 
         else None,
         _leaf(f"{p}.dropout", m * wide, "dropout mask"),
         _leaf(f"{p}.wo", b * wide, "input of wo"),
+        role=Role.FFN,
     )
 
 
 def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None) -> Node:
     blk = f"{stack}.block.*"
-    parts = [(f"{blk}.layer.0", "SelfAttention", n, True)]
+    parts = [(f"{blk}.layer.0", "SelfAttention", Role.SELF_ATTENTION, n, True)]
     if stack == "decoder":
-        parts.append((f"{blk}.layer.1", "EncDecAttention", encoder_length, False))
+        parts.append(
+            (f"{blk}.layer.1", "EncDecAttention", Role.CROSS_ATTENTION, encoder_length, False)
+        )
     layers = []
-    for p, kind, keys, bias in parts:
+    for p, kind, role, keys, bias in parts:
         layers.append(
             group(
                 p,
                 _norm(f"{p}.layer_norm", n, reps, b),
-                _attention(f"{p}.{kind}", n, keys, reps, b, m, bias),
+                _attention(f"{p}.{kind}", role, n, keys, reps, b, m, bias),
                 _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask"),
+                role=Role.SUBLAYER,
             )
         )
     ff = f"{blk}.layer.{len(parts)}"
@@ -154,9 +162,10 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
             _norm(f"{ff}.layer_norm", n, reps, b),
             _ffn(f"{ff}.DenseReluDense", n, reps, b, m, config),
             _leaf(f"{ff}.dropout", reps * m * batch * n * d_model, "dropout mask"),
+            role=Role.SUBLAYER,
         )
     )
-    return group(blk, *layers)
+    return group(blk, *layers, role=Role.BLOCK)
 
 
 def _clamps(blk: str, n: Expr, reps: Expr, b: int, clamps: int) -> Node:
@@ -173,7 +182,7 @@ def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool) -> Node:
         inputs.append(_leaf(f"{stack}.block.0.encoder", b * batch * encoder_length * d_model))
         if deep:
             inputs.append(_leaf(f"{stack}.block.1.cross_bias", b * num_heads * n * encoder_length))
-    return group(blk, *inputs)
+    return group(blk, *inputs, role=Role.BLOCK)
 
 
 def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: bool) -> Node:
@@ -187,13 +196,14 @@ def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: 
         blocks = _sublayers(stack, n, reps, b, m, config)
         if dtype == "fp16":
             clamp = _clamps(f"{stack}.block.*.clamp", n, reps, b, 2 if enc else 3)
-            blocks = group(blocks.name, *blocks.children, clamp)
+            blocks = group(blocks.name, *blocks.children, clamp, role=Role.BLOCK)
     return group(
         stack,
         _leaf(f"{stack}.embed_tokens", INT64 * batch * n, "token ids"),
         blocks,
         _norm(f"{stack}.final_layer_norm", n, 1, b),
         _leaf(f"{stack}.dropout", 2 * m * batch * n * d_model, "input's and output's masks"),
+        role=Role(stack),
     )
 
 
@@ -225,12 +235,15 @@ def saved_tree(
     m = b if mask_bytes is None else mask_bytes
     loss = b * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + b
     return Tree(
-        group(
-            "",
-            _stack("encoder", config, b, m, dtype, checkpointing),
-            _stack("decoder", config, b, m, dtype, checkpointing),
-            _leaf("lm_head", b * batch * decoder_length * d_model, "input of lm_head"),
-            _leaf("loss", loss, "log-softmax, labels, total weight"),
+        placed(
+            group(
+                "",
+                _stack("encoder", config, b, m, dtype, checkpointing),
+                _stack("decoder", config, b, m, dtype, checkpointing),
+                _leaf("lm_head", b * batch * decoder_length * d_model, "input of lm_head"),
+                _leaf("loss", loss, "log-softmax, labels, total weight"),
+                role=Role.MODEL,
+            )
         )
     )
 

@@ -66,6 +66,7 @@ from .config import (
     from_hf,
 )
 from .errors import ConfigError, T5SymError
+from .roles import Role
 from .tree import Node, Tree
 
 #: Every head transformers defines for some model type, in the order of the key.
@@ -142,7 +143,7 @@ def _state_per_core(optimizer: memory.Optimizer):
 
 def _cache(kind: str | None):
     def fn(leaf: Node) -> Expr | None:
-        if kind is not None and inference._cached(leaf) != kind:
+        if kind is not None and inference.cached(leaf) != kind:
             return None
         return inference.cache_bytes(leaf)
 
@@ -320,7 +321,7 @@ def _gguf_name(leaf: Node) -> int | str | None:
     else llama.cpp's name with ``#`` for the block (`formats.gguf_name`), None if it has none."""
     if leaf.kind == "norm":
         return 0
-    if leaf.short == "relative_attention_bias":
+    if leaf.role is Role.RELATIVE_BIAS:
         return 1
     try:
         return formats.gguf_name(leaf.name, "#")  # type: ignore[arg-type]

@@ -46,6 +46,7 @@ def literal_int(literal: str, error: type[T5SymError] = T5SymError) -> int:
 
     Examples
     --------
+    >>> from t5sym.checks import literal_int
     >>> literal_int("-42")
     -42
     >>> literal_int("9" * 1001)

@@ -417,6 +417,9 @@ def sparse_count(layers: int, step: int) -> int:
     or step == 1)``: all blocks for step 1; for a larger step, i = 1, 1 + step, ... below
     ``layers``, which is ``(layers - 2) // step + 1`` of them once ``layers >= 2``.
 
+    Examples
+    --------
+    >>> from t5sym.config import sparse_count
     >>> [sparse_count(n, 2) for n in range(6)]
     [0, 0, 1, 1, 2, 2]
     >>> sparse_count(10**300, 1) == 10**300 and sparse_count(7, 0) == 0
@@ -457,6 +460,9 @@ def architecture(name: str) -> tuple[str, str] | None:
 
     A legacy name (`LEGACY_ARCHITECTURES`) stands for its PyTorch class.
 
+    Examples
+    --------
+    >>> from t5sym.config import architecture
     >>> architecture("UMT5EncoderModel")
     ('umt5', 'EncoderModel')
     >>> architecture("T5WithLMHeadModel")

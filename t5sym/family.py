@@ -24,31 +24,10 @@ from .config import Config
 from .params import count, tree
 from .presets import CLAIMS, Claim, load
 from .report import approx
-from .tree import Node
-
-#: The categories of `category`, in the order tables and charts use.
-CATEGORIES = ("embedding", "attention", "relative bias", "feed-forward", "norms")
+from .roles import CATEGORIES, Role, category
 
 #: The top-level parts of a ``T5ForConditionalGeneration``, as node names.
 STACKS = ("shared", "encoder", "decoder", "lm_head")
-
-
-def category(leaf: Node) -> str:
-    """What a weight is: one of `CATEGORIES`, read from its module name and kind."""
-    if leaf.kind == "norm":
-        return "norms"
-    if leaf.short.endswith("relative_attention_bias"):  # LongT5's global one too
-        return "relative bias"
-    if "DenseReluDense" in leaf.name or ".mlp." in leaf.name:  # Switch: router and experts
-        return "feed-forward"
-    if "Attention" in leaf.name:
-        return "attention"
-    return "embedding"
-
-
-def stack(leaf: Node) -> str:
-    """The top-level part a weight belongs to: one of `STACKS`."""
-    return leaf.name.split(".", 1)[0]
 
 
 def formulas_by_category(config: Config | None = None, *, encoder_only: bool = False):
@@ -90,16 +69,17 @@ def by_stack_and_category(
 ) -> dict[tuple[str, str], int]:
     """Exact parameters per (stack, category); keys ``("", category)`` hold the totals.
 
-    Stacks are `STACKS` (``lm_head`` only when untied; no decoder when encoder-only).
+    Stacks are the model's top-level modules, `STACKS` for a ``*ForConditionalGeneration``
+    (``lm_head`` only when untied; no decoder when encoder-only).
     """
     result = count(config)
     numbers = result.encoder_only_breakdown if encoder_only else result.breakdown
     out: dict[tuple[str, str], int] = {("", c): 0 for c in CATEGORIES}
-    for node in tree(config, encoder_only=encoder_only):
-        if node.is_leaf:
-            key = (stack(node), category(node))
-            out[key] = out.get(key, 0) + numbers[node.name]
-            out[("", key[1])] += numbers[node.name]
+    for top in tree(config, encoder_only=encoder_only).root.children:
+        for leaf in (n for n in top.walk() if n.is_leaf):
+            key = (top.name, category(leaf))
+            out[key] = out.get(key, 0) + numbers[leaf.name]
+            out[("", key[1])] += numbers[leaf.name]
     return out
 
 
@@ -267,7 +247,7 @@ def readings(config: Config) -> dict[str, int]:
         second = sum(
             result.breakdown[n.name]
             for n in tree(config)
-            if n.is_leaf and n.name.endswith(".experts.expert_*.wi")
+            if n.is_leaf and n.role is Role.WI and n.within(Role.EXPERTS)
         )
         out["gated experts"] = result.total + second
     return out

@@ -39,7 +39,7 @@ backward = 1 × forward there (`backward_per_forward`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cache
 
@@ -52,6 +52,7 @@ from .checks import positive_int
 from .config import Config
 from .errors import T5SymError
 from .result import Result
+from .roles import ATTENTIONS, HEADS, Role
 from .symbols import (
     batch,
     d_kv,
@@ -63,7 +64,7 @@ from .symbols import (
     num_experts,
     num_heads,
 )
-from .tree import Node, Tree, group
+from .tree import Node, Tree, group, placed
 
 #: FLOPs of backward per FLOP of forward, for every matrix product of two operands that
 #: both need a gradient (all but LongT5's ``global_aggregates``: `backward_per_forward`).
@@ -75,34 +76,21 @@ ATTENTION_PRODUCTS = ("scores", "context")
 #: LongT5 transient-global attention's extra product: the global tokens' sums.
 GLOBAL_AGGREGATES = "global_aggregates"
 
-_ATTENTION = (
-    "SelfAttention",
-    "EncDecAttention",
-    "LocalSelfAttention",
-    "TransientGlobalSelfAttention",
-)
-
 #: Heads whose decoder reads the shifted input (``decoder_input_ids`` from ``input_ids``):
 #: their decoder length is the encoder length.
 SHIFTED_INPUT_HEADS = ("ForSequenceClassification", "ForQuestionAnswering")
 
 
-def _local(name: str) -> str:
-    """A name without the ``transformer.`` of a wrapped model."""
-    return name.removeprefix("transformer.")
-
-
-def lengths(name: str) -> tuple[Expr, Expr]:
-    """(query length, key length) of the attention module holding ``name``.
+def lengths(node: Node) -> tuple[Expr, Expr]:
+    """(query length, key length) of the attention module holding ``node``.
 
     Encoder: (S, S); decoder self-attention: (T, T); cross-attention: (T, S). For a
     feed-forward weight only the first, the length of its stream, matters; a token
     classifier reads the encoder's S tokens, ``lm_head`` and ``qa_outputs`` the decoder's T.
     """
-    name = _local(name)
-    if name.startswith(("encoder.", "classifier")):
+    if node.stack is Role.ENCODER or node.within(Role.TOKEN_CLASSIFIER):
         return encoder_length, encoder_length
-    if ".EncDecAttention" in name:
+    if node.within(Role.CROSS_ATTENTION):
         return decoder_length, encoder_length
     return decoder_length, decoder_length
 
@@ -126,19 +114,18 @@ def global_tokens() -> Expr:
     return sympy.floor(encoder_length / global_block_size)
 
 
-def attended(name: str) -> tuple[Expr, Expr]:
+def attended(module: Node) -> tuple[Expr, Expr]:
     """(queries, keys per query) of the score matrix an attention module computes.
 
     Full attention: `lengths`. ``LocalSelfAttention``: n·(r + 1) queries (S padded to
     whole blocks), each block against its 3 neighbouring blocks, 3·(r + 1) keys;
     ``TransientGlobalSelfAttention``: the same plus the G global tokens as keys.
     """
-    short = name.rsplit(".", 1)[-1]
-    if short == "LocalSelfAttention":
+    if module.role is Role.LOCAL_ATTENTION:
         return local_blocks() * block_length(), 3 * block_length()
-    if short == "TransientGlobalSelfAttention":
+    if module.role is Role.GLOBAL_ATTENTION:
         return local_blocks() * block_length(), 3 * block_length() + global_tokens()
-    return lengths(name)
+    return lengths(module)
 
 
 def tokens_through(leaf: Node, encoder_only: bool = False) -> Expr:
@@ -152,12 +139,13 @@ def tokens_through(leaf: Node, encoder_only: bool = False) -> Expr:
     """
     if leaf.kind != "linear":
         return batch * encoder_length + (0 if encoder_only else batch * decoder_length)
-    if leaf.name.startswith("classification_head."):
+    if leaf.within(Role.SEQUENCE_CLASSIFIER):
         return batch
-    if leaf.short in ("k", "v") and ".TransientGlobalSelfAttention." in leaf.name:
+    kv = leaf.role in (Role.K, Role.V)
+    if kv and leaf.within(Role.GLOBAL_ATTENTION):
         return batch * (encoder_length + global_tokens())
-    query, key = lengths(leaf.name)
-    return batch * (key if leaf.short in ("k", "v") else query)
+    query, key = lengths(leaf)
+    return batch * (key if kv else query)
 
 
 def matmul(leaf: Node) -> Expr | None:
@@ -168,7 +156,7 @@ def matmul(leaf: Node) -> Expr | None:
     """
     if leaf.kind != "linear":
         return None
-    share = 1 / num_experts if ".experts." in leaf.name else 1
+    share = 1 / num_experts if leaf.within(Role.EXPERTS) else 1
     return 2 * tokens_through(leaf) * leaf.expr * share
 
 
@@ -180,20 +168,22 @@ def attention_products(module: Node) -> tuple[Node, ...]:
     (the one-hot einsum summing each block of g inputs into a global token). Repeated as
     often as the module's own ``q``; leaves of kind ``"matmul"``, no shape.
     """
-    query, key = attended(module.name)
-    repeat = next(c.repeat for c in module.children if c.short == "q")
+    query, key = attended(module)
+    repeat = next(c.repeat for c in module.children if c.role is Role.Q)
     flops = 2 * batch * num_heads * query * key * d_kv * repeat
-    docs = ("Q·Kᵀ, no weight", "softmax(scores)·V, no weight")
+    where = (*module.context, module.role)
+
+    def product(short: str, role: Role, expr: Expr, doc: str) -> Node:
+        return Node(f"{module.name}.{short}", expr, (), doc, (), repeat, "matmul", role, where)
+
     products = [
-        Node(f"{module.name}.{short}", flops, (), doc, (), repeat, "matmul")
-        for short, doc in zip(ATTENTION_PRODUCTS, docs, strict=True)
+        product(ATTENTION_PRODUCTS[0], Role.SCORES, flops, "Q·Kᵀ, no weight"),
+        product(ATTENTION_PRODUCTS[1], Role.CONTEXT, flops, "softmax(scores)·V, no weight"),
     ]
-    if module.short == "TransientGlobalSelfAttention":
+    if module.role is Role.GLOBAL_ATTENTION:
         aggregates = 2 * batch * encoder_length * global_tokens() * d_model * repeat
         doc = "one-hot einsum: the sum of each global block's inputs, no weight"
-        products.append(
-            Node(f"{module.name}.{GLOBAL_AGGREGATES}", aggregates, (), doc, (), repeat, "matmul")
-        )
+        products.append(product(GLOBAL_AGGREGATES, Role.GLOBAL_SUMS, aggregates, doc))
     return tuple(products)
 
 
@@ -201,9 +191,9 @@ def _with_products(node: Node) -> Node:
     if node.is_leaf:
         return node
     children = tuple(_with_products(c) for c in node.children)
-    if node.short in _ATTENTION:
+    if node.role in ATTENTIONS:
         children += attention_products(node)
-    return Node(node.name, None, children, node.doc)
+    return replace(node, children=children)
 
 
 def check_structure(structure: params.Structure) -> None:
@@ -220,13 +210,18 @@ def check_structure(structure: params.Structure) -> None:
 
 
 @cache
-def _forward_tree(structure: params.Structure) -> Tree:
+def forward_tree_of(structure: params.Structure) -> Tree:
     check_structure(structure)
-    view = params._tree(structure).view(matmul).root
-    parts = [_with_products(c) for c in view.children if c.name != "lm_head"]
+    view = params.model_tree(structure).view(matmul).root
+    parts = [_with_products(c) for c in view.children if c.role is not Role.LM_HEAD]
     if structure.head == "ForConditionalGeneration":  # computed even when tied to shared
-        parts.append(Tree(params.lm_head()).view(matmul).root)
-    return Tree(group("", *parts))
+        parts.append(matmul_leaf(placed(params.lm_head(), (Role.MODEL,))))
+    return Tree(group("", *parts, role=Role.MODEL))
+
+
+def matmul_leaf(leaf: Node) -> Node:
+    """``leaf`` with its formula replaced by its forward FLOPs (`matmul`)."""
+    return replace(leaf, leaf=matmul(leaf))
 
 
 def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
@@ -242,16 +237,17 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
     >>> flops.forward_tree()["decoder.block.*.layer.1.EncDecAttention.k"].expr
     2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
     """
-    return _forward_tree(params.structure(config, encoder_only=encoder_only))
+    return forward_tree_of(params.structure(config, encoder_only=encoder_only))
 
 
-def backward_per_forward(name: str) -> int:
-    """Backward FLOPs per forward FLOP of the product named ``name``.
+def backward_per_forward(role: Role) -> int:
+    """Backward FLOPs per forward FLOP of a product with ``role``.
 
-    2 (a gradient for each operand); 1 for ``global_aggregates``, whose one-hot block
-    matrix needs no gradient, so only the hidden states' gradient is computed.
+    2 (a gradient for each operand); 1 for LongT5's global sums (``global_aggregates``),
+    whose one-hot block matrix needs no gradient, so only the hidden states' gradient is
+    computed.
     """
-    if name.rsplit(".", 1)[-1] == GLOBAL_AGGREGATES:
+    if role is Role.GLOBAL_SUMS:
         return 1
     return BACKWARD_PER_FORWARD
 
@@ -259,7 +255,7 @@ def backward_per_forward(name: str) -> int:
 def training_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
     """FLOPs of one training step per part: (1 + `backward_per_forward`)·forward."""
     return forward_tree(config, encoder_only).view(
-        lambda leaf: (1 + backward_per_forward(leaf.name)) * leaf.expr
+        lambda leaf: (1 + backward_per_forward(leaf.role)) * leaf.expr
     )
 
 
@@ -280,13 +276,13 @@ def training(config: Config | None = None, encoder_only: bool = False) -> Expr:
 
 def matmul_parameters(config: Config | None, stack: str) -> Expr:
     """N_enc or N_dec: parameters of the linear weights in the ``encoder`` or ``decoder``."""
-    return _linear_parameters(params.tree(config), stack)
+    return _linear_parameters(params.tree(config), Role(stack))
 
 
-def _linear_parameters(tree: Tree, stack: str) -> Expr:
-    """Linear weights under ``stack`` (or ``transformer.<stack>``), experts counted once."""
-    name = stack if stack in tree.nodes else f"transformer.{stack}"
-    return sympy.Add(*(n.expr for n in params.active_tree(tree)[name].walk() if n.kind == "linear"))
+def _linear_parameters(tree: Tree, stack: Role) -> Expr:
+    """Linear weights of ``stack`` (its blocks), experts counted once."""
+    active = params.active_tree(tree)
+    return sympy.Add(*(n.expr for n in active if n.kind == "linear" and n.stack is stack))
 
 
 @dataclass(frozen=True)
@@ -362,39 +358,35 @@ def _symbolic_rule(structure: params.Structure) -> RuleOfThumb:
     N is the model's parameter count; N_enc and N_dec count each stack's linear weights,
     one expert per sparse layer for Switch (what a token passes through).
     """
-    tree = params._tree(structure)
-    flops = _forward_tree(structure)
-    decoder = structure.has_decoder
+    tree = params.model_tree(structure)
+    flops = forward_tree_of(structure)
     naive = naive_per_parameter(structure) * tree.total
-    per_side = 2 * batch * _linear_parameters(tree, "encoder") * encoder_length
+    per_side = 2 * batch * _linear_parameters(tree, Role.ENCODER) * encoder_length
     excess = {
         "attention scores and context": sympy.Add(
-            *(n.expr for n in flops if n.short in ATTENTION_PRODUCTS)
+            *(n.expr for n in flops if n.role in (Role.SCORES, Role.CONTEXT))
         )
     }
-    globals_ = [n for n in flops if n.short == "TransientGlobalSelfAttention"]
-    for module in globals_:  # LongT5: k and v also project the G global tokens
-        kv = [f"{module.name}.{w}" for w in ("k", "v")]
-        excess["global tokens: their sums, k and v"] = flops[
-            f"{module.name}.{GLOBAL_AGGREGATES}"
-        ].expr + sympy.Add(*(flops[n].expr - 2 * batch * encoder_length * tree[n].expr for n in kv))
-    if decoder:
-        per_side += 2 * batch * _linear_parameters(tree, "decoder") * decoder_length
-        cross = "decoder.block.*.layer.1.EncDecAttention"
-        if cross not in tree.nodes:
-            cross = f"transformer.{cross}"
-        kv = [f"{cross}.{w}" for w in ("k", "v")]
-        excess["cross-attention k, v on S tokens, not T"] = sympy.Add(
-            *(flops[n].expr - 2 * batch * decoder_length * tree[n].expr for n in kv)
+
+    def beyond(module: Role, length: Expr) -> Expr:
+        """What k and v of ``module`` cost beyond projecting ``length`` tokens."""
+        kv = [n for n in flops if n.role in (Role.K, Role.V) and n.within(module)]
+        return sympy.Add(*(n.expr - 2 * batch * length * tree[n.name].expr for n in kv))
+
+    if structure.encoder_attention == "transient-global":  # k, v also see G global tokens
+        sums = sympy.Add(*(n.expr for n in flops if n.role is Role.GLOBAL_SUMS))
+        excess["global tokens: their sums, k and v"] = sums + beyond(
+            Role.GLOBAL_ATTENTION, encoder_length
         )
-    top = [n for n in flops.root.children if n.name.split(".")[0] not in _STACKS]
+    if structure.has_decoder:
+        per_side += 2 * batch * _linear_parameters(tree, Role.DECODER) * decoder_length
+        excess["cross-attention k, v on S tokens, not T"] = beyond(
+            Role.CROSS_ATTENTION, decoder_length
+        )
+    top = [n for n in flops.root.children if n.role in HEADS]
     if top:
         excess[" + ".join(n.name for n in top)] = sympy.Add(*(n.expr for n in top))
     return RuleOfThumb(flops.total, naive, per_side, excess)
-
-
-#: Top-level parts that are stacks (the rest, lm_head or a head's layers, is excess).
-_STACKS = ("shared", "encoder", "decoder", "transformer")
 
 
 # ---------------------------------------------------------------------------------------
@@ -425,6 +417,7 @@ class FlopCount(Result):
     decoder_length: int | None
     encoder_only: bool
     breakdown: dict[str, int]
+    training: int
     parameters: int
     naive: int
     per_side: int
@@ -459,16 +452,6 @@ class FlopCount(Result):
     def forward(self) -> int:
         """Forward FLOPs (teacher forcing)."""
         return self.breakdown[""]
-
-    @property
-    def training(self) -> int:
-        """FLOPs of a training step: 3 × forward, but 2 × for ``global_aggregates``."""
-        spared = sum(  # inner nodes' names are no product's: 0 for them
-            (BACKWARD_PER_FORWARD - backward_per_forward(name)) * v
-            for name, v in self.breakdown.items()
-            if name
-        )
-        return (1 + BACKWARD_PER_FORWARD) * self.forward - spared
 
     @property
     def naive_training(self) -> int:
@@ -537,6 +520,13 @@ def count_flops(
         symbols.decoder_length: decoder_length,
     }
     rule = _symbolic_rule(structure)
+    forward = forward_tree_of(structure)
+    breakdown = forward.evaluate(values)
+    spared = sum(  # FLOPs whose backward costs less than 2 × forward
+        (BACKWARD_PER_FORWARD - backward_per_forward(n.role)) * breakdown[n.name]
+        for n in forward
+        if n.is_leaf
+    )
     return FlopCount(
         config,
         config.model[: -len(config.head)] + structure.head,
@@ -544,8 +534,9 @@ def count_flops(
         encoder_length,
         None if enc else decoder_length,
         enc,
-        _forward_tree(structure).evaluate(values),
-        params._tree(structure).evaluate(config.values())[""],
+        breakdown,
+        (1 + BACKWARD_PER_FORWARD) * breakdown[""] - spared,
+        params.model_tree(structure).evaluate(config.values())[""],
         integer(rule.naive, values),
         integer(rule.per_side, values),
         {k: integer(e, values) for k, e in rule.excess.items()},

@@ -63,6 +63,7 @@ from .algebra import integer
 from .config import CLASS_PREFIX, Config
 from .errors import T5SymError
 from .result import Result
+from .roles import Role
 from .symbols import num_layers
 from .tree import Node, Tree
 
@@ -393,12 +394,12 @@ class Plan:
 
     def keeps_in_fp32(self, leaf: Node) -> bool:
         """``wo`` under a model type that keeps it in float32 (`KEEPS_WO_IN_FP32`)."""
-        return leaf.short == "wo" and self.model_type in KEEPS_WO_IN_FP32
+        return leaf.role is Role.WO and self.model_type in KEEPS_WO_IN_FP32
 
     def gguf(self, leaf: Node) -> Choice:
         if leaf.kind == "norm":
             return ((leaf.repeat, STORAGES["F32"]),)
-        if leaf.short == "relative_attention_bias":
+        if leaf.role is Role.RELATIVE_BIAS:
             return ((leaf.repeat, STORAGES["F16"]),)
         gguf_name(leaf.name)  # a name llama.cpp knows, or an error
         if self.values is None:  # no config: every row a multiple of the block
@@ -415,7 +416,7 @@ class Plan:
         values, ftype, default = self.values or {}, self.fmt.ftype, self.fmt.main
         tensors = {}  # gguf name -> (leaf name, row length)
         for leaf in self.tree.root.walk():
-            if not leaf.is_leaf or leaf.kind == "norm" or leaf.short == "relative_attention_bias":
+            if not leaf.is_leaf or leaf.kind == "norm" or leaf.role is Role.RELATIVE_BIAS:
                 continue
             repeat = integer(leaf.repeat, values)
             if repeat > MAX_GGUF_LAYERS:

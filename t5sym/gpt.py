@@ -29,9 +29,10 @@ from functools import cache
 import sympy
 from sympy import Expr, Symbol
 
-from . import params, presets
+from . import params, presets, roles
+from .roles import Role
 from .symbols import dim, vocab_size
-from .tree import Node, Tree, group, weight
+from .tree import Node, Tree, group, placed, weight
 
 # ``GPT2Config`` field names; d_head is the GPT-3 paper's (GPT-2 derives it).
 n_embd = dim("n_embd")
@@ -66,8 +67,9 @@ def conv1d(name: str, n_in: Expr, n_out: Expr, repeat: Expr, doc: str) -> Node:
     """GPT-2's ``Conv1D(n_out, n_in)``: weight (n_in, n_out), bias (n_out): (n_in + 1)·n_out."""
     return group(
         name,
-        weight(f"{name}.weight", (n_in, n_out), "conv1d", repeat, doc),
-        weight(f"{name}.bias", (n_out,), "bias", repeat, "bias"),
+        weight(f"{name}.weight", (n_in, n_out), "conv1d", repeat, doc, role=Role.WEIGHT),
+        weight(f"{name}.bias", (n_out,), "bias", repeat, "bias", role=Role.BIAS),
+        role=Role.LINEAR,
         doc=doc,
     )
 
@@ -76,8 +78,9 @@ def layer_norm(name: str, repeat: Expr) -> Node:
     """``LayerNorm(n_embd)``: a scale and a bias, 2·n_embd."""
     return group(
         name,
-        weight(f"{name}.weight", (n_embd,), "norm", repeat, "LayerNorm scale"),
-        weight(f"{name}.bias", (n_embd,), "norm", repeat, "LayerNorm bias"),
+        weight(f"{name}.weight", (n_embd,), "norm", repeat, "LayerNorm scale", role=Role.WEIGHT),
+        weight(f"{name}.bias", (n_embd,), "norm", repeat, "LayerNorm bias", role=Role.BIAS),
+        role=Role.NORM,
         doc="LayerNorm",
     )
 
@@ -92,6 +95,7 @@ def gpt2_tree() -> Tree:
             f"{b}.attn",
             conv1d(f"{b}.attn.c_attn", n_embd, 3 * inner, L, "query, key, value projection"),
             conv1d(f"{b}.attn.c_proj", inner, n_embd, L, "output projection"),
+            role=Role.SELF_ATTENTION,
             doc="multi-head causal self-attention",
         ),
         layer_norm(f"{b}.ln_2", L),
@@ -99,21 +103,42 @@ def gpt2_tree() -> Tree:
             f"{b}.mlp",
             conv1d(f"{b}.mlp.c_fc", n_embd, n_inner, L, "input"),
             conv1d(f"{b}.mlp.c_proj", n_inner, n_embd, L, "output projection"),
+            role=Role.FFN,
             doc="feed-forward",
         ),
+        role=Role.BLOCK,
         doc="decoder blocks",
     )
+    embed = Role.EMBEDDING
     return Tree(
-        group(
-            "",
+        placed(
             group(
-                "transformer",
-                weight("transformer.wte", (vocab_size, n_embd), "embedding", 1, "token embedding"),
-                weight("transformer.wpe", (n_positions, n_embd), "embedding", 1, "positions"),
-                block,
-                layer_norm("transformer.ln_f", 1),
-                doc="GPT2Model",
-            ),
+                "",
+                group(
+                    "transformer",
+                    weight(
+                        "transformer.wte",
+                        (vocab_size, n_embd),
+                        "embedding",
+                        1,
+                        "tokens",
+                        role=embed,
+                    ),
+                    weight(
+                        "transformer.wpe",
+                        (n_positions, n_embd),
+                        "embedding",
+                        1,
+                        "positions",
+                        role=embed,
+                    ),
+                    block,
+                    layer_norm("transformer.ln_f", 1),
+                    role=Role.DECODER,
+                    doc="GPT2Model",
+                ),
+                role=Role.MODEL,
+            )
         )
     )
 
@@ -285,16 +310,17 @@ class Proportions:
         return Fraction(self.feed_forward, self.parameters)
 
 
-def _sum(numbers: dict[str, int], nodes: list[Node]) -> int:
-    return sum(numbers[n.name] for n in nodes)
+def _sum(numbers: dict[str, int], tree: Tree, category: str) -> int:
+    """Parameters of the leaves of ``tree`` in ``category`` (`t5sym.roles.category`)."""
+    return sum(numbers[n.name] for n in tree if n.is_leaf and roles.category(n) == category)
 
 
 def proportions() -> list[Proportions]:
     """Every T5 preset and GPT-3 size: d_ff/d_model, inner/d_model, attention and FFN shares.
 
-    Shares are read from the trees: the attention modules (``SelfAttention``,
-    ``EncDecAttention``; GPT's ``attn``) and the feed-forward ones (``DenseReluDense``;
-    ``mlp``) over the model's total.
+    Shares are read from the trees, by `t5sym.roles.category` (the one rule `t5sym.family`
+    uses too): the attention projections and the feed-forward layers (Switch's router
+    and experts included) over the model's total.
 
     Examples
     --------
@@ -308,8 +334,6 @@ def proportions() -> list[Proportions]:
         c = preset.config
         t = params.tree(c)
         numbers = params.count(c).breakdown
-        attention = [n for n in t if n.short in ("SelfAttention", "EncDecAttention")]
-        ffn = [n for n in t if n.short == "DenseReluDense"]
         rows.append(
             Proportions(
                 name,
@@ -318,8 +342,8 @@ def proportions() -> list[Proportions]:
                 c.d_ff,
                 c.inner_dim,
                 numbers[""],
-                _sum(numbers, attention),
-                _sum(numbers, ffn),
+                _sum(numbers, t, "attention"),
+                _sum(numbers, t, "feed-forward"),
             )
         )
     t = tree()
@@ -333,8 +357,8 @@ def proportions() -> list[Proportions]:
                 c.d_ff,
                 c.n_embd,
                 numbers[""],
-                _sum(numbers, [n for n in t if n.short == "attn"]),
-                _sum(numbers, [n for n in t if n.short == "mlp"]),
+                _sum(numbers, t, "attention"),
+                _sum(numbers, t, "feed-forward"),
                 "" if c.consistent else f"printed n_heads*d_head = {c.printed_inner_dim}",
             )
         )

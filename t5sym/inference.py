@@ -40,6 +40,7 @@ from .checks import positive_int
 from .config import Config
 from .hardware import Accelerator
 from .result import Result
+from .roles import HEADS, Role
 from .symbols import (
     batch,
     bytes_per_value,
@@ -71,11 +72,11 @@ INT64 = 8
 # Caches: views of the parameter tree.
 
 
-def _cached(leaf: Node) -> str | None:
+def cached(leaf: Node) -> str | None:
     """``"self"`` or ``"cross"`` for a decoder ``k``/``v`` weight, else ``None``."""
-    if not leaf.name.startswith("decoder.") or leaf.short not in ("k", "v"):
+    if leaf.stack is not Role.DECODER or leaf.role not in (Role.K, Role.V):
         return None
-    return "cross" if ".EncDecAttention." in leaf.name else "self"
+    return "cross" if leaf.within(Role.CROSS_ATTENTION) else "self"
 
 
 def cache_bytes(leaf: Node, b: Expr | int = bytes_per_value) -> Expr | None:
@@ -85,7 +86,7 @@ def cache_bytes(leaf: Node, b: Expr | int = bytes_per_value) -> Expr | None:
     (`t5sym.flops.tokens_through`); the output width is the weight's first dim
     (num_heads·d_kv). ``None`` (not cached) for every other leaf.
     """
-    if _cached(leaf) is None:
+    if cached(leaf) is None:
         return None
     return b * flops.tokens_through(leaf) * leaf.repeat * leaf.shape[0]
 
@@ -104,7 +105,7 @@ def cache_tree(config: Config | None = None, b: Expr | int = bytes_per_value) ->
 
 def cache_part(tree: Tree, kind: str) -> Expr:
     """The ``"self"`` or ``"cross"`` part of a cache tree: the sum of its leaves."""
-    return sympy.Add(*(n.expr for n in tree if n.is_leaf and _cached(n) == kind))
+    return sympy.Add(*(n.expr for n in tree if n.is_leaf and cached(n) == kind))
 
 
 # ---------------------------------------------------------------------------------------
@@ -112,9 +113,8 @@ def cache_part(tree: Tree, kind: str) -> Expr:
 
 
 def _decoder_leaves(tree: Tree) -> list[Node]:
-    return [
-        n for n in tree if n.is_leaf and (n.name.startswith("decoder.") or n.short == "lm_head")
-    ]
+    """The leaves a decoding step runs: the decoder's and the head's."""
+    return [n for n in tree if n.is_leaf and (n.stack is Role.DECODER or n.role in HEADS)]
 
 
 def step_flops(config: Config | None = None, t: Expr = step) -> Expr:
@@ -126,10 +126,10 @@ def step_flops(config: Config | None = None, t: Expr = step) -> Expr:
     tree = flops.forward_tree(config)
     out = []
     for leaf in _decoder_leaves(tree):
-        if _cached(leaf) == "cross":
+        if cached(leaf) == "cross":
             continue
         expr = leaf.expr
-        if ".SelfAttention." in leaf.name and leaf.kind == "matmul":
+        if leaf.within(Role.SELF_ATTENTION) and leaf.kind == "matmul":
             expr = expr.subs(decoder_length, 1) * t  # n_q·n_k = T·T -> 1·t
         else:
             expr = expr.subs(decoder_length, 1)
@@ -140,7 +140,7 @@ def step_flops(config: Config | None = None, t: Expr = step) -> Expr:
 def _encoder_and_cross(config: Config | None) -> Expr:
     tree = flops.forward_tree(config)
     return tree["encoder"].expr + sum(
-        (n.expr for n in tree if n.is_leaf and _cached(n) == "cross"), sympy.S.Zero
+        (n.expr for n in tree if n.is_leaf and cached(n) == "cross"), sympy.S.Zero
     )
 
 

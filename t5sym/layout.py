@@ -16,6 +16,7 @@ its input axis and an embedding lookup its rows (`contracted_axis`).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import sympy
@@ -92,11 +93,9 @@ def needs_allreduce(leaf: Node) -> bool:
 
 def _local(node: Node) -> Node:
     if not node.is_leaf:
-        return Node(node.name, None, tuple(_local(c) for c in node.children), node.doc)
+        return replace(node, children=tuple(_local(c) for c in node.children))
     shape = local_shape(node)
-    return Node(
-        node.name, node.repeat * sympy.Mul(*shape), (), node.doc, shape, node.repeat, node.kind
-    )
+    return replace(node, leaf=node.repeat * sympy.Mul(*shape), shape=shape)
 
 
 def local_tree(tree: Tree) -> Tree:

@@ -29,21 +29,21 @@ from . import checks, flops, params
 from .algebra import integer
 from .config import Config
 from .errors import T5SymError
+from .roles import ENCODER_ATTENTIONS
 from .symbols import batch, encoder_length
+from .tree import Node
 
 #: The encoder self-attentions compared: T5's, and LongT5's two.
 ATTENTIONS = ("full", "local", "transient-global")
 
 
-def _module(attention: str) -> str:
-    return f"encoder.block.*.layer.0.{params.ENCODER_ATTENTION_MODULE[attention]}"
-
-
-def _tree(config: Config | None, attention: str):
+def _attention(config: Config | None, attention: str) -> Node:
+    """The encoder's self-attention module of the FLOP tree, with ``attention``."""
     if attention not in ATTENTIONS:
         raise T5SymError(f"attention: must be one of {', '.join(ATTENTIONS)}")
     base = params.structure(config, encoder_only=True)
-    return flops._forward_tree(replace(base, encoder_attention=attention))
+    tree = flops.forward_tree_of(replace(base, encoder_attention=attention))
+    return next(n for n in tree if n.role in ENCODER_ATTENTIONS)
 
 
 def layer_flops(
@@ -63,7 +63,7 @@ def layer_flops(
     >>> longt5.layer_flops(attention="full")
     4*batch*d_kv*encoder_length**2*num_heads
     """
-    module = _tree(config, attention)[_module(attention)]
+    module = _attention(config, attention)
     leaves = [c for c in module.children if not products_only or c.kind == "matmul"]
     expr = sympy.Add(*(c.expr / c.repeat for c in leaves))
     if config is None:

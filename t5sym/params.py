@@ -25,6 +25,7 @@ from . import checks
 from .algebra import tidy
 from .config import Config
 from .result import Result
+from .roles import Role
 from .symbols import (
     d_ff,
     d_kv,
@@ -39,7 +40,7 @@ from .symbols import (
     num_sparse_encoder_layers,
     vocab_size,
 )
-from .tree import Node, Tree, group, weight
+from .tree import Node, Tree, group, placed, weight
 
 # ---------------------------------------------------------------------------------------
 # Parts: one module each, the formula for ONE instance.
@@ -126,15 +127,15 @@ class Structure:
         return self.head not in ("EncoderModel", "ForTokenClassification")
 
 
-#: The encoder's self-attention module name, by `Structure.encoder_attention`.
+#: The encoder's self-attention module name and role, by `Structure.encoder_attention`.
 ENCODER_ATTENTION_MODULE = {
-    "full": "SelfAttention",
-    "local": "LocalSelfAttention",
-    "transient-global": "TransientGlobalSelfAttention",
+    "full": ("SelfAttention", Role.SELF_ATTENTION),
+    "local": ("LocalSelfAttention", Role.LOCAL_ATTENTION),
+    "transient-global": ("TransientGlobalSelfAttention", Role.GLOBAL_ATTENTION),
 }
 
 
-def attention(prefix: str, repeat: Expr, bias: str | None = None) -> Node:
+def attention(prefix: str, repeat: Expr, role: Role, bias: str | None = None) -> Node:
     """``T5Attention``: q, k, v (d_model → num_heads·d_kv) and o (back), ``repeat`` times.
 
     ``bias="block0"``: block 0 also holds the relative position bias shared by the stack;
@@ -146,10 +147,10 @@ def attention(prefix: str, repeat: Expr, bias: str | None = None) -> Node:
     block0 = ".".join([*index[:2], "0", *index[3:]])
     inner = inner_dim()
     parts = [
-        weight(f"{prefix}.q", linear(d_model, inner), "linear", repeat, "query projection"),
-        weight(f"{prefix}.k", linear(d_model, inner), "linear", repeat, "key projection"),
-        weight(f"{prefix}.v", linear(d_model, inner), "linear", repeat, "value projection"),
-        weight(f"{prefix}.o", linear(inner, d_model), "linear", repeat, "output projection"),
+        weight(f"{prefix}.q", linear(d_model, inner), "linear", repeat, "query", role=Role.Q),
+        weight(f"{prefix}.k", linear(d_model, inner), "linear", repeat, "key", role=Role.K),
+        weight(f"{prefix}.v", linear(d_model, inner), "linear", repeat, "value", role=Role.V),
+        weight(f"{prefix}.o", linear(inner, d_model), "linear", repeat, "output", role=Role.O),
     ]
     if bias == "every":
         parts.append(
@@ -159,6 +160,7 @@ def attention(prefix: str, repeat: Expr, bias: str | None = None) -> Node:
                 "embedding",
                 repeat,
                 "relative position bias, one per block",
+                role=Role.RELATIVE_BIAS,
             )
         )
     elif bias in ("block0", "global"):
@@ -169,6 +171,7 @@ def attention(prefix: str, repeat: Expr, bias: str | None = None) -> Node:
                 "embedding",
                 1,
                 "relative position bias, block 0 only, shared by all blocks",
+                role=Role.RELATIVE_BIAS,
             )
         )
     if bias == "global":
@@ -179,6 +182,7 @@ def attention(prefix: str, repeat: Expr, bias: str | None = None) -> Node:
                 "embedding",
                 1,
                 "global-token position bias, block 0 only",
+                role=Role.GLOBAL_RELATIVE_BIAS,
             ),
             weight(
                 f"{prefix}.global_input_layer_norm",
@@ -186,18 +190,23 @@ def attention(prefix: str, repeat: Expr, bias: str | None = None) -> Node:
                 "norm",
                 repeat,
                 "RMSNorm of the global token summaries",
+                role=Role.NORM,
             ),
         ]
-    return group(prefix, *parts, doc="multi-head attention")
+    return group(prefix, *parts, role=role, doc="multi-head attention")
 
 
 def feed_forward(prefix: str, repeat: Expr, gated: bool) -> Node:
     """``DenseReluDense``: wi (d_model → d_ff), or wi_0 and wi_1 when gated, then wo (back)."""
-    wi = ("wi_0", "wi_1") if gated else ("wi",)
+    wi = (Role.WI_0, Role.WI_1) if gated else (Role.WI,)
     return group(
         prefix,
-        *(weight(f"{prefix}.{w}", linear(d_model, d_ff), "linear", repeat, "input") for w in wi),
-        weight(f"{prefix}.wo", linear(d_ff, d_model), "linear", repeat, "output projection"),
+        *(
+            weight(f"{prefix}.{w}", linear(d_model, d_ff), "linear", repeat, "input", role=w)
+            for w in wi
+        ),
+        weight(f"{prefix}.wo", linear(d_ff, d_model), "linear", repeat, "output", role=Role.WO),
+        role=Role.FFN,
         doc="gated feed-forward" if gated else "feed-forward",
     )
 
@@ -212,36 +221,42 @@ def sparse_mlp(prefix: str, layers: Expr, sparse: Expr, router_bias: bool) -> No
     # (about 40 ms), which no other count needs; the value is the same
     dense = Add(layers, -sparse, evaluate=False)
     expert = f"{prefix}.experts.expert_*"
+    experts = sparse * num_experts
+    classifier = f"{prefix}.router.classifier"
     return group(
         prefix,
-        weight(f"{prefix}.wi", linear(d_model, d_ff), "linear", dense, "input (dense blocks)"),
-        weight(f"{prefix}.wo", linear(d_ff, d_model), "linear", dense, "output (dense blocks)"),
+        weight(f"{prefix}.wi", linear(d_model, d_ff), "linear", dense, "input", role=Role.WI),
+        weight(f"{prefix}.wo", linear(d_ff, d_model), "linear", dense, "output", role=Role.WO),
         group(
             f"{prefix}.router",
-            dense_with_bias(f"{prefix}.router.classifier", d_model, num_experts, "router", sparse)
+            dense_with_bias(classifier, d_model, num_experts, "router", Role.LINEAR, sparse)
             if router_bias
             else weight(
-                f"{prefix}.router.classifier",
+                classifier,
                 linear(d_model, num_experts),
                 "linear",
                 sparse,
                 "router logits",
+                role=Role.WEIGHT,
             ),
+            role=Role.ROUTER,
             doc="top-1 router",
         ),
         group(
             f"{prefix}.experts",
-            weight(f"{expert}.wi", linear(d_model, d_ff), "linear", sparse * num_experts, "input"),
-            weight(f"{expert}.wo", linear(d_ff, d_model), "linear", sparse * num_experts, "output"),
+            weight(f"{expert}.wi", linear(d_model, d_ff), "linear", experts, "in", role=Role.WI),
+            weight(f"{expert}.wo", linear(d_ff, d_model), "linear", experts, "out", role=Role.WO),
+            role=Role.EXPERTS,
             doc="experts, each a feed-forward layer",
         ),
+        role=Role.FFN,
         doc="feed-forward: dense, or routed to one of num_experts experts",
     )
 
 
 def norm(name: str, repeat: Expr) -> Node:
     """A ``T5LayerNorm`` before a sublayer (or at the end of a stack), ``repeat`` times."""
-    return weight(name, rms_norm(), "norm", repeat, "RMSNorm scale")
+    return weight(name, rms_norm(), "norm", repeat, "RMSNorm scale", role=Role.NORM)
 
 
 def _ffn(b: str, layer: int, L: Expr, sparse: Expr, s: Structure) -> Node:
@@ -253,7 +268,7 @@ def _ffn(b: str, layer: int, L: Expr, sparse: Expr, s: Structure) -> Node:
 def encoder(s: Structure) -> Node:
     """``T5Stack`` encoder: num_layers × (self-attention, FFN), each with its RMSNorm."""
     L, b = num_layers, "encoder.block.*"
-    module = ENCODER_ATTENTION_MODULE[s.encoder_attention]
+    module, role = ENCODER_ATTENTION_MODULE[s.encoder_attention]
     bias = "global" if s.encoder_attention == "transient-global" else s.bias
     return group(
         "encoder",
@@ -262,19 +277,23 @@ def encoder(s: Structure) -> Node:
             b,
             group(
                 f"{b}.layer.0",
-                attention(f"{b}.layer.0.{module}", L, bias),
+                attention(f"{b}.layer.0.{module}", L, role, bias),
                 norm(f"{b}.layer.0.layer_norm", L),
+                role=Role.SUBLAYER,
                 doc="self-attention sublayer",
             ),
             group(
                 f"{b}.layer.1",
                 _ffn(b, 1, L, num_sparse_encoder_layers, s),
                 norm(f"{b}.layer.1.layer_norm", L),
+                role=Role.SUBLAYER,
                 doc="feed-forward sublayer",
             ),
+            role=Role.BLOCK,
             doc="encoder blocks",
         ),
         norm("encoder.final_layer_norm", 1),
+        role=Role.ENCODER,
         doc="encoder stack",
     )
 
@@ -289,50 +308,79 @@ def decoder(s: Structure) -> Node:
             b,
             group(
                 f"{b}.layer.0",
-                attention(f"{b}.layer.0.SelfAttention", L, s.bias),
+                attention(f"{b}.layer.0.SelfAttention", L, Role.SELF_ATTENTION, s.bias),
                 norm(f"{b}.layer.0.layer_norm", L),
+                role=Role.SUBLAYER,
                 doc="causal self-attention sublayer",
             ),
             group(
                 f"{b}.layer.1",
-                attention(f"{b}.layer.1.EncDecAttention", L),
+                attention(f"{b}.layer.1.EncDecAttention", L, Role.CROSS_ATTENTION),
                 norm(f"{b}.layer.1.layer_norm", L),
+                role=Role.SUBLAYER,
                 doc="cross-attention sublayer",
             ),
             group(
                 f"{b}.layer.2",
                 _ffn(b, 2, L, num_sparse_decoder_layers, s),
                 norm(f"{b}.layer.2.layer_norm", L),
+                role=Role.SUBLAYER,
                 doc="feed-forward sublayer",
             ),
+            role=Role.BLOCK,
             doc="decoder blocks",
         ),
         norm("decoder.final_layer_norm", 1),
+        role=Role.DECODER,
         doc="decoder stack",
     )
 
 
 def shared() -> Node:
     """``shared``: the token embedding, used by encoder and decoder input (and tied lm_head)."""
-    return weight("shared", embedding(vocab_size, d_model), "embedding", 1, "token embedding")
+    return weight(
+        "shared",
+        embedding(vocab_size, d_model),
+        "embedding",
+        1,
+        "token embedding",
+        role=Role.EMBEDDING,
+    )
 
 
 def embed_tokens(stack: str) -> Node:
     """``<stack>.embed_tokens``: a stack's own token embedding, when not tied to ``shared``."""
-    return weight(f"{stack}.embed_tokens", embedding(vocab_size, d_model), "embedding", 1, "")
+    return weight(
+        f"{stack}.embed_tokens",
+        embedding(vocab_size, d_model),
+        "embedding",
+        1,
+        "",
+        role=Role.EMBEDDING,
+    )
 
 
 def lm_head() -> Node:
     """``lm_head``: ``Linear(d_model, vocab_size)``, its own matrix only when untied."""
-    return weight("lm_head", linear(d_model, vocab_size), "linear", 1, "projection to vocab")
+    return weight(
+        "lm_head",
+        linear(d_model, vocab_size),
+        "linear",
+        1,
+        "projection to vocab",
+        role=Role.LM_HEAD,
+    )
 
 
-def dense_with_bias(name: str, n_in: Expr, n_out: Expr, doc: str, repeat: Expr = 1) -> Node:
+def dense_with_bias(
+    name: str, n_in: Expr, n_out: Expr, doc: str, role: Role, repeat: Expr = 1
+) -> Node:
     """``nn.Linear(n_in, n_out)`` with its bias: weight (n_out, n_in) and bias (n_out,)."""
     return group(
         name,
-        weight(f"{name}.weight", linear(n_in, n_out), "linear", repeat, doc),
-        weight(f"{name}.bias", (n_out,), "bias", repeat, "bias"),
+        weight(f"{name}.weight", linear(n_in, n_out), "linear", repeat, doc, role=Role.WEIGHT),
+        weight(f"{name}.bias", (n_out,), "bias", repeat, "bias", role=Role.BIAS),
+        role=role,
         doc=doc,
     )
 
@@ -340,18 +388,24 @@ def dense_with_bias(name: str, n_in: Expr, n_out: Expr, doc: str, repeat: Expr =
 def head_parts(head: str) -> list[Node]:
     """The layers a head adds after the stacks (classification heads have biases)."""
     if head == "ForSequenceClassification":
+        seq = "classification_head"
         return [
             group(
-                "classification_head",
-                dense_with_bias("classification_head.dense", d_model, d_model, "dense"),
-                dense_with_bias("classification_head.out_proj", d_model, num_labels, "labels"),
+                seq,
+                dense_with_bias(
+                    "classification_head.dense", d_model, d_model, "dense", Role.LINEAR
+                ),
+                dense_with_bias(
+                    "classification_head.out_proj", d_model, num_labels, "out", Role.LINEAR
+                ),
+                role=Role.SEQUENCE_CLASSIFIER,
                 doc="classification head on the last EOS token",
             )
         ]
     if head == "ForTokenClassification":
-        return [dense_with_bias("classifier", d_model, num_labels, "label of each token")]
+        return [dense_with_bias("classifier", d_model, num_labels, "tokens", Role.TOKEN_CLASSIFIER)]
     if head == "ForQuestionAnswering":
-        return [dense_with_bias("qa_outputs", d_model, num_labels, "span start and end logits")]
+        return [dense_with_bias("qa_outputs", d_model, num_labels, "spans", Role.QA_HEAD)]
     return []
 
 
@@ -364,6 +418,7 @@ def prefixed(node: Node, prefix: str) -> Node:
     )
 
 
+@cache
 def model_tree(s: Structure) -> Tree:
     """The tree of one structure: stacks, then lm_head (untied) or a head's layers.
 
@@ -377,9 +432,9 @@ def model_tree(s: Structure) -> Tree:
     if s.head == "ForConditionalGeneration" and not s.tied:
         stacks.append(lm_head())
     if s.head in ("ForSequenceClassification", "ForTokenClassification"):
-        wrapped = prefixed(group("", *stacks), "transformer.")
+        wrapped = prefixed(group("", *stacks, role=Role.WRAPPED), "transformer.")
         stacks = [replace(wrapped, name="transformer", doc="the wrapped model")]
-    return Tree(group("", *stacks, *head_parts(s.head)))
+    return Tree(placed(group("", *stacks, *head_parts(s.head), role=Role.MODEL)))
 
 
 def seq2seq_tree(gated: bool, tied: bool) -> Tree:
@@ -390,11 +445,6 @@ def seq2seq_tree(gated: bool, tied: bool) -> Tree:
 def encoder_tree(gated: bool) -> Tree:
     """``T5EncoderModel``: shared + encoder."""
     return model_tree(Structure(head="EncoderModel", gated=gated))
-
-
-@cache
-def _tree(structure: Structure) -> Tree:
-    return model_tree(structure)
 
 
 def tree(
@@ -409,7 +459,7 @@ def tree(
     Trees are built once per `Structure` and cached; without a config, T5 v1.0's
     ``T5ForConditionalGeneration`` (ReLU, tied).
     """
-    return _tree(structure(config, encoder_only=encoder_only, gated=gated, tied=tied))
+    return model_tree(structure(config, encoder_only=encoder_only, gated=gated, tied=tied))
 
 
 def structure(
@@ -483,7 +533,8 @@ class Count(Result):
 
 def active_tree(tree: Tree) -> Tree:
     """Parameters one token passes through under top-1 routing: each experts leaf / E."""
-    return tree.view(lambda leaf: _per_expert(leaf.expr) if ".experts." in leaf.name else leaf.expr)
+    experts = Role.EXPERTS
+    return tree.view(lambda leaf: _per_expert(leaf.expr) if leaf.within(experts) else leaf.expr)
 
 
 def _per_expert(expr: Expr) -> Expr:
@@ -499,7 +550,7 @@ def _per_expert(expr: Expr) -> Expr:
 
 @cache
 def _active_tree(s: Structure) -> Tree:
-    return active_tree(_tree(s))
+    return active_tree(model_tree(s))
 
 
 def count(config: Config) -> Count:

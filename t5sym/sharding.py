@@ -52,6 +52,7 @@ from .layout import (
     split_name,
 )
 from .result import Result
+from .roles import Role
 from .tree import Node, Tree
 
 #: Bytes of one activation value sent in an all-reduce (bfloat16 on TPU: 2).
@@ -84,9 +85,9 @@ PER_TOKEN: dict[Symbol, int] = {
 def _views(structure: params.Structure) -> dict[str, Tree]:
     check_structure(structure)
     encoder_only = not structure.has_decoder
-    base = params._tree(structure)
+    base = params.model_tree(structure)
     # flops.py's forward FLOPs (lm_head's product even when tied), weight products only
-    forward = flops._forward_tree(structure)
+    forward = flops.forward_tree_of(structure)
     matmuls = forward.view(lambda leaf: leaf.expr if leaf.kind == "linear" else None)
 
     def per_core(leaf: Node) -> Expr:
@@ -168,8 +169,8 @@ def check_structure(structure: params.Structure) -> None:
 
 
 def _block_leaves(tree: Tree, stack: str) -> list[Node]:
-    prefix = f"{stack}.block.*."
-    return [n for n in tree.nodes.values() if n.is_leaf and n.name.startswith(prefix)]
+    """The leaves of ``stack``'s blocks (not its embedding or final norm)."""
+    return [n for n in tree if n.is_leaf and n.stack == stack and n.within(Role.BLOCK)]
 
 
 @dataclass(frozen=True)

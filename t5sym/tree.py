@@ -6,13 +6,16 @@ how many blocks ``repeat`` it, and its ``kind``; its formula is ``repeat * prod(
 An inner node's expression is the sum of its children's, so every total is derived from
 the parts. `Tree.view` maps the leaves to other formulas (FLOPs, optimizer bytes,
 per-core counts) and keeps the same names and sums: one tree, several views.
+
+Every node carries its `t5sym.roles.Role` and the roles of the modules around it
+(``context``): views select nodes by role, names are for people.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import sympy
@@ -21,6 +24,7 @@ from sympy import Expr, Symbol
 from .algebra import Number, integer
 from .checks import shown
 from .errors import NodeError
+from .roles import MODULES, STACKS, Role
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,9 @@ class Node:
     """One module of the model and its formula.
 
     ``name`` is the module's path in transformers, e.g.
-    ``encoder.block.*.layer.0.SelfAttention.q`` (``*``: summed over all blocks).
+    ``encoder.block.*.layer.0.SelfAttention.q`` (``*``: summed over all blocks);
+    ``role`` what it is, ``context`` the roles of the modules it sits in (outermost
+    first, set by `placed`).
     """
 
     name: str
@@ -38,6 +44,8 @@ class Node:
     shape: tuple[Expr, ...] = ()
     repeat: Expr = sympy.S.One
     kind: str = ""
+    role: Role = Role.MODEL
+    context: tuple[Role, ...] = ()
 
     @property
     def is_leaf(self) -> bool:
@@ -55,6 +63,21 @@ class Node:
         """The last part of the name, e.g. ``q``."""
         return self.name.rsplit(".", 1)[-1]
 
+    @property
+    def stack(self) -> Role | None:
+        """`Role.ENCODER` or `Role.DECODER` for a node in (or being) a stack, else None."""
+        return next((r for r in (*self.context, self.role) if r in STACKS), None)
+
+    @property
+    def module(self) -> Role | None:
+        """The innermost attention, feed-forward, router or experts module this node is
+        (or sits in), or None (embeddings, heads, a stack's final norm)."""
+        return next((r for r in (self.role, *reversed(self.context)) if r in MODULES), None)
+
+    def within(self, *roles: Role) -> bool:
+        """Whether this node has one of ``roles`` or sits in a module that has."""
+        return self.role in roles or any(r in roles for r in self.context)
+
     def walk(self) -> Iterator[Node]:
         """This node, then every descendant, depth first."""
         yield self
@@ -68,19 +91,35 @@ class Node:
             yield from child.depths(depth + 1)
 
 
-def weight(name: str, shape: tuple[Expr, ...], kind: str, repeat: Expr = 1, doc: str = "") -> Node:
+def weight(
+    name: str,
+    shape: tuple[Expr, ...],
+    kind: str,
+    repeat: Expr = 1,
+    doc: str = "",
+    *,
+    role: Role,
+) -> Node:
     """A leaf for one weight of ``shape`` (torch order), in ``repeat`` blocks.
 
-    ``kind`` is ``"linear"``, ``"embedding"`` or ``"norm"``. Formula: repeat·∏shape.
+    ``kind`` is ``"linear"``, ``"embedding"``, ``"norm"`` or ``"bias"`` (how it is
+    stored and used); ``role`` what it is. Formula: repeat·∏shape.
     """
     shape = tuple(sympy.sympify(d) for d in shape)
     repeat = sympy.sympify(repeat)
-    return Node(name, repeat * sympy.Mul(*shape), (), doc, shape, repeat, kind)
+    return Node(name, repeat * sympy.Mul(*shape), (), doc, shape, repeat, kind, role)
 
 
-def group(name: str, *children: Node | None, doc: str = "") -> Node:
+def group(name: str, *children: Node | None, role: Role, doc: str = "") -> Node:
     """A node whose formula is the sum of its children (``None`` children are dropped)."""
-    return Node(name, None, tuple(c for c in children if c is not None), doc)
+    return Node(name, None, tuple(c for c in children if c is not None), doc, role=role)
+
+
+def placed(node: Node, context: tuple[Role, ...] = ()) -> Node:
+    """``node`` and its descendants with ``context`` set: the roles of their ancestors."""
+    inner = (*context, node.role)
+    children = tuple(placed(c, inner) for c in node.children)
+    return replace(node, children=children, context=context)
 
 
 def _map(node: Node, fn: Callable[[Node], Expr | None]) -> Node | None:
@@ -88,11 +127,9 @@ def _map(node: Node, fn: Callable[[Node], Expr | None]) -> Node | None:
         expr = fn(node)
         if expr is None:
             return None
-        return Node(
-            node.name, sympy.sympify(expr), (), node.doc, node.shape, node.repeat, node.kind
-        )
+        return replace(node, leaf=sympy.sympify(expr))
     children = tuple(c for c in (_map(child, fn) for child in node.children) if c is not None)
-    return Node(node.name, None, children, node.doc) if children or not node.name else None
+    return replace(node, children=children) if children or not node.name else None
 
 
 @dataclass(frozen=True)

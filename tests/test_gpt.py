@@ -9,7 +9,7 @@ import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
 import t5sym
-from t5sym import gpt
+from t5sym import family, gpt
 
 from .reference import build, numel_by_name, sum_matching
 
@@ -113,7 +113,12 @@ def test_comparison_shares_against_transformers() -> None:
         c = t5sym.load(name)
         numels = numel_by_name(build(c))
         row = rows[name]
-        assert row.attention_share == _share(numels, ("SelfAttention", "EncDecAttention"))
+        # the projections of the attention modules (not their position bias), as family's
+        projections = {k: v for k, v in numels.items() if "relative_attention_bias" not in k}
+        attention = _share(projections, ("SelfAttention", "EncDecAttention"))
+        assert row.attention_share == attention * Fraction(sum(projections.values()), 1) / sum(
+            numels.values()
+        )
         assert row.feed_forward_share == _share(numels, ("DenseReluDense",))
         q = numels["encoder.block.0.layer.0.SelfAttention.q.weight"]
         wi = [v for k, v in numels.items() if k.startswith("encoder.block.0.layer.1.Dense")][0]
@@ -138,3 +143,12 @@ def test_counts_are_python_ints_equal_to_transformers(config: gpt.GPTConfig) -> 
     n_head = config.n_head if config.consistent else 16  # 16 divides XL's 2048
     model = gpt2(config.n_embd, config.n_layer, n_head, config.d_ff, config.vocab_size)
     assert ours[""] == sum(numel_by_name(model).values())
+
+
+def test_comparison_shares_are_the_family_shares_for_every_preset() -> None:
+    """One rule says what a part is: switch-base-8's experts are feed-forward here too."""
+    for row in gpt.proportions():
+        if row.name in t5sym.PRESETS:
+            shares = family.shares(t5sym.load(row.name))
+            assert row.attention_share == shares["attention"], row.name
+            assert row.feed_forward_share == shares["feed-forward"], row.name

@@ -6,7 +6,10 @@ import pytest
 import sympy
 
 from t5sym.errors import NodeError, T5SymError
-from t5sym.tree import Node, Tree, group, weight
+from t5sym.roles import Role
+from t5sym.tree import Node, Tree, group, placed, weight
+
+W, G = Role.WEIGHT, Role.BLOCK
 
 d, h, k, n_layers, vocab = sympy.symbols("d h k n_layers vocab", integer=True, positive=True)
 #: d = 3, heads·d_kv = 2·5 = 10, 4 blocks, 7 rows of embedding
@@ -18,33 +21,35 @@ def small_tree() -> Tree:
     return Tree(
         group(
             "",
-            weight("shared", (vocab, d), "embedding"),
+            weight("shared", (vocab, d), "embedding", role=W),
             group(
                 "enc",
-                weight("enc.q", (h * k, d), "linear", repeat=n_layers),
-                weight("enc.norm", (d,), "norm", repeat=n_layers),
+                weight("enc.q", (h * k, d), "linear", repeat=n_layers, role=W),
+                weight("enc.norm", (d,), "norm", repeat=n_layers, role=W),
+                role=G,
             ),
-            group("final", weight("final.norm", (d,), "norm")),
+            group("final", weight("final.norm", (d,), "norm", role=W), role=G),
+            role=G,
         )
     )
 
 
 def test_weight_is_repeat_times_the_product_of_its_shape() -> None:
-    leaf = weight("w", (h * k, d), "linear", repeat=n_layers, doc="a weight")
+    leaf = weight("w", (h * k, d), "linear", repeat=n_layers, doc="a weight", role=W)
     assert leaf.is_leaf and leaf.kind == "linear" and leaf.doc == "a weight"
     assert sympy.expand(leaf.expr - n_layers * h * k * d) == 0
     assert leaf.shape == (h * k, d) and leaf.repeat == n_layers
-    number = weight("b", (2, 3), "norm")  # plain ints become SymPy integers
+    number = weight("b", (2, 3), "norm", role=W)  # plain ints become SymPy integers
     assert number.expr == 6 and all(isinstance(x, sympy.Integer) for x in number.shape)
     assert number.repeat == 1
 
 
 def test_group_drops_none_and_sums_its_children() -> None:
-    a, b = weight("g.a", (d,), "norm"), weight("g.b", (d, d), "linear")
-    g = group("g", a, None, b)
+    a, b = weight("g.a", (d,), "norm", role=W), weight("g.b", (d, d), "linear", role=W)
+    g = group("g", a, None, b, role=G)
     assert g.children == (a, b) and not g.is_leaf
     assert sympy.expand(g.expr - (d + d**2)) == 0
-    assert group("empty").expr == 0
+    assert group("empty", role=G).expr == 0
 
 
 def test_node_names_walk_and_depths() -> None:
@@ -82,7 +87,7 @@ def test_evaluate_by_hand() -> None:
 
 def test_evaluate_is_exact_beyond_64_bits() -> None:
     big = 2**70 + 1
-    tree = Tree(group("", weight("w", (d, d), "linear", repeat=n_layers)))
+    tree = Tree(group("", weight("w", (d, d), "linear", repeat=n_layers, role=W), role=G))
     out = tree.evaluate({d: big, n_layers: 3})
     assert out["w"] == out[""] == 3 * big * big == 3 * 2**140 + 6 * 2**70 + 3
     assert type(out["w"]) is int  # not a float, not a SymPy number
@@ -132,6 +137,38 @@ def test_unknown_node_is_a_one_line_node_error_with_close_matches() -> None:
 
 
 def test_nodes_compare_by_value_not_by_doc() -> None:
-    assert weight("w", (d,), "norm", doc="one") == weight("w", (d,), "norm", doc="two")
-    assert weight("w", (d,), "norm") != weight("w", (d,), "linear")
+    assert weight("w", (d,), "norm", doc="one", role=W) == weight(
+        "w", (d,), "norm", doc="two", role=W
+    )
+    assert weight("w", (d,), "norm", role=W) != weight("w", (d,), "linear", role=W)
     assert Node("x") != Node("y")
+
+
+def test_placed_gives_every_node_its_context_and_views_keep_it() -> None:
+    tree = Tree(
+        placed(
+            group(
+                "",
+                weight("shared", (vocab, d), "embedding", role=Role.EMBEDDING),
+                group(
+                    "dec",
+                    group(
+                        "dec.x",
+                        weight("dec.x.k", (h * k, d), "linear", repeat=n_layers, role=Role.K),
+                        role=Role.CROSS_ATTENTION,
+                    ),
+                    weight("dec.norm", (d,), "norm", role=Role.NORM),
+                    role=Role.DECODER,
+                ),
+                role=Role.MODEL,
+            )
+        )
+    )
+    key = tree["dec.x.k"]
+    assert key.context == (Role.MODEL, Role.DECODER, Role.CROSS_ATTENTION)
+    assert (key.role, key.stack, key.module) == (Role.K, Role.DECODER, Role.CROSS_ATTENTION)
+    assert key.within(Role.CROSS_ATTENTION) and not key.within(Role.SELF_ATTENTION)
+    assert tree["dec.norm"].module is None and tree["dec.norm"].stack is Role.DECODER
+    assert tree["shared"].stack is None and tree["dec"].stack is Role.DECODER
+    doubled = tree.view(lambda leaf: 2 * leaf.expr)["dec.x.k"]
+    assert (doubled.role, doubled.context) == (key.role, key.context)
