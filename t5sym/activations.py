@@ -35,7 +35,7 @@ import sympy
 from sympy import Expr
 
 from . import checks, memory
-from .config import Config
+from .config import Config, checked_config, served
 from .errors import T5SymError
 from .flops import DEFAULT_BATCH
 from .flops import DEFAULT_DECODER_LENGTH as DEFAULT_T
@@ -227,7 +227,7 @@ def saved_tree(
     4*batch*d_model*decoder_length
     """
     if config is not None:
-        checks.config(config)
+        checked_config(config)
     b = memory.dtype_bytes(dtype)
     if dtype not in memory.TRAINING_DTYPES:
         known = ", ".join(memory.TRAINING_DTYPES)
@@ -317,7 +317,7 @@ def fine_tuning_memory(
     from .inference import workload
 
     mem = memory.training_memory(config, dtype, optimizer)
-    checks.servable(config, "fine-tuning at a length")
+    served(config, "fine-tuning at a length")
     checkpointing = checks.boolean("checkpointing", checkpointing)
     tree = saved_tree(config, dtype, checkpointing=checkpointing, mask_bytes=mask_bytes)
     values = workload(config, batch, encoder_length, decoder_length, 0)

@@ -62,8 +62,10 @@ from .config import (
     HEADS,
     MODEL_DEFAULTS,
     MODEL_TYPES,
+    SERVED_TYPES,
     Config,
     from_hf,
+    served,
 )
 from .errors import ConfigError, T5SymError
 from .roles import Role
@@ -335,7 +337,7 @@ def gguf_columns(leaves: list[Node]) -> dict[str, Any]:
     return {
         "gguf": {n: [formats.FORMATS[n].main, formats.FORMATS[n].ftype] for n in GGUF_FORMATS},
         "blocks": {n: s.block for n, s in formats.STORAGES.items() if s.block > 1},
-        "fallback": formats._FALLBACK,
+        "fallback": formats.FALLBACK,
         "max_layers": formats.MAX_GGUF_LAYERS,
         "gguf_names": [_gguf_name(leaf) for leaf in leaves],
     }
@@ -388,7 +390,7 @@ def _inference(t: Tables, config: Config) -> list | int:
     """``[parameter tree, *INFERENCE_FORMULAS]`` (caches and weights: leaf views), or 0
     where `t5sym.checks.servable` refuses the structure (``calculator.js`` says why)."""
     try:
-        checks.servable(config, "serving with a cache")
+        served(config, "serving with a cache")
     except T5SymError:
         return 0
     formulas = (
@@ -561,7 +563,7 @@ def loader_tables() -> dict[str, Any]:
         "OPTIMIZERS": {k: o.gradients for k, o in memory.OPTIMIZERS.items()},
         "PARTS": memory.PARTS,
         "SHIFTED_INPUT_HEADS": flops.SHIFTED_INPUT_HEADS,
-        "SERVED_TYPES": checks.SERVED_TYPES,
+        "SERVED_TYPES": SERVED_TYPES,
         "SAVED_ACTIVATIONS": list(activations.ACTIVATION_SAVES),
         "ACTIVATION_NAMES": activation_names(),
         #: `t5sym.layout.SPLIT`: [symbol name, config field] of each dimension cores split.

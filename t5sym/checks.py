@@ -10,12 +10,9 @@ from __future__ import annotations
 import math
 import operator
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import T5SymError
-
-if TYPE_CHECKING:
-    from .config import Config
 
 #: The most characters of a bad value a message repeats.
 ECHO_LIMIT = 60
@@ -130,40 +127,6 @@ def text(field: str, value: Any, what: str, error: type[T5SymError] = T5SymError
     return value
 
 
-def config(value: Any) -> Config:
-    """``value`` if it is a `t5sym.Config`, else a one-line error saying how to get one."""
-    from .config import Config
-
-    if not isinstance(value, Config):
-        raise T5SymError(
-            f"config: expected a t5sym.Config, e.g. t5sym.load('t5-small'), got {shown(value)}"
-        )
-    return value
-
-
 def node_name(value: Any) -> str:
     """``value`` if it is a module name (a ``str``), else a one-line error."""
     return text("node", value, "a module name (a string) such as 'lm_head'")
-
-
-#: Model types whose serving and fine-tuning arithmetic (caches, activations) is modelled.
-SERVED_TYPES = ("t5", "mt5", "umt5")
-
-
-def servable(value: Any, what: str) -> Any:
-    """``value`` (a Config) if ``what`` is modelled for its type and head, else one line.
-
-    Caches, activation peaks and saved activations are modelled for the dense T5 blocks of
-    T5, mT5 and UMT5 in ``*ForConditionalGeneration``; LongT5's local attention and Switch's
-    experts keep other tensors.
-    """
-    checked = config(value)
-    if checked.model_type not in SERVED_TYPES:
-        raise T5SymError(
-            f"model_type: {what} is modelled for {', '.join(SERVED_TYPES)}, not "
-            f"{checked.model_type} (its attention or experts keep other tensors)"
-        )
-    if checked.head != "ForConditionalGeneration":
-        raise T5SymError(f"architectures: {what} is modelled for *ForConditionalGeneration, "
-                         f"not *{checked.head}")  # fmt: skip
-    return checked

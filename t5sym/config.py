@@ -21,7 +21,7 @@ from sympy import Symbol
 
 from . import symbols
 from .checks import literal_int, positive_int, shown, shown_path, text
-from .errors import ConfigError
+from .errors import ConfigError, T5SymError
 from .symbols import CONFIG_FIELD, DIMENSIONS
 
 #: Each model type's transformers config class: its defaults for the counted fields
@@ -809,3 +809,35 @@ def _json_type(value: Any) -> str:
         return "a boolean"
     names = {list: "an array", str: "a string", int: "a number", float: "a number"}
     return names.get(type(value), type(value).__name__)
+
+
+def checked_config(value: Any) -> Config:
+    """``value`` if it is a `t5sym.Config`, else a one-line error saying how to get one."""
+    if not isinstance(value, Config):
+        raise T5SymError(
+            f"config: expected a t5sym.Config, e.g. t5sym.load('t5-small'), got {shown(value)}"
+        )
+    return value
+
+
+#: Model types whose serving and fine-tuning arithmetic (caches, activations) is modelled.
+SERVED_TYPES = ("t5", "mt5", "umt5")
+
+
+def served(value: Any, what: str) -> Config:
+    """``value`` (a Config) if ``what`` is modelled for its type and head, else one line.
+
+    Caches, activation peaks and saved activations are modelled for the dense T5 blocks of
+    T5, mT5 and UMT5 in ``*ForConditionalGeneration``; LongT5's local attention and Switch's
+    experts keep other tensors.
+    """
+    checked = checked_config(value)
+    if checked.model_type not in SERVED_TYPES:
+        raise T5SymError(
+            f"model_type: {what} is modelled for {', '.join(SERVED_TYPES)}, not "
+            f"{checked.model_type} (its attention or experts keep other tensors)"
+        )
+    if checked.head != "ForConditionalGeneration":
+        raise T5SymError(f"architectures: {what} is modelled for *ForConditionalGeneration, "
+                         f"not *{checked.head}")  # fmt: skip
+    return checked

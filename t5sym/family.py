@@ -23,7 +23,7 @@ from .algebra import integer, tidy
 from .config import Config
 from .params import count, tree
 from .presets import CLAIMS, Claim, load
-from .report import approx
+from .readable import approx
 from .roles import CATEGORIES, Role, category
 
 #: The top-level parts of a ``T5ForConditionalGeneration``, as node names.

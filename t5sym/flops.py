@@ -49,7 +49,7 @@ from sympy import Expr
 from . import checks, params, symbols
 from .algebra import integer
 from .checks import positive_int
-from .config import Config
+from .config import Config, checked_config
 from .errors import T5SymError
 from .result import Result
 from .roles import ATTENTIONS, HEADS, Role
@@ -504,7 +504,7 @@ def count_flops(
     >>> t5sym.count_flops(t5sym.load("t5-small"), 1, 512, 128).forward  # as FlopCounterMode
     36624662528
     """
-    checks.config(config)
+    checked_config(config)
     batch = positive_int("batch", batch)
     encoder_length = positive_int("encoder_length", encoder_length)
     decoder_length = positive_int("decoder_length", decoder_length)

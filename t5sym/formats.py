@@ -60,7 +60,7 @@ from sympy import Expr, Rational
 
 from . import checks, params
 from .algebra import integer
-from .config import CLASS_PREFIX, Config
+from .config import CLASS_PREFIX, Config, checked_config
 from .errors import T5SymError
 from .result import Result
 from .roles import Role
@@ -371,7 +371,7 @@ def _more_bits(i: int, n: int) -> bool:
 #: llama.cpp ``tensor_type_fallback``: a K type whose block does not divide the row → this
 #: 32-block type; a 32-block type that does not fit either → F16 (llama.cpp as vendored by
 #: llama-cpp-python 0.3.36, which the tests run; older versions refused such a row).
-_FALLBACK = {"Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
+FALLBACK = {"Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
 
 #: The model types whose transformers class keeps ``wo`` in float32
 #: (``_keep_in_fp32_modules = ["wo"]`` in modeling_t5.py, modeling_mt5.py, modeling_umt5.py).
@@ -457,7 +457,7 @@ class Plan:
         """``tensor_type_fallback``: a K type to its 32-block fallback, then F16 if needed."""
         if ncols % STORAGES[new].block == 0:
             return new
-        back = _FALLBACK.get(new, new)
+        back = FALLBACK.get(new, new)
         return back if ncols % STORAGES[back].block == 0 else "F16"
 
 
@@ -473,7 +473,7 @@ def bytes_tree(config: Config | None, fmt: str | Format, *, encoder_only: bool =
     """The parameter tree with each leaf's count replaced by its bytes under ``fmt``."""
     fmt = fmt if isinstance(fmt, Format) else get(fmt)
     if config is not None:
-        checks.config(config)
+        checked_config(config)
     elif fmt.ftype:
         raise T5SymError(f"format: {fmt.name} picks types per layer; give a config")
     tree = params.tree(config, encoder_only=bool(encoder_only))
@@ -489,7 +489,7 @@ def storage_map(
 ) -> dict[str, dict[str, int]]:
     """For every leaf: how many of its tensors each storage holds, e.g. ``{"Q6_K": 6}``."""
     fmt = fmt if isinstance(fmt, Format) else get(fmt)
-    checks.config(config)
+    checked_config(config)
     tree = params.tree(config, encoder_only=bool(encoder_only))
     values = config.values()
     plan = Plan(fmt, tree, values, config.model_type)
@@ -579,7 +579,7 @@ def weights(config: Config, fmt: str, *, encoder_only: bool = False) -> Weights:
         ``format: ...`` for an unknown name (one line, naming the known ones).
     """
     f = get(fmt)
-    checks.config(config)
+    checked_config(config)
     encoder_only = checks.boolean("encoder_only", encoder_only)
     values = config.values()
     numbers = bytes_tree(config, f, encoder_only=encoder_only).evaluate(values)

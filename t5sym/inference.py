@@ -34,10 +34,10 @@ from functools import cache
 import sympy
 from sympy import Expr, Symbol
 
-from . import checks, flops, memory, params
+from . import flops, memory, params
 from .algebra import integer
 from .checks import positive_int
-from .config import Config
+from .config import Config, checked_config, served
 from .hardware import Accelerator
 from .result import Result
 from .roles import HEADS, Role
@@ -190,7 +190,7 @@ def generation_flops(config: Config | None = None, use_cache: bool = True) -> Ex
     2*batch*d_kv*decoder_length*num_decoder_layers*num_heads*(decoder_length - 1)
     """
     if config is not None:
-        checks.config(config)
+        checked_config(config)
     return _generation(bool(config and config.is_gated), bool(use_cache))
 
 
@@ -410,7 +410,7 @@ def inference(
         ``batch``, ``encoder_length``, ``decoder_length`` not positive integers, or
         ``dtype`` not one of fp32, bf16, fp16; one line.
     """
-    checks.servable(config, "serving with a cache")
+    served(config, "serving with a cache")
     b = check_dtype(dtype)
     values = workload(config, batch, encoder_length, decoder_length, b)
     caches = cache_tree(config)

@@ -27,7 +27,7 @@ from sympy import Expr
 
 from . import checks, flops, params
 from .algebra import integer
-from .config import Config
+from .config import Config, checked_config
 from .errors import T5SymError
 from .roles import ENCODER_ATTENTIONS
 from .symbols import batch, encoder_length
@@ -132,7 +132,7 @@ def first_cheaper(config: Config, attention: str = "local", **kw: bool) -> int |
     upper bound of the cost), the cost is surely lower; below it every S is evaluated
     exactly. ``None`` if it is never cheaper for all large S.
     """
-    checks.config(config)
+    checked_config(config)
     full = layer_flops(config, "full", **kw)
     other = layer_flops(config, attention, **kw)
     bound = sympy.expand(

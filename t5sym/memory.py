@@ -35,7 +35,7 @@ from sympy import Expr
 
 from . import checks, layout, params, symbols
 from .algebra import Split, integer, split_over, tidy
-from .config import Config
+from .config import Config, checked_config
 from .errors import T5SymError
 from .result import Result
 from .symbols import bytes_per_value, cores
@@ -289,7 +289,7 @@ def training_memory(
         ``dtype: ...``, ``optimizer: ...`` or ``cores: ...`` (a positive divisor of
         num_heads, d_ff and vocab_size), one line.
     """
-    checks.config(config)
+    checked_config(config)
     b, opt = check(dtype, optimizer)
     values = config.values()
     if cores is not None:

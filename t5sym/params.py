@@ -23,7 +23,7 @@ from sympy import Add, Expr, Mul
 
 from . import checks
 from .algebra import tidy
-from .config import Config
+from .config import Config, checked_config
 from .result import Result
 from .roles import Role
 from .symbols import (
@@ -473,7 +473,7 @@ def structure(
 
     ``encoder_only``: the model's ``EncoderModel`` whatever head the config names.
     """
-    s = Structure.of(checks.config(config)) if config is not None else Structure()
+    s = Structure.of(checked_config(config)) if config is not None else Structure()
     if gated is not None:
         s = replace(s, gated=gated)
     if tied is not None:
@@ -562,7 +562,7 @@ def count(config: Config) -> Count:
     >>> t5sym.count(t5sym.load("t5-small")).total
     60506624
     """
-    values = checks.config(config).values()
+    values = checked_config(config).values()
     model = tree(config)
     active = None
     if config.model_type == "switch_transformers":

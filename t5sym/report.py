@@ -9,7 +9,6 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -18,9 +17,9 @@ from sympy import Expr, Symbol
 from . import params, presets
 from .algebra import Number, evaluate
 from .config import Config
-from .errors import T5SymError
 from .params import Count
 from .printers import latex, mathml, python, srepr
+from .readable import approx, decimals, gb, gib, number, percent, short
 from .tree import Node, Tree
 
 if TYPE_CHECKING:  # the views are imported by the functions that print them: `t5sym count`
@@ -28,37 +27,6 @@ if TYPE_CHECKING:  # the views are imported by the functions that print them: `t
     from .formats import Weights
     from .memory import Memory
     from .sharding import Shard
-
-_UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
-
-
-def approx(n: Number) -> str:
-    """A readable size beside the exact one: 2851598336 -> ``2.85 B`` (any size, no float).
-
-    Examples
-    --------
-    >>> from t5sym.report import approx
-    >>> approx(2851598336), approx(10**400)
-    ('2.85 B', '1.00e+388 T')
-    """
-    for scale, unit in _UNITS:
-        if abs(n) >= scale:
-            value = Decimal(n.numerator) / Decimal(n.denominator) if isinstance(n, Fraction) else n
-            return f"{Decimal(value) / scale:.3g} {unit}"
-    return f"{float(n):.3g}" if isinstance(n, Fraction) else str(n)
-
-
-def number(n: int) -> str:
-    """The exact integer with thousands separators, then the readable one if it is large."""
-    return f"{n:,} (≈ {approx(n)})" if abs(n) >= 1000 else f"{n:,}"
-
-
-def ratio(x: Fraction | int | None, digits: int = 3) -> str:
-    """An exact ratio to ``digits`` decimals, or ``n/a`` (no communication on one core)."""
-    if x is None:
-        return "n/a"
-    x = Fraction(x)
-    return f"{Decimal(x.numerator) / Decimal(x.denominator):,.{digits}f}"
 
 
 def table(
@@ -298,13 +266,13 @@ def flops_text(result: FlopCount, *, breakdown: bool = False) -> str:
     r = result
     lengths = f"S={r.encoder_length}" + ("" if r.encoder_only else f", T={r.decoder_length}")
     stacks = "2·B·N_enc·S" if r.encoder_only else "2·B·(N_enc·S + N_dec·T)"
-    naive = ratio(r.naive_ratio)
+    naive = decimals(r.naive_ratio)
     summary = [
         ["forward", f"{r.forward:,}", approx(r.forward), ""],
         ["training (forward + backward)", f"{r.training:,}", approx(r.training), ""],
         ["2·N per token", f"{r.naive:,}", approx(r.naive), naive],
         ["6·N per token (training)", f"{r.naive_training:,}", approx(r.naive_training), naive],
-        [stacks, f"{r.per_side:,}", approx(r.per_side), ratio(r.ratio)],
+        [stacks, f"{r.per_side:,}", approx(r.per_side), decimals(r.ratio)],
     ]
     excess = [[k, f"{n:,}", f"{n / r.forward:.2%}"] for k, n in r.excess.items()]
     from . import flops
@@ -338,7 +306,7 @@ def memory_text(result: Memory) -> str:
         return fine_tuning_text(result)
     m = result
     rows = [
-        [label, f"{n:,}", f"{n / 2**30:,.2f}", f"{n / 10**9:,.2f}"]
+        [label, f"{n:,}", gib(n), gb(n)]
         for label, n in (
             ("weights", m.weights),
             ("gradients", m.gradients),
@@ -373,8 +341,8 @@ def shard_text(result: Shard) -> str:
         ("FLOPs per core", lambda b: f"{b.flops_per_core:,}"),
         ("all-reduces", lambda b: str(b.allreduces)),
         ("bytes all-reduced", lambda b: f"{b.allreduce_bytes:,}"),
-        ("bytes sent per core (ring)", lambda b: ratio(b.bytes_sent_per_core, 1)),
-        ("FLOPs per byte sent", lambda b: ratio(b.ratio, 1)),
+        ("bytes sent per core (ring)", lambda b: decimals(b.bytes_sent_per_core, 1)),
+        ("FLOPs per byte sent", lambda b: decimals(b.ratio, 1)),
     ]
     blocks = [[label, *(get(s.blocks[k]) for k in stacks)] for label, get in quantities]
     return "\n".join(
@@ -401,7 +369,7 @@ def shard_text(result: Shard) -> str:
 
 
 def _bytes_rows(pairs: Sequence[tuple[str, int]]) -> list[list[str]]:
-    return [[label, f"{n:,}", f"{n / 2**30:,.2f}", f"{n / 10**9:,.2f}"] for label, n in pairs]
+    return [[label, f"{n:,}", gib(n), gb(n)] for label, n in pairs]
 
 
 def inference_text(result) -> str:
@@ -427,7 +395,7 @@ def inference_text(result) -> str:
             f"generate() FLOPs, no cache: {number(r.uncached_generation_flops)}",
             f"last decoding step: {number(r.step_flops)} FLOPs",
             f"                    {number(r.step_bytes_read)} bytes read",
-            f"arithmetic intensity: {ratio(r.intensity)} FLOPs per byte",
+            f"arithmetic intensity: {decimals(r.intensity)} FLOPs per byte",
         ]
     )
 
@@ -453,50 +421,6 @@ def fine_tuning_text(result) -> str:
 
 
 # --- Markdown tables the pages and notebooks share -----------------------------------------
-
-
-def console(command: str, cwd: str | None = None) -> str:
-    """``t5sym ARGS`` run in this process, as a Markdown console block with its output.
-
-    The command is shown as typed (``$ t5sym count t5-3b``); stdout and stderr follow, then
-    a line with the exit status when it is not 0. With ``cwd``, it runs in that folder (so
-    a page can show ``t5sym count config.json`` for a file it wrote there).
-
-    Examples
-    --------
-    >>> from t5sym.report import console
-    >>> print(console("t5sym count t5-4b"))  # doctest: +ELLIPSIS
-    ```console
-    $ t5sym count t5-4b
-    t5sym: ...
-    ```
-    <BLANKLINE>
-    Exit status: `2`.
-    """
-    import contextlib
-    import io
-    import os
-    import shlex
-
-    from .cli import main  # the CLI imports this module: imported when used
-
-    words = shlex.split(command)
-    if words[:1] != ["t5sym"]:
-        raise T5SymError(f"command: must start with 't5sym', got {command!r:.60}")
-    out = io.StringIO()
-    before = os.getcwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            try:
-                status = main(words[1:])
-            except SystemExit as stop:
-                status = stop.code if isinstance(stop.code, int) else 2
-    finally:
-        os.chdir(before)
-    block = fenced(f"$ {command}\n{out.getvalue().rstrip()}", "console")
-    return f"{block}\n\nExit status: `{status}`." if status else block
 
 
 def symbols_table(symbols: Sequence[Symbol], columns: Mapping[str, Mapping[Symbol, Number]]) -> str:
@@ -565,7 +489,7 @@ def shares_table(names: Sequence[str] | None = None) -> str:
     rows = []
     for name in names or presets.PRESETS:
         s = family.shares(presets.get(name).config)
-        rows.append([f"`{name}`", *(f"{float(s[k]):.2%}" for k in family.CATEGORIES)])
+        rows.append([f"`{name}`", *(percent(s[k]) for k in family.CATEGORIES)])
     header = ["preset", *family.CATEGORIES]
     return markdown_table(rows, header, right=set(range(1, 1 + len(family.CATEGORIES))))
 
@@ -578,7 +502,7 @@ def reconciliation_table(reconciliations: Sequence) -> str:
             r.claim.label,
             f"`{r.claim.preset}`",
             f"{r.exact:,}",
-            f"{r.difference:+,} ({float(r.relative):+.2%})",
+            f"{r.difference:+,} ({'+' if r.relative >= 0 else ''}{percent(r.relative)})",
             f"{r.reason} ({r.claim.source})",
         ]
         for r in reconciliations
@@ -601,7 +525,7 @@ def side_by_side_table(config: Config, baseline: Config) -> str:
     from . import family
 
     rows = [
-        [f"`{f}`", f"{a:,}", f"{b:,}", f"{float(r):g}×"]
+        [f"`{f}`", f"{a:,}", f"{b:,}", f"{short(r)}×"]
         for f, a, b, r in family.side_by_side(config, baseline)
     ]
     header = ["field", baseline.name or "baseline", config.name or "config", "ratio"]
@@ -615,11 +539,6 @@ def ratios_table(config: Config, baseline: Config) -> str:
     rows = [[k, f"{float(v):.3g}×"] for k, v in family.ratios(config, baseline).items()]
     header = ["part", f"{config.name or 'config'} / {baseline.name or 'baseline'}"]
     return markdown_table(rows, header, right={1})
-
-
-def gib(n: Number) -> str:
-    """Bytes in GiB (2**30 bytes) to two decimals."""
-    return f"{float(Fraction(n) / 2**30):,.2f}"
 
 
 def memory_table(memories: Sequence[Memory]) -> str:
@@ -641,7 +560,7 @@ def memory_table(memories: Sequence[Memory]) -> str:
 
 
 def _bytes_row(label: str, n: int) -> list[str]:
-    return [label, f"{n:,}", f"{n / 2**30:,.2f}", f"{n / 10**9:,.2f}"]
+    return [label, f"{n:,}", gib(n), gb(n)]
 
 
 def weights_text(result: Weights) -> str:
@@ -665,7 +584,7 @@ def weights_text(result: Weights) -> str:
             f"{w.model} weights in {fmt.name}: {w.parameters:,} parameters",
             *textwrap.wrap(f"{fmt.doc}. Source: {fmt.source}.", 78),
             f"{fmt.main}: {main} bytes per parameter (scales included); whole model: "
-            f"{ratio(w.bytes_per_parameter, 4)}",
+            f"{decimals(w.bytes_per_parameter, 4)}",
             "",
             table(rows, ["storage", "tensors", "bytes", "share"], {1, 2, 3}),
             "",
@@ -679,7 +598,7 @@ def weights_text(result: Weights) -> str:
 def weights_all_text(results: Sequence[Weights]) -> str:
     """`t5sym weights --all`: one row per format (bytes, GiB, GB, bytes per parameter)."""
     first = results[0]
-    rows = [[*_bytes_row(w.format, w.total), ratio(w.bytes_per_parameter, 4)] for w in results]
+    rows = [[*_bytes_row(w.format, w.total), decimals(w.bytes_per_parameter, 4)] for w in results]
     return "\n".join(
         [
             describe(first.config),

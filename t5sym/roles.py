@@ -19,10 +19,7 @@ Examples
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from .tree import Node
+from typing import Protocol
 
 
 class Role(StrEnum):
@@ -90,11 +87,23 @@ BIASES = frozenset({Role.RELATIVE_BIAS, Role.GLOBAL_RELATIVE_BIAS})
 #: Products of activations that hold no weight (`t5sym.flops`).
 PRODUCTS = frozenset({Role.SCORES, Role.CONTEXT, Role.GLOBAL_SUMS})
 
+
+class Placed(Protocol):
+    """What `category` reads of a node (a `t5sym.tree.Node`): its role and context."""
+
+    role: Role
+
+    @property
+    def module(self) -> Role | None: ...
+
+    def within(self, *roles: Role) -> bool: ...
+
+
 #: The categories of `category`, in the order tables and charts use.
 CATEGORIES = ("embedding", "attention", "relative bias", "feed-forward", "norms")
 
 
-def category(node: Node) -> str:
+def category(node: Placed) -> str:
     """What a weight is for: one of `CATEGORIES`, from its role and the module it sits in.
 
     Norms (LongT5's global-input one too) are ``norms``; position biases ``relative

@@ -36,10 +36,10 @@ from functools import cache
 import sympy
 from sympy import Expr, Symbol
 
-from . import checks, flops, params, presets, symbols
+from . import flops, params, presets, symbols
 from .algebra import evaluate, integer
 from .checks import positive_int
-from .config import Config
+from .config import Config, checked_config
 from .errors import T5SymError
 from .layout import (
     MODEL_PARALLELISM,
@@ -377,7 +377,7 @@ def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:
         ``cores: ...`` (a positive divisor of num_heads, d_ff and vocab_size) or
         ``bytes_per_value: ...``, one line.
     """
-    checks.config(config)
+    checked_config(config)
     check_structure(params.structure(config))  # the model first: no core count fits it
     cores = check_cores(config, cores)
     bytes_per_value = positive_int("bytes_per_value", bytes_per_value)

@@ -9,6 +9,7 @@ import sympy
 from t5sym import formats
 from t5sym.activations import memory_at
 from t5sym.checks import ECHO_LIMIT, boolean, positive_int, shown
+from t5sym.config import served
 from t5sym.errors import ConfigError, T5SymError
 from t5sym.flops import count_flops
 from t5sym.presets import load
@@ -74,9 +75,9 @@ def test_servable_refuses_types_and_heads_it_does_not_model() -> None:
     import pytest
 
     import t5sym
-    from t5sym import T5SymError, checks
+    from t5sym import T5SymError
 
-    assert checks.servable(t5sym.from_hf({"model_type": "umt5"}), "serving").model_type == "umt5"
+    assert served(t5sym.from_hf({"model_type": "umt5"}), "serving").model_type == "umt5"
     for data, field in (
         ({"model_type": "longt5"}, "model_type: serving is modelled for t5, mt5, umt5"),
         ({"model_type": "switch_transformers"}, "model_type"),
@@ -84,7 +85,7 @@ def test_servable_refuses_types_and_heads_it_does_not_model() -> None:
         ({"architectures": ["T5ForSequenceClassification"]}, "architectures"),
     ):
         with pytest.raises(T5SymError, match=f"^{field}"):
-            checks.servable(t5sym.from_hf(data), "serving")
+            served(t5sym.from_hf(data), "serving")
 
 
 def test_boolean_options_take_true_or_false_only() -> None:

@@ -21,7 +21,7 @@ import sympy
 
 import t5sym
 from t5sym import Config, ConfigError, PresetError, T5SymError, checks, from_hf
-from t5sym.config import MAX_FILE_BYTES
+from t5sym.config import MAX_FILE_BYTES, checked_config
 
 from .cli import one_line_error, run
 
@@ -424,8 +424,8 @@ class TestApiTypes:
             (lambda: Config(**{**CORE, "d_model": "512"}), "d_model", "positive integer"),
             (lambda: Config(**CORE, name=5), "name", "string"),
             (lambda: Config(**CORE, source=b"x"), "source", "string"),
-            (lambda: checks.config("t5-small"), "config", "t5sym.load('t5-small')"),
-            (lambda: checks.config(None), "config", "expected a t5sym.Config"),
+            (lambda: checked_config("t5-small"), "config", "t5sym.load('t5-small')"),
+            (lambda: checked_config(None), "config", "expected a t5sym.Config"),
             (lambda: checks.node_name(123), "node", "string"),
         ],
         ids=[
@@ -453,7 +453,7 @@ class TestApiTypes:
 
     def test_checks_pass_good_values_through(self) -> None:
         config = t5sym.load("t5-small")
-        assert checks.config(config) is config and checks.node_name("lm_head") == "lm_head"
+        assert checked_config(config) is config and checks.node_name("lm_head") == "lm_head"
 
     def test_hostile_repr_is_not_trusted(self) -> None:
         class Evil:

@@ -16,3 +16,83 @@ def test_every_module_has_a_test_module() -> None:
         f"tests/test_{m}.py" for m in modules if not (ROOT / "tests" / f"test_{m}.py").is_file()
     ]
     assert not missing, f"no tests/test_<module>.py for t5sym/<module>.py: {missing}"
+
+
+# --- the import graph, read from the source -------------------------------------------------
+
+import ast  # noqa: E402
+
+PACKAGE = ROOT / "t5sym"
+MODULES = {p.stem for p in PACKAGE.glob("*.py")} - {"__main__"}
+
+
+def _imports(path: Path) -> tuple[set[str], set[tuple[str, str]]]:
+    """The package modules a module imports (anywhere in it, lazily too, or reached as
+    ``t5sym.<module>``) and the private names it takes from them: (module, name)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    edges, private = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:  # from .x import a, b
+                edges.add(node.module.split(".")[0])
+                private |= {(node.module, a.name) for a in node.names if a.name.startswith("_")}
+            else:  # from . import x, y
+                edges |= {a.name for a in node.names if a.name in MODULES}
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "t5sym" and node.attr in MODULES:
+                edges.add(node.attr)  # t5sym.<module>: the package's lazy loader imports it
+            elif node.value.id in MODULES and node.attr.startswith("_"):
+                if not node.attr.startswith("__"):
+                    private.add((node.value.id, node.attr))
+    return edges - {path.stem}, private
+
+
+def _graph() -> dict[str, set[str]]:
+    graph = {}
+    for path in PACKAGE.glob("*.py"):
+        if path.stem == "__main__":
+            continue
+        edges, _ = _imports(path)
+        graph[path.stem] = edges
+    # the package's lazy loader: t5sym.<name> imports the module that __getattr__ names
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found, state = [], {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == "__init__":
+                continue
+            if state.get(nxt) == "open":
+                found.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt, [*stack, nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state and node != "__init__":
+            visit(node, [node])
+    return found
+
+
+def test_no_import_cycle_between_library_modules() -> None:
+    """Lazy imports and ``t5sym.<module>`` count: a cycle through them is still a cycle."""
+    graph = _graph()
+    assert "report" in graph["cli"] and "config" in graph["params"]  # the reader sees edges
+    assert _cycles(graph) == []
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_no_module_reaches_into_another_modules_private_names() -> None:
+    reached = {}
+    for path in PACKAGE.glob("*.py"):
+        _, private = _imports(path)
+        if private:
+            reached[path.stem] = sorted(private)
+    assert reached == {}
