@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 PIP    := $(PY) -m pip install -q --disable-pip-version-check
 
-.PHONY: test lint chromium serve docs bench clean
+.PHONY: test check lint chromium serve docs bench clean
 
 $(STAMP): pyproject.toml requirements/test.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ chromium:
 
 test: chromium lint
 	$(PY) -m pytest
+
+# The fast loop while working: lint, the tests that build no model, site, wheel or browser
+# (tests/conftest.py marks the rest "slow"), the doctests, and the command on a few targets.
+check: lint
+	$(PY) -m pytest -q -m "not slow"
+	$(VENV)/bin/t5sym count t5-11b > /dev/null
+	$(VENV)/bin/t5sym flops t5-3b --json > /dev/null
+	$(VENV)/bin/t5sym memory flan-t5-xl --batch 2 --encoder-length 64 --decoder-length 16 > /dev/null
+	@! $(VENV)/bin/t5sym count no-such-model 2> /dev/null  # bad input: exit status 2
 
 # The site: a strict build into site/ (never -q: MkDocs then lets warnings pass strict mode).
 # PATH puts this venv's `t5sym` first for the shell examples run at build time.

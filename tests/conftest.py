@@ -31,3 +31,46 @@ def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
             + ", ".join(_SKIPPED[:5]),
             red=True,
         )
+
+
+# --- The fast loop: `make check` deselects what builds a model, a site, a wheel or a browser.
+# A test is "slow" when it (or a function of its module that it calls, transitively) uses
+# one of these names, or asks for one of these fixtures. Nothing is skipped: `make check`
+# deselects them with -m "not slow", and `make test` runs everything.
+
+SLOW_NAMES = frozenset(
+    {
+        "build", "cached_build", "build_from_folder", "instantiate", "gpt2", "FlopCounterMode",
+        "built_site", "site_build", "mkdocs_build", "chromium", "sync_playwright", "subprocess",
+        "saved_tensors_hooks", "measure", "reference",
+    }
+)  # fmt: skip
+SLOW_FIXTURES = frozenset({"site", "server", "browser", "api", "visits", "drawn", "site_blocks",
+                           "work", "wheel", "venv"})  # fmt: skip
+
+
+def _uses_slow(function, seen: set) -> bool:  # noqa: ANN001
+    code = getattr(function, "__code__", None)
+    if code is None or function in seen:
+        return False
+    seen.add(function)
+    names = set(code.co_names)
+    for const in code.co_consts:  # nested functions and lambdas
+        if hasattr(const, "co_names"):
+            names |= set(const.co_names)
+    if names & SLOW_NAMES:
+        return True
+    module = function.__globals__
+    return any(_uses_slow(module.get(n), seen) for n in names if callable(module.get(n)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: builds a model, the site, a wheel or a browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        function = getattr(item, "function", None)
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES or (function is not None and _uses_slow(function, set())):
+            item.add_marker(pytest.mark.slow)
