@@ -225,8 +225,7 @@ def _json_object(raw: bytes, where: str, what: str) -> dict[str, Any]:
         )
     except json.JSONDecodeError as exc:
         raise HeaderError(
-            f"{where}: {what} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg})"
+            f"{where}: {what} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
     except RecursionError:
         raise HeaderError(f"{where}: {what} is JSON nested too deeply") from None
@@ -285,9 +284,7 @@ def read_safetensors(path: str) -> Header:
         raise HeaderError(f"{where}: truncated safetensors file: the header ends early")
     data = _json_object(raw, where, "the safetensors header")
     metadata = data.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict) or not all(
-        isinstance(v, str) for v in metadata.values()
-    ):
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise HeaderError(f"{where}: __metadata__ must map names to strings")
     tensors = [_safetensor(where, name, info, 8 + n) for name, info in data.items()]
     _check_ranges(where, tensors, 8 + n, size)
@@ -340,8 +337,7 @@ def _check_ranges(where: str, tensors: list[Tensor], start: int, size: int) -> N
         )
     if end < size:
         raise HeaderError(
-            f"{where}: {size - end:,} bytes after the last tensor, which no header entry "
-            "describes"
+            f"{where}: {size - end:,} bytes after the last tensor, which no header entry describes"
         )
 
 
