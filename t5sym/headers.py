@@ -50,6 +50,7 @@ MAX_JSON_BYTES = 16 << 20
 #: Bits per value of each safetensors dtype (``Dtype::bitsize``).
 SAFETENSORS_BITS: dict[str, int] = {
     "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8,
+    "F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
     "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
     "I16": 16, "U16": 16, "F16": 16, "BF16": 16,
     "I32": 32, "U32": 32, "F32": 32, "C64": 64, "F64": 64, "I64": 64, "U64": 64,
@@ -388,7 +389,7 @@ class _Cursor:
         n = self.unpack("<Q", what)
         if n > self.left // max(least, 1):
             raise HeaderError(
-                f"{self.where}: corrupt GGUF: {what} of {n:,}, more than the "
+                f"{self.where}: truncated or corrupt GGUF: {what} of {n:,}, more than the "
                 f"{self.left:,} bytes left can hold"
             )
         return n
