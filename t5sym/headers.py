@@ -480,7 +480,7 @@ def read_gguf(path: str) -> Header:
             )
         infos = [_gguf_tensor(c) for _ in range(n_tensors)]
         start = -(-c.pos // alignment) * alignment
-    tensors, seen, end = [], set(), start
+    tensors, seen, end = [], set(), size if not infos else start
     for name, ne, ggml_type, offset in infos:
         if name in seen:
             raise HeaderError(f"{where}: corrupt GGUF: tensor {shown(name)} appears twice")
