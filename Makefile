@@ -7,7 +7,7 @@ PIP    := $(PY) -m pip install -q --disable-pip-version-check
 
 .PHONY: test check lint chromium serve docs bench clean
 
-$(STAMP): pyproject.toml requirements/test.txt requirements/constraints.txt
+$(STAMP): pyproject.toml requirements/test.txt requirements/docs.txt requirements/constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 	# torch first, pinned: the CPU build on this machine's disk, never a CUDA download
@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml requirements/test.txt requirements/constraints.txt
 	$(PIP) --no-deps -e .
 	touch $@
 
+# docs/ holds the hooks, the notebooks and the site's package docs/t5site: all linted.
 lint: $(STAMP)
 	$(PY) -m ruff check t5sym tests benchmarks docs
 	$(PY) -m ruff format --check t5sym tests benchmarks docs

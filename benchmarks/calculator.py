@@ -1,6 +1,6 @@
 """The browser calculator: size of its script + data and the time of one count in Chromium.
 
-Writes the generated script (`t5sym.calculator.javascript`, minified as the site serves
+Writes the generated script (`t5site.calculator.javascript`, minified as the site serves
 it) next to a blank page, serves them on 127.0.0.1, and times ``t5sym.count(preset)``
 (with its full breakdown, as the page calls it) in headless Chromium: the median of many
 calls, after a warm-up.
@@ -13,15 +13,17 @@ from __future__ import annotations
 import functools
 import http.server
 import statistics
+import sys
 import tempfile
 import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from t5sym import calculator
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "docs"))  # the site's package, t5site, is not in the wheel
+from t5site import calculator  # noqa: E402
+
 UI = ROOT / "docs" / "assets" / "calculator.js"
 CALLS = 2000
 PRESETS = ("t5-small", "t5-11b")

@@ -1,7 +1,20 @@
 import os
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+# The site's package (docs/t5site: calculator, charts, console blocks) is not in the wheel:
+# the tests import it from docs/, as the docs build does (docs/hooks/beside.py), and so do
+# the processes they start (PYTHONPATH).
+SITE_CODE = str(Path(__file__).resolve().parent.parent / "docs")
+if SITE_CODE not in sys.path:
+    sys.path.insert(0, SITE_CODE)
+if SITE_CODE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (SITE_CODE, os.environ.get("PYTHONPATH")) if p
+    )
 
 # Reproducible in CI: the same examples every run (still ~hundreds of distinct configs).
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)

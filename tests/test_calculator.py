@@ -24,9 +24,9 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 import t5sym
+from t5site import calculator
 from t5sym import (
     activations,
-    calculator,
     flops,
     formats,
     inference,

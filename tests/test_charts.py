@@ -13,7 +13,8 @@ import xml.dom.minidom
 import pytest
 
 import t5sym
-from t5sym import charts, gpt
+from t5site import charts
+from t5sym import gpt
 from t5sym.counterfactual import grow_d_model
 
 from .published import total
@@ -82,7 +83,7 @@ def test_matplotlib_is_not_imported_with_t5sym() -> None:
     import subprocess
     import sys
 
-    code = "import sys, t5sym, t5sym.charts; print('matplotlib' in sys.modules)"
+    code = "import sys, t5sym, t5site.charts; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
 

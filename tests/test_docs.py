@@ -392,7 +392,7 @@ def test_hook_fixes_headings_with_math_in_the_toc_and_title() -> None:
 
 # ---------------------------------------------------------------------------------------
 # Docstring examples (the API page shows them) start with their imports: each one runs in
-# an empty namespace and prints what it shows.
+# an empty namespace and prints what it shows. The site's package (docs/t5site) too.
 
 
 def _docstring_examples() -> list:
@@ -400,15 +400,17 @@ def _docstring_examples() -> list:
     import importlib
     import pkgutil
 
+    import t5site
     import t5sym
 
     finder = doctest.DocTestFinder(exclude_empty=True)
     tests = []
-    for info in pkgutil.iter_modules(t5sym.__path__):
-        if info.name == "__main__":
-            continue
-        module = importlib.import_module(f"t5sym.{info.name}")
-        tests += [t for t in finder.find(module) if t.examples]
+    for package in (t5sym, t5site):
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name == "__main__":
+                continue
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            tests += [t for t in finder.find(module) if t.examples]
     return tests + [t for t in finder.find(t5sym) if t.examples and t.name == "t5sym"]
 
 

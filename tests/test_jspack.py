@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from t5sym import jspack
+from t5site import jspack
 
 
 def unpack_column(packed: object, n: int) -> list[int]:
@@ -93,7 +93,7 @@ def test_presets_read_back() -> None:
 def test_math_codec_does_not_depend_on_string_hashing() -> None:
     """Tags of equal counts are ordered by name: the built page is the same on every build."""
     code = (
-        "import json; from t5sym import jspack; "
+        "import json; from t5site import jspack; "
         "print(json.dumps(jspack.math_codec(['<mi>a</mi><mn>1</mn><mo>+</mo><msub></msub>'])))"
     )
     outs = {

@@ -1,4 +1,4 @@
-"""t5sym.jsprint: the printed JavaScript, run by Node.js, equals t5sym.algebra.evaluate."""
+"""t5site.jsprint: the printed JavaScript, run by Node.js, equals t5sym.algebra.evaluate."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import sympy
 
-from t5sym import jsprint, symbols
+from t5site import jsprint
+from t5sym import symbols
 from t5sym.algebra import evaluate
 from t5sym.symbols import CONFIG_FIELD
 

@@ -1,21 +1,33 @@
-"""tests/ mirrors t5sym/: every library module has its own test module."""
+"""tests/ mirrors t5sym/ and the site's package docs/t5site/: every module has its own test
+module; the library imports nothing of the site's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+#: The site's own code (calculator, charts, console blocks): not in the wheel.
+SITE = ROOT / "docs" / "t5site"
 
 
-def test_every_module_has_a_test_module() -> None:
-    modules = sorted(
-        p.stem for p in (ROOT / "t5sym").glob("*.py") if p.stem not in ("__init__", "__main__")
-    )
-    assert len(modules) >= 10, modules
+@pytest.mark.parametrize("package", [ROOT / "t5sym", SITE], ids=lambda p: p.name)
+def test_every_module_has_a_test_module(package: Path) -> None:
+    modules = sorted(p.stem for p in package.glob("*.py") if p.stem not in ("__init__", "__main__"))
+    assert len(modules) >= 5, modules
     missing = [
         f"tests/test_{m}.py" for m in modules if not (ROOT / "tests" / f"test_{m}.py").is_file()
     ]
-    assert not missing, f"no tests/test_<module>.py for t5sym/<module>.py: {missing}"
+    where = package.relative_to(ROOT).as_posix()
+    assert not missing, f"no tests/test_<module>.py for {where}/<module>.py: {missing}"
+
+
+def test_library_and_site_modules_do_not_share_a_name() -> None:
+    """tests/test_<module>.py names one module: the two packages never both have it."""
+    library = {p.stem for p in (ROOT / "t5sym").glob("*.py")} - {"__init__"}
+    site = {p.stem for p in SITE.glob("*.py")} - {"__init__"}
+    assert library & site == set()
 
 
 # --- the import graph, read from the source -------------------------------------------------
@@ -96,3 +108,37 @@ def test_no_module_reaches_into_another_modules_private_names() -> None:
         if private:
             reached[path.stem] = sorted(private)
     assert reached == {}
+
+
+#: What only the site uses: the site's package and its dependencies (docs requirements).
+SITE_ONLY = ("t5site", "matplotlib", "rjsmin", "mkdocs", "markdown_exec", "latex2mathml")
+
+
+def _imported_roots(path: Path) -> set[str]:
+    """The top-level names of every absolute import in a module (lazy ones included)."""
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_library_imports_nothing_of_the_site() -> None:
+    """SymPy is the wheel's only dependency: no t5sym module imports the site's code or
+    what only the site needs, not even inside a function."""
+    reached = {
+        path.name: sorted(_imported_roots(path) & set(SITE_ONLY))
+        for path in PACKAGE.glob("*.py")
+        if _imported_roots(path) & set(SITE_ONLY)
+    }
+    assert reached == {}
+    assert "t5sym" in _imported_roots(SITE / "calculator.py")  # the reader sees imports
+
+
+def test_no_site_module_left_in_the_library() -> None:
+    """The site's modules moved to docs/t5site (issue 17); none comes back to t5sym/."""
+    site = {"calculator", "charts", "jsprint", "jspack", "transcript"}
+    assert site <= {p.stem for p in SITE.glob("*.py")}
+    assert not site & MODULES and not list(PACKAGE.glob("*.js"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from t5sym import T5SymError, transcript
+from t5site import transcript
+from t5sym import T5SymError
 
 
 def test_console_block_equals_the_real_process() -> None:

@@ -1,5 +1,8 @@
 """The built wheel in a clean venv: sympy is its only dependency and ``t5sym`` works.
 
+The wheel holds the library (t5sym/**.py) and its one command; the site's own code
+(docs/t5site: calculator, charts, jsprint, jspack, transcript, calculator.js) is not in it.
+
 Builds the wheel with ``pip wheel`` from a copy of the checkout (so no stale ``build/``
 is packed and the checkout stays clean), installs it into a new venv without system site
 packages (pip fetches sympy and mpmath from the package index), and runs the installed
@@ -78,17 +81,29 @@ def venv(wheel: Path, work: Path) -> Path:
     return env
 
 
-def test_wheel_holds_the_package_and_nothing_else(wheel: Path) -> None:
+#: The site's own code (docs/t5site): never in the wheel, under any name.
+SITE_MODULES = ("calculator", "charts", "jsprint", "jspack", "transcript")
+#: What a wheel's .dist-info holds (setuptools; LICENSE files when declared).
+DIST_INFO = {"METADATA", "WHEEL", "RECORD", "entry_points.txt", "top_level.txt"}
+
+
+def test_wheel_holds_the_library_and_nothing_else(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     dist_info = "-".join(wheel.name.split("-")[:2]) + ".dist-info"  # t5sym-<version>
     assert {n.split("/")[0] for n in names} == {"t5sym", dist_info}
     assert not [n for n in names if n.startswith(("tests/", "docs/", "benchmarks/"))]
     sources = {
         p.relative_to(ROOT).as_posix()
-        for p in (ROOT / "t5sym").rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
+        for p in (ROOT / "t5sym").rglob("*.py")
+        if "__pycache__" not in p.parts
     }
-    assert {n for n in names if n.startswith("t5sym/")} == sources
+    package = {n for n in names if n.startswith("t5sym/")}
+    assert package == sources  # t5sym/**.py: no .js, no data, no stale file
+    assert all(n.endswith(".py") for n in package)
+    site = [n for n in names for m in SITE_MODULES if Path(n).stem == m]
+    assert site == [] and not [n for n in names if n.endswith(".js") or "t5site" in n]
+    meta = {n.removeprefix(f"{dist_info}/") for n in names if n.startswith(f"{dist_info}/")}
+    assert DIST_INFO <= meta and not {m for m in meta - DIST_INFO if not m.startswith("licenses/")}
 
 
 def test_wheel_metadata_requires_sympy_only(wheel: Path) -> None:
@@ -96,9 +111,22 @@ def test_wheel_metadata_requires_sympy_only(wheel: Path) -> None:
         info = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = email.parser.Parser().parsestr(z.read(info).decode())
         scripts = z.read(info.replace("METADATA", "entry_points.txt")).decode()
+        top_level = z.read(info.replace("METADATA", "top_level.txt")).decode().split()
     requires = metadata.get_all("Requires-Dist") or []
     assert [re.split(r"[<>=!~ ;\[]", r)[0] for r in requires] == ["sympy"]
-    assert "t5sym = t5sym.cli:main" in scripts
+    assert not metadata.get_all("Provides-Extra")  # no extra pulls the site's dependencies
+    assert (metadata["Name"], top_level) == ("t5sym", ["t5sym"])
+    entry_points = [line.strip() for line in scripts.splitlines() if line.strip()]
+    assert entry_points == ["[console_scripts]", "t5sym = t5sym.cli:main"]  # one command
+
+
+def test_installed_library_has_no_site_module(venv: Path, work: Path) -> None:
+    code = (
+        "import importlib.util, json; "
+        f"print(json.dumps([m for m in {SITE_MODULES!r} + ('t5site',) "
+        "if importlib.util.find_spec(m if m == 't5site' else 't5sym.' + m)]))"
+    )
+    assert json.loads(_run([venv / "bin" / "python", "-c", code], work).stdout) == []
 
 
 def test_clean_venv_holds_t5sym_sympy_and_mpmath_only(venv: Path, work: Path) -> None:

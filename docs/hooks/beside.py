@@ -6,8 +6,13 @@ renders the Markdown pages:
 - each worked-example notebook (``docs/notebooks/*.py``), executed by ``jupytext
   --execute``; its page is rendered from that fresh ``.ipynb`` (mkdocs-jupyter's own
   ``execute`` is off), and a cell that raises fails the build with the notebook's error;
-- the calculator's JavaScript, generated from the SymPy trees by `t5sym.calculator` and
+- the calculator's JavaScript, generated from the SymPy trees by `t5site.calculator` and
   written into the site (nothing generated is committed).
+
+The site's own code is the package ``docs/t5site`` (not in the t5sym wheel). Importing this
+hook puts ``docs/`` first on ``sys.path``, for this hook and for the pages' executed blocks
+(markdown-exec runs them in this process), and on ``PYTHONPATH``, for the processes started
+here and their notebook kernels.
 
 The calculator's two scripts reach the site minified by rjsmin (comments and needless
 whitespace out, nothing renamed): the page's budget counts the bytes a reader downloads.
@@ -15,6 +20,7 @@ whitespace out, nothing renamed): the page's budget counts the bytes a reader do
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,7 +30,17 @@ from typing import Any
 
 from mkdocs.exceptions import PluginError
 
-from t5sym import calculator
+#: docs/, which holds the site's package `t5site` (found from this file, not from the
+#: config's docs_dir: a test builds a copy of one page with these hooks).
+SITE_CODE = str(Path(__file__).resolve().parent.parent)
+if SITE_CODE not in sys.path:
+    sys.path.insert(0, SITE_CODE)
+if SITE_CODE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (SITE_CODE, os.environ.get("PYTHONPATH")) if p
+    )
+
+from t5site import calculator  # noqa: E402
 
 
 class _Job:
@@ -66,7 +82,7 @@ def on_config(config: Any) -> Any:
         command = [*jupytext, "--execute", "--output", str(executed), str(source)]
         _NOTEBOOKS[f"notebooks/{source.name}"] = _Job(f"notebooks/{source.name}", command, executed)
     script = tmp / "t5sym-calc.js"
-    code = f"from t5sym import calculator; calculator.write({str(script)!r})"
+    code = f"from t5site import calculator; calculator.write({str(script)!r})"
     _CALCULATOR.append(_Job(calculator.SITE_PATH, [sys.executable, "-c", code], script))
     jobs = [*_NOTEBOOKS.values(), *_CALCULATOR]
     threading.Thread(target=lambda: [job.run() for job in jobs], daemon=True).start()

@@ -12,7 +12,8 @@ from dataclasses import replace
 from IPython.display import HTML, Markdown, display
 
 import t5sym
-from t5sym import charts, printers, report
+from t5site import charts
+from t5sym import printers, report
 
 t5_11b = t5sym.load("t5-11b")
 count = t5sym.count(t5_11b)

@@ -11,7 +11,8 @@
 from IPython.display import HTML, Markdown, display
 
 import t5sym
-from t5sym import charts, printers, report
+from t5site import charts
+from t5sym import printers, report
 
 config = t5sym.load("t5-3b")
 print(report.describe(config))

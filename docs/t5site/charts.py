@@ -16,10 +16,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import family, flops, gpt, params, presets
-from .config import Config
-from .counterfactual import Alternative
-from .sharding import Shard
+from t5sym import family, flops, gpt, params, presets
+from t5sym.config import Config
+from t5sym.counterfactual import Alternative
+from t5sym.sharding import Shard
 
 #: Text size in points (1 pt = 4/3 CSS px at the chart's natural width).
 FONT_SIZE = 11
@@ -118,7 +118,7 @@ def parts_by_stack(config: Config) -> str:
     Examples
     --------
     >>> import t5sym
-    >>> from t5sym.charts import parts_by_stack
+    >>> from t5site.charts import parts_by_stack
     >>> parts_by_stack(t5sym.load("t5-small")).startswith('<svg role="img"')
     True
     """
@@ -198,8 +198,8 @@ def rule_of_thumb(config: Config, lengths: Sequence[int], quarter: bool = True) 
     """Forward FLOPs over the two 2N-per-token rules (`t5sym.flops.rule_of_thumb`) as the
     input length S grows, for T = S/4 (solid) and T = S (dashed); 1 is a perfect rule."""
     plt = _pyplot()
-    from .algebra import evaluate
-    from .symbols import decoder_length, encoder_length
+    from t5sym.algebra import evaluate
+    from t5sym.symbols import decoder_length, encoder_length
 
     rule = flops.rule_of_thumb(config)
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
@@ -301,7 +301,7 @@ def serving_memory_svg(
     Weights, self- and cross-attention caches and the activation-peak bound, each from
     `t5sym.inference.inference`.
     """
-    from .inference import inference
+    from t5sym.inference import inference
 
     plt = _pyplot()
     results = [inference(config, batch, s, max(1, s // 4), dtype) for s in lengths]
@@ -338,7 +338,7 @@ def longt5_attention_svg(config: Config, lengths: Sequence[int]) -> str:
 
     Exact values from `t5sym.longt5.table` (padding and ⌊S/g⌋ included), log-log axes.
     """
-    from .longt5 import ATTENTIONS, table
+    from t5sym.longt5 import ATTENTIONS, table
 
     plt = _pyplot()
     rows = table(config, list(lengths))

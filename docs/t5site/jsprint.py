@@ -17,7 +17,7 @@ import sympy
 from sympy import Expr
 from sympy.printing.jscode import JavascriptCodePrinter
 
-from .symbols import CONFIG_FIELD
+from t5sym.symbols import CONFIG_FIELD
 
 #: The exact division a printed formula calls as ``q(numerator, D)`` (BigInt, D > 0).
 DIVIDE = "(a,b)=>{if(a%b)throw new Error(`not a whole number: ${a}/${b}`);return a/b}"
@@ -118,7 +118,7 @@ def code(expr: Expr, obj: str = "c", divide: str = "q") -> str:
 
     Examples
     --------
-    >>> from t5sym.jsprint import code
+    >>> from t5site.jsprint import code
     >>> from t5sym.symbols import d_model, num_buckets, num_heads
     >>> code(2 * d_model**2 + num_buckets * num_heads)
     '2n*(c.d_model**2n) + c.relative_attention_num_buckets*c.num_heads'

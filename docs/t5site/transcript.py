@@ -11,9 +11,9 @@ import io
 import os
 import shlex
 
-from .cli import main
-from .errors import T5SymError
-from .report import fenced
+from t5sym.cli import main
+from t5sym.errors import T5SymError
+from t5sym.report import fenced
 
 
 def console_block(command: str, cwd: str | None = None) -> str:
@@ -25,7 +25,7 @@ def console_block(command: str, cwd: str | None = None) -> str:
 
     Examples
     --------
-    >>> from t5sym.transcript import console_block
+    >>> from t5site.transcript import console_block
     >>> print(console_block("t5sym count t5-4b"))  # doctest: +ELLIPSIS
     ```console
     $ t5sym count t5-4b
