@@ -66,9 +66,8 @@ def cmd_count(args: argparse.Namespace) -> str:
 
 def cmd_formula(args: argparse.Namespace) -> str:
     config = presets.load(args.target) if args.target else None
-    encoder_only = args.encoder_only or bool(config and config.encoder_only)
-    expr = params.formula(config, args.node, encoder_only=encoder_only)
-    return t5sym.printers.render(expr, args.format)
+    expr = params.formula(config, args.node, encoder_only=args.encoder_only)
+    return t5sym.printers.render(expr, args.format, config)
 
 
 def cmd_flops(args: argparse.Namespace) -> str:
@@ -105,13 +104,15 @@ def cmd_shard(args: argparse.Namespace) -> str:
 
 
 def cmd_weights(args: argparse.Namespace) -> str:
-    names = list(t5sym.formats.FORMATS) if args.all else [t5sym.formats.get(args.format).name]
     config, encoder_only = presets.load(args.target), args.encoder_only
-    results = [t5sym.formats.weights(config, f, encoder_only=encoder_only) for f in names]
-    if args.json:
-        return _json([r.to_dict() for r in results] if args.all else results[0].to_dict())
-    text = t5sym.report.weights_all_text if args.all else t5sym.report.weights_text
-    return text(results) if args.all else text(results[0])
+    if args.all:  # every format; those that cannot hold the model say why
+        results = t5sym.formats.weights_all(config, encoder_only=encoder_only)
+        if args.json:
+            return _json([r.to_dict() for r in results])
+        return t5sym.report.weights_all_text(results)
+    result = t5sym.formats.weights(config, t5sym.formats.get(args.format).name,
+                                   encoder_only=encoder_only)  # fmt: skip
+    return _json(result.to_dict()) if args.json else t5sym.report.weights_text(result)
 
 
 #: Adds options to a subcommand's parser.

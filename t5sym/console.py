@@ -1,8 +1,11 @@
 """The terminal side of the command: one-line errors and output that cannot crash.
 
 Text goes out in the terminal's encoding (ASCII stand-ins for ``≈`` and friends when it
-cannot hold them); an error is one line of at most `_ERROR_LIMIT` characters; a full or
-closed stdout is one ``output:`` error line; a closed pipe is silent.
+cannot hold them), with every control, bidi or other unprintable character written as a
+``\\uXXXX`` escape (`printable`: a name from a file cannot move the cursor or reorder
+the line; in JSON output the escape is the same string); an error is one line of at most
+`_ERROR_LIMIT` characters; a full or closed stdout is one ``output:`` error line; a closed
+pipe is silent.
 """
 
 from __future__ import annotations
@@ -35,9 +38,33 @@ def encodable(text: str, stream: TextIO) -> str:
     return text
 
 
+def _escaped(char: str) -> str:
+    """``\\uXXXX`` for one character (a UTF-16 surrogate pair above U+FFFF, as JSON has)."""
+    code = ord(char)
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with every unprintable character but newline escaped as ``\\uXXXX``:
+    control characters (ESC too), bidi controls (U+202E), line and paragraph separators.
+
+    Examples
+    --------
+    >>> from t5sym.console import printable
+    >>> printable("a\\x1b[31mb\\u202ec\\n")
+    'a\\\\u001b[31mb\\\\u202ec\\n'
+    """
+    if text.replace("\n", "").isprintable():
+        return text
+    return "".join(c if c == "\n" or c.isprintable() else _escaped(c) for c in text)
+
+
 def error_line(message: str) -> str:
-    """One line of at most `_ERROR_LIMIT` characters, the middle cut if longer."""
-    line = " ".join(message.splitlines())
+    """One printable line of at most `_ERROR_LIMIT` characters, the middle cut if longer."""
+    line = printable(" ".join(message.splitlines()))
     if len(line) > _ERROR_LIMIT:
         half = (_ERROR_LIMIT - 1) // 2
         line = line[:half] + "…" + line[-half:]
@@ -74,7 +101,7 @@ def write(out: str | None) -> int:
         return EXIT_BAD_INPUT
     try:
         if out is not None:
-            sys.stdout.write(encodable(out, sys.stdout) + "\n")
+            sys.stdout.write(encodable(printable(out), sys.stdout) + "\n")
         sys.stdout.flush()
     except BrokenPipeError:  # e.g. `t5sym list | head -1`: the reader has all it wanted
         _silence_stdout()

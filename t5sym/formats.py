@@ -54,6 +54,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import sympy
 from sympy import Expr, Rational
@@ -68,6 +69,11 @@ from .symbols import num_layers
 from .tree import Node, Tree
 
 Dims = tuple[Expr, ...]
+
+
+class Inapplicable(T5SymError):
+    """A format that cannot hold this model: GGUF names no tensor of it (Switch's experts,
+    LongT5's attention, a task head), or its walk is refused (`MAX_GGUF_LAYERS`)."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -359,7 +365,7 @@ def gguf_name(name: str, index: int = 0) -> str:
     else:
         part = _GGUF_PARTS.get(part, "")
     if stack not in ("encoder", "decoder") or not part:
-        raise T5SymError(f"format: GGUF (llama.cpp) has no tensor name for {name!r:.80}")
+        raise Inapplicable(f"format: GGUF (llama.cpp) has no tensor name for {name!r:.80}")
     return f"{stack[:3]}.blk.{block if block != '*' else index}.{part}.weight"
 
 
@@ -420,8 +426,8 @@ class Plan:
                 continue
             repeat = integer(leaf.repeat, values)
             if repeat > MAX_GGUF_LAYERS:
-                raise T5SymError(f"num_layers: GGUF formats walk every block; at most "
-                                 f"{MAX_GGUF_LAYERS:,}, got {checks.shown(repeat)}")  # fmt: skip
+                raise Inapplicable(f"num_layers: GGUF formats walk every block; at most "
+                                   f"{MAX_GGUF_LAYERS:,}, got {checks.shown(repeat)}")  # fmt: skip
             ncols = integer(leaf.shape[-1], values)
             if integer(sympy.Mul(*leaf.shape[:-1]), values) == 1:
                 ncols = 0  # one row: 1-D to ggml (ggml_n_dims), never quantized
@@ -520,6 +526,7 @@ class Weights(Result):
         "name",
         "model",
         "format",
+        "applicable",
         "parameters",
         "total",
         "bytes_per_parameter",
@@ -539,6 +546,17 @@ class Weights(Result):
         if self.encoder_only:
             return CLASS_PREFIX[self.config.model_type] + "EncoderModel"
         return self.config.model
+
+    #: Always true (`NotApplicable` is the other answer of `weights_all`).
+    applicable = True
+
+    def to_dict(self, *, details: bool = False) -> dict[str, Any]:
+        """As `t5sym.result.Result.to_dict`, the exact ratios always as ``"a/b"`` strings
+        (``"4"`` too): one JSON type per key, whatever the format."""
+        out = super().to_dict(details=details)
+        for key in ("bytes_per_parameter", "main_bytes_per_parameter"):
+            out[key] = str(getattr(self, key))
+        return out
 
     @property
     def total(self) -> int:
@@ -593,6 +611,57 @@ def weights(config: Config, fmt: str, *, encoder_only: bool = False) -> Weights:
         for s, n in counts.items():
             by[s] += n * per[s]
     return Weights(config, f.name, encoder_only, count, numbers, storages, dict(by))
+
+
+@dataclass(frozen=True)
+class NotApplicable(Result):
+    """A format `weights_all` could not apply to the model, with the one-line reason."""
+
+    config: Config
+    format: str
+    encoder_only: bool
+    reason: str
+
+    FIELDS = ("name", "model", "format", "applicable", "reason")
+
+    #: Always false.
+    applicable = False
+
+    @property
+    def name(self) -> str | None:
+        """The config's name."""
+        return self.config.name
+
+    @property
+    def model(self) -> str:
+        """The class the format was asked for (as `Weights.model`)."""
+        if self.encoder_only:
+            return CLASS_PREFIX[self.config.model_type] + "EncoderModel"
+        return self.config.model
+
+
+def weights_all(config: Config, *, encoder_only: bool = False) -> list[Weights | NotApplicable]:
+    """`weights` in every format of `FORMATS`, in order; a format that cannot hold the model
+    (`Inapplicable`: GGUF for Switch, LongT5 or a task head) is a `NotApplicable` with its
+    reason.
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym import formats
+    >>> results = formats.weights_all(t5sym.load("switch-base-8"))
+    >>> [r.format for r in results if not r.applicable][:2]
+    ['gguf-q8_0', 'gguf-q6_k']
+    """
+    checked_config(config)
+    encoder_only = checks.boolean("encoder_only", encoder_only)
+    out: list[Weights | NotApplicable] = []
+    for name in FORMATS:
+        try:
+            out.append(weights(config, name, encoder_only=encoder_only))
+        except Inapplicable as exc:
+            out.append(NotApplicable(config, name, encoder_only, str(exc).removeprefix("format: ")))
+    return out
 
 
 def formula(config: Config | None, fmt: str, *, encoder_only: bool = False) -> Expr:

@@ -172,6 +172,14 @@ def check(dtype: str, optimizer: str) -> tuple[int, Optimizer]:
     return b, opt
 
 
+def check_layout(config: Config | None) -> None:
+    """Refuse, in one line, a model Mesh TF's layout does not cover: the models `t5sym.shard`
+    refuses (`t5sym.sharding.check_structure`), so both per-core views accept the same."""
+    from . import sharding  # the layout's scope lives with the sharding view
+
+    sharding.check_structure(params.structure(config))
+
+
 # ---------------------------------------------------------------------------------------
 # Views of the parameter tree.
 
@@ -199,8 +207,9 @@ def trees(
     With ``per_core``: of `t5sym.layout.local_tree`, the bytes one core holds, in ``cores``.
     """
     opt = get_optimizer(optimizer)
-    tree = params.tree(config, encoder_only=bool(config and config.encoder_only))
+    tree = params.tree(config)  # the class the config names (its head included)
     if per_core:
+        check_layout(config)
         tree = layout.local_tree(tree)
     out = {"weights": bytes_tree(tree, b)}
     if opt.gradients:
@@ -269,8 +278,10 @@ def training_memory(
 ) -> Memory:
     """Bytes of weights, gradients and optimizer state of ``config``'s model.
 
-    The model is ``T5EncoderModel`` when the config says so, else
-    ``T5ForConditionalGeneration``; every weight is held in ``dtype``. With ``cores``,
+    The model is the class the config names (``config.model``: its head included); every
+    weight is held in ``dtype`` (fp16 is the model cast, ``model.half()``: transformers'
+    ``from_pretrained`` keeps T5's ``wo`` in float32, `t5sym.formats`' ``fp16-hf``). With
+    ``cores``,
     the bytes ONE of them holds under Mesh TF's layout: heads, d_ff and vocab split, the
     RMSNorm scales whole on every core; an optimizer's state follows the piece it updates.
 
@@ -286,19 +297,21 @@ def training_memory(
     Raises
     ------
     T5SymError
-        ``dtype: ...``, ``optimizer: ...`` or ``cores: ...`` (a positive divisor of
-        num_heads, d_ff and vocab_size), one line.
+        ``dtype: ...``, ``optimizer: ...``, ``cores: ...`` (a positive divisor of
+        num_heads, d_ff and vocab_size), or with ``cores`` a model the layout does not
+        cover (Switch's experts, a classification head), one line.
     """
     checked_config(config)
     b, opt = check(dtype, optimizer)
     values = config.values()
     if cores is not None:
+        check_layout(config)  # the model first: no core count fits it
         cores = layout.check_cores(config, cores)
         values = {**values, symbols.cores: cores}
     parts = trees(config, opt.name, b, per_core=cores is not None)
     breakdown = {name: t.evaluate(values) for name, t in parts.items()}
     numbers = {name: breakdown[name][""] if name in breakdown else 0 for name in PARTS}
-    tree = params.tree(config, encoder_only=config.encoder_only)
+    tree = params.tree(config)
     for name in ("state_tensors", "state_scalars"):
         numbers[name] = integer(tree.view(getattr(opt, name)).total, config.values())
     return Memory(config, dtype, optimizer, cores, **numbers, breakdown=breakdown)

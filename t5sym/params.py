@@ -24,6 +24,7 @@ from sympy import Add, Expr, Mul
 from . import checks
 from .algebra import tidy
 from .config import Config, checked_config
+from .errors import NodeError
 from .result import Result
 from .roles import Role
 from .symbols import (
@@ -590,7 +591,25 @@ def formula(
     >>> t5sym.formula(node="encoder.block.*.layer.1.DenseReluDense")
     2*d_ff*d_model*num_layers
     """
-    t = tree(config, encoder_only=encoder_only)
-    expr = t.total if node is None else t[checks.node_name(node)].expr
+    s = structure(config, encoder_only=encoder_only)
+    t = model_tree(s)
+    expr = t.total if node is None else _node(t, s, checks.node_name(node)).expr
     equal = config is not None and config.num_decoder_layers == config.num_layers
     return tidy(expr, equal_depths=equal)
+
+
+def _node(t: Tree, s: Structure, name: str) -> Node:
+    """The node ``name`` of ``t``; a tied ``lm_head`` is refused with what it is tied to."""
+    if name not in t.nodes and s.tied and s.head == "ForConditionalGeneration":
+        untied = model_tree(replace(s, tied=False))
+        if name in untied.nodes and untied.nodes[name].role is Role.LM_HEAD:
+            why = (
+                "LongT5 always ties it"
+                if s.encoder_attention != "full"
+                else ("tie_word_embeddings is true")
+            )
+            raise NodeError(
+                f"node: {name} is tied to shared in this model ({why}): it holds no "
+                f"parameters of its own; its count is shared's, --node shared"
+            )
+    return t[name]

@@ -3,6 +3,14 @@
 LaTeX and MathML use the T5 paper's notation (`t5sym.symbols.LATEX_NAMES`); the Python
 expression uses the Hugging Face config field names (`t5sym.symbols.CONFIG_FIELD`), so
 ``eval(text, {}, config_fields)`` gives the count; srepr rebuilds the SymPy expression.
+
+Switch's ``num_sparse_encoder_layers`` and ``num_sparse_decoder_layers`` symbols stand for
+the sparse blocks transformers builds (`t5sym.config.Config.sparse_blocks`), which differ
+from the config fields of those names when the layers do not divide evenly (5 layers, 2
+sparse wanted: blocks 1 and 3; 0 wanted: block 1). Given the config, `python` writes each
+as the expression transformers evaluates over the config's own fields, so the printed
+formula evaluates to the count with the values the config.json (or transformers' config
+object) holds.
 """
 
 from __future__ import annotations
@@ -13,8 +21,16 @@ import re
 import sympy
 from sympy import Expr
 
+from .config import Config
 from .errors import T5SymError
-from .symbols import CONFIG_FIELD, LATEX_NAMES
+from .symbols import (
+    CONFIG_FIELD,
+    LATEX_NAMES,
+    num_decoder_layers,
+    num_layers,
+    num_sparse_decoder_layers,
+    num_sparse_encoder_layers,
+)
 
 #: The formats of `render`.
 FORMATS = ("text", "latex", "mathml", "python", "srepr")
@@ -33,8 +49,11 @@ def mathml(expr: Expr, display: bool = False) -> str:
     return f'<math xmlns="http://www.w3.org/1998/Math/MathML"{mode}>{inner}</math>'
 
 
-def python(expr: Expr) -> str:
+def python(expr: Expr, config: Config | None = None) -> str:
     """A Python expression over the config field names (``relative_attention_num_buckets``).
+
+    With a Switch Transformers ``config``, the sparse-block symbols are written as
+    transformers computes them from the config's fields (`sparse_blocks_python`).
 
     Examples
     --------
@@ -43,7 +62,54 @@ def python(expr: Expr) -> str:
     >>> python(num_buckets * num_heads)
     'num_heads*relative_attention_num_buckets'
     """
-    return sympy.pycode(expr.xreplace(_FIELD_SYMBOLS), fully_qualified_modules=False)
+    expr = expr.xreplace(_FIELD_SYMBOLS)
+    blocks = {}
+    if config is not None and config.model_type == "switch_transformers":
+        for stack, symbol in _SPARSE.items():
+            if symbol in expr.free_symbols:
+                placeholder = sympy.Symbol(f"_{stack}_sparse_blocks_", **symbol.assumptions0)
+                blocks[placeholder.name] = sparse_blocks_python(config, stack)
+                expr = expr.xreplace({symbol: placeholder})
+    text = sympy.pycode(expr, fully_qualified_modules=False)
+    for name, written in blocks.items():
+        text = text.replace(name, written)
+    return text
+
+
+#: The sparse-block symbol of each stack.
+_SPARSE = {"encoder": num_sparse_encoder_layers, "decoder": num_sparse_decoder_layers}
+
+
+def sparse_blocks_python(config: Config, stack: str) -> str:
+    """The sparse blocks of ``stack`` as a Python expression over Switch's config fields.
+
+    ``SwitchTransformersConfig`` sets ``<stack>_sparse_step = layers //
+    num_sparse_<stack>_layers`` (``layers`` when that is 0) unless the config gives it, and
+    ``SwitchTransformersStack`` makes block i sparse when ``i % step == 1 or step == 1``
+    (none when step is 0): `t5sym.config.sparse_count` in closed form. Depths are written
+    as `t5sym.params.formula` writes them (``num_layers`` alone when they are equal).
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.printers import sparse_blocks_python
+    >>> config = t5sym.load("switch-base-8")
+    >>> text = sparse_blocks_python(config, "encoder")
+    >>> eval(text, {}, {"num_layers": 5, "num_sparse_encoder_layers": 2})
+    2
+    """
+    equal = config.num_decoder_layers == config.num_layers
+    depth = num_layers if stack == "encoder" or equal else num_decoder_layers
+    layers = CONFIG_FIELD[depth]
+    if getattr(config, f"{stack}_sparse_step") is not None:  # given by the config.json
+        step = f"{stack}_sparse_step"
+    else:
+        wanted = CONFIG_FIELD[_SPARSE[stack]]
+        step = f"({layers} // {wanted} if {wanted} else {layers})"
+    return (
+        f"({layers} if {step} == 1 else ({layers} - 2) // {step} + 1 "
+        f"if {step} and {layers} >= 2 else 0)"
+    )
 
 
 def srepr(expr: Expr) -> str:
@@ -51,13 +117,19 @@ def srepr(expr: Expr) -> str:
     return sympy.srepr(expr)
 
 
-def render(expr: Expr, fmt: str = "text") -> str:
-    """``expr`` in one of `FORMATS` (``text``: SymPy's ``str`` over the config field names)."""
+def render(expr: Expr, fmt: str = "text", config: Config | None = None) -> str:
+    """``expr`` in one of `FORMATS` (``text``: SymPy's ``str`` over the config field names).
+
+    ``config``: the config the formula is for (`python` writes Switch's sparse blocks
+    over its fields).
+    """
     if fmt not in FORMATS:
         raise T5SymError(f"format: unknown {fmt!r}; known: {', '.join(FORMATS)}")
     if fmt == "text":
         return str(expr.xreplace(_FIELD_SYMBOLS))
-    return {"latex": latex, "mathml": mathml, "python": python, "srepr": srepr}[fmt](expr)
+    if fmt == "python":
+        return python(expr, config)
+    return {"latex": latex, "mathml": mathml, "srepr": srepr}[fmt](expr)
 
 
 # MathML's printer writes ``a_b`` as a with subscript b: rename to the paper's letters.

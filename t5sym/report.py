@@ -9,6 +9,7 @@ from __future__ import annotations
 import textwrap
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from sympy import Expr, Symbol
 
 from . import params, presets
 from .algebra import Number, evaluate
+from .checks import shown_path
 from .config import Config
 from .params import Count
 from .printers import latex, mathml, python, srepr
@@ -24,7 +26,7 @@ from .tree import Node, Tree
 
 if TYPE_CHECKING:  # the views are imported by the functions that print them: `t5sym count`
     from .flops import FlopCount  # loads no FLOP, memory, format or sharding module
-    from .formats import Weights
+    from .formats import NotApplicable, Weights
     from .memory import Memory
     from .sharding import Shard
 
@@ -47,6 +49,20 @@ def table(
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
+def share(part: int, whole: int) -> str:
+    """``part`` as a percentage of ``whole`` to two decimals, exactly (no float: parts of
+    any size); a whole of 0 counts as 1."""
+    return percent(Fraction(part, whole or 1))
+
+
+def significant(x: Number, digits: int) -> str:
+    """``x`` to ``digits`` significant digits, exactly (``f"{x:.3g}"`` without a float)."""
+    x = Fraction(x)
+    with localcontext() as context:
+        context.prec = max(28, digits + 2)
+        return f"{Decimal(x.numerator) / Decimal(x.denominator):.{digits}g}"
+
+
 def breakdown_rows(
     tree: Tree, numbers: Mapping[str, int], max_depth: int | None = None, *, markdown: bool = False
 ) -> list[list[str]]:
@@ -55,12 +71,12 @@ def breakdown_rows(
     Names are indented by depth (or, with ``markdown``, set as code); ``numbers`` is what
     `t5sym.tree.Tree.evaluate` returns (key ``""``: the total).
     """
-    total = numbers[""] or 1
+    total = numbers[""]
     return [
         [
             f"`{node.name}`" if markdown else "  " * (depth - 1) + node.name,
             f"{numbers[node.name]:,}",
-            f"{numbers[node.name] / total:.2%}",
+            share(numbers[node.name], total),
         ]
         for depth, node in tree.root.depths()
         if depth and (max_depth is None or depth <= max_depth)
@@ -146,7 +162,8 @@ def describe(config: Config) -> str:
             f"{c.sparse_blocks('decoder')}"
         )
     return (
-        f"{c.name or 'config'} ({c.model_type}): d_model={c.d_model} d_ff={c.d_ff} "
+        f"{shown_path(c.name) if c.name else 'config'} ({c.model_type}): d_model={c.d_model} "
+        f"d_ff={c.d_ff} "
         f"num_heads={c.num_heads} d_kv={c.d_kv}\n  num_heads*d_kv={c.inner_dim} "
         f"layers={c.num_layers}/{c.num_decoder_layers} vocab_size={c.vocab_size} "
         f"buckets={c.relative_attention_num_buckets}\n  ffn={c.feed_forward_proj} "
@@ -163,7 +180,7 @@ def tree_rows(
     ``...SelfAttention``); ``keep(depth, node)`` filters rows. The full names are the keys
     of ``--json --breakdown``.
     """
-    total = numbers[""] or 1
+    total = numbers[""]
     rows = []
 
     def walk(node: Node, depth: int, shown_depth: int, parent: str) -> None:
@@ -175,7 +192,7 @@ def tree_rows(
                 if not child.name.startswith(prefix):  # block 0's bias under block.*
                     name = f"{child.short} (in {_block_of(child.name)} only)"
                 value = numbers[child.name]
-                rows.append(["  " * shown_depth + name, f"{value:,}", f"{value / total:.2%}"])
+                rows.append(["  " * shown_depth + name, f"{value:,}", share(value, total)])
             walk(
                 child,
                 depth + 1,
@@ -205,7 +222,8 @@ def count_text(result: Count, *, breakdown: bool = False) -> str:
     if encoder != result.model:
         rows.append([f"{encoder} (encoder only)", f"{result.encoder_only_total:,}",
                      approx(result.encoder_only_total)])  # fmt: skip
-    counted = "preset" if config.source == "preset" else (config.source or "given config")
+    counted = "preset" if config.source == "preset" else config.source
+    counted = shown_path(counted) if counted else "given config"
     lines = [
         describe(config),
         f"counted: {counted}",
@@ -274,10 +292,11 @@ def flops_text(result: FlopCount, *, breakdown: bool = False) -> str:
         ["6·N per token (training)", f"{r.naive_training:,}", approx(r.naive_training), naive],
         [stacks, f"{r.per_side:,}", approx(r.per_side), decimals(r.ratio)],
     ]
-    excess = [[k, f"{n:,}", f"{n / r.forward:.2%}"] for k, n in r.excess.items()]
+    excess = [[k, f"{n:,}", share(n, r.forward)] for k, n in r.excess.items()]
     from . import flops
 
-    tree = flops.forward_tree(r.config, r.encoder_only)
+    # the tree counted: the config's class, or its EncoderModel when that was asked for
+    tree = flops.forward_tree(r.config, encoder_only=r.model != r.config.model)
     parts = tree_rows(tree, r.breakdown, None if breakdown else _flops_keep)
     return "\n".join(
         [
@@ -321,11 +340,24 @@ def memory_text(result: Memory) -> str:
             f"{where}; dtype={m.dtype} optimizer={m.optimizer}",
             *textwrap.wrap(memory.OPTIMIZERS[m.optimizer].doc, 78),
             f"state: {m.state_tensors:,} tensors, {m.state_scalars:,} Python ints",
+            *_cast_note(m),
             "",
             table(rows, ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
             "not counted: activations and temporaries",
         ]
     )
+
+
+def _cast_note(m: Memory) -> list[str]:
+    """fp16 here is the model cast; say where transformers' fp16 load differs."""
+    from . import formats
+
+    if m.dtype != "fp16" or m.config.model_type not in formats.KEEPS_WO_IN_FP32:
+        return []
+    return [
+        "fp16: every tensor cast (model.half()); from_pretrained in fp16 keeps every wo",
+        "in float32: see 't5sym weights --format fp16-hf'",
+    ]
 
 
 def shard_text(result: Shard) -> str:
@@ -536,7 +568,7 @@ def ratios_table(config: Config, baseline: Config) -> str:
     """kind of weight | how many times the baseline's parameters (`t5sym.family.ratios`)."""
     from . import family
 
-    rows = [[k, f"{float(v):.3g}×"] for k, v in family.ratios(config, baseline).items()]
+    rows = [[k, f"{significant(v, 3)}×"] for k, v in family.ratios(config, baseline).items()]
     header = ["part", f"{config.name or 'config'} / {baseline.name or 'baseline'}"]
     return markdown_table(rows, header, right={1})
 
@@ -573,7 +605,7 @@ def weights_text(result: Weights) -> str:
     for counts in w.storages.values():
         tensors.update(counts)
     rows = [
-        [s, f"{tensors[s]:,}", f"{n:,}", f"{n / w.total:.2%}"]
+        [s, f"{tensors[s]:,}", f"{n:,}", share(n, w.total)]
         for s, n in sorted(w.by_storage.items(), key=lambda kv: -kv[1])
     ]
     tree = formats.bytes_tree(w.config, fmt, encoder_only=w.encoder_only)
@@ -595,15 +627,21 @@ def weights_text(result: Weights) -> str:
     )
 
 
-def weights_all_text(results: Sequence[Weights]) -> str:
-    """`t5sym weights --all`: one row per format (bytes, GiB, GB, bytes per parameter)."""
+def weights_all_text(results: Sequence[Weights | NotApplicable]) -> str:
+    """`t5sym weights --all`: one row per format (bytes, GiB, GB, bytes per parameter), then
+    the formats that cannot hold the model, each with its one-line reason."""
     first = results[0]
-    rows = [[*_bytes_row(w.format, w.total), decimals(w.bytes_per_parameter, 4)] for w in results]
-    return "\n".join(
-        [
-            describe(first.config),
-            f"{first.model} weights: {first.parameters:,} parameters",
+    held = [w for w in results if w.applicable]
+    rows = [[*_bytes_row(w.format, w.total), decimals(w.bytes_per_parameter, 4)] for w in held]
+    lines = [describe(first.config)]
+    if held:
+        lines += [
+            f"{first.model} weights: {held[0].parameters:,} parameters",
             "",
             table(rows, ["format", "bytes", "GiB", "GB", "bytes/param"], {1, 2, 3, 4}),
         ]
-    )
+    skipped = [r for r in results if not r.applicable]
+    if skipped:
+        lines += ["", f"not applicable to {first.model}:"]
+        lines += [f"  {r.format}: {r.reason}" for r in skipped]
+    return "\n".join(lines)

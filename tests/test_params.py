@@ -94,8 +94,13 @@ def test_formula_structure_follows_the_variant() -> None:
 
 
 def test_formula_of_a_node() -> None:
+    # tied: no lm_head of its own, and the message says what it is tied to
+    with pytest.raises(t5sym.T5SymError, match="^node: lm_head is tied to shared in this model"):
+        t5sym.formula(t5sym.load("t5-3b"), "lm_head")
+    with pytest.raises(t5sym.T5SymError, match=r"^node: lm_head is tied .*LongT5 always ties"):
+        t5sym.formula(t5sym.load("long-t5-local-base"), "lm_head")
     with pytest.raises(t5sym.T5SymError, match="^node: no node 'lm_head'"):
-        t5sym.formula(t5sym.load("t5-3b"), "lm_head")  # tied: no lm_head of its own
+        t5sym.formula(t5sym.load("t5-v1_1-xl"), "lm_head", encoder_only=True)  # no head at all
     c = t5sym.load("t5-v1_1-xl")
     assert t5sym.formula(c, "lm_head").subs(c.values()) == c.vocab_size * c.d_model
 
