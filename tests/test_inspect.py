@@ -11,6 +11,7 @@ import struct
 from pathlib import Path
 
 import gguf
+import numpy as np
 import pytest
 import torch
 import transformers
@@ -363,3 +364,40 @@ def test_gguf_names_map_back_to_transformers() -> None:
     assert transformers_name("enc.blk.1.ffn_up.weight", False, GGUF_TEMPLATES) == (
         "encoder.block.1.layer.1.DenseReluDense.wi.weight"
     )
+
+
+def test_t5xxl_fp16_as_published_answers_at_once(tmp_path: Path) -> None:
+    """comfyanonymous/flux_text_encoders t5xxl_fp16.safetensors: T5-v1.1-XXL's encoder (shapes
+    from transformers on the meta device), every tensor F16, shared.weight and
+    encoder.embed_tokens.weight both stored, a 27,136-byte header: the published size
+    9,787,841,024 bytes, written as a sparse file (no data) and inspected at once."""
+    import time
+
+    hf = transformers.T5Config(d_model=4096, d_ff=10240, num_heads=64, d_kv=64, num_layers=24,
+                               vocab_size=32128, feed_forward_proj="gated-gelu")  # fmt: skip
+    with torch.device("meta"):
+        model = transformers.T5EncoderModel(hf)
+    shapes = {k: list(p.shape) for k, p in model.named_parameters()}
+    shapes["encoder.embed_tokens.weight"] = shapes["shared.weight"]
+    header, offset = {}, 0
+    for name, shape in sorted(shapes.items()):
+        size = 2 * int(np.prod(shape))
+        header[name] = {"dtype": "F16", "shape": shape, "data_offsets": [offset, offset + size]}
+        offset += size
+    raw = json.dumps(header, separators=(",", ":")).encode()  # as safetensors writes it
+    assert len(raw) <= 27_136 - 8
+    raw += b" " * (27_136 - 8 - len(raw))  # the published header length
+    path = tmp_path / "t5xxl_fp16.safetensors"
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw)
+    os.truncate(path, 8 + len(raw) + offset)
+    assert os.path.getsize(path) == 9_787_841_024  # the published file's size
+    start = time.perf_counter()
+    result = inspect(path)
+    assert time.perf_counter() - start < 5
+    (m,) = result.models
+    weights = 2 * sum(p.numel() for p in model.parameters())
+    assert m.config.model == "T5EncoderModel" and m.matches
+    assert_dims(m.config, hf)
+    assert m.loaded_by_dtype == {"F16": weights} and m.file_bytes == 9_787_841_024
+    assert [d.name for d in m.duplicates] == ["encoder.embed_tokens.weight"]
+    assert f"{weights:,}" in assert_text(result)
