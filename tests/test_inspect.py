@@ -401,3 +401,30 @@ def test_t5xxl_fp16_as_published_answers_at_once(tmp_path: Path) -> None:
     assert m.loaded_by_dtype == {"F16": weights} and m.file_bytes == 9_787_841_024
     assert [d.name for d in m.duplicates] == ["encoder.embed_tokens.weight"]
     assert f"{weights:,}" in assert_text(result)
+
+
+@pytest.mark.parametrize(
+    "cls, hf",
+    [
+        (transformers.SwitchTransformersForConditionalGeneration,
+         transformers.SwitchTransformersConfig(
+             d_model=16, d_ff=24, num_heads=2, d_kv=8, num_layers=4, num_decoder_layers=4,
+             vocab_size=50, num_experts=3, num_sparse_encoder_layers=2,
+             num_sparse_decoder_layers=2)),
+        (transformers.LongT5EncoderModel,
+         transformers.LongT5Config(d_model=16, d_ff=24, num_heads=2, d_kv=8, num_layers=2,
+                                   vocab_size=50, encoder_attention_type="transient-global")),
+        (transformers.LongT5ForConditionalGeneration,
+         transformers.LongT5Config(d_model=16, d_ff=24, num_heads=2, d_kv=8, num_layers=2,
+                                   vocab_size=50)),
+    ],
+)  # fmt: skip
+def test_switch_and_longt5_are_recognised(tmp_path: Path, cls, hf) -> None:
+    """Experts and routers (Switch), local and transient-global attention (LongT5)."""
+    model = cls(hf)
+    tensors = params(model)
+    save_file(tensors, tmp_path / "m.safetensors")
+    m = inspect(tmp_path / "m.safetensors").models[0]
+    assert m.config.model == cls.__name__ and m.matches, assert_text(inspect(tmp_path))
+    assert t5sym.count(m.config).total == sum(t.numel() for t in tensors.values())
+    assert m.loaded_bytes == nbytes(tensors)
