@@ -731,6 +731,22 @@ def _pipeline_folder(path: str) -> str | None:
     return None
 
 
+def is_pipeline(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a diffusers pipeline: a ``model_index.json`` or a folder holding one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from t5sym.inspect import is_pipeline
+    >>> is_pipeline(tempfile.mkdtemp()), is_pipeline("no/such/model_index.json")
+    (False, False)
+    """
+    try:
+        return _pipeline_folder(os.fsdecode(path)) is not None
+    except (T5SymError, TypeError):
+        return False
+
+
 def inspect(path: str | os.PathLike[str]) -> Inspection:
     """What ``path`` holds: a ``.safetensors`` or ``.gguf`` file, a model folder, a
     ``model_index.json`` or its diffusers folder (every T5-family component), reconciled
@@ -923,6 +939,7 @@ __all__ = [
     "inspect",
     "inspect_model",
     "inspect_text",
+    "is_pipeline",
     "pipeline_configs",
     "recognise",
     "reconcile",
