@@ -806,7 +806,7 @@ function weights(input, opts = {}) {
   const parameters = evaluate(root, v)[""];
   const model = encoderOnly ? `${DATA.CLASS_PREFIX[c.model_type]}EncoderModel` : c.model;
   const [p, q] = W.main[format];
-  return { name: c.name, model, format, parameters, total: breakdown[""],
+  return { name: c.name, model, format, applicable: true, parameters, total: breakdown[""],
     bytes_per_parameter: fraction(breakdown[""], parameters),
     main_bytes_per_parameter: fraction(BigInt(p), BigInt(q)), by_storage: by, breakdown, storages };
 }
