@@ -539,7 +539,7 @@ def loader_tables() -> dict[str, Any]:
         },
         "DIMS": config_module._DIMS,
         #: Backward FLOPs per forward FLOP by a product's short name, where not the default.
-        "BACKWARD": {flops.GLOBAL_AGGREGATES: flops.backward_per_forward(flops.GLOBAL_AGGREGATES)},
+        "BACKWARD": {flops.GLOBAL_AGGREGATES: flops.backward_per_forward(Role.GLOBAL_SUMS)},
         #: The config fields behind `Config.values()` (the sparse counts are derived).
         "SYMBOL_FIELDS": [
             symbols.CONFIG_FIELD[s]
