@@ -689,7 +689,7 @@ function shard(input, opts = {}) {
   };
 }
 
-// Any leaf view of the config's parameter tree by its name in t5sym.calculator.VIEWS (a
+// Any leaf view of the config's parameter tree by its name in t5site.calculator.VIEWS (a
 // view added there, a weight format say, needs no code here); extra: its other symbols.
 function view(input, name, extra = {}) {
   const c = load(input);

@@ -5,7 +5,7 @@ tied × LongT5 attention × Switch router bias) is built once; its trees (parame
 encoder alone, forward FLOPs, inference) and formulas (the FLOP rules of thumb, the
 Mesh TF layout's sums and blocks, generate()'s FLOPs) are written as hash-consed nodes
 (a name and a formula, or a name and children) over one table of formulas printed by
-`t5sym.jsprint` as BigInt arrow functions ``c=>…``. A view that maps each parameter
+`t5site.jsprint` as BigInt arrow functions ``c=>…``. A view that maps each parameter
 leaf alone (bytes, optimizer state, caches, per-core shares: `VIEWS`) is one column of
 formulas over the leaves, not new JavaScript; the saved-activation trees are keyed by
 what decides their shape (`saved_trees`); a weight format is one storage letter per leaf,
