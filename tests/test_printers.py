@@ -6,6 +6,7 @@ import xml.dom.minidom
 
 import pytest
 import sympy
+import torch
 
 import t5sym
 from t5sym import printers
@@ -49,3 +50,25 @@ def test_mathml_is_well_formed_and_has_no_raw_names() -> None:
 def test_unknown_format_is_one_line() -> None:
     with pytest.raises(t5sym.T5SymError, match="^format: unknown 'png'"):
         printers.render(sympy.Symbol("x"), "png")
+
+
+@pytest.mark.parametrize("stack", ["encoder", "decoder"])
+def test_switch_sparse_blocks_are_written_over_the_config_fields(stack: str) -> None:
+    """transformers' own sparse blocks, for depths the wanted count does not divide."""
+    import transformers
+
+    for layers in range(1, 6):
+        for wanted in range(0, 7):
+            hf = transformers.SwitchTransformersConfig(
+                d_model=4, d_ff=4, num_heads=1, d_kv=2, vocab_size=8, num_experts=2,
+                num_layers=layers, num_decoder_layers=layers,
+                num_sparse_encoder_layers=wanted, num_sparse_decoder_layers=wanted,
+            )  # fmt: skip
+            with torch.device("meta"):
+                model = transformers.SwitchTransformersModel(hf)
+            built = sum(b.is_sparse for b in getattr(model, stack).block)
+            config = t5sym.from_hf(hf.to_dict())
+            text = printers.sparse_blocks_python(config, stack)
+            fields = {k: getattr(hf, k) for k in ("num_layers", "num_decoder_layers",
+                      f"num_sparse_{stack}_layers", f"{stack}_sparse_step")}  # fmt: skip
+            assert eval(text, {"__builtins__": {}}, fields) == built, (layers, wanted)  # noqa: S307
