@@ -74,11 +74,15 @@ ACTIVATION_SAVES: dict[str, tuple[int, bool]] = {
 #: Bytes per dropout-mask element of CUDA's fused dropout (a bool mask).
 CUDA_MASK = 1
 
+#: The workload keywords of `memory_at`, with the defaults of `t5sym.flops`.
+LENGTHS = {"batch": DEFAULT_BATCH, "encoder_length": DEFAULT_S, "decoder_length": DEFAULT_T}
+
 
 def activation_name(config: Config | None) -> str:
     """transformers' ``dense_act_fn``: ``gated-gelu`` means ``gelu_new``; else the suffix."""
     if config is None:
         return "relu"
+    config = checked_config(config)
     return "gelu_new" if config.feed_forward_proj == "gated-gelu" else config.activation
 
 
@@ -232,7 +236,8 @@ def saved_tree(
     if dtype not in memory.TRAINING_DTYPES:
         known = ", ".join(memory.TRAINING_DTYPES)
         raise T5SymError(f"dtype: {dtype} cannot be trained; use {known}")
-    m = b if mask_bytes is None else mask_bytes
+    checkpointing = checks.boolean("checkpointing", checkpointing)
+    m = b if mask_bytes is None else checks.positive_int("mask_bytes", mask_bytes)
     loss = b * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + b
     return Tree(
         placed(
@@ -336,12 +341,29 @@ def memory_at(
 ) -> Memory | FineTuning:
     """`t5sym.memory.training_memory`, or with any of ``batch``, ``encoder_length``,
     ``decoder_length`` (the others take `t5sym.flops`' defaults) or ``checkpointing``,
-    `fine_tuning_memory` (whole model; ``cores`` is refused there)."""
+    `fine_tuning_memory` (whole model; ``cores`` is refused there).
+
+    Any other keyword is refused (a misspelt length is never taken for the default).
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.activations import memory_at
+    >>> memory_at(t5sym.load("t5-small"), "fp32", "adam", encoder_length=4096).encoder_length
+    4096
+    >>> memory_at(t5sym.load("t5-small"), "fp32", "adam", encoder_len=4096)
+    Traceback (most recent call last):
+    ...
+    t5sym.errors.T5SymError: encoder_len: unknown keyword; known: batch, ...
+    """
+    for key in lengths:
+        if key not in LENGTHS:
+            known = ", ".join(LENGTHS)
+            raise T5SymError(f"{checks.shown(key)[1:-1][:40]}: unknown keyword; known: {known}")
     checkpointing = checks.boolean("checkpointing", checkpointing)
     if all(v is None for v in lengths.values()) and not checkpointing:
         return memory.training_memory(config, dtype, optimizer, cores=cores)
     if cores is not None:
         raise T5SymError("cores: per-core memory does not include activations yet")
-    defaults = {"batch": DEFAULT_BATCH, "encoder_length": DEFAULT_S, "decoder_length": DEFAULT_T}
-    kw = {k: d if lengths.get(k) is None else lengths[k] for k, d in defaults.items()}
+    kw = {k: d if lengths.get(k) is None else lengths[k] for k, d in LENGTHS.items()}
     return fine_tuning_memory(config, dtype, optimizer, checkpointing=checkpointing, **kw)

@@ -13,10 +13,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import sympy
 from sympy import Expr, Symbol
 
+from .checks import boolean, shown
+from .errors import T5SymError
 from .symbols import (
     d_ff,
     num_decoder_layers,
@@ -31,12 +34,31 @@ DEPTHS = (num_layers, num_decoder_layers, num_sparse_encoder_layers, num_sparse_
 Number = int | Fraction
 
 
+def expression(field: str, value: Any) -> Expr:
+    """``value`` as a SymPy expression if it is one (or an ``int``/``Fraction``), else a
+    one-line `T5SymError` naming ``field``: a string is not parsed, a float not taken.
+
+    Examples
+    --------
+    >>> from t5sym.algebra import expression
+    >>> expression("expr", 3)
+    3
+    """
+    if isinstance(value, sympy.Expr):
+        return value
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return sympy.Integer(value)
+    raise T5SymError(f"{field}: must be a SymPy expression, got {shown(value)}")
+
+
 def evaluate(expr: Expr, values: Mapping[Symbol, Number]) -> Number:
     """``expr`` at ``values``, exactly: an ``int``, or a ``Fraction`` when not whole.
 
     ``expr`` is built from symbols, rationals, sums, products, integer powers and
-    ``floor``/``ceiling`` (of an argument evaluated exactly first); anything else is a
-    ``TypeError``.
+    ``floor``/``ceiling`` (of an argument evaluated exactly first); anything else, or a
+    symbol without a value, is a one-line `T5SymError`.
 
     Examples
     --------
@@ -48,7 +70,15 @@ def evaluate(expr: Expr, values: Mapping[Symbol, Number]) -> Number:
     >>> evaluate(sympy.ceiling(encoder_length / 128), {encoder_length: 513})
     5
     """
-    value = _exact(sympy.sympify(expr), values)
+    expr = expression("expr", expr)
+    if not isinstance(values, Mapping):
+        raise T5SymError(f"values: must map symbols to numbers, got {shown(values)}")
+    try:
+        value = _exact(expr, values)
+    except KeyError as exc:
+        raise T5SymError(f"values: no value for {shown(exc.args[0])}") from None
+    except TypeError as exc:  # a value that is not a number
+        raise T5SymError(f"values: {shown(str(exc))}") from None
     if isinstance(value, Fraction) and value.denominator == 1:
         return value.numerator
     return value
@@ -74,14 +104,14 @@ def _exact(expr: Expr, values: Mapping[Symbol, Number]) -> Number:
     if isinstance(expr, (sympy.floor, sympy.ceiling)):
         inner = Fraction(_exact(expr.args[0], values))
         return math.floor(inner) if isinstance(expr, sympy.floor) else math.ceil(inner)
-    raise TypeError(f"cannot evaluate {expr} exactly")
+    raise T5SymError(f"expr: cannot evaluate {shown(expr)} exactly")
 
 
 def integer(expr: Expr, values: Mapping[Symbol, Number]) -> int:
     """`evaluate`, required to be a whole number (a count, bytes, FLOPs)."""
     value = evaluate(expr, values)
     if isinstance(value, Fraction):
-        raise ValueError(f"{expr} is not a whole number here: {value}")
+        raise T5SymError(f"expr: {shown(expr)} is not a whole number here: {value}")
     return value
 
 
@@ -104,14 +134,16 @@ def tidy(expr: Expr, *, equal_depths: bool = False, factor_out: Expr | None = No
     >>> tidy(2 * batch * d_model * num_layers + 2 * batch * d_model * d_ff, factor_out=batch)
     batch*(2*d_ff*d_model + 2*d_model*num_layers)
     """
-    expr = sympy.sympify(expr)
+    expr = expression("expr", expr)
+    equal_depths = boolean("equal_depths", equal_depths)
     if factor_out is not None:
+        factor_out = expression("factor_out", factor_out)
         rest = sympy.expand(expr / factor_out)
         if any(
             sympy.denom(term).free_symbols & factor_out.free_symbols
             for term in sympy.Add.make_args(rest)
         ):
-            raise ValueError(f"{factor_out} is not a factor of every term of {expr}")
+            raise T5SymError(f"factor_out: {shown(factor_out)} is not a factor of every term")
         return sympy.Mul(factor_out, tidy(rest, equal_depths=equal_depths), evaluate=False)
     if equal_depths:
         expr = expr.subs(num_decoder_layers, num_layers)
@@ -167,12 +199,14 @@ def split_over(expr: Expr, cores: Symbol, *, equal_depths: bool = False) -> Spli
     >>> s.split, s.replicated
     (2*d_ff*d_model, d_model)
     """
-    expr = sympy.expand(sympy.sympify(expr))
-    if equal_depths:
+    expr = sympy.expand(expression("expr", expr))
+    if not isinstance(cores, Symbol):
+        raise T5SymError(f"cores: must be a SymPy symbol, got {shown(cores)}")
+    if boolean("equal_depths", equal_depths):
         expr = expr.subs(num_decoder_layers, num_layers)
     terms = sympy.collect(expr, 1 / cores, evaluate=False)
     split = terms.pop(1 / cores, sympy.S.Zero)
     replicated = terms.pop(sympy.S.One, sympy.S.Zero)
     if terms or cores in (split + replicated).free_symbols:
-        raise ValueError(f"{expr} is not of the form a/{cores} + b")
+        raise T5SymError(f"expr: not of the form a/{cores} + b: {shown(expr)}")
     return Split(sympy.factor(split), sympy.factor(replicated), cores)
