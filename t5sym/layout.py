@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
 import sympy
 from sympy import Expr, Symbol
 
-from .checks import positive_int
-from .config import Config
+from .algebra import expression
+from .checks import positive_int, shown
+from .config import Config, checked_config
 from .errors import T5SymError
 from .symbols import cores, d_ff, num_heads, vocab_size
 from .tree import Node, Tree
@@ -44,7 +46,7 @@ RING_FACTOR: Expr = 2 * (cores - 1) / cores
 
 def ring_bytes(tensor_bytes: Expr) -> Expr:
     """Bytes each core sends in a ring all-reduce of ``tensor_bytes``: 2·(p−1)/p × bytes."""
-    return RING_FACTOR * tensor_bytes
+    return RING_FACTOR * expression("tensor_bytes", tensor_bytes)
 
 
 def split_axis(leaf: Node) -> int | None:
@@ -110,6 +112,8 @@ def local_tree(tree: Tree) -> Tree:
     >>> local_tree(params.tree())["encoder.block.*.layer.1.DenseReluDense.wi"].shape
     (d_ff/cores, d_model)
     """
+    if not isinstance(tree, Tree):
+        raise T5SymError(f"tree: must be a t5sym.tree.Tree, got {shown(tree)}")
     return Tree(_local(tree.root))
 
 
@@ -123,7 +127,7 @@ def most_cores(config: Config) -> int:
     >>> most_cores(t5sym.load("t5-11b"))
     128
     """
-    values = config.values()
+    values = checked_config(config).values()
     return math.gcd(*(values[s] for s in SPLIT))
 
 
@@ -137,8 +141,8 @@ def check_cores(config: Config, count: Any) -> int:
     T5SymError
         ``cores: 3 does not divide num_heads = 32`` (or d_ff, vocab_size).
     """
+    values = checked_config(config).values()
     count = positive_int("cores", count)
-    values = config.values()
     for symbol in SPLIT:
         if values[symbol] % count:
             raise T5SymError(
@@ -146,3 +150,78 @@ def check_cores(config: Config, count: Any) -> int:
                 f"use a divisor of {most_cores(config)}"
             )
     return count
+
+
+#: Primes up to this bound are tried as factors of the largest core count (`fewest_cores`).
+TRIAL_PRIMES = 1 << 16
+
+#: The most divisors `fewest_cores` lists.
+MAX_DIVISORS = 1_000_000
+
+
+def fewest_cores(most: int, split: int | Fraction, budget: int | Fraction) -> int | None:
+    """The least divisor p of ``most`` with split/p ≤ ``budget`` (None: not even ``most``).
+
+    What each core holds is split/p + replicated, falling as p grows, so the least core
+    count that fits is the least divisor of ``most`` at or above ⌈split/budget⌉, with
+    ``budget`` the memory left once the replicated part is held. It is found from the
+    factorization of ``most`` (primes below `TRIAL_PRIMES`, and a prime or a prime's
+    power left over), never by trying core counts one by one.
+
+    Examples
+    --------
+    >>> from t5sym.layout import fewest_cores
+    >>> fewest_cores(128, 1000, 100), fewest_cores(128, 1000, 7)
+    (16, None)
+    >>> fewest_cores(10**300, 10**300, 3) == 5 * 10**299  # the least divisor ≥ 10**300/3
+    True
+    """
+    if split <= 0:
+        return 1 if budget >= 0 else None
+    if budget <= 0:
+        return None
+    need = max(1, math.ceil(Fraction(split) / Fraction(budget)))
+    if need == 1:
+        return 1
+    if need > most:
+        return None
+    best = most
+    for d in divisors(most):
+        if need <= d < best:
+            best = d
+    return best
+
+
+def divisors(n: int) -> list[int]:
+    """Every divisor of ``n`` > 0, from its factorization; a one-line error when ``n`` has two
+    prime factors over `TRIAL_PRIMES` that are not one prime's power, or over `MAX_DIVISORS`
+    divisors.
+
+    Examples
+    --------
+    >>> from t5sym.layout import divisors
+    >>> divisors(12)
+    [1, 2, 3, 4, 6, 12]
+    """
+    factors: dict[int, int] = {}
+    rest = n
+    for p in sympy.primerange(2, TRIAL_PRIMES):
+        if p * p > rest:
+            break
+        while rest % p == 0:
+            factors[p] = factors.get(p, 0) + 1
+            rest //= p
+    if rest > 1:
+        base, power = sympy.perfect_power(rest) or (rest, 1)
+        if not sympy.isprime(base):
+            raise T5SymError(
+                f"cores: cannot list the divisors of {shown(n)}: two large prime factors"
+            )
+        factors[int(base)] = factors.get(int(base), 0) + int(power)
+    count = math.prod(e + 1 for e in factors.values())
+    if count > MAX_DIVISORS:
+        raise T5SymError(f"cores: {shown(n)} has {count:,} divisors, over {MAX_DIVISORS:,}")
+    out = [1]
+    for p, e in factors.items():
+        out = [d * p**i for d in out for i in range(e + 1)]
+    return sorted(out)

@@ -36,7 +36,7 @@ from functools import cache
 import sympy
 from sympy import Expr, Symbol
 
-from . import flops, params, presets, symbols
+from . import checks, flops, layout, memory, params, presets, symbols
 from .algebra import evaluate, integer
 from .checks import positive_int
 from .config import Config, checked_config
@@ -117,6 +117,7 @@ def totals(structure: params.Structure) -> dict[str, Expr]:
     ``embedding_allreduce_bytes``: the top-level weights whose use is all-reduced (the
     vocab-split ``shared`` lookup), b bytes per value.
     """
+    check_structure(structure)
     trees = _views(structure)
     lookups = [n for n in trees["allreduce_values"].root.children if n.is_leaf]
     return {
@@ -146,12 +147,16 @@ def view(name: str, config: Config | None = None, *, encoder_only: bool = False)
     d_ff*d_model*num_layers/cores
     """
     if name not in VIEWS:
-        raise T5SymError(f"view: unknown {name!r:.60}; known: {', '.join(VIEWS)}")
+        raise T5SymError(f"view: unknown {checks.shown(name)}; known: {', '.join(VIEWS)}")
+    encoder_only = checks.boolean("encoder_only", encoder_only)
     return _views(params.structure(config, encoder_only=encoder_only))[name]
 
 
 def check_structure(structure: params.Structure) -> None:
     """Refuse what Mesh TF's T5 layout does not cover, with the reason (one line)."""
+    if not isinstance(structure, params.Structure):
+        got = checks.shown(structure)
+        raise T5SymError(f"structure: must be a t5sym.params.Structure, got {got}")
     if structure.sparse:
         raise T5SymError(
             "model_type: Switch Transformers spreads its experts over cores (expert "
@@ -171,6 +176,12 @@ def check_structure(structure: params.Structure) -> None:
 def _block_leaves(tree: Tree, stack: str) -> list[Node]:
     """The leaves of ``stack``'s blocks (not its embedding or final norm)."""
     return [n for n in tree if n.is_leaf and n.stack == stack and n.within(Role.BLOCK)]
+
+
+def _check_stack(stack: object) -> None:
+    if stack not in ("encoder", "decoder"):
+        got = checks.shown(stack)
+        raise T5SymError(f"stack: must be 'encoder' or 'decoder', got {got}")
 
 
 @dataclass(frozen=True)
@@ -223,8 +234,7 @@ def block(config: Config | None = None, stack: str = "encoder") -> Block:
     >>> sharding.block(stack="encoder").ratio
     (d_ff + 2*d_kv*num_heads)/(bytes_per_value*(cores - 1))
     """
-    if stack not in ("encoder", "decoder"):
-        raise T5SymError(f"stack: must be 'encoder' or 'decoder', got {stack!r:.60}")
+    _check_stack(stack)
 
     def per_block(name: str) -> Expr:
         return sympy.Add(*(n.expr / n.repeat for n in _block_leaves(view(name, config), stack)))
@@ -256,6 +266,7 @@ class WeightLayout:
 def weight_layouts(config: Config | None = None, stack: str = "encoder") -> list[WeightLayout]:
     """Every weight of one ``stack`` block: its split, and per block its parameters and
     FLOPs per core and the values it all-reduces (in B, S, T and p)."""
+    _check_stack(stack)
     per_core, fl = view("parameters_per_core", config), view("flops_per_core", config)
     reduced = view("allreduce_values", config)
     out = []
@@ -281,13 +292,21 @@ def point(
     config: Config, cores: int, bytes_per_value: int = BF16, **workload: int
 ) -> dict[Symbol, int]:
     """Every symbol's value: the config's dims, the cores, bytes per value and the
-    workload (B = S = T = 1 unless given: per token)."""
+    workload (``batch``, ``encoder_length``, ``decoder_length``; 1 unless given: per
+    token). Any other keyword is refused."""
+    values = checked_config(config).values()
+    known = {s.name: s for s in PER_TOKEN}
+    for name in workload:
+        if name not in known:
+            raise T5SymError(
+                f"{checks.shown(name)[1:-1][:40]}: unknown keyword; known: {', '.join(known)}"
+            )
     return {
-        **config.values(),
-        symbols.cores: cores,
-        symbols.bytes_per_value: bytes_per_value,
+        **values,
+        symbols.cores: positive_int("cores", cores),
+        symbols.bytes_per_value: positive_int("bytes_per_value", bytes_per_value),
         **PER_TOKEN,
-        **{getattr(symbols, name): value for name, value in workload.items()},
+        **{known[name]: positive_int(name, value) for name, value in workload.items()},
     }
 
 
@@ -408,3 +427,37 @@ def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:
 def mesh_tf_presets() -> dict[str, Shard]:
     """T5-large, 3B and 11B on their Mesh TF model parallelism (each core: d_ff = 2048)."""
     return {name: shard(presets.get(name).config, p) for name, p in MODEL_PARALLELISM.items()}
+
+
+def fewest_cores(
+    config: Config,
+    memory_per_core: int,
+    dtype: str = memory.DEFAULT_DTYPE,
+    optimizer: str = memory.DEFAULT_OPTIMIZER,
+) -> memory.Memory | None:
+    """The `t5sym.memory.Memory` of one core at the fewest cores whose share fits in
+    ``memory_per_core`` bytes.
+
+    The candidates are the layouts Mesh TF allows, every divisor of gcd(num_heads, d_ff,
+    vocab_size) (`t5sym.layout.most_cores`); ``None`` when even the largest does not fit.
+    A core holds split/p + replicated bytes (`t5sym.memory.per_core_split`), so the answer
+    is the least divisor at or above split/(memory_per_core − replicated)
+    (`t5sym.layout.fewest_cores`): one evaluation, whatever the sizes. Activations are
+    not counted.
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.hardware import TPU_V3
+    >>> from t5sym.sharding import fewest_cores
+    >>> fewest_cores(t5sym.load("t5-11b"), TPU_V3.memory_per_core, "fp32", "adam").cores
+    16
+    """
+    values = checked_config(config).values()
+    budget = positive_int("memory_per_core", memory_per_core)
+    memory.check(dtype, optimizer)
+    per_core = memory.per_core_split(config, optimizer, dtype)
+    split = evaluate(per_core.split, values)
+    left = budget - evaluate(per_core.replicated, values)
+    p = layout.fewest_cores(layout.most_cores(config), split, left)
+    return None if p is None else memory.training_memory(config, dtype, optimizer, cores=p)

@@ -396,3 +396,57 @@ def test_cli_shard_of_a_text_encoder_config(tmp_path) -> None:
     assert data["parameters_per_core"] == expected
     # one lookup of a [1, 1, d_model] token over the split vocab, bf16
     assert data["embedding_allreduce_bytes"] == 64 * 2
+
+
+# --- issue 16: fewest_cores answers at once, as the loop over every divisor did ----------
+
+
+def loop_fewest_cores(config: Config, budget: int, dtype: str, optimizer: str) -> int | None:
+    """The old search, by brute force: every divisor of the gcd, smallest first."""
+    most = np.gcd.reduce([config.num_heads, config.d_ff, config.vocab_size])
+    for p in (d for d in range(1, int(most) + 1) if most % d == 0):
+        if t5sym.training_memory(config, dtype, optimizer, cores=p).total <= budget:
+            return p
+    return None
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adafactor", "none"])
+@pytest.mark.parametrize(("heads", "d_ff", "vocab"), [(4, 24, 36), (6, 36, 72), (1, 8, 10)])
+def test_fewest_cores_equals_the_loop_on_a_grid(heads: int, d_ff: int, vocab: int,
+                                                optimizer: str) -> None:  # fmt: skip
+    config = Config(d_model=8, d_ff=d_ff, num_heads=heads, d_kv=4, num_layers=2,
+                    vocab_size=vocab, feed_forward_proj="gated-gelu")  # fmt: skip
+    whole = t5sym.training_memory(config, "bf16", optimizer).total
+    for budget in range(whole // 40, whole + 2, max(1, whole // 60)):
+        held = sharding.fewest_cores(config, budget, "bf16", optimizer)
+        expected = loop_fewest_cores(config, budget, "bf16", optimizer)
+        assert (held and held.cores) == expected, budget
+        assert held is None or held.total <= budget
+
+
+def test_fewest_cores_of_a_300_digit_model_is_immediate() -> None:
+    # d_ff = vocab = 10**300, one head: gcd 1 core; with 2**k heads and d_ff the gcd is 2**k
+    big = 10**300
+    config = Config(d_model=8, d_ff=big, num_heads=1024, d_kv=4, num_layers=big,
+                    vocab_size=big)  # fmt: skip
+    whole = t5sym.training_memory(config, "fp32", "none").total
+    held = sharding.fewest_cores(config, whole // 100, "fp32", "none")
+    # a core holds more than 1/p of the whole (the norms are replicated): p = 128 > 100
+    assert held is not None and held.cores == 128
+    assert t5sym.training_memory(config, "fp32", "none", cores=64).total > whole // 100
+    assert sharding.fewest_cores(config, 1, "fp32", "none") is None
+
+
+def test_layout_fewest_cores_by_hand() -> None:
+    # divisors of 360 at or above ⌈1000/97⌉ = 11: 12
+    assert layout.fewest_cores(360, 1000, 97) == 12
+    assert layout.fewest_cores(360, 1000, 2) is None  # 500 > 360
+    # at or above 2.5·3**400: 2**a·3**(400 − j) with 2**a/3**j ≥ 2.5 least at a = 3, j = 1
+    assert layout.fewest_cores(2**5 * 3**400, 3**400 * 5, 2) == 8 * 3**399
+    assert layout.divisors(2**3 * 7) == [1, 2, 4, 7, 8, 14, 28, 56]
+
+
+def test_layout_divisors_refuses_two_large_primes() -> None:
+    p, q = sympy.nextprime(10**40), sympy.nextprime(10**41)
+    with pytest.raises(T5SymError, match="^cores: cannot list the divisors"):
+        layout.divisors(int(p * q))
