@@ -170,11 +170,12 @@ def run_visible_code(
 ) -> list[str]:
     """Run the blocks in order in one fresh interpreter; the problems found (a block that
     raises, or prints other than the result the page shows under it). ``root`` holds the
-    t5sym to import (default: this checkout's, not an installed one)."""
+    t5sym to import (default: this checkout's, not an installed one) and, in its docs/,
+    the site's package t5site (the notebooks draw their charts with it)."""
     if not blocks:
         return []
     root = root or Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "docs")])}
     proc = subprocess.run(
         [sys.executable, "-c", _RUNNER],
         env=env,
