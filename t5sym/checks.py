@@ -7,6 +7,7 @@ that names the field; `shown` caps what a message echoes of the bad value and
 
 from __future__ import annotations
 
+import difflib
 import math
 import operator
 import os
@@ -130,3 +131,55 @@ def text(field: str, value: Any, what: str, error: type[T5SymError] = T5SymError
 def node_name(value: Any) -> str:
     """``value`` if it is a module name (a ``str``), else a one-line error."""
     return text("node", value, "a module name (a string) such as 'lm_head'")
+
+
+#: Activations of transformers' ``ACT2FN`` that hold no parameters, usable in
+#: ``feed_forward_proj`` as ``"<act>"`` or ``"gated-<act>"``.
+ACTIVATIONS = frozenset(
+    {
+        "gelu",
+        "gelu_10",
+        "gelu_accurate",
+        "gelu_fast",
+        "gelu_new",
+        "gelu_python",
+        "gelu_python_tanh",
+        "gelu_pytorch_tanh",
+        "hardswish",
+        "laplace",
+        "leaky_relu",
+        "linear",
+        "mish",
+        "quick_gelu",
+        "relu",
+        "relu2",
+        "relu6",
+        "sigmoid",
+        "silu",
+        "sqrtsoftplus",
+        "swish",
+        "tanh",
+    }
+)
+
+#: Activations of ``ACT2FN`` with learnable parameters of their own (not counted yet).
+ACTIVATIONS_WITH_PARAMETERS = frozenset({"prelu", "xielu"})
+
+
+def activation(field: str, act: str, error: type[T5SymError] = T5SymError) -> str:
+    """``act`` if it is an activation of `ACTIVATIONS`, else a one-line error naming ``field``.
+
+    >>> from t5sym.checks import activation
+    >>> activation("hidden_activation", "gelu_pytorch_tanh")
+    'gelu_pytorch_tanh'
+    """
+    if act in ACTIVATIONS_WITH_PARAMETERS:
+        raise error(f"{field}: activation {act!r} has learnable parameters, not counted yet")
+    if act not in ACTIVATIONS:
+        close = difflib.get_close_matches(act, sorted(ACTIVATIONS), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise error(
+            f"{field}: unknown activation {shown(act)}{hint} (known: the "
+            f"{len(ACTIVATIONS)} of t5sym.config.ACTIVATIONS, e.g. relu, gelu_new, silu)"
+        )
+    return act

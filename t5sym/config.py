@@ -8,7 +8,6 @@ file leaves out takes the value the model type's transformers config class gives
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import stat
@@ -19,8 +18,17 @@ from typing import Any
 
 from sympy import Symbol
 
-from . import symbols
-from .checks import literal_int, positive_int, shown, shown_path, text
+from . import gemma, symbols
+from .checks import (  # ACTIVATIONS*: defined in checks, which t5sym.gemma shares
+    ACTIVATIONS,  # noqa: F401 - re-exported, t5sym.config.ACTIVATIONS
+    ACTIVATIONS_WITH_PARAMETERS,  # noqa: F401 - re-exported
+    activation,
+    literal_int,
+    positive_int,
+    shown,
+    shown_path,
+    text,
+)
 from .errors import ConfigError, T5SymError
 from .symbols import CONFIG_FIELD, DIMENSIONS
 
@@ -160,39 +168,6 @@ LEGACY_ARCHITECTURES: dict[str, str] = {
 
 #: LongT5's encoder self-attention, by ``encoder_attention_type``.
 ENCODER_ATTENTION = ("local", "transient-global")
-
-#: Activations of transformers' ``ACT2FN`` that hold no parameters, usable in
-#: ``feed_forward_proj`` as ``"<act>"`` or ``"gated-<act>"``.
-ACTIVATIONS = frozenset(
-    {
-        "gelu",
-        "gelu_10",
-        "gelu_accurate",
-        "gelu_fast",
-        "gelu_new",
-        "gelu_python",
-        "gelu_python_tanh",
-        "gelu_pytorch_tanh",
-        "hardswish",
-        "laplace",
-        "leaky_relu",
-        "linear",
-        "mish",
-        "quick_gelu",
-        "relu",
-        "relu2",
-        "relu6",
-        "sigmoid",
-        "silu",
-        "sqrtsoftplus",
-        "swish",
-        "tanh",
-    }
-)
-
-#: Activations of ``ACT2FN`` with learnable parameters of their own (not counted yet).
-ACTIVATIONS_WITH_PARAMETERS = frozenset({"prelu", "xielu"})
-
 
 #: The largest ``config.json`` read (real ones are a few KB).
 MAX_FILE_BYTES = 1 << 20
@@ -536,15 +511,7 @@ def _proj_parts(value: Any) -> list[str]:
 
 def _check_activation(key: str, act: str) -> None:
     """A one-line error naming ``key`` unless ``act`` is an activation without parameters."""
-    if act in ACTIVATIONS_WITH_PARAMETERS:
-        raise ConfigError(f"{key}: activation {act!r} has learnable parameters, not counted yet")
-    if act not in ACTIVATIONS:
-        close = difflib.get_close_matches(act, sorted(ACTIVATIONS), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise ConfigError(
-            f"{key}: unknown activation {shown(act)}{hint} (known: the "
-            f"{len(ACTIVATIONS)} of t5sym.config.ACTIVATIONS, e.g. relu, gelu_new, silu)"
-        )
+    activation(key, act, ConfigError)
 
 
 def _feed_forward(data: Mapping[str, Any], proj: Any) -> Any:
@@ -630,6 +597,10 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
     """
     implied = _implied_type(data.get("architectures"))
     model_type = data["model_type"] if "model_type" in data else implied or "t5"
+    if isinstance(model_type, str) and (  # hook: T5Gemma is its own structure (t5sym.gemma)
+        model_type in gemma.MODEL_TYPES or model_type in gemma.REFUSED_TYPES
+    ):
+        return gemma.from_fields(data, name=name, source=source)
     _check_model_type(model_type)
     fields = dict(MODEL_DEFAULTS[model_type])
     fields.update({k: data[k] for k in fields if k in data})
@@ -812,7 +783,17 @@ def _json_type(value: Any) -> str:
 
 
 def checked_config(value: Any) -> Config:
-    """``value`` if it is a `t5sym.Config`, else a one-line error saying how to get one."""
+    """``value`` if it is a `t5sym.Config`, else a one-line error saying how to get one.
+
+    A T5Gemma config (`t5sym.gemma.GemmaConfig`) is refused here in one line: the views that
+    call this (FLOPs, memory, caches, weight formats, sharding) model T5's blocks only.
+    """
+    if isinstance(value, gemma.GemmaConfig):  # hook: one line for every T5-only view
+        raise T5SymError(
+            f"model_type: {value.model_type} is counted (count, formula) but this view models "
+            f"{', '.join(MODEL_TYPES)} only (T5Gemma's grouped-query, sliding-window attention "
+            "and post-norms are not modelled in it yet)"
+        )
     if not isinstance(value, Config):
         raise T5SymError(
             f"config: expected a t5sym.Config, e.g. t5sym.load('t5-small'), got {shown(value)}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .checks import shown, text
 from .config import Config, from_hf
 from .errors import ConfigError, PresetError
+from .gemma import GemmaConfig, Stack
 from .sources import cite
 
 
@@ -23,7 +24,7 @@ from .sources import cite
 class Preset:
     """A released checkpoint: its config, Hub id, family and where the dims come from."""
 
-    config: Config
+    config: Config | GemmaConfig
     hub_id: str
     family: str
     source: str
@@ -318,6 +319,38 @@ _add(
 )
 
 
+# T5Gemma (Zhang et al. 2025): encoder-decoder Gemma 2, kept apart from PRESETS (whose
+# configs every T5 view reads) and reached by `get` and `load` like any preset. The Gemma 2
+# sizes only: no config.json of the T5-sized checkpoints (S, B, L, ML, XL; gated on the
+# Hub) was read, so they have no preset.
+GEMMA_PRESETS: dict[str, Preset] = {}
+_GEMMA2 = {
+    "2b": Stack(),  # T5GemmaModuleConfig's defaults are the Gemma 2 2B stack
+    "9b": Stack(
+        hidden_size=3584,
+        intermediate_size=14336,
+        num_hidden_layers=42,
+        num_attention_heads=16,
+        num_key_value_heads=8,
+    ),
+}
+#: The Hub ids of each T5Gemma preset's checkpoints (pretrained and instruction-tuned).
+GEMMA_VARIANTS = ("ul2", "prefixlm", "ul2-it", "prefixlm-it")
+for _enc, _dec in (("2b", "2b"), ("9b", "2b"), ("9b", "9b")):
+    _name = f"t5gemma-{_enc}-{_dec}"
+    GEMMA_PRESETS[_name] = Preset(
+        config=GemmaConfig(
+            encoder=_GEMMA2[_enc], decoder=_GEMMA2[_dec], name=_name, source="preset"
+        ),
+        hub_id=f"google/{_name}-ul2",
+        family="T5Gemma",
+        source=f"{cite('gemma2-paper-table1', 't5gemma-module-config', 't5gemma-doc')} "
+        f"(encoder Gemma 2 {_enc.upper()}, decoder Gemma 2 {_dec.upper()}; tied embeddings, "
+        "the T5GemmaConfig default); no config.json of the gated checkpoint was read: the "
+        f"published count of {cite('keras-hub-t5gemma-presets')} confirms the dimensions",
+    )
+
+
 @dataclass(frozen=True)
 class Claim:
     """A parameter count somebody published, with where it was read."""
@@ -365,11 +398,28 @@ CLAIMS: tuple[Claim, ...] = (
 )
 
 
+#: Published sizes of the T5Gemma presets (apart from `CLAIMS`, which `t5sym.family`
+#: reconciles with T5's views).
+GEMMA_CLAIMS: tuple[Claim, ...] = (
+    Claim("t5gemma-2b-2b", "5,596,853,760", 5_596_853_760, cite("keras-hub-t5gemma-presets")),
+    Claim("t5gemma-9b-2b", "12,292,375,296", 12_292_375_296, cite("keras-hub-t5gemma-presets")),
+    Claim("t5gemma-9b-9b", "20,333,401,088", 20_333_401_088, cite("keras-hub-t5gemma-presets")),
+    Claim("t5gemma-2b-2b", "6B", 6_000_000_000, cite("t5gemma-collection")),
+    Claim("t5gemma-9b-9b", "20B", 20_000_000_000, cite("t5gemma-collection")),
+)
+
+#: Every preset by name: `PRESETS` and `GEMMA_PRESETS`.
+ALL_PRESETS: dict[str, Preset] = {**PRESETS, **GEMMA_PRESETS}
+
+
 def _aliases() -> dict[str, str]:
     out: dict[str, str] = {}
-    for name, p in PRESETS.items():
+    for name, p in ALL_PRESETS.items():
         for alias in (name, p.hub_id, p.hub_id.split("/")[-1]):
             out[alias.lower()] = name
+    for name in GEMMA_PRESETS:
+        for variant in GEMMA_VARIANTS:
+            out[f"google/{name}-{variant}"] = out[f"{name}-{variant}"] = name
     out["google/ul2-20b"] = "ul2"
     return out
 
@@ -395,7 +445,7 @@ def get(name: str) -> Preset:
         close = _nearest(name.strip().lower(), cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see 't5sym list'"
         raise PresetError(f"preset: unknown name {shown(name)}{hint}")
-    return PRESETS[key]
+    return ALL_PRESETS[key]
 
 
 def load(target: str | os.PathLike[str]) -> Config:
@@ -429,7 +479,7 @@ def load(target: str | os.PathLike[str]) -> Config:
                 f"{exc} (local folder {shown(name)} shadows the preset {key}, as in transformers)"
             ) from None
     if key is not None:
-        return PRESETS[key].config
+        return ALL_PRESETS[key].config
     stripped = name.strip()
     if _HUB_ID.fullmatch(stripped) and not stripped.lower().endswith(".json"):
         raise PresetError(_not_a_preset(stripped))

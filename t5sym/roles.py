@@ -40,6 +40,9 @@ class Role(StrEnum):
     EXPERTS = "experts"
     ROUTER = "router"
     NORM = "norm"
+    #: A norm of a sublayer's output, before the residual add (T5Gemma's ``post_*``):
+    #: a norm's parameters, on the other side of its sublayer.
+    POST_NORM = "post-sublayer norm"
     RELATIVE_BIAS = "relative bias"
     GLOBAL_RELATIVE_BIAS = "global relative bias"
     LM_HEAD = "lm_head"
@@ -84,6 +87,9 @@ STACKS = (Role.ENCODER, Role.DECODER)
 #: Relative position biases (LongT5's global one too).
 BIASES = frozenset({Role.RELATIVE_BIAS, Role.GLOBAL_RELATIVE_BIAS})
 
+#: Norms, before a sublayer (or at a stack's end) and after one.
+NORMS = frozenset({Role.NORM, Role.POST_NORM})
+
 #: Products of activations that hold no weight (`t5sym.flops`).
 PRODUCTS = frozenset({Role.SCORES, Role.CONTEXT, Role.GLOBAL_SUMS})
 
@@ -106,12 +112,12 @@ CATEGORIES = ("embedding", "attention", "relative bias", "feed-forward", "norms"
 def category(node: Placed) -> str:
     """What a weight is for: one of `CATEGORIES`, from its role and the module it sits in.
 
-    Norms (LongT5's global-input one too) are ``norms``; position biases ``relative
-    bias``; the rest of an attention module ``attention``; dense feed-forward layers,
-    Switch's router and experts ``feed-forward``; token embeddings and every head
-    ``embedding`` (the input and output tables and what reads the stacks' output).
+    Norms (LongT5's global-input one, T5Gemma's post-sublayer ones too) are ``norms``;
+    position biases ``relative bias``; the rest of an attention module ``attention``; dense
+    feed-forward layers, Switch's router and experts ``feed-forward``; token embeddings and
+    every head ``embedding`` (the input and output tables and what reads the stacks' output).
     """
-    if node.within(Role.NORM):
+    if node.within(*NORMS):
         return "norms"
     if node.role in BIASES:
         return "relative bias"

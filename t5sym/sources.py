@@ -119,6 +119,19 @@ GPT3_PAPER = Document(
     "https://arxiv.org/abs/2005.14165",
 )
 TRANSFORMERS = _github("huggingface/transformers", "Hugging Face transformers")
+KERAS_HUB = _github("keras-team/keras-hub", "KerasHub, Keras' pretrained models and presets")
+GEMMA2_PAPER = Document(
+    "Gemma 2 paper",
+    "Gemma Team 2024, Gemma 2: Improving Open Language Models at a Practical Size "
+    "(arXiv:2408.00118)",
+    "https://arxiv.org/abs/2408.00118",
+)
+T5GEMMA_PAPER = Document(
+    "T5Gemma paper",
+    "Zhang et al. 2025, Encoder-Decoder Gemma: Improving the Quality-Efficiency Trade-Off "
+    "via Adaptation (arXiv:2504.06225)",
+    "https://arxiv.org/abs/2504.06225",
+)
 MESH = _github("tensorflow/mesh", "Mesh TensorFlow")
 TORCH = _github("pytorch/pytorch", "PyTorch")
 DIFFUSERS = _github("huggingface/diffusers", "Hugging Face diffusers")
@@ -671,6 +684,59 @@ SOURCES: dict[str, Source] = {
         _hub("Wan-AI/Wan2.1-T2V-14B", "the Wan 2.1 model card"),
         "model card",
         "Wan 2.1 uses umT5 as its multilingual text encoder.",
+    ),
+    # --- T5Gemma ------------------------------------------------------------------------------
+    "t5gemma-module-config": _file(
+        TRANSFORMERS,
+        "src/transformers/models/t5gemma/configuration_t5gemma.py",
+        "T5GemmaConfig nests one T5GemmaModuleConfig per stack and ties the word embeddings by "
+        "default; the module's defaults are a Gemma 2 2B stack: 256,000 vocabulary rows, hidden "
+        "size 2304, intermediate size 9216, 26 layers, 8 query and 4 key-value heads of 256, "
+        "sliding-window attention (4096 tokens) in every other layer.",
+        part="T5GemmaModuleConfig",
+    ),
+    "t5gemma-modeling": _file(
+        TRANSFORMERS,
+        "src/transformers/models/t5gemma/modeling_t5gemma.py",
+        "Each stack has its own token embedding; every layer has an RMSNorm before and after "
+        "each sublayer, grouped-query attention and a gated MLP; lm_head ties to the decoder's "
+        "embedding; the classification heads add one Linear with a bias.",
+    ),
+    "t5gemma-doc": _file(
+        TRANSFORMERS,
+        "docs/source/en/model_doc/t5gemma.md",
+        "T5Gemma comes in Gemma 2 sizes (2B-2B, 9B-2B, 9B-9B, adapted from Gemma 2 2B and 9B) "
+        "and T5 sizes (Small, Base, Large, XL, and ML between Large and XL).",
+    ),
+    "gemma2-paper-table1": Source(
+        GEMMA2_PAPER,
+        "Table 1",
+        "Gemma 2 2B: width 2304, 26 layers, 8 heads and 4 key-value heads of size 256, "
+        "feed-forward width 18,432 (a GeGLU's two input halves, 2 × 9216); Gemma 2 9B: width "
+        "3584, 42 layers, 16 heads and 8 key-value heads of size 256, feed-forward width "
+        "28,672 (2 × 14,336); sliding window 4096.",
+        note="the vocabulary of transformers' Gemma 2 configs, 256,000 rows, is what "
+        "KerasHub's parameter counts confirm",
+    ),
+    "keras-hub-t5gemma-presets": Source(
+        KERAS_HUB,
+        "keras_hub/src/models/t5gemma/t5gemma_presets.py",
+        "The parameter count of each T5Gemma checkpoint: 2B-2B 5,596,853,760; 9B-2B "
+        "12,292,375,296; 9B-9B 20,333,401,088; also S 312,517,632, B 591,490,560, "
+        "L 1,241,761,792, ML 2,200,345,344, XL 3,766,980,608.",
+        f"{KERAS_HUB.url}/blob/master/keras_hub/src/models/t5gemma/t5gemma_presets.py",
+    ),
+    "keras-hub-t5gemma-conversion": Source(
+        KERAS_HUB,
+        "tools/checkpoint_conversion/convert_t5gemma_checkpoints.py",
+        "The Hugging Face checkpoints of T5Gemma: google/t5gemma-{s-s, b-b, l-l, ml-ml, "
+        "xl-xl, 2b-2b, 9b-2b, 9b-9b}-{ul2, prefixlm}, each with an -it variant.",
+        f"{KERAS_HUB.url}/blob/master/tools/checkpoint_conversion/convert_t5gemma_checkpoints.py",
+    ),
+    "t5gemma-collection": Source(
+        _hub("collections/google/t5gemma", "the T5Gemma collection on the Hugging Face Hub"),
+        "“T5Gemma” listing",
+        "The Hub lists T5Gemma 2B-2B checkpoints as 6B parameters and 9B-9B as 20B.",
     ),
     # --- what users report --------------------------------------------------------------------
     "report-wan-umt5": Source(

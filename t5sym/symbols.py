@@ -35,6 +35,26 @@ num_sparse_decoder_layers = dim("num_sparse_decoder_layers")
 local_radius = dim("local_radius")
 global_block_size = dim("global_block_size")
 
+# T5Gemma (`t5sym.gemma`): each stack has its own Gemma 2 widths, named after the fields of
+# transformers' ``T5GemmaModuleConfig`` with the stack in front (``encoder_hidden_size`` is
+# ``config.encoder.hidden_size``); a field both stacks give the same value is written once,
+# without the stack (``hidden_size``; ``vocab_size`` is T5's symbol, with the same meaning).
+GEMMA_FIELDS = (
+    "vocab_size",
+    "hidden_size",
+    "intermediate_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "head_dim",
+)
+#: The symbol of a T5Gemma field in both stacks (key ``""``) or in one (``"encoder"``).
+GEMMA: dict[tuple[str, str], Symbol] = {
+    (stack, f): dim(f"{stack}_{f}" if stack else f)
+    for stack in ("", "encoder", "decoder")
+    for f in GEMMA_FIELDS
+}
+
 # Workload and layout symbols (FLOPs, memory, sharding): not config fields.
 batch = dim("batch")
 encoder_length = dim("encoder_length")
@@ -109,3 +129,29 @@ MEANING: dict[Symbol, str] = {
     cores: "cores the model is split over (Mesh TensorFlow's model dimension)",
     bytes_per_value: "bytes of one stored value (4 for fp32, 2 for bf16, 1 for int8)",
 }
+
+_GEMMA_LATEX = {
+    "vocab_size": "V",
+    "hidden_size": r"d_{\mathrm{hidden}}",
+    "intermediate_size": r"d_{\mathrm{inter}}",
+    "num_hidden_layers": "N",
+    "num_attention_heads": r"n_{\mathrm{q}}",
+    "num_key_value_heads": r"n_{\mathrm{kv}}",
+    "head_dim": r"d_{\mathrm{head}}",
+}
+_GEMMA_MEANING = {
+    "vocab_size": "rows of the stack's token embedding (the decoder's: of lm_head too)",
+    "hidden_size": "width of the stack's residual stream",
+    "intermediate_size": "hidden width of the stack's GeGLU feed-forward layer",
+    "num_hidden_layers": "layers of the stack",
+    "num_attention_heads": "query heads per attention layer of the stack",
+    "num_key_value_heads": "key and value heads (grouped-query attention) of the stack",
+    "head_dim": "width of one head (need not be hidden_size / num_attention_heads)",
+}
+for (_stack, _field), _symbol in GEMMA.items():
+    if _symbol in LATEX_NAMES:  # vocab_size: T5's own
+        continue
+    _mark = {"encoder": r"^{\mathrm{enc}}", "decoder": r"^{\mathrm{dec}}"}.get(_stack, "")
+    LATEX_NAMES[_symbol] = _GEMMA_LATEX[_field] + _mark
+    _where = f"T5Gemma {_stack}: " if _stack else "T5Gemma, both stacks: "
+    MEANING[_symbol] = _where + _GEMMA_MEANING[_field]
