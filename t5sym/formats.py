@@ -550,14 +550,6 @@ class Weights(Result):
     #: Always true (`NotApplicable` is the other answer of `weights_all`).
     applicable = True
 
-    def to_dict(self, *, details: bool = False) -> dict[str, Any]:
-        """As `t5sym.result.Result.to_dict`, the exact ratios always as ``"a/b"`` strings
-        (``"4"`` too): one JSON type per key, whatever the format."""
-        out = super().to_dict(details=details)
-        for key in ("bytes_per_parameter", "main_bytes_per_parameter"):
-            out[key] = str(getattr(self, key))
-        return out
-
     @property
     def total(self) -> int:
         """Bytes of every weight and scale."""

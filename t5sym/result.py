@@ -15,7 +15,8 @@ import sympy
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready value: ints stay exact, a Fraction becomes ``"a/b"``, a formula its text.
+    """A JSON-ready value: ints stay exact, a Fraction becomes ``"a/b"`` (``"a"`` when whole:
+    one JSON type per key), a formula its text.
 
     Results (anything with ``to_dict``), mappings and sequences are converted recursively.
 
@@ -23,15 +24,13 @@ def plain(value: Any) -> Any:
     --------
     >>> from fractions import Fraction
     >>> from t5sym.result import plain
-    >>> plain({"ratio": Fraction(3, 2), "n": 10**30})
-    {'ratio': '3/2', 'n': 1000000000000000000000000000000}
+    >>> plain({"ratio": Fraction(3, 2), "whole": Fraction(4), "n": 10**30})
+    {'ratio': '3/2', 'whole': '4', 'n': 1000000000000000000000000000000}
     """
     if hasattr(value, "to_dict"):
         return value.to_dict()
     if isinstance(value, Fraction):
-        return (
-            value.numerator if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-        )
+        return str(value)
     if isinstance(value, sympy.Basic):
         return str(value)
     if isinstance(value, Mapping):

@@ -341,11 +341,6 @@ def test_every_json_key_has_one_type(cases: dict[str, Case]) -> None:
     assert types["weights.bytes_per_parameter"] == {"str"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="t5sym.result.plain writes an integral Fraction as an int and any other as "
-    "'a/b': flops' ratio is an int for some configs (result.py, flops.py: not this file's)",
-)
 def test_every_flops_json_key_has_one_type(cases: dict[str, Case]) -> None:
     types: defaultdict[str, set[str]] = defaultdict(set)
     for case in cases.values():

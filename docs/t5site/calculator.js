@@ -473,7 +473,7 @@ function toDict(c) {  // Config.to_dict
 const gcd = (a, b) => { while (b) [a, b] = [b, a % b]; return abs(a); };
 function fraction(n, d) {  // result.plain(Fraction(n, d))
   const g = gcd(n, d);
-  return d / g === 1n ? n / g : `${n / g}/${d / g}`;
+  return d / g === 1n ? `${n / g}` : `${n / g}/${d / g}`;
 }
 
 function option(opts, key, fallback) {
