@@ -26,6 +26,7 @@ _LAZY = {
     "formats": ("formats", None),
     "gpt": ("gpt", None),
     "inference": ("inference", None),
+    "inspect": ("inspect", None),
     "layout": ("layout", None),
     "memory": ("memory", None),
     "printers": ("printers", None),

@@ -22,6 +22,7 @@ from .errors import T5SymError
 
 EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
 TARGET_HELP = "a preset name (see 't5sym list'), a config.json, or a folder holding one"
+PATH_HELP = "a .safetensors or .gguf file, a model folder, or a diffusers pipeline folder"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,10 +59,21 @@ def cmd_list(args: argparse.Namespace) -> str:
 
 
 def cmd_count(args: argparse.Namespace) -> str:
+    if t5sym.inspect.is_pipeline(args.target):  # a diffusers pipeline: its T5-family parts
+        results = [params.count(c) for c in t5sym.inspect.pipeline_configs(args.target)]
+        if args.json:
+            return _json([r.to_dict(details=args.breakdown) for r in results])
+        texts = (t5sym.report.count_text(r, breakdown=args.breakdown) for r in results)
+        return "\n\n".join(texts)
     result = params.count(presets.load(args.target))
     if args.json:
         return _json(result.to_dict(details=args.breakdown))
     return t5sym.report.count_text(result, breakdown=args.breakdown)
+
+
+def cmd_inspect(args: argparse.Namespace) -> str:
+    result = t5sym.inspect.inspect(args.target)
+    return _json(result.to_dict()) if args.json else t5sym.inspect.inspect_text(result)
 
 
 def cmd_formula(args: argparse.Namespace) -> str:
@@ -120,9 +132,11 @@ Adder = Callable[[argparse.ArgumentParser], None]
 
 
 def _command(sub, name: str, func, help: str, *adders: Adder, target: str = "1") -> None:
-    """A subcommand: TARGET (``target`` "1", "?" or "" for none), the options, ``--json``."""
+    """A subcommand: TARGET (``target`` "1", "?", "path" or "" for none), the options."""
     p = sub.add_parser(name, help=help, description=help)
-    if target:
+    if target == "path":
+        p.add_argument("target", metavar="PATH", help=PATH_HELP)
+    elif target:
         nargs = None if target == "1" else "?"
         p.add_argument("target", metavar="TARGET", nargs=nargs, help=TARGET_HELP)
     for add in adders:
@@ -191,7 +205,7 @@ def _weights(p: argparse.ArgumentParser) -> None:
     fmt.add_argument("--all", action="store_true", help="one row per format")
 
 
-#: name → (function, help, option adders, TARGET: "1" one, "?" optional, "" none)
+#: name → (function, help, option adders, TARGET: "1" one, "?" optional, "path", "" none)
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], str], str, tuple[Adder, ...], str]] = {
     "list": (cmd_list, "the presets with their dims and totals", (_json_flag,), ""),
     "count": (cmd_count, "exact parameter counts", (_json_flag, _breakdown), "1"),
@@ -206,6 +220,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], str], str, tuple[Adder,
               (_layout, _json_flag), "1"),
     "weights": (cmd_weights, "bytes of the weights in a storage format (fp8, int8, 4-bit, GGUF)",
                 (_weights, _encoder_only, _json_flag), "1"),
+    "inspect": (cmd_inspect, "what a weight file or folder holds, against the computed plan",
+                (_json_flag,), "path"),
 }  # fmt: skip
 
 

@@ -436,3 +436,24 @@ def test_is_pipeline(tmp_path: Path) -> None:
     root, _ = pipeline(tmp_path)
     assert is_pipeline(root) and is_pipeline(root / "model_index.json")
     assert not is_pipeline(root / "text_encoder_2") and not is_pipeline(tmp_path / "none")
+
+
+def test_the_command_inspects_and_counts_a_pipeline(tmp_path: Path) -> None:
+    """``t5sym inspect PATH`` and ``t5sym count PIPELINE``, as real processes."""
+    from .cli import one_line_error, run
+
+    root, models = pipeline(tmp_path)
+    numels = [sum(p.numel() for p in m.parameters()) for m in models.values()]
+    counted = run("count", str(root), "--json")
+    assert counted.returncode == 0, counted.stderr
+    assert [c["total"] for c in json.loads(counted.stdout)] == numels
+    text = run("count", str(root / "model_index.json"))
+    assert text.returncode == 0 and f"{numels[1]:,}" in text.stdout
+    shown = run("inspect", str(root), "--json")
+    assert shown.returncode == 0, shown.stderr
+    loaded = sum(nbytes(params(m)) for m in models.values())
+    assert json.loads(shown.stdout)["loaded_bytes"] == loaded
+    assert "text_encoder_2" in run("inspect", str(root)).stdout
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes((2**63).to_bytes(8, "little"))
+    assert one_line_error(run("inspect", str(bad))).startswith("t5sym: ")
