@@ -790,9 +790,8 @@ def checked_config(value: Any) -> Config:
     """
     if isinstance(value, gemma.GemmaConfig):  # hook: one line for every T5-only view
         raise T5SymError(
-            f"model_type: {value.model_type} is counted (count, formula) but this view models "
-            f"{', '.join(MODEL_TYPES)} only (T5Gemma's grouped-query, sliding-window attention "
-            "and post-norms are not modelled in it yet)"
+            f"model_type: {value.model_type}: this view models T5's blocks only; T5Gemma's "
+            "attention is not modelled yet (count and formula work)"
         )
     if not isinstance(value, Config):
         raise T5SymError(

@@ -39,7 +39,7 @@ from typing import Any
 import sympy
 from sympy import Expr, Symbol
 
-from .checks import activation, positive_int, shown, text
+from .checks import activation, positive_int, shown, shown_path, text
 from .errors import ConfigError, NodeError
 from .roles import Role
 from .symbols import GEMMA, GEMMA_FIELDS, num_labels
@@ -304,6 +304,32 @@ def _head(architectures: tuple[str, ...]) -> str:
             f"defines {known}"
         )
     return head
+
+
+def describe(config: GemmaConfig) -> str:
+    """Lines for ``t5sym count``: the name and type, then two per stack (80 columns).
+
+    >>> import t5sym
+    >>> from t5sym.gemma import describe
+    >>> print(describe(t5sym.load("t5gemma-9b-2b")).splitlines()[1])
+      encoder: hidden_size=3584 intermediate_size=14336 layers=42 (21 sliding)
+    """
+    c = checked(config)
+    lines = [
+        f"{shown_path(c.name) if c.name else 'config'} ({c.model_type}): "
+        f"lm_head={'tied' if c.lm_head_tied else 'untied'}"
+    ]
+    for name in ("encoder", "decoder") if c.has_decoder else ("encoder",):
+        s = getattr(c, name)
+        lines.append(
+            f"  {name}: hidden_size={s.hidden_size} intermediate_size={s.intermediate_size} "
+            f"layers={s.num_hidden_layers} ({s.sliding_layers()} sliding)"
+        )
+        lines.append(
+            f"    heads={s.num_attention_heads} kv_heads={s.num_key_value_heads} "
+            f"head_dim={s.head_dim} vocab_size={s.vocab_size}"
+        )
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------

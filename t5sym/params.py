@@ -21,7 +21,7 @@ from functools import cache
 
 from sympy import Add, Expr, Mul
 
-from . import checks
+from . import checks, gemma
 from .algebra import tidy
 from .config import Config, checked_config
 from .errors import NodeError
@@ -460,6 +460,10 @@ def tree(
     Trees are built once per `Structure` and cached; without a config, T5 v1.0's
     ``T5ForConditionalGeneration`` (ReLU, tied).
     """
+    if isinstance(config, gemma.GemmaConfig):  # hook: T5Gemma's own tree (t5sym.gemma)
+        if gated is not None or tied is not None:
+            raise NodeError("gated, tied: T5Gemma's structure comes from its config only")
+        return gemma.tree(config, encoder_only=encoder_only)
     return model_tree(structure(config, encoder_only=encoder_only, gated=gated, tied=tied))
 
 
@@ -563,6 +567,8 @@ def count(config: Config) -> Count:
     >>> t5sym.count(t5sym.load("t5-small")).total
     60506624
     """
+    if isinstance(config, gemma.GemmaConfig):  # hook: T5Gemma's own tree (t5sym.gemma)
+        return Count(config, *gemma.evaluate(config))  # type: ignore[arg-type]
     values = checked_config(config).values()
     model = tree(config)
     active = None
@@ -591,6 +597,8 @@ def formula(
     >>> t5sym.formula(node="encoder.block.*.layer.1.DenseReluDense")
     2*d_ff*d_model*num_layers
     """
+    if isinstance(config, gemma.GemmaConfig):  # hook: T5Gemma's own tree (t5sym.gemma)
+        return gemma.formula(config, node, encoder_only=encoder_only)
     s = structure(config, encoder_only=encoder_only)
     t = model_tree(s)
     expr = t.total if node is None else _node(t, s, checks.node_name(node)).expr

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sympy import Expr, Symbol
 
-from . import params, presets
+from . import gemma, params, presets
 from .algebra import Number, evaluate
 from .checks import shown_path
 from .config import Config
@@ -151,6 +151,8 @@ def worked(expr: Expr, values: Mapping[Symbol, Number], label: str = "") -> str:
 
 def describe(config: Config) -> str:
     """Two lines: the config's name and where it came from, then its dims."""
+    if isinstance(config, gemma.GemmaConfig):  # hook: T5Gemma describes its two stacks
+        return gemma.describe(config)
     c = config
     head = "tied" if c.lm_head_tied else "untied"
     extra = ""

@@ -311,4 +311,40 @@ def test_views_not_modelled_refuse_in_one_line(view: str) -> None:
     with pytest.raises(T5SymError) as err:
         VIEWS[view](t5sym.load("t5gemma-2b-2b"))
     message = str(err.value)
-    assert message.startswith("model_type: t5gemma ") and "\n" not in message, message
+    assert message.startswith("model_type: t5gemma: ") and "\n" not in message, message
+
+
+# --- the command line: count and formula through params' hooks, the rest refuse ------------
+
+
+def test_cli_count_and_formula(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from t5sym import cli
+
+    config = t5sym.load("t5gemma-9b-2b")
+    nine = {"hidden_size": 3584, "intermediate_size": 14336, "num_hidden_layers": 42,
+            "num_attention_heads": 16, "num_key_value_heads": 8}  # fmt: skip
+    data = {"model_type": "t5gemma", "encoder": nine}
+    total = sum(numel_by_name(hf_build(data, "ForConditionalGeneration")).values())
+    assert cli.main(["count", "google/t5gemma-9b-2b-ul2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["total"] == total and out["model"] == "T5GemmaForConditionalGeneration"
+    assert cli.main(["count", "t5gemma-9b-2b", "--breakdown"]) == 0
+    assert f"{total:,}" in capsys.readouterr().out
+    assert cli.main(["formula", "t5gemma-9b-2b", "--python"]) == 0
+    text = capsys.readouterr().out.strip()
+    assert eval(text, {}, {s.name: v for s, v in config.values().items()}) == total
+
+
+@pytest.mark.parametrize(
+    "argv", [["flops", "t5gemma-2b-2b"], ["memory", "t5gemma-2b-2b"],
+             ["inference", "t5gemma-2b-2b"], ["weights", "t5gemma-2b-2b"],
+             ["shard", "t5gemma-2b-2b", "--cores", "8"]],
+)  # fmt: skip
+def test_cli_views_refuse_in_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from t5sym import cli
+
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "model_type: t5gemma" in err, err
