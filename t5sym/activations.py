@@ -325,7 +325,7 @@ def fine_tuning_memory(
     served(config, "fine-tuning at a length")
     checkpointing = checks.boolean("checkpointing", checkpointing)
     tree = saved_tree(config, dtype, checkpointing=checkpointing, mask_bytes=mask_bytes)
-    values = workload(config, batch, encoder_length, decoder_length, 0)
+    values = workload(config, batch, encoder_length, decoder_length, memory.dtype_bytes(dtype))
     return FineTuning(
         mem, batch, encoder_length, decoder_length, checkpointing, tree.evaluate(values)
     )

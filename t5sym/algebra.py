@@ -79,6 +79,8 @@ def evaluate(expr: Expr, values: Mapping[Symbol, Number]) -> Number:
         raise T5SymError(f"values: no value for {shown(exc.args[0])}") from None
     except TypeError as exc:  # a value that is not a number
         raise T5SymError(f"values: {shown(str(exc))}") from None
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction)):
+        raise T5SymError(f"values: a number is needed, got {shown(value)}")
     if isinstance(value, Fraction) and value.denominator == 1:
         return value.numerator
     return value

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr, Symbol
 
-from . import params, presets
+from . import checks, params, presets
 from .config import Config
+from .errors import T5SymError
 from .layout import MODEL_PARALLELISM
 from .sharding import Shard, block, point, shard
 from .symbols import d_ff, d_kv, d_model, num_heads
@@ -67,6 +68,7 @@ def grow_d_model(name: str, cores: int | None = None, head_width: int = 128) -> 
     (2048, 8192)
     """
     original = presets.get(name).config
+    head_width = checks.positive_int("head_width", head_width)
     cores = cores if cores is not None else MODEL_PARALLELISM.get(name, 1)
     fixed = {s: v for s, v in original.values().items() if s not in (d_model, d_ff, num_heads)}
     fixed[d_kv] = head_width
@@ -74,8 +76,16 @@ def grow_d_model(name: str, cores: int | None = None, head_width: int = 128) -> 
     formula = params.tree(original).total.subs({d_ff: 4 * d_model, num_heads: d_model / d_kv})
     width = Symbol("d_model", positive=True)  # real: the root is not an integer
     equation = sympy.Eq(formula.subs(fixed).subs(d_model, width), size)
-    (root,) = sympy.solve(equation, width)
-    rounded = head_width * max(1, round(float(root) / head_width))
+    roots = sympy.solve(equation, width)
+    if len(roots) != 1:  # a head as wide as the whole model leaves no d_model to solve for
+        raise T5SymError(f"head_width: no d_model of width {checks.shown(head_width)} "
+                         f"reaches {name}'s {size:,} parameters")  # fmt: skip
+    (root,) = roots
+    heads = sympy.floor(root / head_width + sympy.Rational(1, 2))  # the nearest, exactly
+    if heads < 1:
+        raise T5SymError(f"head_width: {checks.shown(head_width)} is wider than the d_model "
+                         f"that reaches {name}'s {size:,} parameters")  # fmt: skip
+    rounded = head_width * int(heads)
     grown = Config(
         d_model=rounded,
         d_ff=4 * rounded,

@@ -19,8 +19,10 @@ from fractions import Fraction
 import sympy
 from sympy import Expr
 
+from . import checks
 from .algebra import integer, tidy
-from .config import Config
+from .config import Config, checked_config
+from .errors import T5SymError
 from .params import count, tree
 from .presets import CLAIMS, Claim, load
 from .readable import approx
@@ -41,6 +43,7 @@ def formulas_by_category(config: Config | None = None, *, encoder_only: bool = F
     dict[str, sympy.Expr]
         Keyed by `CATEGORIES` (a category with no weight maps to 0).
     """
+    encoder_only = checks.boolean("encoder_only", encoder_only)
     out: dict[str, Expr] = {c: sympy.S.Zero for c in CATEGORIES}
     for node in tree(config, encoder_only=encoder_only):
         if node.is_leaf:
@@ -73,6 +76,7 @@ def by_stack_and_category(
     (``lm_head`` only when untied; no decoder when encoder-only).
     """
     result = count(config)
+    encoder_only = checks.boolean("encoder_only", encoder_only)
     numbers = result.encoder_only_breakdown if encoder_only else result.breakdown
     out: dict[tuple[str, str], int] = {("", c): 0 for c in CATEGORIES}
     for top in tree(config, encoder_only=encoder_only).root.children:
@@ -92,6 +96,7 @@ def shares(config: Config, *, encoder_only: bool = False) -> dict[str, Fraction]
 
 def ratios(config: Config, baseline: Config) -> dict[str, Fraction]:
     """How many times ``baseline``'s parameters each category (and ``"total"``) holds."""
+    checked_config(baseline)
     a, b = by_category(config), by_category(baseline)
     out = {k: Fraction(a[k], b[k]) for k in CATEGORIES if b[k]}
     out["total"] = Fraction(count(config).total, count(baseline).total)
@@ -104,6 +109,8 @@ FIELDS = ("d_model", "d_ff", "num_heads", "d_kv", "inner_dim", "num_layers", "vo
 
 def side_by_side(config: Config, baseline: Config) -> list[tuple[str, int, int, Fraction]]:
     """(field, baseline's value, config's value, config / baseline) for each of `FIELDS`."""
+    checked_config(config)
+    checked_config(baseline)
     out = []
     for f in FIELDS:
         a, b = getattr(baseline, f), getattr(config, f)
@@ -121,8 +128,8 @@ def weight_shape(config: Config, node: str) -> tuple[int, ...]:
     >>> weight_shape(load("t5-3b"), "encoder.block.*.layer.0.SelfAttention.q")
     (4096, 1024)
     """
-    values = config.values()
-    return tuple(integer(d, values) for d in tree(config)[node].shape)
+    values = checked_config(config).values()
+    return tuple(integer(d, values) for d in tree(config)[checks.node_name(node)].shape)
 
 
 # ---------------------------------------------------------------------------------------
@@ -137,9 +144,10 @@ def resolution(label: str) -> int:
     ``"2.8B"`` -> 10**8; ``"770M"`` -> 10**7 (trailing zeros of a whole number are not
     significant); ``"3B"`` -> 10**9; ``"770,567,168"`` -> 1 (written in full).
     """
+    label = checks.text("label", label, "a size such as '2.8B'")
     m = re.fullmatch(r"([\d,]+)(?:\.(\d+))?([KMBT]?)", label.strip())
     if m is None:
-        raise ValueError(f"label: cannot read {label!r} as a size such as '2.8B'")
+        raise T5SymError(f"label: cannot read {checks.shown(label)} as a size such as '2.8B'")
     whole, decimals, unit = m.group(1), m.group(2), _SCALE[m.group(3)]
     if "," in whole:
         return unit
@@ -215,13 +223,22 @@ READINGS = {
 _METHODS = ("equal", "rounded", "cut")
 
 
+def _whole(field: str, value: object) -> int:
+    """``value`` if it is an ``int`` (not a bool), else a one-line error."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise T5SymError(f"{field}: must be an integer, got {checks.shown(value)}")
+
+
 def round_to(n: int, step: int) -> int:
     """``n`` rounded to a multiple of ``step``, halves up."""
+    n, step = _whole("n", n), checks.positive_int("step", step)
     return (n + step // 2) // step * step
 
 
 def cut_to(n: int, step: int) -> int:
     """``n`` with the digits below ``step`` dropped."""
+    n, step = _whole("n", n), checks.positive_int("step", step)
     return n // step * step
 
 
@@ -259,6 +276,9 @@ def reconcile(claim: Claim) -> Reconciliation:
     Methods in order: equal, rounded to the claim's last stated digit (half up), cut to it.
     Readings in order: unique parameters, tied embedding counted twice, gated experts.
     """
+    if not isinstance(claim, Claim):
+        got = checks.shown(claim)
+        raise T5SymError(f"claim: must be a t5sym.presets.Claim, got {got}")
     config = load(claim.preset)
     found = readings(config)
     step = resolution(claim.label)

@@ -237,6 +237,7 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
     >>> flops.forward_tree()["decoder.block.*.layer.1.EncDecAttention.k"].expr
     2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
     """
+    encoder_only = checks.boolean("encoder_only", encoder_only)
     return forward_tree_of(params.structure(config, encoder_only=encoder_only))
 
 
@@ -247,6 +248,8 @@ def backward_per_forward(role: Role) -> int:
     whose one-hot block matrix needs no gradient, so only the hidden states' gradient is
     computed.
     """
+    if not isinstance(role, Role):
+        raise T5SymError(f"role: must be a t5sym.roles.Role, got {checks.shown(role)}")
     if role is Role.GLOBAL_SUMS:
         return 1
     return BACKWARD_PER_FORWARD
@@ -276,6 +279,9 @@ def training(config: Config | None = None, encoder_only: bool = False) -> Expr:
 
 def matmul_parameters(config: Config | None, stack: str) -> Expr:
     """N_enc or N_dec: parameters of the linear weights in the ``encoder`` or ``decoder``."""
+    if stack not in ("encoder", "decoder"):
+        got = checks.shown(stack)
+        raise T5SymError(f"stack: must be 'encoder' or 'decoder', got {got}")
     return _linear_parameters(params.tree(config), Role(stack))
 
 
@@ -331,6 +337,8 @@ def rule_of_thumb(
     >>> rule_of_thumb(load("t5-small"), encoder_only=True).ratio  # 1 + S/(6·d_model)
     encoder_length/3072 + 1
     """
+    encoder_only = checks.boolean("encoder_only", encoder_only)
+    symbolic = checks.boolean("symbolic", symbolic)
     result = _symbolic_rule(params.structure(config, encoder_only=encoder_only))
     if config is None or symbolic:
         return result

@@ -29,7 +29,8 @@ from functools import cache
 import sympy
 from sympy import Expr, Symbol
 
-from . import params, presets, roles
+from . import checks, params, presets, roles
+from .errors import T5SymError
 from .roles import Role
 from .symbols import dim, vocab_size
 from .tree import Node, Tree, group, placed, weight
@@ -166,6 +167,14 @@ class GPTConfig:
     n_inner: int | None = None
     published: str = ""
 
+    def __post_init__(self) -> None:
+        checks.text("name", self.name, "a string")
+        checks.text("published", self.published, "a string such as '125M'")
+        for field in ("n_layer", "n_embd", "n_head", "d_head", "n_positions", "vocab_size"):
+            object.__setattr__(self, field, checks.positive_int(field, getattr(self, field)))
+        if self.n_inner is not None:
+            object.__setattr__(self, "n_inner", checks.positive_int("n_inner", self.n_inner))
+
     @property
     def d_ff(self) -> int:
         return self.n_inner if self.n_inner is not None else 4 * self.n_embd
@@ -201,6 +210,9 @@ def count(config: GPTConfig) -> dict[str, int]:
     >>> count(GPT3[0])[""]
     125226240
     """
+    if not isinstance(config, GPTConfig):
+        got = checks.shown(config)
+        raise T5SymError(f"config: expected a t5sym.gpt.GPTConfig, e.g. GPT3[0], got {got}")
     # Python ints and Fractions (the forced d_head may be one), so the counts are ints
     values = {
         s: v if isinstance(v, int) else Fraction(int(v.p), int(v.q))

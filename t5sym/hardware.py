@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .checks import positive_int, shown, text
+from .errors import T5SymError
 from .sources import SOURCES
 
 GIB = 2**30
@@ -31,6 +33,17 @@ class Accelerator:
     peak_flops: int = 0
     key: str = ""
 
+    def __post_init__(self) -> None:
+        text("name", self.name, "a string")
+        text("source", self.source, "a string")
+        text("key", self.key, "a string")
+        object.__setattr__(self, "memory_bytes", positive_int("memory_bytes", self.memory_bytes))
+        object.__setattr__(self, "cores", positive_int("cores", self.cores))
+        for field in ("bandwidth", "peak_flops"):  # 0: not known
+            value = getattr(self, field)
+            if value != 0 or isinstance(value, bool):
+                object.__setattr__(self, field, positive_int(field, value))
+
     @property
     def memory_per_core(self) -> int:
         """Bytes of memory per core: the chip's memory split evenly between its cores."""
@@ -42,6 +55,8 @@ class Accelerator:
 
         A kernel of lower arithmetic intensity is bound by memory bandwidth.
         """
+        if not self.bandwidth:
+            raise T5SymError(f"bandwidth: not known for {shown(self.name)}")
         return Fraction(self.peak_flops, self.bandwidth)
 
 

@@ -34,10 +34,11 @@ from functools import cache
 import sympy
 from sympy import Expr, Symbol
 
-from . import flops, memory, params
-from .algebra import integer
+from . import checks, flops, memory, params
+from .algebra import expression, integer
 from .checks import positive_int
 from .config import Config, checked_config, served
+from .errors import T5SymError
 from .hardware import Accelerator
 from .result import Result
 from .roles import HEADS, Role
@@ -100,11 +101,16 @@ def cache_tree(config: Config | None = None, b: Expr | int = bytes_per_value) ->
     >>> inference.cache_tree()["decoder.block.*.layer.0.SelfAttention.k"].expr
     batch*bytes_per_value*d_kv*decoder_length*num_decoder_layers*num_heads
     """
+    b = _bytes(b)
     return params.tree(config).view(lambda leaf: cache_bytes(leaf, b))
 
 
 def cache_part(tree: Tree, kind: str) -> Expr:
     """The ``"self"`` or ``"cross"`` part of a cache tree: the sum of its leaves."""
+    if not isinstance(tree, Tree):
+        raise T5SymError(f"tree: must be a t5sym.tree.Tree, got {checks.shown(tree)}")
+    if kind not in ("self", "cross"):
+        raise T5SymError(f"kind: must be 'self' or 'cross', got {checks.shown(kind)}")
     return sympy.Add(*(n.expr for n in tree if n.is_leaf and cached(n) == kind))
 
 
@@ -123,6 +129,7 @@ def step_flops(config: Config | None = None, t: Expr = step) -> Expr:
     The FLOP tree's decoder leaves with one query token and the self-attention key length
     t, without the cross-attention ``k``/``v`` (read from the cache).
     """
+    t = expression("t", t)
     tree = flops.forward_tree(config)
     out = []
     for leaf in _decoder_leaves(tree):
@@ -157,7 +164,9 @@ def sum_steps(expr: Expr) -> Expr:
 
     The same as ``sympy.summation(expr, (t, 1, T))``, term by term, without its search.
     """
-    poly = sympy.Poly(sympy.expand(expr), step)
+    poly = sympy.Poly(sympy.expand(expression("expr", expr)), step)
+    if poly.degree() >= len(_POWER_SUMS):
+        raise T5SymError(f"expr: of degree {poly.degree()} in t; at most 2 is summed")
     return sympy.Add(*(c * _POWER_SUMS[k] for (k,), c in poly.terms()))
 
 
@@ -191,7 +200,8 @@ def generation_flops(config: Config | None = None, use_cache: bool = True) -> Ex
     """
     if config is not None:
         checked_config(config)
-    return _generation(bool(config and config.is_gated), bool(use_cache))
+    use_cache = checks.boolean("use_cache", use_cache)
+    return _generation(bool(config and config.is_gated), use_cache)
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,6 +235,17 @@ def _pass_bound(n_q: Expr, keys: tuple[Expr, ...], gated: bool, b: Expr | int) -
     return b * (values + scores + ffn) + buckets
 
 
+def _gated(config: Config | None) -> bool:
+    return config is not None and checked_config(config).is_gated
+
+
+def _bytes(b: object) -> Expr | int:
+    """Bytes per value: a positive integer, or a formula (the symbol `bytes_per_value`)."""
+    if isinstance(b, sympy.Expr) and not b.is_number:
+        return b
+    return positive_int("bytes_per_value", b)
+
+
 def encoder_peak(config: Config | None = None, b: Expr | int = bytes_per_value) -> Expr:
     """Bound on the encoder pass's live activations (its output included), in bytes.
 
@@ -232,7 +253,8 @@ def encoder_peak(config: Config | None = None, b: Expr | int = bytes_per_value) 
     score-sized values (two batch-sized score tensors and the shared position bias),
     the FFN's d_ff-wide tensors (2, or 4 when gated) and the bucketing's int64 temporaries.
     """
-    return _pass_bound(encoder_length, (encoder_length,), bool(config and config.is_gated), b)
+    gated = _gated(config)
+    return _pass_bound(encoder_length, (encoder_length,), gated, _bytes(b))
 
 
 def step_peak(config: Config | None = None, b: Expr | int = bytes_per_value) -> Expr:
@@ -243,7 +265,8 @@ def step_peak(config: Config | None = None, b: Expr | int = bytes_per_value) -> 
     the cross-attention (B·S·d_model), the logits (B·vocab_size) and the one layer's keys
     and values ``torch.cat`` copies while it appends (2·B·num_heads·d_kv·T).
     """
-    gated = bool(config and config.is_gated)
+    gated = _gated(config)
+    b = _bytes(b)
     block = _pass_bound(sympy.S.One, (decoder_length, encoder_length), gated, b)
     held = batch * (decoder_length + encoder_length * d_model + vocab_size)
     copy = 2 * batch * num_heads * d_kv * decoder_length
@@ -261,7 +284,7 @@ def weights_read(config: Config | None = None, b: Expr | int = bytes_per_value) 
     The embedding lookup reads B rows of ``shared`` only, not counted.
     """
     tree = params.tree(config)
-    return b * (tree["decoder"].expr + vocab_size * d_model)
+    return _bytes(b) * (tree["decoder"].expr + vocab_size * d_model)
 
 
 def bytes_read(config: Config | None = None, b: Expr | int = bytes_per_value) -> Expr:
@@ -297,8 +320,6 @@ def check_dtype(dtype: str) -> int:
     """Bytes per value of a serving dtype; a one-line `T5SymError` otherwise."""
     b = memory.dtype_bytes(dtype)
     if dtype not in INFERENCE_DTYPES:
-        from .errors import T5SymError
-
         raise T5SymError(
             f"dtype: {dtype} is not modelled for serving; use one of {', '.join(INFERENCE_DTYPES)}"
         )
@@ -367,24 +388,36 @@ class Inference(Result):
 
     def bound_by_memory(self, accelerator: Accelerator) -> bool:
         """Whether the last step is memory-bound there: intensity < peak FLOPs / bandwidth."""
-        return self.intensity < accelerator.ridge_point
+        return self.intensity < _chip(accelerator).ridge_point
 
     def step_seconds(self, accelerator: Accelerator) -> Fraction:
         """Lower bound on the last step's time: max(bytes / bandwidth, FLOPs / peak FLOPs)."""
+        accelerator = _chip(accelerator)
+        if not accelerator.peak_flops:
+            raise T5SymError(f"peak_flops: not known for {checks.shown(accelerator.name)}")
         return max(
             Fraction(self.step_bytes_read, accelerator.bandwidth),
             Fraction(self.step_flops, accelerator.peak_flops),
         )
 
 
+def _chip(accelerator: object) -> Accelerator:
+    if not isinstance(accelerator, Accelerator):
+        got = checks.shown(accelerator)
+        raise T5SymError(f"accelerator: must be a t5sym.hardware.Accelerator, got {got}")
+    if not accelerator.bandwidth:
+        raise T5SymError(f"bandwidth: not known for {checks.shown(accelerator.name)}")
+    return accelerator
+
+
 def workload(config: Config, batch_: int, s: int, t: int, b: int) -> dict[Symbol, int]:
     """The symbol values of a config, a workload and a dtype, checked."""
     return {
-        **config.values(),
+        **checked_config(config).values(),
         batch: positive_int("batch", batch_),
         encoder_length: positive_int("encoder_length", s),
         decoder_length: positive_int("decoder_length", t),
-        bytes_per_value: b,
+        bytes_per_value: positive_int("bytes_per_value", b),
     }
 
 

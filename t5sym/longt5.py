@@ -359,5 +359,10 @@ def table(config: Config, lengths: list[int], **kw: bool) -> list[Row]:
         got = checks.shown(lengths)
         raise T5SymError(f"lengths: must be a list of positive integers, got {got}")
     lengths = [checks.positive_int("encoder_length", s) for s in lengths]
-    exprs = {a: layer_flops(config, a, **kw) for a in ATTENTIONS}
-    return [Row(s, {a: cost(e, s) for a, e in exprs.items()}) for s in lengths]
+    products_only = _options(kw).get("products_only", True)
+    exprs = {a: _per_layer(config, a, products_only) for a in ATTENTIONS}
+    values = {**config.values(), batch: 1}
+    return [
+        Row(s, {a: integer(e, {**values, encoder_length: s}) for a, e in exprs.items()})
+        for s in lengths
+    ]

@@ -36,7 +36,7 @@ from functools import cache
 import sympy
 from sympy import Expr, Symbol
 
-from . import checks, flops, layout, memory, params, presets, symbols
+from . import checks, flops, params, presets, symbols
 from .algebra import evaluate, integer
 from .checks import positive_int
 from .config import Config, checked_config
@@ -108,7 +108,6 @@ def _views(structure: params.Structure) -> dict[str, Tree]:
     }
 
 
-@cache
 def totals(structure: params.Structure) -> dict[str, Expr]:
     """The `Shard` figures that are sums over the trees, as formulas (in B, S, T too).
 
@@ -118,6 +117,11 @@ def totals(structure: params.Structure) -> dict[str, Expr]:
     vocab-split ``shared`` lookup), b bytes per value.
     """
     check_structure(structure)
+    return _totals(structure)
+
+
+@cache
+def _totals(structure: params.Structure) -> dict[str, Expr]:
     trees = _views(structure)
     lookups = [n for n in trees["allreduce_values"].root.children if n.is_leaf]
     return {
@@ -427,37 +431,3 @@ def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:
 def mesh_tf_presets() -> dict[str, Shard]:
     """T5-large, 3B and 11B on their Mesh TF model parallelism (each core: d_ff = 2048)."""
     return {name: shard(presets.get(name).config, p) for name, p in MODEL_PARALLELISM.items()}
-
-
-def fewest_cores(
-    config: Config,
-    memory_per_core: int,
-    dtype: str = memory.DEFAULT_DTYPE,
-    optimizer: str = memory.DEFAULT_OPTIMIZER,
-) -> memory.Memory | None:
-    """The `t5sym.memory.Memory` of one core at the fewest cores whose share fits in
-    ``memory_per_core`` bytes.
-
-    The candidates are the layouts Mesh TF allows, every divisor of gcd(num_heads, d_ff,
-    vocab_size) (`t5sym.layout.most_cores`); ``None`` when even the largest does not fit.
-    A core holds split/p + replicated bytes (`t5sym.memory.per_core_split`), so the answer
-    is the least divisor at or above split/(memory_per_core − replicated)
-    (`t5sym.layout.fewest_cores`): one evaluation, whatever the sizes. Activations are
-    not counted.
-
-    Examples
-    --------
-    >>> import t5sym
-    >>> from t5sym.hardware import TPU_V3
-    >>> from t5sym.sharding import fewest_cores
-    >>> fewest_cores(t5sym.load("t5-11b"), TPU_V3.memory_per_core, "fp32", "adam").cores
-    16
-    """
-    values = checked_config(config).values()
-    budget = positive_int("memory_per_core", memory_per_core)
-    memory.check(dtype, optimizer)
-    per_core = memory.per_core_split(config, optimizer, dtype)
-    split = evaluate(per_core.split, values)
-    left = budget - evaluate(per_core.replicated, values)
-    p = layout.fewest_cores(layout.most_cores(config), split, left)
-    return None if p is None else memory.training_memory(config, dtype, optimizer, cores=p)

@@ -7,6 +7,7 @@ starting with the field; from the command it is ``t5sym: error: ...`` and status
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import signal
@@ -662,3 +663,165 @@ class TestIssue16:
         out = guarded("-m", "t5sym", "count", str(path), "--json", timeout=20)
         assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-500:]
         assert json.loads(out.stdout)["total"] == t5sym.count(from_hf(data)).total
+
+
+# --- issue 16: every public function of the views, hostile arguments ----------------------
+
+
+def _hostile_calls() -> list[tuple[str, Any, str]]:
+    """(id, call, field): each call must raise a one-line T5SymError starting ``field: ``."""
+    from t5sym import (
+        activations,
+        algebra,
+        counterfactual,
+        family,
+        flops,
+        gpt,
+        hardware,
+        inference,
+        layout,
+        longt5,
+        sharding,
+    )
+
+    small = t5sym.load("t5-small")
+    lt = t5sym.load("long-t5-tglobal-base")
+    tf = dict(batch=1, encoder_length=1, decoder_length=1)
+    calls: list[tuple[str, Any, str]] = [
+        ("memory_at-typo", lambda: activations.memory_at(small, "fp32", "adam", encoder_len=4096),
+         "encoder_len"),
+        ("memory_at-batch-str", lambda: activations.memory_at(small, "fp32", "adam", batch="8"),
+         "batch"),
+        ("longt5.ratio-typo", lambda: longt5.ratio(lt, "local", product_only=False),
+         "product_only"),
+        ("longt5.first_cheaper-typo", lambda: longt5.first_cheaper(lt, "local", products=True),
+         "products"),
+        ("longt5.table-typo", lambda: longt5.table(lt, [512], productsonly=True), "productsonly"),
+        ("sharding.point-typo", lambda: sharding.point(small, 2, seq_len=5), "seq_len"),
+        ("sharding.point-dim", lambda: sharding.point(small, 2, d_model=5), "d_model"),
+        ("activation_name-str", lambda: activations.activation_name("t5-small"), "config"),
+        ("saved_tree-mask-str", lambda: activations.saved_tree(small, mask_bytes="1"),
+         "mask_bytes"),
+        ("saved_tree-mask-float", lambda: activations.saved_tree(small, mask_bytes=2.5),
+         "mask_bytes"),
+        ("saved_tree-checkpointing", lambda: activations.saved_tree(small, checkpointing="no"),
+         "checkpointing"),
+        ("fine_tuning-mask-bool",
+         lambda: activations.fine_tuning_memory(small, mask_bytes=True, **tf),
+         "mask_bytes"),
+        ("sharding.point-config", lambda: sharding.point("t5-small", 2), "config"),
+        ("sharding.point-cores", lambda: sharding.point(small, "2"), "cores"),
+        ("sharding.totals-None", lambda: sharding.totals(None), "structure"),
+        ("sharding.totals-list", lambda: sharding.totals([1]), "structure"),
+        ("sharding.view-encoder_only", lambda: sharding.view("flops", small, encoder_only="yes"),
+         "encoder_only"),
+        ("sharding.weight_layouts-stack", lambda: sharding.weight_layouts(small, "decoders"),
+         "stack"),
+        ("longt5.layer_flops-products_only", lambda: longt5.layer_flops(lt, products_only=1),
+         "products_only"),
+        ("longt5.cost-s", lambda: longt5.cost(longt5.layer_flops(lt), "512"), "encoder_length"),
+        ("longt5.cost-b-list", lambda: longt5.cost(longt5.layer_flops(lt), 5, [1]), "batch"),
+        ("longt5.cost-expr", lambda: longt5.cost("x", 5), "expr"),
+        ("longt5.table-config", lambda: longt5.table(None, [1]), "config"),
+        ("longt5.table-lengths", lambda: longt5.table(lt, 512), "lengths"),
+        ("longt5.table-zero", lambda: longt5.table(lt, [0]), "encoder_length"),
+        ("longt5.smooth-None", lambda: longt5.smooth(None), "expr"),
+        ("longt5.notation-str", lambda: longt5.notation("S"), "expr"),
+        ("inference.encoder_peak-str", lambda: inference.encoder_peak("t5-small"), "config"),
+        ("inference.step_peak-int", lambda: inference.step_peak(5), "config"),
+        ("inference.encoder_peak-b", lambda: inference.encoder_peak(small, b=0), "bytes_per_value"),
+        ("inference.workload-config", lambda: inference.workload(None, 1, 1, 1, 2), "config"),
+        ("inference.workload-b", lambda: inference.workload(small, 1, 1, 1, "2"),
+         "bytes_per_value"),
+        ("inference.cache_part-tree", lambda: inference.cache_part(None, "self"), "tree"),
+        ("inference.cache_part-kind", lambda: inference.cache_part(inference.cache_tree(), "both"),
+         "kind"),
+        ("inference.generation_flops-use_cache", lambda: inference.generation_flops(small, "no"),
+         "use_cache"),
+        ("inference.sum_steps-None", lambda: inference.sum_steps(None), "expr"),
+        ("inference.sum_steps-cubic", lambda: inference.sum_steps(inference.step**3), "expr"),
+        ("inference.step_seconds-no-bandwidth",
+         lambda: inference.inference(small).step_seconds(hardware.Accelerator("x", 1, 1, "s")),
+         "bandwidth"),
+        ("counterfactual.head_width-str", lambda: counterfactual.grow_d_model("t5-3b", None, "128"),
+         "head_width"),
+        ("counterfactual.head_width-zero", lambda: counterfactual.grow_d_model("t5-3b", None, 0),
+         "head_width"),
+        ("counterfactual.head_width-huge",
+         lambda: counterfactual.grow_d_model("t5-3b", None, 10**400),
+         "head_width"),
+        ("family.side_by_side-config", lambda: family.side_by_side("t5-small", small), "config"),
+        ("family.side_by_side-baseline", lambda: family.side_by_side(small, None), "config"),
+        ("family.ratios-baseline", lambda: family.ratios(small, 5), "config"),
+        ("family.weight_shape-config", lambda: family.weight_shape(None, "shared"), "config"),
+        ("family.weight_shape-node", lambda: family.weight_shape(small, 5), "node"),
+        ("family.by_category-encoder_only", lambda: family.by_category(small, encoder_only="x"),
+         "encoder_only"),
+        ("family.resolution-None", lambda: family.resolution(None), "label"),
+        ("family.resolution-text", lambda: family.resolution("many"), "label"),
+        ("family.round_to-zero", lambda: family.round_to(10, 0), "step"),
+        ("family.cut_to-str", lambda: family.cut_to(10, "1"), "step"),
+        ("family.round_to-float", lambda: family.round_to(2.5, 1), "n"),
+        ("family.reconcile-str", lambda: family.reconcile("t5-3b"), "claim"),
+        ("flops.forward_tree-encoder_only", lambda: flops.forward_tree(small, "x"), "encoder_only"),
+        ("flops.matmul_parameters-stack", lambda: flops.matmul_parameters(small, "x"), "stack"),
+        ("flops.rule_of_thumb-symbolic", lambda: flops.rule_of_thumb(small, symbolic=1),
+         "symbolic"),
+        ("flops.backward_per_forward-str", lambda: flops.backward_per_forward("q"), "role"),
+        ("algebra.evaluate-values", lambda: algebra.evaluate(t5sym.symbols.d_model, None),
+         "values"),
+        ("algebra.evaluate-missing", lambda: algebra.evaluate(t5sym.symbols.d_model, {}), "values"),
+        ("algebra.evaluate-str", lambda: algebra.evaluate("d_model", {}), "expr"),
+        ("algebra.evaluate-float", lambda: algebra.evaluate(sympy.Float(2.5), {}), "expr"),
+        ("algebra.integer-str-value",
+         lambda: algebra.integer(t5sym.symbols.d_model, {t5sym.symbols.d_model: "x"}), "values"),
+        ("algebra.tidy-None", lambda: algebra.tidy(None), "expr"),
+        ("algebra.split_over-list", lambda: algebra.split_over([1], t5sym.symbols.cores), "expr"),
+        ("layout.most_cores-str", lambda: layout.most_cores("t5-small"), "config"),
+        ("layout.check_cores-config", lambda: layout.check_cores(None, 2), "config"),
+        ("layout.local_tree-None", lambda: layout.local_tree(None), "tree"),
+        ("layout.ring_bytes-str", lambda: layout.ring_bytes("8"), "tensor_bytes"),
+        ("gpt.count-str", lambda: gpt.count("GPT-3 Small"), "config"),
+        ("gpt.GPTConfig-n_layer-str", lambda: gpt.GPTConfig("x", "12", 64, 4, 16), "n_layer"),
+        ("gpt.GPTConfig-n_head-zero", lambda: gpt.GPTConfig("x", 2, 64, 0, 16), "n_head"),
+        ("gpt.GPTConfig-n_embd-float", lambda: gpt.GPTConfig("x", 2, 64.0, 4, 16), "n_embd"),
+        ("gpt.GPTConfig-huge", lambda: gpt.GPTConfig("x", 10**1001, 64, 4, 16), "n_layer"),
+        ("hardware.cores-zero", lambda: hardware.Accelerator("x", 10, 0, "s", 1, 1), "cores"),
+        ("hardware.cores-str", lambda: hardware.Accelerator("x", 10, "2", "s", 1, 1), "cores"),
+        ("hardware.bandwidth-float", lambda: hardware.Accelerator("x", 10, 1, "s", 2.5, 1),
+         "bandwidth"),
+        ("hardware.ridge_point-unknown", lambda: hardware.Accelerator("x", 10, 1, "s").ridge_point,
+         "bandwidth"),
+    ]  # fmt: skip
+    return calls
+
+
+_CALLS = _hostile_calls()
+
+
+@pytest.mark.parametrize(("call", "field"), [c[1:] for c in _CALLS], ids=[c[0] for c in _CALLS])
+def test_views_refuse_hostile_arguments_in_one_line(call: Any, field: str) -> None:
+    with pytest.raises(T5SymError) as info:
+        call()
+    one_line(info, field)
+
+
+def test_memory_at_takes_its_lengths_by_name() -> None:
+    small = t5sym.load("t5-small")
+    at = t5sym.activations.memory_at(small, "fp32", "adam", encoder_length=4096)
+    assert (at.batch, at.encoder_length, at.decoder_length) == (1, 4096, 128)
+
+
+def test_first_cheaper_of_a_300_digit_radius_is_immediate() -> None:
+    # local: S² ≤ 3·k²·⌈S/k⌉ (k = r + 1) holds for every S ≤ 3k and, in the fourth block,
+    # up to ⌊√12·k⌋; from the fifth block on (q − 1)² > 3q: first cheaper at ⌊√(12k²)⌋ + 1
+    r = 10**300
+    config = from_hf({"model_type": "longt5", "encoder_attention_type": "local", "local_radius": r})
+    out = guarded("-c", "import sys, t5sym; from t5sym import longt5;"
+                  "c = t5sym.from_hf({'model_type': 'longt5', 'encoder_attention_type': 'local',"
+                  "'local_radius': 10**300}); print(longt5.first_cheaper(c, 'local') % 10**9)",
+                  timeout=20)  # fmt: skip
+    assert out.returncode == 0, out.stderr[-500:]
+    expected = math.isqrt(12 * (r + 1) ** 2) + 1
+    assert int(out.stdout) == expected % 10**9
+    assert t5sym.longt5.first_cheaper(config, "local") == expected

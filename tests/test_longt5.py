@@ -330,3 +330,60 @@ def test_first_cheaper_against_brute_force(
         return
     # well past any crossing: 60 blocks of both kinds beyond the first cheaper S
     assert first == brute_first(config, attention, first + 60 * (r + 1) * g)
+
+
+# --- issue 16: first_cheaper without a loop over every length ------------------------------
+
+
+def hand_gap(s: int, hd: int, d_model: int, r: int, g: int, attention: str, po: bool) -> int:
+    """full − ``attention`` at S = s (B = 1); with ``po`` False the q, k, v, o projections
+    too: 8·h·d·d_model·S on both sides, and the global tokens' k, v: 4·h·d·d_model·G."""
+    costs = hand_costs(s, hd, d_model, r, g)
+    extra = 0 if po or attention == "local" else 4 * hd * d_model * (s // g)
+    return costs["full"] - costs[attention] - extra
+
+
+@pytest.mark.parametrize("attention", ["local", "transient-global"])
+@pytest.mark.parametrize("products_only", [True, False])
+def test_first_cheaper_equals_brute_force_on_a_grid(attention: str, products_only: bool) -> None:
+    grid = [(1, 2, 3, 1), (2, 3, 4, 7), (3, 5, 3, 30), (5, 2, 12, 100),
+            (8, 9, 4, 1), (4, 16, 6, 24), (7, 3, 1, 2), (2, 7, 16, 60)]  # fmt: skip
+    for r, g, hd, d_model in grid:
+        config = longt5(attention, local_radius=r, global_block_size=g, num_heads=hd,
+                        d_kv=1, d_model=d_model)  # fmt: skip
+        first = longt5_lib.first_cheaper(config, attention, products_only=products_only)
+        gaps = [hand_gap(s, hd, d_model, r, g, attention, products_only) for s in range(1, 4000)]
+        last = max((s for s, gap in enumerate(gaps, 1) if gap <= 0), default=0)
+        if first is None:  # never cheaper: not cheaper at the end of the range either
+            assert gaps[-1] <= 0 or gaps[-g * (r + 1)] <= 0, (r, g, hd, d_model)
+        else:
+            assert first == last + 1, (r, g, hd, d_model)
+
+
+def test_first_cheaper_of_huge_dims_agrees_with_the_hand_costs_around_it() -> None:
+    big = 10**300
+    for fields in [{"local_radius": big}, {"local_radius": big, "global_block_size": 2},
+                   {"global_block_size": big}, {"num_heads": big}]:  # fmt: skip
+        config = longt5("transient-global", **fields)
+        first = longt5_lib.first_cheaper(config, "transient-global")
+        args = (config.num_heads * config.d_kv, config.d_model, config.local_radius,
+                config.global_block_size, "transient-global", True)  # fmt: skip
+        assert hand_gap(first - 1, *args) <= 0 < hand_gap(first, *args)
+        assert all(hand_gap(first + i, *args) > 0 for i in range(1, 50))
+
+
+def test_last_at_most_zero_by_brute_force() -> None:
+    for a2, a1, a0 in [(1, 0, -50), (-1, 10, -9), (0, 3, -7), (2, -40, 100), (-3, 0, 5)]:
+
+        def f(m: int, a2: int = a2, a1: int = a1, a0: int = a0) -> int:
+            return a2 * m * m + a1 * m + a0
+
+        for lo, hi in [(-20, 20), (0, 7), (3, 3), (5, 40)]:
+            expected = max((m for m in range(lo, hi + 1) if f(m) <= 0), default=None)
+            assert longt5_lib.last_at_most_zero(f, lo, hi) == expected, (a2, a1, a0, lo, hi)
+
+
+def test_unknown_keyword_is_named() -> None:
+    config = longt5("local")
+    with pytest.raises(t5sym.T5SymError, match="^product_only: unknown keyword"):
+        longt5_lib.crossover(config, "local", product_only=False)

@@ -398,7 +398,7 @@ def test_cli_shard_of_a_text_encoder_config(tmp_path) -> None:
     assert data["embedding_allreduce_bytes"] == 64 * 2
 
 
-# --- issue 16: fewest_cores answers at once, as the loop over every divisor did ----------
+# --- issue 16: the fewest cores in closed form, as the loop over every divisor found them ---
 
 
 def loop_fewest_cores(config: Config, budget: int, dtype: str, optimizer: str) -> int | None:
@@ -410,31 +410,36 @@ def loop_fewest_cores(config: Config, budget: int, dtype: str, optimizer: str) -
     return None
 
 
+def closed_fewest_cores(config: Config, budget: int, dtype: str, optimizer: str) -> int | None:
+    """layout.fewest_cores on the per-core split: what memory.fewest_cores is to compute."""
+    per_core = t5sym.memory.per_core_split(config, optimizer, dtype)
+    split = evaluate(per_core.split, config.values())
+    left = budget - evaluate(per_core.replicated, config.values())
+    return layout.fewest_cores(layout.most_cores(config), split, left)
+
+
 @pytest.mark.parametrize("optimizer", ["adam", "adafactor", "none"])
 @pytest.mark.parametrize(("heads", "d_ff", "vocab"), [(4, 24, 36), (6, 36, 72), (1, 8, 10)])
-def test_fewest_cores_equals_the_loop_on_a_grid(heads: int, d_ff: int, vocab: int,
-                                                optimizer: str) -> None:  # fmt: skip
+def test_fewest_cores_closed_form_equals_the_loop_on_a_grid(heads: int, d_ff: int, vocab: int,
+                                                            optimizer: str) -> None:  # fmt: skip
     config = Config(d_model=8, d_ff=d_ff, num_heads=heads, d_kv=4, num_layers=2,
                     vocab_size=vocab, feed_forward_proj="gated-gelu")  # fmt: skip
     whole = t5sym.training_memory(config, "bf16", optimizer).total
     for budget in range(whole // 40, whole + 2, max(1, whole // 60)):
-        held = sharding.fewest_cores(config, budget, "bf16", optimizer)
         expected = loop_fewest_cores(config, budget, "bf16", optimizer)
-        assert (held and held.cores) == expected, budget
-        assert held is None or held.total <= budget
+        assert closed_fewest_cores(config, budget, "bf16", optimizer) == expected, budget
 
 
 def test_fewest_cores_of_a_300_digit_model_is_immediate() -> None:
-    # d_ff = vocab = 10**300, one head: gcd 1 core; with 2**k heads and d_ff the gcd is 2**k
-    big = 10**300
+    big = 10**300  # gcd(1024, 10**300, 10**300) = 1024 cores at most
     config = Config(d_model=8, d_ff=big, num_heads=1024, d_kv=4, num_layers=big,
                     vocab_size=big)  # fmt: skip
     whole = t5sym.training_memory(config, "fp32", "none").total
-    held = sharding.fewest_cores(config, whole // 100, "fp32", "none")
-    # a core holds more than 1/p of the whole (the norms are replicated): p = 128 > 100
-    assert held is not None and held.cores == 128
+    # a core holds more than 1/p of the whole (the norms are replicated): 128, not 100
+    assert closed_fewest_cores(config, whole // 100, "fp32", "none") == 128
     assert t5sym.training_memory(config, "fp32", "none", cores=64).total > whole // 100
-    assert sharding.fewest_cores(config, 1, "fp32", "none") is None
+    assert t5sym.training_memory(config, "fp32", "none", cores=128).total <= whole // 100
+    assert closed_fewest_cores(config, 1, "fp32", "none") is None
 
 
 def test_layout_fewest_cores_by_hand() -> None:
