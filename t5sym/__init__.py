@@ -27,6 +27,7 @@ _LAZY = {
     "gpt": ("gpt", None),
     "inference": ("inference", None),
     "inspect": ("inspect", None),
+    "pipelines": ("pipelines", None),
     "layout": ("layout", None),
     "memory": ("memory", None),
     "printers": ("printers", None),

@@ -59,8 +59,8 @@ def cmd_list(args: argparse.Namespace) -> str:
 
 
 def cmd_count(args: argparse.Namespace) -> str:
-    if t5sym.inspect.is_pipeline(args.target):  # a diffusers pipeline: its T5-family parts
-        results = [params.count(c) for c in t5sym.inspect.pipeline_configs(args.target)]
+    if t5sym.pipelines.is_pipeline(args.target):  # a diffusers pipeline: its T5-family parts
+        results = [params.count(c) for c in t5sym.pipelines.pipeline_configs(args.target)]
         if args.json:
             return _json([r.to_dict(details=args.breakdown) for r in results])
         texts = (t5sym.report.count_text(r, breakdown=args.breakdown) for r in results)

@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from . import formats, params
+from . import formats, params, pipelines
 from .algebra import integer
 from .checks import shown, shown_path
-from .config import CLASS_PREFIX, Config, architecture, from_hf
+from .config import CLASS_PREFIX, Config, from_hf
 from .errors import T5SymError
-from .headers import Header, HeaderError, Tensor, path_stat, read_header, read_json
+from .headers import Header, HeaderError, Tensor, read_header, read_json
 from .readable import gib
 from .result import Result
 from .tree import Node, Tree
@@ -581,10 +580,6 @@ def _layout(
 # --- paths --------------------------------------------------------------------------------
 
 
-def _is_dir(path: str) -> bool:
-    return stat.S_ISDIR(path_stat(path).st_mode)
-
-
 def _headers(paths: list[str]) -> tuple[dict[str, Tensor], list[FileInfo], list[str], bool]:
     """Every file's header: tensors by name (a name in two files: a note), file infos."""
     tensors: dict[str, Tensor] = {}
@@ -656,7 +651,7 @@ def inspect_model(path: str, name: str = "") -> Model:
     """One model: a weight file, or a model folder (with its ``config.json`` if it has one)."""
     path = os.fsdecode(path)
     folder, config_json = None, None
-    if _is_dir(path):
+    if pipelines.is_dir(path):
         folder = path
         files, notes = _weight_files(path)
         if os.path.exists(os.path.join(path, "config.json")):
@@ -702,51 +697,6 @@ def _agreement(config: Config, shapes: Mapping[str, tuple[int, ...]], label: str
     ]
 
 
-def _components(folder: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """A pipeline's T5-family components (folder name, class) and its other ones."""
-    index = os.path.join(folder, "model_index.json")
-    data = read_json(index, "model_index.json")
-    ours, others = [], []
-    for key, value in data.items():
-        if key.startswith("_") or not isinstance(value, list) or len(value) != 2:
-            continue
-        cls = value[1]
-        if not isinstance(cls, str):
-            continue
-        if architecture(cls) is not None:
-            if not key or "/" in key or "\\" in key or key in (".", ".."):
-                raise HeaderError(f"{shown_path(index)}: component name {shown(key)} is no folder")
-            ours.append((key, cls))
-        else:
-            others.append(f"{key}: {cls}")
-    return ours, others
-
-
-def _pipeline_folder(path: str) -> str | None:
-    """The pipeline folder ``path`` names (itself, or model_index.json's), or None."""
-    if os.path.basename(path) == "model_index.json" and not _is_dir(path):
-        return os.path.dirname(path) or "."
-    if _is_dir(path) and os.path.exists(os.path.join(path, "model_index.json")):
-        return path
-    return None
-
-
-def is_pipeline(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a diffusers pipeline: a ``model_index.json`` or a folder holding one.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from t5sym.inspect import is_pipeline
-    >>> is_pipeline(tempfile.mkdtemp()), is_pipeline("no/such/model_index.json")
-    (False, False)
-    """
-    try:
-        return _pipeline_folder(os.fsdecode(path)) is not None
-    except (T5SymError, TypeError):
-        return False
-
-
 def inspect(path: str | os.PathLike[str]) -> Inspection:
     """What ``path`` holds: a ``.safetensors`` or ``.gguf`` file, a model folder, a
     ``model_index.json`` or its diffusers folder (every T5-family component), reconciled
@@ -763,57 +713,16 @@ def inspect(path: str | os.PathLike[str]) -> Inspection:
     path = os.fsdecode(path)
     if not path:
         raise HeaderError("path: empty; give a weight file or a folder")
-    pipeline = _pipeline_folder(path)
+    pipeline = pipelines.pipeline_folder(path)
     if pipeline is None:
         model = inspect_model(path)
-        kind = "folder" if _is_dir(path) else model.files[0].format
+        kind = "folder" if pipelines.is_dir(path) else model.files[0].format
         return Inspection(path, kind, (model,))
-    ours, others = _components(pipeline)
-    models = tuple(inspect_model(_component_folder(pipeline, key), name=key) for key, _ in ours)
+    ours, others = pipelines.components(pipeline)
+    models = tuple(
+        inspect_model(pipelines.component_folder(pipeline, key), name=key) for key, _ in ours
+    )
     return Inspection(path, "pipeline", models, tuple(others))
-
-
-def _component_folder(pipeline: str, key: str) -> str:
-    folder = os.path.join(pipeline, key)
-    if not os.path.isdir(folder):
-        raise HeaderError(f"{shown_path(folder)}: no such folder (named by model_index.json)")
-    return folder
-
-
-def pipeline_configs(folder: str | os.PathLike[str]) -> list[Config]:
-    """The config of every T5-family component of a diffusers pipeline (``model_index.json``
-    or its folder), read from each component's ``config.json`` and named ``<component>``.
-
-    Examples
-    --------
-    >>> import json, os, tempfile
-    >>> from t5sym.inspect import pipeline_configs
-    >>> root = tempfile.mkdtemp()
-    >>> os.mkdir(os.path.join(root, "text_encoder_2"))
-    >>> with open(os.path.join(root, "model_index.json"), "w") as f:
-    ...     json.dump({"text_encoder_2": ["transformers", "T5EncoderModel"]}, f)
-    >>> with open(os.path.join(root, "text_encoder_2", "config.json"), "w") as f:
-    ...     json.dump({"model_type": "t5", "architectures": ["T5EncoderModel"]}, f)
-    >>> [c.model for c in pipeline_configs(root)]
-    ['T5EncoderModel']
-    """
-    path = os.fsdecode(folder)
-    pipeline = _pipeline_folder(path)
-    if pipeline is None:
-        raise HeaderError(f"{shown_path(path)}: no model_index.json (not a diffusers pipeline)")
-    ours, others = _components(pipeline)
-    if not ours:
-        listed = "; ".join(others[:4]) or "none"
-        raise HeaderError(
-            f"{shown_path(path)}: model_index.json names no T5-family component ({listed})"
-        )
-    out = []
-    for key, cls in ours:
-        config = from_hf(_component_folder(pipeline, key), name=key)
-        if not config.architectures:
-            config = replace(config, architectures=(cls,), head="")
-        out.append(config)
-    return out
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -939,8 +848,6 @@ __all__ = [
     "inspect",
     "inspect_model",
     "inspect_text",
-    "is_pipeline",
-    "pipeline_configs",
     "recognise",
     "reconcile",
     "transformers_name",

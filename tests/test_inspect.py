@@ -19,7 +19,8 @@ from safetensors.torch import save_file
 
 import t5sym
 from t5sym import T5SymError
-from t5sym.inspect import inspect, inspect_text, pipeline_configs
+from t5sym.inspect import inspect, inspect_text
+from t5sym.pipelines import pipeline_configs
 
 torch.manual_seed(0)
 
@@ -428,14 +429,6 @@ def test_switch_and_longt5_are_recognised(tmp_path: Path, cls, hf) -> None:
     assert m.config.model == cls.__name__ and m.matches, assert_text(inspect(tmp_path))
     assert t5sym.count(m.config).total == sum(t.numel() for t in tensors.values())
     assert m.loaded_bytes == nbytes(tensors)
-
-
-def test_is_pipeline(tmp_path: Path) -> None:
-    from t5sym.inspect import is_pipeline
-
-    root, _ = pipeline(tmp_path)
-    assert is_pipeline(root) and is_pipeline(root / "model_index.json")
-    assert not is_pipeline(root / "text_encoder_2") and not is_pipeline(tmp_path / "none")
 
 
 def test_the_command_inspects_and_counts_a_pipeline(tmp_path: Path) -> None:
