@@ -34,7 +34,7 @@ import sympy
 from sympy import Expr
 
 from . import checks, layout, params, symbols
-from .algebra import Split, integer, split_over, tidy
+from .algebra import Split, evaluate, integer, split_over, tidy
 from .config import Config, checked_config
 from .errors import T5SymError
 from .result import Result
@@ -379,8 +379,10 @@ def fewest_cores(
     """The `Memory` of one core at the fewest cores whose share fits in ``memory_per_core``.
 
     The candidates are the layouts Mesh TF allows: every divisor p of gcd(num_heads, d_ff,
-    vocab_size) (`t5sym.layout.most_cores`), smallest first; ``None`` when even the largest
-    does not fit. Activations are not counted.
+    vocab_size) (`t5sym.layout.most_cores`); a core holds split/p + replicated
+    (`per_core_split`), so the answer is the least divisor at or above split/(budget −
+    replicated) (`t5sym.layout.fewest_cores`, no loop over core counts); ``None`` when even
+    the largest does not fit. Activations are not counted.
 
     Examples
     --------
@@ -391,9 +393,9 @@ def fewest_cores(
     16
     """
     budget = checks.positive_int("memory_per_core", memory_per_core)
-    most = layout.most_cores(config)
-    for p in (d for d in range(1, most + 1) if most % d == 0):
-        held = training_memory(config, dtype, optimizer, cores=p)
-        if held.total <= budget:
-            return held
-    return None
+    check(dtype, optimizer)
+    parts, values = per_core_split(checked_config(config), optimizer, dtype), config.values()
+    held_whole = evaluate(parts.replicated, values)
+    p = layout.fewest_cores(layout.most_cores(config), evaluate(parts.split, values),
+                            budget - held_whole)  # fmt: skip
+    return None if p is None else training_memory(config, dtype, optimizer, cores=p)

@@ -500,3 +500,38 @@ def test_fewest_cores_for_t5_11b_fp32_weights_on_tpu_v3() -> None:
 
 def test_fewest_cores_is_none_when_nothing_fits() -> None:
     assert memory.fewest_cores(t5sym.load("t5-11b"), 1000, "fp32", "adam") is None
+
+
+def test_fewest_cores_equals_trying_every_divisor_and_answers_at_once_for_huge_dims() -> None:
+    """The closed form (no loop over core counts) against the divisor loop it replaced."""
+    import time
+
+    from t5sym import layout
+
+    for name in ("t5-small", "t5-3b", "t5-11b", "mt5-base"):
+        config = t5sym.load(name)
+        most = layout.most_cores(config)
+        for dtype, optimizer in (("fp32", "adam"), ("bf16", "adafactor")):
+            for budget in (10**6, 10**9, 4 * 10**9, 16 * 10**9, 10**11):
+                tried = next(
+                    (
+                        m
+                        for p in range(1, most + 1)
+                        if most % p == 0
+                        and (m := memory.training_memory(config, dtype, optimizer, cores=p)).total
+                        <= budget
+                    ),
+                    None,
+                )
+                got = memory.fewest_cores(config, budget, dtype, optimizer)
+                assert (got and got.cores) == (tried and tried.cores), (name, budget)
+    huge = t5sym.from_hf({"d_model": 8, "d_ff": 2**300, "num_heads": 2**300, "d_kv": 1,
+                          "num_layers": 1, "vocab_size": 2**300})  # fmt: skip
+    whole = memory.training_memory(huge, "bf16", "none").total
+    start = time.perf_counter()
+    got = memory.fewest_cores(huge, whole // 2**200, "bf16", "none")
+    assert time.perf_counter() - start < 5
+    # the divisors of gcd = 2**300 are powers of two: p fits, p/2 does not
+    assert got.cores & (got.cores - 1) == 0 and got.total <= whole // 2**200
+    half = memory.training_memory(huge, "bf16", "none", cores=got.cores // 2)
+    assert half.total > whole // 2**200
