@@ -129,8 +129,10 @@ def step_flops(config: Config | None = None, t: Expr = step) -> Expr:
     The FLOP tree's decoder leaves with one query token and the self-attention key length
     t, without the cross-attention ``k``/``v`` (read from the cache).
     """
-    t = expression("t", t)
-    tree = flops.forward_tree(config)
+    return _step(flops.forward_tree(config), expression("t", t))
+
+
+def _step(tree: Tree, t: Expr) -> Expr:
     out = []
     for leaf in _decoder_leaves(tree):
         if cached(leaf) == "cross":
@@ -144,11 +146,13 @@ def step_flops(config: Config | None = None, t: Expr = step) -> Expr:
     return sympy.Add(*out)
 
 
-def _encoder_and_cross(config: Config | None) -> Expr:
-    tree = flops.forward_tree(config)
-    return tree["encoder"].expr + sum(
-        (n.expr for n in tree if n.is_leaf and cached(n) == "cross"), sympy.S.Zero
-    )
+def _encoder(tree: Tree) -> Expr:
+    """The encoder's FLOPs: its leaves'."""
+    return sympy.Add(*(n.expr for n in tree if n.is_leaf and n.stack is Role.ENCODER))
+
+
+def _encoder_and_cross(tree: Tree) -> Expr:
+    return _encoder(tree) + sympy.Add(*(n.expr for n in tree if n.is_leaf and cached(n) == "cross"))
 
 
 #: Σ_{t=1..T} t^k for the powers a step's FLOPs can hold (Faulhaber's formulas).
@@ -171,14 +175,13 @@ def sum_steps(expr: Expr) -> Expr:
 
 
 @cache
-def _generation(gated: bool, use_cache: bool) -> Expr:
-    config = Config(1, 1, 1, 1, 1, 1, feed_forward_proj="gated-gelu" if gated else "relu")
+def _generation(structure: params.Structure, use_cache: bool) -> Expr:
+    tree = flops.forward_tree_of(structure)
     if use_cache:
-        total = _encoder_and_cross(config) + sum_steps(step_flops(config))
+        total = _encoder_and_cross(tree) + sum_steps(_step(tree, step))
     else:
-        tree = flops.forward_tree(config)
         decoder = sympy.Add(*(n.expr for n in _decoder_leaves(tree)))
-        total = tree["encoder"].expr + sum_steps(decoder.subs(decoder_length, step))
+        total = _encoder(tree) + sum_steps(decoder.subs(decoder_length, step))
     return sympy.expand(total)
 
 
@@ -201,7 +204,7 @@ def generation_flops(config: Config | None = None, use_cache: bool = True) -> Ex
     if config is not None:
         checked_config(config)
     use_cache = checks.boolean("use_cache", use_cache)
-    return _generation(bool(config and config.is_gated), use_cache)
+    return _generation(params.structure(config), use_cache)
 
 
 # ---------------------------------------------------------------------------------------
