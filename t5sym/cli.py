@@ -118,7 +118,9 @@ def cmd_shard(args: argparse.Namespace) -> str:
 def cmd_weights(args: argparse.Namespace) -> str:
     config, encoder_only = presets.load(args.target), args.encoder_only
     if args.all:  # every format; those that cannot hold the model say why
-        results = t5sym.formats.weights_all(config, encoder_only=encoder_only)
+        import t5sym.layouts  # every format's file, and the published ones
+
+        results = t5sym.layouts.weights_all(config, encoder_only=encoder_only)
         if args.json:
             return _json([r.to_dict() for r in results])
         return t5sym.report.weights_all_text(results)

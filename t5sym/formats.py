@@ -11,9 +11,12 @@ its ``per_value`` is the bytes per parameter as an exact rational.
 |---|---|---|
 | ``fp32``, ``bf16``, ``fp16`` | nothing | every tensor in that dtype |
 | ``fp16-hf`` | nothing | fp16, but every ``wo`` in fp32 (``_keep_in_fp32_modules``) |
-| ``fp8``, ``fp8-scaled`` | every Linear | embeddings, norms, anything else: bf16 |
+| ``fp8`` | every Linear | embeddings, norms, anything else: bf16 |
+| ``fp8-e4m3fn`` | every tensor | nothing (ComfyUI's ``t5xxl_fp8_e4m3fn``) |
+| ``fp8-scaled`` | every Linear, + an fp32 ``scale_weight`` | the rest fp16 (ComfyUI) |
 | ``int8``, ``nf4``, ``fp4``, ``*-dq`` | Linears but ``wo``, ``lm_head`` | ``wo`` fp32, rest fp16 |
 | ``gguf-*`` | every 2-D weight but the relative bias | norms F32, relative bias F16 |
+| ``gguf-f16``, ``gguf-f32`` | nothing | 2-D weights F16 (norms F32), or all F32 |
 
 ``wo`` is kept in fp32 only by the model types whose transformers class says so
 (`KEEPS_WO_IN_FP32`: t5, mt5, umt5); LongT5 and Switch Transformers quantize it like any
@@ -41,11 +44,17 @@ Sources (read for this module; see each `Format`'s ``source``):
   ``tensor_type_fallback``, as vendored by llama-cpp-python 0.3.36) and
   ``convert_hf_to_gguf.py`` (norms and 1-D tensors F32, other weights F16 under
   ``--outtype f16``). A one-row weight is 1-D to ggml and stays F16.
-- fp8 scaled: Clybius's converter as published in marduk191/Learned-Rounding
+- fp8 (``fp8``): Clybius's converter as published in marduk191/Learned-Rounding
   ``convert_fp8_scaled_learned_svd.py`` (``--t5xxl``: names holding ``norm``, ``bias``,
-  ``embed_tokens`` or ``shared`` are kept; every other weight is float8_e4m3fn with a
-  float32 ``scale_weight`` and ``scale_input`` of one value each), the layout ComfyUI's
-  ``comfy/ops.py`` loads.
+  ``embed_tokens`` or ``shared`` are kept; every other weight is float8_e4m3fn).
+- fp8 as ComfyUI publishes it (comfyanonymous/flux_text_encoders): ``t5xxl_fp8_e4m3fn``
+  stores every tensor float8_e4m3fn (``fp8-e4m3fn``); ``t5xxl_fp8_e4m3fn_scaled`` stores
+  the Linear weights float8_e4m3fn with one float32 ``scale_weight`` each (a 0-dim tensor,
+  as ``comfy/ops.py`` creates it; no ``scale_input``) and the rest float16 (``fp8-scaled``).
+  How a file adds duplicates, markers and its header: `t5sym.layouts`.
+- llama.cpp ``src/llama-quant.cpp`` at commit 007dbbf3 (ggml-org/llama.cpp):
+  ``llama_tensor_get_type_impl`` for the ``_S``, ``_M`` and ``_L`` file types
+  (`FTYPE_RULES`), ``llama_ftype_get_default_type``, ``tensor_type_fallback`` (Q3_K → Q4_0).
 """
 
 from __future__ import annotations
@@ -54,7 +63,6 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 import sympy
 from sympy import Expr, Rational
@@ -113,8 +121,8 @@ def ggml(name: str, block: int, block_bytes: int) -> Storage:
 
 
 def _fp8_scaled(shape: Dims) -> Expr:
-    """1 byte per value + float32 ``scale_weight`` + float32 ``scale_input``."""
-    return _numel(shape) + 2 * FLOAT32
+    """1 byte per value + one float32 ``scale_weight`` (ComfyUI's scaled fp8)."""
+    return _numel(shape) + FLOAT32
 
 
 def _int8_rows(shape: Dims) -> Expr:
@@ -154,9 +162,7 @@ STORAGES: dict[str, Storage] = {
         dense("BF16", 2),
         dense("F16", 2),
         dense("F8_E4M3", 1),
-        Storage(
-            "F8_E4M3+scales", Rational(1), _fp8_scaled, doc="+ scale_weight, scale_input (fp32)"
-        ),
+        Storage("F8_E4M3+scales", Rational(1), _fp8_scaled, doc="+ scale_weight (fp32)"),
         Storage("INT8+SCB", Rational(1), _int8_rows, doc="+ one fp32 absmax per row"),
         *(
             Storage(
@@ -175,6 +181,7 @@ STORAGES: dict[str, Storage] = {
         ggml("Q6_K", 256, 210),
         ggml("Q5_K", 256, 176),
         ggml("Q4_K", 256, 144),
+        ggml("Q3_K", 256, 110),
     )
 }
 
@@ -211,7 +218,9 @@ class Format:
 HF = "transformers 5.x modeling_utils.py, quantizers/base.py"
 BNB = "bitsandbytes 0.50 functional.py (int8_vectorwise_quant, quantize_4bit, QuantState)"
 GGML = "ggml type traits; llama.cpp src/llama-quant.cpp, convert_hf_to_gguf.py"
-FP8 = "marduk191/Learned-Rounding convert_fp8_scaled_learned_svd.py (--t5xxl); ComfyUI ops"
+FP8 = "marduk191/Learned-Rounding convert_fp8_scaled_learned_svd.py (--t5xxl)"
+COMFY = "comfyanonymous/flux_text_encoders (file headers); ComfyUI comfy/ops.py"
+LLAMA = "llama.cpp src/llama-quant.cpp (007dbbf3): llama_tensor_get_type_impl"
 
 
 def _formats() -> dict[str, Format]:
@@ -231,13 +240,21 @@ def _formats() -> dict[str, Format]:
             "fp8", "fp8", "F8_E4M3", "BF16", "Linear weights float8_e4m3fn, the rest bfloat16", FP8
         ),  # fmt: skip
         Format(
+            "fp8-e4m3fn",
+            "fp8",
+            "F8_E4M3",
+            "F8_E4M3",
+            "every tensor float8_e4m3fn, norms and embeddings too (ComfyUI's t5xxl_fp8_e4m3fn)",
+            COMFY,
+        ),  # fmt: skip
+        Format(
             "fp8-scaled",
             "fp8",
             "F8_E4M3+scales",
-            "BF16",
-            "Linear weights "
-            "float8_e4m3fn + fp32 scale_weight and scale_input each, the rest bfloat16",
-            FP8,
+            "F16",
+            "Linear weights float8_e4m3fn + one fp32 scale_weight each, the rest float16 "
+            "(ComfyUI's _scaled files)",
+            COMFY,
         ),  # fmt: skip
         Format(
             "int8",
@@ -273,19 +290,67 @@ def _formats() -> dict[str, Format]:
                 GGML,
             )  # fmt: skip
         )
-    for ftype, t in (("Q5_K_M", "Q5_K"), ("Q4_K_M", "Q4_K")):
+    for ftype, (t, what) in FTYPES.items():
         out.append(
             Format(
                 f"gguf-{ftype.lower()}",
                 "gguf",
                 t,
                 "F16",
-                f"GGUF file type {ftype}: {t}, with Q6_K for half the attn_v and ffn_down",
-                GGML,
+                f"GGUF file type {ftype}: {what}",
+                f"{GGML}; {LLAMA}",
                 ftype,
             )  # fmt: skip
         )
+    out.append(Format("gguf-f16", "gguf", "F16", "F16",
+                      "GGUF as convert_hf_to_gguf --outtype f16 writes it: 2-D weights F16, "
+                      "norms F32", GGML))  # fmt: skip
+    out.append(Format("gguf-f32", "gguf", "F32", "F32",
+                      "GGUF as convert_hf_to_gguf --outtype f32 writes it: every tensor F32",
+                      GGML))  # fmt: skip
     return {f.name: f for f in out}
+
+
+#: llama.cpp's file types beyond --pure: default type, and what differs (`FTYPE_RULES`).
+FTYPES: dict[str, tuple[str, str]] = {
+    "Q5_K_M": ("Q5_K", "Q5_K, with Q6_K for half the attn_v and ffn_down"),
+    "Q5_K_S": ("Q5_K", "Q5_K (the embedding Q6_K)"),
+    "Q4_K_M": ("Q4_K", "Q4_K, with Q6_K for half the attn_v and ffn_down"),
+    "Q4_K_S": ("Q4_K", "Q4_K, with Q5_K for the first 4 attn_v and first eighth of ffn_down"),
+    "Q3_K_L": ("Q3_K", "Q3_K, with Q5_K for every attn_v and ffn_down"),
+    "Q3_K_M": ("Q3_K", "Q3_K, attn_v Q5_K (first 2) or Q4_K, ffn_down Q5_K (first 16th) or Q4_K"),
+    "Q3_K_S": ("Q3_K", "Q3_K (the embedding Q6_K)"),
+}
+
+#: llama.cpp ``llama_tensor_get_type_impl`` as it applies to T5's tensor names (``attn_o``
+#: matches no ``attn_output`` rule; ``cross_attn_v`` is an ``attn_v``): for each file type,
+#: for ``attn_v`` and ``ffn_down``, the first rule that holds for the tensor's index ``i``
+#: among its kind (of ``n``: every attn_v, or ``block_count`` for ffn_down) picks its type.
+#: A rule is ``(test, k, type)``: ``"more"`` llama.cpp's ``use_more_bits(i, n)``, ``"first"``
+#: i < k, ``"part"`` i < n // k, ``"all"`` always.
+FTYPE_RULES: dict[str, dict[str, tuple[tuple[str, int, str], ...]]] = {
+    "Q5_K_M": {"attn_v": (("more", 0, "Q6_K"),), "ffn_down": (("more", 0, "Q6_K"),)},
+    "Q4_K_M": {"attn_v": (("more", 0, "Q6_K"),), "ffn_down": (("more", 0, "Q6_K"),)},
+    "Q4_K_S": {"attn_v": (("first", 4, "Q5_K"),), "ffn_down": (("part", 8, "Q5_K"),)},
+    "Q3_K_L": {"attn_v": (("all", 0, "Q5_K"),), "ffn_down": (("all", 0, "Q5_K"),)},
+    "Q3_K_M": {
+        "attn_v": (("first", 2, "Q5_K"), ("all", 0, "Q4_K")),
+        "ffn_down": (("part", 16, "Q5_K"), ("all", 0, "Q4_K")),
+    },
+}
+
+
+def _ruled(rules: Sequence[tuple[str, int, str]], i: int, n: int, default: str) -> str:
+    """The type the first holding rule of `FTYPE_RULES` picks, else ``default``."""
+    for test, k, t in rules:
+        if (
+            test == "all"
+            or (test == "more" and _more_bits(i, n))
+            or (test == "first" and i < k)
+            or (test == "part" and i < n // k)
+        ):
+            return t
+    return default
 
 
 #: Every format, by name.
@@ -306,10 +371,12 @@ def storage(fmt: Format, leaf: Node, plan: Plan) -> Choice:
     """THE rule: how each of the ``leaf.repeat`` tensors of a leaf is stored under ``fmt``.
 
     - float: ``main`` for all; ``fp16-hf`` keeps ``wo`` in float32 (`Plan.keeps_in_fp32`).
-    - fp8: Linear weights (kind ``"linear"``) in ``main``; anything else in ``rest``.
+    - fp8: Linear weights (kind ``"linear"``) in ``main``; anything else in ``rest``
+      (``fp8-e4m3fn``: both float8).
     - bitsandbytes: Linear weights but ``lm_head`` in ``main``; ``wo`` in float32 where
       `Plan.keeps_in_fp32`; anything else in ``rest``.
-    - gguf: norms F32, the relative bias F16, other weights as llama.cpp picks (`Plan`).
+    - gguf: norms F32, the relative bias in ``rest``, other weights as llama.cpp picks
+      (`Plan`).
 
     A leaf kind this rule does not know (a bias, a router) is kept in ``rest`` by every
     family but GGUF, which refuses a tensor llama.cpp has no name for.
@@ -377,7 +444,7 @@ def _more_bits(i: int, n: int) -> bool:
 #: llama.cpp ``tensor_type_fallback``: a K type whose block does not divide the row → this
 #: 32-block type; a 32-block type that does not fit either → F16 (llama.cpp as vendored by
 #: llama-cpp-python 0.3.36, which the tests run; older versions refused such a row).
-FALLBACK = {"Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
+FALLBACK = {"Q3_K": "Q4_0", "Q4_K": "Q5_0", "Q5_K": "Q5_1", "Q6_K": "Q8_0"}
 
 #: The model types whose transformers class keeps ``wo`` in float32
 #: (``_keep_in_fp32_modules = ["wo"]`` in modeling_t5.py, modeling_mt5.py, modeling_umt5.py).
@@ -406,7 +473,7 @@ class Plan:
         if leaf.kind == "norm":
             return ((leaf.repeat, STORAGES["F32"]),)
         if leaf.role is Role.RELATIVE_BIAS:
-            return ((leaf.repeat, STORAGES["F16"]),)
+            return ((leaf.repeat, STORAGES[self.fmt.rest]),)
         gguf_name(leaf.name)  # a name llama.cpp knows, or an error
         if self.values is None:  # no config: every row a multiple of the block
             return ((leaf.repeat, STORAGES[self.fmt.main]),)
@@ -439,10 +506,12 @@ class Plan:
         tied = "output.weight" not in tensors
         i_v = i_down = 0
         out: dict[str, Counter[str]] = {}
+        rules = FTYPE_RULES.get(ftype, {})
+        quantized = STORAGES[default].block > 1
         for name in names:
             leaf_name, ncols = tensors[name]
-            if not ncols:
-                out.setdefault(leaf_name, Counter())["F16"] += 1
+            if not ncols:  # 1-D to ggml: kept as converted
+                out.setdefault(leaf_name, Counter())[self.fmt.rest] += 1
                 continue
             new = default
             if ftype:
@@ -450,12 +519,13 @@ class Plan:
                     new = "Q8_0" if ncols % STORAGES[default].block else "Q6_K"
                     new = default if default == "Q8_0" else new
                 elif "attn_v.weight" in name:
-                    new = "Q6_K" if _more_bits(i_v, n_v) else default
+                    new = _ruled(rules.get("attn_v", ()), i_v, n_v, default)
                     i_v += 1
                 elif "ffn_down" in name:
-                    new = "Q6_K" if _more_bits(i_down, n_layer) else default
+                    new = _ruled(rules.get("ffn_down", ()), i_down, n_layer, default)
                     i_down += 1
-            out.setdefault(leaf_name, Counter())[self._fallback(new, ncols)] += 1
+            new = self._fallback(new, ncols) if quantized else new
+            out.setdefault(leaf_name, Counter())[new] += 1
         return out
 
     @staticmethod

@@ -26,7 +26,7 @@ from .tree import Node, Tree
 
 if TYPE_CHECKING:  # the views are imported by the functions that print them: `t5sym count`
     from .flops import FlopCount  # loads no FLOP, memory, format or sharding module
-    from .formats import NotApplicable, Weights
+    from .formats import Weights
     from .memory import Memory
     from .sharding import Shard
 
@@ -629,20 +629,76 @@ def weights_text(result: Weights) -> str:
     )
 
 
-def weights_all_text(results: Sequence[Weights | NotApplicable]) -> str:
-    """`t5sym weights --all`: one row per format (bytes, GiB, GB, bytes per parameter), then
-    the formats that cannot hold the model, each with its one-line reason."""
-    first = results[0]
-    held = [w for w in results if w.applicable]
-    rows = [[*_bytes_row(w.format, w.total), decimals(w.bytes_per_parameter, 4)] for w in held]
+def _file_cell(f) -> str:
+    """A file's bytes for the table: exact, ``N+`` (GGUF: plus the key-values), or none."""
+    if f is None:
+        return ""
+    if f.file_bytes is not None:
+        return f"{f.file_bytes:,}"
+    if f.container == "gguf":
+        return f"{f.data_bytes + f.difference[0].bytes:,}+"
+    return "no file" if f.container == "memory" else "?"
+
+
+def _parts_text(f) -> list[str]:
+    """What makes a file's bytes differ from the weights in memory, one line per part."""
+    out = []
+    for p in f.difference:
+        n = "not derivable" if p.bytes is None else f"{p.bytes:,}"
+        out.append(_clip(f"    + {p.what}: {n}" + (f" ({p.why})" if p.why else ""), 80))
+    if f.footprint is not None:
+        out.append(f"    get_memory_footprint() reports {f.footprint:,}")
+    if f.note and f.container != "memory":
+        out.append(_clip(f"    {f.note}", 80))
+    return out
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def weights_all_text(results: Sequence) -> str:
+    """`t5sym weights --all`: one row per format (bytes, GiB, GB, bytes per parameter, its
+    file's bytes), the published files that store the model, then the formats that cannot
+    hold it, each with its one-line reason."""
+    weights = [getattr(r, "weights", r) for r in results]
+    files = {getattr(r, "weights", r).format: getattr(r, "file", None) for r in results}
+    first = weights[0]
+    held = [w for w in weights if w.applicable]
+    rows = [
+        [*_bytes_row(w.format, w.total), decimals(w.bytes_per_parameter, 4),
+         _file_cell(files[w.format])]
+        for w in held
+    ]  # fmt: skip
     lines = [describe(first.config)]
     if held:
         lines += [
             f"{first.model} weights: {held[0].parameters:,} parameters",
             "",
-            table(rows, ["format", "bytes", "GiB", "GB", "bytes/param"], {1, 2, 3, 4}),
+            table(
+                rows, ["format", "bytes", "GiB", "GB", "bytes/param", "file bytes"], {1, 2, 3, 4, 5}
+            ),  # fmt: skip
+            "file bytes: the format's own file (safetensors: save_pretrained for float, each",
+            "tensor once for fp8; N+: GGUF, N plus its metadata and tokenizer, not derivable;",
+            "bitsandbytes quantizes while loading: no file).",
         ]
-    skipped = [r for r in results if not r.applicable]
+    published = [lay for r in results for lay in getattr(r, "layouts", ())]
+    if published:
+        lines += ["", "files as published (the weights in memory, then what the file adds):"]
+        for f in published:
+            size = "not derivable" if f.file_bytes is None else f"{f.file_bytes:,} bytes"
+            lines.append(_clip(f"  {f.title}: {size}", 80))
+            lines.append(f"    weights in memory ({f.format}): {f.weights:,}")
+            lines += _parts_text(f)
+            if f.published is not None:
+                same = "equal" if f.published == f.file_bytes else "differs"
+                lines.append(f"    published: {f.published:,} bytes ({same})")
+    memory = [files[w.format] for w in held if files[w.format] is not None
+              and files[w.format].footprint is not None]  # fmt: skip
+    if memory:
+        lines += ["", "bitsandbytes: in memory vs get_memory_footprint() (no SCB/absmax/code):"]
+        lines += [f"  {f.format:<8}{f.weights:>20,}{f.footprint:>20,}" for f in memory]
+    skipped = [r for r in weights if not r.applicable]
     if skipped:
         lines += ["", f"not applicable to {first.model}:"]
         lines += [f"  {r.format}: {r.reason}" for r in skipped]

@@ -721,8 +721,18 @@ function mathml(input) {
 // sorted), from DATA.weights' gguf columns; → for each leaf position, [[type, count], ...].
 const moreBits = (i, n) => i < n / 8n || i >= (7n * n) / 8n || (i - n / 8n) % 3n === 2n;
 
+// formats._ruled: the first rule of FTYPE_RULES that holds for the i-th of n tensors.
+function ruled(rules, i, n, main) {
+  for (const [test, k, t] of rules || []) {
+    const K = BigInt(k);
+    if (test === "all" || (test === "more" && moreBits(i, n)) || (test === "first" && i < K) ||
+        (test === "part" && i < n / K)) return t;
+  }
+  return main;
+}
+
 function ggufTypes(format, leaves, v, ncols) {
-  const W = DATA.weights, [main, ftype] = W.gguf[format];
+  const W = DATA.weights, [main, ftype, rest] = W.gguf[format], rules = W.rules[ftype] || {};
   const first = leaves.find(([pos]) => typeof W.gguf_names[pos] !== "number");
   const unnamed = (name) => fail(`format: GGUF (llama.cpp) has no tensor name for ${Array.from(repr(name)).slice(0, 80).join("")}`);
   if (first && W.gguf_names[first[0]] === null) unnamed(first[1]);
@@ -752,12 +762,12 @@ function ggufTypes(format, leaves, v, ncols) {
   for (const name of names) {
     const pos = tensors.get(name), cols = ncols(pos);
     let t = main;
-    if (!cols) t = "F16";
+    if (!cols) t = rest;
     else if (ftype && (name === "output.weight" || (tied && name === "token_embd.weight"))) {
       t = main === "Q8_0" ? main : cols % BigInt(W.blocks[main]) ? "Q8_0" : "Q6_K";
-    } else if (ftype && name.includes("attn_v.weight")) t = moreBits(iV++, nV) ? "Q6_K" : main;
-    else if (ftype && name.includes("ffn_down")) t = moreBits(iDown++, v.num_layers) ? "Q6_K" : main;
-    if (cols) t = fallback(t, cols);
+    } else if (ftype && name.includes("attn_v.weight")) t = ruled(rules.attn_v, iV++, nV, main);
+    else if (ftype && name.includes("ffn_down")) t = ruled(rules.ffn_down, iDown++, v.num_layers, main);
+    if (cols && W.blocks[main]) t = fallback(t, cols);
     const counts = out.get(pos) || {};
     counts[t] = (counts[t] || 0n) + 1n;
     out.set(pos, counts);
@@ -783,7 +793,7 @@ function weights(input, opts = {}) {
     const ncols = (pos) => { const x = shape(pos); return x.rows === 1n ? 0n : x.cols; };
     const walked = ggufTypes(format, leaves, v, ncols);
     const fixed = (pos, t) => [[t, FORMULAS[W.repeat[pos]](v)]];
-    choose = (pos) => (W.gguf_names[pos] === 0 ? fixed(pos, "F32") : W.gguf_names[pos] === 1 ? fixed(pos, "F16") : walked(pos));
+    choose = (pos) => (W.gguf_names[pos] === 0 ? fixed(pos, "F32") : W.gguf_names[pos] === 1 ? fixed(pos, W.gguf[format][2]) : walked(pos));
   } else {
     const plain = W.keeps_wo.includes(c.model_type) ? null : W.choices[`${format}:plain`];
     const letters = plain || W.choices[format];

@@ -317,7 +317,7 @@ class Tables:
 
 
 def _gguf_name(leaf: Node) -> int | str | None:
-    """What `formats.Plan.gguf` reads of a leaf: 0 a norm (F32), 1 the relative bias (F16),
+    """What `formats.Plan.gguf` reads of a leaf: 0 a norm (F32), 1 the relative bias (rest),
     else llama.cpp's name with ``#`` for the block (`formats.gguf_name`), None if it has none."""
     if leaf.kind == "norm":
         return 0
@@ -330,10 +330,19 @@ def _gguf_name(leaf: Node) -> int | str | None:
 
 
 def gguf_columns(leaves: list[Node]) -> dict[str, Any]:
-    """llama.cpp's walk (`formats.Plan`) as data: each GGUF format's default type and file
-    type, the block of each type, the fallbacks, and `_gguf_name` of each leaf."""
+    """llama.cpp's walk (`formats.Plan`) as data: each GGUF format's default type, file type
+    and kept type (the relative bias, one-row weights), the file types' rules
+    (`formats.FTYPE_RULES`), the block of each type, the fallbacks, and `_gguf_name` of
+    each leaf."""
     return {
-        "gguf": {n: [formats.FORMATS[n].main, formats.FORMATS[n].ftype] for n in GGUF_FORMATS},
+        "gguf": {
+            n: [formats.FORMATS[n].main, formats.FORMATS[n].ftype, formats.FORMATS[n].rest]
+            for n in GGUF_FORMATS
+        },
+        "rules": {
+            ftype: {kind: [list(r) for r in rules] for kind, rules in kinds.items()}
+            for ftype, kinds in formats.FTYPE_RULES.items()
+        },
         "blocks": {n: s.block for n, s in formats.STORAGES.items() if s.block > 1},
         "fallback": formats.FALLBACK,
         "max_layers": formats.MAX_GGUF_LAYERS,
