@@ -18,7 +18,7 @@ from typing import Any
 
 from sympy import Symbol
 
-from . import gemma, symbols
+from . import files, gemma, symbols
 from .checks import (  # ACTIVATIONS*: defined in checks, which t5sym.gemma shares
     ACTIVATIONS,  # noqa: F401 - re-exported, t5sym.config.ACTIVATIONS
     ACTIVATIONS_WITH_PARAMETERS,  # noqa: F401 - re-exported
@@ -666,30 +666,13 @@ def _sparse_steps(data: Mapping[str, Any], fields: dict[str, Any]) -> dict[str, 
     return out
 
 
-def _stat(path: str) -> os.stat_result:
-    """``os.stat(path)`` (symlinks followed), or a one-line error naming the path."""
-    if "\0" in path:
-        raise ConfigError(f"{shown_path(path)}: a path cannot hold a NUL character")
-    try:
-        return os.stat(path)
-    except FileNotFoundError:
-        raise ConfigError(f"{shown_path(path)}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{shown_path(path)}: cannot be read ({_reason(exc)})") from None
-
-
-def _reason(exc: BaseException) -> str:
-    """The OS's words for an error, e.g. ``File name too long``."""
-    return getattr(exc, "strerror", None) or exc.__class__.__name__
-
-
 def _read_json(path: str) -> tuple[dict[str, Any], str]:
     """The JSON object in ``path`` (or in ``path/config.json``) and the file it was read from."""
     if not path:
         raise ConfigError("path: empty; give a config.json or a folder holding one")
-    if stat.S_ISDIR(_stat(path).st_mode):
+    if stat.S_ISDIR(files.path_stat(path, ConfigError).st_mode):
         path = os.path.join(path, "config.json")
-    raw = _read_regular(path, _stat(path))
+    raw = files.read_regular(path, MAX_FILE_BYTES, "a config.json", ConfigError)
     where = shown_path(path)
     if not raw.strip():
         raise ConfigError(f"{where}: empty file, expected a JSON object")
@@ -712,58 +695,6 @@ def _read_json(path: str) -> tuple[dict[str, Any], str]:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: must hold a JSON object, got {_json_type(data)}")
     return data, path
-
-
-def _read_regular(path: str, info: os.stat_result) -> bytes:
-    """The bytes of ``path`` if it is a regular file of at most `MAX_FILE_BYTES`.
-
-    Opened non-blocking and checked again on the open file, so a FIFO swapped in after
-    the first check cannot block the read.
-    """
-    _check_regular(path, info)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise ConfigError(f"{shown_path(path)}: cannot be read ({_reason(exc)})") from None
-    try:
-        _check_regular(path, os.fstat(fd))
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{shown_path(path)}: cannot be read ({_reason(exc)})") from None
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_FILE_BYTES:  # it grew since the check
-        raise ConfigError(
-            f"{shown_path(path)}: over the {MAX_FILE_BYTES:,}-byte limit of a config.json"
-        )
-    return raw
-
-
-def _check_regular(path: str, info: os.stat_result) -> None:
-    """A one-line error unless ``info`` is a regular file within `MAX_FILE_BYTES`."""
-    if not stat.S_ISREG(info.st_mode):
-        raise ConfigError(f"{shown_path(path)}: is not a regular file ({_kind(info.st_mode)})")
-    if info.st_size > MAX_FILE_BYTES:
-        raise ConfigError(
-            f"{shown_path(path)}: {info.st_size:,} bytes, over the {MAX_FILE_BYTES:,}-byte "
-            "limit of a config.json"
-        )
-
-
-def _kind(mode: int) -> str:
-    """What a non-regular file is, e.g. ``a FIFO``."""
-    for test, kind in (
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return kind
-    return "not a file"
 
 
 def _parse_int(literal: str) -> int:

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from . import files
 from .checks import literal_int, shown, shown_path
 from .errors import T5SymError
 
@@ -132,71 +132,20 @@ class Header:
 # --- files ---------------------------------------------------------------------------------
 
 
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or exc.__class__.__name__
-
-
-def _kind(mode: int) -> str:
-    for test, kind in (
-        (stat.S_ISDIR, "a folder"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return kind
-    return "not a file"
-
-
 def path_stat(path: str) -> os.stat_result:
     """``os.stat(path)`` (symlinks followed), or a one-line `HeaderError` naming the path."""
-    if "\0" in path:
-        raise HeaderError(f"{shown_path(path)}: a path cannot hold a NUL character")
-    try:
-        return os.stat(path)
-    except FileNotFoundError:
-        raise HeaderError(f"{shown_path(path)}: no such file") from None
-    except (OSError, ValueError) as exc:
-        raise HeaderError(f"{shown_path(path)}: cannot be read ({_reason(exc)})") from None
+    return files.path_stat(path, HeaderError)
 
 
 def open_regular(path: str) -> tuple[BinaryIO, int]:
-    """``path`` opened for reading and its size, if it is a regular file.
-
-    Checked before opening and again on the open file (opened non-blocking), so a FIFO
-    swapped in between cannot block the read.
-    """
-    where = shown_path(path)
-    info = path_stat(path)
-    if not stat.S_ISREG(info.st_mode):
-        raise HeaderError(f"{where}: is not a regular file ({_kind(info.st_mode)})")
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise HeaderError(f"{where}: cannot be read ({_reason(exc)})") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise HeaderError(f"{where}: is not a regular file ({_kind(info.st_mode)})")
-        return os.fdopen(fd, "rb"), info.st_size
-    except BaseException:
-        os.close(fd)
-        raise
+    """``path`` opened for reading and its size, if it is a regular file (`t5sym.files`)."""
+    return files.open_regular(path, HeaderError)
 
 
 def read_json(path: str, what: str, limit: int = MAX_JSON_BYTES) -> dict[str, Any]:
     """The JSON object in ``path`` (a regular file of at most ``limit`` bytes)."""
-    where = shown_path(path)
-    f, size = open_regular(path)
-    with f:
-        if size > limit:
-            raise HeaderError(f"{where}: {size:,} bytes, over the {limit:,}-byte limit of {what}")
-        raw = f.read(limit + 1)
-    if len(raw) > limit:
-        raise HeaderError(f"{where}: over the {limit:,}-byte limit of {what}")
-    return _json_object(raw, where, what)
+    raw = files.read_regular(path, limit, what, HeaderError)
+    return _json_object(raw, shown_path(path), what)
 
 
 def _json_object(raw: bytes, where: str, what: str) -> dict[str, Any]:
