@@ -118,9 +118,9 @@ def cmd_shard(args: argparse.Namespace) -> str:
 def cmd_weights(args: argparse.Namespace) -> str:
     config, encoder_only = presets.load(args.target), args.encoder_only
     if args.all:  # every format; those that cannot hold the model say why
-        import t5sym.layouts  # every format's file, and the published ones
+        from t5sym import layouts  # every format's file, and the published ones
 
-        results = t5sym.layouts.weights_all(config, encoder_only=encoder_only)
+        results = layouts.weights_all(config, encoder_only=encoder_only)
         if args.json:
             return _json([r.to_dict() for r in results])
         return t5sym.report.weights_all_text(results)
@@ -161,7 +161,7 @@ def _encoder_only(p: argparse.ArgumentParser) -> None:
 def _formats(p: argparse.ArgumentParser) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.set_defaults(format="text")
-    for name in t5sym.printers.FORMATS[1:]:
+    for name in t5sym.printers.NOTATIONS[1:]:
         fmt.add_argument(f"--{name}", dest="format", action="store_const", const=name)
     p.add_argument("--node", help="a module name from 'count --json --breakdown', e.g. lm_head")
 
@@ -183,7 +183,8 @@ def _lengths(p: argparse.ArgumentParser) -> None:
 
 def _serving(p: argparse.ArgumentParser) -> None:
     _workload(p)
-    p.add_argument("--dtype", default=t5sym.inference.DEFAULT_DTYPE, help="fp32, bf16, fp16 (bf16)")
+    default = t5sym.inference.DEFAULT_SERVING_DTYPE
+    p.add_argument("--dtype", default=default, help=f"fp32, bf16, fp16 ({default})")
 
 
 def _training(p: argparse.ArgumentParser) -> None:

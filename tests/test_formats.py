@@ -149,20 +149,28 @@ def test_presets_on_meta(preset: str) -> None:
 AVOID = ("norm", "bias", "embed_tokens", "shared")
 
 
-def fp8_file(model: torch.nn.Module, path: Path, scaled: bool) -> int:
-    """Write the model as the converter does; return the bytes of its tensor data."""
+def fp8_file(model: torch.nn.Module, path: Path, fmt: str) -> int:
+    """Write the model as each fp8 file is made; return the bytes of its tensor data.
+
+    ``fp8``: the converter without scales (kept tensors bf16); ``fp8-e4m3fn``: ComfyUI's
+    t5xxl_fp8_e4m3fn (every tensor float8); ``fp8-scaled``: ComfyUI's _scaled files (kept
+    tensors fp16, one 0-dim float32 ``scale_weight`` per weight, the ``scaled_fp8`` marker).
+    """
     out = {}
     for name, p in model.named_parameters():
         p = p.detach().to(torch.bfloat16)
+        if fmt == "fp8-e4m3fn":
+            out[name] = p.to(torch.float8_e4m3fn)
+            continue
         if any(a in name for a in AVOID) or not name.endswith(".weight"):
-            out[name] = p.clone()
+            out[name] = p.to(torch.float16 if fmt == "fp8-scaled" else torch.bfloat16)
             continue
         out[name] = p.to(torch.float8_e4m3fn)
-        if scaled:
-            base = name.removesuffix(".weight")
-            out[f"{base}.scale_weight"] = torch.ones(1, dtype=torch.float32)
-            out[f"{base}.scale_input"] = torch.ones(1, dtype=torch.float32)
-    if scaled:
+        if fmt == "fp8-scaled":
+            out[f"{name.removesuffix('.weight')}.scale_weight"] = torch.ones(
+                (), dtype=torch.float32
+            )
+    if fmt == "fp8-scaled":
         out["scaled_fp8"] = torch.empty(0, dtype=torch.float8_e4m3fn)
     save_file(out, path)
     raw = path.read_bytes()
@@ -174,14 +182,14 @@ def fp8_file(model: torch.nn.Module, path: Path, scaled: bool) -> int:
 
 
 @settings(max_examples=EXAMPLES)
-@given(ANY, st.booleans(), st.booleans())
-def test_fp8_file_bytes(c: Config, encoder_only: bool, scaled: bool) -> None:
+@given(ANY, st.booleans(), st.sampled_from(["fp8", "fp8-e4m3fn", "fp8-scaled"]))
+def test_fp8_file_bytes(c: Config, encoder_only: bool, fmt: str) -> None:
     import tempfile
 
     model = small_model(c, encoder_only)
     with tempfile.TemporaryDirectory() as tmp:
-        data = fp8_file(model, Path(tmp) / "m.safetensors", scaled)
-    assert ours(c, "fp8-scaled" if scaled else "fp8", encoder_only).total == data
+        data = fp8_file(model, Path(tmp) / "m.safetensors", fmt)
+    assert ours(c, fmt, encoder_only).total == data
 
 
 # --- bitsandbytes: transformers' from_pretrained with a BitsAndBytesConfig, on the CPU ------
@@ -293,7 +301,7 @@ def test_ggml_block_sizes() -> None:
     """Every GGUF storage's block and bytes per block are ggml's (gguf.GGML_QUANT_SIZES)."""
     import gguf
 
-    for name in ("Q8_0", "Q6_K", "Q5_K", "Q4_K", "Q4_0", "Q5_0", "Q5_1", "F16", "F32"):
+    for name in ("Q8_0", "Q6_K", "Q5_K", "Q4_K", "Q3_K", "Q4_0", "Q5_0", "Q5_1", "F16", "F32"):
         block, size = gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType[name]]
         s = formats.STORAGES[name]
         assert (s.block, s.per_value) == (block, sympy_rational(size, block)), name
