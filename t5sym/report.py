@@ -212,6 +212,25 @@ def _block_of(name: str) -> str:
     return ".".join(parts[1:3]) if len(parts) > 2 and parts[1] == "block" else parts[0]
 
 
+#: Presets whose published size counts GEGLU experts (T5X's gin: ``wi_0`` and ``wi_1`` per
+#: expert) where transformers' SwitchTransformers builds one ``wi`` (`family.readings`).
+GATED_EXPERTS = ("switch-xxl-128",)
+
+
+def switch_note(name: str | None, *, short: bool = False) -> str | None:
+    """One line beside a Switch preset whose published size counts GEGLU experts: the
+    count with them (T5X's), beside the one transformers builds (one ``wi``)."""
+    if name not in GATED_EXPERTS:
+        return None
+    from . import family
+
+    claim = next(c for c in presets.CLAIMS if c.preset == name)
+    gated = family.readings(presets.load(name))["gated experts"]
+    if short:
+        return f"{name}: {claim.label} (paper) = GEGLU experts, as T5X: {gated:,}"
+    return f"note: the paper's {claim.label} counts GEGLU experts (wi_0, wi_1; T5X): {gated:,}"
+
+
 def count_text(result: Count, *, breakdown: bool = False) -> str:
     """`t5sym count`: the class counted, its encoder alone, Switch's active parameters."""
     config = result.config
@@ -232,6 +251,9 @@ def count_text(result: Count, *, breakdown: bool = False) -> str:
         "",
         table(rows, ["model", "parameters", "≈"], {1, 2}),
     ]
+    note = switch_note(config.name) if config.source == "preset" else None
+    if note:
+        lines.append(note)
     if breakdown:
         rows = tree_rows(params.tree(config), result.breakdown)
         lines += ["", table(rows, ["module", "parameters", "share"], {1, 2})]
@@ -260,7 +282,8 @@ def presets_rows() -> list[list[str]]:
 def presets_text() -> str:
     """`t5sym list`: every preset's dims and exact total."""
     header = ["preset", "d_model", "d_ff", "heads×d_kv", "layers", "vocab", "parameters"]
-    return table(presets_rows(), header, {1, 2, 3, 4, 5, 6}, gap=1)
+    notes = [switch_note(n, short=True) for n in GATED_EXPERTS]
+    return "\n".join([table(presets_rows(), header, {1, 2, 3, 4, 5, 6}, gap=1), *notes])
 
 
 def presets_dict() -> dict[str, dict]:
