@@ -63,7 +63,7 @@ INFERENCE_DTYPES = ("fp32", "bf16", "fp16")
 
 #: Defaults of ``t5sym inference``: one sequence, T5's input length 512 and 128 targets
 #: (as `t5sym.flops`), weights in bf16 (how Flan-T5 and T5 v1.1 checkpoints are served).
-DEFAULT_DTYPE = "bf16"
+DEFAULT_SERVING_DTYPE = "bf16"
 
 #: Bytes of an int64 (token ids, relative-position buckets).
 INT64 = 8
@@ -429,7 +429,7 @@ def inference(
     batch: int = flops.DEFAULT_BATCH,
     encoder_length: int = flops.DEFAULT_ENCODER_LENGTH,
     decoder_length: int = flops.DEFAULT_DECODER_LENGTH,
-    dtype: str = DEFAULT_DTYPE,
+    dtype: str = DEFAULT_SERVING_DTYPE,
 ) -> Inference:
     """Exact bytes and FLOPs of serving ``config`` (``T5ForConditionalGeneration``).
 

@@ -424,7 +424,7 @@ def _aliases() -> dict[str, str]:
     return out
 
 
-ALIASES = _aliases()
+PRESET_NAMES = _aliases()
 
 
 #: A Hugging Face Hub id, ``org/name`` with an optional ``@revision``.
@@ -440,7 +440,7 @@ def get(name: str) -> Preset:
         For an unknown name, with the closest preset names.
     """
     text("preset", name, "a preset name such as 't5-small'", PresetError)
-    key = ALIASES.get(name.strip().lower())
+    key = PRESET_NAMES.get(name.strip().lower())
     if key is None:
         close = _nearest(name.strip().lower(), cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see 't5sym list'"
@@ -468,7 +468,7 @@ def load(target: str | os.PathLike[str]) -> Config:
     name = text(
         "preset", target, "a preset name or a path to a config.json or its folder", PresetError
     )
-    key = ALIASES.get(name.strip().lower())
+    key = PRESET_NAMES.get(name.strip().lower())
     if "\0" not in name and os.path.exists(name):
         try:
             return from_hf(name)
@@ -492,7 +492,7 @@ def _nearest(name: str, cutoff: float) -> list[str]:
     """Up to 3 preset names whose name or Hub id is closest to ``name`` (or its part after /)."""
     tail = name.rsplit("/", 1)[-1]
     score: dict[str, float] = {}
-    for alias, preset in ALIASES.items():
+    for alias, preset in PRESET_NAMES.items():
         best = max(difflib.SequenceMatcher(None, query, alias).ratio() for query in {name, tail})
         score[preset] = max(best, score.get(preset, 0.0))
     ranked = sorted((p for p in score if score[p] >= cutoff), key=lambda p: -score[p])
@@ -505,7 +505,7 @@ def _not_a_preset(hub_id: str) -> str:
     close = _nearest(base.lower(), cutoff=0.3)
     nearest = f"nearest presets: {', '.join(close)}" if close else "see 't5sym list'"
     if revision:
-        known = ALIASES.get(base.lower())
+        known = PRESET_NAMES.get(base.lower())
         also = f"{shown(base)} is the preset {known}" if known else nearest
         return (
             f"preset: {shown(hub_id)}: the revision {shown(revision)} is not supported; "

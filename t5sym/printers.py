@@ -33,7 +33,7 @@ from .symbols import (
 )
 
 #: The formats of `render`.
-FORMATS = ("text", "latex", "mathml", "python", "srepr")
+NOTATIONS = ("text", "latex", "mathml", "python", "srepr")
 
 
 def latex(expr: Expr) -> str:
@@ -118,13 +118,13 @@ def srepr(expr: Expr) -> str:
 
 
 def render(expr: Expr, fmt: str = "text", config: Config | None = None) -> str:
-    """``expr`` in one of `FORMATS` (``text``: SymPy's ``str`` over the config field names).
+    """``expr`` in one of `NOTATIONS` (``text``: SymPy's ``str`` over the config field names).
 
     ``config``: the config the formula is for (`python` writes Switch's sparse blocks
     over its fields).
     """
-    if fmt not in FORMATS:
-        raise T5SymError(f"format: unknown {fmt!r}; known: {', '.join(FORMATS)}")
+    if fmt not in NOTATIONS:
+        raise T5SymError(f"format: unknown {fmt!r}; known: {', '.join(NOTATIONS)}")
     if fmt == "text":
         return str(expr.xreplace(_FIELD_SYMBOLS))
     if fmt == "python":

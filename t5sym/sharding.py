@@ -62,8 +62,8 @@ BF16 = 2
 #: of exponentials of a stable log-sum-exp, and the target's logit (a one-hot einsum).
 LOSS_REDUCTIONS = 3
 
-#: The views `view` builds.
-VIEWS = ("parameters", "parameters_per_core", "flops", "flops_per_core", "allreduce_values")
+#: The trees `layout_tree` builds.
+LAYOUT_TREES = ("parameters", "parameters_per_core", "flops", "flops_per_core", "allreduce_values")
 
 #: What one core holds of each split dimension (`Shard.local_dims`).
 LOCAL_DIMS: dict[str, Expr] = {
@@ -135,7 +135,7 @@ def _totals(structure: params.Structure) -> dict[str, Expr]:
     }
 
 
-def view(name: str, config: Config | None = None, *, encoder_only: bool = False) -> Tree:
+def layout_tree(name: str, config: Config | None = None, *, encoder_only: bool = False) -> Tree:
     """One view of the config's parameter tree under the layout.
 
     ``name`` is one of ``parameters``, ``parameters_per_core`` (repeat·∏local_shape),
@@ -147,11 +147,14 @@ def view(name: str, config: Config | None = None, *, encoder_only: bool = False)
     Examples
     --------
     >>> from t5sym import sharding
-    >>> sharding.view("parameters_per_core")["encoder.block.*.layer.1.DenseReluDense.wi"].expr
+    >>> tree = sharding.layout_tree("parameters_per_core")
+    >>> tree["encoder.block.*.layer.1.DenseReluDense.wi"].expr
     d_ff*d_model*num_layers/cores
     """
-    if name not in VIEWS:
-        raise T5SymError(f"view: unknown {checks.shown(name)}; known: {', '.join(VIEWS)}")
+    if name not in LAYOUT_TREES:
+        raise T5SymError(
+            f"name: unknown layout tree {checks.shown(name)}; known: {', '.join(LAYOUT_TREES)}"
+        )
     encoder_only = checks.boolean("encoder_only", encoder_only)
     return _views(params.structure(config, encoder_only=encoder_only))[name]
 
@@ -241,13 +244,15 @@ def block(config: Config | None = None, stack: str = "encoder") -> Block:
     _check_stack(stack)
 
     def per_block(name: str) -> Expr:
-        return sympy.Add(*(n.expr / n.repeat for n in _block_leaves(view(name, config), stack)))
+        return sympy.Add(
+            *(n.expr / n.repeat for n in _block_leaves(layout_tree(name, config), stack))
+        )
 
     return Block(
         stack,
         per_block("flops"),
         per_block("flops_per_core"),
-        len(_block_leaves(view("allreduce_values", config), stack)),
+        len(_block_leaves(layout_tree("allreduce_values", config), stack)),
         per_block("allreduce_values"),
     )
 
@@ -271,10 +276,10 @@ def weight_layouts(config: Config | None = None, stack: str = "encoder") -> list
     """Every weight of one ``stack`` block: its split, and per block its parameters and
     FLOPs per core and the values it all-reduces (in B, S, T and p)."""
     _check_stack(stack)
-    per_core, fl = view("parameters_per_core", config), view("flops_per_core", config)
-    reduced = view("allreduce_values", config)
+    per_core, fl = layout_tree("parameters_per_core", config), layout_tree("flops_per_core", config)
+    reduced = layout_tree("allreduce_values", config)
     out = []
-    for leaf in _block_leaves(view("parameters", config), stack):
+    for leaf in _block_leaves(layout_tree("parameters", config), stack):
         flop = fl.nodes.get(leaf.name)
         out.append(
             WeightLayout(

@@ -207,7 +207,7 @@ def test_umt5_shard_holds_one_bias_per_layer() -> None:
     config = t5sym.load("umt5-xxl")
     shard = sharding.shard(config, 8)
     bias = "encoder.block.*.layer.0.SelfAttention.relative_attention_bias"
-    tree = sharding.view("parameters_per_core", config)
+    tree = sharding.layout_tree("parameters_per_core", config)
     values = sharding.point(config, 8)
     assert algebra.evaluate(tree[bias].expr, values) == 24 * 32 * 64 // 8
     assert shard.parameters_per_core > 0

@@ -144,7 +144,7 @@ def test_aliases() -> None:
     for name, p in presets.PRESETS.items():
         for alias in (name, p.hub_id, p.hub_id.split("/")[-1], p.hub_id.upper()):
             assert t5sym.load(alias) is p.config
-    assert presets.ALIASES["google/ul2-20b"] == "ul2"
+    assert presets.PRESET_NAMES["google/ul2-20b"] == "ul2"
     assert t5sym.load(" T5-Small ") is presets.PRESETS["t5-small"].config
 
 

@@ -90,9 +90,9 @@ def test_simulated_model_matches_the_views(d: Dims, p: int) -> None:
     run = forward(d, p)
     config, values = config_of(d), at(d, p)
     matmul = sum(f for label, f in run.mesh.flops if is_matmul(label))
-    assert matmul == evaluate(sharding.view("flops_per_core", config).total, values)
+    assert matmul == evaluate(sharding.layout_tree("flops_per_core", config).total, values)
     weights = [n for label, n in run.mesh.allreduces if not label.startswith("loss.")]
-    assert sum(weights) == evaluate(sharding.view("allreduce_values", config).total, values)
+    assert sum(weights) == evaluate(sharding.layout_tree("allreduce_values", config).total, values)
     lookups = [n for label, n in run.mesh.allreduces if label == "shared.lookup"]
     assert lookups == [
         d.batch * d.encoder_length * d.d_model,
@@ -105,7 +105,7 @@ def test_simulated_model_matches_the_views(d: Dims, p: int) -> None:
     held = sum(
         int(np.prod([per_core.local(x) for x in dims])) for dims, _ in _weights_of(d).values()
     )
-    assert held == evaluate(sharding.view("parameters_per_core", config).total, values)
+    assert held == evaluate(sharding.layout_tree("parameters_per_core", config).total, values)
 
 
 def _weights_of(d: Dims) -> dict:
@@ -223,7 +223,7 @@ def test_per_core_parameters_match_transformers_split_by_hand(
 ) -> None:
     config = t5sym.load(name)
     model = build(config, encoder_only)
-    tree = sharding.view("parameters", config, encoder_only=encoder_only)
+    tree = sharding.layout_tree("parameters", config, encoder_only=encoder_only)
     leaves = [n for n in tree if n.is_leaf]
     values = sharding.point(config, p)
     expected_total = 0
@@ -237,7 +237,7 @@ def test_per_core_parameters_match_transformers_split_by_hand(
         (leaf,) = [n for n in leaves if node_pattern(n.name).match(pname)]
         ours = [evaluate(x, values) for x in layout.local_shape(leaf)]
         assert ours == shape, pname
-    per_core = sharding.view("parameters_per_core", config, encoder_only=encoder_only)
+    per_core = sharding.layout_tree("parameters_per_core", config, encoder_only=encoder_only)
     assert evaluate(per_core.total, values) == expected_total
     if not encoder_only:
         assert sharding.shard(config, p).parameters_per_core == expected_total

@@ -582,7 +582,7 @@ def loader_tables() -> dict[str, Any]:
             "decoder_length": flops.DEFAULT_DECODER_LENGTH,
             "dtype": memory.DEFAULT_DTYPE,
             "optimizer": memory.DEFAULT_OPTIMIZER,
-            "inference_dtype": inference.DEFAULT_DTYPE,
+            "inference_dtype": inference.DEFAULT_SERVING_DTYPE,
         },
     }
 
