@@ -11,6 +11,8 @@ T tensors (a leaf repeated in L blocks is L tensors) and b bytes per value:
 | gradients (``p.grad``, dtype of the weights) | b·N |
 | ``torch.optim.Adam`` state | 2·b·N (``exp_avg``, ``exp_avg_sq``) + 4·T (``step``) |
 | transformers ``Adafactor`` state (``beta1=None``) | 4·F + 4·T (``RMS``); T ints |
+| bitsandbytes ``AdamW8bit`` (per tensor of n ≥ 4096 values) | 2·n (uint8) + 8·⌈n/256⌉ (absmax) |
+| bitsandbytes ``AdamW8bit`` (n < 4096), ``PagedAdamW`` | 8·n (float32 state1, state2) |
 
 F is the factored second moment: a row vector (``shape[:-1]``) and a column vector
 (``shape[:-2] + shape[-1:]``) for a matrix, the full tensor for a 1-D RMSNorm scale.
@@ -23,21 +25,34 @@ default dtype). Adafactor upcasts bf16/fp16 gradients to float32 before creating
 state, so its state is float32 for every weight dtype; ``step`` is a Python int and
 ``RMS`` becomes a 0-dim float32 tensor at the first step. Not counted: activations,
 temporaries, a float32 master copy (neither optimizer keeps one).
+
+bitsandbytes 0.50.2 (``bitsandbytes/optim/optimizer.py``, ``Optimizer2State.init_state``):
+a tensor of fewer than ``min_8bit_size`` = 4096 values keeps ``state1``/``state2`` in float32;
+a larger one keeps them in uint8 with a float32 ``absmax1``/``absmax2`` per block of 256
+values and references the optimizer's two 256-value float32 quantization maps (``qmap1``,
+``qmap2``: one pair per optimizer, counted once); ``step`` is a Python int. The paged
+variants allocate the same bytes (on CUDA, buffers of ≥ 10⁵ values in unified memory,
+evictable to the host; on CPU they fall back to ordinary tensors). ``PagedAdamW`` is 32-bit:
+float32 state for every tensor, whatever the weights' dtype.
+
+With LoRA (``lora_rank``, `t5sym.lora`): the base is frozen, so gradients and optimizer
+state exist for the adapters only, held in float32 (peft's ``autocast_adapter_dtype``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy
 from sympy import Expr
 
-from . import checks, layout, params, symbols
+from . import checks, layout, lora, params, symbols
 from .algebra import Split, evaluate, integer, split_over, tidy
 from .config import Config, checked_config
 from .errors import T5SymError
 from .result import Result
+from .roles import Role
 from .symbols import bytes_per_value, cores
 from .tree import Node, Tree
 
@@ -61,6 +76,9 @@ FLOAT32 = 4
 
 #: The parts of `Memory`, in order.
 PARTS = ("weights", "gradients", "optimizer_state")
+
+#: The node of a state tree holding what the optimizer keeps once (not per parameter).
+SHARED_STATE = "optimizer.shared"
 
 
 # ---------------------------------------------------------------------------------------
@@ -106,6 +124,10 @@ class Optimizer:
     state_scalars: Callable[[Node], Expr]
     gradients: bool = True
     doc: str = field(default="", compare=False)
+    #: Bytes held once per optimizer whatever the tensors (bitsandbytes' qmaps), of a tree.
+    shared: Callable[[Tree], Expr] | None = None
+    #: Whether Mesh TF's per-core layout applies (its state linear in each piece).
+    per_core: bool = True
 
 
 def _adam_bytes(leaf: Node, b: Expr) -> Expr:
@@ -142,6 +164,89 @@ OPTIMIZERS: dict[str, Optimizer] = {
     "none": Optimizer("none", _zero, _zero, _zero, gradients=False, doc="inference: weights"),
 }
 
+#: bitsandbytes' ``min_8bit_size`` (tensors smaller keep float32 state) and block size.
+MIN_8BIT_SIZE, BLOCKSIZE = 4096, 256
+
+#: Bytes of bitsandbytes' two quantization maps (``dynamic``, ``udynamic``: 256 float32 each).
+QMAP_BYTES = 2 * 256 * FLOAT32
+
+
+def numel(leaf: Node) -> Expr:
+    """Values in ONE tensor of the leaf: ∏shape."""
+    return sympy.Mul(*leaf.shape)
+
+
+def small(leaf: Node) -> Expr:
+    """1 when one tensor of the leaf has fewer than `MIN_8BIT_SIZE` values, else 0.
+
+    As ⌈k/(k + 1)⌉ with k = ⌊(MIN_8BIT_SIZE − 1)/n⌋: floors and ceilings only, so exact.
+    """
+    k = sympy.floor((MIN_8BIT_SIZE - 1) / numel(leaf))
+    return sympy.ceiling(k / (k + 1))
+
+
+def _adam8bit_bytes(leaf: Node, b: Expr) -> Expr:
+    """Per tensor: 8·n (float32) when small, else 2·n (uint8) + 8·⌈n/256⌉ (absmax1, 2)."""
+    n, s = numel(leaf), small(leaf)
+    quantized = 2 * n + 2 * FLOAT32 * sympy.ceiling(n / BLOCKSIZE)
+    return leaf.repeat * (s * 2 * FLOAT32 * n + (1 - s) * quantized)
+
+
+def _adam8bit_tensors(leaf: Node) -> Expr:
+    """state1, state2; and absmax1, absmax2, qmap1, qmap2 for a quantized tensor."""
+    return leaf.repeat * (2 + 4 * (1 - small(leaf)))
+
+
+def _qmaps(tree: Tree) -> Expr:
+    """`QMAP_BYTES` once if any tensor is quantized (⌈q/(q + 1)⌉: 1 for q ≥ 1 tensors)."""
+    q = sympy.Add(*(leaf.repeat * (1 - small(leaf)) for leaf in tree if leaf.is_leaf))
+    return QMAP_BYTES * sympy.ceiling(q / (q + 1))
+
+
+def _adam32bit_bytes(leaf: Node, b: Expr) -> Expr:
+    """state1, state2 in float32 whatever the weights' dtype: 8·repeat·∏shape."""
+    return 2 * FLOAT32 * leaf.expr
+
+
+_ADAM8BIT_DOC = (
+    "uint8 state1/state2 with float32 absmax per 256 values (float32 below 4096 values), "
+    "two shared qmaps, step an int"
+)
+
+#: Optimizers of torch and bitsandbytes that t5sym counts beside `OPTIMIZERS` (which the
+#: site's calculator mirrors): torch's AdamW (Adam's state) and bitsandbytes' 8-bit and
+#: paged Adam/AdamW, whose blockwise state is not split by Mesh TF's per-core layout.
+TORCH_OPTIMIZERS: dict[str, Optimizer] = {
+    "adamw": replace(OPTIMIZERS["adam"], name="adamw", doc="torch.optim.AdamW: as Adam"),
+    **{
+        name: Optimizer(
+            name,
+            _adam8bit_bytes,
+            _adam8bit_tensors,
+            tensors,  # step: a Python int
+            doc=f"bitsandbytes {cls}: {_ADAM8BIT_DOC}",
+            shared=_qmaps,
+            per_core=False,
+        )
+        for name, cls in (
+            ("adamw8bit", "AdamW8bit"),
+            ("adam8bit", "Adam8bit"),
+            ("paged_adamw8bit", "PagedAdamW8bit"),
+        )
+    },
+    "paged_adamw": Optimizer(
+        "paged_adamw",
+        _adam32bit_bytes,
+        lambda leaf: 2 * tensors(leaf),  # state1, state2
+        tensors,
+        doc="bitsandbytes PagedAdamW: float32 state1/state2, step an int",
+        per_core=False,
+    ),
+}
+
+#: Every optimizer by name.
+ALL_OPTIMIZERS: dict[str, Optimizer] = {**OPTIMIZERS, **TORCH_OPTIMIZERS}
+
 
 # ---------------------------------------------------------------------------------------
 # Validation.
@@ -156,9 +261,9 @@ def dtype_bytes(dtype: str) -> int:
 
 def get_optimizer(name: str) -> Optimizer:
     """The `Optimizer` called ``name``; a one-line `T5SymError` if unknown."""
-    if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise T5SymError(f"optimizer: unknown {name!r:.60}; known: {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[name]
+    if not isinstance(name, str) or name not in ALL_OPTIMIZERS:
+        raise T5SymError(f"optimizer: unknown {name!r:.60}; known: {', '.join(ALL_OPTIMIZERS)}")
+    return ALL_OPTIMIZERS[name]
 
 
 def check(dtype: str, optimizer: str) -> tuple[int, Optimizer]:
@@ -170,6 +275,16 @@ def check(dtype: str, optimizer: str) -> tuple[int, Optimizer]:
             f"{optimizer} needs {', '.join(TRAINING_DTYPES)} (or optimizer 'none')"
         )
     return b, opt
+
+
+def check_per_core(opt: Optimizer) -> None:
+    """Refuse, in one line, an optimizer whose state Mesh TF's per-core layout does not
+    split (bitsandbytes' blockwise state)."""
+    if not opt.per_core:
+        per_core = ", ".join(k for k, o in ALL_OPTIMIZERS.items() if o.per_core)
+        raise T5SymError(
+            f"optimizer: per-core memory (Mesh TF's layout) is for {per_core}, not {opt.name}"
+        )
 
 
 def check_layout(config: Config | None) -> None:
@@ -190,9 +305,14 @@ def bytes_tree(tree: Tree, b: Expr | int = bytes_per_value) -> Tree:
 
 
 def state_tree(tree: Tree, optimizer: str, b: Expr | int = bytes_per_value) -> Tree:
-    """Bytes of ``optimizer.state`` per leaf (see `OPTIMIZERS`)."""
+    """Bytes of ``optimizer.state`` per leaf (see `ALL_OPTIMIZERS`); what an optimizer holds
+    once (bitsandbytes' qmaps) is the node `SHARED_STATE`."""
     opt = get_optimizer(optimizer)
-    return tree.view(lambda leaf: opt.state_bytes(leaf, sympy.sympify(b)))
+    state = tree.view(lambda leaf: opt.state_bytes(leaf, sympy.sympify(b)))
+    if opt.shared is None:
+        return state
+    once = Node(SHARED_STATE, opt.shared(tree), kind="optimizer", role=Role.MODEL)
+    return Tree(replace(state.root, children=(*state.root.children, once)))
 
 
 def trees(
@@ -209,6 +329,7 @@ def trees(
     opt = get_optimizer(optimizer)
     tree = params.tree(config)  # the class the config names (its head included)
     if per_core:
+        check_per_core(opt)
         check_layout(config)
         tree = layout.local_tree(tree)
     out = {"weights": bytes_tree(tree, b)}
@@ -216,6 +337,29 @@ def trees(
         out["gradients"] = bytes_tree(tree, b)
     if opt.name != "none":
         out["optimizer_state"] = state_tree(tree, opt.name, b)
+    return out
+
+
+def lora_trees(
+    config: Config | None,
+    optimizer: str = DEFAULT_OPTIMIZER,
+    b: Expr | int = bytes_per_value,
+    targets: str | tuple[str, ...] | None = None,
+) -> dict[str, Tree]:
+    """The byte trees of `PARTS` with LoRA adapters (`t5sym.lora.tree`), the base frozen.
+
+    weights: the frozen base in b bytes per value and the adapters in
+    `t5sym.lora.ADAPTER_BYTES`; gradients and optimizer state: the adapters only.
+    """
+    opt = get_optimizer(optimizer)
+    tree = lora.tree(config, targets)
+    a = lora.ADAPTER_BYTES
+    out = {"weights": tree.view(lambda leaf: (a if lora.is_adapter(leaf) else b) * leaf.expr)}
+    trained = lora.adapter_tree(tree)
+    if opt.gradients:
+        out["gradients"] = bytes_tree(trained, a)
+    if opt.name != "none":
+        out["optimizer_state"] = state_tree(trained, opt.name, a)
     return out
 
 
@@ -269,14 +413,65 @@ class Memory(Result):
         return self.weights + self.gradients + self.optimizer_state
 
 
+@dataclass(frozen=True, kw_only=True)
+class LoraMemory(Memory):
+    """`Memory` of LoRA fine-tuning (`t5sym.lora`): the base frozen, the adapters trained.
+
+    ``trainable_parameters`` are the adapters' (peft's ``requires_grad`` parameters),
+    ``frozen_parameters`` the base model's; ``gradients`` and ``optimizer_state`` keep their
+    meaning: the bytes of ``p.grad`` and ``optimizer.state``, for the adapters alone.
+    """
+
+    lora_rank: int
+    lora_targets: tuple[str, ...]
+    trainable_parameters: int
+    frozen_parameters: int
+
+    FIELDS = (
+        *Memory.FIELDS[:4],
+        "lora_rank",
+        "lora_targets",
+        "trainable_parameters",
+        "frozen_parameters",
+        *Memory.FIELDS[4:],
+    )
+
+
+def _lora_memory(
+    config: Config, dtype: str, opt: Optimizer, b: int, lora_rank: object, targets: object
+) -> LoraMemory:
+    rank = lora.check_rank(lora_rank)
+    names = lora.check_targets(config, targets)  # type: ignore[arg-type]
+    values = lora.values(config, rank)
+    parts = lora_trees(config, opt.name, b, names)
+    breakdown = {name: t.evaluate(values) for name, t in parts.items()}
+    numbers = {name: breakdown[name][""] if name in breakdown else 0 for name in PARTS}
+    tree = lora.tree(config, names)
+    trained = lora.adapter_tree(tree)
+    for name in ("state_tensors", "state_scalars"):
+        numbers[name] = integer(trained.view(getattr(opt, name)).total, values)
+    numbers["trainable_parameters"] = integer(trained.total, values)
+    numbers["frozen_parameters"] = integer(lora.frozen_tree(tree).total, values)
+    return LoraMemory(
+        config, dtype, opt.name, None, **numbers, breakdown=breakdown,
+        lora_rank=rank, lora_targets=names,
+    )  # fmt: skip
+
+
 def training_memory(
     config: Config,
     dtype: str = DEFAULT_DTYPE,
     optimizer: str = DEFAULT_OPTIMIZER,
     *,
     cores: int | None = None,
+    lora_rank: int | None = None,
+    lora_targets: str | tuple[str, ...] | None = None,
 ) -> Memory:
     """Bytes of weights, gradients and optimizer state of ``config``'s model.
+
+    With ``lora_rank``: LoRA fine-tuning as peft builds it (`t5sym.lora`; ``lora_targets``
+    peft's ``target_modules`` names, ``"q,v"``, default peft's for the model type), a
+    `LoraMemory`: gradients and optimizer state of the adapters only.
 
     The model is the class the config names (``config.model``: its head included); every
     weight is held in ``dtype`` (fp16 is the model cast, ``model.half()``: transformers'
@@ -293,18 +488,29 @@ def training_memory(
     True
     >>> t5sym.training_memory(t5sym.load("t5-3b"), "fp32", "none", cores=8).weights
     1426236416
+    >>> m = t5sym.training_memory(t5sym.load("t5-small"), "bf16", "adamw", lora_rank=8)
+    >>> m.trainable_parameters, m.gradients == 4 * m.trainable_parameters
+    (294912, True)
 
     Raises
     ------
     T5SymError
-        ``dtype: ...``, ``optimizer: ...``, ``cores: ...`` (a positive divisor of
+        ``dtype: ...``, ``optimizer: ...``, ``lora_rank: ...``, ``lora_targets: ...``,
+        ``cores: ...`` (a positive divisor of
         num_heads, d_ff and vocab_size), or with ``cores`` a model the layout does not
         cover (Switch's experts, a classification head), one line.
     """
     checked_config(config)
     b, opt = check(dtype, optimizer)
+    if lora_rank is not None:
+        if cores is not None:
+            raise T5SymError("cores: per-core memory with LoRA is not modelled")
+        return _lora_memory(config, dtype, opt, b, lora_rank, lora_targets)
+    if lora_targets is not None:
+        raise T5SymError("lora_targets: given without lora_rank")
     values = config.values()
     if cores is not None:
+        check_per_core(opt)
         check_layout(config)  # the model first: no core count fits it
         cores = layout.check_cores(config, cores)
         values = {**values, symbols.cores: cores}
