@@ -741,7 +741,7 @@ SOURCES: dict[str, Source] = {
     # --- text-encoder files as published (issue 19; t5sym.layouts) ------------------------------
     "comfy-flux-text-encoders": Source(
         _hub("comfyanonymous/flux_text_encoders", "ComfyUI's FLUX text encoders"),
-        "t5xxl_fp16.safetensors, t5xxl_fp8_e4m3fn.safetensors, t5xxl_fp8_e4m3fn_scaled",
+        "file list: “t5xxl_fp16”, “t5xxl_fp8_e4m3fn”, “t5xxl_fp8_e4m3fn_scaled”",
         "T5-v1.1-XXL's encoder as ComfyUI publishes it: t5xxl_fp16 is 9,787,841,024 bytes "
         "(every tensor F16, shared.weight and encoder.embed_tokens.weight both stored, a "
         "27,136-byte header); t5xxl_fp8_e4m3fn 4,893,934,904 (every tensor F8_E4M3); the "
@@ -751,14 +751,14 @@ SOURCES: dict[str, Source] = {
     ),
     "comfy-wan-repack": Source(
         _hub("Comfy-Org/Wan_2.1_ComfyUI_repackaged", "Comfy-Org's Wan 2.1 repack"),
-        "split_files/text_encoders/umt5_xxl_*.safetensors",
+        "file list: “split_files/text_encoders/umt5_xxl_*.safetensors”",
         "UMT5-XXL's encoder in fp16, bf16 and fp8_e4m3fn_scaled, with the tokenizer stored "
         "as a U8 tensor spiece_model.",
         "https://huggingface.co/Comfy-Org/Wan_2.1_ComfyUI_repackaged",
     ),
     "diffusers-text-encoder-folder": Source(
         _hub("black-forest-labs/FLUX.1-dev", "the FLUX.1 [dev] pipeline"),
-        "text_encoder_2/",
+        "folder “text_encoder_2/”",
         "A diffusers pipeline keeps its T5 encoder as transformers' save_pretrained folder: "
         "config.json, model.safetensors.index.json and safetensors shards.",
         "https://huggingface.co/black-forest-labs/FLUX.1-dev/tree/main/text_encoder_2",
