@@ -1,20 +1,24 @@
 """Activations a training forward saves for backward, per part, with and without checkpointing.
 
-What autograd keeps between forward and backward of ``T5ForConditionalGeneration`` in
-training mode (dropout on, as T5 is fine-tuned), with ``labels`` and no padding mask,
-weights and activations in one dtype of b bytes per value; every storage counted once.
-Per instance, on a stream of n tokens (n = S in the encoder, T in the decoder) and keys
-n_k:
+What autograd keeps between forward and backward of ``T5ForConditionalGeneration`` (and
+``MT5``/``UMT5``) in training mode with ``labels`` (the decoder's inputs are
+``shift_right(labels)``), every storage counted once, in one `Setup`: the attention
+implementation (``sdpa``, transformers' default, or ``eager``), the device (``cpu``:
+measured; ``cuda``: derived from torch's source, see `CUDA_SOURCES`), the precision
+(``cast``: the model cast to the dtype) and whether an ``attention_mask`` is passed.
+Dropout follows the config's ``dropout_rate``: ``nn.Dropout(0.0)`` saves no mask.
+Per instance, on a stream of n tokens (n = S in the encoder, T in the decoder), keys n_k,
+b bytes per value of the model's dtype:
 
 | part | saved |
 |---|---|
 | ``layer_norm`` | x in float32 (4·B·n·d), 1/rms (4·B·n), x·(1/rms) in b; x itself if b ≠ 4 |
 | ``q`` (k, v: the same input) | its input, b·B·n·d |
-| attention | q, kᵀ, v copies b·B·h·d_kv·(n + 2·n_k); softmax and its dropout b·2·B·h·n·n_k; mask |
-| ``relative_attention_bias`` (block 0) | the int64 buckets, 8·n·n_k |
-| ``o`` | its input, b·B·n·h·d_kv |
+| attention | by kernel, `KERNELS` (eager, CPU math / flash, CUDA memory-efficient) |
+| ``relative_attention_bias`` (block 0; UMT5 every block) | the int64 buckets, 8·n·n_k |
+| ``o`` | its input, b·B·n·h·d_kv (a fused kernel's output: counted in the attention) |
 | FFN | ``wi`` input; the activation's saved tensors; the gate's; dropout mask; ``wo`` input |
-| ``dropout`` (each call) | its mask, m·(elements) |
+| ``dropout`` (each call) | its mask, m·(elements); none when ``dropout_rate`` is 0 |
 | fp16 blocks | each ``clamp``: its input b·B·n·d and two 0-dim float32 bounds |
 | ``embed_tokens``, loss | int64 ids; log-softmax b·B·T·vocab_size, labels, a 0-dim weight |
 
@@ -22,9 +26,10 @@ with h = num_heads, m the bytes of a dropout mask element: 1 (the bool mask of C
 fused ``native_dropout``) or b (the CPU kernel keeps a mask of the input's dtype).
 
 With gradient checkpointing (transformers' ``gradient_checkpointing_enable``), a block
-keeps only its inputs: the stream (b·B·n·d), and once per stack the shared position bias
-(b·h·n²; block 1 on) and, in the decoder, the causal mask (b·B·T²), the encoder output
-(b·B·S·d) and the cross-attention's zero bias (b·h·T·S, block 1 on).
+keeps only its inputs: the stream (b·B·n·d), and once per stack T5's shared position bias
+(b·h·n²; block 1 on; UMT5 passes none), in the decoder the encoder output (b·B·S·d) and
+T5's cross-attention zero bias (b·h·T·S, block 1 on); eager attention passes the causal
+mask (b·B·T²); a padding mask is passed as a float mask (eager) or a bool one (sdpa).
 """
 
 from __future__ import annotations
@@ -77,6 +82,100 @@ CUDA_MASK = 1
 #: The workload keywords of `memory_at`, with the defaults of `t5sym.flops`.
 LENGTHS = {"batch": DEFAULT_BATCH, "encoder_length": DEFAULT_S, "decoder_length": DEFAULT_T}
 
+#: The choices of a `Setup`: attention implementation, device, precision.
+ATTENTIONS = ("sdpa", "eager")
+DEVICES = ("cuda", "cpu")
+PRECISIONS = {
+    "cast": "the model cast to the dtype (model.to(dtype)), as `t5sym memory --dtype` counts",
+}
+
+#: transformers' ``T5Config.dropout_rate`` default, used when the config does not say.
+DEFAULT_DROPOUT = 0.1
+
+#: What each attention kernel saves for backward, and where it was read or measured.
+KERNELS = {
+    "eager": "matmul copies of q, kᵀ, v; softmax; with dropout its mask and the dropped "
+    "probabilities (transformers' eager_attention_forward)",
+    "math": "CPU sdpa's composite kernel (a bias that needs a gradient, or dropout): as "
+    "eager, in float32 for bf16/fp16 inputs",
+    "flash": "CPU sdpa's flash kernel (no dropout, a bias without gradient: the "
+    "cross-attention): q, k, v, output, float32 logsumexp B·h·n, the bias",
+    "efficient": "CUDA sdpa's memory-efficient kernel: q, k, v, output, float32 "
+    "logsumexp B·h·32⌈n/32⌉, the bias (padded to 16 keys), philox seed and offset",
+}
+
+#: Where the CUDA figures come from (derived from torch's source, not measured).
+CUDA_SOURCES = (
+    "aten/src/ATen/Context.h sdp_priority_order: flash, efficient, math, cudnn",
+    "aten/src/ATen/native/transformers/cuda/sdp_utils.cpp can_use_flash_attention: "
+    "check_for_attn_mask excludes flash for T5's float bias; can_use_mem_efficient_attention "
+    "takes fp16/fp32/bf16",
+    "aten/src/ATen/native/transformers/attention.cpp scaled_dot_product_attention: "
+    "preprocess_mask expands the bias to (B, h, n, n_k) and pad_bias<16> pads n_k",
+    "aten/src/ATen/native/transformers/cuda/attention.cu _efficient_attention_forward: "
+    "output (B, n, h, d_kv), logsumexp float32 (B, h, ceil_div(n, 32)·32), 0-dim int64 "
+    "seed and offset",
+    "tools/autograd/derivatives.yaml _scaled_dot_product_efficient_attention: backward "
+    "takes query, key, value, attn_bias, output, log_sumexp, philox_seed, philox_offset",
+    "aten/src/ATen/native/Dropout.cpp dropout: the fused native_dropout on CUDA for "
+    "0 < p < 1, input returned for p = 0; derivatives.yaml native_dropout saves result1, "
+    "a bool mask",
+)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """How the training forward runs: what decides which tensors autograd saves.
+
+    ``dropout`` is the config's ``dropout_rate``; ``mask_bytes`` the bytes of a dropout
+    mask element (1 on CUDA, b on CPU, unless given).
+    """
+
+    attention: str = "eager"
+    device: str = "cuda"
+    precision: str = "cast"
+    padding_mask: bool = False
+    dropout: float = DEFAULT_DROPOUT
+    mask_bytes: int | None = None
+
+    @property
+    def derived(self) -> bool:
+        """CUDA figures are derived from torch's source; CPU ones are measured."""
+        return self.device == "cuda"
+
+
+def _choice(field: str, value, known) -> str:
+    if not isinstance(value, str) or value not in known:
+        raise T5SymError(f"{field}: {checks.shown(value)} is not one of {', '.join(known)}")
+    return value
+
+
+def setup(
+    config: Config | None,
+    *,
+    attention: str = "eager",
+    device: str = "cuda",
+    precision: str = "cast",
+    padding_mask: bool = False,
+    dropout: float | None = None,
+    mask_bytes: int | None = None,
+) -> Setup:
+    """A checked `Setup`; ``dropout`` None: the config's ``dropout_rate`` (0.1 if unset)."""
+    attention = _choice("attention", attention, ATTENTIONS)
+    device = _choice("device", device, DEVICES)
+    if precision == "autocast":
+        raise T5SymError("precision: autocast (HF Trainer's bf16=True) is not modelled yet; "
+                         "use cast")  # fmt: skip
+    precision = _choice("precision", precision, PRECISIONS)
+    padding_mask = checks.boolean("padding_mask", padding_mask)
+    if dropout is None:
+        dropout = getattr(config, "dropout_rate", DEFAULT_DROPOUT)  # hook: Config.dropout_rate
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise T5SymError(f"dropout: must be a number in [0, 1), got {checks.shown(dropout)}")
+    if mask_bytes is not None:
+        mask_bytes = checks.positive_int("mask_bytes", mask_bytes)
+    return Setup(attention, device, precision, padding_mask, float(dropout), mask_bytes)
+
 
 def activation_name(config: Config | None) -> str:
     """transformers' ``dense_act_fn``: ``gated-gelu`` means ``gelu_new``; else the suffix."""
@@ -97,25 +196,101 @@ def _norm(name: str, n: Expr, reps: Expr, b: int) -> Node:
     return _leaf(name, reps * values, "x in float32, 1/rms, normalized x")
 
 
-def _attention(
-    p: str, role: Role, n: Expr, keys: Expr, reps: Expr, b: int, m: int, bias: bool
-) -> Node:
+def _padded(keys: Expr, to: int) -> Expr:
+    return to * sympy.ceiling(keys / to)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One attention module's call, as the kernels see it."""
+
+    role: Role
+    n: Expr
+    keys: Expr
+    reps: Expr
+    bias_per_layer: bool  # UMT5: every layer builds its own bias (and zero bias)
+    ckpt: bool
+
+
+def _kernel(s: Setup, call: _Call) -> str:
+    """The kernel sdpa dispatches to (``eager`` for eager attention)."""
+    if s.attention == "eager":
+        return "eager"
+    if s.device == "cuda":
+        return "efficient"
+    # CPU: the flash kernel takes no dropout and no bias that needs a gradient; only the
+    # cross-attention's zero bias (a leaf; requires_grad under T5's checkpointing) has none.
+    cross = call.role is Role.CROSS_ATTENTION
+    if cross and s.dropout == 0 and not (call.ckpt and not call.bias_per_layer):
+        return "flash"
+    return "math"
+
+
+def _scores(s: Setup, call: _Call, b: int, m: int) -> tuple[Expr, bool]:
+    """Bytes the attention function saves per call (summed over layers), and whether its
+    output is the input of ``o`` (a fused kernel's output, transposed back: one storage)."""
+    n, keys, reps = call.n, call.keys, call.reps
     inner = num_heads * d_kv
-    body = b * batch * inner * (n + 2 * keys) + (2 * b + m) * batch * num_heads * n * keys
-    cross = role is Role.CROSS_ATTENTION
+    probs = batch * num_heads * n * keys
+    kernel = _kernel(s, call)
+    cross = call.role is Role.CROSS_ATTENTION
+    out = sympy.S.Zero
+    if s.attention == "sdpa" and not cross:
+        if call.role is Role.SELF_ATTENTION and n is decoder_length:
+            out += reps * n * n  # torch.where(causal bool, bias, min): the bool condition
+        elif s.padding_mask:
+            out += batch * n * n  # torch.where(padding bool (B, 1, S, S), bias, min), shared
+    if kernel in ("eager", "math"):
+        a = b if kernel == "eager" or b == FLOAT32 else FLOAT32  # math: float32 on CPU
+        body = a * batch * inner * (n + 2 * keys) + a * probs  # q, kᵀ, v copies; softmax
+        if m:  # the dropped probabilities and the mask (CPU's math: in float32 too)
+            body += (a + (m if kernel == "eager" or s.mask_bytes else a)) * probs
+        return out + reps * body, False
+    fused = b * batch * inner * (2 * n + 2 * keys)  # q, k, v, output
+    if kernel == "flash":
+        lse = FLOAT32 * batch * num_heads * n
+        if s.padding_mask:
+            bias = reps * b * probs  # torch.where(mask, zeros, min): one per layer
+        else:
+            bias = (reps if call.bias_per_layer else 1) * b * num_heads * n * keys
+        return out + reps * (fused + lse) + bias, True
+    # CUDA memory-efficient attention (derived, see CUDA_SOURCES)
+    lse = FLOAT32 * batch * num_heads * _padded(n, 32)
+    seeds = 2 * INT64
+    padded = reps * b * batch * num_heads * n * _padded(keys, 16)
+    if s.padding_mask:
+        aligned = reps * b * probs  # torch.where(mask, bias, min): (B, h, n, n_k) per layer
+    elif cross:
+        aligned = (reps if call.bias_per_layer else 1) * b * num_heads * n * keys
+    else:
+        aligned = reps * b * num_heads * n * keys  # a contiguous bias per layer
+    bias = sympy.Piecewise((aligned, sympy.Eq(sympy.Mod(keys, 16), 0)), (padded, True))
+    return out + reps * (fused + lse + seeds) + bias, True
+
+
+def _attention(
+    p: str, call: _Call, s: Setup, b: int, m: int, bias: bool, per_layer_bias: bool
+) -> Node:
+    n, keys, reps = call.n, call.keys, call.reps
+    inner = num_heads * d_kv
+    cross = call.role is Role.CROSS_ATTENTION
     block0 = p.replace(".*.", ".0.")
+    scores, fused = _scores(s, call, b, m)
+    buckets = INT64 * n * keys * (reps if per_layer_bias else 1)
     return group(
         p,
         _leaf(f"{p}.q", reps * b * batch * n * d_model, "input of q, k, v"),
         _leaf(f"{block0}.k", b * batch * encoder_length * d_model, "encoder output, once")
         if cross
         else None,
-        _leaf(f"{block0}.relative_attention_bias", INT64 * n * keys, "int64 buckets")
+        _leaf(
+            f"{p if per_layer_bias else block0}.relative_attention_bias", buckets, "int64 buckets"
+        )
         if bias
-        else None,
-        _leaf(f"{p}.scores", reps * body, "q, kᵀ, v copies; softmax, dropout and its mask"),
-        _leaf(f"{p}.o", reps * b * batch * n * inner, "input of o"),
-        role=role,
+        else None,  # fmt: skip
+        _leaf(f"{p}.scores", scores, KERNELS[_kernel(s, call)]),
+        None if fused else _leaf(f"{p}.o", reps * b * batch * n * inner, "input of o"),
+        role=call.role,
     )
 
 
@@ -135,14 +310,17 @@ def _ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None) -> 
         _leaf(f"{p}.gate", (1 if keeps_output else 2) * b * wide, "act(wi_0 x), wi_1 x")
         if gated
         else None,
-        _leaf(f"{p}.dropout", m * wide, "dropout mask"),
-        _leaf(f"{p}.wo", b * wide, "input of wo"),
+        _leaf(f"{p}.dropout", m * wide, "dropout mask") if m else None,
+        # without dropout, a plain ReLU's output is wo's input: one storage, under act
+        None if not m and keeps_output and not gated else _leaf(f"{p}.wo", b * wide, "input of wo"),
         role=Role.FFN,
     )
 
 
-def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None) -> Node:
+def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
+               s: Setup) -> Node:  # fmt: skip
     blk = f"{stack}.block.*"
+    umt5 = config is not None and config.model_type == "umt5"
     parts = [(f"{blk}.layer.0", "SelfAttention", Role.SELF_ATTENTION, n, True)]
     if stack == "decoder":
         parts.append(
@@ -150,12 +328,15 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
         )
     layers = []
     for p, kind, role, keys, bias in parts:
+        call = _Call(role, n, keys, reps, umt5, False)
         layers.append(
             group(
                 p,
                 _norm(f"{p}.layer_norm", n, reps, b),
-                _attention(f"{p}.{kind}", role, n, keys, reps, b, m, bias),
-                _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask"),
+                _attention(f"{p}.{kind}", call, s, b, m, bias, umt5),
+                _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask")
+                if m
+                else None,
                 role=Role.SUBLAYER,
             )
         )
@@ -165,7 +346,7 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
             ff,
             _norm(f"{ff}.layer_norm", n, reps, b),
             _ffn(f"{ff}.DenseReluDense", n, reps, b, m, config),
-            _leaf(f"{ff}.dropout", reps * m * batch * n * d_model, "dropout mask"),
+            _leaf(f"{ff}.dropout", reps * m * batch * n * d_model, "dropout mask") if m else None,
             role=Role.SUBLAYER,
         )
     )
@@ -176,28 +357,39 @@ def _clamps(blk: str, n: Expr, reps: Expr, b: int, clamps: int) -> Node:
     return _leaf(blk, reps * clamps * (b * batch * n * d_model + 2 * FLOAT32), "fp16 clamps")
 
 
-def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool) -> Node:
+def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool, s: Setup,
+                  umt5: bool) -> Node:  # fmt: skip
     blk = f"{stack}.block.*"
+    deep = deep and not umt5  # UMT5's blocks take no position bias
+    mask_b = b if s.attention == "eager" else 1  # a float additive mask, or sdpa's bool
     inputs = [_leaf(f"{blk}.input", reps * b * batch * n * d_model, "block input")]
     if deep:
         inputs.append(_leaf(f"{stack}.block.1.position_bias", b * num_heads * n * n))
+    if stack == "encoder" and s.padding_mask:
+        inputs.append(_leaf(f"{stack}.block.0.mask", mask_b * batch * n * n, "padding mask"))
     if stack == "decoder":
-        inputs.append(_leaf(f"{stack}.block.0.mask", b * batch * n * n, "causal mask"))
+        if s.attention == "eager":
+            inputs.append(_leaf(f"{stack}.block.0.mask", b * batch * n * n, "causal mask"))
         inputs.append(_leaf(f"{stack}.block.0.encoder", b * batch * encoder_length * d_model))
+        if s.padding_mask and not umt5:  # UMT5 passes it by keyword: not saved
+            inputs.append(_leaf(f"{stack}.block.0.encoder_mask",
+                                mask_b * batch * n * encoder_length, "padding mask"))  # fmt: skip
         if deep:
             inputs.append(_leaf(f"{stack}.block.1.cross_bias", b * num_heads * n * encoder_length))
     return group(blk, *inputs, role=Role.BLOCK)
 
 
-def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: bool) -> Node:
+def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: bool,
+           s: Setup) -> Node:  # fmt: skip
     enc = stack == "encoder"
     n = encoder_length if enc else decoder_length
     reps = num_layers if enc else num_decoder_layers
     depth = None if config is None else (config.num_layers if enc else config.num_decoder_layers)
+    umt5 = config is not None and config.model_type == "umt5"
     if ckpt:
-        blocks = _checkpointed(stack, n, reps, b, depth is None or depth > 1)
+        blocks = _checkpointed(stack, n, reps, b, depth is None or depth > 1, s, umt5)
     else:
-        blocks = _sublayers(stack, n, reps, b, m, config)
+        blocks = _sublayers(stack, n, reps, b, m, config, s)
         if dtype == "fp16":
             clamp = _clamps(f"{stack}.block.*.clamp", n, reps, b, 2 if enc else 3)
             blocks = group(blocks.name, *blocks.children, clamp, role=Role.BLOCK)
@@ -206,7 +398,9 @@ def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: 
         _leaf(f"{stack}.embed_tokens", INT64 * batch * n, "token ids"),
         blocks,
         _norm(f"{stack}.final_layer_norm", n, 1, b),
-        _leaf(f"{stack}.dropout", 2 * m * batch * n * d_model, "input's and output's masks"),
+        _leaf(f"{stack}.dropout", 2 * m * batch * n * d_model, "input's and output's masks")
+        if m
+        else None,
         role=Role(stack),
     )
 
@@ -216,13 +410,22 @@ def saved_tree(
     dtype: str = "bf16",
     *,
     checkpointing: bool = False,
-    mask_bytes: int | None = CUDA_MASK,
+    attention: str = "eager",
+    device: str = "cuda",
+    precision: str = "cast",
+    padding_mask: bool = False,
+    dropout: float | None = None,
+    mask_bytes: int | None = None,
 ) -> Tree:
     """Bytes autograd saves for backward in one training forward, per part.
 
-    ``mask_bytes`` is the bytes of a dropout-mask element (1 on CUDA; ``None``: b, as
-    the CPU kernel keeps). Symbolic in B, S, T and the dims; the dtype and the config's
-    activation, gating and depths (≥ 2 blocks or not) decide the structure.
+    The setup (`Setup`): ``attention`` ``"sdpa"`` or ``"eager"``; ``device`` ``"cpu"``
+    (measured) or ``"cuda"`` (derived from torch's source, `CUDA_SOURCES`); ``precision``
+    ``"cast"``; ``padding_mask`` whether an ``attention_mask`` is passed; ``dropout`` the
+    ``dropout_rate`` (None: the config's, else 0.1; 0 saves no mask); ``mask_bytes`` the
+    bytes of a dropout-mask element (None: 1 on CUDA, b on CPU). Symbolic in B, S, T and
+    the dims; the dtype, the setup and the config's type, activation, gating and depths
+    decide the structure.
 
     Examples
     --------
@@ -237,14 +440,22 @@ def saved_tree(
         known = ", ".join(memory.TRAINING_DTYPES)
         raise T5SymError(f"dtype: {dtype} cannot be trained; use {known}")
     checkpointing = checks.boolean("checkpointing", checkpointing)
-    m = b if mask_bytes is None else checks.positive_int("mask_bytes", mask_bytes)
+    s = setup(config, attention=attention, device=device, precision=precision,
+              padding_mask=padding_mask, dropout=dropout, mask_bytes=mask_bytes)  # fmt: skip
+    if s.attention == "sdpa" and s.device == "cuda" and config is not None:
+        align = 4 if b == FLOAT32 else 8
+        if config.d_kv % align:
+            raise T5SymError(f"d_kv: CUDA's memory-efficient kernel needs a multiple of {align} "
+                             f"in {dtype}, got {config.d_kv} (sdpa falls back to math: not "
+                             "modelled on CUDA)")  # fmt: skip
+    m = 0 if s.dropout == 0 else (s.mask_bytes or (CUDA_MASK if s.device == "cuda" else b))
     loss = b * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + b
     return Tree(
         placed(
             group(
                 "",
-                _stack("encoder", config, b, m, dtype, checkpointing),
-                _stack("decoder", config, b, m, dtype, checkpointing),
+                _stack("encoder", config, b, m, dtype, checkpointing, s),
+                _stack("decoder", config, b, m, dtype, checkpointing, s),
                 _leaf("lm_head", b * batch * decoder_length * d_model, "input of lm_head"),
                 _leaf("loss", loss, "log-softmax, labels, total weight"),
                 role=Role.MODEL,
@@ -253,11 +464,25 @@ def saved_tree(
     )
 
 
+def resolved(tree: Tree, values: dict) -> Tree:
+    """``tree`` with its alignment cases (CUDA's padded bias and logsumexp: ``Piecewise``,
+    ``ceiling``) settled at the lengths in ``values``, so `Tree.evaluate` takes it."""
+    lengths = {k: v for k, v in values.items() if k in (encoder_length, decoder_length)}
+
+    def settle(leaf: Node) -> Expr:
+        expr = leaf.expr
+        return expr.subs(lengths) if expr.has(sympy.Piecewise, sympy.ceiling) else expr
+
+    return tree.view(settle)
+
+
 @dataclass(frozen=True)
 class FineTuning(Result):
     """`t5sym.memory.Memory` (weights, gradients, optimizer state) plus saved activations.
 
-    ``activations`` maps every node of `saved_tree` to its bytes (key ``""``: total).
+    ``activations`` maps every node of `saved_tree` to its bytes (key ``""``: total);
+    ``setup`` is how the forward runs. On CUDA the activations are ``derived`` from torch's
+    source (``derived_from``: `CUDA_SOURCES`), not measured.
     """
 
     memory: Memory
@@ -266,11 +491,13 @@ class FineTuning(Result):
     decoder_length: int
     checkpointing: bool
     activations: dict[str, int]
+    setup: Setup = Setup()
 
     FIELDS = (
         "name", "dtype", "optimizer", "batch", "encoder_length", "decoder_length",
-        "checkpointing", "weights", "gradients", "optimizer_state", "activations_bytes",
-        "total", "parts",
+        "checkpointing", "attention", "device", "precision", "padding_mask", "dropout",
+        "weights", "gradients", "optimizer_state", "activations_bytes", "derived",
+        "derived_from", "total", "parts",
     )  # fmt: skip
     DETAILS = ("activations",)
 
@@ -280,6 +507,17 @@ class FineTuning(Result):
     weights = property(lambda self: self.memory.weights, doc="Bytes of the weights.")
     gradients = property(lambda self: self.memory.gradients, doc="Bytes of the gradients.")
     optimizer_state = property(lambda self: self.memory.optimizer_state, doc="State bytes.")
+    attention = property(lambda self: self.setup.attention, doc="sdpa or eager.")
+    device = property(lambda self: self.setup.device, doc="cuda or cpu.")
+    precision = property(lambda self: self.setup.precision, doc="How the dtype is applied.")
+    padding_mask = property(lambda self: self.setup.padding_mask, doc="An attention_mask.")
+    dropout = property(lambda self: self.setup.dropout, doc="The dropout_rate.")
+    derived = property(lambda self: self.setup.derived, doc="Derived (CUDA), not measured.")
+
+    @property
+    def derived_from(self) -> list[str]:
+        """The torch source files and functions the CUDA figures are derived from."""
+        return list(CUDA_SOURCES) if self.derived else []
 
     @property
     def activations_bytes(self) -> int:
@@ -297,6 +535,10 @@ class FineTuning(Result):
         return {k: v for k, v in self.activations.items() if k and "." not in k}
 
 
+#: The setup keywords `fine_tuning_memory` and `memory_at` pass to `saved_tree`.
+SETUP_KEYWORDS = ("attention", "device", "precision", "padding_mask", "dropout", "mask_bytes")
+
+
 def fine_tuning_memory(
     config: Config,
     dtype: str = memory.DEFAULT_DTYPE,
@@ -306,29 +548,37 @@ def fine_tuning_memory(
     encoder_length: int,
     decoder_length: int,
     checkpointing: bool = False,
-    mask_bytes: int | None = CUDA_MASK,
+    attention: str = "eager",
+    device: str = "cuda",
+    precision: str = "cast",
+    padding_mask: bool = False,
+    dropout: float | None = None,
+    mask_bytes: int | None = None,
 ) -> FineTuning:
-    """`t5sym.memory.training_memory` plus the activations saved at a batch and lengths.
+    """`t5sym.memory.training_memory` plus the activations saved at a batch and lengths,
+    in the setup `saved_tree` takes.
 
     Examples
     --------
     >>> import t5sym
     >>> from t5sym.activations import fine_tuning_memory
     >>> m = fine_tuning_memory(t5sym.load("t5-small"), "fp32", "adam", batch=1,
-    ...                        encoder_length=512, decoder_length=128)
-    >>> m.total > m.memory.total
-    True
+    ...                        encoder_length=512, decoder_length=128, attention="sdpa")
+    >>> m.total > m.memory.total, m.derived
+    (True, True)
     """
     from .inference import workload
 
     mem = memory.training_memory(config, dtype, optimizer)
     served(config, "fine-tuning at a length")
     checkpointing = checks.boolean("checkpointing", checkpointing)
-    tree = saved_tree(config, dtype, checkpointing=checkpointing, mask_bytes=mask_bytes)
+    kw = dict(attention=attention, device=device, precision=precision,
+              padding_mask=padding_mask, dropout=dropout, mask_bytes=mask_bytes)  # fmt: skip
+    tree = saved_tree(config, dtype, checkpointing=checkpointing, **kw)
     values = workload(config, batch, encoder_length, decoder_length, memory.dtype_bytes(dtype))
-    return FineTuning(
-        mem, batch, encoder_length, decoder_length, checkpointing, tree.evaluate(values)
-    )
+    tree = resolved(tree, values)
+    return FineTuning(mem, batch, encoder_length, decoder_length, checkpointing,
+                      tree.evaluate(values), setup(config, **kw))  # fmt: skip
 
 
 def memory_at(
@@ -341,7 +591,9 @@ def memory_at(
 ) -> Memory | FineTuning:
     """`t5sym.memory.training_memory`, or with any of ``batch``, ``encoder_length``,
     ``decoder_length`` (the others take `t5sym.flops`' defaults) or ``checkpointing``,
-    `fine_tuning_memory` (whole model; ``cores`` is refused there).
+    `fine_tuning_memory` (whole model; ``cores`` is refused there). The setup keywords
+    (``attention``, ``device``, ``precision``, ``padding_mask``, ``dropout``,
+    ``mask_bytes``) go to `fine_tuning_memory` (given without lengths, they are checked).
 
     Any other keyword is refused (a misspelt length is never taken for the default).
 
@@ -357,13 +609,17 @@ def memory_at(
     t5sym.errors.T5SymError: encoder_len: unknown keyword; known: batch, ...
     """
     for key in lengths:
-        if key not in LENGTHS:
-            known = ", ".join(LENGTHS)
+        if key not in LENGTHS and key not in SETUP_KEYWORDS:
+            known = ", ".join((*LENGTHS, *SETUP_KEYWORDS))
             raise T5SymError(f"{checks.shown(key)[1:-1][:40]}: unknown keyword; known: {known}")
+    kw = {k: lengths.pop(k) for k in SETUP_KEYWORDS if k in lengths}
+    kw = {k: v for k, v in kw.items() if v is not None or k in ("dropout", "mask_bytes")}
     checkpointing = checks.boolean("checkpointing", checkpointing)
     if all(v is None for v in lengths.values()) and not checkpointing:
+        setup(config, **kw)  # checked, though no activations are counted
         return memory.training_memory(config, dtype, optimizer, cores=cores)
     if cores is not None:
         raise T5SymError("cores: per-core memory does not include activations yet")
-    kw = {k: d if lengths.get(k) is None else lengths[k] for k, d in LENGTHS.items()}
-    return fine_tuning_memory(config, dtype, optimizer, checkpointing=checkpointing, **kw)
+    sizes = {k: d if lengths.get(k) is None else lengths[k] for k, d in LENGTHS.items()}
+    return fine_tuning_memory(config, dtype, optimizer, checkpointing=checkpointing, **kw,
+                              **sizes)  # fmt: skip
