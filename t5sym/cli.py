@@ -96,10 +96,16 @@ def cmd_memory(args: argparse.Namespace) -> str:
     t5sym.memory.check(args.dtype, args.optimizer)  # the choices before the target
     config = presets.load(args.target)
     lengths = {k: getattr(args, k) for k in ("batch", "encoder_length", "decoder_length")}
-    setup = {k: getattr(args, k) for k in ("attention", "device", "precision", "padding_mask")}
+    if args.lora_rank is not None or args.lora_targets is not None:  # t5sym.lora
+        if args.checkpointing or any(v is not None for v in lengths.values()):
+            raise T5SymError("lora_rank: saved activations with the base frozen are not "
+                             "modelled yet; leave out --batch and the lengths")  # fmt: skip
+        result = t5sym.memory.training_memory(config, args.dtype, args.optimizer,
+                                              cores=args.cores, lora_rank=args.lora_rank,
+                                              lora_targets=args.lora_targets)  # fmt: skip
+        return _json(result.to_dict()) if args.json else t5sym.report.memory_text(result)
     result = t5sym.activations.memory_at(config, args.dtype, args.optimizer, args.cores,
-                                         args.checkpointing, **lengths, **setup,
-                                         dropout=args.dropout_rate)  # fmt: skip
+                                   args.checkpointing, **lengths)  # fmt: skip
     return _json(result.to_dict()) if args.json else t5sym.report.memory_text(result)
 
 
@@ -183,17 +189,6 @@ def _lengths(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpointing", action="store_true", help="recompute each block")
 
 
-def _setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--attention", default="sdpa", help="sdpa (transformers' default), eager")
-    p.add_argument("--device", default="cuda", help="cuda (derived from torch's source), "
-                   "cpu (measured) (%(default)s)")  # fmt: skip
-    p.add_argument("--precision", default="cast",
-                   help="cast: the model cast to --dtype (%(default)s); autocast: fp32 weights "
-                   "under torch.autocast (HF Trainer's bf16=True / fp16=True)")  # fmt: skip
-    p.add_argument("--padding-mask", action="store_true", help="an attention_mask is passed")
-    p.add_argument("--dropout-rate", type=float, help="dropout_rate (0.1); 0 saves no masks")
-
-
 def _serving(p: argparse.ArgumentParser) -> None:
     _workload(p)
     default = t5sym.inference.DEFAULT_SERVING_DTYPE
@@ -201,11 +196,14 @@ def _serving(p: argparse.ArgumentParser) -> None:
 
 
 def _training(p: argparse.ArgumentParser) -> None:
-    dtypes, optimizers = ", ".join(t5sym.memory.DTYPE_BYTES), ", ".join(t5sym.memory.OPTIMIZERS)
+    dtypes = ", ".join(t5sym.memory.DTYPE_BYTES)
+    optimizers = ", ".join(t5sym.memory.ALL_OPTIMIZERS)
     p.add_argument("--dtype", default=t5sym.memory.DEFAULT_DTYPE, help=f"{dtypes} (%(default)s)")
     p.add_argument("--optimizer", default=t5sym.memory.DEFAULT_OPTIMIZER,
                    help=f"{optimizers} (%(default)s)")  # fmt: skip
     p.add_argument("--cores", type=_positive_int, help="bytes of one of P cores (Mesh TF)")
+    p.add_argument("--lora-rank", type=_positive_int, help="LoRA (peft) of rank R, base frozen")
+    p.add_argument("--lora-targets", help="peft's target_modules, e.g. q,v (peft's default)")
 
 
 def _layout(p: argparse.ArgumentParser) -> None:
@@ -229,7 +227,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], str], str, tuple[Adder,
     "flops": (cmd_flops, "forward and training FLOPs per part",
               (_workload, _encoder_only, _json_flag, _breakdown), "1"),
     "memory": (cmd_memory, "bytes of weights, gradients, optimizer state",
-               (_training, _lengths, _setup, _json_flag), "1"),
+               (_training, _lengths, _json_flag), "1"),
     "inference": (cmd_inference, "weights, caches, activations, generate() FLOPs",
                   (_serving, _json_flag), "1"),
     "shard": (cmd_shard, "per-core parameters, FLOPs, all-reduces (Mesh TF)",

@@ -220,7 +220,8 @@ def trainable_parameters(
 # ---------------------------------------------------------------------------------------
 # Saved for backward: what the adapters add.
 
-#: The targets whose Linears read one input (self-attention's q, k, v; wi, wi_0, wi_1).
+#: The targets whose Linears read one input (self-attention's q, k, v; wi, wi_0, wi_1;
+#: cross-attention's q reads the decoder's stream, its k and v the encoder's output).
 SHARED_INPUT = (frozenset({Role.Q, Role.K, Role.V}), frozenset({Role.WI, Role.WI_0, Role.WI_1}))
 
 #: Model types whose adapters' saved tensors `saved_tree` models (full attention, dense FFN).
@@ -278,7 +279,7 @@ def saved_tree(
         width = leaf.shape[1]
         if dtype == "fp32" and down:  # lora_A saves x itself: once per distinct input
             group_of = next((g for g in SHARED_INPUT if leaf.role in g), leaf.role)
-            key = (leaf.stack, leaf.module, group_of)
+            key = (leaf.stack, leaf.module, Role.K if cross_kv else group_of)
             if key in seen:
                 return sympy.S.Zero
             seen.add(key)

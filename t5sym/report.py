@@ -363,7 +363,8 @@ def memory_text(result: Memory) -> str:
         [
             describe(m.config),
             f"{where}; dtype={m.dtype} optimizer={m.optimizer}",
-            *textwrap.wrap(memory.OPTIMIZERS[m.optimizer].doc, 78),
+            *textwrap.wrap(memory.ALL_OPTIMIZERS[m.optimizer].doc, 78),
+            *_lora_lines(m),
             f"state: {m.state_tensors:,} tensors, {m.state_scalars:,} Python ints",
             *_cast_note(m),
             "",
@@ -371,6 +372,17 @@ def memory_text(result: Memory) -> str:
             "not counted: activations and temporaries",
         ]
     )
+
+
+def _lora_lines(m: Memory) -> list[str]:
+    """With LoRA (`t5sym.memory.LoraMemory`): trainable vs frozen parameters."""
+    if not hasattr(m, "lora_rank"):
+        return []
+    return [
+        f"LoRA r={m.lora_rank} on {', '.join(m.lora_targets)} (peft): "
+        f"trainable {m.trainable_parameters:,} (float32 adapters), frozen {m.frozen_parameters:,}",
+        "gradients and optimizer state: the adapters only",
+    ]
 
 
 def _cast_note(m: Memory) -> list[str]:
@@ -465,22 +477,14 @@ def fine_tuning_text(result) -> str:
     pairs += [(f"activations: {k}", v) for k, v in r.parts.items()]
     pairs += [("total", r.total)]
     how = "checkpointing each block" if r.checkpointing else "no checkpointing"
-    mask = "a padding mask" if r.padding_mask else "no padding mask"
-    if r.derived:
-        where = ["activations derived from torch's source, not measured:"]
-        where += [f"  {line}" for line in r.derived_from]
-    else:
-        where = ["activations as measured on the CPU (saved_tensors_hooks)"]
     return "\n".join(
         [
             describe(r.memory.config),
             f"batch={r.batch} S={r.encoder_length} T={r.decoder_length} dtype={r.dtype} "
             f"optimizer={r.optimizer}; {how}",
-            f"attention={r.attention} device={r.device} precision={r.precision} "
-            f"dropout_rate={r.dropout:g}; {mask}",
             "",
             table(_bytes_rows(pairs), ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
-            *where,
+            "dropout masks of 1 byte (CUDA); no padding mask",
         ]
     )
 

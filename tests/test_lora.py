@@ -1,0 +1,297 @@
+"""LoRA against peft itself: ``get_peft_model(model, LoraConfig(r, target_modules))``.
+
+Trainable parameters on real presets (transformers on the meta device), node by node;
+gradients, optimizer state and the adapters' saved tensors after a real step of a small
+model on CPU (``torch.optim.AdamW``, bitsandbytes' ``AdamW8bit``/``PagedAdamW8bit``/
+``PagedAdamW``), every ``.grad`` and every ``optimizer.state`` tensor summed (a storage
+shared by several entries, bitsandbytes' qmaps, once).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+
+import pytest
+import torch
+from peft import LoraConfig, get_peft_model
+from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as DEFAULTS
+
+import t5sym
+from t5sym import Config, T5SymError, lora, memory
+
+from .cli import run
+from .reference import build, sum_matching
+
+warnings.filterwarnings("ignore", message="Paged optimizers are not supported on CPU")
+bnb = pytest.importorskip("bitsandbytes")
+
+TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def peft_names(model: torch.nn.Module) -> dict[str, int]:
+    """Trainable parameters by t5sym-style name: ``…q.lora_A.default.weight`` → ``…q.lora_A``."""
+    out = {}
+    for name, p in model.named_parameters():
+        if p.requires_grad:
+            name = name.removeprefix("base_model.model.").replace(".default.weight", "")
+            out[name] = p.numel()
+    return out
+
+
+def peft_model(config: Config, rank: int, targets, device: str = "meta", dtype=None):
+    model = build(config, device=device)
+    if dtype is not None:
+        model = model.to(TORCH_DTYPE[dtype])
+    return get_peft_model(model, LoraConfig(r=rank, target_modules=targets))
+
+
+# ---------------------------------------------------------------------------------------
+# Trainable parameters on presets (meta device).
+
+
+@pytest.mark.parametrize(
+    ("name", "targets"),
+    [
+        ("t5-small", None),
+        ("t5-small", ["q", "k", "v", "o", "wi", "wo", "lm_head"]),  # tied lm_head
+        ("flan-t5-xl", None),
+        ("flan-t5-xl", ["q", "v", "wi_0", "wi_1", "wo", "lm_head"]),
+        ("umt5-small", ["q", "v"]),
+        ("switch-base-8", ["q", "wi", "wo"]),  # dense blocks' wi/wo and every expert's
+        ("long-t5-tglobal-base", ["q", "k", "v", "o", "lm_head"]),
+    ],
+)
+def test_trainable_parameters_equal_peft(name: str, targets: list[str] | None) -> None:
+    config = t5sym.load(name)
+    model = peft_model(config, 8, targets)
+    real = peft_names(model)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    ours = t5sym.training_memory(config, "bf16", "adamw", lora_rank=8, lora_targets=targets)
+    assert ours.trainable_parameters == sum(real.values())
+    assert ours.frozen_parameters == frozen
+    tree = lora.tree(config, targets)
+    values = lora.values(config, 8)
+    for leaf in tree:
+        if leaf.is_leaf and lora.is_adapter(leaf):
+            assert t5sym.algebra.integer(leaf.expr, values) == sum_matching(real, leaf.name)
+    assert ours.gradients == 4 * sum(real.values())  # float32 adapters (peft's autocast)
+
+
+def test_default_targets_are_peft_s() -> None:
+    """peft's defaults for T5-family model types: q, v for t5 and mt5; none for the rest."""
+    for model_type in ("t5", "mt5", "umt5", "longt5", "switch_transformers"):
+        if model_type in DEFAULTS:
+            assert lora.DEFAULT_TARGETS[model_type] == tuple(DEFAULTS[model_type])
+        else:
+            assert model_type not in lora.DEFAULT_TARGETS
+            with pytest.raises(ValueError, match="target_modules"):
+                peft_model(t5sym.load({"umt5": "umt5-small", "longt5": "long-t5-local-base",
+                                       "switch_transformers": "switch-base-8"}[model_type]),
+                           8, None)  # fmt: skip
+    assert set(lora.DEFAULT_TARGETS) == {t for t in DEFAULTS if t in lora.DEFAULT_TARGETS}
+
+
+def test_adapters_in_a_bf16_model_are_float32() -> None:
+    config = t5sym.load("t5-small")
+    model = peft_model(config, 4, None, dtype="bf16")
+    trained = {p.dtype for p in model.parameters() if p.requires_grad}
+    frozen = {p.dtype for p in model.parameters() if not p.requires_grad}
+    assert (trained, frozen) == ({torch.float32}, {torch.bfloat16})
+    weights = sum(p.numel() * p.element_size() for p in model.parameters())
+    assert t5sym.training_memory(config, "bf16", "adamw", lora_rank=4).weights == weights
+
+
+# ---------------------------------------------------------------------------------------
+# A real step on CPU: gradients and optimizer state.
+
+SMALL = {
+    "v1.1-like": Config(d_model=128, d_ff=96, num_heads=4, d_kv=16, num_layers=2,
+                        vocab_size=40, feed_forward_proj="gated-gelu", tie_word_embeddings=False),
+    "v1.0-like": Config(d_model=32, d_ff=64, num_heads=2, d_kv=8, num_layers=2,
+                        num_decoder_layers=1, vocab_size=30),
+}  # fmt: skip
+
+#: Optimizers as people build them over the trainable parameters, by t5sym name.
+BUILD = {
+    "adamw": lambda ps: torch.optim.AdamW(ps, lr=1e-3),
+    "adam": lambda ps: torch.optim.Adam(ps, lr=1e-3),
+    "adamw8bit": lambda ps: bnb.optim.AdamW8bit(ps, lr=1e-3),
+    "adam8bit": lambda ps: bnb.optim.Adam8bit(ps, lr=1e-3),
+    "paged_adamw8bit": lambda ps: bnb.optim.PagedAdamW8bit(ps, lr=1e-3),
+    "paged_adamw": lambda ps: bnb.optim.PagedAdamW(ps, lr=1e-3),
+}
+
+
+def state_bytes(opt: torch.optim.Optimizer) -> tuple[int, int, int]:
+    """Bytes of every distinct storage in ``optimizer.state``; tensor and scalar entries."""
+    seen: dict[int, int] = {}
+    tensors = scalars = 0
+    for state in opt.state.values():
+        for value in state.values():
+            if torch.is_tensor(value):
+                tensors += 1
+                storage = value.untyped_storage()
+                seen[storage.data_ptr()] = storage.nbytes()
+            elif isinstance(value, int | float):
+                scalars += 1
+    return sum(seen.values()), tensors, scalars
+
+
+def one_step(config: Config, rank: int, targets, dtype: str, optimizer: str):
+    torch.manual_seed(0)
+    model = peft_model(config, rank, targets, device="cpu", dtype=dtype)
+    gen = torch.Generator().manual_seed(1)
+    ids = torch.randint(0, config.vocab_size, (2, 5), generator=gen)
+    labels = torch.randint(0, config.vocab_size, (2, 3), generator=gen)
+    model.config.decoder_start_token_id = model.config.pad_token_id = 0
+    model(input_ids=ids, labels=labels).loss.backward()
+    opt = BUILD[optimizer]([p for p in model.parameters() if p.requires_grad])
+    opt.step()
+    return model, opt
+
+
+@pytest.mark.parametrize("optimizer", list(BUILD))
+@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+@pytest.mark.parametrize(
+    ("name", "rank", "targets"),
+    [("v1.1-like", 32, ["q", "v", "wi_0", "wo"]), ("v1.0-like", 4, None)],
+)
+def test_one_real_step(name: str, rank: int, targets, dtype: str, optimizer: str) -> None:
+    config = SMALL[name]
+    model, opt = one_step(config, rank, targets, dtype, optimizer)
+    ours = memory.training_memory(config, dtype, optimizer, lora_rank=rank, lora_targets=targets)
+    params = list(model.parameters())
+    assert ours.weights == sum(p.numel() * p.element_size() for p in params)
+    assert all(p.grad is None for p in params if not p.requires_grad)  # frozen: no .grad
+    assert ours.gradients == sum(p.grad.numel() * p.grad.element_size()
+                                 for p in params if p.requires_grad)  # fmt: skip
+    real_state, tensors, scalars = state_bytes(opt)
+    assert (ours.optimizer_state, ours.state_tensors, ours.state_scalars) == (
+        real_state, tensors, scalars)  # fmt: skip
+    assert len(opt.state) == sum(p.requires_grad for p in params)
+
+
+def test_8bit_state_is_quantized_above_4096_values_only() -> None:
+    """v1.1-like, r=32: lora_A (32, 128) has 4096 values (uint8 state), lora_B (64, 32) 2048
+    (float32): both kinds are in the step measured above; here their entries."""
+    model, opt = one_step(SMALL["v1.1-like"], 32, ["q"], "fp32", "adamw8bit")
+    kinds = {
+        p.numel(): {k: v.dtype for k, v in opt.state[p].items() if torch.is_tensor(v)}
+        for p in model.parameters()
+        if p.requires_grad
+    }
+    assert kinds[4096]["state1"] == torch.uint8 and kinds[4096]["absmax1"].itemsize == 4
+    assert kinds[2048] == {"state1": torch.float32, "state2": torch.float32}
+
+
+# ---------------------------------------------------------------------------------------
+# The adapters' saved tensors: hooks around every lora_A and lora_B forward.
+
+
+def adapter_saved_bytes(model: torch.nn.Module, run_step) -> int:
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    seen: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in params:
+            seen[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    contexts = []
+
+    def enter(*_):
+        ctx = torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t)
+        ctx.__enter__()
+        contexts.append(ctx)
+
+    def leave(*_):
+        contexts.pop().__exit__(None, None, None)
+
+    for name, module in model.named_modules():
+        if re.search(r"\.lora_[AB]\.default$", name):
+            module.register_forward_pre_hook(enter)
+            module.register_forward_hook(leave)
+    run_step()
+    return sum(seen.values())
+
+
+@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+@pytest.mark.parametrize("targets", [["q", "v"], ["q", "k", "v", "o", "wi_0", "wi_1", "wo"]])
+def test_adapters_saved_tensors(dtype: str, targets: list[str]) -> None:
+    config = SMALL["v1.1-like"]
+    torch.manual_seed(0)
+    model = peft_model(config, 8, targets, device="cpu", dtype=dtype)
+    model.config.decoder_start_token_id = model.config.pad_token_id = 0
+    gen = torch.Generator().manual_seed(1)
+    ids = torch.randint(0, config.vocab_size, (2, 5), generator=gen)
+    labels = torch.randint(0, config.vocab_size, (2, 3), generator=gen)
+    real = adapter_saved_bytes(model, lambda: model(input_ids=ids, labels=labels))
+    tree = lora.saved_tree(config, targets, dtype)
+    values = {**lora.values(config, 8), t5sym.symbols.batch: 2,
+              t5sym.symbols.encoder_length: 5, t5sym.symbols.decoder_length: 3}  # fmt: skip
+    assert tree.evaluate(values)[""] == real
+
+
+# ---------------------------------------------------------------------------------------
+# Bad input and the command.
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"lora_rank": 0}, "lora_rank: "),
+        ({"lora_rank": 8, "lora_targets": "q,x"}, "lora_targets: unknown 'x'; known: q, k, v"),
+        ({"lora_rank": 8, "lora_targets": ""}, "lora_targets: none given"),
+        ({"lora_rank": 8, "lora_targets": "wi_0"}, "lora_targets: none of wi_0 is a Linear"),
+        ({"lora_targets": "q"}, "lora_targets: given without lora_rank"),
+        ({"lora_rank": 8, "cores": 2}, "cores: per-core memory with LoRA"),
+        ({"optimizer": "adamw8bit", "cores": 2}, "optimizer: per-core memory"),
+        ({"optimizer": "sgd"}, "optimizer: unknown 'sgd'; known: adafactor, adam, none, adamw"),
+    ],
+)
+def test_bad_input_is_one_line(kwargs: dict, message: str) -> None:
+    with pytest.raises(T5SymError) as info:
+        memory.training_memory(t5sym.load("t5-small"), "fp32", **{"optimizer": "adam", **kwargs})
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+def test_umt5_has_no_default_targets() -> None:
+    with pytest.raises(T5SymError, match="^lora_targets: peft has no default target_modules"):
+        memory.training_memory(t5sym.load("umt5-small"), "bf16", "adamw", lora_rank=8)
+
+
+def test_cli_json_equals_peft_on_flan_t5_xl() -> None:
+    config = t5sym.load("flan-t5-xl")
+    model = peft_model(config, 16, ["q", "v"], dtype="bf16")
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    tensors = sum(p.requires_grad for p in model.parameters())
+    out = run("memory", "flan-t5-xl", "--dtype", "bf16", "--optimizer", "adamw",
+              "--lora-rank", "16", "--lora-targets", "q,v", "--json")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["trainable_parameters"] == trainable
+    assert data["gradients"] == 4 * trainable
+    assert data["optimizer_state"] == 4 * 2 * trainable + 4 * tensors  # moments, step
+    assert data["weights"] == sum(p.numel() * p.element_size() for p in model.parameters())
+    human = run("memory", "flan-t5-xl", "--dtype", "bf16", "--lora-rank", "16",
+                "--optimizer", "adamw8bit")  # fmt: skip
+    assert human.returncode == 0, human.stderr
+    assert f"{trainable:,}" in human.stdout and "frozen" in human.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lora-rank", "0"], "argument --lora-rank: must be"),
+        (["--lora-rank", "8", "--lora-targets", "q,qq"], "lora_targets: unknown 'qq'"),
+        (["--optimizer", "adamw9bit"], "optimizer: unknown 'adamw9bit'"),
+        (["--lora-targets", "q"], "lora_targets: given without lora_rank"),
+    ],
+)
+def test_cli_bad_values_exit_2(args: list[str], message: str) -> None:
+    out = run("memory", "t5-small", *args)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.count("\n") == 1 and message in out.stderr, out.stderr
