@@ -180,3 +180,23 @@ def test_setups(model_type, dtype, attention, ckpt, dropout, padding) -> None:
     c = Config(8, 12, 2, 3, 2, 20, num_decoder_layers=3, feed_forward_proj=proj,
                model_type=model_type)  # fmt: skip
     compare(c, dtype, ckpt, 2, 5, 4, attention=attention, dropout=dropout, padding=padding)
+
+
+@pytest.mark.parametrize(
+    "args", [["--attention", "flash"], ["--device", "tpu"], ["--precision", "autocast"],
+             ["--precision", "x"], ["--dropout-rate", "1.5"]]
+)  # fmt: skip
+def test_cli_bad_setup(args: list[str]) -> None:
+    one_line_error(run("memory", "t5-small", "--batch", "2", *args))
+
+
+def test_cli_setup_in_json() -> None:
+    import json
+
+    base = ["memory", "t5-small", "--batch", "2", "--json"]
+    cuda = json.loads(run(*base).stdout)
+    assert (cuda["attention"], cuda["device"], cuda["derived"]) == ("sdpa", "cuda", True)
+    assert any("derivatives.yaml" in line for line in cuda["derived_from"])
+    cpu = json.loads(run(*base, "--device", "cpu", "--dropout-rate", "0").stdout)
+    assert (cpu["derived"], cpu["derived_from"], cpu["dropout"]) == (False, [], 0.0)
+    assert cpu["activations_bytes"] < cuda["activations_bytes"] + 10**9
