@@ -104,8 +104,10 @@ def cmd_memory(args: argparse.Namespace) -> str:
                                               cores=args.cores, lora_rank=args.lora_rank,
                                               lora_targets=args.lora_targets)  # fmt: skip
         return _json(result.to_dict()) if args.json else t5sym.report.memory_text(result)
+    setup = {k: getattr(args, k) for k in ("attention", "device", "precision", "padding_mask")}
     result = t5sym.activations.memory_at(config, args.dtype, args.optimizer, args.cores,
-                                   args.checkpointing, **lengths)  # fmt: skip
+                                         args.checkpointing, **lengths, **setup,
+                                         dropout=args.dropout_rate)  # fmt: skip
     return _json(result.to_dict()) if args.json else t5sym.report.memory_text(result)
 
 
@@ -189,6 +191,17 @@ def _lengths(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpointing", action="store_true", help="recompute each block")
 
 
+def _setup(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--attention", default="sdpa", help="sdpa (transformers' default), eager")
+    p.add_argument("--device", default="cuda", help="cuda (derived from torch's source), "
+                   "cpu (measured) (%(default)s)")  # fmt: skip
+    p.add_argument("--precision", default="cast",
+                   help="cast: the model cast to --dtype (%(default)s); autocast: fp32 weights "
+                   "under torch.autocast (HF Trainer's bf16=True / fp16=True)")  # fmt: skip
+    p.add_argument("--padding-mask", action="store_true", help="an attention_mask is passed")
+    p.add_argument("--dropout-rate", type=float, help="dropout_rate (0.1); 0 saves no masks")
+
+
 def _serving(p: argparse.ArgumentParser) -> None:
     _workload(p)
     default = t5sym.inference.DEFAULT_SERVING_DTYPE
@@ -227,7 +240,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], str], str, tuple[Adder,
     "flops": (cmd_flops, "forward and training FLOPs per part",
               (_workload, _encoder_only, _json_flag, _breakdown), "1"),
     "memory": (cmd_memory, "bytes of weights, gradients, optimizer state",
-               (_training, _lengths, _json_flag), "1"),
+               (_training, _lengths, _setup, _json_flag), "1"),
     "inference": (cmd_inference, "weights, caches, activations, generate() FLOPs",
                   (_serving, _json_flag), "1"),
     "shard": (cmd_shard, "per-core parameters, FLOPs, all-reduces (Mesh TF)",

@@ -477,14 +477,22 @@ def fine_tuning_text(result) -> str:
     pairs += [(f"activations: {k}", v) for k, v in r.parts.items()]
     pairs += [("total", r.total)]
     how = "checkpointing each block" if r.checkpointing else "no checkpointing"
+    mask = "a padding mask" if r.padding_mask else "no padding mask"
+    if r.derived:
+        where = ["activations derived from torch's source, not measured:"]
+        where += [f"  {line}" for line in r.derived_from]
+    else:
+        where = ["activations as measured on the CPU (saved_tensors_hooks)"]
     return "\n".join(
         [
             describe(r.memory.config),
             f"batch={r.batch} S={r.encoder_length} T={r.decoder_length} dtype={r.dtype} "
             f"optimizer={r.optimizer}; {how}",
+            f"attention={r.attention} device={r.device} precision={r.precision} "
+            f"dropout_rate={r.dropout:g}; {mask}",
             "",
             table(_bytes_rows(pairs), ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
-            "dropout masks of 1 byte (CUDA); no padding mask",
+            *where,
         ]
     )
 
