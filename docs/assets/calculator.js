@@ -12,6 +12,10 @@
   const FALLBACK = { dtype: T.defaults.dtype, optimizer: T.defaults.optimizer, checkpointing: "false",
     serve_dtype: T.defaults.inference_dtype, format: "bf16", encoder_only: "false" };
   const isWork = (k) => WORK.includes(k) || k in CHOICES || k === "cores";  // st.work, not a config field
+  // The picker's text encoders: a preset with the encoder-only option (not presets of their own).
+  const ENCODERS = [["t5-v1_1-xxl", "T5-v1.1-XXL encoder (FLUX, SD3)"], ["umt5-xxl", "UMT5-XXL encoder (Wan 2.1/2.2)"]]
+    .filter(([name]) => name in T.presets);
+  const ENCODER = "encoder:";  // the picker's value of a text encoder: ENCODER + preset name
   const st = { preset: "t5-small", json: "", edits: {}, head: "", work: {} };
   const num = (v) => (typeof v === "bigint" ? v.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",") : String(v));
   const show = (v) => (v === null || v === undefined ? "" : typeof v === "string" ? v : num(v).replace(/,/g, ""));
@@ -87,7 +91,11 @@
     const cores = el("input", { type: "text", inputmode: "numeric", autocomplete: "off", placeholder: "all on one" });
     cores.value = st.work.cores || "";
     field(box, "cores", "cores (model parallel, Mesh TF layout)", cores);
-    for (const [k, options] of Object.entries(CHOICES)) field(box, k, LABELS[k], select(options, st.work[k] || FALLBACK[k]));
+    for (const [k, options] of Object.entries(CHOICES)) {
+      if (k !== "encoder_only") field(box, k, LABELS[k], select(options, st.work[k] || FALLBACK[k]));
+    }
+    // beside the picker: it is part of the model picked, and the weights table follows it
+    field($("c-pick-encoder"), "encoder_only", "encoder only", select(CHOICES.encoder_only, st.work.encoder_only || FALLBACK.encoder_only));
   }
 
   // --- state <-> URL --------------------------------------------------------------------------
@@ -115,6 +123,37 @@
     const dl = $(id);
     dl.textContent = "";
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {}, typeof v === "string" ? v : num(v)));
+  }
+  function pairs(id, rows) {  // a dl whose term and value stay together when the line wraps
+    const dl = $(id);
+    dl.textContent = "";
+    for (const [k, v] of rows) {
+      const pair = el("div");
+      pair.append(el("dt", {}, k), el("dd", {}, typeof v === "string" ? v : num(v)));
+      dl.append(pair);
+    }
+  }
+  // bytes / unit to two decimals, rounded half up, in integers (BigInt) only
+  const fixed2 = (b, unit) => {
+    const h = (b * 100n + unit / 2n) / unit;
+    return `${num(h / 100n)}.${String(h % 100n).padStart(2, "0")}`;
+  };
+  const GB = 10n ** 9n, GIB = 2n ** 30n;
+  function formatsTable(rows) {  // [format, t5sym.weights result or an Error]
+    const body = $("o-formats").tBodies[0], why = [];  // a refusal's message once, under the table
+    body.textContent = "";
+    for (const [format, x] of rows) {
+      const tr = el("tr");
+      tr.append(el("td", {}, format));
+      if (x instanceof Error) {
+        if (!why.includes(x.message)) why.push(x.message);
+        tr.append(el("td", { colspan: "3", class: "calc-na" }, `not available (${why.indexOf(x.message) + 1})`));
+      } else for (const text of [num(x.total), fixed2(x.total, GB), fixed2(x.total, GIB)]) tr.append(el("td", {}, text));
+      body.append(tr);
+    }
+    $("o-formats-why").replaceChildren(...why.map((m, i) => el("li", { value: String(i + 1) }, m)));
+    const x = rows.map(([, r]) => r).find((r) => !(r instanceof Error));
+    $("o-formats-caption").textContent = "Weights" + (x ? ` of ${x.model}` : "") + ", every format";
   }
   function tree(rows) {
     const root = el("div"), stack = [root];
@@ -164,14 +203,18 @@
       out.inference = attempt("o-inference", () => T.inference(c, { ...lengths, dtype: w.serve_dtype || d.inference_dtype }));
     } catch (e) { throw Object.assign(e, { field: e.message.startsWith("dtype") ? "serve_dtype" : undefined }); }
     out.shard = cores === null ? false : attempt("o-shard", () => T.shard(c, { cores }));
-    const format = w.format || FALLBACK.format;
-    out.weights = T.weights(c, { format, encoder_only: (w.encoder_only || FALLBACK.encoder_only) === "true" });
+    const format = w.format || FALLBACK.format, encoder_only = (w.encoder_only || FALLBACK.encoder_only) === "true";
+    out.weights = T.weights(c, { format, encoder_only });
+    out.formats = T.formats.map((f) => {
+      try { return [f, T.weights(c, { format: f, encoder_only })]; } catch (e) { return [f, e]; }
+    });
     return out;
   }
   function render(r) {
     const k = r.count;
-    list("o-count", [["model", k.model], ["total", k.total], ["encoder only", k.encoder_only_total],
+    pairs("o-count", [["model", k.model], ["total", k.total], ["encoder only", k.encoder_only_total],
       ...(k.active_total !== undefined ? [["active per token", k.active_total]] : [])]);
+    formatsTable(r.formats);
     tree(r.outline);
     const math = $("o-math");
     math.textContent = "";
@@ -229,6 +272,8 @@
     const target = $(`e-${name === "dense_act_fn" ? "feed_forward_proj" : name}`) ||
       (name === "architectures" ? $("e-head") : $("e-json"));
     target.textContent = e.message;
+    const box = target.closest("details");  // the config editor, folded: opened to show it
+    if (box) box.open = true;
   }
   function update(rerender = false) {
     let r;
@@ -256,9 +301,23 @@
 
   // --- wiring -----------------------------------------------------------------------------------
   const presets = $("c-preset");
-  for (const name of Object.keys(T.presets)) presets.append(el("option", { value: name }, name));
+  const group = (label, entries) => {
+    const g = el("optgroup", { label });
+    for (const [value, text] of entries) g.append(el("option", { value }, text));
+    presets.append(g);
+  };
+  group("Text encoders (the encoder only)", ENCODERS.map(([name, text]) => [ENCODER + name, text]));
+  group("Presets (the whole model)", Object.keys(T.presets).map((name) => [name, name]));
+  const picked = () => {  // the picker's entry for the state: a text encoder, a preset or none
+    const encoder = (st.work.encoder_only || FALLBACK.encoder_only) === "true";
+    return encoder && ENCODERS.some(([name]) => name === st.preset) ? ENCODER + st.preset : st.preset;
+  };
   presets.addEventListener("change", () => {
-    if (presets.value) replaceBase(presets.value, "");
+    const value = presets.value, encoder = value.startsWith(ENCODER);
+    if (!value) return;
+    st.work.encoder_only = String(encoder);  // an entry is a whole model or a text encoder
+    $("f-encoder_only").value = st.work.encoder_only;
+    replaceBase(encoder ? value.slice(ENCODER.length) : value, "");
   });
   $("c-json").addEventListener("input", (e) => { presets.value = ""; replaceBase("", e.target.value); });
   $("c-head").addEventListener("change", (e) => { st.head = e.target.value; update(); });
@@ -269,7 +328,9 @@
 
   fromHash();
   renderWork();
-  presets.value = st.preset;
+  $("f-encoder_only").addEventListener("change", () => { presets.value = picked(); });
+  presets.value = picked();
+  if (!st.preset || Object.keys(st.edits).length || st.head) $("c-edit").open = true;  // a config of one's own
   if (!st.preset) $("c-json").value = st.json;
   try { renderFields(T.load(config())); } catch { /* shown by update */ }
   update();
