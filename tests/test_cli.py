@@ -48,8 +48,13 @@ def test_human_count_and_breakdown() -> None:
 def test_list() -> None:
     out = run("list")
     assert out.returncode == 0
-    names = [line.split()[0] for line in out.stdout.splitlines()[2:]]
+    lines = out.stdout.splitlines()
+    names = [line.split()[0] for line in lines[2 : 2 + len(t5sym.PRESETS)]]
     assert names == list(t5sym.PRESETS)
+    # Switch-XXL: the paper's 395B (t5-family reference) beside the GEGLU-expert count
+    assert lines[2 + len(t5sym.PRESETS) :] == [
+        "switch-xxl-128: 395B (paper) = GEGLU experts, as T5X: 393,931,632,640"
+    ]
     data = json.loads(run("list", "--json").stdout)
     assert data["t5-large"]["total"] == 737_668_096
 
