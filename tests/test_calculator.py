@@ -40,7 +40,7 @@ from t5sym.errors import T5SymError
 from t5sym.layout import most_cores
 
 from .calc_site import calculator_site
-from .docs_util import CHROMIUM, chromium
+from .docs_util import ARTIFACTS, CHROMIUM, chromium
 
 BUDGET = 100 * 1000  # the page's own script and data, uncompressed
 #: BigInt results as JSON: every BigInt a decimal string.
@@ -93,10 +93,12 @@ def browser() -> Iterator[Any]:
 class Watched:
     """A page with every console error and every request recorded."""
 
-    def __init__(self, context: Any, url: str) -> None:
+    def __init__(self, context: Any, url: str, viewport: dict | None = None) -> None:
         self.errors: list[str] = []
         self.requests: list[str] = []
         self.page = context.new_page()
+        if viewport:
+            self.page.set_viewport_size(viewport)
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("request", lambda r: self.requests.append(r.url))
@@ -224,6 +226,7 @@ def test_script_and_data_within_budget(site: Path) -> None:
 def test_the_page_measures_its_own_weight(api: Watched, site: Path) -> None:
     size = sum((site / p).stat().st_size for p in (calculator.SITE_PATH, "assets/calculator.js"))
     api.page.wait_for_function("document.getElementById('o-self').textContent !== ''")
+    api.page.evaluate("document.getElementById('o-self').closest('details').open = true")  # folded
     shown = api.page.inner_text("#o-self")
     assert f"this page's two scripts weigh {size:,} bytes uncompressed" in shown, shown
     assert re.search(r'count\("t5-11b"\) with its breakdown takes \d+\.\d{3} ms', shown), shown
@@ -449,11 +452,17 @@ def _total(page: Any) -> str:
     return page.locator("#o-count dd").nth(1).inner_text()
 
 
+def _open_editor(page: Any) -> None:
+    """Unfold the config editor (config.json, head, fields), folded under the picker."""
+    page.evaluate("document.getElementById('c-edit').open = true")
+
+
 def test_typing_updates_the_total_and_the_url_round_trips(browser: Any, server: str) -> None:
     w = Watched(browser, server + "calculator/#preset=t5-large&batch=4")
     page = w.page
     large = params.count(presets.load("t5-large")).total
     assert _total(page).replace(",", "") == str(large)
+    _open_editor(page)
     page.fill("#f-d_ff", "8192")
     edited = t5sym.from_hf({**calculator._preset(presets.get("t5-large")), "d_ff": 8192})
     assert _total(page).replace(",", "") == str(params.count(edited).total)
@@ -461,13 +470,14 @@ def test_typing_updates_the_total_and_the_url_round_trips(browser: Any, server: 
     assert "f.d_ff=8192" in url and "batch=4" in url
     again = Watched(browser, url)
     assert _total(again.page) == _total(page)
+    assert again.page.evaluate("document.getElementById('c-edit').open")  # edits: unfolded
     assert again.page.input_value("#f-d_ff") == "8192"
     assert again.page.input_value("#f-batch") == "4"
     # bad input: the message beside the field, nothing else changes
-    before = page.locator("#calc section").inner_text()
+    before = page.locator("#calc section").all_inner_texts()
     page.fill("#f-d_model", "0")
     assert page.inner_text("#e-d_model") == "d_model: must be a positive integer, got 0"
-    assert page.locator("#calc section").inner_text() == before
+    assert page.locator("#calc section").all_inner_texts() == before
     page.fill("#f-d_model", "1024")
     assert page.inner_text("#e-d_model") == ""
     # the weight-format view follows its two selects
@@ -500,6 +510,7 @@ def test_presets_paste_and_head_in_the_page(browser: Any, server: str) -> None:
     page = w.page
     page.select_option("#c-preset", "t5-3b")
     assert _total(page).replace(",", "") == str(params.count(presets.load("t5-3b")).total)
+    _open_editor(page)
     text = json.dumps({"model_type": "umt5", "d_model": 512, "vocab_size": 32100})
     page.fill("#c-json", text)
     assert _total(page).replace(",", "") == str(params.count(t5sym.from_hf(json.loads(text))).total)
@@ -550,6 +561,7 @@ def test_every_input_is_labelled_and_the_page_fits_a_phone(browser: Any, server:
     page.reload()
     page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    _open_editor(page)
     page.focus("#f-d_model")
     page.keyboard.press("Control+A")
     page.keyboard.type("1024")
@@ -574,3 +586,89 @@ def test_any_leaf_view_by_name(api: Watched) -> None:
     assert run(api, "view", "t5-small", "bogus") == {
         "error": "view: unknown 'bogus'; known: " + ", ".join(calculator.VIEWS)
     }
+
+
+# --- the first screen: the picker and the weights in every format ---------------------------
+
+SCREENS = ({"width": 1280, "height": 900}, {"width": 390, "height": 844})
+#: The picker's entries checked: a preset (the whole model) and a text encoder (its encoder
+#: only), as the picker labels them.
+PICKS = (
+    ("t5-v1_1-xxl", "t5-v1_1-xxl", False),
+    ("UMT5-XXL encoder (Wan 2.1/2.2)", "umt5-xxl", True),
+)
+ROWS = """() => [...document.querySelectorAll('#o-formats tbody tr')].map(
+  tr => [...tr.cells].map(td => td.innerText))"""
+IN_VIEW = """(sel) => {
+  const r = document.querySelector(sel).getBoundingClientRect();
+  return {top: r.top, left: r.left, bottom: r.bottom, right: r.right, width: r.width,
+          height: r.height, vw: innerWidth, vh: innerHeight, x: scrollX, y: scrollY};
+}"""
+
+
+def _two_decimals(n: int, unit: int) -> str:
+    """bytes / unit to two decimals, rounded half up, in integers."""
+    hundredths = (n * 100 + unit // 2) // unit
+    return f"{hundredths // 100:,}.{hundredths % 100:02d}"
+
+
+def _expected_rows(name: str, encoder_only: bool) -> tuple[list[list[str]], list[str]]:
+    """The formats table as the Python library gives it: one row per format."""
+    config = presets.PRESETS[name].config
+    rows, why = [], []
+    for fmt in formats.FORMATS:
+        try:
+            total = formats.weights(config, fmt, encoder_only=encoder_only).total
+        except T5SymError as exc:
+            if str(exc) not in why:
+                why.append(str(exc))
+            rows.append([fmt, f"not available ({why.index(str(exc)) + 1})"])
+            continue
+        rows.append([fmt, f"{total:,}", _two_decimals(total, 10**9), _two_decimals(total, 2**30)])
+    return rows, why
+
+
+def _within(page: Any, selector: str) -> None:
+    box = page.evaluate(IN_VIEW, selector)
+    assert box["x"] == 0 and box["y"] == 0, (selector, box)  # nothing scrolled
+    assert box["width"] > 0 and box["height"] > 0, (selector, box)
+    assert box["top"] >= 0 and box["left"] >= 0, (selector, box)
+    assert box["bottom"] <= box["vh"] and box["right"] <= box["vw"], (selector, box)
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s['width']}x{s['height']}")
+def test_the_first_screen_holds_the_picker_and_every_format(
+    browser: Any, server: str, screen: dict
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    w = Watched(browser, server + "calculator/", viewport=screen)
+    page = w.page
+    for label, name, encoder_only in PICKS:
+        page.select_option("#c-preset", label=label)
+        assert page.input_value("#f-encoder_only") == str(encoder_only).lower()
+        assert f"preset={name}" in page.url
+        assert f"encoder_only={str(encoder_only).lower()}" in page.url
+        rows, why = _expected_rows(name, encoder_only)
+        assert page.evaluate(ROWS) == rows, (name, encoder_only)
+        assert page.locator("#o-formats-why li").all_inner_texts() == why
+        assert [r[0] for r in rows] == list(formats.FORMATS)  # one row per format, in order
+        model = formats.weights(presets.PRESETS[name].config, "bf16", encoder_only=encoder_only)
+        assert model.model in page.inner_text("#o-formats-caption")
+        assert _total(page).replace(",", "") == str(params.count(presets.load(name)).total)
+        page.evaluate("window.scrollTo(0, 0)")
+        for selector in ("#c-preset", "#f-encoder_only", "#o-count", "#o-formats"):
+            _within(page, selector)
+        assert page.evaluate("document.documentElement.scrollWidth") <= screen["width"]
+        shot = ARTIFACTS / f"calculator-first-screen-{name}-{screen['width']}.png"
+        page.screenshot(path=str(shot))
+        # the link reproduces the entry picked: a text encoder is shown as itself
+        again = Watched(browser, page.url, viewport=screen)
+        picked = again.page.evaluate("document.getElementById('c-preset').selectedOptions[0].text")
+        assert picked == label
+        assert again.page.evaluate(ROWS) == rows
+        assert not again.errors
+        again.page.close()
+    page.screenshot(path=str(ARTIFACTS / f"calculator-page-{screen['width']}.png"), full_page=True)
+    assert not w.errors
+    assert all(r.startswith(server) for r in w.requests), w.requests
+    w.page.close()
