@@ -131,7 +131,7 @@ class Setup:
     mask element (1 on CUDA, b on CPU, unless given).
     """
 
-    attention: str = "eager"
+    attention: str = "sdpa"
     device: str = "cuda"
     precision: str = "cast"
     padding_mask: bool = False
@@ -153,7 +153,7 @@ def _choice(field: str, value, known) -> str:
 def setup(
     config: Config | None,
     *,
-    attention: str = "eager",
+    attention: str = "sdpa",
     device: str = "cuda",
     precision: str = "cast",
     padding_mask: bool = False,
@@ -410,7 +410,7 @@ def saved_tree(
     dtype: str = "bf16",
     *,
     checkpointing: bool = False,
-    attention: str = "eager",
+    attention: str = "sdpa",
     device: str = "cuda",
     precision: str = "cast",
     padding_mask: bool = False,
@@ -548,7 +548,7 @@ def fine_tuning_memory(
     encoder_length: int,
     decoder_length: int,
     checkpointing: bool = False,
-    attention: str = "eager",
+    attention: str = "sdpa",
     device: str = "cuda",
     precision: str = "cast",
     padding_mask: bool = False,

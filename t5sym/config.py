@@ -210,6 +210,9 @@ class Config:
     num_sparse_decoder_layers: int = 3
     router_bias: bool = False
     expert_capacity: int = 64
+    #: ``nn.Dropout``'s probability in every block (0: no dropout, no mask saved); it
+    #: decides no parameter, so `to_dict` leaves it out.
+    dropout_rate: float = 0.1
     #: Switch: every how many blocks of a stack one is sparse, when it is not what
     #: transformers computes from the final fields (None): a config.json that sets
     #: ``encoder_sparse_step``, or depths given by an alias (`from_hf`).
@@ -230,6 +233,7 @@ class Config:
         object.__setattr__(
             self, "expert_capacity", _non_negative("expert_capacity", self.expert_capacity)
         )
+        object.__setattr__(self, "dropout_rate", _probability("dropout_rate", self.dropout_rate))
         _check_model_type(self.model_type)
         object.__setattr__(self, "architectures", _architectures(self.architectures))
         object.__setattr__(self, "head", _head(self.model_type, self.architectures, self.head))
@@ -422,6 +426,13 @@ _TYPE_FIELDS = {
         "expert_capacity",
     ],
 }
+
+
+def _probability(key: str, value: Any) -> float:
+    """A probability in [0, 1] (an int or a float in JSON), as a float; else one line."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ConfigError(f"{key}: must be a number from 0 to 1, got {shown(value)}")
+    return float(value)
 
 
 def _non_negative(key: str, value: Any) -> int:
@@ -622,6 +633,7 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
         fields["feed_forward_proj"] = _feed_forward(data, fields["feed_forward_proj"])
     config = Config(
         **fields,
+        dropout_rate=data.get("dropout_rate", 0.1),  # every T5-family config's default
         model_type=model_type,
         architectures=data.get("architectures"),
         name=name,

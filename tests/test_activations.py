@@ -85,9 +85,11 @@ def saved_by_module(
     return seen, set(names.values())
 
 
-def compare(c: Config, dtype: str, ckpt: bool, batch: int, s: int, t: int, **setup) -> None:
-    seen, modules = saved_by_module(c, dtype, ckpt, batch, s, t, **setup)
-    kw = {"padding_mask": setup.pop("padding", False), **setup}
+def compare(
+    c: Config, dtype: str, ckpt: bool, batch: int, s: int, t: int, *, attention="eager", **setup
+) -> None:
+    seen, modules = saved_by_module(c, dtype, ckpt, batch, s, t, attention=attention, **setup)
+    kw = {"padding_mask": setup.pop("padding", False), "attention": attention, **setup}
     tree = activations.saved_tree(c, dtype, checkpointing=ckpt, device="cpu", **kw)
     values = {**c.values(), symbols.batch: batch, symbols.encoder_length: s,
               symbols.decoder_length: t}  # fmt: skip
@@ -144,7 +146,7 @@ def test_fine_tuning_adds_activations_to_training_memory() -> None:
 def test_unknown_activation_and_dtype() -> None:
     c = Config(8, 12, 2, 3, 2, 20, feed_forward_proj="tanh")
     with pytest.raises(T5SymError, match="feed_forward_proj"):
-        activations.saved_tree(c, "fp32")
+        activations.saved_tree(c, "fp32", device="cpu")
     with pytest.raises(T5SymError, match="dtype"):
         activations.saved_tree(None, "int8")
 
@@ -200,3 +202,18 @@ def test_cli_setup_in_json() -> None:
     cpu = json.loads(run(*base, "--device", "cpu", "--dropout-rate", "0").stdout)
     assert (cpu["derived"], cpu["derived_from"], cpu["dropout"]) == (False, [], 0.0)
     assert cpu["activations_bytes"] < cuda["activations_bytes"] + 10**9
+
+
+def test_dropout_comes_from_the_config() -> None:
+    """``dropout_rate`` of config.json decides the masks: 0 saves none (torch's Dropout(0.0))."""
+    fields = {"d_model": 8, "d_ff": 12, "num_heads": 2, "d_kv": 8, "num_layers": 2}
+    off = t5sym.from_hf({**fields, "dropout_rate": 0})
+    on = t5sym.from_hf({**fields, "dropout_rate": 0.1})
+    work = {"batch": 2, "encoder_length": 5, "decoder_length": 4}
+    assert off.dropout_rate == 0.0 and t5sym.from_hf(fields).dropout_rate == 0.1
+    for device in ("cpu", "cuda"):
+        by_config = activations.memory_at(off, "fp32", "adam", device=device, **work)
+        explicit = activations.memory_at(on, "fp32", "adam", device=device, dropout=0, **work)
+        assert by_config.activations_bytes == explicit.activations_bytes
+        masked = activations.memory_at(on, "fp32", "adam", device=device, **work)
+        assert by_config.activations_bytes < masked.activations_bytes
