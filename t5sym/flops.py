@@ -517,12 +517,13 @@ def count_flops(
     encoder_length = positive_int("encoder_length", encoder_length)
     decoder_length = positive_int("decoder_length", decoder_length)
     encoder_only = False if encoder_only is None else checks.boolean("encoder_only", encoder_only)
-    structure = params.structure(config, encoder_only=encoder_only)
+    model = params.build(config, encoder_only=encoder_only)
+    structure = model.structure
     enc = not structure.has_decoder
     if structure.head in SHIFTED_INPUT_HEADS:
         decoder_length = encoder_length
     values = {
-        **config.values(),
+        **model.values,
         symbols.batch: batch,
         symbols.encoder_length: encoder_length,
         symbols.decoder_length: decoder_length,
@@ -544,7 +545,7 @@ def count_flops(
         enc,
         breakdown,
         (1 + BACKWARD_PER_FORWARD) * breakdown[""] - spared,
-        params.model_tree(structure).evaluate(config.values())[""],
+        model.tree.evaluate(model.values)[""],
         integer(rule.naive, values),
         integer(rule.per_side, values),
         {k: integer(e, values) for k, e in rule.excess.items()},

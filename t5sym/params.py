@@ -16,10 +16,12 @@ Each part is one function returning a SymPy expression; blocks, stacks and the m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
+from types import MappingProxyType
 
-from sympy import Add, Expr, Mul
+from sympy import Add, Expr, Mul, Symbol
 
 from . import checks, gemma
 from .algebra import tidy
@@ -489,6 +491,54 @@ def structure(
 
 
 # ---------------------------------------------------------------------------------------
+# One config's model, built once and passed to the views.
+
+
+@dataclass(frozen=True)
+class Model:
+    """A config's model: what decides its shape (`Structure`), its dims' values and its
+    parameter tree (named as transformers' modules, every node with its role).
+
+    Built once per config by `build` (cached); the views take its structure, values and
+    tree from here rather than re-deriving them.
+    """
+
+    config: Config
+    structure: Structure
+    values: Mapping[Symbol, int]
+
+    @property
+    def tree(self) -> Tree:
+        """The parameter tree of this structure (built once per structure)."""
+        return model_tree(self.structure)
+
+    @property
+    def has_decoder(self) -> bool:
+        """False for an ``EncoderModel`` or a token classifier."""
+        return self.structure.has_decoder
+
+
+@lru_cache(maxsize=1024)
+def _build(config: Config, encoder_only: bool) -> Model:
+    s = structure(config, encoder_only=encoder_only)
+    return Model(config, s, MappingProxyType(config.values()))
+
+
+def build(config: Config, *, encoder_only: bool = False) -> Model:
+    """The `Model` of a config (its ``*EncoderModel`` with ``encoder_only``), checked once.
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.params import build
+    >>> model = build(t5sym.load("t5-small"))
+    >>> model.structure.head, model.tree.total.subs(model.values)
+    ('ForConditionalGeneration', 60506624)
+    """
+    return _build(checked_config(config), checks.boolean("encoder_only", encoder_only))
+
+
+# ---------------------------------------------------------------------------------------
 # Exact counts.
 
 
@@ -569,15 +619,14 @@ def count(config: Config) -> Count:
     """
     if isinstance(config, gemma.GemmaConfig):  # hook: T5Gemma's own tree (t5sym.gemma)
         return Count(config, *gemma.evaluate(config))  # type: ignore[arg-type]
-    values = checked_config(config).values()
-    model = tree(config)
+    model, encoder = build(config), build(config, encoder_only=True)
     active = None
     if config.model_type == "switch_transformers":
-        active = _active_tree(structure(config)).evaluate(values)[""]
+        active = _active_tree(model.structure).evaluate(model.values)[""]
     return Count(
         config,
-        model.evaluate(values),
-        tree(config, encoder_only=True).evaluate(values),
+        model.tree.evaluate(model.values),
+        encoder.tree.evaluate(model.values),
         active,
     )
 

@@ -405,13 +405,13 @@ def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:
         ``cores: ...`` (a positive divisor of num_heads, d_ff and vocab_size) or
         ``bytes_per_value: ...``, one line.
     """
-    checked_config(config)
-    check_structure(params.structure(config))  # the model first: no core count fits it
+    model = params.build(config, encoder_only=checked_config(config).encoder_only)
+    structure = model.structure
+    check_structure(structure)  # the model first: no core count fits it
     cores = check_cores(config, cores)
     bytes_per_value = positive_int("bytes_per_value", bytes_per_value)
-    encoder_only = config.encoder_only
+    encoder_only = not model.has_decoder
     at = point(config, cores, bytes_per_value)
-    structure = params.structure(config, encoder_only=encoder_only)
     per_core = _views(structure)["parameters_per_core"].evaluate(at)
     sums = {k: integer(e, at) for k, e in totals(structure).items()}
     stacks = ("encoder",) if encoder_only else ("encoder", "decoder")
