@@ -46,6 +46,7 @@ from .flops import DEFAULT_BATCH
 from .flops import DEFAULT_DECODER_LENGTH as DEFAULT_T
 from .flops import DEFAULT_ENCODER_LENGTH as DEFAULT_S
 from .memory import Memory
+from .nodes import Node, Tree, group, placed
 from .result import Result
 from .roles import Role
 from .symbols import (
@@ -60,7 +61,6 @@ from .symbols import (
     num_layers,
     vocab_size,
 )
-from .tree import Node, Tree, group, placed
 
 #: Bytes of an int64 (token ids, relative-position buckets) and of a float32.
 INT64, FLOAT32 = 8, 4

@@ -51,6 +51,7 @@ from .algebra import integer
 from .checks import positive_int
 from .config import Config, checked_config
 from .errors import T5SymError
+from .nodes import Node, Tree, group, placed
 from .result import Result
 from .roles import ATTENTIONS, HEADS, Role
 from .symbols import (
@@ -64,7 +65,6 @@ from .symbols import (
     num_experts,
     num_heads,
 )
-from .tree import Node, Tree, group, placed
 
 #: FLOPs of backward per FLOP of forward, for every matrix product of two operands that
 #: both need a gradient (all but LongT5's ``global_aggregates``: `backward_per_forward`).

@@ -1,9 +1,9 @@
 """Weights as people ship them: the bytes of every tensor under a storage format.
 
 A format is one rule, `Format.storage`, that maps each leaf of the parameter tree
-(`t5sym.tree.Node`: name, ``kind``, shape) to how its tensor is stored (`Storage`); the
+(`t5sym.nodes.Node`: name, ``kind``, shape) to how its tensor is stored (`Storage`); the
 weight-format view replaces each leaf's count by its bytes (`bytes_tree`, a
-`t5sym.tree.Tree.view`), so every total is the sum of its parts. A `Storage` gives its
+`t5sym.nodes.Tree.view`), so every total is the sum of its parts. A `Storage` gives its
 bytes for any shape, exactly, with the per-block, per-row and per-tensor scales it keeps;
 its ``per_value`` is the bytes per parameter as an exact rational.
 
@@ -71,10 +71,10 @@ from . import checks, params
 from .algebra import integer
 from .config import CLASS_PREFIX, Config, checked_config
 from .errors import T5SymError
+from .nodes import Node, Tree
 from .result import Result
 from .roles import Role
 from .symbols import num_layers
-from .tree import Node, Tree
 
 Dims = tuple[Expr, ...]
 

@@ -41,9 +41,9 @@ from sympy import Expr, Symbol
 
 from .checks import activation, positive_int, shown, shown_path, text
 from .errors import ConfigError, NodeError
+from .nodes import Node, Tree, group, placed, weight
 from .roles import Role
 from .symbols import GEMMA, GEMMA_FIELDS, num_labels
-from .tree import Node, Tree, group, placed, weight
 
 #: The model types of this family (T5Gemma 2 is refused: `MODEL_TYPES` only).
 MODEL_TYPES = ("t5gemma",)

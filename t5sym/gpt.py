@@ -31,9 +31,9 @@ from sympy import Expr, Symbol
 
 from . import checks, params, presets, roles
 from .errors import T5SymError
+from .nodes import Node, Tree, group, placed, weight
 from .roles import Role
 from .symbols import dim, vocab_size
-from .tree import Node, Tree, group, placed, weight
 
 # ``GPT2Config`` field names; d_head is the GPT-3 paper's (GPT-2 derives it).
 n_embd = dim("n_embd")

@@ -40,6 +40,7 @@ from .checks import positive_int
 from .config import Config, checked_config, served
 from .errors import T5SymError
 from .hardware import Accelerator
+from .nodes import Node, Tree
 from .result import Result
 from .roles import HEADS, Role
 from .symbols import (
@@ -53,7 +54,6 @@ from .symbols import (
     num_heads,
     vocab_size,
 )
-from .tree import Node, Tree
 
 #: The step index of a cached decode (1-based): the positions the step attends to.
 step = sympy.Symbol("t", integer=True, positive=True)
@@ -108,7 +108,7 @@ def cache_tree(config: Config | None = None, b: Expr | int = bytes_per_value) ->
 def cache_part(tree: Tree, kind: str) -> Expr:
     """The ``"self"`` or ``"cross"`` part of a cache tree: the sum of its leaves."""
     if not isinstance(tree, Tree):
-        raise T5SymError(f"tree: must be a t5sym.tree.Tree, got {checks.shown(tree)}")
+        raise T5SymError(f"tree: must be a t5sym.nodes.Tree, got {checks.shown(tree)}")
     if kind not in ("self", "cross"):
         raise T5SymError(f"kind: must be 'self' or 'cross', got {checks.shown(kind)}")
     return sympy.Add(*(n.expr for n in tree if n.is_leaf and cached(n) == kind))

@@ -29,9 +29,9 @@ from .checks import shown, shown_path
 from .config import CLASS_PREFIX, Config, from_hf
 from .errors import T5SymError
 from .headers import Header, HeaderError, Tensor, read_header, read_json
+from .nodes import Node, Tree
 from .readable import gib
 from .result import Result
-from .tree import Node, Tree
 
 #: A scale tensor kept beside an fp8 weight (ComfyUI's scaled fp8): ``<weight>.<suffix>``.
 SCALE_SUFFIXES = ("scale_weight", "scale_input")

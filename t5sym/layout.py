@@ -8,7 +8,7 @@ keeps ``('embed', None)``). An einsum needs communication, an all-reduce of its 
 only when a dimension it sums out is split (tensorflow/mesh ``README.md``, "Where does the
 network communication happen?"; ``mtf.gather`` is an einsum with a one-hot, ``ops.py``).
 
-Everything here is read from a leaf's shape (`t5sym.tree.Node`): the split axis is the one
+Everything here is read from a leaf's shape (`t5sym.nodes.Node`): the split axis is the one
 whose formula holds num_heads, d_ff or vocab_size (`split_axis`); a ``Linear`` sums out
 its input axis and an embedding lookup its rows (`contracted_axis`).
 """
@@ -27,8 +27,8 @@ from .algebra import expression
 from .checks import positive_int, shown
 from .config import Config, checked_config
 from .errors import T5SymError
+from .nodes import Node, Tree
 from .symbols import cores, d_ff, num_heads, vocab_size
-from .tree import Node, Tree
 
 #: The dims split over the ``model`` mesh dimension, with their Mesh TF names
 #: (``defaults.gin`` layout_rules ``d_ff:model,heads:model,vocab:model``).
@@ -113,7 +113,7 @@ def local_tree(tree: Tree) -> Tree:
     (d_ff/cores, d_model)
     """
     if not isinstance(tree, Tree):
-        raise T5SymError(f"tree: must be a t5sym.tree.Tree, got {shown(tree)}")
+        raise T5SymError(f"tree: must be a t5sym.nodes.Tree, got {shown(tree)}")
     return Tree(_local(tree.root))
 
 

@@ -41,9 +41,9 @@ from . import checks, formats, params
 from .algebra import integer
 from .config import Config, checked_config
 from .errors import T5SymError
+from .nodes import Node
 from .result import Result
 from .roles import Role
-from .tree import Node
 
 #: safetensors' ``Dtype`` enum, in the order its data is written (descending: the enum's
 #: derived ``Ord``), checked against files written by the ``safetensors`` package.

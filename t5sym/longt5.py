@@ -32,9 +32,9 @@ from . import checks, flops, params
 from .algebra import evaluate, expression, integer
 from .config import Config, checked_config
 from .errors import T5SymError
+from .nodes import Node
 from .roles import ENCODER_ATTENTIONS
 from .symbols import batch, encoder_length
-from .tree import Node
 
 #: The keyword options of `ratio`, `limit_ratio`, `crossover`, `first_cheaper` and `table`:
 #: those `layer_flops` takes.

@@ -45,11 +45,11 @@ from . import checks, params
 from .algebra import integer
 from .config import Config, checked_config
 from .errors import T5SymError
+from .nodes import Node, Tree, group, placed, weight
 from .roles import Role
 from .symbols import batch, decoder_length, encoder_length
-from .tree import Node, Tree, group, placed, weight
 
-#: The ``kind`` of an adapter leaf (`t5sym.tree.Node.kind`): the trained weights.
+#: The ``kind`` of an adapter leaf (`t5sym.nodes.Node.kind`): the trained weights.
 ADAPTER = "lora"
 
 #: The adapters' dtype: peft's ``autocast_adapter_dtype=True`` upcasts bf16/fp16 to fp32.

@@ -1,8 +1,8 @@
 """Training memory: bytes of weights, gradients and optimizer state, as views of the tree.
 
 Every formula is a per-leaf function of the weight's ``shape`` (torch order), ``repeat``
-and ``kind`` (see `t5sym.tree.Node`), mapped over `t5sym.params.tree` with
-`t5sym.tree.Tree.view`; totals are the tree's sums. With N parameters held in
+and ``kind`` (see `t5sym.nodes.Node`), mapped over `t5sym.params.tree` with
+`t5sym.nodes.Tree.view`; totals are the tree's sums. With N parameters held in
 T tensors (a leaf repeated in L blocks is L tensors) and b bytes per value:
 
 | part | bytes |
@@ -51,10 +51,10 @@ from . import checks, layout, lora, params, symbols
 from .algebra import Split, evaluate, integer, split_over, tidy
 from .config import Config, checked_config
 from .errors import T5SymError
+from .nodes import Node, Tree
 from .result import Result
 from .roles import Role
 from .symbols import bytes_per_value, cores
-from .tree import Node, Tree
 
 #: Bytes per value of each weight dtype.
 DTYPE_BYTES: dict[str, int] = {"fp32": 4, "bf16": 2, "fp16": 2, "int8": 1}

@@ -1,7 +1,7 @@
 """Parameter formulas of every part of a T5 model, composed as transformers builds it.
 
 Each part is one function returning a SymPy expression; blocks, stacks and the model are
-`t5sym.tree.Node` trees of those parts, named as in transformers'
+`t5sym.nodes.Node` trees of those parts, named as in transformers'
 ``modeling_t5.py``. Totals are sums of the parts, never typed.
 
 | part (transformers module) | parameters |
@@ -27,6 +27,7 @@ from . import checks, gemma
 from .algebra import tidy
 from .config import Config, checked_config
 from .errors import NodeError
+from .nodes import Node, Tree, group, placed, weight
 from .result import Result
 from .roles import Role
 from .symbols import (
@@ -43,7 +44,6 @@ from .symbols import (
     num_sparse_encoder_layers,
     vocab_size,
 )
-from .tree import Node, Tree, group, placed, weight
 
 # ---------------------------------------------------------------------------------------
 # Parts: one module each, the formula for ONE instance.

@@ -19,10 +19,10 @@ from . import gemma, params, presets
 from .algebra import Number, evaluate
 from .checks import shown_path
 from .config import Config
+from .nodes import Node, Tree
 from .params import Count
 from .printers import latex, mathml, python, srepr
 from .readable import approx, decimals, gb, gib, number, percent, short
-from .tree import Node, Tree
 
 if TYPE_CHECKING:  # the views are imported by the functions that print them: `t5sym count`
     from .flops import FlopCount  # loads no FLOP, memory, format or sharding module
@@ -69,7 +69,7 @@ def breakdown_rows(
     """Rows "module | count | share of the total" for a tree's nodes, depth first.
 
     Names are indented by depth (or, with ``markdown``, set as code); ``numbers`` is what
-    `t5sym.tree.Tree.evaluate` returns (key ``""``: the total).
+    `t5sym.nodes.Tree.evaluate` returns (key ``""``: the total).
     """
     total = numbers[""]
     return [

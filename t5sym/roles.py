@@ -95,7 +95,7 @@ PRODUCTS = frozenset({Role.SCORES, Role.CONTEXT, Role.GLOBAL_SUMS})
 
 
 class Placed(Protocol):
-    """What `category` reads of a node (a `t5sym.tree.Node`): its role and context."""
+    """What `category` reads of a node (a `t5sym.nodes.Node`): its role and context."""
 
     role: Role
 

@@ -51,9 +51,9 @@ from .layout import (
     split_axis,
     split_name,
 )
+from .nodes import Node, Tree
 from .result import Result
 from .roles import Role
-from .tree import Node, Tree
 
 #: Bytes of one activation value sent in an all-reduce (bfloat16 on TPU: 2).
 BF16 = 2

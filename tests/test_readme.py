@@ -49,3 +49,55 @@ def test_python_example_prints_what_its_comments_say() -> None:
     with contextlib.redirect_stdout(buffer):
         exec(compile(code, "README.md", "exec"), {})
     assert buffer.getvalue().strip().splitlines() == expected
+
+
+# --- the Layout section, written from the code ------------------------------------------------
+
+#: The layers of the library, each module in the one it belongs to (README's Layout table).
+LAYERS = {
+    "input": ("errors", "checks", "files", "config", "presets", "sources", "pipelines", "headers"),
+    "the model": ("symbols", "roles", "nodes", "params", "gemma", "algebra"),
+    "views": (
+        "flops",
+        "memory",
+        "lora",
+        "activations",
+        "inference",
+        "layout",
+        "sharding",
+        "longt5",
+        "counterfactual",
+        "family",
+        "gpt",
+        "hardware",
+        "formats",
+        "layouts",
+        "inspect",
+    ),  # fmt: skip
+    "results": ("result", "readable", "printers", "report"),
+    "faces": ("console", "cli"),
+}
+
+
+def layout_table() -> str:
+    """layer | module | what it holds (its docstring's first paragraph), for every module."""
+    import importlib
+    import pkgutil
+
+    import t5sym
+
+    modules = {m.name for m in pkgutil.iter_modules(t5sym.__path__)} - {"__main__"}
+    listed = [m for names in LAYERS.values() for m in names]
+    assert sorted(listed) == sorted(modules), set(modules) ^ set(listed)
+    rows = ["| layer | module | holds |", "|---|---|---|"]
+    for layer, names in LAYERS.items():
+        for i, name in enumerate(names):
+            doc = importlib.import_module(f"t5sym.{name}").__doc__ or ""
+            summary = " ".join(doc.strip().split("\n\n")[0].split()).replace("|", "\\|")
+            rows.append(f"| {layer if i == 0 else ''} | `{name}` | {summary} |")
+    return "\n".join(rows)
+
+
+def test_readme_layout_lists_every_module_as_its_docstring_says() -> None:
+    table = layout_table()
+    assert table in README, "README's Layout table differs from the code; it should be:\n" + table

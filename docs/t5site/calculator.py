@@ -64,8 +64,8 @@ from t5sym.config import (
     served,
 )
 from t5sym.errors import ConfigError, T5SymError
+from t5sym.nodes import Node, Tree
 from t5sym.roles import Role
-from t5sym.tree import Node, Tree
 
 from . import jspack, jsprint
 
@@ -150,7 +150,7 @@ def _cache(kind: str | None):
     return fn
 
 
-#: The views of a parameter tree that map each leaf alone (`t5sym.tree.Tree.view`): a
+#: The views of a parameter tree that map each leaf alone (`t5sym.nodes.Tree.view`): a
 #: column of formulas over the leaves; a view is then (parameter tree, column).
 VIEWS = {
     "bytes": lambda leaf: _B * leaf.expr,  # memory.bytes_tree
