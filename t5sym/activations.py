@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr
 
-from . import checks, memory
+from . import checks, lora, memory
 from .config import Config, checked_config, served
 from .errors import T5SymError
 from .flops import DEFAULT_BATCH
@@ -405,6 +405,239 @@ def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: 
     )
 
 
+# ---------------------------------------------------------------------------------------
+# The base frozen (LoRA, `t5sym.lora`): what autograd still saves.
+
+#: What a frozen base saves, and what it no longer does (measured on CPU with peft).
+FROZEN = (
+    "a frozen Linear saves no input (mm keeps it only for the weight's gradient)",
+    "a frozen embedding saves no ids, a frozen norm scale no normalized x",
+    "nothing before the first adapter: the stream needs no gradient there",
+    "torch.where(causal, bias, min) saves no condition (the bias needs no gradient)",
+    "CPU sdpa: the flash kernel whenever dropout is 0 (no bias needs a gradient)",
+)
+
+#: The model types whose frozen-base saved tensors are modelled (MT5's modules are T5's).
+FROZEN_MODEL_TYPES = ("t5", "mt5")
+
+_ATTENTION_TARGETS = frozenset({Role.Q, Role.K, Role.V, Role.O})
+
+
+@dataclass(frozen=True)
+class _Grads:
+    """Which inputs of one attention call need a gradient: q, k, v (and o adapted)."""
+
+    q: bool = True
+    k: bool = True
+    v: bool = True
+    o: bool = False
+
+    @property
+    def kernel_saves(self) -> bool:
+        return self.q or self.k or self.v
+
+    @property
+    def output(self) -> bool:
+        return self.kernel_saves or self.o
+
+
+def _frozen_norm(name: str, n: Expr, reps: Expr, b: int) -> Node:
+    values = FLOAT32 * batch * n * (d_model + 1)  # x in float32 (x itself in fp32), 1/rms
+    if b != FLOAT32:
+        values += b * batch * n * d_model  # x, multiplied by 1/rms (float32)
+    return _leaf(name, reps * values, "x in float32, 1/rms (the scale is frozen)")
+
+
+def _frozen_scores(s: Setup, call: _Call, b: int, m: int, g: _Grads, fp32_o: bool,
+                   shared: bool) -> Expr:  # fmt: skip
+    """What the attention function saves with frozen q, k, v projections, per `_Grads`;
+    ``shared``: whether a bias every layer reuses is counted here (its first saving call)."""
+    n, keys, reps = call.n, call.keys, call.reps
+    inner = num_heads * d_kv
+    probs = batch * num_heads * n * keys
+    kernel = _frozen_kernel(s)
+    cross = call.role is Role.CROSS_ATTENTION
+    if kernel in ("eager", "math"):
+        a = b if kernel == "eager" or b == FLOAT32 else FLOAT32
+        scores = g.q or g.k
+        body = sympy.S.Zero
+        if g.q:
+            body += a * batch * inner * keys  # kᵀ, for q's gradient
+        if g.k:
+            body += a * batch * inner * n  # q, for k's gradient
+        if scores:
+            body += a * batch * inner * keys  # v, for the probabilities' gradient
+        if m:
+            if scores:  # softmax output and the dropout mask
+                body += (a + (m if kernel == "eager" or s.mask_bytes else a)) * probs
+            if g.v:
+                body += a * probs  # the dropped probabilities, for v's gradient
+        elif scores or g.v:
+            body += a * probs  # softmax output (v's gradient reads it too)
+        return reps * body
+    if not g.kernel_saves:
+        return sympy.S.Zero
+    fused = b * batch * inner * (2 * n + 2 * keys)  # q, k, v, output
+    if fp32_o:
+        fused -= b * batch * inner * n  # the output is o's input: o.lora_A saves it
+    per_layer = b * num_heads * n * keys
+    once = sympy.S.Zero
+    if shared:  # counted by the first call that saves it (none if no layer does)
+        once = per_layer if reps == 1 else sympy.Piecewise((0, sympy.Eq(reps, 0)),
+                                                           (per_layer, True))  # fmt: skip
+    if cross:
+        bias = once  # T5's zero bias, made once (contiguous)
+    elif n is decoder_length:
+        bias = reps * per_layer  # torch.where(causal, bias, min): one per layer
+    else:  # compute_bias permutes: .contiguous() copies it per layer unless h or S is 1
+        one = sympy.Or(sympy.Eq(num_heads, 1), sympy.Eq(n, 1))
+        bias = sympy.Piecewise((once, one), (reps * per_layer, True))
+    if kernel == "flash":
+        return reps * (fused + FLOAT32 * batch * num_heads * n) + bias
+    lse = FLOAT32 * batch * num_heads * _padded(n, 32)
+    padded = reps * b * batch * num_heads * n * _padded(keys, 16)
+    aligned = sympy.Eq(sympy.Mod(keys, 16), 0)
+    return reps * (fused + lse + 2 * INT64) + sympy.Piecewise((bias, aligned), (padded, True))
+
+
+def _frozen_kernel(s: Setup) -> str:
+    if s.attention == "eager":
+        return "eager"
+    if s.device == "cuda":
+        return "efficient"
+    return "flash" if s.dropout == 0 else "math"
+
+
+def _frozen_attention(p: str, call: _Call, s: Setup, b: int, m: int, g: _Grads, fp32: bool,
+                      norm: bool, shared: bool = True) -> Node:  # fmt: skip
+    """One attention sublayer (``norm``: its input needs a gradient, so its norm saves;
+    ``shared``: a bias every layer reuses is counted here, see `_frozen_scores`)."""
+    kind = "EncDecAttention" if call.role is Role.CROSS_ATTENTION else "SelfAttention"
+    fp32_o = fp32 and g.o and _frozen_kernel(s) in ("flash", "efficient")
+    return group(
+        p,
+        _frozen_norm(f"{p}.layer_norm", call.n, call.reps, b) if norm else None,
+        _leaf(f"{p}.{kind}.scores", _frozen_scores(s, call, b, m, g, fp32_o, shared),
+              f"{KERNELS[_frozen_kernel(s)]}; with frozen q, k, v"),  # fmt: skip
+        _leaf(f"{p}.dropout", call.reps * m * batch * call.n * d_model, "dropout mask")
+        if m and g.output
+        else None,
+        role=Role.SUBLAYER,
+    )
+
+
+def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
+                roles: frozenset[Role], hot: bool, fp32: bool) -> Node | None:  # fmt: skip
+    """One feed-forward sublayer; ``hot``: its input needs a gradient."""
+    act = activation_name(config)
+    if act not in ACTIVATION_SAVES:
+        known = ", ".join(ACTIVATION_SAVES)
+        raise T5SymError(f"feed_forward_proj: saved activations of {act!r} not modelled; {known}")
+    saves, keeps_output = ACTIVATION_SAVES[act]
+    gated = bool(config and config.is_gated)
+    wide = reps * batch * n * d_ff
+    if gated:
+        g0, g1 = hot or Role.WI_0 in roles, hot or Role.WI_1 in roles
+    else:
+        g0 = g1 = hot or Role.WI in roles
+    inner = g0 or g1  # the product (or the activation) needs a gradient
+    out = inner or Role.WO in roles
+    if not out:
+        return None
+    act_bytes = saves * b * wide if g0 else sympy.S.Zero
+    if fp32 and not gated and keeps_output and not m and Role.WO in roles:
+        act_bytes = sympy.S.Zero  # ReLU's output is wo's input: wo.lora_A saves it
+    gate = sympy.S.Zero
+    if gated:
+        if g0:
+            gate += b * wide  # wi_1 x, for act(wi_0 x)'s gradient
+        if g1 and not (g0 and keeps_output):
+            gate += b * wide  # act(wi_0 x), for wi_1 x's gradient (ReLU's output: saved)
+    return group(
+        p,
+        _frozen_norm(f"{p}.layer_norm", n, reps, b) if hot else None,
+        group(
+            f"{p}.DenseReluDense",
+            _leaf(f"{p}.DenseReluDense.act", act_bytes, act),
+            _leaf(f"{p}.DenseReluDense.gate", gate, "act(wi_0 x), wi_1 x") if gated else None,
+            _leaf(f"{p}.DenseReluDense.dropout", m * wide, "dropout mask") if m and inner else None,
+            role=Role.FFN,
+        ),
+        _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask") if m else None,
+        role=Role.SUBLAYER,
+    )
+
+
+def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
+                  roles: frozenset[Role]) -> Node:  # fmt: skip
+    """A stack with the base frozen: block 0 up to its first adapter saves nothing."""
+    enc = stack == "encoder"
+    n = encoder_length if enc else decoder_length
+    layers = num_layers if enc else num_decoder_layers
+    fp32 = b == FLOAT32
+    attn = roles & _ATTENTION_TARGETS
+    ffn = roles & {Role.WI, Role.WI_0, Role.WI_1, Role.WO}
+    hot = _Grads(o=Role.O in attn)
+    parts: list[Node | None] = []
+    self_p, ff_p = "block.*.layer.0", f"block.*.layer.{1 if enc else 2}"
+    first = f"{stack}.block.0"
+    ff0 = f"{first}.layer.{1 if enc else 2}"
+
+    def self_call(reps: Expr) -> _Call:
+        return _Call(Role.SELF_ATTENTION, n, n, reps, False, False)
+
+    def cross_call(reps: Expr) -> _Call:
+        return _Call(Role.CROSS_ATTENTION, n, encoder_length, reps, False, False)
+
+    if attn:  # block 0's self-attention reads a stream without gradient
+        g = _Grads(Role.Q in attn, Role.K in attn, Role.V in attn, Role.O in attn)
+        parts.append(_frozen_attention(f"{first}.layer.0", self_call(1), s, b, m, g, fp32,
+                                       False))  # fmt: skip
+        if not enc:
+            parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, hot,
+                                           fp32, True))  # fmt: skip
+        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, True, fp32))
+    elif ffn:
+        if not enc:  # the cross-attention's k, v read the encoder's output: it needs one
+            g = _Grads(False, True, True, False)
+            parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, g,
+                                           fp32, False))  # fmt: skip
+        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, not enc, fp32))
+    if attn or ffn:  # blocks 1 on: everything needs a gradient
+        rest = layers - 1
+        first_saves = bool(attn & {Role.Q, Role.K, Role.V})  # block 0's kernel saved
+        parts.append(_frozen_attention(f"{stack}.{self_p}", self_call(rest), s, b, m, hot,
+                                       fp32, True, not first_saves))  # fmt: skip
+        if not enc:  # block 0's cross-attention always saves (its k, v need a gradient)
+            parts.append(_frozen_attention(f"{stack}.block.*.layer.1", cross_call(rest), s, b,
+                                           m, hot, fp32, True, False))  # fmt: skip
+        parts.append(_frozen_ffn(f"{stack}.{ff_p}", n, rest, b, m, config, roles, True, fp32))
+        parts.append(_frozen_norm(f"{stack}.final_layer_norm", n, 1, b))
+        if m:
+            parts.append(_leaf(f"{stack}.dropout", m * batch * n * d_model, "output's mask"))
+    return group(stack, *parts, role=Role(stack))
+
+
+def frozen_roles(config: Config | None, dtype: str, targets, checkpointing: bool,
+                 s: Setup) -> frozenset[Role]:  # fmt: skip
+    """The roles of the adapted Linears, once the setup is one `saved_tree` models with
+    the base frozen; else a one-line `T5SymError` naming what is not modelled."""
+    names = lora.check_targets(config, targets)
+    lora.tree(config, names)  # refuses targets of which none is in the model
+    model_type = "t5" if config is None else config.model_type
+    if model_type not in FROZEN_MODEL_TYPES:
+        raise T5SymError(f"model_type: saved activations with LoRA are modelled for "
+                         f"{', '.join(FROZEN_MODEL_TYPES)}, not {model_type}")  # fmt: skip
+    if dtype not in ("fp32", "bf16"):
+        raise T5SymError(f"dtype: saved activations with LoRA are modelled for fp32 and bf16, "
+                         f"not {dtype}")  # fmt: skip
+    if checkpointing:
+        raise T5SymError("checkpointing: with LoRA (the base frozen) not modelled yet")
+    if s.padding_mask:
+        raise T5SymError("padding_mask: with LoRA (the base frozen) not modelled yet")
+    return frozenset(lora.TARGETS[n] for n in names)
+
+
 def saved_tree(
     config: Config | None = None,
     dtype: str = "bf16",
@@ -416,6 +649,8 @@ def saved_tree(
     padding_mask: bool = False,
     dropout: float | None = None,
     mask_bytes: int | None = None,
+    lora_targets: str | tuple[str, ...] | None = None,
+    lora: bool = False,
 ) -> Tree:
     """Bytes autograd saves for backward in one training forward, per part.
 
@@ -427,11 +662,20 @@ def saved_tree(
     the dims; the dtype, the setup and the config's type, activation, gating and depths
     decide the structure.
 
+    With ``lora=True`` the base is frozen and LoRA adapters sit on the ``lora_targets``
+    Linears (peft's names; None: peft's default): what the base still saves (`FROZEN`:
+    nothing before the first adapter, no Linear's input, no ids, no norm's output; the
+    rest as above), without the adapters' own tensors (`t5sym.lora.saved_tree`). Measured
+    with peft on CPU for t5 and mt5, fp32 and bf16, eager and sdpa, no checkpointing and
+    no padding mask; other setups are refused.
+
     Examples
     --------
     >>> from t5sym import activations
     >>> activations.saved_tree(dtype="fp32")["lm_head"].expr
     4*batch*d_model*decoder_length
+    >>> "lm_head" in activations.saved_tree(dtype="fp32", lora=True, lora_targets="q,v").nodes
+    False
     """
     if config is not None:
         checked_config(config)
@@ -450,6 +694,19 @@ def saved_tree(
                              "modelled on CUDA)")  # fmt: skip
     m = 0 if s.dropout == 0 else (s.mask_bytes or (CUDA_MASK if s.device == "cuda" else b))
     loss = b * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + b
+    if lora or lora_targets is not None:
+        roles = frozen_roles(config, dtype, lora_targets, checkpointing, s)
+        return Tree(
+            placed(
+                group(
+                    "",
+                    _frozen_stack("encoder", config, b, m, s, roles),
+                    _frozen_stack("decoder", config, b, m, s, roles),
+                    _leaf("loss", loss, "log-softmax, labels, total weight"),
+                    role=Role.MODEL,
+                )
+            )
+        )
     return Tree(
         placed(
             group(
@@ -466,8 +723,11 @@ def saved_tree(
 
 def resolved(tree: Tree, values: dict) -> Tree:
     """``tree`` with its alignment cases (CUDA's padded bias and logsumexp: ``Piecewise``,
-    ``ceiling``) settled at the lengths in ``values``, so `Tree.evaluate` takes it."""
+    ``ceiling``; with a frozen base whether a bias is copied per layer) settled at the
+    lengths and ``num_heads`` in ``values``, so `Tree.evaluate` takes it."""
     lengths = {k: v for k, v in values.items() if k in (encoder_length, decoder_length)}
+    for sym in (num_heads, num_layers, num_decoder_layers):  # the frozen base's bias copies
+        lengths[sym] = values.get(sym, sym)
 
     def settle(leaf: Node) -> Expr:
         expr = leaf.expr
@@ -535,6 +795,25 @@ class FineTuning(Result):
         return {k: v for k, v in self.activations.items() if k and "." not in k}
 
 
+@dataclass(frozen=True)
+class LoraFineTuning(FineTuning):
+    """`FineTuning` with LoRA (``memory``: a `t5sym.memory.LoraMemory`): the activations are
+    the frozen base's (`saved_tree` with ``lora=True``) plus the adapters'
+    (`t5sym.lora.saved_tree`), every storage once."""
+
+    FIELDS = (
+        *FineTuning.FIELDS[:3], "lora_rank", "lora_targets", "trainable_parameters",
+        "frozen_parameters", *FineTuning.FIELDS[3:],
+    )  # fmt: skip
+
+    lora_rank = property(lambda self: self.memory.lora_rank, doc="The adapters' rank.")
+    lora_targets = property(lambda self: self.memory.lora_targets, doc="peft's targets.")
+    trainable_parameters = property(lambda self: self.memory.trainable_parameters,
+                                    doc="The adapters' parameters.")  # fmt: skip
+    frozen_parameters = property(lambda self: self.memory.frozen_parameters,
+                                 doc="The base model's parameters.")  # fmt: skip
+
+
 #: The setup keywords `fine_tuning_memory` and `memory_at` pass to `saved_tree`.
 SETUP_KEYWORDS = ("attention", "device", "precision", "padding_mask", "dropout", "mask_bytes")
 
@@ -554,9 +833,12 @@ def fine_tuning_memory(
     padding_mask: bool = False,
     dropout: float | None = None,
     mask_bytes: int | None = None,
+    lora_rank: int | None = None,
+    lora_targets: str | tuple[str, ...] | None = None,
 ) -> FineTuning:
     """`t5sym.memory.training_memory` plus the activations saved at a batch and lengths,
-    in the setup `saved_tree` takes.
+    in the setup `saved_tree` takes. With ``lora_rank`` (and ``lora_targets``, peft's
+    names): LoRA, the base frozen (`LoraFineTuning`).
 
     Examples
     --------
@@ -569,11 +851,24 @@ def fine_tuning_memory(
     """
     from .inference import workload
 
-    mem = memory.training_memory(config, dtype, optimizer)
+    mem = memory.training_memory(config, dtype, optimizer, lora_rank=lora_rank,
+                                 lora_targets=lora_targets)  # fmt: skip
     served(config, "fine-tuning at a length")
     checkpointing = checks.boolean("checkpointing", checkpointing)
     kw = dict(attention=attention, device=device, precision=precision,
               padding_mask=padding_mask, dropout=dropout, mask_bytes=mask_bytes)  # fmt: skip
+    if isinstance(mem, memory.LoraMemory):
+        targets = mem.lora_targets
+        base = saved_tree(config, dtype, checkpointing=checkpointing, lora=True,
+                          lora_targets=targets, **kw)  # fmt: skip
+        values = {**workload(config, batch, encoder_length, decoder_length,
+                             memory.dtype_bytes(dtype)), lora.rank: mem.lora_rank}  # fmt: skip
+        saved = resolved(base, values).evaluate(values)
+        for key, n in lora.saved_tree(config, targets, dtype).evaluate(values).items():
+            if n:
+                saved[key] = saved.get(key, 0) + n
+        return LoraFineTuning(mem, batch, encoder_length, decoder_length, checkpointing,
+                              saved, setup(config, **kw))  # fmt: skip
     tree = saved_tree(config, dtype, checkpointing=checkpointing, **kw)
     values = workload(config, batch, encoder_length, decoder_length, memory.dtype_bytes(dtype))
     tree = resolved(tree, values)
@@ -587,6 +882,8 @@ def memory_at(
     optimizer: str,
     cores: int | None = None,
     checkpointing: bool = False,
+    lora_rank: int | None = None,
+    lora_targets: str | tuple[str, ...] | None = None,
     **lengths: int | None,
 ) -> Memory | FineTuning:
     """`t5sym.memory.training_memory`, or with any of ``batch``, ``encoder_length``,
@@ -594,6 +891,8 @@ def memory_at(
     `fine_tuning_memory` (whole model; ``cores`` is refused there). The setup keywords
     (``attention``, ``device``, ``precision``, ``padding_mask``, ``dropout``,
     ``mask_bytes``) go to `fine_tuning_memory` (given without lengths, they are checked).
+    ``lora_rank`` and ``lora_targets``: LoRA (`t5sym.memory.LoraMemory`, or with a
+    workload `LoraFineTuning`).
 
     Any other keyword is refused (a misspelt length is never taken for the default).
 
@@ -617,9 +916,11 @@ def memory_at(
     checkpointing = checks.boolean("checkpointing", checkpointing)
     if all(v is None for v in lengths.values()) and not checkpointing:
         setup(config, **kw)  # checked, though no activations are counted
-        return memory.training_memory(config, dtype, optimizer, cores=cores)
+        return memory.training_memory(config, dtype, optimizer, cores=cores,
+                                      lora_rank=lora_rank, lora_targets=lora_targets)  # fmt: skip
     if cores is not None:
         raise T5SymError("cores: per-core memory does not include activations yet")
     sizes = {k: d if lengths.get(k) is None else lengths[k] for k, d in LENGTHS.items()}
     return fine_tuning_memory(config, dtype, optimizer, checkpointing=checkpointing, **kw,
+                              lora_rank=lora_rank, lora_targets=lora_targets,
                               **sizes)  # fmt: skip
