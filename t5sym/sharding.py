@@ -405,9 +405,10 @@ def shard(config: Config, cores: int, bytes_per_value: int = BF16) -> Shard:
         ``cores: ...`` (a positive divisor of num_heads, d_ff and vocab_size) or
         ``bytes_per_value: ...``, one line.
     """
-    model = params.build(config, encoder_only=checked_config(config).encoder_only)
+    checked_config(config)
+    check_structure(params.structure(config))  # the class named first: no core count fits it
+    model = params.build(config, encoder_only=config.encoder_only)
     structure = model.structure
-    check_structure(structure)  # the model first: no core count fits it
     cores = check_cores(config, cores)
     bytes_per_value = positive_int("bytes_per_value", bytes_per_value)
     encoder_only = not model.has_decoder
