@@ -88,6 +88,12 @@ function positiveInt(field, v) {
 
 const nonNegative = (field, v) => (v === 0n ? 0n : positiveInt(field, v));
 
+function probability(field, v) {  // config._probability: a number from 0 to 1, as a float
+  const x = typeof v === "bigint" ? Number(v) : v instanceof Float ? v.v : typeof v === "number" ? v : NaN;
+  if (!(x >= 0 && x <= 1)) fail(`${field}: must be a number from 0 to 1, got ${shown(v)}`);
+  return x;
+}
+
 function boolean(field, v) {  // checks.boolean
   if (typeof v !== "boolean") fail(`${field}: must be true or false, got ${shown(v)}`);
   return v;
@@ -208,6 +214,7 @@ function makeConfig(fields) {
   }
   for (const k of ["num_sparse_encoder_layers", "num_sparse_decoder_layers"]) c[k] = nonNegative(k, c[k]);
   c.expert_capacity = nonNegative("expert_capacity", c.expert_capacity);
+  c.dropout_rate = probability("dropout_rate", c.dropout_rate);
   if (c.num_decoder_layers === null) c.num_decoder_layers = c.num_layers;
   c.num_decoder_layers = positiveInt("num_decoder_layers", c.num_decoder_layers);
   checkFeedForwardProj(c.feed_forward_proj);
@@ -250,7 +257,8 @@ function fromFields(data, name = null) {
     delete fields.dense_act_fn;
   }
   const arch = has(data, "architectures") ? data.architectures : null;
-  return makeConfig({ ...fields, model_type: modelType, architectures: arch, name });
+  const dropout = has(data, "dropout_rate") ? data.dropout_rate : DEFAULTS_BIG.config.dropout_rate;
+  return makeConfig({ ...fields, dropout_rate: dropout, model_type: modelType, architectures: arch, name });
 }
 
 // --- values: JavaScript input as the Python loader sees it ---------------------------------
@@ -393,9 +401,22 @@ const unpackColumn = (x) => (Array.isArray(x) ? x : typeof x === "number" ? Arra
 for (const k of Object.keys(DATA.views)) DATA.views[k] = unpackColumn(DATA.views[k]);
 for (const k of ["rows", "cols", "repeat"]) DATA.weights[k] = unpackColumn(DATA.weights[k]);
 
+// calculator.pack_ints: w digits (35..126 but the backslash) per int, offset by 100.
+function unpackInts([w, text]) {
+  const digit = (ch) => { const x = ch.charCodeAt(0); return x - (x > 92 ? 36 : 35); };
+  const out = [];
+  for (let i = 0; i < text.length; i += w) {
+    let v = 0;
+    for (let k = 0; k < w; k++) v = v * 91 + digit(text[i + k]);
+    out.push(v - 100);
+  }
+  return out;
+}
+
 // jspack.flat_nodes: [name, formula] for a leaf, [name, [children]] for a group.
 const NODES = [];
-for (let i = 0, n = DATA.nodes; i < n.length; i += n[i + 1] < 0 ? 2 - n[i + 1] : 2) {
+const SAVED = { plain: unpackInts(DATA.saved.plain), checkpointed: unpackInts(DATA.saved.checkpointed) };
+for (let i = 0, n = unpackInts(DATA.nodes); i < n.length; i += n[i + 1] < 0 ? 2 - n[i + 1] : 2) {
   NODES.push([n[i], n[i + 1] < 0 ? n.slice(i + 2, i + 2 - n[i + 1]) : n[i + 1]]);
 }
 
@@ -426,7 +447,8 @@ function values(c, extra = {}) {  // Config.values(): the symbols' values
 
 // Tree.evaluate of a tree or of a leaf view of it (Tree.view: a dropped leaf goes, and a
 // group left empty, but the root): {"": total, name: value, ...} in walk order.
-// view: a name in DATA.views, or a function (leaf position, name) → its value.
+// view: a name in DATA.views, or a function (leaf position, name, formula) → its value
+// (null: the leaf is dropped).
 function evaluate(root, c, view = null, depths = null) {
   const entries = [];
   const column = typeof view === "string" && DATA.views[view];
@@ -437,7 +459,8 @@ function evaluate(root, c, view = null, depths = null) {
     if (typeof x === "number") {
       const f = column ? column[LEAF.get(id)] - 1 : x;
       if (f < 0) return null;
-      const v = typeof view === "function" ? view(LEAF.get(id), name) : FORMULAS[f](c);
+      const v = typeof view === "function" ? view(LEAF.get(id), name, f) : FORMULAS[f](c);
+      if (v === null) return null;
       entries.push([name, v, depth]);
       return v;
     }
@@ -566,17 +589,25 @@ function checkCores(c, count) {
 // memory.training_memory: weights, gradients and optimizer state, whole or on one of `cores`.
 function held(c, dtype, optimizer, cores) {
   const b = checkDtype(dtype);
-  if (typeof optimizer !== "string" || !has(DATA.OPTIMIZERS, optimizer)) {
-    fail(`optimizer: unknown ${reprCut(optimizer)}; known: ${Object.keys(DATA.OPTIMIZERS).join(", ")}`);
+  if (typeof optimizer !== "string" || !DATA.ALL_OPTIMIZERS.includes(optimizer)) {
+    fail(`optimizer: unknown ${reprCut(optimizer)}; known: ${DATA.ALL_OPTIMIZERS.join(", ")}`);
+  }
+  if (!has(DATA.OPTIMIZERS, optimizer)) {  // the library's torch and bitsandbytes optimizers
+    fail(`optimizer: ${optimizer} is counted by t5sym memory --optimizer ${optimizer}, not on ` +
+      `this page (${Object.keys(DATA.OPTIMIZERS).join(", ")})`);
   }
   const gradients = DATA.OPTIMIZERS[optimizer];
   if (gradients && !DATA.TRAINING_DTYPES.includes(dtype)) {
     fail(`dtype: ${dtype} holds weights for inference only; training with ${optimizer} needs ` +
       `${DATA.TRAINING_DTYPES.join(", ")} (or optimizer 'none')`);
   }
-  if (cores !== null) cores = checkCores(c, cores);
+  const s = structureOf(c);
+  if (cores !== null) {  // memory.check_layout (the class named), then the core count
+    if (s[5]) fail(DATA.names[s[5].refused]);
+    cores = checkCores(c, cores);
+  }
   const core = cores === null ? "" : ":core";
-  const tree = structureOf(c)[5], v = values(c, { bytes_per_value: b, cores: cores || 1n });
+  const tree = s[0], v = values(c, { bytes_per_value: b, cores: cores || 1n });
   const breakdown = { weights: evaluate(tree, v, `bytes${core}`) };
   if (gradients) breakdown.gradients = evaluate(tree, v, `bytes${core}`);
   if (optimizer !== "none") breakdown.optimizer_state = evaluate(tree, v, `state:${optimizer}${core}`);
@@ -591,17 +622,37 @@ function held(c, dtype, optimizer, cores) {
   };
 }
 
-// activations.saved_tree's case (calculator.saved_trees' key), after its checks.
+// activations.saved_tree's case in DATA.SETUP (calculator.saved_trees' index), after its
+// checks (the dtype, the config's dropout_rate, d_kv's alignment for CUDA's memory-efficient
+// kernel, the activation): [tree, the leaf view]. The trees have dropout; dropout_rate 0
+// saves no mask (no *.dropout leaf), and a plain ReLU's output is then wo's input (no wo).
 function savedTree(c, dtype, checkpointing) {
   if (!DATA.TRAINING_DTYPES.includes(dtype)) {
     fail(`dtype: ${dtype} cannot be trained; use ${DATA.TRAINING_DTYPES.join(", ")}`);
   }
-  if (checkpointing) return DATA.saved[`${dtype},${+(c.num_layers > 1n)},${+(c.num_decoder_layers > 1n)}`];
-  const act = DATA.ACTIVATION_NAMES[c.feed_forward_proj] || c.feed_forward_proj.replace(/^gated-/, "");
-  if (!DATA.SAVED_ACTIVATIONS.includes(act)) {
-    fail(`feed_forward_proj: saved activations of ${repr(act)} not modelled; ${DATA.SAVED_ACTIVATIONS.join(", ")}`);
+  if (!(c.dropout_rate < 1)) fail(`dropout: must be a number in [0, 1), got ${floatRepr(c.dropout_rate)}`);
+  const align = DATA.DTYPE_BYTES[dtype] === 4 ? 4n : 8n;
+  if (c.d_kv % align) {
+    fail(`d_kv: CUDA's memory-efficient kernel needs a multiple of ${align} in ${dtype}, got ` +
+      `${c.d_kv} (sdpa falls back to math: not modelled on CUDA)`);
   }
-  return DATA.saved[`${act},${+c.is_gated},${dtype}`];
+  const index = (radix, digits) => digits.reduce((i, x, k) => i * radix[k] + x, 0);  // mixed radix
+  const umt5 = +(c.model_type === "umt5"), d = DATA.TRAINING_DTYPES.indexOf(dtype);
+  const act = DATA.ACTIVATION_NAMES[c.feed_forward_proj] || c.feed_forward_proj.replace(/^gated-/, "");
+  let tree;
+  if (checkpointing) {
+    tree = SAVED.checkpointed[index([0, 2, 2, 2],
+      [d, +(c.num_layers > 1n), +(c.num_decoder_layers > 1n), umt5])];
+  } else {
+    const a = DATA.SAVED_ACTIVATIONS.indexOf(act);
+    if (a < 0) {
+      fail(`feed_forward_proj: saved activations of ${repr(act)} not modelled; ${DATA.SAVED_ACTIVATIONS.join(", ")}`);
+    }
+    tree = SAVED.plain[index([0, DATA.SAVED_ACTIVATIONS.length, 2, 2], [d, a, +c.is_gated, umt5])];
+  }
+  const shared = DATA.KEEPS_OUTPUT.includes(act) && !c.is_gated;
+  const dropped = (name) => name.endsWith(".dropout") || (shared && name.endsWith(".DenseReluDense.wo"));
+  return [tree, c.dropout_rate > 0 ? () => false : dropped];
 }
 
 // activations.memory_at: training memory, or with any of batch, encoder_length,
@@ -619,13 +670,16 @@ function memory(input, opts = {}) {
   if (cores !== null) fail("cores: per-core memory does not include activations yet");
   const m = held(c, dtype, optimizer, null);
   servable(c, "fine-tuning at a length");
-  const tree = savedTree(c, dtype, checkpointing);
+  const [tree, dropped] = savedTree(c, dtype, checkpointing);
   const [batch, S, T] = lengths.map((k) => positiveInt(k, option(opts, k, DATA.DEFAULTS[k])));
-  const activations = evaluate(tree, values(c, { batch, encoder_length: S, decoder_length: T }));
+  const v = values(c, { batch, encoder_length: S, decoder_length: T });
+  const activations = evaluate(tree, v, (pos, name, f) => (dropped(name) ? null : FORMULAS[f](v)));
+  const { derived, derived_from, ...setup } = DATA.SETUP;
   return {
     name: c.name, dtype, optimizer, batch, encoder_length: S, decoder_length: T, checkpointing,
+    ...setup, dropout: c.dropout_rate,
     weights: m.weights, gradients: m.gradients, optimizer_state: m.optimizer_state,
-    activations_bytes: activations[""], total: m.total + activations[""],
+    activations_bytes: activations[""], derived, derived_from, total: m.total + activations[""],
     parts: Object.fromEntries(Object.entries(activations).filter(([k]) => k && !k.includes("."))),
     activations,
   };

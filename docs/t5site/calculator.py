@@ -377,9 +377,14 @@ def _flops(t: Tables, config: Config) -> list:
     ]
 
 
-def _memory(t: Tables, config: Config) -> int:
-    """The parameter tree the training memory views map (the encoder's for encoder heads)."""
-    return t.columns(params.tree(config, encoder_only=config.encoder_only))
+def _refusal(t: Tables, structure: params.Structure) -> int | dict:
+    """0, or ``{"refused": message}`` (a name index) where `t5sym.sharding.check_structure`
+    refuses the structure: Mesh TF's layout does not cover it."""
+    try:
+        sharding.check_structure(structure)
+    except T5SymError as exc:
+        return {"refused": t._intern(t.names, str(exc))}
+    return 0
 
 
 #: The fields of `t5sym.inference.Inference` after the cache trees, in the file's order.
@@ -425,10 +430,8 @@ def _shard(t: Tables, config: Config) -> list | dict:
     sums of `sharding.totals` in its order (emitted as ``SHARD_SUMS``), each
     block ``[stack, flops_per_core, allreduces, allreduce_bytes, bytes_sent_per_core,
     ratio]`` (the last two as `_fraction`), or ``{"refused": message}`` (a name index)."""
-    try:
-        sharding.check_structure(params.structure(config))
-    except T5SymError as exc:
-        return {"refused": t._intern(t.names, str(exc))}
+    if refused := _refusal(t, params.structure(config)):  # the class named, as `shard`
+        return refused
     structure = params.structure(config, encoder_only=config.encoder_only)
     at = sharding.PER_TOKEN
     blocks = []
@@ -446,26 +449,66 @@ def _shard(t: Tables, config: Config) -> list | dict:
     return [[t.formula(e.subs(at)) for e in sums.values()], blocks]
 
 
-def saved_trees(t: Tables) -> dict[str, int]:
-    """`t5sym.activations.saved_tree` of every case a served config reaches, by key.
+#: The setup the page computes fine-tuning memory in: `t5sym.activations`' default, which
+#: ``calculator.js`` implements (sdpa on CUDA: the memory-efficient kernel, its d_kv
+#: alignment, a 1-byte dropout mask); the build stops if the library's default moves.
+SETUP = activations.setup(None)
+if (SETUP.attention, SETUP.device, SETUP.precision, SETUP.padding_mask, SETUP.mask_bytes) != (
+    "sdpa", "cuda", "cast", False, None,
+):  # fmt: skip
+    raise RuntimeError(f"calculator.js computes sdpa on CUDA, not the library's {SETUP}")
 
-    ``"{activation},{gated},{dtype}"`` without checkpointing (the activation as
-    `t5sym.activations.activation_name` names it); ``"{dtype},{deep encoder},{deep
-    decoder}"`` with it (a stack is deep with 2 blocks or more). The page reads the key
-    off the config, as ``calculator.js``'s ``savedTree``.
+
+def _aligned(piece: sympy.Piecewise) -> Expr:
+    """CUDA's padded-bias case, ``Piecewise((a, Eq(Mod(k, m), 0)), (p, True))``, as exact
+    arithmetic: e·a + (1 − e)·p with e = 1 − (⌈k/m⌉ − ⌊k/m⌋) (1 when m divides k)."""
+    (aligned, cond), (padded, rest) = piece.args
+    keys, m = cond.lhs.args
+    if not (isinstance(cond, sympy.Eq) and isinstance(cond.lhs, sympy.Mod) and cond.rhs == 0
+            and rest == sympy.true):  # fmt: skip
+        raise ValueError(f"an alignment case calculator.js does not print: {piece}")
+    e = 1 - (sympy.ceiling(keys / m) - sympy.floor(keys / m))
+    return e * aligned + (1 - e) * padded
+
+
+def _printable(tree: Tree) -> Tree:
+    """``tree`` with `_aligned` for each alignment case (what `activations.resolved`
+    settles at the lengths), so every leaf prints as BigInt arithmetic."""
+    return tree.view(lambda leaf: leaf.expr.replace(lambda e: isinstance(e, sympy.Piecewise),
+                                                    _aligned))  # fmt: skip
+
+
+#: What decides a saved-activation tree without checkpointing, and with it, in the order
+#: of its index (``calculator.js``'s ``savedTree`` reads the same off the config). The
+#: trees are those of a config with dropout; ``dropout_rate`` 0 saves no mask, and a plain
+#: ReLU's output is then ``wo``'s input (one storage): ``savedTree`` drops those leaves.
+SAVED_PLAIN = ("dtype", "activation", "gated", "umt5")
+SAVED_CHECKPOINTED = ("dtype", "deep encoder", "deep decoder", "umt5")
+
+
+def saved_trees(t: Tables) -> dict[str, list]:
+    """`t5sym.activations.saved_tree` (in `SETUP`, with dropout) of every case a served
+    config reaches, as `pack_ints`.
+
+    ``plain``: without checkpointing, indexed by `SAVED_PLAIN` (dtype in
+    `memory.TRAINING_DTYPES`, activation in `activations.ACTIVATION_SAVES` as
+    `activations.activation_name` names it, gated, UMT5); ``checkpointed``: with it, by
+    `SAVED_CHECKPOINTED` (a stack is deep with 2 blocks or more). Each index is the digits
+    read in that order (mixed radix), as ``savedTree``.
     """
-    out = {}
-    for dtype in memory.TRAINING_DTYPES:
-        for act in activations.ACTIVATION_SAVES:
-            for gated in (False, True):
-                config = from_hf({"feed_forward_proj": f"gated-{act}" if gated else act})
-                tree = activations.saved_tree(config, dtype)
-                out[f"{activations.activation_name(config)},{int(gated)},{dtype}"] = t.tree(tree)
-        for enc, dec in itertools.product((1, 2), repeat=2):
-            config = from_hf({"num_layers": enc, "num_decoder_layers": dec})
-            tree = activations.saved_tree(config, dtype, checkpointing=True)
-            out[f"{dtype},{int(enc > 1)},{int(dec > 1)}"] = t.tree(tree)
-    return out
+    plain, checkpointed = [], []
+    for dtype, act, gated, umt5 in itertools.product(
+        memory.TRAINING_DTYPES, activations.ACTIVATION_SAVES, (0, 1), (0, 1)
+    ):
+        config = from_hf({"model_type": "umt5" if umt5 else "t5",
+                          "feed_forward_proj": f"gated-{act}" if gated else act})  # fmt: skip
+        plain.append(t.tree(_printable(activations.saved_tree(config, dtype))))
+    for dtype, enc, dec, umt5 in itertools.product(memory.TRAINING_DTYPES, *[(0, 1)] * 3):
+        config = from_hf({"model_type": "umt5" if umt5 else "t5", "num_layers": enc + 1,
+                          "num_decoder_layers": dec + 1})  # fmt: skip
+        tree = activations.saved_tree(config, dtype, checkpointing=True)
+        checkpointed.append(t.tree(_printable(tree)))
+    return {"plain": pack_ints(plain), "checkpointed": pack_ints(checkpointed)}
 
 
 def activation_names() -> dict[str, str]:
@@ -495,9 +538,12 @@ def _parts_math(t: Tables, tree: Tree) -> list[list]:
 def structure(t: Tables, config: Config) -> list:
     """Every view of one structure, as indices into the tables.
 
-    ``[params, encoder_only, math, active, flops, memory, inference, shard]``; ``active`` is
-    0 but for Switch, a view the structure refuses is its one-line message (``inference``:
-    0, as `t5sym.checks.servable` refuses it).
+    ``[params, encoder_only, math, active, flops, memory_per_core, inference, shard]``;
+    ``active`` is 0 but for Switch, a view the structure refuses is its one-line message
+    (``inference``: 0, as `t5sym.checks.servable` refuses it). Training memory maps
+    ``params`` (the class the config names, its head included, as `t5sym.memory.trees`);
+    ``memory_per_core`` is 0, or the refusal of `t5sym.memory.check_layout` (Mesh TF's
+    layout, checked on the class named: `_refusal`).
     """
     tree = params.tree(config)
     return [
@@ -506,7 +552,7 @@ def structure(t: Tables, config: Config) -> list:
         _parts_math(t, tree),
         int(config.model_type == "switch_transformers"),
         _attempt(_flops, t, config),
-        _memory(t, config),
+        _refusal(t, params.structure(config)),  # memory.check_layout
         _inference(t, config),
         _shard(t, config),
     ]
@@ -568,10 +614,24 @@ def loader_tables() -> dict[str, Any]:
         "TRAINING_DTYPES": memory.TRAINING_DTYPES,
         "INFERENCE_DTYPES": inference.INFERENCE_DTYPES,
         "OPTIMIZERS": {k: o.gradients for k, o in memory.OPTIMIZERS.items()},
+        #: Every optimizer the library knows (its message names them); the page computes
+        #: `memory.OPTIMIZERS`.
+        "ALL_OPTIMIZERS": list(memory.ALL_OPTIMIZERS),
+        #: The fine-tuning setup (`SETUP`) as `t5sym.activations.FineTuning` reports it.
+        "SETUP": {
+            "attention": SETUP.attention,
+            "device": SETUP.device,
+            "precision": SETUP.precision,
+            "padding_mask": SETUP.padding_mask,
+            "derived": SETUP.derived,
+            "derived_from": list(activations.CUDA_SOURCES) if SETUP.derived else [],
+        },
         "PARTS": memory.PARTS,
         "SHIFTED_INPUT_HEADS": flops.SHIFTED_INPUT_HEADS,
         "SERVED_TYPES": SERVED_TYPES,
         "SAVED_ACTIVATIONS": list(activations.ACTIVATION_SAVES),
+        #: The activations whose saved output is ``wo``'s input when nothing is dropped.
+        "KEEPS_OUTPUT": [a for a, (_, out) in activations.ACTIVATION_SAVES.items() if out],
         "ACTIVATION_NAMES": activation_names(),
         #: `t5sym.layout.SPLIT`: [symbol name, config field] of each dimension cores split.
         "SPLIT": [[s.name, symbols.CONFIG_FIELD.get(s, s.name)] for s in layout.SPLIT],
@@ -585,6 +645,28 @@ def loader_tables() -> dict[str, Any]:
             "inference_dtype": inference.DEFAULT_SERVING_DTYPE,
         },
     }
+
+
+#: The digits of `pack_ints`: printable ASCII from ``#`` to ``~`` but the backslash (no
+#: character JSON escapes), and the offset that makes a group's −k a digit string too.
+_DIGITS = "".join(chr(i) for i in range(35, 127) if chr(i) != "\\")
+_OFFSET = 100
+
+
+def pack_ints(values: list[int]) -> list:
+    """``[w, text]``: each int + `_OFFSET` as ``w`` digits of `_DIGITS` (big-endian), about
+    half the characters of the decimal list (``calculator.js``'s ``unpackInts``)."""
+    base, top = len(_DIGITS), max(values) + _OFFSET
+    if min(values) + _OFFSET < 0:
+        raise ValueError(f"pack_ints: {min(values)} is below −{_OFFSET}")
+    w = 1
+    while base**w <= top:
+        w += 1
+    out = []
+    for v in values:
+        v += _OFFSET
+        out.append("".join(_DIGITS[v // base**k % base] for k in reversed(range(w))))
+    return [w, "".join(out)]
 
 
 @cache
@@ -610,7 +692,7 @@ def data() -> tuple[dict[str, Any], list[str]]:
         **loader_tables(),
         "keys": keys,
         "structures": [json.loads(r) for r in records],
-        "nodes": jspack.flat_nodes(t.nodes),
+        "nodes": pack_ints(jspack.flat_nodes(t.nodes)),
         "saved": saved,
         "LOCAL_DIMS": local_dims,
         "SHARD_SUMS": list(sharding.totals(params.structure(None))),
