@@ -487,8 +487,8 @@ def _frozen_scores(s: Setup, call: _Call, b: int, m: int, g: _Grads, fp32_o: boo
                                                            (per_layer, True))  # fmt: skip
     if cross:
         bias = once  # T5's zero bias, made once (contiguous)
-    elif n is decoder_length:
-        bias = reps * per_layer  # torch.where(causal, bias, min): one per layer
+    elif n is decoder_length:  # torch.where(causal, bias, min): one per layer (T > 1)
+        bias = sympy.Piecewise((once, sympy.Eq(n, 1)), (reps * per_layer, True))
     else:  # compute_bias permutes: .contiguous() copies it per layer unless h or S is 1
         one = sympy.Or(sympy.Eq(num_heads, 1), sympy.Eq(n, 1))
         bias = sympy.Piecewise((once, one), (reps * per_layer, True))
@@ -517,8 +517,11 @@ def _frozen_attention(p: str, call: _Call, s: Setup, b: int, m: int, g: _Grads, 
     return group(
         p,
         _frozen_norm(f"{p}.layer_norm", call.n, call.reps, b) if norm else None,
-        _leaf(f"{p}.{kind}.scores", _frozen_scores(s, call, b, m, g, fp32_o, shared),
-              f"{KERNELS[_frozen_kernel(s)]}; with frozen q, k, v"),  # fmt: skip
+        _leaf(
+            f"{p}.{kind}.scores",
+            _frozen_scores(s, call, b, m, g, fp32_o, shared),
+            f"{KERNELS[_frozen_kernel(s)]}; with frozen q, k, v",
+        ),  # fmt: skip
         _leaf(f"{p}.dropout", call.reps * m * batch * call.n * d_model, "dropout mask")
         if m and g.output
         else None,

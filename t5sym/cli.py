@@ -96,17 +96,10 @@ def cmd_memory(args: argparse.Namespace) -> str:
     t5sym.memory.check(args.dtype, args.optimizer)  # the choices before the target
     config = presets.load(args.target)
     lengths = {k: getattr(args, k) for k in ("batch", "encoder_length", "decoder_length")}
-    if args.lora_rank is not None or args.lora_targets is not None:  # t5sym.lora
-        if args.checkpointing or any(v is not None for v in lengths.values()):
-            raise T5SymError("lora_rank: saved activations with the base frozen are not "
-                             "modelled yet; leave out --batch and the lengths")  # fmt: skip
-        result = t5sym.memory.training_memory(config, args.dtype, args.optimizer,
-                                              cores=args.cores, lora_rank=args.lora_rank,
-                                              lora_targets=args.lora_targets)  # fmt: skip
-        return _json(result.to_dict()) if args.json else t5sym.report.memory_text(result)
     setup = {k: getattr(args, k) for k in ("attention", "device", "precision", "padding_mask")}
+    lora = {"lora_rank": args.lora_rank, "lora_targets": args.lora_targets}  # t5sym.lora
     result = t5sym.activations.memory_at(config, args.dtype, args.optimizer, args.cores,
-                                         args.checkpointing, **lengths, **setup,
+                                         args.checkpointing, **lora, **lengths, **setup,
                                          dropout=args.dropout_rate)  # fmt: skip
     return _json(result.to_dict()) if args.json else t5sym.report.memory_text(result)
 

@@ -490,6 +490,7 @@ def fine_tuning_text(result) -> str:
             f"optimizer={r.optimizer}; {how}",
             f"attention={r.attention} device={r.device} precision={r.precision} "
             f"dropout_rate={r.dropout:g}; {mask}",
+            *_lora_lines(r.memory),
             "",
             table(_bytes_rows(pairs), ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
             *where,

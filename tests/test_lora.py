@@ -295,3 +295,132 @@ def test_cli_bad_values_exit_2(args: list[str], message: str) -> None:
     out = run("memory", "t5-small", *args)
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.count("\n") == 1 and message in out.stderr, out.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# With a workload: everything autograd saves in a peft model (the base frozen).
+
+
+def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropout: float,
+                     batch: int, s: int, t: int) -> int:  # fmt: skip
+    """Bytes of every distinct storage saved for backward in one training forward of
+    ``get_peft_model`` on CPU (``labels`` given), parameters excluded."""
+    from .reference import hf_config
+
+    cfg = hf_config(config)
+    cfg._attn_implementation, cfg.dropout_rate = attention, dropout
+    cfg.decoder_start_token_id = cfg.pad_token_id = 0
+    torch.manual_seed(0)
+    model = build_from(cfg).to(TORCH_DTYPE[dtype])
+    model = get_peft_model(model, LoraConfig(r=8, target_modules=targets)).train()
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    seen: dict[int, int] = {}
+
+    def pack(x: torch.Tensor) -> torch.Tensor:
+        storage = x.untyped_storage()
+        if storage.data_ptr() not in params:
+            seen[storage.data_ptr()] = storage.nbytes()
+        return x
+
+    gen = torch.Generator().manual_seed(1)
+    ids = torch.randint(0, config.vocab_size, (batch, s), generator=gen)
+    labels = torch.randint(0, config.vocab_size, (batch, t), generator=gen)
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
+        model(input_ids=ids, labels=labels)
+    return sum(seen.values())
+
+
+def build_from(cfg) -> torch.nn.Module:
+    import transformers
+
+    return transformers.T5ForConditionalGeneration(cfg)
+
+
+WIDE = ["q", "k", "v", "o", "wi_0", "wi_1", "wo", "lm_head"]
+SAVED_CONFIGS = {
+    **SMALL,
+    "h1": Config(d_model=8, d_ff=12, num_heads=1, d_kv=3, num_layers=3, vocab_size=20,
+                 num_decoder_layers=1, feed_forward_proj="gated-silu"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+@pytest.mark.parametrize(
+    ("name", "targets"),
+    [
+        ("v1.1-like", ["q", "v"]),
+        ("v1.1-like", WIDE),
+        ("v1.0-like", ["q", "v"]),
+        ("v1.0-like", ["q", "k", "v", "o", "wi", "wo", "lm_head"]),
+        ("h1", ["o", "wo"]),
+        ("h1", ["wi_1", "lm_head"]),
+    ],
+)
+def test_saved_with_a_workload_equals_peft(name, targets, dtype, attention, dropout) -> None:
+    config = SAVED_CONFIGS[name]
+    real = peft_saved_bytes(config, targets, dtype, attention, dropout, 2, 5, 4)
+    ours = t5sym.activations.memory_at(
+        config, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
+        decoder_length=4, attention=attention, device="cpu", dropout=dropout)  # fmt: skip
+    assert ours.activations_bytes == real
+    assert ours.total == ours.memory.total + real and not ours.derived
+
+
+@pytest.mark.parametrize(
+    ("heads", "layers", "decoder_layers", "s", "t"),
+    [(2, 1, 1, 1, 1), (1, 1, 2, 3, 1), (3, 2, 1, 1, 3), (2, 3, 2, 7, 6)],
+)
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+def test_saved_with_a_workload_at_edge_shapes(heads, layers, decoder_layers, s, t,
+                                              attention) -> None:  # fmt: skip
+    """One head or one token: T5's position bias is contiguous, and shared by every layer."""
+    config = Config(d_model=8, d_ff=12, num_heads=heads, d_kv=3, num_layers=layers,
+                    vocab_size=20, num_decoder_layers=decoder_layers)  # fmt: skip
+    for targets in (["q", "v"], ["o"], ["wo", "lm_head"]):
+        real = peft_saved_bytes(config, targets, "fp32", attention, 0.0, 2, s, t)
+        ours = t5sym.activations.memory_at(
+            config, "fp32", "adamw", lora_rank=8, lora_targets=targets, batch=2,
+            encoder_length=s, decoder_length=t, attention=attention, device="cpu",
+            dropout=0)  # fmt: skip
+        assert ours.activations_bytes == real, targets
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"checkpointing": True}, "checkpointing: with LoRA"),
+        ({"padding_mask": True}, "padding_mask: with LoRA"),
+        ({"dtype": "fp16"}, "dtype: saved activations with LoRA are modelled for fp32 and bf16"),
+        ({"lora_targets": "q,zz"}, "lora_targets: unknown 'zz'"),
+    ],
+)
+def test_workload_setups_not_modelled_are_refused(kwargs: dict, message: str) -> None:
+    kw = {"dtype": "bf16", "lora_rank": 8, "batch": 2, **kwargs}
+    dtype = kw.pop("dtype")
+    with pytest.raises(T5SymError) as info:
+        t5sym.activations.memory_at(t5sym.load("t5-small"), dtype, "adamw", **kw)
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+    with pytest.raises(T5SymError, match="^model_type: saved activations with LoRA"):
+        t5sym.activations.memory_at(t5sym.load("umt5-small"), "bf16", "adamw", lora_rank=8,
+                                    lora_targets="q,v", batch=2)  # fmt: skip
+
+
+def test_cli_lora_with_a_workload_equals_peft_on_t5_small() -> None:
+    config = t5sym.load("t5-small")
+    real = peft_saved_bytes(config, ["q", "v"], "fp32", "eager", 0.0, 1, 8, 4)
+    out = run("memory", "t5-small", "--dtype", "fp32", "--optimizer", "adamw", "--lora-rank",
+              "8", "--batch", "1", "--encoder-length", "8", "--decoder-length", "4",
+              "--device", "cpu", "--attention", "eager", "--dropout-rate", "0",
+              "--json")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["activations_bytes"] == real and data["lora_targets"] == ["q", "v"]
+    assert data["trainable_parameters"] == 294912  # peft's, on t5-small (test above)
+    human = run("memory", "t5-small", "--lora-rank", "8", "--batch", "2", "--attention", "eager")
+    assert human.returncode == 0 and "LoRA r=8 on q, v" in human.stdout
+    assert "derived from torch's source" in human.stdout
+    refused = run("memory", "t5-small", "--lora-rank", "8", "--batch", "2", "--checkpointing")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.count("\n") == 1 and "checkpointing: with LoRA" in refused.stderr
