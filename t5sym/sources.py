@@ -799,6 +799,14 @@ SOURCES: dict[str, Source] = {
         "T5's wo is kept out of 8-bit quantization (and in float32) through _keep_in_fp32_modules.",
         "https://github.com/bitsandbytes-foundation/bitsandbytes/issues/111",
     ),
+    "report-peft-945": Source(
+        _github("huggingface/peft", "peft"),
+        "issue #945",
+        "LoRA (r=16 on q and v, lora_dropout 0.05) on flan-t5-xl loaded as a T5Model under a "
+        "custom classification head runs out of memory on an 80 GB A100 once training starts, "
+        "after about 20 GB at load; batch size and sequence lengths are not given.",
+        "https://github.com/huggingface/peft/issues/945",
+    ),
 }
 
 #: A citation's text → its key (every citation's text is unique: the tests hold it).
