@@ -195,7 +195,7 @@
     const training = { dtype: w.dtype || d.dtype, optimizer: w.optimizer || d.optimizer };
     const cores = (w.cores || "").trim() ? value(w.cores) : null;
     try {
-      out.memory = T.memory(c, { ...training, cores });
+      out.memory = attempt("o-memory", () => T.memory(c, { ...training, cores }));
       const checkpointing = (w.checkpointing || FALLBACK.checkpointing) === "true";
       out.tuning = attempt("o-tuning", () => T.memory(c, { ...training, ...lengths, checkpointing }), WORK);
     } catch (e) { throw Object.assign(e, { field: e.message.startsWith("dtype") ? "dtype" : undefined }); }
@@ -232,10 +232,12 @@
         ["2·B·(N_enc·S + N_dec·T)", `${num(f.per_side)}; forward ÷ it = ${decimal(f.ratio)}`],
         ...Object.entries(f.excess).map(([k, v]) => [`forward − that: ${k}`, v])]);
     }
-    const m = r.memory, one = m.cores === null ? "" : ` (one of ${num(m.cores)} cores)`;
-    list("o-memory", [["dtype, optimizer", `${m.dtype}, ${m.optimizer}`], [`weights${one}`, bytes(m.weights)],
-      [`gradients${one}`, bytes(m.gradients)], [`optimizer state${one}`, bytes(m.optimizer_state)],
-      [`total${one}`, bytes(m.total)], ["state tensors", m.state_tensors]]);
+    if (r.memory) {
+      const m = r.memory, one = m.cores === null ? "" : ` (one of ${num(m.cores)} cores)`;
+      list("o-memory", [["dtype, optimizer", `${m.dtype}, ${m.optimizer}`], [`weights${one}`, bytes(m.weights)],
+        [`gradients${one}`, bytes(m.gradients)], [`optimizer state${one}`, bytes(m.optimizer_state)],
+        [`total${one}`, bytes(m.total)], ["state tensors", m.state_tensors]]);
+    }
     if (r.tuning) {
       const t = r.tuning, how = t.checkpointing ? ", blocks checkpointed" : "";
       list("o-tuning", [[`batch, lengths${how}`, `B=${t.batch}, S=${t.encoder_length}, T=${t.decoder_length}`],
