@@ -32,6 +32,7 @@ from .headers import Header, HeaderError, Tensor, read_header, read_json
 from .nodes import Node, Tree
 from .readable import gib
 from .result import Result
+from .roles import Role
 
 #: A scale tensor kept beside an fp8 weight (ComfyUI's scaled fp8): ``<weight>.<suffix>``.
 SCALE_SUFFIXES = ("scale_weight", "scale_input")
@@ -537,9 +538,8 @@ def _missing(leaf: Node, ts: list[Tensor], expected: int, config: Config) -> lis
     """The tensors of ``leaf`` not found: their names where the block indices are 0..n-1."""
     if len(ts) >= expected:
         return []
-    stack = leaf.name.split(".", 1)[0].removeprefix("transformer.")
-    depth = config.num_layers if "encoder" in leaf.name else config.num_decoder_layers
-    if leaf.name.count("*") == 1 and expected == depth and stack in ("encoder", "decoder"):
+    depth = config.num_layers if leaf.stack is Role.ENCODER else config.num_decoder_layers
+    if leaf.name.count("*") == 1 and expected == depth and leaf.within(Role.BLOCK):
         have = {t.name for t in ts}
         names = [_pattern_name(leaf.name, i) for i in range(expected)]
         return [n for n in names if n not in have]
