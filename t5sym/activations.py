@@ -294,12 +294,18 @@ def _attention(
     )
 
 
-def _ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None) -> Node:
+def activation_saves(config: Config | None) -> tuple[str, int, bool]:
+    """The FFN's activation, the d_ff-wide tensors it saves and whether one is its output
+    (`ACTIVATION_SAVES`), or one line when its saved tensors are not modelled."""
     act = activation_name(config)
     if act not in ACTIVATION_SAVES:
         known = ", ".join(ACTIVATION_SAVES)
         raise T5SymError(f"feed_forward_proj: saved activations of {act!r} not modelled; {known}")
-    saves, keeps_output = ACTIVATION_SAVES[act]
+    return (act, *ACTIVATION_SAVES[act])
+
+
+def _ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None) -> Node:
+    act, saves, keeps_output = activation_saves(config)
     gated = bool(config and config.is_gated)
     wide = reps * batch * n * d_ff
     first = "wi_0" if gated else "wi"
@@ -532,11 +538,7 @@ def _frozen_attention(p: str, call: _Call, s: Setup, b: int, m: int, g: _Grads, 
 def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
                 roles: frozenset[Role], hot: bool, fp32: bool) -> Node | None:  # fmt: skip
     """One feed-forward sublayer; ``hot``: its input needs a gradient."""
-    act = activation_name(config)
-    if act not in ACTIVATION_SAVES:
-        known = ", ".join(ACTIVATION_SAVES)
-        raise T5SymError(f"feed_forward_proj: saved activations of {act!r} not modelled; {known}")
-    saves, keeps_output = ACTIVATION_SAVES[act]
+    act, saves, keeps_output = activation_saves(config)
     gated = bool(config and config.is_gated)
     wide = reps * batch * n * d_ff
     if gated:

@@ -576,8 +576,27 @@ def storage_map(
     }
 
 
+class _Asked(Result):
+    """What a format was asked for: a config's model, or its ``…EncoderModel``."""
+
+    config: Config
+    encoder_only: bool
+
+    @property
+    def name(self) -> str | None:
+        """The config's name."""
+        return self.config.name
+
+    @property
+    def model(self) -> str:
+        """The class weighed: the config's (``config.model``), or its ``…EncoderModel``."""
+        if self.encoder_only:
+            return CLASS_PREFIX[self.config.model_type] + "EncoderModel"
+        return self.config.model
+
+
 @dataclass(frozen=True)
-class Weights(Result):
+class Weights(_Asked):
     """Exact bytes of one model's weights in one format, per module and per storage.
 
     ``breakdown``: bytes of every node (``""``: the total); ``storages``: for each leaf,
@@ -604,18 +623,6 @@ class Weights(Result):
         "by_storage",
     )
     DETAILS = ("breakdown", "storages")
-
-    @property
-    def name(self) -> str | None:
-        """The config's name."""
-        return self.config.name
-
-    @property
-    def model(self) -> str:
-        """The class weighed: the config's (``config.model``), or its ``…EncoderModel``."""
-        if self.encoder_only:
-            return CLASS_PREFIX[self.config.model_type] + "EncoderModel"
-        return self.config.model
 
     #: Always true (`NotApplicable` is the other answer of `weights_all`).
     applicable = True
@@ -676,7 +683,7 @@ def weights(config: Config, fmt: str, *, encoder_only: bool = False) -> Weights:
 
 
 @dataclass(frozen=True)
-class NotApplicable(Result):
+class NotApplicable(_Asked):
     """A format `weights_all` could not apply to the model, with the one-line reason."""
 
     config: Config
@@ -688,18 +695,6 @@ class NotApplicable(Result):
 
     #: Always false.
     applicable = False
-
-    @property
-    def name(self) -> str | None:
-        """The config's name."""
-        return self.config.name
-
-    @property
-    def model(self) -> str:
-        """The class the format was asked for (as `Weights.model`)."""
-        if self.encoder_only:
-            return CLASS_PREFIX[self.config.model_type] + "EncoderModel"
-        return self.config.model
 
 
 def weights_all(config: Config, *, encoder_only: bool = False) -> list[Weights | NotApplicable]:
