@@ -74,7 +74,7 @@ LAYERS = {
         "layouts",
         "inspect",
     ),  # fmt: skip
-    "results": ("result", "readable", "printers", "report"),
+    "results": ("result", "readable", "printers", "report", "onegpu"),
     "faces": ("console", "cli"),
 }
 

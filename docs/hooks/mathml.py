@@ -162,6 +162,11 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
     content = _OUTPUT_LINE.sub(r"\1\n</span>", content)
     if page.file.src_uri.startswith(("reference/", "explanation/", "how-to/")):  # numbers
         content = content.replace("<table>", "<table data-search-exclude>")
+    if page.file.src_uri != "reference/cli.md":  # a command's printed tables: numbers too
+        content = content.replace(
+            '<div class="language-console highlight">',
+            '<div data-search-exclude class="language-console highlight">',
+        )
     return _FORMULA_TABS.sub(r'<div data-search-exclude class="tabbed-set', content)
 
 
