@@ -55,7 +55,8 @@ SLOW_NAMES = frozenset(
     {
         "build", "cached_build", "build_from_folder", "instantiate", "gpt2", "FlopCounterMode",
         "built_site", "site_build", "mkdocs_build", "chromium", "sync_playwright", "subprocess",
-        "saved_tensors_hooks", "measure", "reference",
+        "saved_tensors_hooks", "measure", "reference", "transformers", "torch", "gguf", "peft",
+        "bitsandbytes", "safetensors", "save_file", "get_peft_model",
     }
 )  # fmt: skip
 SLOW_FIXTURES = frozenset({"site", "server", "browser", "api", "visits", "drawn", "site_blocks",
@@ -63,6 +64,12 @@ SLOW_FIXTURES = frozenset({"site", "server", "browser", "api", "visits", "drawn"
 
 
 def _uses_slow(function, seen: set) -> bool:  # noqa: ANN001
+    inner = getattr(getattr(function, "hypothesis", None), "inner_test", None)
+    if inner is not None and _uses_slow(inner, seen):  # a @given test: its own body
+        return True
+    wrapped = getattr(function, "__wrapped__", None)  # functools.cache and friends
+    if wrapped is not None and _uses_slow(wrapped, seen):
+        return True
     code = getattr(function, "__code__", None)
     if code is None or function in seen:
         return False
