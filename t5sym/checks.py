@@ -183,3 +183,12 @@ def activation(field: str, act: str, error: type[T5SymError] = T5SymError) -> st
             f"{len(ACTIVATIONS)} of t5sym.config.ACTIVATIONS, e.g. relu, gelu_new, silu)"
         )
     return act
+
+
+def class_names(field: str, value: Any, error: type[T5SymError] = T5SymError) -> tuple[str, ...]:
+    """``value`` (``architectures``) as a tuple of class names (None or empty: none)."""
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)) and all(isinstance(a, str) for a in value):
+        return tuple(value)
+    raise error(f"{field}: must be a list of class names, got {shown(value)}")

@@ -23,6 +23,7 @@ from .checks import (  # ACTIVATIONS*: defined in checks, which t5sym.gemma shar
     ACTIVATIONS,  # noqa: F401 - re-exported, t5sym.config.ACTIVATIONS
     ACTIVATIONS_WITH_PARAMETERS,  # noqa: F401 - re-exported
     activation,
+    class_names,
     literal_int,
     positive_int,
     shown,
@@ -235,7 +236,8 @@ class Config:
         )
         object.__setattr__(self, "dropout_rate", _probability("dropout_rate", self.dropout_rate))
         _check_model_type(self.model_type)
-        object.__setattr__(self, "architectures", _architectures(self.architectures))
+        names = class_names("architectures", self.architectures, ConfigError)
+        object.__setattr__(self, "architectures", names)
         object.__setattr__(self, "head", _head(self.model_type, self.architectures, self.head))
         if self.num_decoder_layers is None:
             object.__setattr__(self, "num_decoder_layers", self.num_layers)
@@ -494,15 +496,6 @@ def _head(model_type: str, architectures: tuple[str, ...], head: str) -> str:
             f"transformers defines {known}"
         )
     return head
-
-
-def _architectures(value: Any) -> tuple[str, ...]:
-    """``architectures`` as a tuple of class names (None or empty: none)."""
-    if value is None:
-        return ()
-    if isinstance(value, (list, tuple)) and all(isinstance(a, str) for a in value):
-        return tuple(value)
-    raise ConfigError(f"architectures: must be a list of class names, got {shown(value)}")
 
 
 def _check_feed_forward_proj(value: Any) -> None:

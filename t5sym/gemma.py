@@ -39,7 +39,7 @@ from typing import Any
 import sympy
 from sympy import Expr, Symbol
 
-from .checks import activation, positive_int, shown, shown_path, text
+from .checks import activation, class_names, positive_int, shown, shown_path, text
 from .errors import ConfigError, NodeError
 from .nodes import Node, Tree, group, placed, weight
 from .roles import Role
@@ -219,7 +219,8 @@ class GemmaConfig:
         object.__setattr__(
             self, "num_labels", positive_int("num_labels", self.num_labels, ConfigError)
         )
-        object.__setattr__(self, "architectures", _architectures(self.architectures))
+        names = class_names("architectures", self.architectures, ConfigError)
+        object.__setattr__(self, "architectures", names)
         head = self.head or _head(self.architectures)
         if head not in HEADS:
             raise ConfigError(f"head: must be one of {', '.join(HEADS)}, got {shown(head)}")
@@ -281,14 +282,6 @@ class GemmaConfig:
         if self.head in ("ForSequenceClassification", "ForTokenClassification"):
             out["num_labels"] = self.num_labels
         return out
-
-
-def _architectures(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, (list, tuple)) and all(isinstance(a, str) for a in value):
-        return tuple(value)
-    raise ConfigError(f"architectures: must be a list of class names, got {shown(value)}")
 
 
 def _head(architectures: tuple[str, ...]) -> str:
