@@ -90,9 +90,6 @@ BIASES = frozenset({Role.RELATIVE_BIAS, Role.GLOBAL_RELATIVE_BIAS})
 #: Norms, before a sublayer (or at a stack's end) and after one.
 NORMS = frozenset({Role.NORM, Role.POST_NORM})
 
-#: Products of activations that hold no weight (`t5sym.flops`).
-PRODUCTS = frozenset({Role.SCORES, Role.CONTEXT, Role.GLOBAL_SUMS})
-
 
 class Placed(Protocol):
     """What `category` reads of a node (a `t5sym.nodes.Node`): its role and context."""

@@ -195,20 +195,18 @@ def test_comfyui_fp8_scaled(tmp_path: Path) -> None:
 
 
 def write_gguf(model: torch.nn.Module, path: Path) -> dict[str, int]:
-    """As convert_hf_to_gguf + llama-quantize --pure Q8_0: norms F32, relative bias F16."""
+    """As convert_hf_to_gguf + llama-quantize --pure Q8_0 (norms F32, relative bias F16),
+    with the gguf package's writer and one token per embedding row in the key-values; the
+    bytes of each tensor as `gguf.GGUFReader` reads them back."""
     arch = gguf.MODEL_ARCH.T5ENCODER
     names = gguf.get_tensor_name_map(arch, 64)
     writer = gguf.GGUFWriter(str(path), gguf.MODEL_ARCH_NAMES[arch])
-    writer.add_token_list([f"t{i}" for i in range(96)])
+    writer.add_token_list([f"t{i}" for i in range(model.get_input_embeddings().num_embeddings)])
     for hf_name, p in model.named_parameters():
         name = names.get_name(hf_name.removesuffix(".weight")) + ".weight"
         data = p.detach().float().numpy()
-        if data.ndim <= 1:
-            t = gguf.GGMLQuantizationType.F32
-        elif "attn_rel_b" in name:
-            t = gguf.GGMLQuantizationType.F16
-        else:
-            t = gguf.GGMLQuantizationType.Q8_0
+        q = gguf.GGMLQuantizationType
+        t = q.F32 if data.ndim <= 1 else q.F16 if "attn_rel_b" in name else q.Q8_0
         writer.add_tensor(name, gguf.quants.quantize(data, t), raw_dtype=t)
     writer.write_header_to_file()
     writer.write_kv_data_to_file()

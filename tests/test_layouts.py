@@ -23,6 +23,7 @@ from t5sym import T5SymError, layouts
 
 from .cli import run
 from .test_formats import BNB_CONFIG, loaded, small_model
+from .test_inspect import write_gguf
 
 torch.manual_seed(0)
 
@@ -147,25 +148,6 @@ def test_comfyui_t5xxl_files_as_published() -> None:
     shapes["encoder.embed_tokens.weight"] = shapes["shared.weight"]
     lay = layouts.PUBLISHED["comfyui-t5xxl-fp16"]
     assert {t.name: t.shape for t in layouts.tensors(xxl, lay, encoder_only=True)} == shapes
-
-
-def write_gguf(model: torch.nn.Module, path: Path) -> None:
-    """As convert_hf_to_gguf + llama-quantize --pure Q8_0 (norms F32, relative bias F16),
-    with the gguf package's writer and a small tokenizer in the key-values."""
-    arch = gguf.MODEL_ARCH.T5ENCODER
-    names = gguf.get_tensor_name_map(arch, 64)
-    writer = gguf.GGUFWriter(str(path), gguf.MODEL_ARCH_NAMES[arch])
-    writer.add_token_list([f"t{i}" for i in range(97)])
-    for hf_name, p in model.named_parameters():
-        name = names.get_name(hf_name.removesuffix(".weight")) + ".weight"
-        data = p.detach().float().numpy()
-        q = gguf.GGMLQuantizationType
-        t = q.F32 if data.ndim <= 1 else q.F16 if "attn_rel_b" in name else q.Q8_0
-        writer.add_tensor(name, gguf.quants.quantize(data, t), raw_dtype=t)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_tensors_to_file()
-    writer.close()
 
 
 def test_gguf_derivable_parts(tmp_path: Path) -> None:
