@@ -113,7 +113,7 @@ def bench_presets() -> list[tuple[str, str, str]]:
 
 
 def random_configs(n: int, rng: np.random.Generator) -> dict[sympy.Symbol, np.ndarray]:
-    s = t5sym.symbols
+    s = t5sym.model.symbols
     high = {s.d_model: 8192, s.d_ff: 65536, s.num_heads: 128, s.d_kv: 256, s.num_layers: 48,
             s.num_decoder_layers: 48, s.vocab_size: 262144, s.num_buckets: 64}  # fmt: skip
     return {sym: rng.integers(1, h + 1, size=n, dtype=np.int64) for sym, h in high.items()}
@@ -159,10 +159,10 @@ def bench_flops() -> list[tuple[str, str, str]]:
     from torch.utils.flop_counter import FlopCounterMode
 
     sys.path.insert(0, str(Path(__file__).parents[1]))
-    from t5sym import flops
-    from tests.reference import build
+    from t5sym.views import flops
+    from tests.support.reference import build
 
-    s = t5sym.symbols
+    s = t5sym.model.symbols
     grid = list(itertools.product(LENGTHS, LENGTHS))
     configs = [p.config for p in t5sym.PRESETS.values()]
     n = len(configs) * len(grid)

@@ -4,8 +4,10 @@
 >>> t5sym.count(t5sym.load("t5-3b")).total
 2851598336
 
-The views (`flops`, `memory`, `sharding`, `inference`, ...) are imported on first use, so
-``import t5sym`` costs little more than ``import sympy``.
+Three layers, one folder each: `t5sym.model` (configs, presets, symbols and the tree of
+parts with their roles), `t5sym.views` (maps over that tree: FLOPs, memory, caches,
+formats, files, sharding) and `t5sym.cli` (the command). The views are imported on first
+use, so ``import t5sym`` costs little more than ``import sympy``.
 """
 
 from __future__ import annotations
@@ -13,32 +15,22 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import symbols
-from .config import Config, from_hf
-from .errors import ConfigError, NodeError, PresetError, T5SymError
-from .params import Count, count, formula, tree
-from .presets import PRESETS, get, load
+from t5sym.errors import ConfigError, NodeError, PresetError, T5SymError
+from t5sym.model import symbols
+from t5sym.model.config import Config, from_hf
+from t5sym.model.params import Count, count, formula, tree
+from t5sym.model.presets import PRESETS, get, load
 
-#: Names imported on first use: (module, attribute or None for the module itself).
+#: Names imported on first use: name -> (module, attribute or None for the module itself).
 _LAZY = {
-    "activations": ("activations", None),
-    "flops": ("flops", None),
-    "formats": ("formats", None),
-    "gpt": ("gpt", None),
-    "inference": ("inference", None),
-    "inspect": ("inspect", None),
-    "pipelines": ("pipelines", None),
-    "layout": ("layout", None),
-    "memory": ("memory", None),
-    "printers": ("printers", None),
-    "report": ("report", None),
-    "sharding": ("sharding", None),
-    "FlopCount": ("flops", "FlopCount"),
-    "count_flops": ("flops", "count_flops"),
-    "Memory": ("memory", "Memory"),
-    "training_memory": ("memory", "training_memory"),
-    "Shard": ("sharding", "Shard"),
-    "shard": ("sharding", "shard"),
+    "views": ("t5sym.views", None),
+    "cli": ("t5sym.cli", None),
+    "FlopCount": ("t5sym.views.flops", "FlopCount"),
+    "count_flops": ("t5sym.views.flops", "count_flops"),
+    "Memory": ("t5sym.views.memory", "Memory"),
+    "training_memory": ("t5sym.views.memory", "training_memory"),
+    "Shard": ("t5sym.views.sharding", "Shard"),
+    "shard": ("t5sym.views.sharding", "shard"),
 }
 
 
@@ -46,7 +38,7 @@ def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 't5sym' has no attribute {name!r}")
     module, attribute = _LAZY[name]
-    value = importlib.import_module(f".{module}", __name__)
+    value = importlib.import_module(module)
     return value if attribute is None else getattr(value, attribute)
 
 

@@ -2,7 +2,7 @@
 
 An entry, under a short key, names the document (`Document`: how a citation names it, its
 title and address), the locator that says the fact (a section, a table or a file) and the
-fact itself, paraphrased. `t5sym.presets` builds its source texts from entries (`cite`);
+fact itself, paraphrased. `t5sym.model.presets` builds its source texts from entries (`cite`);
 a page cites an entry by its key, as the link ``[](src:KEY)``, which the site's build
 (``docs/hooks/sources.py``) turns into a link to the document labelled with the entry's
 `Source.citation`; ``tests/test_sources.py`` holds every citation on the site to an entry.
@@ -738,7 +738,7 @@ SOURCES: dict[str, Source] = {
         "“T5Gemma” listing",
         "The Hub lists T5Gemma 2B-2B checkpoints as 6B parameters and 9B-9B as 20B.",
     ),
-    # --- text-encoder files as published (issue 19; t5sym.layouts) ------------------------------
+    # --- text-encoder files as published (issue 19; t5sym.views.layouts) ---------------------
     "comfy-flux-text-encoders": Source(
         _hub("comfyanonymous/flux_text_encoders", "ComfyUI's FLUX text encoders"),
         "file list: “t5xxl_fp16”, “t5xxl_fp8_e4m3fn”, “t5xxl_fp8_e4m3fn_scaled”",

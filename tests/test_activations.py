@@ -20,10 +20,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import t5sym
-from t5sym import Config, T5SymError, activations, symbols
+from t5sym import Config, T5SymError
+from t5sym.model import symbols
+from t5sym.views import activations
 
-from .cli import one_line_error, run
-from .reference import hf_config, node_pattern
+from .support.cli import one_line_error, run
+from .support.reference import hf_config, node_pattern
 
 TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 

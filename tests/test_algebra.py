@@ -8,8 +8,8 @@ import pytest
 import sympy
 
 from t5sym import T5SymError
-from t5sym.algebra import evaluate, integer, split_over, tidy
-from t5sym.symbols import cores, d_ff, d_model, num_decoder_layers, num_layers
+from t5sym.model.algebra import evaluate, integer, split_over, tidy
+from t5sym.model.symbols import cores, d_ff, d_model, num_decoder_layers, num_layers
 
 d, h, k = (sympy.Symbol(n, positive=True, integer=True) for n in ("d", "h", "k"))
 VALUES = {d: 3, h: 2, k: 5}

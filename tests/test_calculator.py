@@ -1,7 +1,7 @@
 """The browser calculator (Chromium via Playwright, offline) against the Python library.
 
 The page and its generated script come from a strict build of the calculator page
-(`tests.calc_site`); configs are generated here with a seeded RNG, counted by t5sym in
+(`tests.support.calc_site`); configs are generated here with a seeded RNG, counted by t5sym in
 Python and by ``globalThis.t5sym`` in the browser, and compared part by part as
 decimal strings. Expected values and messages come from the Python library (what the
 CLI prints), never from the JavaScript.
@@ -25,22 +25,14 @@ from playwright.sync_api import sync_playwright
 
 import t5sym
 from t5site import calculator
-from t5sym import (
-    activations,
-    flops,
-    formats,
-    inference,
-    memory,
-    params,
-    presets,
-    sharding,
-)
-from t5sym.config import CLASS_PREFIX, HEADS, MODEL_TYPES
 from t5sym.errors import T5SymError
-from t5sym.layout import most_cores
+from t5sym.model import params, presets
+from t5sym.model.config import CLASS_PREFIX, HEADS, MODEL_TYPES
+from t5sym.views import activations, flops, formats, inference, memory, sharding
+from t5sym.views.layout import most_cores
 
-from .calc_site import calculator_site
-from .docs_util import ARTIFACTS, CHROMIUM, chromium
+from .support.calc_site import calculator_site
+from .support.docs_util import ARTIFACTS, CHROMIUM, chromium
 
 BUDGET = 100 * 1000  # the page's own script and data, uncompressed
 #: BigInt results as JSON: every BigInt a decimal string.
@@ -581,7 +573,10 @@ def test_any_leaf_view_by_name(api: Watched) -> None:
         name = rng.choice(list(calculator.VIEWS))
         extra = {"bytes_per_value": 2, "batch": 3, "encoder_length": 50, "decoder_length": 9,
                  "cores": most_cores(config)}  # fmt: skip
-        values = {**config.values(), **{getattr(t5sym.symbols, k): v for k, v in extra.items()}}
+        values = {
+            **config.values(),
+            **{getattr(t5sym.model.symbols, k): v for k, v in extra.items()},
+        }
         want = params.tree(config).view(calculator.VIEWS[name]).evaluate(values)
         assert run(api, "view", json.dumps(data), name, extra) == strings(want), (data, name)
     assert run(api, "view", "t5-small", "bogus") == {

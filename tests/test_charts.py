@@ -14,10 +14,10 @@ import pytest
 
 import t5sym
 from t5site import charts
-from t5sym import gpt
-from t5sym.counterfactual import grow_d_model
+from t5sym.views import gpt
+from t5sym.views.counterfactual import grow_d_model
 
-from .published import total
+from .support.published import total
 
 
 def _font_sizes(svg: str) -> list[float]:

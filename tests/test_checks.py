@@ -1,4 +1,4 @@
-"""Input checks (t5sym.checks): which values are positive integers, and capped echoes."""
+"""Input checks (t5sym.model.checks): which values are positive integers, and capped echoes."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import sympy
 
-from t5sym import formats
-from t5sym.activations import memory_at
-from t5sym.checks import ECHO_LIMIT, boolean, positive_int, shown
-from t5sym.config import served
 from t5sym.errors import ConfigError, T5SymError
-from t5sym.flops import count_flops
-from t5sym.presets import load
+from t5sym.model.checks import ECHO_LIMIT, boolean, positive_int, shown
+from t5sym.model.config import served
+from t5sym.model.presets import load
+from t5sym.views import formats
+from t5sym.views.activations import memory_at
+from t5sym.views.flops import count_flops
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_boolean_options_take_true_or_false_only() -> None:
 
 
 def test_literal_int_caps_digits_before_converting() -> None:
-    from t5sym.checks import MAX_DIGITS, literal_int
+    from t5sym.model.checks import MAX_DIGITS, literal_int
 
     assert literal_int("-" + "9" * MAX_DIGITS) == -(10**MAX_DIGITS - 1)
     with pytest.raises(ConfigError) as err:
@@ -117,7 +117,8 @@ def test_every_digit_cap_of_the_config_reader_is_checks_max_digits(
 ) -> None:
     """checks.MAX_DIGITS is the one place: lowered, the JSON reader and the dimension
     check of a Config both follow it."""
-    from t5sym import checks, from_hf
+    from t5sym import from_hf
+    from t5sym.model import checks
 
     monkeypatch.setattr(checks, "MAX_DIGITS", 5)
     path = tmp_path / "config.json"

@@ -9,7 +9,7 @@ import pytest
 
 import t5sym
 from t5sym import ConfigError, PresetError, T5SymError, from_hf
-from t5sym.config import ACTIVATIONS, ACTIVATIONS_WITH_PARAMETERS
+from t5sym.model.config import ACTIVATIONS, ACTIVATIONS_WITH_PARAMETERS
 
 # Shapes of google/t5-v1_1-xxl's config.json, the FLUX / SD3 text encoder keeps only
 # the core dims (as the real file does), with keys t5sym ignores.
@@ -121,7 +121,7 @@ def test_direct_construction_validates_too() -> None:
 
 # --- issue 16: configs read as transformers 5.x reads them ---------------------------------
 # Every expected figure below is transformers' own: its model built on the meta device from
-# the same config dict (`tests.reference`), parameters counted with numel.
+# the same config dict (`tests.support.reference`), parameters counted with numel.
 
 
 def transformers_params(data: dict, class_name: str | None = None) -> dict[str, int]:
@@ -133,11 +133,11 @@ def transformers_params(data: dict, class_name: str | None = None) -> dict[str, 
     """
     import transformers
 
-    from .reference import CONFIG_CLASS, instantiate, numel_by_name
+    from .support.reference import CONFIG_CLASS, instantiate, numel_by_name
 
     if class_name is None:
         archs = data.get("architectures") or []
-        prefix = t5sym.config.CLASS_PREFIX[data.get("model_type", "t5")]
+        prefix = t5sym.model.config.CLASS_PREFIX[data.get("model_type", "t5")]
         class_name = archs[0] if archs else prefix + "ForConditionalGeneration"
     cls = getattr(transformers, class_name)
     hf = cls.config_class.from_dict(data)
@@ -148,7 +148,7 @@ def transformers_params(data: dict, class_name: str | None = None) -> dict[str, 
 
 def assert_counts_as_transformers(config: t5sym.Config, numels: dict[str, int]) -> None:
     """t5sym's total and every node of its breakdown equal transformers' parameters."""
-    from .reference import sum_matching
+    from .support.reference import sum_matching
 
     ours = t5sym.count(config)
     assert ours.total == sum(numels.values()), (config, ours.total, sum(numels.values()))
@@ -200,12 +200,12 @@ def test_t5_fields_are_t5configs_own_less_every_configs_and_berts_and_gpt2s() ->
     generic = declared(transformers.PreTrainedConfig) | set(transformers.T5Config.attribute_map)
     for other in (transformers.BertConfig, transformers.GPT2Config):
         generic |= declared(other)
-    assert declared(transformers.T5Config) - generic == t5sym.config.T5_FIELDS
+    assert declared(transformers.T5Config) - generic == t5sym.model.config.T5_FIELDS
 
 
 @pytest.mark.parametrize("data", NOT_T5, ids=lambda d: json.dumps(d)[:40])
 def test_a_config_without_model_type_or_t5_field_is_refused(tmp_path: Path, data: dict) -> None:
-    from .cli import one_line_error, run
+    from .support.cli import one_line_error, run
 
     with pytest.raises(ConfigError) as info:
         from_hf(data)
@@ -253,7 +253,7 @@ def test_architectures_without_model_type_names_the_type(data: dict, model: str)
 
 
 def test_switch_num_hidden_layers_builds_what_transformers_builds(tmp_path: Path) -> None:
-    from .reference import build_from_folder, numel_by_name
+    from .support.reference import build_from_folder, numel_by_name
 
     data = {"model_type": "switch_transformers", "num_hidden_layers": 24}
     (tmp_path / "config.json").write_text(json.dumps(data))
@@ -474,7 +474,7 @@ def test_legacy_architectures_count_as_the_pytorch_class(legacy: str, model_type
 
 
 def test_every_legacy_name_is_tested() -> None:
-    assert {name for name, _ in LEGACY} == set(t5sym.config.LEGACY_ARCHITECTURES)
+    assert {name for name, _ in LEGACY} == set(t5sym.model.config.LEGACY_ARCHITECTURES)
 
 
 # 6. model_type and architectures must name the same type.
@@ -494,7 +494,7 @@ def test_every_legacy_name_is_tested() -> None:
 def test_model_type_and_architectures_of_different_types_are_refused(
     tmp_path: Path, model_type: str, arch: str
 ) -> None:
-    from .cli import one_line_error, run
+    from .support.cli import one_line_error, run
 
     data = {"model_type": model_type, "architectures": [arch]}
     with pytest.raises(ConfigError) as info:
@@ -515,7 +515,7 @@ def loop(layers: int, step: int) -> int:
 
 
 def test_sparse_count_is_transformers_loop_over_a_grid() -> None:
-    from t5sym.config import _step, sparse_count
+    from t5sym.model.config import _step, sparse_count
 
     for layers in range(0, 60):
         for step in range(-2, 64):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from t5sym import console
+from t5sym.cli import console
 
 
 def test_encodable_gives_ascii_stand_ins() -> None:

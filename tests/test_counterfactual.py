@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import t5sym
-from t5sym import Config, counterfactual
+from t5sym import Config
+from t5sym.views import counterfactual
 
-from .reference import build
+from .support.reference import build
 
 
 def test_grown_d_model_solves_the_parameter_count() -> None:

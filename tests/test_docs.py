@@ -26,8 +26,8 @@ from markdown_exec._internal.formatters.pycon import _transform_source as pycon_
 from markdown_exec._internal.formatters.python import _run_python
 from mkdocs.config import load_config
 
-from .cli import run
-from .docs_util import (
+from .support.cli import run
+from .support.docs_util import (
     ARTIFACTS,
     DOCS,
     ROOT,
@@ -42,7 +42,7 @@ PYTHON_FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[ \t]*(?:python|py|pycon)\b", 
 SHELLS = ("console", "bash", "sh", "shell")
 
 #: Published figures that may be typed in docs/ prose, each with its source. Better: print
-#: them from ``t5sym.presets.CLAIMS`` in an executed block, and keep this list empty.
+#: them from ``t5sym.model.presets.CLAIMS`` in an executed block, and keep this list empty.
 ALLOWED_NUMBERS: dict[str, str] = {}
 
 # An integer of 5+ digits, with or without thousands separators (",", "{,}", "\,", thin
@@ -406,10 +406,10 @@ def _docstring_examples() -> list:
     finder = doctest.DocTestFinder(exclude_empty=True)
     tests = []
     for package in (t5sym, t5site):
-        for info in pkgutil.iter_modules(package.__path__):
-            if info.name == "__main__":
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if info.name.endswith(".__main__"):
                 continue
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            module = importlib.import_module(info.name)
             tests += [t for t in finder.find(module) if t.examples]
     return tests + [t for t in finder.find(t5sym) if t.examples and t.name == "t5sym"]
 

@@ -9,10 +9,10 @@ from fractions import Fraction
 import pytest
 
 import t5sym
-from t5sym import family
-from t5sym.presets import CLAIMS
+from t5sym.model.presets import CLAIMS
+from t5sym.views import family
 
-from .reference import build, cached_build, numel_by_name
+from .support.reference import build, cached_build, numel_by_name
 
 # A classification of transformers' parameter names written from modeling_t5.py's module
 # tree, independently of t5sym's tree: (pattern, category).
@@ -155,7 +155,7 @@ def test_770m_is_not_the_unique_count_rounded() -> None:
 
 
 def test_unexplained_claim_says_so() -> None:
-    claim = t5sym.presets.Claim("t5-3b", "5B", 5 * 10**9, "made up for the test")
+    claim = t5sym.model.presets.Claim("t5-3b", "5B", 5 * 10**9, "made up for the test")
     r = family.reconcile(claim)
     assert r.reading is None and r.counted is None and "no count" in r.reason
 

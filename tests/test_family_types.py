@@ -14,10 +14,11 @@ import pytest
 from hypothesis import given, settings
 
 import t5sym
-from t5sym import Config, ConfigError, params
+from t5sym import Config, ConfigError
+from t5sym.model import params
 
-from .cli import one_line_error, run
-from .reference import (
+from .support.cli import one_line_error, run
+from .support.reference import (
     HEADS,
     build,
     build_from_folder,
@@ -52,9 +53,9 @@ def test_every_head_of_every_type_is_generated() -> None:
     import transformers
 
     for model_type, heads in HEADS.items():
-        prefix = t5sym.config.CLASS_PREFIX[model_type]
-        defined = {h for h in t5sym.config._ALL_HEADS if hasattr(transformers, prefix + h)}
-        assert set(heads) == defined == set(t5sym.config.HEADS[model_type])
+        prefix = t5sym.model.config.CLASS_PREFIX[model_type]
+        defined = {h for h in t5sym.model.config._ALL_HEADS if hasattr(transformers, prefix + h)}
+        assert set(heads) == defined == set(t5sym.model.config.HEADS[model_type])
 
 
 # config.json files as people have them: missing fields, aliases, labels from id2label.

@@ -18,11 +18,13 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 import t5sym
-from t5sym import Config, T5SymError, algebra, flops, memory, params, printers, sharding
+from t5sym import Config, T5SymError
+from t5sym.model import algebra, params
+from t5sym.views import flops, memory, printers, sharding
 
 from . import test_memory as memory_tests
 from . import test_sharding as sharding_tests
-from .reference import build, cached_build, numel_by_name, sum_matching
+from .support.reference import build, cached_build, numel_by_name, sum_matching
 from .test_flops import assert_parts, counted, measure, summed
 
 
@@ -277,9 +279,9 @@ def test_latex_uses_the_new_symbols() -> None:
     assert r"n_{\mathrm{labels}}" in labels
     # a sparse block's extra parameters are collected under its own symbol
     expr = params.formula(t5sym.load("switch-base-8"))
-    sparse = sympy.collect(sympy.expand(expr), [t5sym.symbols.num_sparse_encoder_layers],
+    sparse = sympy.collect(sympy.expand(expr), [t5sym.model.symbols.num_sparse_encoder_layers],
                            evaluate=False)  # fmt: skip
-    assert t5sym.symbols.num_sparse_encoder_layers in sparse
+    assert t5sym.model.symbols.num_sparse_encoder_layers in sparse
 
 
 # ---------------------------------------------------------------------------------------

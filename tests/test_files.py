@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from t5sym import ConfigError, T5SymError, files
+from t5sym import ConfigError, T5SymError
+from t5sym.model import files
 
 
 def test_reads_a_regular_file_within_its_limit(tmp_path: Path) -> None:

@@ -19,16 +19,21 @@ from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
 import t5sym
-from t5sym import Config, flops
+from t5sym import Config
+from t5sym.views import flops
 
-from . import reference
-from .cli import run
-from .reference import build, numel_by_name, sum_matching
+from .support import reference
+from .support.cli import run
+from .support.reference import build, numel_by_name, sum_matching
 
 # Switch routes tokens by value, which the meta device cannot run (tests/test_family_views.py
 # runs small real ones); LongT5's block-local attention has its own tests (test_longt5.py).
 PRESET_NAMES = [n for n, p in t5sym.PRESETS.items() if p.config.model_type != "switch_transformers"]
-WORKLOAD = (t5sym.symbols.batch, t5sym.symbols.encoder_length, t5sym.symbols.decoder_length)
+WORKLOAD = (
+    t5sym.model.symbols.batch,
+    t5sym.model.symbols.encoder_length,
+    t5sym.model.symbols.decoder_length,
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -208,7 +213,10 @@ def test_rule_of_thumb_and_its_excess_terms(name: str) -> None:
     assert ours.per_side + sum(ours.excess.values()) == total
     # the symbolic ratio depends on S and T only, and gives the measured ratio
     rule = flops.rule_of_thumb(config)
-    assert rule.ratio.free_symbols == {t5sym.symbols.encoder_length, t5sym.symbols.decoder_length}
+    assert rule.ratio.free_symbols == {
+        t5sym.model.symbols.encoder_length,
+        t5sym.model.symbols.decoder_length,
+    }
     at = dict(zip(WORKLOAD, (batch, s, t), strict=True))
     assert rule.ratio.subs(at) == sympy_fraction(ours.ratio)
     assert rule.naive_ratio.subs(at) == sympy_fraction(ours.naive_ratio)
@@ -237,7 +245,7 @@ def test_symbolic_tree_shape() -> None:
     assert [c.short for c in attention.children] == ["q", "k", "v", "o", "scores", "context"]
     assert "shared" not in tree.nodes  # a lookup: no matrix product
     assert "lm_head" in tree.nodes  # tied or not, the logits are a matrix product
-    assert t5sym.symbols.vocab_size not in tree["decoder"].expr.free_symbols
+    assert t5sym.model.symbols.vocab_size not in tree["decoder"].expr.free_symbols
 
 
 # ---------------------------------------------------------------------------------------

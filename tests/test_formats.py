@@ -27,10 +27,11 @@ from hypothesis import strategies as st
 from safetensors.torch import save_file
 
 import t5sym
-from t5sym import Config, T5SymError, formats
+from t5sym import Config, T5SymError
+from t5sym.views import formats
 
-from .cli import one_line_error, run
-from .reference import build, configs, family_configs, node_pattern
+from .support.cli import one_line_error, run
+from .support.reference import build, configs, family_configs, node_pattern
 
 EXAMPLES = 100
 FLOAT = ("fp32", "bf16", "fp16", "fp16-hf")
@@ -251,7 +252,7 @@ def test_bitsandbytes_layout_for_preset_shapes(fmt: str) -> None:
             if storage != formats.FORMATS[fmt].main:
                 continue
             leaf = tree[leaf_name]
-            shape = tuple(int(t5sym.algebra.integer(d, values)) for d in leaf.shape)
+            shape = tuple(int(t5sym.model.algebra.integer(d, values)) for d in leaf.shape)
             if shape not in cache:
                 zeros = torch.zeros(shape, dtype=torch.float16)
                 if fmt == "int8":

@@ -1,4 +1,4 @@
-"""T5Gemma (t5sym.gemma) against transformers' own T5Gemma, built on the meta device.
+"""T5Gemma (t5sym.model.gemma) against transformers' own T5Gemma, built on the meta device.
 
 Every expected value comes from transformers: ``T5GemmaConfig.from_dict`` for how a
 config.json is read, the parameters of ``T5Gemma*`` classes for counts (part by part, every
@@ -21,11 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import t5sym
-from t5sym import flops, formats, gemma, inference, memory, presets, roles, sharding
 from t5sym.errors import ConfigError, NodeError, T5SymError
-from t5sym.roles import Role
+from t5sym.model import gemma, presets, roles
+from t5sym.model.roles import Role
+from t5sym.views import flops, formats, inference, memory, sharding
 
-from .reference import node_pattern, numel_by_name, sum_matching
+from .support.reference import node_pattern, numel_by_name, sum_matching
 
 FIELDS = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
           "num_attention_heads", "num_key_value_heads", "head_dim")  # fmt: skip

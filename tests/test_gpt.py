@@ -9,9 +9,9 @@ import torch
 from transformers import GPT2Config, GPT2LMHeadModel
 
 import t5sym
-from t5sym import family, gpt
+from t5sym.views import family, gpt
 
-from .reference import build, numel_by_name, sum_matching
+from .support.reference import build, numel_by_name, sum_matching
 
 
 def gpt2(n_embd: int, n_layer: int, n_head: int, n_inner: int | None = None, vocab=50257):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from t5sym.hardware import ACCELERATORS, TPU_V3
 from t5sym.sources import SOURCES
+from t5sym.views.hardware import ACCELERATORS, TPU_V3
 
 
 def test_tpu_v3_memory_per_core() -> None:

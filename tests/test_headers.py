@@ -1,4 +1,4 @@
-"""t5sym.headers against the real readers: safetensors' safe_open and gguf's GGUFReader
+"""t5sym.views.headers against the real readers: safetensors' safe_open and gguf's GGUFReader
 read the same files; truncated, corrupt, hostile and unknown files are one line each."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from t5sym import T5SymError
-from t5sym.headers import (
+from t5sym.views.headers import (
     GGML_TYPES,
     MAX_SAFETENSORS_HEADER,
     SAFETENSORS_BITS,

@@ -21,10 +21,11 @@ import pytest
 import sympy
 
 import t5sym
-from t5sym import Config, ConfigError, PresetError, T5SymError, checks, from_hf
-from t5sym.config import MAX_FILE_BYTES, checked_config
+from t5sym import Config, ConfigError, PresetError, T5SymError, from_hf
+from t5sym.model import checks
+from t5sym.model.config import MAX_FILE_BYTES, checked_config
 
-from .cli import one_line_error, run
+from .support.cli import one_line_error, run
 
 CORE = {"d_model": 64, "d_ff": 96, "num_heads": 3, "d_kv": 16, "num_layers": 2, "vocab_size": 100}
 ROOT = Path(__file__).resolve().parent.parent
@@ -387,7 +388,7 @@ class TestOddPaths:
         def refuse(name: object, flags: int, *args: object) -> int:
             raise PermissionError(13, "Permission denied", str(name))
 
-        monkeypatch.setattr("t5sym.config.os.open", refuse)
+        monkeypatch.setattr("t5sym.model.config.os.open", refuse)
         with pytest.raises(ConfigError) as info:
             from_hf(path)
         one_line(info, checks.shown_path(path), "Permission denied")
@@ -670,9 +671,9 @@ class TestIssue16:
 
 def _hostile_calls() -> list[tuple[str, Any, str]]:
     """(id, call, field): each call must raise a one-line T5SymError starting ``field: ``."""
-    from t5sym import (
+    from t5sym.model import algebra, symbols
+    from t5sym.views import (
         activations,
-        algebra,
         counterfactual,
         family,
         flops,
@@ -769,15 +770,15 @@ def _hostile_calls() -> list[tuple[str, Any, str]]:
         ("flops.rule_of_thumb-symbolic", lambda: flops.rule_of_thumb(small, symbolic=1),
          "symbolic"),
         ("flops.backward_per_forward-str", lambda: flops.backward_per_forward("q"), "role"),
-        ("algebra.evaluate-values", lambda: algebra.evaluate(t5sym.symbols.d_model, None),
+        ("algebra.evaluate-values", lambda: algebra.evaluate(symbols.d_model, None),
          "values"),
-        ("algebra.evaluate-missing", lambda: algebra.evaluate(t5sym.symbols.d_model, {}), "values"),
+        ("algebra.evaluate-missing", lambda: algebra.evaluate(symbols.d_model, {}), "values"),
         ("algebra.evaluate-str", lambda: algebra.evaluate("d_model", {}), "expr"),
         ("algebra.evaluate-float", lambda: algebra.evaluate(sympy.Float(2.5), {}), "expr"),
         ("algebra.integer-str-value",
-         lambda: algebra.integer(t5sym.symbols.d_model, {t5sym.symbols.d_model: "x"}), "values"),
+         lambda: algebra.integer(symbols.d_model, {symbols.d_model: "x"}), "values"),
         ("algebra.tidy-None", lambda: algebra.tidy(None), "expr"),
-        ("algebra.split_over-list", lambda: algebra.split_over([1], t5sym.symbols.cores), "expr"),
+        ("algebra.split_over-list", lambda: algebra.split_over([1], symbols.cores), "expr"),
         ("layout.most_cores-str", lambda: layout.most_cores("t5-small"), "config"),
         ("layout.check_cores-config", lambda: layout.check_cores(None, 2), "config"),
         ("layout.local_tree-None", lambda: layout.local_tree(None), "tree"),
@@ -809,7 +810,7 @@ def test_views_refuse_hostile_arguments_in_one_line(call: Any, field: str) -> No
 
 def test_memory_at_takes_its_lengths_by_name() -> None:
     small = t5sym.load("t5-small")
-    at = t5sym.activations.memory_at(small, "fp32", "adam", encoder_length=4096)
+    at = t5sym.views.activations.memory_at(small, "fp32", "adam", encoder_length=4096)
     assert (at.batch, at.encoder_length, at.decoder_length) == (1, 4096, 128)
 
 
@@ -825,4 +826,4 @@ def test_first_cheaper_of_a_300_digit_radius_is_immediate() -> None:
     assert out.returncode == 0, out.stderr[-500:]
     expected = math.isqrt(12 * (r + 1) ** 2) + 1
     assert int(out.stdout) == expected % 10**9
-    assert t5sym.longt5.first_cheaper(config, "local") == expected
+    assert t5sym.views.longt5.first_cheaper(config, "local") == expected

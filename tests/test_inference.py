@@ -3,7 +3,7 @@
 References: the tensors ``EncoderDecoderCache`` holds after a real forward with
 ``use_cache=True`` (meta device for full-size presets, CPU for small models);
 ``FlopCounterMode`` around ``generate()`` and around a step-by-step cached decode; the live
-bytes `tests.live_bytes.LiveBytes` follows through a real no-grad forward on CPU.
+bytes `tests.support.live_bytes.LiveBytes` follows through a real no-grad forward on CPU.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
 import t5sym
-from t5sym import Config, T5SymError, hardware, inference, symbols
-from t5sym.algebra import integer
+from t5sym import Config, T5SymError
+from t5sym.model import symbols
+from t5sym.model.algebra import integer
+from t5sym.views import hardware, inference
 
-from .cli import one_line_error, run
-from .live_bytes import LiveBytes
-from .reference import build, hf_config
+from .support.cli import one_line_error, run
+from .support.live_bytes import LiveBytes
+from .support.reference import build, hf_config
 
 TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -146,7 +148,7 @@ def test_step_by_step_cached_decode_flops(c: Config) -> None:
     cross = (
         integer(inference.generation_flops(c), v)
         - sum(integer(inference.step_flops(c, k), v) for k in range(1, t + 1))
-        - integer(t5sym.flops.forward_tree(c)["encoder"].expr, v)
+        - integer(t5sym.views.flops.forward_tree(c)["encoder"].expr, v)
     )
     assert per_step[1:] == [integer(inference.step_flops(c, k), v) for k in range(2, t + 1)]
     assert per_step[0] == integer(inference.step_flops(c, 1), v) + cross
@@ -222,7 +224,7 @@ def test_crossover_is_solved() -> None:
     c = t5sym.load("t5-3b")
     v = {**c.values(), symbols.batch: 1, symbols.bytes_per_value: 2}
     caches = inference.cache_tree(c).total.subs(symbols.decoder_length, symbols.encoder_length)
-    weights = t5sym.memory.bytes_tree(t5sym.tree(c)).total
+    weights = t5sym.views.memory.bytes_tree(t5sym.tree(c)).total
     s = inference.solve_length(caches.subs(v), weights.subs(v))
     per_token = 2 * 2 * c.num_decoder_layers * c.num_heads * c.d_kv * 2  # self + cross, k + v
     assert sympy.Rational(2 * t5sym.count(c).total, per_token) == s

@@ -1,4 +1,4 @@
-"""t5sym.inspect on real files: tiny T5 / UMT5 models built by transformers on the CPU,
+"""t5sym.views.inspect on real files: tiny T5 / UMT5 models built by transformers on the CPU,
 written by safetensors (save_file, save_pretrained) and by the gguf package. Expected
 figures come from the files (os.path.getsize, the packages' readers) and from transformers'
 parameters, never from t5sym."""
@@ -19,8 +19,8 @@ from safetensors.torch import save_file
 
 import t5sym
 from t5sym import T5SymError
-from t5sym.inspect import inspect, inspect_text
-from t5sym.pipelines import pipeline_configs
+from t5sym.views.inspect import inspect, inspect_text
+from t5sym.views.pipelines import pipeline_configs
 
 torch.manual_seed(0)
 
@@ -347,8 +347,8 @@ def test_bad_paths_are_one_line(tmp_path: Path) -> None:
 
 
 def test_gguf_names_map_back_to_transformers() -> None:
-    from t5sym import formats
-    from t5sym.inspect import GGUF_TEMPLATES, transformers_name
+    from t5sym.views import formats
+    from t5sym.views.inspect import GGUF_TEMPLATES, transformers_name
 
     names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.T5, 4)
     model = transformers.T5ForConditionalGeneration(
@@ -431,7 +431,7 @@ def test_switch_and_longt5_are_recognised(tmp_path: Path, cls, hf) -> None:
 
 def test_the_command_inspects_and_counts_a_pipeline(tmp_path: Path) -> None:
     """``t5sym inspect PATH`` and ``t5sym count PIPELINE``, as real processes."""
-    from .cli import one_line_error, run
+    from .support.cli import one_line_error, run
 
     root, models = pipeline(tmp_path)
     numels = [sum(p.numel() for p in m.parameters()) for m in models.values()]

@@ -1,4 +1,4 @@
-"""t5site.jsprint: the printed JavaScript, run by Node.js, equals t5sym.algebra.evaluate."""
+"""t5site.jsprint: the printed JavaScript, run by Node.js, equals t5sym.model.algebra.evaluate."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 import sympy
 
 from t5site import jsprint
-from t5sym import symbols
-from t5sym.algebra import evaluate
-from t5sym.symbols import CONFIG_FIELD
+from t5sym.model import symbols
+from t5sym.model.algebra import evaluate
+from t5sym.model.symbols import CONFIG_FIELD
 
 NODE = shutil.which("node")
 SYMS = (*symbols.DIMENSIONS, symbols.batch, symbols.encoder_length, symbols.decoder_length)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 import t5sym
-from t5sym import T5SymError, layout, params
+from t5sym import T5SymError
+from t5sym.model import params
+from t5sym.views import layout
 
 #: Which axis Mesh TF splits (heads, d_ff, vocab on the model dimension), typed by hand from
 #: the layout rules `d_ff:model,heads:model,vocab:model` and torch's (out, in) storage.
@@ -43,4 +45,4 @@ def test_check_cores_accepts_one_and_divisors_only() -> None:
 
 
 def test_ring_bytes_on_one_core_is_zero() -> None:
-    assert layout.ring_bytes(4096).subs(t5sym.symbols.cores, 1) == 0
+    assert layout.ring_bytes(4096).subs(t5sym.model.symbols.cores, 1) == 0

@@ -1,4 +1,4 @@
-"""t5sym.layouts against real files: safetensors files written by the safetensors package
+"""t5sym.views.layouts against real files: safetensors files written by the safetensors package
 (save_file, transformers' save_pretrained, sharded), GGUF files written by the gguf
 package, bitsandbytes models loaded by transformers (get_memory_footprint), and the
 published sizes of ComfyUI's T5-XXL files. Expected figures come from the files, the
@@ -19,9 +19,10 @@ import transformers
 from safetensors.torch import save_file
 
 import t5sym
-from t5sym import T5SymError, layouts
+from t5sym import T5SymError
+from t5sym.views import layouts
 
-from .cli import run
+from .support.cli import run
 from .test_formats import BNB_CONFIG, loaded, small_model
 from .test_inspect import write_gguf
 

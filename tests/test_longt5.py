@@ -24,10 +24,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import t5sym
-from t5sym import Config, flops
-from t5sym import longt5 as longt5_lib
+from t5sym import Config
+from t5sym.views import flops
+from t5sym.views import longt5 as longt5_lib
 
-from .reference import build
+from .support.reference import build
 from .test_flops import measure, summed, weightless
 
 #: Attention modules of LongT5's encoder, by encoder_attention_type.
@@ -155,9 +156,9 @@ def test_training_is_forward_and_backward(attention: str, encoder_only: bool, s:
     assert ours.training == total
     values = {
         **config.values(),
-        t5sym.symbols.batch: 2,
-        t5sym.symbols.encoder_length: s,
-        t5sym.symbols.decoder_length: 4,
+        t5sym.model.symbols.batch: 2,
+        t5sym.model.symbols.encoder_length: s,
+        t5sym.model.symbols.decoder_length: 4,
     }
     assert flops.training_tree(config, encoder_only).evaluate(values)[""] == total
 
@@ -209,7 +210,7 @@ def test_rule_of_thumb_excess_adds_up(attention: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# The comparison with full attention (t5sym.longt5), against hand values.
+# The comparison with full attention (t5sym.views.longt5), against hand values.
 
 #: long-t5-tglobal-base's shapes (flaxformer's longt5 base gin; LongT5 paper, arXiv:2112.07916).
 BASE = dict(
@@ -222,7 +223,7 @@ BASE = dict(
     vocab_size=32128,
     feed_forward_proj="gated-gelu",
 )
-B_, S_ = t5sym.symbols.batch, t5sym.symbols.encoder_length
+B_, S_ = t5sym.model.symbols.batch, t5sym.model.symbols.encoder_length
 
 
 def hand_costs(s: int, hd: int, d_model: int, r: int, g: int) -> dict[str, int]:
@@ -254,7 +255,7 @@ def test_layer_flops_at_the_base_shapes() -> None:
 
 
 def test_symbolic_layer_flops_are_the_blocked_shapes() -> None:
-    from t5sym.symbols import d_kv, d_model, global_block_size, local_radius, num_heads
+    from t5sym.model.symbols import d_kv, d_model, global_block_size, local_radius, num_heads
 
     b = local_radius + 1
     n = sympy.ceiling(S_ / b)
@@ -274,7 +275,7 @@ def test_symbolic_layer_flops_are_the_blocked_shapes() -> None:
 
 
 def test_ratios_and_crossovers_in_s() -> None:
-    from t5sym.symbols import d_kv, d_model, global_block_size, local_radius, num_heads
+    from t5sym.model.symbols import d_kv, d_model, global_block_size, local_radius, num_heads
 
     hd = num_heads * d_kv
     assert sympy.simplify(longt5_lib.ratio(attention="local") - 3 * (local_radius + 1) / S_) == 0

@@ -19,10 +19,11 @@ from peft import LoraConfig, get_peft_model
 from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as DEFAULTS
 
 import t5sym
-from t5sym import Config, T5SymError, lora, memory
+from t5sym import Config, T5SymError, symbols
+from t5sym.views import lora, memory
 
-from .cli import run
-from .reference import build, sum_matching
+from .support.cli import run
+from .support.reference import build, sum_matching
 
 warnings.filterwarnings("ignore", message="Paged optimizers are not supported on CPU")
 bnb = pytest.importorskip("bitsandbytes")
@@ -75,7 +76,7 @@ def test_trainable_parameters_equal_peft(name: str, targets: list[str] | None) -
     values = lora.values(config, 8)
     for leaf in tree:
         if leaf.is_leaf and lora.is_adapter(leaf):
-            assert t5sym.algebra.integer(leaf.expr, values) == sum_matching(real, leaf.name)
+            assert t5sym.model.algebra.integer(leaf.expr, values) == sum_matching(real, leaf.name)
     assert ours.gradients == 4 * sum(real.values())  # float32 adapters (peft's autocast)
 
 
@@ -230,8 +231,8 @@ def test_adapters_saved_tensors(dtype: str, targets: list[str]) -> None:
     labels = torch.randint(0, config.vocab_size, (2, 3), generator=gen)
     real = adapter_saved_bytes(model, lambda: model(input_ids=ids, labels=labels))
     tree = lora.saved_tree(config, targets, dtype)
-    values = {**lora.values(config, 8), t5sym.symbols.batch: 2,
-              t5sym.symbols.encoder_length: 5, t5sym.symbols.decoder_length: 3}  # fmt: skip
+    values = {**lora.values(config, 8), symbols.batch: 2,
+              symbols.encoder_length: 5, symbols.decoder_length: 3}  # fmt: skip
     assert tree.evaluate(values)[""] == real
 
 
@@ -305,7 +306,7 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
                      batch: int, s: int, t: int) -> int:  # fmt: skip
     """Bytes of every distinct storage saved for backward in one training forward of
     ``get_peft_model`` on CPU (``labels`` given), parameters excluded."""
-    from .reference import hf_config
+    from .support.reference import hf_config
 
     cfg = hf_config(config)
     cfg._attn_implementation, cfg.dropout_rate = attention, dropout
@@ -361,7 +362,7 @@ SAVED_CONFIGS = {
 def test_saved_with_a_workload_equals_peft(name, targets, dtype, attention, dropout) -> None:
     config = SAVED_CONFIGS[name]
     real = peft_saved_bytes(config, targets, dtype, attention, dropout, 2, 5, 4)
-    ours = t5sym.activations.memory_at(
+    ours = t5sym.views.activations.memory_at(
         config, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
         decoder_length=4, attention=attention, device="cpu", dropout=dropout)  # fmt: skip
     assert ours.activations_bytes == real
@@ -380,7 +381,7 @@ def test_saved_with_a_workload_at_edge_shapes(heads, layers, decoder_layers, s, 
                     vocab_size=20, num_decoder_layers=decoder_layers)  # fmt: skip
     for targets in (["q", "v"], ["o"], ["wo", "lm_head"]):
         real = peft_saved_bytes(config, targets, "fp32", attention, 0.0, 2, s, t)
-        ours = t5sym.activations.memory_at(
+        ours = t5sym.views.activations.memory_at(
             config, "fp32", "adamw", lora_rank=8, lora_targets=targets, batch=2,
             encoder_length=s, decoder_length=t, attention=attention, device="cpu",
             dropout=0)  # fmt: skip
@@ -400,10 +401,10 @@ def test_workload_setups_not_modelled_are_refused(kwargs: dict, message: str) ->
     kw = {"dtype": "bf16", "lora_rank": 8, "batch": 2, **kwargs}
     dtype = kw.pop("dtype")
     with pytest.raises(T5SymError) as info:
-        t5sym.activations.memory_at(t5sym.load("t5-small"), dtype, "adamw", **kw)
+        t5sym.views.activations.memory_at(t5sym.load("t5-small"), dtype, "adamw", **kw)
     assert str(info.value).startswith(message) and "\n" not in str(info.value)
     with pytest.raises(T5SymError, match="^model_type: saved activations with LoRA"):
-        t5sym.activations.memory_at(t5sym.load("umt5-small"), "bf16", "adamw", lora_rank=8,
+        t5sym.views.activations.memory_at(t5sym.load("umt5-small"), "bf16", "adamw", lora_rank=8,
                                     lora_targets="q,v", batch=2)  # fmt: skip
 
 

@@ -26,10 +26,11 @@ from transformers import (
 from transformers.optimization import Adafactor
 
 import t5sym
-from t5sym import Config, T5SymError, memory
+from t5sym import Config, T5SymError
+from t5sym.views import memory
 
-from .cli import run
-from .reference import build, hf_config, sum_matching
+from .support.cli import run
+from .support.reference import build, hf_config, sum_matching
 
 TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -457,7 +458,7 @@ def test_per_core_memory_matches_a_step_on_one_cores_shards(
             if node:
                 assert value == sum_matching(measured, node), (part, node)
     # the symbolic per-core formula at this p gives the bytes one core's step allocates
-    at = {**config.values(), t5sym.symbols.cores: p}
+    at = {**config.values(), t5sym.model.symbols.cores: p}
     per_core = memory.formula(config, "total", T5SYM_NAME[setting], dtype, per_core=True)
     stepped = sum(map(sum, (real.weights.values(), real.gradients.values(), real.state.values())))
     assert per_core.xreplace(at) == stepped
@@ -486,9 +487,9 @@ def test_per_core_memory_bad_cores_is_one_line(p: int, message: str) -> None:
 
 
 def test_fewest_cores_for_t5_11b_fp32_weights_on_tpu_v3() -> None:
-    from t5sym.hardware import TPU_V3
+    from t5sym.views.hardware import TPU_V3
 
-    from .published import total
+    from .support.published import total
 
     # By hand: 4 bytes per parameter, the published count; p = 2 leaves more than 16 GiB
     # per core, p = 4 less (the replicated RMSNorm scales are a few hundred KB).
@@ -506,7 +507,7 @@ def test_fewest_cores_equals_trying_every_divisor_and_answers_at_once_for_huge_d
     """The closed form (no loop over core counts) against the divisor loop it replaced."""
     import time
 
-    from t5sym import layout
+    from t5sym.views import layout
 
     for name in ("t5-small", "t5-3b", "t5-11b", "mt5-base"):
         config = t5sym.load(name)

@@ -1,4 +1,4 @@
-"""The breakdown tree (t5sym.nodes) on small trees whose numbers are worked out by hand."""
+"""The breakdown tree (t5sym.model.nodes) on small trees whose numbers are worked out by hand."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 import sympy
 
 from t5sym.errors import NodeError, T5SymError
-from t5sym.nodes import Node, Tree, group, placed, weight
-from t5sym.roles import Role
+from t5sym.model.nodes import Node, Tree, group, placed, weight
+from t5sym.model.roles import Role
 
 W, G = Role.WEIGHT, Role.BLOCK
 

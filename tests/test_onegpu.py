@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import t5sym
-from t5sym import activations, onegpu
+from t5site import onegpu
+from t5sym.views import activations
 
 
 def test_rows_are_memory_at_in_gb() -> None:

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import t5sym
-from t5sym import Config, params
+from t5sym import Config
+from t5sym.model import params
 
-from . import published, reference
-from .reference import build, numel_by_name, sum_matching
+from .support import published, reference
+from .support.reference import build, numel_by_name, sum_matching
 
 # Switch-C (61,440 experts) takes minutes to build: tests/test_family_views.py checks it once.
 PRESET_NAMES = [n for n in t5sym.PRESETS if n != "switch-c-2048"]
@@ -80,7 +81,7 @@ def test_inner_width_need_not_equal_d_model() -> None:
 
 
 def test_formula_structure_follows_the_variant() -> None:
-    from t5sym.symbols import num_decoder_layers, vocab_size
+    from t5sym.model.symbols import num_decoder_layers, vocab_size
 
     tied_equal = t5sym.formula(t5sym.load("t5-3b"))
     assert num_decoder_layers not in tied_equal.free_symbols

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from t5sym.pipelines import is_pipeline
+from t5sym.views.pipelines import is_pipeline
 
 from .test_inspect import pipeline
 

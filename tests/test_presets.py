@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 import t5sym
-from t5sym import ConfigError, PresetError, presets, sources
+from t5sym import ConfigError, PresetError, sources
+from t5sym.model import presets
 
-from .cli import one_line_error, run
+from .support.cli import one_line_error, run
 
 CORE = {"d_model": 64, "d_ff": 96, "num_heads": 3, "d_kv": 16, "num_layers": 2, "vocab_size": 100}
 

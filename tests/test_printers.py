@@ -9,10 +9,10 @@ import sympy
 import torch
 
 import t5sym
-from t5sym import printers
-from t5sym.symbols import DIMENSIONS, LATEX_NAMES
+from t5sym.model.symbols import DIMENSIONS, LATEX_NAMES
+from t5sym.views import printers
 
-from .reference import build, numel_by_name
+from .support.reference import build, numel_by_name
 
 
 @pytest.mark.parametrize("name", ["t5-11b", "t5-v1_1-xxl", "byt5-small"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from t5sym import readable
+from t5sym.views import readable
 
 
 def test_approx_and_number() -> None:

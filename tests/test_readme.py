@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .cli import run
+from .support.cli import run
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
 FENCE = re.compile(r"```(\w+)\n(.*?)```", re.S)
@@ -53,48 +53,38 @@ def test_python_example_prints_what_its_comments_say() -> None:
 
 # --- the Layout section, written from the code ------------------------------------------------
 
-#: The layers of the library, each module in the one it belongs to (README's Layout table).
+#: The library's folders, each module in the one it belongs to, in reading order (README's
+#: Layout table); the site's package beside it.
 LAYERS = {
-    "input": ("errors", "checks", "files", "config", "presets", "sources", "pipelines", "headers"),
-    "the model": ("symbols", "roles", "nodes", "params", "gemma", "algebra"),
-    "views": (
-        "flops",
-        "memory",
-        "lora",
-        "activations",
-        "inference",
-        "layout",
-        "sharding",
-        "longt5",
-        "counterfactual",
-        "family",
-        "gpt",
-        "hardware",
-        "formats",
-        "layouts",
-        "inspect",
-    ),  # fmt: skip
-    "results": ("result", "readable", "printers", "report", "onegpu"),
-    "faces": ("console", "cli"),
-}
+    "t5sym": ("errors", "lazy", "sources"),
+    "t5sym.model": (
+        "checks", "files", "config", "presets", "symbols", "roles", "nodes", "params", "gemma",
+        "algebra", "result",
+    ),
+    "t5sym.views": (
+        "flops", "memory", "lora", "activations", "inference", "layout", "sharding", "longt5",
+        "counterfactual", "family", "gpt", "hardware", "formats", "layouts", "headers",
+        "inspect", "pipelines", "printers", "readable",
+    ),
+    "t5sym.cli": ("command", "console", "report"),
+}  # fmt: skip
 
 
 def layout_table() -> str:
-    """layer | module | what it holds (its docstring's first paragraph), for every module."""
+    """folder | module | what it holds (its docstring's first paragraph), for every module."""
     import importlib
     import pkgutil
 
-    import t5sym
-
-    modules = {m.name for m in pkgutil.iter_modules(t5sym.__path__)} - {"__main__"}
-    listed = [m for names in LAYERS.values() for m in names]
-    assert sorted(listed) == sorted(modules), set(modules) ^ set(listed)
-    rows = ["| layer | module | holds |", "|---|---|---|"]
-    for layer, names in LAYERS.items():
+    rows = ["| folder | module | holds |", "|---|---|---|"]
+    for package, names in LAYERS.items():
+        found = importlib.import_module(package)
+        modules = {m.name for m in pkgutil.iter_modules(found.__path__) if not m.ispkg}
+        assert sorted(names) == sorted(modules - {"__main__"}), set(modules) ^ set(names)
+        folder = package.replace(".", "/") + "/"
         for i, name in enumerate(names):
-            doc = importlib.import_module(f"t5sym.{name}").__doc__ or ""
+            doc = importlib.import_module(f"{package}.{name}").__doc__ or ""
             summary = " ".join(doc.strip().split("\n\n")[0].split()).replace("|", "\\|")
-            rows.append(f"| {layer if i == 0 else ''} | `{name}` | {summary} |")
+            rows.append(f"| {f'`{folder}`' if i == 0 else ''} | `{name}` | {summary} |")
     return "\n".join(rows)
 
 

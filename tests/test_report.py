@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import t5sym
-from t5sym import report
+from t5sym.cli import report
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def _cells(table: str) -> list[list[str]]:
 
 
 def test_shapes_table_reads_the_paper_dims() -> None:
-    from .published import total
+    from .support.published import total
 
     rows = _cells(report.shapes_table(["t5-3b", "t5-11b"]))
     # T5 paper §3.7: 3B has 32 heads of 128 and d_ff 16,384; 11B 128 heads and d_ff 65,536
@@ -60,7 +60,7 @@ def test_shapes_table_reads_the_paper_dims() -> None:
 
 
 def test_symbols_table_has_one_row_per_symbol_and_column_per_config() -> None:
-    from t5sym.symbols import d_ff, d_model
+    from t5sym.model.symbols import d_ff, d_model
 
     table = report.symbols_table([d_model, d_ff], {"a": {d_model: 1024, d_ff: 4096}})
     rows = _cells(table)
@@ -84,7 +84,8 @@ def test_side_by_side_and_ratios_tables() -> None:
 
 
 def test_reconciliation_and_presets_tables_have_a_row_each() -> None:
-    from t5sym import family, presets
+    from t5sym.model import presets
+    from t5sym.views import family
 
     assert len(_cells(report.reconciliation_table(family.reconcile_all()))) == len(presets.CLAIMS)
     rows = _cells(report.presets_table())

@@ -7,10 +7,10 @@ import json
 import pytest
 
 import t5sym
-from t5sym import flops, memory, sharding
-from t5sym.result import plain
+from t5sym.model.result import plain
+from t5sym.views import flops, memory, sharding
 
-from .cli import run
+from .support.cli import run
 
 CASES = [
     (["count", "t5-3b", "--breakdown"], lambda c: t5sym.count(c), True),

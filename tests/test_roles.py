@@ -12,10 +12,10 @@ import torch
 from hypothesis import given, settings
 
 import t5sym
-from t5sym import params, roles
-from t5sym.roles import Role
+from t5sym.model import params, roles
+from t5sym.model.roles import Role
 
-from .reference import build, family_configs, node_pattern, numel_by_name
+from .support.reference import build, family_configs, node_pattern, numel_by_name
 
 
 def hf_parts(model: torch.nn.Module) -> dict[str, tuple[str, Role | None, Role | None]]:

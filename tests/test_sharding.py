@@ -11,13 +11,14 @@ import pytest
 import sympy
 
 import t5sym
-from t5sym import Config, T5SymError, layout, sharding
-from t5sym.algebra import evaluate
-from t5sym.symbols import d_ff, d_kv, d_model, num_heads
+from t5sym import Config, T5SymError
+from t5sym.model.algebra import evaluate
+from t5sym.model.symbols import d_ff, d_kv, d_model, num_heads
+from t5sym.views import layout, sharding
 
-from .cli import run
-from .mesh_sim import Dims, forward, is_matmul
-from .reference import build, node_pattern
+from .support.cli import run
+from .support.mesh_sim import Dims, forward, is_matmul
+from .support.reference import build, node_pattern
 
 SIM_DIMS = [
     # ReLU, tied, deeper encoder
@@ -109,7 +110,7 @@ def test_simulated_model_matches_the_views(d: Dims, p: int) -> None:
 
 
 def _weights_of(d: Dims) -> dict:
-    from .mesh_sim import weights
+    from .support.mesh_sim import weights
 
     return weights(d)
 
@@ -129,7 +130,7 @@ def test_simulated_encoder_block_is_t5s_block() -> None:
     import torch
     from transformers import T5Config, T5EncoderModel
 
-    from .mesh_sim import Mesh, encoder_block, rms_norm
+    from .support.mesh_sim import Mesh, encoder_block, rms_norm
 
     d = Dims(6, 8, 4, 3, 2, 2, 12, 5, gated=False, tied=True)
     w = _weights_of(d)
@@ -273,7 +274,7 @@ def test_ratio_grows_with_d_ff_and_heads_not_with_d_model() -> None:
     for stack in ("encoder", "decoder"):
         layer = sharding.block(stack=stack)
         more = sympy.Symbol("more", positive=True)  # p = 1 + more: at least 2 cores
-        ratio = layer.ratio.subs(t5sym.symbols.cores, 1 + more)
+        ratio = layer.ratio.subs(t5sym.model.symbols.cores, 1 + more)
         assert sympy.diff(ratio, d_ff).is_positive
         assert sympy.diff(ratio, num_heads).is_positive
         assert sympy.diff(ratio, d_kv).is_positive
@@ -281,7 +282,7 @@ def test_ratio_grows_with_d_ff_and_heads_not_with_d_model() -> None:
         # communication is d_model-sized whatever d_ff and heads are
         assert not {d_ff, num_heads, d_kv} & layer.allreduce_values.free_symbols
         # per-core FLOPs fall as 1/p
-        assert sympy.simplify(layer.flops_per_core * t5sym.symbols.cores - layer.flops) == 0
+        assert sympy.simplify(layer.flops_per_core * t5sym.model.symbols.cores - layer.flops) == 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -382,7 +383,7 @@ def test_cli_shard_bad_input(args: list[str], message: str) -> None:
 
 
 def test_cli_shard_of_a_text_encoder_config(tmp_path) -> None:
-    from .reference import numel_by_name
+    from .support.reference import numel_by_name
 
     core = {"d_model": 64, "d_ff": 96, "num_heads": 4, "d_kv": 16, "num_layers": 2}
     path = tmp_path / "config.json"
@@ -412,7 +413,7 @@ def loop_fewest_cores(config: Config, budget: int, dtype: str, optimizer: str) -
 
 def closed_fewest_cores(config: Config, budget: int, dtype: str, optimizer: str) -> int | None:
     """layout.fewest_cores on the per-core split: what memory.fewest_cores is to compute."""
-    per_core = t5sym.memory.per_core_split(config, optimizer, dtype)
+    per_core = t5sym.views.memory.per_core_split(config, optimizer, dtype)
     split = evaluate(per_core.split, config.values())
     left = budget - evaluate(per_core.replicated, config.values())
     return layout.fewest_cores(layout.most_cores(config), split, left)

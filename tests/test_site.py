@@ -26,8 +26,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import sync_playwright
 
-from .docs_util import ARTIFACTS, CHROMIUM, DOCS, ROOT, built_site, chromium
-from .reader import (
+from .support.docs_util import ARTIFACTS, CHROMIUM, DOCS, ROOT, built_site, chromium
+from .support.reader import (
     CHART_TEXT,
     COPY_BUTTONS,
     OVERFLOW,

@@ -19,10 +19,12 @@ from urllib.parse import urlparse
 import jupytext
 import pytest
 
-from t5sym import hardware, presets, sources
+from t5sym import sources
+from t5sym.model import presets
 from t5sym.sources import KEYS, SOURCES
+from t5sym.views import hardware
 
-from .docs_util import DOCS, ROOT, built_site, markdown_pages, notebooks
+from .support.docs_util import DOCS, ROOT, built_site, markdown_pages, notebooks
 
 MARKER = re.compile(r"\[(?P<text>[^\]]*)\]\(src:(?P<key>[^)\s]*)\)")
 KEY = re.compile(r"[a-z0-9][a-z0-9._-]*")

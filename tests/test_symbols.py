@@ -1,11 +1,11 @@
-"""The named symbols (t5sym.symbols) against transformers' T5Config."""
+"""The named symbols (t5sym.model.symbols) against transformers' T5Config."""
 
 from __future__ import annotations
 
 from transformers import LongT5Config, SwitchTransformersConfig, T5Config
 
-from t5sym import symbols
-from t5sym.symbols import CONFIG_FIELD, DIMENSIONS, LATEX_NAMES, MEANING
+from t5sym.model import symbols
+from t5sym.model.symbols import CONFIG_FIELD, DIMENSIONS, LATEX_NAMES, MEANING
 
 WORKLOAD = (
     symbols.batch,

@@ -9,7 +9,7 @@ from t5sym import T5SymError
 
 
 def test_console_block_equals_the_real_process() -> None:
-    from .cli import run
+    from .support.cli import run
 
     for command in ("t5sym count t5-3b", "t5sym formula t5-3b --node lm_head"):
         block = transcript.console_block(command)

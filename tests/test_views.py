@@ -2,9 +2,9 @@
 
 One small config.json per model type × head × tied/untied lm_head (48 of them, Switch and
 LongT5 with their three heads); transformers reads the same file on the meta device
-(`tests.reference.build_from_folder`) and gives every expected count. Each view runs
-through the command's own `t5sym.cli.main` in this process (the whole sweep in seconds);
-the defects that started this file also run as real processes (`tests.cli.run`).
+(`tests.support.reference.build_from_folder`) and gives every expected count. Each view runs
+through the command's own `t5sym.cli.command` in this process (the whole sweep in seconds);
+the defects that started this file also run as real processes (`tests.support.cli.run`).
 
 The identities, for each config:
 
@@ -36,8 +36,8 @@ import transformers
 
 from t5sym import cli
 
-from .cli import one_line_error, run
-from .reference import build_from_folder, instantiate, numel_by_name, sum_matching
+from .support.cli import one_line_error, run
+from .support.reference import build_from_folder, instantiate, numel_by_name, sum_matching
 
 PREFIX = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5", "longt5": "LongT5",
           "switch_transformers": "SwitchTransformers"}  # fmt: skip
@@ -93,7 +93,7 @@ LAYOUT_HEADS = ("ForConditionalGeneration", "Model", "EncoderModel")
 
 
 def cli_run(*args: str) -> tuple[int, str, str]:
-    """``t5sym ARGS`` through `t5sym.cli.main` in this process: status, stdout, stderr."""
+    """``t5sym ARGS`` through `t5sym.cli.command` in this process: status, stdout, stderr."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(list(args))
@@ -228,7 +228,7 @@ def test_fp16_as_transformers_loads_it_keeps_wo_in_fp32(case: Case) -> None:
 
 
 def test_weights_all_lists_every_format(case: Case) -> None:
-    from t5sym.formats import FORMATS  # the names asked for, not a figure
+    from t5sym.views.formats import FORMATS  # the names asked for, not a figure
 
     data = ok_json("weights", case.path, "--all")
     assert [d["format"] for d in data] == list(FORMATS)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from . import published
+from .support import published
 
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("torch", "transformers", "numpy")

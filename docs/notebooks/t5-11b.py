@@ -13,7 +13,8 @@ from IPython.display import HTML, Markdown, display
 
 import t5sym
 from t5site import charts
-from t5sym import printers, report
+from t5sym.cli import report
+from t5sym.views import printers
 
 t5_11b = t5sym.load("t5-11b")
 count = t5sym.count(t5_11b)

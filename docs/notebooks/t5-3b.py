@@ -12,7 +12,8 @@ from IPython.display import HTML, Markdown, display
 
 import t5sym
 from t5site import charts
-from t5sym import printers, report
+from t5sym.cli import report
+from t5sym.views import printers
 
 config = t5sym.load("t5-3b")
 print(report.describe(config))

@@ -1,5 +1,5 @@
 // t5sym calculator runtime (hand-written): the loader's checks in the order and words of
-// t5sym/config.py and t5sym/checks.py, the evaluation of the generated trees, and the API.
+// t5sym/model/config.py and t5sym/model/checks.py, the evaluation of the generated trees, and the API.
 // DATA, FORMULAS and q come before it in the generated file; no formula is written here.
 
 class Float { constructor(v) { this.v = v; } }  // a JSON number with a fraction or exponent
@@ -176,7 +176,7 @@ function checkFeedForwardProj(v) {
     const close = closeMatches(act, DATA.ACTIVATIONS);
     const hint = close.length ? `; did you mean ${close.join(", ")}?` : "";
     fail(`feed_forward_proj: unknown activation ${shown(act)}${hint} (known: the ` +
-      `${DATA.ACTIVATIONS.length} of t5sym.config.ACTIVATIONS, e.g. relu, gelu_new, silu)`);
+      `${DATA.ACTIVATIONS.length} of t5sym.model.config.ACTIVATIONS, e.g. relu, gelu_new, silu)`);
   }
 }
 

@@ -1,6 +1,6 @@
 """The browser calculator's one JavaScript file, printed from the trees at build time.
 
-Every `t5sym.params.Structure` a valid config can reach (model type × head × gated ×
+Every `t5sym.model.params.Structure` a valid config can reach (model type × head × gated ×
 tied × LongT5 attention × Switch router bias) is built once; its trees (parameters,
 encoder alone, forward FLOPs, inference) and formulas (the FLOP rules of thumb, the
 Mesh TF layout's sums and blocks, generate()'s FLOPs) are written as hash-consed nodes
@@ -13,8 +13,8 @@ or for GGUF the data llama.cpp's walk reads (`gguf_columns`).
 
 Hand-written in ``calculator.js``, each held to the Python by ``tests/test_calculator.py``:
 the loader's checks in its order and words (over the tables of `loader_tables`), Switch's
-sparse-block rule, the training FLOPs' sum, the refusals of `t5sym.checks.servable`,
-`t5sym.layout.check_cores`, and llama.cpp's walk of `t5sym.formats.Plan`. The file
+sparse-block rule, the training FLOPs' sum, the refusals of `t5sym.model.checks.servable`,
+`t5sym.views.layout.check_cores`, and llama.cpp's walk of `t5sym.views.formats.Plan`. The file
 defines ``globalThis.t5sym`` with ``count``, ``flops``, ``memory``, ``inference``,
 ``shard``, ``weights``, ``view``, ``parse`` and ``presets``.
 """
@@ -33,23 +33,11 @@ from typing import Any
 import sympy
 from sympy import Expr
 
-from t5sym import (
-    activations,
-    checks,
-    flops,
-    formats,
-    inference,
-    layout,
-    memory,
-    params,
-    presets,
-    printers,
-    sharding,
-    symbols,
-)
-from t5sym import config as config_module
-from t5sym.algebra import tidy
-from t5sym.config import (
+from t5sym.errors import ConfigError, T5SymError
+from t5sym.model import checks, params, presets, symbols
+from t5sym.model import config as config_module
+from t5sym.model.algebra import tidy
+from t5sym.model.config import (
     ACTIVATIONS,
     ACTIVATIONS_WITH_PARAMETERS,
     ALIASES,
@@ -63,9 +51,9 @@ from t5sym.config import (
     from_hf,
     served,
 )
-from t5sym.errors import ConfigError, T5SymError
-from t5sym.nodes import Node, Tree
-from t5sym.roles import Role
+from t5sym.model.nodes import Node, Tree
+from t5sym.model.roles import Role
+from t5sym.views import activations, flops, formats, inference, layout, memory, printers, sharding
 
 from . import jspack, jsprint
 
@@ -75,7 +63,7 @@ ALL_HEADS = HEADS["t5"]
 #: The site path of the generated file (below the site root).
 SITE_PATH = "assets/t5sym-calc.js"
 
-#: Optimizers with state, in the order of `t5sym.memory.OPTIMIZERS`.
+#: Optimizers with state, in the order of `t5sym.views.memory.OPTIMIZERS`.
 _STATEFUL = tuple(name for name in memory.OPTIMIZERS if name != "none")
 
 
@@ -133,7 +121,7 @@ def _state(optimizer: memory.Optimizer):
 
 
 def _local(leaf: Node) -> Node:
-    """The leaf as one core holds it (`t5sym.layout.local_tree`)."""
+    """The leaf as one core holds it (`t5sym.views.layout.local_tree`)."""
     return layout.local_tree(Tree(leaf)).root
 
 
@@ -150,7 +138,7 @@ def _cache(kind: str | None):
     return fn
 
 
-#: The views of a parameter tree that map each leaf alone (`t5sym.nodes.Tree.view`): a
+#: The views of a parameter tree that map each leaf alone (`t5sym.model.nodes.Tree.view`): a
 #: column of formulas over the leaves; a view is then (parameter tree, column).
 VIEWS = {
     "bytes": lambda leaf: _B * leaf.expr,  # memory.bytes_tree
@@ -189,7 +177,7 @@ _RULE_KINDS = {
 }
 
 
-#: The opening of `t5sym.printers.mathml`'s output, written back by the page.
+#: The opening of `t5sym.views.printers.mathml`'s output, written back by the page.
 _MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML">'
 
 
@@ -244,7 +232,7 @@ class Tables:
         """The weight-format view: each storage's bytes as a formula in ``rows``, ``cols``;
         each leaf's `SHAPES` (formula indices); for each of `FIXED_FORMATS` (and
         ``"{format}:plain"`` where the model types that keep no ``wo`` in float32 differ)
-        the storage `t5sym.formats.storage` picks for each leaf, one letter per leaf; for
+        the storage `t5sym.views.formats.storage` picks for each leaf, one letter per leaf; for
         `GGUF_FORMATS`, what llama.cpp's walk reads (`gguf_columns`)."""
         leaves = [self.leaves[i] for i in sorted(self.leaves)]
         names = list(formats.STORAGES)
@@ -365,7 +353,7 @@ PARAMETERS = sympy.Symbol("parameters", positive=True, integer=True)
 def _flops(t: Tables, config: Config) -> list:
     """``[forward tree, tokens, per_side, naive, [[name, excess], ...]]`` (`RuleOfThumb`;
     naive in `PARAMETERS`). Training is each product times 1 + its backward share
-    (`t5sym.flops.backward_per_forward`, emitted as ``BACKWARD``)."""
+    (`t5sym.views.flops.backward_per_forward`, emitted as ``BACKWARD``)."""
     structure = params.structure(config)
     rule = flops.rule_of_thumb(config, symbolic=True)
     return [
@@ -378,7 +366,7 @@ def _flops(t: Tables, config: Config) -> list:
 
 
 def _refusal(t: Tables, structure: params.Structure) -> int | dict:
-    """0, or ``{"refused": message}`` (a name index) where `t5sym.sharding.check_structure`
+    """0, or ``{"refused": message}`` (a name index) where `t5sym.views.sharding.check_structure`
     refuses the structure: Mesh TF's layout does not cover it."""
     try:
         sharding.check_structure(structure)
@@ -387,7 +375,7 @@ def _refusal(t: Tables, structure: params.Structure) -> int | dict:
     return 0
 
 
-#: The fields of `t5sym.inference.Inference` after the cache trees, in the file's order.
+#: The fields of `t5sym.views.inference.Inference` after the cache trees, in the file's order.
 INFERENCE_FORMULAS = (
     "encoder_peak_bytes",
     "step_peak_bytes",
@@ -400,7 +388,7 @@ INFERENCE_FORMULAS = (
 
 def _inference(t: Tables, config: Config) -> list | int:
     """``[parameter tree, *INFERENCE_FORMULAS]`` (caches and weights: leaf views), or 0
-    where `t5sym.checks.servable` refuses the structure (``calculator.js`` says why)."""
+    where `t5sym.model.checks.servable` refuses the structure (``calculator.js`` says why)."""
     try:
         served(config, "serving with a cache")
     except T5SymError:
@@ -426,7 +414,7 @@ def _fraction(t: Tables, expr: Expr) -> list[int]:
 
 
 def _shard(t: Tables, config: Config) -> list | dict:
-    """`t5sym.sharding.shard` per token (`sharding.PER_TOKEN`): ``[sums, blocks]``, the
+    """`t5sym.views.sharding.shard` per token (`sharding.PER_TOKEN`): ``[sums, blocks]``, the
     sums of `sharding.totals` in its order (emitted as ``SHARD_SUMS``), each
     block ``[stack, flops_per_core, allreduces, allreduce_bytes, bytes_sent_per_core,
     ratio]`` (the last two as `_fraction`), or ``{"refused": message}`` (a name index)."""
@@ -449,7 +437,7 @@ def _shard(t: Tables, config: Config) -> list | dict:
     return [[t.formula(e.subs(at)) for e in sums.values()], blocks]
 
 
-#: The setup the page computes fine-tuning memory in: `t5sym.activations`' default, which
+#: The setup the page computes fine-tuning memory in: `t5sym.views.activations`' default, which
 #: ``calculator.js`` implements (sdpa on CUDA: the memory-efficient kernel, its d_kv
 #: alignment, a 1-byte dropout mask); the build stops if the library's default moves.
 SETUP = activations.setup(None)
@@ -487,7 +475,7 @@ SAVED_CHECKPOINTED = ("dtype", "deep encoder", "deep decoder", "umt5")
 
 
 def saved_trees(t: Tables) -> dict[str, list]:
-    """`t5sym.activations.saved_tree` (in `SETUP`, with dropout) of every case a served
+    """`t5sym.views.activations.saved_tree` (in `SETUP`, with dropout) of every case a served
     config reaches, as `pack_ints`.
 
     ``plain``: without checkpointing, indexed by `SAVED_PLAIN` (dtype in
@@ -512,7 +500,7 @@ def saved_trees(t: Tables) -> dict[str, list]:
 
 
 def activation_names() -> dict[str, str]:
-    """The ``feed_forward_proj`` values whose `t5sym.activations.activation_name` is not
+    """The ``feed_forward_proj`` values whose `t5sym.views.activations.activation_name` is not
     their activation (``gated-gelu`` runs ``gelu_new``)."""
     out = {}
     for act in sorted(ACTIVATIONS):
@@ -540,9 +528,9 @@ def structure(t: Tables, config: Config) -> list:
 
     ``[params, encoder_only, math, active, flops, memory_per_core, inference, shard]``;
     ``active`` is 0 but for Switch, a view the structure refuses is its one-line message
-    (``inference``: 0, as `t5sym.checks.servable` refuses it). Training memory maps
-    ``params`` (the class the config names, its head included, as `t5sym.memory.trees`);
-    ``memory_per_core`` is 0, or the refusal of `t5sym.memory.check_layout` (Mesh TF's
+    (``inference``: 0, as `t5sym.model.checks.servable` refuses it). Training memory maps
+    ``params`` (the class the config names, its head included, as `t5sym.views.memory.trees`);
+    ``memory_per_core`` is 0, or the refusal of `t5sym.views.memory.check_layout` (Mesh TF's
     layout, checked on the class named: `_refusal`).
     """
     tree = params.tree(config)
@@ -617,7 +605,7 @@ def loader_tables() -> dict[str, Any]:
         #: Every optimizer the library knows (its message names them); the page computes
         #: `memory.OPTIMIZERS`.
         "ALL_OPTIMIZERS": list(memory.ALL_OPTIMIZERS),
-        #: The fine-tuning setup (`SETUP`) as `t5sym.activations.FineTuning` reports it.
+        #: The fine-tuning setup (`SETUP`) as `t5sym.views.activations.FineTuning` reports it.
         "SETUP": {
             "attention": SETUP.attention,
             "device": SETUP.device,
@@ -633,7 +621,7 @@ def loader_tables() -> dict[str, Any]:
         #: The activations whose saved output is ``wo``'s input when nothing is dropped.
         "KEEPS_OUTPUT": [a for a, (_, out) in activations.ACTIVATION_SAVES.items() if out],
         "ACTIVATION_NAMES": activation_names(),
-        #: `t5sym.layout.SPLIT`: [symbol name, config field] of each dimension cores split.
+        #: `t5sym.views.layout.SPLIT`: [symbol name, config field] of each dimension cores split.
         "SPLIT": [[s.name, symbols.CONFIG_FIELD.get(s, s.name)] for s in layout.SPLIT],
         "BACKWARD_PER_FORWARD": flops.BACKWARD_PER_FORWARD,
         "DEFAULTS": {

@@ -16,10 +16,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from t5sym import family, flops, gpt, params, presets
-from t5sym.config import Config
-from t5sym.counterfactual import Alternative
-from t5sym.sharding import Shard
+from t5sym.model import params, presets
+from t5sym.model.config import Config
+from t5sym.views import family, flops, gpt
+from t5sym.views.counterfactual import Alternative
+from t5sym.views.sharding import Shard
 
 #: Text size in points (1 pt = 4/3 CSS px at the chart's natural width).
 FONT_SIZE = 11
@@ -112,7 +113,7 @@ def _legend_below(fig: Any, ax: Any, columns: int = 2) -> None:
 def parts_by_stack(config: Config) -> str:
     """Stacked bars: each top-level part (encoder, decoder, ...) split by kind of weight.
 
-    From `t5sym.family.by_stack_and_category`, in billions of parameters; kinds under
+    From `t5sym.views.family.by_stack_and_category`, in billions of parameters; kinds under
     0.1 % of the total are left out of the bars (their shares are printed by the pages).
 
     Examples
@@ -156,7 +157,7 @@ def grown_d_model(alternatives: Sequence[Alternative]) -> str:
     """Three stacked panels: FLOPs per core, bytes sent per core and FLOPs per byte sent
     for one encoder block per token, each preset as released beside its grown-d_model twin.
 
-    From `t5sym.counterfactual.grow_d_model`'s `Alternative` (both `Shard` results).
+    From `t5sym.views.counterfactual.grow_d_model`'s `Alternative` (both `Shard` results).
     """
     plt = _pyplot()
     panels: list[tuple[str, Callable[[Shard], Any]]] = [
@@ -195,11 +196,11 @@ def grown_d_model(alternatives: Sequence[Alternative]) -> str:
 
 
 def rule_of_thumb(config: Config, lengths: Sequence[int], quarter: bool = True) -> str:
-    """Forward FLOPs over the two 2N-per-token rules (`t5sym.flops.rule_of_thumb`) as the
+    """Forward FLOPs over the two 2N-per-token rules (`t5sym.views.flops.rule_of_thumb`) as the
     input length S grows, for T = S/4 (solid) and T = S (dashed); 1 is a perfect rule."""
     plt = _pyplot()
-    from t5sym.algebra import evaluate
-    from t5sym.symbols import decoder_length, encoder_length
+    from t5sym.model.algebra import evaluate
+    from t5sym.model.symbols import decoder_length, encoder_length
 
     rule = flops.rule_of_thumb(config)
     fig, ax = plt.subplots(figsize=(WIDTH, 3.6))
@@ -230,7 +231,7 @@ def rule_of_thumb(config: Config, lengths: Sequence[int], quarter: bool = True) 
 
 def feed_forward_share(names: Sequence[str] | None = None) -> str:
     """Scatter: each preset's size (log scale) against its feed-forward share, one marker
-    per family; T5 v1.0 and UL2 labelled. From `t5sym.family.shares`."""
+    per family; T5 v1.0 and UL2 labelled. From `t5sym.views.family.shares`."""
     plt = _pyplot()
     names = list(names or presets.PRESETS)
     families = sorted({presets.PRESETS[n].family for n in names})
@@ -263,7 +264,7 @@ def feed_forward_share(names: Sequence[str] | None = None) -> str:
 def widths(proportions: Sequence[gpt.Proportions], families: Mapping[str, str]) -> str:
     """Two stacked panels over parameters (log scale): d_model, then d_ff ÷ d_model (and
     T5 v1.0's heads·d_kv ÷ d_model, dashed), for the families in ``families`` (name to
-    legend label). From `t5sym.gpt.proportions`."""
+    legend label). From `t5sym.views.gpt.proportions`."""
     plt = _pyplot()
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(WIDTH, 6.0), sharex=True)
     for color, marker, (fam, label) in zip(COLORS, MARKERS, families.items(), strict=False):
@@ -299,9 +300,9 @@ def serving_memory_svg(
     """Where serving memory goes as the input length S grows (T = S/4): stacked GB.
 
     Weights, self- and cross-attention caches and the activation-peak bound, each from
-    `t5sym.inference.inference`.
+    `t5sym.views.inference.inference`.
     """
-    from t5sym.inference import inference
+    from t5sym.views.inference import inference
 
     plt = _pyplot()
     results = [inference(config, batch, s, max(1, s // 4), dtype) for s in lengths]
@@ -336,9 +337,9 @@ def serving_memory_svg(
 def longt5_attention_svg(config: Config, lengths: Sequence[int]) -> str:
     """One encoder layer's attention FLOPs (B = 1) against S: full, local, transient-global.
 
-    Exact values from `t5sym.longt5.table` (padding and ⌊S/g⌋ included), log-log axes.
+    Exact values from `t5sym.views.longt5.table` (padding and ⌊S/g⌋ included), log-log axes.
     """
-    from t5sym.longt5 import ATTENTIONS, table
+    from t5sym.views.longt5 import ATTENTIONS, table
 
     plt = _pyplot()
     rows = table(config, list(lengths))

@@ -2,7 +2,7 @@
 
 Built on SymPy's `JavascriptCodePrinter`: integers print as BigInt literals (``128n``),
 symbols as fields of the config object ``c`` named like Hugging Face's config
-(``c.d_model``, ``c.relative_attention_num_buckets``; `t5sym.symbols.CONFIG_FIELD`), powers
+(``c.d_model``, ``c.relative_attention_num_buckets``; `t5sym.model.symbols.CONFIG_FIELD`), powers
 as ``(x**2n)``. A formula with rational coefficients (Σ t = T(T+1)/2) is written as
 an integer polynomial over one whole denominator D and divided at the end by `DIVIDE`,
 which throws unless the division is exact: no float64 ever holds a count. A formula
@@ -17,7 +17,7 @@ import sympy
 from sympy import Expr
 from sympy.printing.jscode import JavascriptCodePrinter
 
-from t5sym.symbols import CONFIG_FIELD
+from t5sym.model.symbols import CONFIG_FIELD
 
 #: The exact division a printed formula calls as ``q(numerator, D)`` (BigInt, D > 0).
 DIVIDE = "(a,b)=>{if(a%b)throw new Error(`not a whole number: ${a}/${b}`);return a/b}"
@@ -119,13 +119,13 @@ def code(expr: Expr, obj: str = "c", divide: str = "q") -> str:
     Examples
     --------
     >>> from t5site.jsprint import code
-    >>> from t5sym.symbols import d_model, num_buckets, num_heads
+    >>> from t5sym.model.symbols import d_model, num_buckets, num_heads
     >>> code(2 * d_model**2 + num_buckets * num_heads)
     '2n*(c.d_model**2n) + c.relative_attention_num_buckets*c.num_heads'
-    >>> from t5sym.symbols import decoder_length as T
+    >>> from t5sym.model.symbols import decoder_length as T
     >>> code(T * (T + 1) / 2)
     'q(c.decoder_length*(c.decoder_length + 1n), 2n)'
-    >>> from t5sym.symbols import cores, d_ff
+    >>> from t5sym.model.symbols import cores, d_ff
     >>> code(d_model + d_ff / cores)  # whole when the cores divide d_ff
     'q(c.cores*c.d_model + c.d_ff, c.cores)'
     """

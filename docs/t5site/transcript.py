@@ -1,7 +1,7 @@
 """A command run in this process, shown as a console block: for pages and their tests.
 
 The site shows ``t5sym`` commands with the output they print, run while it is built;
-this module runs them through `t5sym.cli.main` and writes the Markdown block.
+this module runs them through `t5sym.cli.command` and writes the Markdown block.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import os
 import shlex
 
 from t5sym.cli import main
+from t5sym.cli.report import fenced
 from t5sym.errors import T5SymError
-from t5sym.report import fenced
 
 
 def console_block(command: str, cwd: str | None = None) -> str:

@@ -1,0 +1,932 @@
+"""Activations a training forward saves for backward, per part, with and without checkpointing.
+
+What autograd keeps between forward and backward of ``T5ForConditionalGeneration`` (and
+``MT5``/``UMT5``) in training mode with ``labels`` (the decoder's inputs are
+``shift_right(labels)``), every storage counted once, in one `Setup`: the attention
+implementation (``sdpa``, transformers' default, or ``eager``), the device (``cpu``:
+measured; ``cuda``: derived from torch's source, see `CUDA_SOURCES`), the precision
+(``cast``: the model cast to the dtype) and whether an ``attention_mask`` is passed.
+Dropout follows the config's ``dropout_rate``: ``nn.Dropout(0.0)`` saves no mask.
+Per instance, on a stream of n tokens (n = S in the encoder, T in the decoder), keys n_k,
+b bytes per value of the model's dtype:
+
+| part | saved |
+|---|---|
+| ``layer_norm`` | x in float32 (4·B·n·d), 1/rms (4·B·n), x·(1/rms) in b; x itself if b ≠ 4 |
+| ``q`` (k, v: the same input) | its input, b·B·n·d |
+| attention | by kernel, `KERNELS` (eager, CPU math / flash, CUDA memory-efficient) |
+| ``relative_attention_bias`` (block 0; UMT5 every block) | the int64 buckets, 8·n·n_k |
+| ``o`` | its input, b·B·n·h·d_kv (a fused kernel's output: counted in the attention) |
+| FFN | ``wi`` input; the activation's saved tensors; the gate's; dropout mask; ``wo`` input |
+| ``dropout`` (each call) | its mask, m·(elements); none when ``dropout_rate`` is 0 |
+| fp16 blocks | each ``clamp``: its input b·B·n·d and two 0-dim float32 bounds |
+| ``embed_tokens``, loss | int64 ids; log-softmax b·B·T·vocab_size, labels, a 0-dim weight |
+
+with h = num_heads, m the bytes of a dropout mask element: 1 (the bool mask of CUDA's
+fused ``native_dropout``) or b (the CPU kernel keeps a mask of the input's dtype).
+
+With gradient checkpointing (transformers' ``gradient_checkpointing_enable``), a block
+keeps only its inputs: the stream (b·B·n·d), and once per stack T5's shared position bias
+(b·h·n²; block 1 on; UMT5 passes none), in the decoder the encoder output (b·B·S·d) and
+T5's cross-attention zero bias (b·h·T·S, block 1 on); eager attention passes the causal
+mask (b·B·T²); a padding mask is passed as a float mask (eager) or a bool one (sdpa).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr
+
+from t5sym.errors import T5SymError
+from t5sym.model import checks
+from t5sym.model.config import Config, checked_config, served
+from t5sym.model.nodes import Node, Tree, group, placed
+from t5sym.model.result import Result
+from t5sym.model.roles import Role
+from t5sym.model.symbols import (
+    batch,
+    d_ff,
+    d_kv,
+    d_model,
+    decoder_length,
+    encoder_length,
+    num_decoder_layers,
+    num_heads,
+    num_layers,
+    vocab_size,
+)
+from t5sym.views import lora, memory
+from t5sym.views.flops import DEFAULT_BATCH
+from t5sym.views.flops import DEFAULT_DECODER_LENGTH as DEFAULT_T
+from t5sym.views.flops import DEFAULT_ENCODER_LENGTH as DEFAULT_S
+from t5sym.views.memory import Memory
+
+#: Bytes of an int64 (token ids, relative-position buckets) and of a float32.
+INT64, FLOAT32 = 8, 4
+
+#: Per activation of ``ACT2FN``: (d_ff-wide tensors it saves, whether one is its output).
+#: ReLU keeps its output; GELU and SiLU their input; ``gelu_new`` (a Python tanh formula)
+#: its input, the tanh, 0.5·x and 1 + tanh.
+ACTIVATION_SAVES: dict[str, tuple[int, bool]] = {
+    "relu": (1, True),
+    "gelu": (1, False),
+    "gelu_new": (4, False),
+    "silu": (1, False),
+    "swish": (1, False),
+}
+
+#: Bytes per dropout-mask element of CUDA's fused dropout (a bool mask).
+CUDA_MASK = 1
+
+#: The workload keywords of `memory_at`, with the defaults of `t5sym.views.flops`.
+LENGTHS = {"batch": DEFAULT_BATCH, "encoder_length": DEFAULT_S, "decoder_length": DEFAULT_T}
+
+#: The choices of a `Setup`: attention implementation, device, precision.
+ATTENTIONS = ("sdpa", "eager")
+DEVICES = ("cuda", "cpu")
+PRECISIONS = {
+    "cast": "the model cast to the dtype (model.to(dtype)), as `t5sym memory --dtype` counts",
+}
+
+#: transformers' ``T5Config.dropout_rate`` default, used when the config does not say.
+DEFAULT_DROPOUT = 0.1
+
+#: What each attention kernel saves for backward, and where it was read or measured.
+KERNELS = {
+    "eager": "matmul copies of q, kᵀ, v; softmax; with dropout its mask and the dropped "
+    "probabilities (transformers' eager_attention_forward)",
+    "math": "CPU sdpa's composite kernel (a bias that needs a gradient, or dropout): as "
+    "eager, in float32 for bf16/fp16 inputs",
+    "flash": "CPU sdpa's flash kernel (no dropout, a bias without gradient: the "
+    "cross-attention): q, k, v, output, float32 logsumexp B·h·n, the bias",
+    "efficient": "CUDA sdpa's memory-efficient kernel: q, k, v, output, float32 "
+    "logsumexp B·h·32⌈n/32⌉, the bias (padded to 16 keys), philox seed and offset",
+}
+
+#: Where the CUDA figures come from (derived from torch's source, not measured).
+CUDA_SOURCES = (
+    "aten/src/ATen/Context.h sdp_priority_order: flash, efficient, math, cudnn",
+    "aten/src/ATen/native/transformers/cuda/sdp_utils.cpp can_use_flash_attention: "
+    "check_for_attn_mask excludes flash for T5's float bias; can_use_mem_efficient_attention "
+    "takes fp16/fp32/bf16",
+    "aten/src/ATen/native/transformers/attention.cpp scaled_dot_product_attention: "
+    "preprocess_mask expands the bias to (B, h, n, n_k) and pad_bias<16> pads n_k",
+    "aten/src/ATen/native/transformers/cuda/attention.cu _efficient_attention_forward: "
+    "output (B, n, h, d_kv), logsumexp float32 (B, h, ceil_div(n, 32)·32), 0-dim int64 "
+    "seed and offset",
+    "tools/autograd/derivatives.yaml _scaled_dot_product_efficient_attention: backward "
+    "takes query, key, value, attn_bias, output, log_sumexp, philox_seed, philox_offset",
+    "aten/src/ATen/native/Dropout.cpp dropout: the fused native_dropout on CUDA for "
+    "0 < p < 1, input returned for p = 0; derivatives.yaml native_dropout saves result1, "
+    "a bool mask",
+)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """How the training forward runs: what decides which tensors autograd saves.
+
+    ``dropout`` is the config's ``dropout_rate``; ``mask_bytes`` the bytes of a dropout
+    mask element (1 on CUDA, b on CPU, unless given).
+    """
+
+    attention: str = "sdpa"
+    device: str = "cuda"
+    precision: str = "cast"
+    padding_mask: bool = False
+    dropout: float = DEFAULT_DROPOUT
+    mask_bytes: int | None = None
+
+    @property
+    def derived(self) -> bool:
+        """CUDA figures are derived from torch's source; CPU ones are measured."""
+        return self.device == "cuda"
+
+
+def _choice(field: str, value, known) -> str:
+    if not isinstance(value, str) or value not in known:
+        raise T5SymError(f"{field}: {checks.shown(value)} is not one of {', '.join(known)}")
+    return value
+
+
+def setup(
+    config: Config | None,
+    *,
+    attention: str = "sdpa",
+    device: str = "cuda",
+    precision: str = "cast",
+    padding_mask: bool = False,
+    dropout: float | None = None,
+    mask_bytes: int | None = None,
+) -> Setup:
+    """A checked `Setup`; ``dropout`` None: the config's ``dropout_rate`` (0.1 if unset)."""
+    attention = _choice("attention", attention, ATTENTIONS)
+    device = _choice("device", device, DEVICES)
+    if precision == "autocast":
+        raise T5SymError("precision: autocast (HF Trainer's bf16=True) is not modelled yet; "
+                         "use cast")  # fmt: skip
+    precision = _choice("precision", precision, PRECISIONS)
+    padding_mask = checks.boolean("padding_mask", padding_mask)
+    if dropout is None:
+        dropout = getattr(config, "dropout_rate", DEFAULT_DROPOUT)  # hook: Config.dropout_rate
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise T5SymError(f"dropout: must be a number in [0, 1), got {checks.shown(dropout)}")
+    if mask_bytes is not None:
+        mask_bytes = checks.positive_int("mask_bytes", mask_bytes)
+    return Setup(attention, device, precision, padding_mask, float(dropout), mask_bytes)
+
+
+def activation_name(config: Config | None) -> str:
+    """transformers' ``dense_act_fn``: ``gated-gelu`` means ``gelu_new``; else the suffix."""
+    if config is None:
+        return "relu"
+    config = checked_config(config)
+    return "gelu_new" if config.feed_forward_proj == "gated-gelu" else config.activation
+
+
+def _leaf(name: str, expr: Expr, doc: str = "") -> Node:
+    return Node(name, sympy.sympify(expr), (), doc, (), sympy.S.One, "saved", Role.SAVED)
+
+
+def _norm(name: str, n: Expr, reps: Expr, b: int) -> Node:
+    values = FLOAT32 * batch * n * (d_model + 1) + b * batch * n * d_model
+    if b != FLOAT32:
+        values += b * batch * n * d_model  # x itself, besides its float32 copy
+    return _leaf(name, reps * values, "x in float32, 1/rms, normalized x")
+
+
+def _padded(keys: Expr, to: int) -> Expr:
+    return to * sympy.ceiling(keys / to)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One attention module's call, as the kernels see it."""
+
+    role: Role
+    n: Expr
+    keys: Expr
+    reps: Expr
+    bias_per_layer: bool  # UMT5: every layer builds its own bias (and zero bias)
+    ckpt: bool
+
+
+def _kernel(s: Setup, call: _Call) -> str:
+    """The kernel sdpa dispatches to (``eager`` for eager attention)."""
+    if s.attention == "eager":
+        return "eager"
+    if s.device == "cuda":
+        return "efficient"
+    # CPU: the flash kernel takes no dropout and no bias that needs a gradient; only the
+    # cross-attention's zero bias (a leaf; requires_grad under T5's checkpointing) has none.
+    cross = call.role is Role.CROSS_ATTENTION
+    if cross and s.dropout == 0 and not (call.ckpt and not call.bias_per_layer):
+        return "flash"
+    return "math"
+
+
+def _scores(s: Setup, call: _Call, b: int, m: int) -> tuple[Expr, bool]:
+    """Bytes the attention function saves per call (summed over layers), and whether its
+    output is the input of ``o`` (a fused kernel's output, transposed back: one storage)."""
+    n, keys, reps = call.n, call.keys, call.reps
+    inner = num_heads * d_kv
+    probs = batch * num_heads * n * keys
+    kernel = _kernel(s, call)
+    cross = call.role is Role.CROSS_ATTENTION
+    out = sympy.S.Zero
+    if s.attention == "sdpa" and not cross:
+        if call.role is Role.SELF_ATTENTION and n is decoder_length:
+            out += reps * n * n  # torch.where(causal bool, bias, min): the bool condition
+        elif s.padding_mask:
+            out += batch * n * n  # torch.where(padding bool (B, 1, S, S), bias, min), shared
+    if kernel in ("eager", "math"):
+        a = b if kernel == "eager" or b == FLOAT32 else FLOAT32  # math: float32 on CPU
+        body = a * batch * inner * (n + 2 * keys) + a * probs  # q, kᵀ, v copies; softmax
+        if m:  # the dropped probabilities and the mask (CPU's math: in float32 too)
+            body += (a + (m if kernel == "eager" or s.mask_bytes else a)) * probs
+        return out + reps * body, False
+    fused = b * batch * inner * (2 * n + 2 * keys)  # q, k, v, output
+    if kernel == "flash":
+        lse = FLOAT32 * batch * num_heads * n
+        if s.padding_mask:
+            bias = reps * b * probs  # torch.where(mask, zeros, min): one per layer
+        else:
+            bias = (reps if call.bias_per_layer else 1) * b * num_heads * n * keys
+        return out + reps * (fused + lse) + bias, True
+    # CUDA memory-efficient attention (derived, see CUDA_SOURCES)
+    lse = FLOAT32 * batch * num_heads * _padded(n, 32)
+    seeds = 2 * INT64
+    padded = reps * b * batch * num_heads * n * _padded(keys, 16)
+    if s.padding_mask:
+        aligned = reps * b * probs  # torch.where(mask, bias, min): (B, h, n, n_k) per layer
+    elif cross:
+        aligned = (reps if call.bias_per_layer else 1) * b * num_heads * n * keys
+    else:
+        aligned = reps * b * num_heads * n * keys  # a contiguous bias per layer
+    bias = sympy.Piecewise((aligned, sympy.Eq(sympy.Mod(keys, 16), 0)), (padded, True))
+    return out + reps * (fused + lse + seeds) + bias, True
+
+
+def _attention(
+    p: str, call: _Call, s: Setup, b: int, m: int, bias: bool, per_layer_bias: bool
+) -> Node:
+    n, keys, reps = call.n, call.keys, call.reps
+    inner = num_heads * d_kv
+    cross = call.role is Role.CROSS_ATTENTION
+    block0 = p.replace(".*.", ".0.")
+    scores, fused = _scores(s, call, b, m)
+    buckets = INT64 * n * keys * (reps if per_layer_bias else 1)
+    return group(
+        p,
+        _leaf(f"{p}.q", reps * b * batch * n * d_model, "input of q, k, v"),
+        _leaf(f"{block0}.k", b * batch * encoder_length * d_model, "encoder output, once")
+        if cross
+        else None,
+        _leaf(
+            f"{p if per_layer_bias else block0}.relative_attention_bias", buckets, "int64 buckets"
+        )
+        if bias
+        else None,  # fmt: skip
+        _leaf(f"{p}.scores", scores, KERNELS[_kernel(s, call)]),
+        None if fused else _leaf(f"{p}.o", reps * b * batch * n * inner, "input of o"),
+        role=call.role,
+    )
+
+
+def activation_saves(config: Config | None) -> tuple[str, int, bool]:
+    """The FFN's activation, the d_ff-wide tensors it saves and whether one is its output
+    (`ACTIVATION_SAVES`), or one line when its saved tensors are not modelled."""
+    act = activation_name(config)
+    if act not in ACTIVATION_SAVES:
+        known = ", ".join(ACTIVATION_SAVES)
+        raise T5SymError(f"feed_forward_proj: saved activations of {act!r} not modelled; {known}")
+    return (act, *ACTIVATION_SAVES[act])
+
+
+def _ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None) -> Node:
+    act, saves, keeps_output = activation_saves(config)
+    gated = bool(config and config.is_gated)
+    wide = reps * batch * n * d_ff
+    first = "wi_0" if gated else "wi"
+    return group(
+        p,
+        _leaf(f"{p}.{first}", reps * b * batch * n * d_model, "input of wi"),
+        _leaf(f"{p}.act", saves * b * wide, act),
+        _leaf(f"{p}.gate", (1 if keeps_output else 2) * b * wide, "act(wi_0 x), wi_1 x")
+        if gated
+        else None,
+        _leaf(f"{p}.dropout", m * wide, "dropout mask") if m else None,
+        # without dropout, a plain ReLU's output is wo's input: one storage, under act
+        None if not m and keeps_output and not gated else _leaf(f"{p}.wo", b * wide, "input of wo"),
+        role=Role.FFN,
+    )
+
+
+def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
+               s: Setup) -> Node:  # fmt: skip
+    blk = f"{stack}.block.*"
+    umt5 = config is not None and config.model_type == "umt5"
+    parts = [(f"{blk}.layer.0", "SelfAttention", Role.SELF_ATTENTION, n, True)]
+    if stack == "decoder":
+        parts.append(
+            (f"{blk}.layer.1", "EncDecAttention", Role.CROSS_ATTENTION, encoder_length, False)
+        )
+    layers = []
+    for p, kind, role, keys, bias in parts:
+        call = _Call(role, n, keys, reps, umt5, False)
+        layers.append(
+            group(
+                p,
+                _norm(f"{p}.layer_norm", n, reps, b),
+                _attention(f"{p}.{kind}", call, s, b, m, bias, umt5),
+                _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask")
+                if m
+                else None,
+                role=Role.SUBLAYER,
+            )
+        )
+    ff = f"{blk}.layer.{len(parts)}"
+    layers.append(
+        group(
+            ff,
+            _norm(f"{ff}.layer_norm", n, reps, b),
+            _ffn(f"{ff}.DenseReluDense", n, reps, b, m, config),
+            _leaf(f"{ff}.dropout", reps * m * batch * n * d_model, "dropout mask") if m else None,
+            role=Role.SUBLAYER,
+        )
+    )
+    return group(blk, *layers, role=Role.BLOCK)
+
+
+def _clamps(blk: str, n: Expr, reps: Expr, b: int, clamps: int) -> Node:
+    return _leaf(blk, reps * clamps * (b * batch * n * d_model + 2 * FLOAT32), "fp16 clamps")
+
+
+def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool, s: Setup,
+                  umt5: bool) -> Node:  # fmt: skip
+    blk = f"{stack}.block.*"
+    deep = deep and not umt5  # UMT5's blocks take no position bias
+    mask_b = b if s.attention == "eager" else 1  # a float additive mask, or sdpa's bool
+    inputs = [_leaf(f"{blk}.input", reps * b * batch * n * d_model, "block input")]
+    if deep:
+        inputs.append(_leaf(f"{stack}.block.1.position_bias", b * num_heads * n * n))
+    if stack == "encoder" and s.padding_mask:
+        inputs.append(_leaf(f"{stack}.block.0.mask", mask_b * batch * n * n, "padding mask"))
+    if stack == "decoder":
+        if s.attention == "eager":
+            inputs.append(_leaf(f"{stack}.block.0.mask", b * batch * n * n, "causal mask"))
+        inputs.append(_leaf(f"{stack}.block.0.encoder", b * batch * encoder_length * d_model))
+        if s.padding_mask and not umt5:  # UMT5 passes it by keyword: not saved
+            inputs.append(_leaf(f"{stack}.block.0.encoder_mask",
+                                mask_b * batch * n * encoder_length, "padding mask"))  # fmt: skip
+        if deep:
+            inputs.append(_leaf(f"{stack}.block.1.cross_bias", b * num_heads * n * encoder_length))
+    return group(blk, *inputs, role=Role.BLOCK)
+
+
+def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: bool,
+           s: Setup) -> Node:  # fmt: skip
+    enc = stack == "encoder"
+    n = encoder_length if enc else decoder_length
+    reps = num_layers if enc else num_decoder_layers
+    depth = None if config is None else (config.num_layers if enc else config.num_decoder_layers)
+    umt5 = config is not None and config.model_type == "umt5"
+    if ckpt:
+        blocks = _checkpointed(stack, n, reps, b, depth is None or depth > 1, s, umt5)
+    else:
+        blocks = _sublayers(stack, n, reps, b, m, config, s)
+        if dtype == "fp16":
+            clamp = _clamps(f"{stack}.block.*.clamp", n, reps, b, 2 if enc else 3)
+            blocks = group(blocks.name, *blocks.children, clamp, role=Role.BLOCK)
+    return group(
+        stack,
+        _leaf(f"{stack}.embed_tokens", INT64 * batch * n, "token ids"),
+        blocks,
+        _norm(f"{stack}.final_layer_norm", n, 1, b),
+        _leaf(f"{stack}.dropout", 2 * m * batch * n * d_model, "input's and output's masks")
+        if m
+        else None,
+        role=Role(stack),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The base frozen (LoRA, `t5sym.views.lora`): what autograd still saves.
+
+#: What a frozen base saves, and what it no longer does (measured on CPU with peft).
+FROZEN = (
+    "a frozen Linear saves no input (mm keeps it only for the weight's gradient)",
+    "a frozen embedding saves no ids, a frozen norm scale no normalized x",
+    "nothing before the first adapter: the stream needs no gradient there",
+    "torch.where(causal, bias, min) saves no condition (the bias needs no gradient)",
+    "CPU sdpa: the flash kernel whenever dropout is 0 (no bias needs a gradient)",
+)
+
+#: The model types whose frozen-base saved tensors are modelled (MT5's modules are T5's).
+FROZEN_MODEL_TYPES = ("t5", "mt5")
+
+_ATTENTION_TARGETS = frozenset({Role.Q, Role.K, Role.V, Role.O})
+
+
+@dataclass(frozen=True)
+class _Grads:
+    """Which inputs of one attention call need a gradient: q, k, v (and o adapted)."""
+
+    q: bool = True
+    k: bool = True
+    v: bool = True
+    o: bool = False
+
+    @property
+    def kernel_saves(self) -> bool:
+        return self.q or self.k or self.v
+
+    @property
+    def output(self) -> bool:
+        return self.kernel_saves or self.o
+
+
+def _frozen_norm(name: str, n: Expr, reps: Expr, b: int) -> Node:
+    values = FLOAT32 * batch * n * (d_model + 1)  # x in float32 (x itself in fp32), 1/rms
+    if b != FLOAT32:
+        values += b * batch * n * d_model  # x, multiplied by 1/rms (float32)
+    return _leaf(name, reps * values, "x in float32, 1/rms (the scale is frozen)")
+
+
+def _frozen_scores(s: Setup, call: _Call, b: int, m: int, g: _Grads, fp32_o: bool,
+                   shared: bool) -> Expr:  # fmt: skip
+    """What the attention function saves with frozen q, k, v projections, per `_Grads`;
+    ``shared``: whether a bias every layer reuses is counted here (its first saving call)."""
+    n, keys, reps = call.n, call.keys, call.reps
+    inner = num_heads * d_kv
+    probs = batch * num_heads * n * keys
+    kernel = _frozen_kernel(s)
+    cross = call.role is Role.CROSS_ATTENTION
+    if kernel in ("eager", "math"):
+        a = b if kernel == "eager" or b == FLOAT32 else FLOAT32
+        scores = g.q or g.k
+        body = sympy.S.Zero
+        if g.q:
+            body += a * batch * inner * keys  # kᵀ, for q's gradient
+        if g.k:
+            body += a * batch * inner * n  # q, for k's gradient
+        if scores:
+            body += a * batch * inner * keys  # v, for the probabilities' gradient
+        if m:
+            if scores:  # softmax output and the dropout mask
+                body += (a + (m if kernel == "eager" or s.mask_bytes else a)) * probs
+            if g.v:
+                body += a * probs  # the dropped probabilities, for v's gradient
+        elif scores or g.v:
+            body += a * probs  # softmax output (v's gradient reads it too)
+        return reps * body
+    if not g.kernel_saves:
+        return sympy.S.Zero
+    fused = b * batch * inner * (2 * n + 2 * keys)  # q, k, v, output
+    if fp32_o:
+        fused -= b * batch * inner * n  # the output is o's input: o.lora_A saves it
+    per_layer = b * num_heads * n * keys
+    once = sympy.S.Zero
+    if shared:  # counted by the first call that saves it (none if no layer does)
+        once = per_layer if reps == 1 else sympy.Piecewise((0, sympy.Eq(reps, 0)),
+                                                           (per_layer, True))  # fmt: skip
+    if cross:
+        bias = once  # T5's zero bias, made once (contiguous)
+    elif n is decoder_length:  # torch.where(causal, bias, min): one per layer (T > 1)
+        bias = sympy.Piecewise((once, sympy.Eq(n, 1)), (reps * per_layer, True))
+    else:  # compute_bias permutes: .contiguous() copies it per layer unless h or S is 1
+        one = sympy.Or(sympy.Eq(num_heads, 1), sympy.Eq(n, 1))
+        bias = sympy.Piecewise((once, one), (reps * per_layer, True))
+    if kernel == "flash":
+        return reps * (fused + FLOAT32 * batch * num_heads * n) + bias
+    lse = FLOAT32 * batch * num_heads * _padded(n, 32)
+    padded = reps * b * batch * num_heads * n * _padded(keys, 16)
+    aligned = sympy.Eq(sympy.Mod(keys, 16), 0)
+    return reps * (fused + lse + 2 * INT64) + sympy.Piecewise((bias, aligned), (padded, True))
+
+
+def _frozen_kernel(s: Setup) -> str:
+    if s.attention == "eager":
+        return "eager"
+    if s.device == "cuda":
+        return "efficient"
+    return "flash" if s.dropout == 0 else "math"
+
+
+def _frozen_attention(p: str, call: _Call, s: Setup, b: int, m: int, g: _Grads, fp32: bool,
+                      norm: bool, shared: bool = True) -> Node:  # fmt: skip
+    """One attention sublayer (``norm``: its input needs a gradient, so its norm saves;
+    ``shared``: a bias every layer reuses is counted here, see `_frozen_scores`)."""
+    kind = "EncDecAttention" if call.role is Role.CROSS_ATTENTION else "SelfAttention"
+    fp32_o = fp32 and g.o and _frozen_kernel(s) in ("flash", "efficient")
+    return group(
+        p,
+        _frozen_norm(f"{p}.layer_norm", call.n, call.reps, b) if norm else None,
+        _leaf(
+            f"{p}.{kind}.scores",
+            _frozen_scores(s, call, b, m, g, fp32_o, shared),
+            f"{KERNELS[_frozen_kernel(s)]}; with frozen q, k, v",
+        ),  # fmt: skip
+        _leaf(f"{p}.dropout", call.reps * m * batch * call.n * d_model, "dropout mask")
+        if m and g.output
+        else None,
+        role=Role.SUBLAYER,
+    )
+
+
+def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
+                roles: frozenset[Role], hot: bool, fp32: bool) -> Node | None:  # fmt: skip
+    """One feed-forward sublayer; ``hot``: its input needs a gradient."""
+    act, saves, keeps_output = activation_saves(config)
+    gated = bool(config and config.is_gated)
+    wide = reps * batch * n * d_ff
+    if gated:
+        g0, g1 = hot or Role.WI_0 in roles, hot or Role.WI_1 in roles
+    else:
+        g0 = g1 = hot or Role.WI in roles
+    inner = g0 or g1  # the product (or the activation) needs a gradient
+    out = inner or Role.WO in roles
+    if not out:
+        return None
+    act_bytes = saves * b * wide if g0 else sympy.S.Zero
+    if fp32 and not gated and keeps_output and not m and Role.WO in roles:
+        act_bytes = sympy.S.Zero  # ReLU's output is wo's input: wo.lora_A saves it
+    gate = sympy.S.Zero
+    if gated:
+        if g0:
+            gate += b * wide  # wi_1 x, for act(wi_0 x)'s gradient
+        if g1 and not (g0 and keeps_output):
+            gate += b * wide  # act(wi_0 x), for wi_1 x's gradient (ReLU's output: saved)
+    return group(
+        p,
+        _frozen_norm(f"{p}.layer_norm", n, reps, b) if hot else None,
+        group(
+            f"{p}.DenseReluDense",
+            _leaf(f"{p}.DenseReluDense.act", act_bytes, act),
+            _leaf(f"{p}.DenseReluDense.gate", gate, "act(wi_0 x), wi_1 x") if gated else None,
+            _leaf(f"{p}.DenseReluDense.dropout", m * wide, "dropout mask") if m and inner else None,
+            role=Role.FFN,
+        ),
+        _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask") if m else None,
+        role=Role.SUBLAYER,
+    )
+
+
+def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
+                  roles: frozenset[Role]) -> Node:  # fmt: skip
+    """A stack with the base frozen: block 0 up to its first adapter saves nothing."""
+    enc = stack == "encoder"
+    n = encoder_length if enc else decoder_length
+    layers = num_layers if enc else num_decoder_layers
+    fp32 = b == FLOAT32
+    attn = roles & _ATTENTION_TARGETS
+    ffn = roles & {Role.WI, Role.WI_0, Role.WI_1, Role.WO}
+    hot = _Grads(o=Role.O in attn)
+    parts: list[Node | None] = []
+    self_p, ff_p = "block.*.layer.0", f"block.*.layer.{1 if enc else 2}"
+    first = f"{stack}.block.0"
+    ff0 = f"{first}.layer.{1 if enc else 2}"
+
+    def self_call(reps: Expr) -> _Call:
+        return _Call(Role.SELF_ATTENTION, n, n, reps, False, False)
+
+    def cross_call(reps: Expr) -> _Call:
+        return _Call(Role.CROSS_ATTENTION, n, encoder_length, reps, False, False)
+
+    if attn:  # block 0's self-attention reads a stream without gradient
+        g = _Grads(Role.Q in attn, Role.K in attn, Role.V in attn, Role.O in attn)
+        parts.append(_frozen_attention(f"{first}.layer.0", self_call(1), s, b, m, g, fp32,
+                                       False))  # fmt: skip
+        if not enc:
+            parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, hot,
+                                           fp32, True))  # fmt: skip
+        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, True, fp32))
+    elif ffn:
+        if not enc:  # the cross-attention's k, v read the encoder's output: it needs one
+            g = _Grads(False, True, True, False)
+            parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, g,
+                                           fp32, False))  # fmt: skip
+        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, not enc, fp32))
+    if attn or ffn:  # blocks 1 on: everything needs a gradient
+        rest = layers - 1
+        first_saves = bool(attn & {Role.Q, Role.K, Role.V})  # block 0's kernel saved
+        parts.append(_frozen_attention(f"{stack}.{self_p}", self_call(rest), s, b, m, hot,
+                                       fp32, True, not first_saves))  # fmt: skip
+        if not enc:  # block 0's cross-attention always saves (its k, v need a gradient)
+            parts.append(_frozen_attention(f"{stack}.block.*.layer.1", cross_call(rest), s, b,
+                                           m, hot, fp32, True, False))  # fmt: skip
+        parts.append(_frozen_ffn(f"{stack}.{ff_p}", n, rest, b, m, config, roles, True, fp32))
+        parts.append(_frozen_norm(f"{stack}.final_layer_norm", n, 1, b))
+        if m:
+            parts.append(_leaf(f"{stack}.dropout", m * batch * n * d_model, "output's mask"))
+    return group(stack, *parts, role=Role(stack))
+
+
+def frozen_roles(config: Config | None, dtype: str, targets, checkpointing: bool,
+                 s: Setup) -> frozenset[Role]:  # fmt: skip
+    """The roles of the adapted Linears, once the setup is one `saved_tree` models with
+    the base frozen; else a one-line `T5SymError` naming what is not modelled."""
+    names = lora.check_targets(config, targets)
+    lora.tree(config, names)  # refuses targets of which none is in the model
+    model_type = "t5" if config is None else config.model_type
+    if model_type not in FROZEN_MODEL_TYPES:
+        raise T5SymError(f"model_type: saved activations with LoRA are modelled for "
+                         f"{', '.join(FROZEN_MODEL_TYPES)}, not {model_type}")  # fmt: skip
+    if dtype not in ("fp32", "bf16"):
+        raise T5SymError(f"dtype: saved activations with LoRA are modelled for fp32 and bf16, "
+                         f"not {dtype}")  # fmt: skip
+    if checkpointing:
+        raise T5SymError("checkpointing: with LoRA (the base frozen) not modelled yet")
+    if s.padding_mask:
+        raise T5SymError("padding_mask: with LoRA (the base frozen) not modelled yet")
+    return frozenset(lora.TARGETS[n] for n in names)
+
+
+def saved_tree(
+    config: Config | None = None,
+    dtype: str = "bf16",
+    *,
+    checkpointing: bool = False,
+    attention: str = "sdpa",
+    device: str = "cuda",
+    precision: str = "cast",
+    padding_mask: bool = False,
+    dropout: float | None = None,
+    mask_bytes: int | None = None,
+    lora_targets: str | tuple[str, ...] | None = None,
+    lora: bool = False,
+) -> Tree:
+    """Bytes autograd saves for backward in one training forward, per part.
+
+    The setup (`Setup`): ``attention`` ``"sdpa"`` or ``"eager"``; ``device`` ``"cpu"``
+    (measured) or ``"cuda"`` (derived from torch's source, `CUDA_SOURCES`); ``precision``
+    ``"cast"``; ``padding_mask`` whether an ``attention_mask`` is passed; ``dropout`` the
+    ``dropout_rate`` (None: the config's, else 0.1; 0 saves no mask); ``mask_bytes`` the
+    bytes of a dropout-mask element (None: 1 on CUDA, b on CPU). Symbolic in B, S, T and
+    the dims; the dtype, the setup and the config's type, activation, gating and depths
+    decide the structure.
+
+    With ``lora=True`` the base is frozen and LoRA adapters sit on the ``lora_targets``
+    Linears (peft's names; None: peft's default): what the base still saves (`FROZEN`:
+    nothing before the first adapter, no Linear's input, no ids, no norm's output; the
+    rest as above), without the adapters' own tensors (`t5sym.views.lora.saved_tree`). Measured
+    with peft on CPU for t5 and mt5, fp32 and bf16, eager and sdpa, no checkpointing and
+    no padding mask; other setups are refused.
+
+    Examples
+    --------
+    >>> from t5sym.views import activations
+    >>> activations.saved_tree(dtype="fp32")["lm_head"].expr
+    4*batch*d_model*decoder_length
+    >>> "lm_head" in activations.saved_tree(dtype="fp32", lora=True, lora_targets="q,v").nodes
+    False
+    """
+    if config is not None:
+        checked_config(config)
+    b = memory.dtype_bytes(dtype)
+    if dtype not in memory.TRAINING_DTYPES:
+        known = ", ".join(memory.TRAINING_DTYPES)
+        raise T5SymError(f"dtype: {dtype} cannot be trained; use {known}")
+    checkpointing = checks.boolean("checkpointing", checkpointing)
+    s = setup(config, attention=attention, device=device, precision=precision,
+              padding_mask=padding_mask, dropout=dropout, mask_bytes=mask_bytes)  # fmt: skip
+    if s.attention == "sdpa" and s.device == "cuda" and config is not None:
+        align = 4 if b == FLOAT32 else 8
+        if config.d_kv % align:
+            raise T5SymError(f"d_kv: CUDA's memory-efficient kernel needs a multiple of {align} "
+                             f"in {dtype}, got {config.d_kv} (sdpa falls back to math: not "
+                             "modelled on CUDA)")  # fmt: skip
+    m = 0 if s.dropout == 0 else (s.mask_bytes or (CUDA_MASK if s.device == "cuda" else b))
+    loss = b * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + b
+    if lora or lora_targets is not None:
+        roles = frozen_roles(config, dtype, lora_targets, checkpointing, s)
+        return Tree(
+            placed(
+                group(
+                    "",
+                    _frozen_stack("encoder", config, b, m, s, roles),
+                    _frozen_stack("decoder", config, b, m, s, roles),
+                    _leaf("loss", loss, "log-softmax, labels, total weight"),
+                    role=Role.MODEL,
+                )
+            )
+        )
+    return Tree(
+        placed(
+            group(
+                "",
+                _stack("encoder", config, b, m, dtype, checkpointing, s),
+                _stack("decoder", config, b, m, dtype, checkpointing, s),
+                _leaf("lm_head", b * batch * decoder_length * d_model, "input of lm_head"),
+                _leaf("loss", loss, "log-softmax, labels, total weight"),
+                role=Role.MODEL,
+            )
+        )
+    )
+
+
+def resolved(tree: Tree, values: dict) -> Tree:
+    """``tree`` with its alignment cases (CUDA's padded bias and logsumexp: ``Piecewise``,
+    ``ceiling``; with a frozen base whether a bias is copied per layer) settled at the
+    lengths and ``num_heads`` in ``values``, so `Tree.evaluate` takes it."""
+    lengths = {k: v for k, v in values.items() if k in (encoder_length, decoder_length)}
+    for sym in (num_heads, num_layers, num_decoder_layers):  # the frozen base's bias copies
+        lengths[sym] = values.get(sym, sym)
+
+    def settle(leaf: Node) -> Expr:
+        expr = leaf.expr
+        return expr.subs(lengths) if expr.has(sympy.Piecewise, sympy.ceiling) else expr
+
+    return tree.view(settle)
+
+
+@dataclass(frozen=True)
+class FineTuning(Result):
+    """`t5sym.views.memory.Memory` (weights, gradients, optimizer state) plus saved activations.
+
+    ``activations`` maps every node of `saved_tree` to its bytes (key ``""``: total);
+    ``setup`` is how the forward runs. On CUDA the activations are ``derived`` from torch's
+    source (``derived_from``: `CUDA_SOURCES`), not measured.
+    """
+
+    memory: Memory
+    batch: int
+    encoder_length: int
+    decoder_length: int
+    checkpointing: bool
+    activations: dict[str, int]
+    setup: Setup = Setup()
+
+    FIELDS = (
+        "name", "dtype", "optimizer", "batch", "encoder_length", "decoder_length",
+        "checkpointing", "attention", "device", "precision", "padding_mask", "dropout",
+        "weights", "gradients", "optimizer_state", "activations_bytes", "derived",
+        "derived_from", "total", "parts",
+    )  # fmt: skip
+    DETAILS = ("activations",)
+
+    name = property(lambda self: self.memory.name, doc="The config's name.")
+    dtype = property(lambda self: self.memory.dtype, doc="The weights' dtype.")
+    optimizer = property(lambda self: self.memory.optimizer, doc="The optimizer.")
+    weights = property(lambda self: self.memory.weights, doc="Bytes of the weights.")
+    gradients = property(lambda self: self.memory.gradients, doc="Bytes of the gradients.")
+    optimizer_state = property(lambda self: self.memory.optimizer_state, doc="State bytes.")
+    attention = property(lambda self: self.setup.attention, doc="sdpa or eager.")
+    device = property(lambda self: self.setup.device, doc="cuda or cpu.")
+    precision = property(lambda self: self.setup.precision, doc="How the dtype is applied.")
+    padding_mask = property(lambda self: self.setup.padding_mask, doc="An attention_mask.")
+    dropout = property(lambda self: self.setup.dropout, doc="The dropout_rate.")
+    derived = property(lambda self: self.setup.derived, doc="Derived (CUDA), not measured.")
+
+    @property
+    def derived_from(self) -> list[str]:
+        """The torch source files and functions the CUDA figures are derived from."""
+        return list(CUDA_SOURCES) if self.derived else []
+
+    @property
+    def activations_bytes(self) -> int:
+        """Bytes saved for backward, every part."""
+        return self.activations[""]
+
+    @property
+    def total(self) -> int:
+        """weights + gradients + optimizer state + saved activations."""
+        return self.memory.total + self.activations_bytes
+
+    @property
+    def parts(self) -> dict[str, int]:
+        """Saved activations of the top-level parts (encoder, decoder, lm_head, loss)."""
+        return {k: v for k, v in self.activations.items() if k and "." not in k}
+
+
+@dataclass(frozen=True)
+class LoraFineTuning(FineTuning):
+    """`FineTuning` with LoRA (``memory``: a `t5sym.views.memory.LoraMemory`): the activations are
+    the frozen base's (`saved_tree` with ``lora=True``) plus the adapters'
+    (`t5sym.views.lora.saved_tree`), every storage once."""
+
+    FIELDS = (
+        *FineTuning.FIELDS[:3], "lora_rank", "lora_targets", "trainable_parameters",
+        "frozen_parameters", *FineTuning.FIELDS[3:],
+    )  # fmt: skip
+
+    lora_rank = property(lambda self: self.memory.lora_rank, doc="The adapters' rank.")
+    lora_targets = property(lambda self: self.memory.lora_targets, doc="peft's targets.")
+    trainable_parameters = property(lambda self: self.memory.trainable_parameters,
+                                    doc="The adapters' parameters.")  # fmt: skip
+    frozen_parameters = property(lambda self: self.memory.frozen_parameters,
+                                 doc="The base model's parameters.")  # fmt: skip
+
+
+#: The setup keywords `fine_tuning_memory` and `memory_at` pass to `saved_tree`.
+SETUP_KEYWORDS = ("attention", "device", "precision", "padding_mask", "dropout", "mask_bytes")
+
+
+def fine_tuning_memory(
+    config: Config,
+    dtype: str = memory.DEFAULT_DTYPE,
+    optimizer: str = memory.DEFAULT_OPTIMIZER,
+    *,
+    batch: int,
+    encoder_length: int,
+    decoder_length: int,
+    checkpointing: bool = False,
+    attention: str = "sdpa",
+    device: str = "cuda",
+    precision: str = "cast",
+    padding_mask: bool = False,
+    dropout: float | None = None,
+    mask_bytes: int | None = None,
+    lora_rank: int | None = None,
+    lora_targets: str | tuple[str, ...] | None = None,
+) -> FineTuning:
+    """`t5sym.views.memory.training_memory` plus the activations saved at a batch and lengths,
+    in the setup `saved_tree` takes. With ``lora_rank`` (and ``lora_targets``, peft's
+    names): LoRA, the base frozen (`LoraFineTuning`).
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.views.activations import fine_tuning_memory
+    >>> m = fine_tuning_memory(t5sym.load("t5-small"), "fp32", "adam", batch=1,
+    ...                        encoder_length=512, decoder_length=128, attention="sdpa")
+    >>> m.total > m.memory.total, m.derived
+    (True, True)
+    """
+    from t5sym.views.inference import workload
+
+    mem = memory.training_memory(config, dtype, optimizer, lora_rank=lora_rank,
+                                 lora_targets=lora_targets)  # fmt: skip
+    served(config, "fine-tuning at a length")
+    checkpointing = checks.boolean("checkpointing", checkpointing)
+    kw = dict(attention=attention, device=device, precision=precision,
+              padding_mask=padding_mask, dropout=dropout, mask_bytes=mask_bytes)  # fmt: skip
+    if isinstance(mem, memory.LoraMemory):
+        targets = mem.lora_targets
+        base = saved_tree(config, dtype, checkpointing=checkpointing, lora=True,
+                          lora_targets=targets, **kw)  # fmt: skip
+        values = {**workload(config, batch, encoder_length, decoder_length,
+                             memory.dtype_bytes(dtype)), lora.rank: mem.lora_rank}  # fmt: skip
+        saved = resolved(base, values).evaluate(values)
+        for key, n in lora.saved_tree(config, targets, dtype).evaluate(values).items():
+            if n:
+                saved[key] = saved.get(key, 0) + n
+        return LoraFineTuning(mem, batch, encoder_length, decoder_length, checkpointing,
+                              saved, setup(config, **kw))  # fmt: skip
+    tree = saved_tree(config, dtype, checkpointing=checkpointing, **kw)
+    values = workload(config, batch, encoder_length, decoder_length, memory.dtype_bytes(dtype))
+    tree = resolved(tree, values)
+    return FineTuning(mem, batch, encoder_length, decoder_length, checkpointing,
+                      tree.evaluate(values), setup(config, **kw))  # fmt: skip
+
+
+def memory_at(
+    config: Config,
+    dtype: str,
+    optimizer: str,
+    cores: int | None = None,
+    checkpointing: bool = False,
+    lora_rank: int | None = None,
+    lora_targets: str | tuple[str, ...] | None = None,
+    **lengths: int | None,
+) -> Memory | FineTuning:
+    """`t5sym.views.memory.training_memory`, or with any of ``batch``, ``encoder_length``,
+    ``decoder_length`` (the others take `t5sym.views.flops`' defaults) or ``checkpointing``,
+    `fine_tuning_memory` (whole model; ``cores`` is refused there). The setup keywords
+    (``attention``, ``device``, ``precision``, ``padding_mask``, ``dropout``,
+    ``mask_bytes``) go to `fine_tuning_memory` (given without lengths, they are checked).
+    ``lora_rank`` and ``lora_targets``: LoRA (`t5sym.views.memory.LoraMemory`, or with a
+    workload `LoraFineTuning`).
+
+    Any other keyword is refused (a misspelt length is never taken for the default).
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.views.activations import memory_at
+    >>> memory_at(t5sym.load("t5-small"), "fp32", "adam", encoder_length=4096).encoder_length
+    4096
+    >>> memory_at(t5sym.load("t5-small"), "fp32", "adam", encoder_len=4096)
+    Traceback (most recent call last):
+    ...
+    t5sym.errors.T5SymError: encoder_len: unknown keyword; known: batch, ...
+    """
+    for key in lengths:
+        if key not in LENGTHS and key not in SETUP_KEYWORDS:
+            known = ", ".join((*LENGTHS, *SETUP_KEYWORDS))
+            raise T5SymError(f"{checks.shown(key)[1:-1][:40]}: unknown keyword; known: {known}")
+    kw = {k: lengths.pop(k) for k in SETUP_KEYWORDS if k in lengths}
+    kw = {k: v for k, v in kw.items() if v is not None or k in ("dropout", "mask_bytes")}
+    checkpointing = checks.boolean("checkpointing", checkpointing)
+    if all(v is None for v in lengths.values()) and not checkpointing:
+        setup(config, **kw)  # checked, though no activations are counted
+        return memory.training_memory(config, dtype, optimizer, cores=cores,
+                                      lora_rank=lora_rank, lora_targets=lora_targets)  # fmt: skip
+    if cores is not None:
+        raise T5SymError("cores: per-core memory does not include activations yet")
+    sizes = {k: d if lengths.get(k) is None else lengths[k] for k, d in LENGTHS.items()}
+    return fine_tuning_memory(config, dtype, optimizer, checkpointing=checkpointing, **kw,
+                              lora_rank=lora_rank, lora_targets=lora_targets,
+                              **sizes)  # fmt: skip

@@ -1,0 +1,552 @@
+"""FLOPs of one T5 forward pass (teacher forcing) and of one training step, per part.
+
+Convention: a matrix product of (m × k) by (k × n) costs 2·m·k·n FLOPs, one multiply and
+one add per multiply-add, as ``torch.utils.flop_counter.FlopCounterMode`` counts
+``mm``/``bmm``. Only matrix products are counted: embeddings (a lookup), RMSNorm,
+softmax, the relative position bias and activations cost 0 here.
+
+The FLOP tree is a view of the parameter tree (`t5sym.model.params.tree`): each linear
+weight costs 2·tokens·(its parameters), where tokens is B·S on the encoder side (B =
+``batch``, S = ``encoder_length``), B·T on the decoder side (T = ``decoder_length``), and
+B·S for the cross-attention ``k`` and ``v``, which project the encoder output. Added
+nodes, which hold no parameters, cover the products without a weight, inside each
+attention module (``n_q`` queries, ``n_k`` keys, repeated over the blocks):
+
+| node | FLOPs per block |
+|---|---|
+| ``<attention>.scores``: Q·Kᵀ | 2·B·num_heads·n_q·n_k·d_kv |
+| ``<attention>.context``: softmax(scores)·V | 2·B·num_heads·n_q·n_k·d_kv |
+| ``lm_head`` (tied or not) | 2·B·T·d_model·vocab_size |
+
+with (n_q, n_k) = (S, S) in the encoder's ``SelfAttention``, (T, T) in the decoder's
+(the causal mask does not shrink the matrix product transformers computes) and (T, S)
+in ``EncDecAttention``.
+
+LongT5's encoder (transformers ``modeling_longt5.py``) splits the S tokens into
+n = ⌈S/(r + 1)⌉ blocks of r + 1 (r = ``local_radius``; the last block padded), and each
+query block attends its own block and its two neighbours, 3·(r + 1) keys: (n_q, n_k) =
+(n·(r + 1), 3·(r + 1)) in ``LocalSelfAttention``. ``TransientGlobalSelfAttention`` adds
+G = ⌊S/g⌋ global tokens (g = ``global_block_size``; the last partial block joins the one
+before it), each the sum of its block's inputs — ``global_aggregates``, a one-hot einsum
+of 2·B·S·G·d_model FLOPs — projected by ``k`` and ``v`` (which then see B·(S + G) tokens)
+and appended to every block's keys: n_k = 3·(r + 1) + G.
+
+Training: backward costs 2 × forward for every matrix product (the gradients with
+respect to both operands, each a product of the same size), so a step costs 3 × forward
+— except LongT5's ``global_aggregates``, whose one-hot operand needs no gradient:
+backward = 1 × forward there (`backward_per_forward`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from functools import cache
+
+import sympy
+from sympy import Expr
+
+from t5sym.errors import T5SymError
+from t5sym.model import checks, params, symbols
+from t5sym.model.algebra import integer
+from t5sym.model.checks import positive_int
+from t5sym.model.config import Config, checked_config
+from t5sym.model.nodes import Node, Tree, group, placed
+from t5sym.model.result import Result
+from t5sym.model.roles import ATTENTIONS, HEADS, Role
+from t5sym.model.symbols import (
+    batch,
+    d_kv,
+    d_model,
+    decoder_length,
+    encoder_length,
+    global_block_size,
+    local_radius,
+    num_experts,
+    num_heads,
+)
+
+#: FLOPs of backward per FLOP of forward, for every matrix product of two operands that
+#: both need a gradient (all but LongT5's ``global_aggregates``: `backward_per_forward`).
+BACKWARD_PER_FORWARD = 2
+
+#: Short names of the added nodes: products of activations, no weight.
+ATTENTION_PRODUCTS = ("scores", "context")
+
+#: LongT5 transient-global attention's extra product: the global tokens' sums.
+GLOBAL_AGGREGATES = "global_aggregates"
+
+#: Heads whose decoder reads the shifted input (``decoder_input_ids`` from ``input_ids``):
+#: their decoder length is the encoder length.
+SHIFTED_INPUT_HEADS = ("ForSequenceClassification", "ForQuestionAnswering")
+
+
+def lengths(node: Node) -> tuple[Expr, Expr]:
+    """(query length, key length) of the attention module holding ``node``.
+
+    Encoder: (S, S); decoder self-attention: (T, T); cross-attention: (T, S). For a
+    feed-forward weight only the first, the length of its stream, matters; a token
+    classifier reads the encoder's S tokens, ``lm_head`` and ``qa_outputs`` the decoder's T.
+    """
+    if node.stack is Role.ENCODER or node.within(Role.TOKEN_CLASSIFIER):
+        return encoder_length, encoder_length
+    if node.within(Role.CROSS_ATTENTION):
+        return decoder_length, encoder_length
+    return decoder_length, decoder_length
+
+
+def block_length() -> Expr:
+    """LongT5's local block: r + 1 tokens (r = ``local_radius``)."""
+    return local_radius + 1
+
+
+def local_blocks() -> Expr:
+    """n = ⌈S/(r + 1)⌉: LongT5's local blocks, the last one padded (``_split_into_blocks``)."""
+    return sympy.ceiling(encoder_length / block_length())
+
+
+def global_tokens() -> Expr:
+    """G = ⌊S/g⌋: LongT5's global tokens (``_make_global_fixed_block_ids``).
+
+    The tokens of a last, partial block of g join the block before it; fewer than g
+    tokens make no global token at all.
+    """
+    return sympy.floor(encoder_length / global_block_size)
+
+
+def attended(module: Node) -> tuple[Expr, Expr]:
+    """(queries, keys per query) of the score matrix an attention module computes.
+
+    Full attention: `lengths`. ``LocalSelfAttention``: n·(r + 1) queries (S padded to
+    whole blocks), each block against its 3 neighbouring blocks, 3·(r + 1) keys;
+    ``TransientGlobalSelfAttention``: the same plus the G global tokens as keys.
+    """
+    if module.role is Role.LOCAL_ATTENTION:
+        return local_blocks() * block_length(), 3 * block_length()
+    if module.role is Role.GLOBAL_ATTENTION:
+        return local_blocks() * block_length(), 3 * block_length() + global_tokens()
+    return lengths(module)
+
+
+def tokens_through(leaf: Node, encoder_only: bool = False) -> Expr:
+    """Tokens that pass through a weight in one forward pass.
+
+    A ``Linear``: B·(key length) for ``k`` and ``v`` (the cross-attention ones project the
+    S encoder outputs; LongT5's transient-global ones also the G global tokens:
+    B·(S + G)), else B·(query length); the sequence classifier reads one representation
+    per sequence (its last EOS token): B. The shared embedding is looked up once per stack
+    input: B·S, plus B·T with a decoder.
+    """
+    if leaf.kind != "linear":
+        return batch * encoder_length + (0 if encoder_only else batch * decoder_length)
+    if leaf.within(Role.SEQUENCE_CLASSIFIER):
+        return batch
+    kv = leaf.role in (Role.K, Role.V)
+    if kv and leaf.within(Role.GLOBAL_ATTENTION):
+        return batch * (encoder_length + global_tokens())
+    query, key = lengths(leaf)
+    return batch * (key if kv else query)
+
+
+def matmul(leaf: Node) -> Expr | None:
+    """A weight's forward FLOPs: 2·tokens·repeat·∏shape for a linear, none for the rest.
+
+    Switch's experts: each token passes one expert of num_experts (top-1 routing), so an
+    experts leaf costs 2·tokens·(its parameters)/num_experts.
+    """
+    if leaf.kind != "linear":
+        return None
+    share = 1 / num_experts if leaf.within(Role.EXPERTS) else 1
+    return 2 * tokens_through(leaf) * leaf.expr * share
+
+
+def attention_products(module: Node) -> tuple[Node, ...]:
+    """``scores`` and ``context`` of one attention module: 2·B·num_heads·n_q·n_k·d_kv each.
+
+    (n_q, n_k) from `attended`: (S, S), (T, T) or (T, S) for full attention, blocked for
+    LongT5's encoder. A transient-global module adds ``global_aggregates``: 2·B·S·G·d_model
+    (the one-hot einsum summing each block of g inputs into a global token). Repeated as
+    often as the module's own ``q``; leaves of kind ``"matmul"``, no shape.
+    """
+    query, key = attended(module)
+    repeat = next(c.repeat for c in module.children if c.role is Role.Q)
+    flops = 2 * batch * num_heads * query * key * d_kv * repeat
+    where = (*module.context, module.role)
+
+    def product(short: str, role: Role, expr: Expr, doc: str) -> Node:
+        return Node(f"{module.name}.{short}", expr, (), doc, (), repeat, "matmul", role, where)
+
+    products = [
+        product(ATTENTION_PRODUCTS[0], Role.SCORES, flops, "Q·Kᵀ, no weight"),
+        product(ATTENTION_PRODUCTS[1], Role.CONTEXT, flops, "softmax(scores)·V, no weight"),
+    ]
+    if module.role is Role.GLOBAL_ATTENTION:
+        aggregates = 2 * batch * encoder_length * global_tokens() * d_model * repeat
+        doc = "one-hot einsum: the sum of each global block's inputs, no weight"
+        products.append(product(GLOBAL_AGGREGATES, Role.GLOBAL_SUMS, aggregates, doc))
+    return tuple(products)
+
+
+def _with_products(node: Node) -> Node:
+    if node.is_leaf:
+        return node
+    children = tuple(_with_products(c) for c in node.children)
+    if node.role in ATTENTIONS:
+        children += attention_products(node)
+    return replace(node, children=children)
+
+
+def check_structure(structure: params.Structure) -> None:
+    """Refuse what the FLOP view does not model, with the reason (one line).
+
+    Every encoder attention of `t5sym.model.params` is modelled (full, LongT5's local and
+    transient-global); one `attended` does not know is refused.
+    """
+    if structure.encoder_attention not in params.ENCODER_ATTENTION_MODULE:
+        raise T5SymError(
+            f"encoder_attention_type: FLOPs of {structure.encoder_attention!r:.40} "
+            "attention are not modelled"
+        )
+
+
+@cache
+def forward_tree_of(structure: params.Structure) -> Tree:
+    check_structure(structure)
+    view = params.model_tree(structure).view(matmul).root
+    parts = [_with_products(c) for c in view.children if c.role is not Role.LM_HEAD]
+    if structure.head == "ForConditionalGeneration":  # computed even when tied to shared
+        parts.append(matmul_leaf(placed(params.lm_head(), (Role.MODEL,))))
+    return Tree(group("", *parts, role=Role.MODEL))
+
+
+def matmul_leaf(leaf: Node) -> Node:
+    """``leaf`` with its formula replaced by its forward FLOPs (`matmul`)."""
+    return replace(leaf, leaf=matmul(leaf))
+
+
+def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
+    """Forward FLOPs of every part, as SymPy in the dims and ``batch``, S and T.
+
+    The parameter tree's view under `matmul`, with ``scores`` and ``context`` in each
+    attention module and ``lm_head`` (even when tied: the product is computed anyway).
+    Without a config: T5 v1.0's structure (ReLU FFN).
+
+    Examples
+    --------
+    >>> from t5sym.views import flops
+    >>> flops.forward_tree()["decoder.block.*.layer.1.EncDecAttention.k"].expr
+    2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
+    """
+    encoder_only = checks.boolean("encoder_only", encoder_only)
+    return forward_tree_of(params.structure(config, encoder_only=encoder_only))
+
+
+def backward_per_forward(role: Role) -> int:
+    """Backward FLOPs per forward FLOP of a product with ``role``.
+
+    2 (a gradient for each operand); 1 for LongT5's global sums (``global_aggregates``),
+    whose one-hot block matrix needs no gradient, so only the hidden states' gradient is
+    computed.
+    """
+    if not isinstance(role, Role):
+        raise T5SymError(f"role: must be a t5sym.model.roles.Role, got {checks.shown(role)}")
+    if role is Role.GLOBAL_SUMS:
+        return 1
+    return BACKWARD_PER_FORWARD
+
+
+def training_tree(config: Config | None = None, encoder_only: bool = False) -> Tree:
+    """FLOPs of one training step per part: (1 + `backward_per_forward`)·forward."""
+    return forward_tree(config, encoder_only).view(
+        lambda leaf: (1 + backward_per_forward(leaf.role)) * leaf.expr
+    )
+
+
+def forward(config: Config | None = None, encoder_only: bool = False) -> Expr:
+    """Forward FLOPs of the whole model: the sum of `forward_tree`'s parts."""
+    return forward_tree(config, encoder_only).total
+
+
+def training(config: Config | None = None, encoder_only: bool = False) -> Expr:
+    """FLOPs of one training step: forward + backward, 3 × forward but for LongT5's
+    ``global_aggregates`` (2 × theirs): the total of `training_tree`."""
+    return training_tree(config, encoder_only).total
+
+
+# ---------------------------------------------------------------------------------------
+# The rule of thumb: 2·N FLOPs per token forward, 6·N per token for training.
+
+
+def matmul_parameters(config: Config | None, stack: str) -> Expr:
+    """N_enc or N_dec: parameters of the linear weights in the ``encoder`` or ``decoder``."""
+    if stack not in ("encoder", "decoder"):
+        got = checks.shown(stack)
+        raise T5SymError(f"stack: must be 'encoder' or 'decoder', got {got}")
+    return _linear_parameters(params.tree(config), Role(stack))
+
+
+def _linear_parameters(tree: Tree, stack: Role) -> Expr:
+    """Linear weights of ``stack`` (its blocks), experts counted once."""
+    active = params.active_tree(tree)
+    return sympy.Add(*(n.expr for n in active if n.kind == "linear" and n.stack is stack))
+
+
+@dataclass(frozen=True)
+class RuleOfThumb:
+    """Our forward FLOPs against two per-token rules, with the terms that make them differ.
+
+    - ``naive``: 2·N·B·(S + T), N every parameter of the model (its total count).
+    - ``per_side``: 2·B·(N_enc·S + N_dec·T), N_enc and N_dec the linear weights of each
+      stack (`matmul_parameters`; no embedding, norm, bias table or lm_head).
+    - ``excess``: forward − per_side, term by term: attention ``scores`` and ``context``
+      (quadratic in the lengths), LongT5's global tokens (their sums, and k and v applied
+      to them), cross-attention k and v applied to S tokens rather than T, and
+      ``lm_head``.
+
+    Training multiplies every term by 3, so the ratios hold for 6·N as well.
+    """
+
+    forward: Expr
+    naive: Expr
+    per_side: Expr
+    excess: dict[str, Expr]
+
+    @property
+    def ratio(self) -> Expr:
+        """forward / per_side."""
+        return sympy.cancel(self.forward / self.per_side)
+
+    @property
+    def naive_ratio(self) -> Expr:
+        """forward / naive."""
+        return sympy.cancel(self.forward / self.naive)
+
+
+def rule_of_thumb(
+    config: Config | None = None, encoder_only: bool = False, *, symbolic: bool = False
+) -> RuleOfThumb:
+    """How far 2·N per token is from the forward FLOPs, as SymPy.
+
+    With a config (and ``symbolic=False``) its dims are substituted, leaving B, S and T;
+    the ratios depend on S and T only.
+
+    Examples
+    --------
+    >>> from t5sym.views.flops import rule_of_thumb
+    >>> from t5sym.model.presets import load
+    >>> rule_of_thumb(load("t5-small"), encoder_only=True).ratio  # 1 + S/(6·d_model)
+    encoder_length/3072 + 1
+    """
+    encoder_only = checks.boolean("encoder_only", encoder_only)
+    symbolic = checks.boolean("symbolic", symbolic)
+    result = _symbolic_rule(params.structure(config, encoder_only=encoder_only))
+    if config is None or symbolic:
+        return result
+    values = config.values()
+    return RuleOfThumb(
+        *(sympy.expand(e.subs(values)) for e in (result.forward, result.naive, result.per_side)),
+        {k: sympy.factor(e.subs(values)) for k, e in result.excess.items()},
+    )
+
+
+def batch_tokens(structure: params.Structure) -> Expr:
+    """B·(S + T) tokens in a batch, or B·S for a model without decoder."""
+    return batch * (encoder_length + decoder_length if structure.has_decoder else encoder_length)
+
+
+def naive_per_parameter(structure: params.Structure) -> Expr:
+    """2·B·(S + T): the rule of thumb's forward FLOPs per parameter (2 per token)."""
+    return 2 * batch_tokens(structure)
+
+
+@cache
+def _symbolic_rule(structure: params.Structure) -> RuleOfThumb:
+    """`RuleOfThumb` of one structure, in the symbols (built once per structure).
+
+    N is the model's parameter count; N_enc and N_dec count each stack's linear weights,
+    one expert per sparse layer for Switch (what a token passes through).
+    """
+    tree = params.model_tree(structure)
+    flops = forward_tree_of(structure)
+    naive = naive_per_parameter(structure) * tree.total
+    per_side = 2 * batch * _linear_parameters(tree, Role.ENCODER) * encoder_length
+    excess = {
+        "attention scores and context": sympy.Add(
+            *(n.expr for n in flops if n.role in (Role.SCORES, Role.CONTEXT))
+        )
+    }
+
+    def beyond(module: Role, length: Expr) -> Expr:
+        """What k and v of ``module`` cost beyond projecting ``length`` tokens."""
+        kv = [n for n in flops if n.role in (Role.K, Role.V) and n.within(module)]
+        return sympy.Add(*(n.expr - 2 * batch * length * tree[n.name].expr for n in kv))
+
+    if structure.encoder_attention == "transient-global":  # k, v also see G global tokens
+        sums = sympy.Add(*(n.expr for n in flops if n.role is Role.GLOBAL_SUMS))
+        excess["global tokens: their sums, k and v"] = sums + beyond(
+            Role.GLOBAL_ATTENTION, encoder_length
+        )
+    if structure.has_decoder:
+        per_side += 2 * batch * _linear_parameters(tree, Role.DECODER) * decoder_length
+        excess["cross-attention k, v on S tokens, not T"] = beyond(
+            Role.CROSS_ATTENTION, decoder_length
+        )
+    top = [n for n in flops.root.children if n.role in HEADS]
+    if top:
+        excess[" + ".join(n.name for n in top)] = sympy.Add(*(n.expr for n in top))
+    return RuleOfThumb(flops.total, naive, per_side, excess)
+
+
+# ---------------------------------------------------------------------------------------
+# Exact counts.
+
+#: Defaults of `count_flops` and ``t5sym flops``: one sequence, T5's pre-training
+#: input length 512 (Raffel et al. 2020, section 3.1.2; targets were 114 tokens, rounded
+#: up here to 128).
+DEFAULT_BATCH = 1
+DEFAULT_ENCODER_LENGTH = 512
+DEFAULT_DECODER_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class FlopCount(Result):
+    """Exact FLOPs of one config and workload.
+
+    ``breakdown`` maps every node of `forward_tree` to its forward FLOPs (key ``""``:
+    the total). ``naive`` (2·N·tokens) and ``per_side`` (2·B·(N_enc·S + N_dec·T)) are the
+    rules of thumb of `RuleOfThumb`, ``excess`` the terms by which forward exceeds
+    ``per_side``; ``naive_ratio`` and ``ratio`` compare forward with each.
+    """
+
+    config: Config
+    model: str
+    batch: int
+    encoder_length: int
+    decoder_length: int | None
+    encoder_only: bool
+    breakdown: dict[str, int]
+    training: int
+    parameters: int
+    naive: int
+    per_side: int
+    excess: dict[str, int]
+
+    FIELDS = (
+        "name",
+        "model",
+        "batch",
+        "encoder_length",
+        "decoder_length",
+        "tokens",
+        "forward",
+        "training",
+        "parameters",
+        "naive",
+        "naive_training",
+        "naive_ratio",
+        "per_side",
+        "per_side_training",
+        "ratio",
+        "excess",
+    )
+    DETAILS = ("breakdown",)
+
+    @property
+    def name(self) -> str | None:
+        """The config's name."""
+        return self.config.name
+
+    @property
+    def forward(self) -> int:
+        """Forward FLOPs (teacher forcing)."""
+        return self.breakdown[""]
+
+    @property
+    def naive_training(self) -> int:
+        """6·N·tokens: the training rule of thumb."""
+        return (1 + BACKWARD_PER_FORWARD) * self.naive
+
+    @property
+    def per_side_training(self) -> int:
+        """6·B·(N_enc·S + N_dec·T)."""
+        return (1 + BACKWARD_PER_FORWARD) * self.per_side
+
+    @property
+    def tokens(self) -> int:
+        """Tokens in the batch: B·(S + T), or B·S for the encoder alone."""
+        return self.batch * (self.encoder_length + (self.decoder_length or 0))
+
+    @property
+    def ratio(self) -> Fraction:
+        """forward / (2·B·(N_enc·S + N_dec·T))."""
+        return Fraction(self.forward, self.per_side)
+
+    @property
+    def naive_ratio(self) -> Fraction:
+        """forward / (2·N·tokens): how far 2N per token (and 6N for training) is off."""
+        return Fraction(self.forward, self.naive)
+
+
+def count_flops(
+    config: Config,
+    batch: int = DEFAULT_BATCH,
+    encoder_length: int = DEFAULT_ENCODER_LENGTH,
+    decoder_length: int = DEFAULT_DECODER_LENGTH,
+    *,
+    encoder_only: bool | None = None,
+) -> FlopCount:
+    """Exact FLOPs of every part for ``batch`` sequences of S input and T target tokens.
+
+    The model is the class the config names (``encoder_only``: its ``*EncoderModel``); a
+    model without decoder ignores ``decoder_length``, and the sequence-classification and
+    question-answering heads feed their decoder the shifted input, so T = S for them.
+
+    Raises
+    ------
+    T5SymError
+        ``batch``, ``encoder_length`` or ``decoder_length`` not a positive integer.
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> t5sym.count_flops(t5sym.load("t5-small"), 1, 512, 128).forward  # as FlopCounterMode
+    36624662528
+    """
+    checked_config(config)
+    batch = positive_int("batch", batch)
+    encoder_length = positive_int("encoder_length", encoder_length)
+    decoder_length = positive_int("decoder_length", decoder_length)
+    encoder_only = False if encoder_only is None else checks.boolean("encoder_only", encoder_only)
+    model = params.build(config, encoder_only=encoder_only)
+    structure = model.structure
+    enc = not structure.has_decoder
+    if structure.head in SHIFTED_INPUT_HEADS:
+        decoder_length = encoder_length
+    values = {
+        **model.values,
+        symbols.batch: batch,
+        symbols.encoder_length: encoder_length,
+        symbols.decoder_length: decoder_length,
+    }
+    rule = _symbolic_rule(structure)
+    forward = forward_tree_of(structure)
+    breakdown = forward.evaluate(values)
+    spared = sum(  # FLOPs whose backward costs less than 2 × forward
+        (BACKWARD_PER_FORWARD - backward_per_forward(n.role)) * breakdown[n.name]
+        for n in forward
+        if n.is_leaf
+    )
+    return FlopCount(
+        config,
+        config.model[: -len(config.head)] + structure.head,
+        batch,
+        encoder_length,
+        None if enc else decoder_length,
+        enc,
+        breakdown,
+        (1 + BACKWARD_PER_FORWARD) * breakdown[""] - spared,
+        model.tree.evaluate(model.values)[""],
+        integer(rule.naive, values),
+        integer(rule.per_side, values),
+        {k: integer(e, values) for k, e in rule.excess.items()},
+    )

@@ -1,0 +1,290 @@
+"""LoRA as peft builds it: adapters beside the chosen Linears, the base frozen.
+
+A view of the parameter tree (`t5sym.model.params.tree`): every target Linear (chosen by its
+`t5sym.model.roles.Role`, from peft's ``target_modules`` names) keeps its frozen weight and gains
+two leaves of kind `ADAPTER`, as peft's ``LoraLayer.update_layer`` creates them on a
+``Linear(in, out)``:
+
+| leaf | shape (torch order) | parameters per repeat |
+|---|---|---|
+| ``<target>.lora_A`` | (r, in) | r·in |
+| ``<target>.lora_B`` | (out, r) | out·r |
+
+so r·(in + out) per repeat (per block, per Switch expert). Only the adapters are trained:
+gradients and optimizer state exist for them alone (`t5sym.views.memory.training_memory` with
+``lora_rank``). peft's ``get_peft_model`` upcasts adapters created in a bf16/fp16 model to
+float32 (``autocast_adapter_dtype=True``, its default), so the adapters are held in
+`ADAPTER_DTYPE` whatever the base's dtype.
+
+What was read, in peft 0.21.2: ``peft/utils/constants.py``
+(``TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING``: ``"t5": ["q", "v"]``,
+``"mt5": ["q", "v"]``, no entry for umt5, longt5 or switch_transformers, for which
+``get_peft_model`` asks for ``target_modules``), ``peft/tuners/lora/layer.py`` (the shapes
+above; ``lora_dropout == 0`` builds ``nn.Identity``; the forward casts its input to the
+adapters' dtype), ``peft/tuners/tuners_utils.py`` (a name matches a target when it is the
+target or ends with ``"." + target``: ``q`` matches ``SelfAttention.q`` and
+``EncDecAttention.q``, ``wi`` a dense block's and every Switch expert's).
+
+Examples
+--------
+>>> import t5sym
+>>> from t5sym.views import lora
+>>> lora.trainable_parameters(t5sym.load("t5-small"), 8)  # peft: 294,912
+294912
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+import sympy
+from sympy import Expr, Symbol
+
+from t5sym.errors import T5SymError
+from t5sym.model import checks, params
+from t5sym.model.algebra import integer
+from t5sym.model.config import Config, checked_config
+from t5sym.model.nodes import Node, Tree, group, placed, weight
+from t5sym.model.roles import Role
+from t5sym.model.symbols import batch, decoder_length, encoder_length
+
+#: The ``kind`` of an adapter leaf (`t5sym.model.nodes.Node.kind`): the trained weights.
+ADAPTER = "lora"
+
+#: The adapters' dtype: peft's ``autocast_adapter_dtype=True`` upcasts bf16/fp16 to fp32.
+ADAPTER_DTYPE = "fp32"
+
+#: Bytes per value of an adapter (`ADAPTER_DTYPE`).
+ADAPTER_BYTES = 4
+
+#: The rank r of every adapter, a symbol of the view's formulas.
+rank = Symbol("lora_rank", positive=True, integer=True)
+
+#: peft's ``target_modules`` names of T5-family Linears, and the role each selects.
+TARGETS: dict[str, Role] = {
+    "q": Role.Q,
+    "k": Role.K,
+    "v": Role.V,
+    "o": Role.O,
+    "wi": Role.WI,
+    "wi_0": Role.WI_0,
+    "wi_1": Role.WI_1,
+    "wo": Role.WO,
+    "lm_head": Role.LM_HEAD,
+}
+
+#: peft 0.21.2's default ``target_modules`` by ``model_type``
+#: (``TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING``); absent: peft has none.
+DEFAULT_TARGETS: dict[str, tuple[str, ...]] = {"t5": ("q", "v"), "mt5": ("q", "v")}
+
+
+def check_rank(value: object) -> int:
+    """``value`` as a positive int, else one line naming ``lora_rank``."""
+    return checks.positive_int("lora_rank", value)
+
+
+def check_targets(config: Config | None, targets: str | Iterable[str] | None) -> tuple[str, ...]:
+    """peft's ``target_modules`` names as a tuple (``"q,v"`` or ``["q", "v"]``).
+
+    ``None``: peft's default for the config's model type (t5, mt5: q, v); a model type
+    peft has no default for, an empty list or an unknown name is a one-line `T5SymError`.
+    """
+    model_type = "t5" if config is None else config.model_type
+    if targets is None:
+        if model_type not in DEFAULT_TARGETS:
+            known = ", ".join(DEFAULT_TARGETS)
+            raise T5SymError(
+                f"lora_targets: peft has no default target_modules for {model_type} (only "
+                f"{known}); name them, e.g. q,v"
+            )
+        return DEFAULT_TARGETS[model_type]
+    if isinstance(targets, str):
+        names = [t.strip() for t in targets.split(",")]
+    elif isinstance(targets, Iterable):
+        names = list(targets)
+    else:
+        raise T5SymError(f"lora_targets: must be names such as 'q,v', got {checks.shown(targets)}")
+    if not names or names == [""]:
+        raise T5SymError(f"lora_targets: none given; known: {', '.join(TARGETS)}")
+    for name in names:
+        if not isinstance(name, str) or name not in TARGETS:
+            raise T5SymError(
+                f"lora_targets: unknown {checks.shown(name)[:60]}; known: {', '.join(TARGETS)}"
+            )
+    return tuple(dict.fromkeys(names))
+
+
+def is_adapter(leaf: Node) -> bool:
+    """Whether a leaf of `tree` is a LoRA adapter (trained) rather than a frozen weight."""
+    return leaf.kind == ADAPTER
+
+
+def adapters(name: str, n_in: Expr, n_out: Expr, repeat: Expr, role: Role) -> tuple[Node, Node]:
+    """``lora_A`` (r, in) and ``lora_B`` (out, r) on the Linear ``name``, ``repeat`` times.
+
+    They carry the Linear's ``role`` (a pair on q is part of q), told apart by their kind.
+    """
+    return (
+        weight(f"{name}.lora_A", (rank, n_in), ADAPTER, repeat, "LoRA down", role=role),
+        weight(f"{name}.lora_B", (n_out, rank), ADAPTER, repeat, "LoRA up", role=role),
+    )
+
+
+def _adapt(node: Node, roles: frozenset[Role]) -> Node:
+    """``node`` with adapters after every target Linear among its children."""
+    children: list[Node] = []
+    for child in node.children:
+        if child.is_leaf:
+            children.append(child)
+            if child.kind == "linear" and child.role in roles:
+                n_out, n_in = child.shape
+                children.extend(adapters(child.name, n_in, n_out, child.repeat, child.role))
+        else:
+            children.append(_adapt(child, roles))
+    return replace(node, children=tuple(children))
+
+
+def tree(
+    config: Config | None, targets: str | Iterable[str] | None = None, *, encoder_only=False
+) -> Tree:
+    """The parameter tree with LoRA adapters (rank `rank`) on the ``targets`` Linears.
+
+    The frozen weights keep their names; adapters are ``<target>.lora_A``/``lora_B``
+    (peft's ``…lora_A.default.weight``). A tied ``lm_head`` (T5 v1.0, LongT5) has no node
+    of its own: as a target it gains its adapters at the top level (``lm_head.lora_A``),
+    as peft wraps the Linear that shares ``shared.weight``. A target list of which nothing
+    is in the model (``wi`` of a gated model) is refused, as peft refuses it.
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.views import lora
+    >>> t = lora.tree(t5sym.load("t5-small"), "q,v")
+    >>> t["encoder.block.*.layer.0.SelfAttention.q.lora_A"].expr
+    d_model*lora_rank*num_layers
+    """
+    if config is not None:
+        checked_config(config)
+    names = check_targets(config, targets)
+    roles = frozenset(TARGETS[n] for n in names)
+    base = params.tree(config, encoder_only=encoder_only)
+    root = _adapt(base.root, roles)
+    s = params.structure(config, encoder_only=encoder_only)
+    tied_head = s.head == "ForConditionalGeneration" and "lm_head" not in base.nodes
+    if Role.LM_HEAD in roles and tied_head:
+        n_out, n_in = params.lm_head().shape
+        root = replace(
+            root, children=(*root.children, *adapters("lm_head", n_in, n_out, 1, Role.LM_HEAD))
+        )
+    out = Tree(placed(group("", *root.children, role=Role.MODEL)))
+    if not any(is_adapter(leaf) for leaf in out):
+        raise T5SymError(
+            f"lora_targets: none of {', '.join(names)} is a Linear of this model "
+            f"({'gated' if s.gated else 'non-gated'} feed-forward)"
+        )
+    return out
+
+
+def adapter_tree(tree: Tree) -> Tree:
+    """Only the adapters of a LoRA `tree` (the trained parameters)."""
+    return tree.view(lambda leaf: leaf.expr if is_adapter(leaf) else None)
+
+
+def frozen_tree(tree: Tree) -> Tree:
+    """Only the frozen weights of a LoRA `tree`."""
+    return tree.view(lambda leaf: None if is_adapter(leaf) else leaf.expr)
+
+
+def values(config: Config, lora_rank: int) -> dict[Symbol, int]:
+    """The config's values and the rank."""
+    return {**config.values(), rank: check_rank(lora_rank)}
+
+
+def trainable_parameters(
+    config: Config, lora_rank: int, targets: str | Iterable[str] | None = None
+) -> int:
+    """Parameters peft trains: r·(in + out) per target Linear and repeat.
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.views.lora import trainable_parameters
+    >>> trainable_parameters(t5sym.load("flan-t5-xl"), 16, "q,k,v,o")
+    18874368
+    """
+    v = values(checked_config(config), lora_rank)
+    return integer(adapter_tree(tree(config, targets)).total, v)
+
+
+# ---------------------------------------------------------------------------------------
+# Saved for backward: what the adapters add.
+
+#: The targets whose Linears read one input (self-attention's q, k, v; wi, wi_0, wi_1;
+#: cross-attention's q reads the decoder's stream, its k and v the encoder's output).
+SHARED_INPUT = (frozenset({Role.Q, Role.K, Role.V}), frozenset({Role.WI, Role.WI_0, Role.WI_1}))
+
+#: Model types whose adapters' saved tensors `saved_tree` models (full attention, dense FFN).
+SAVED_MODEL_TYPES = ("t5", "mt5", "umt5")
+
+
+def saved_tree(
+    config: Config | None, targets: str | Iterable[str] | None = None, dtype: str = "bf16"
+) -> Tree:
+    """Bytes the adapters' forward saves for backward, per adapter leaf (lora_dropout 0).
+
+    peft's ``Linear.forward`` adds ``lora_B(lora_A(x.to(fp32))) · scaling``: ``lora_A``
+    (its weight trained) saves its input and ``lora_B`` its input of r values per token,
+    both float32 (`ADAPTER_BYTES`). In a bf16/fp16 model ``x.to(fp32)`` is a new tensor per
+    adapter; in an fp32 model it is ``x`` itself, so adapters reading one input (q, k, v of a
+    self-attention; wi_0, wi_1; every cross-attention k and v: the encoder's output) save
+    it once. On a stream of n tokens (S in the encoder and for cross-attention's k, v; T
+    in the decoder and ``lm_head``), per adapter and repeat:
+
+    | saved | bytes |
+    |---|---|
+    | ``lora_A``'s input | 4·B·n·in |
+    | ``lora_B``'s input | 4·B·n·r |
+
+    The frozen base's own saved tensors (a frozen Linear keeps no input: ``mm`` saves
+    ``self`` only for its weight's gradient) are `t5sym.views.activations`' to say.
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.views import lora
+    >>> t = lora.saved_tree(t5sym.load("t5-small"), "q,v")
+    >>> t["encoder.block.*.layer.0.SelfAttention.q.lora_B"].expr
+    4*batch*encoder_length*lora_rank*num_layers
+    """
+    if dtype not in ("fp32", "bf16", "fp16"):
+        raise T5SymError(
+            f"dtype: {checks.shown(dtype)[:60]} cannot be trained; use fp32, bf16, fp16"
+        )
+    if config is not None and config.model_type not in SAVED_MODEL_TYPES:
+        raise T5SymError(
+            f"model_type: the adapters' saved tensors are modelled for "
+            f"{', '.join(SAVED_MODEL_TYPES)}, not {config.model_type}"
+        )
+    lora = tree(config, targets)
+    seen: set[tuple[Role | None, Role | None, object]] = set()
+
+    def saved(leaf: Node) -> Expr | None:
+        if not is_adapter(leaf):
+            return None
+        cross_kv = leaf.module is Role.CROSS_ATTENTION and leaf.role in (Role.K, Role.V)
+        decoder = leaf.stack is Role.DECODER or leaf.role is Role.LM_HEAD
+        n = encoder_length if cross_kv or not decoder else decoder_length
+        down = leaf.shape[0] == rank  # lora_A (r, in); lora_B (out, r)
+        width = leaf.shape[1]
+        if dtype == "fp32" and down:  # lora_A saves x itself: once per distinct input
+            group_of = next((g for g in SHARED_INPUT if leaf.role in g), leaf.role)
+            key = (leaf.stack, leaf.module, Role.K if cross_kv else group_of)
+            if key in seen:
+                return sympy.S.Zero
+            seen.add(key)
+            if cross_kv:  # one encoder output for every decoder block
+                return ADAPTER_BYTES * batch * n * width
+        return ADAPTER_BYTES * batch * n * width * leaf.repeat
+
+    return lora.view(saved)
