@@ -41,56 +41,5 @@ def test_text_reports_fit_80_columns(name: str) -> None:
         assert max(len(line) for line in text.splitlines()) <= 80, text
 
 
-# --- Markdown tables shared by the pages --------------------------------------------------
-
-
-def _cells(table: str) -> list[list[str]]:
-    lines = [line for line in table.splitlines() if line.startswith("|")]
-    return [[c.strip() for c in line.strip("|").split(" | ")] for line in lines[2:]]
-
-
-def test_shapes_table_reads_the_paper_dims() -> None:
-    from .support.published import total
-
-    rows = _cells(report.shapes_table(["t5-3b", "t5-11b"]))
-    # T5 paper §3.7: 3B has 32 heads of 128 and d_ff 16,384; 11B 128 heads and d_ff 65,536
-    assert rows[0][:4] == ["`t5-3b`", "1,024", "32 × 128 = 4,096 (4×)", "16,384 (16×)"]
-    assert rows[1][3] == "65,536 (64×)"
-    assert rows[0][4] == f"{total('t5-3b'):,}"
-
-
-def test_symbols_table_has_one_row_per_symbol_and_column_per_config() -> None:
-    from t5sym.model.symbols import d_ff, d_model
-
-    table = report.symbols_table([d_model, d_ff], {"a": {d_model: 1024, d_ff: 4096}})
-    rows = _cells(table)
-    assert [r[1] for r in rows] == ["`d_model`", "`d_ff`"]
-    assert [r[-1] for r in rows] == ["1,024", "4,096"]
-
-
-def test_memory_table_gib_and_exact_bytes() -> None:
-    m = t5sym.training_memory(t5sym.load("t5-small"), "fp32", "none")
-    (row,) = _cells(report.memory_table([m]))
-    # weights only: 4 bytes × 60,506,624 parameters (the T5 paper's "60M")
-    assert row[1] == f"{4 * 60506624 / 2**30:.2f}" and row[4].endswith(f"{4 * 60506624:,} B")
-
-
-def test_side_by_side_and_ratios_tables() -> None:
-    big, large = t5sym.load("t5-3b"), t5sym.load("t5-large")
-    rows = _cells(report.side_by_side_table(big, large))
-    assert ["`d_ff`", "4,096", "16,384", "4×"] in rows
-    ratios = dict(_cells(report.ratios_table(big, large)))
-    assert ratios["feed-forward"] == "4×"
-
-
-def test_reconciliation_and_presets_tables_have_a_row_each() -> None:
-    from t5sym.model import presets
-    from t5sym.views import family
-
-    assert len(_cells(report.reconciliation_table(family.reconcile_all()))) == len(presets.CLAIMS)
-    rows = _cells(report.presets_table())
-    assert len(rows) == len(presets.PRESETS)
-
-
 def test_gib() -> None:
     assert report.gib(3 * 2**29) == "1.50"

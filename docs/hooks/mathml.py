@@ -172,7 +172,7 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
 
 _OUTPUT_LINE = re.compile(r'(<span class="go">[^<]*)</span>\n')
 
-#: `t5sym.cli.report.formula_tabs`: a tab set whose labels are Rendered, LaTeX, Python, SymPy.
+#: `t5site.tables.formula_tabs`: a tab set whose labels are Rendered, LaTeX, Python, SymPy.
 #: Left out of the search index: a formula's four spellings are no search terms, and they
 #: would weigh on every page's load (the index is fetched with the page).
 _FORMULA_TABS = re.compile(

@@ -12,7 +12,7 @@ from dataclasses import replace
 from IPython.display import HTML, Markdown, display
 
 import t5sym
-from t5site import charts
+from t5site import charts, tables
 from t5sym.cli import report
 from t5sym.views import printers
 
@@ -29,7 +29,7 @@ print(f"{count.total:,} parameters (≈ {report.approx(count.total)})")
 
 # %%
 narrow = replace(t5_11b, d_kv=t5_11b.d_model // t5_11b.num_heads, name="heads of width 8")
-display(Markdown(report.side_by_side_table(t5_11b, narrow)))
+display(Markdown(tables.side_by_side_table(t5_11b, narrow)))
 print(f"{narrow.name}: {report.number(t5sym.count(narrow).total)} parameters")
 
 # %% [markdown]
@@ -40,7 +40,7 @@ print(f"{narrow.name}: {report.number(t5sym.count(narrow).total)} parameters")
 # %%
 ffn = t5sym.formula(t5_11b, "encoder.block.*.layer.1.DenseReluDense")
 display(HTML(printers.mathml(ffn, display=True)))
-display(Markdown(report.worked(ffn, t5_11b.values(), "encoder feed-forward")))
+display(Markdown(tables.worked(ffn, t5_11b.values(), "encoder feed-forward")))
 
 # %% [markdown]
 # ## Where the parameters go
@@ -50,7 +50,7 @@ display(Markdown(report.worked(ffn, t5_11b.values(), "encoder feed-forward")))
 
 # %%
 display(HTML(charts.parts_by_stack(t5_11b)))
-display(Markdown(report.shares_table(["t5-large", "t5-11b"])))
+display(Markdown(tables.shares_table(["t5-large", "t5-11b"])))
 
 # %% [markdown]
 # ## On 32 cores, as it was trained

@@ -11,7 +11,7 @@
 from IPython.display import HTML, Markdown, display
 
 import t5sym
-from t5site import charts
+from t5site import charts, tables
 from t5sym.cli import report
 from t5sym.views import printers
 
@@ -27,7 +27,7 @@ print(report.describe(config))
 # %%
 expr = t5sym.formula(config)
 display(HTML(printers.mathml(expr, display=True)))
-display(Markdown(report.worked(expr, config.values(), "t5-3b")))
+display(Markdown(tables.worked(expr, config.values(), "t5-3b")))
 
 # %% [markdown]
 # ## Where the parameters go
@@ -35,7 +35,7 @@ display(Markdown(report.worked(expr, config.values(), "t5-3b")))
 # The stacks, their blocks (`*`: summed over all 24) and each sublayer:
 
 # %%
-display(Markdown(report.breakdown_table(config, max_depth=3)))
+display(Markdown(tables.breakdown_table(config, max_depth=3)))
 
 # %% [markdown]
 # By stack and kind of weight: the decoder holds more than the encoder, because each of
@@ -53,8 +53,8 @@ display(HTML(charts.parts_by_stack(config)))
 
 # %%
 large = t5sym.load("t5-large")
-display(Markdown(report.side_by_side_table(config, large)))
-display(Markdown(report.ratios_table(config, large)))
+display(Markdown(tables.side_by_side_table(config, large)))
+display(Markdown(tables.ratios_table(config, large)))
 
 # %% [markdown]
 # ## Takeaways

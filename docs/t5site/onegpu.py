@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from t5sym.cli import report
+from t5site import tables
 from t5sym.errors import T5SymError
 from t5sym.model.config import Config
 from t5sym.views import activations
@@ -53,7 +53,7 @@ def setups_table(config: Config, setups: Mapping[str, Mapping], **workload: int)
             continue
         parts = (r.weights, r.gradients, r.optimizer_state, r.activations_bytes, r.total)
         rows.append([label, *(gb(n) for n in parts)])
-    return report.markdown_table(rows, ["setup", *PARTS], {1, 2, 3, 4, 5})
+    return tables.markdown_table(rows, ["setup", *PARTS], {1, 2, 3, 4, 5})
 
 
 def totals_table(configs: Mapping[str, Config], setups: Mapping[str, Mapping],
@@ -66,7 +66,7 @@ def totals_table(configs: Mapping[str, Config], setups: Mapping[str, Mapping],
             r = run(config, setup, **workload)
             cells.append("—" if isinstance(r, str) else gb(r.total))
         rows.append([name, *cells])
-    return report.markdown_table(rows, ["model", *setups], set(range(1, len(setups) + 1)))
+    return tables.markdown_table(rows, ["model", *setups], set(range(1, len(setups) + 1)))
 
 
 def largest_batch(config: Config, setup: Mapping, budget: int, **lengths: int) -> int:

@@ -11,8 +11,8 @@ import io
 import os
 import shlex
 
+from t5site.tables import fenced
 from t5sym.cli import main
-from t5sym.cli.report import fenced
 from t5sym.errors import T5SymError
 
 
