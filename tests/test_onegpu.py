@@ -32,3 +32,56 @@ def test_totals_and_largest_batch() -> None:
     total = onegpu.run(config, setup, batch=n, encoder_length=512, decoder_length=128).total
     more = onegpu.run(config, setup, batch=n + 1, encoder_length=512, decoder_length=128).total
     assert total <= 10**9 < more
+
+
+def test_scale_table_is_peft_on_meta() -> None:
+    """The adapters' parameters and the float32 weights are those of peft's own wrapper."""
+    from peft import LoraConfig, get_peft_model
+
+    from tests.support.reference import build
+
+    config = t5sym.load("flan-t5-small")
+    model = get_peft_model(build(config), LoraConfig(r=16, target_modules=["q", "v"]))
+    trained = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    everything = sum(p.numel() for p in model.parameters())
+    setup = {**onegpu.QV, "dtype": "fp32", "attention": "eager"}
+    cells = {
+        row[0]: row[1]
+        for row in (
+            [c.strip() for c in line.strip("|").split("|")]
+            for line in onegpu.scale_table(config, setup, 10**9, **onegpu.SHORT).splitlines()[2:]
+        )
+    }
+    assert cells["parameters trained"] == f"{trained:,}"
+    assert cells["weights with the adapters"] == f"{onegpu.gb(everything * 4)} GB"
+    fits = int(cells["sequences that fit in 1 GB"])
+    assert onegpu.run(config, setup, batch=fits + 1, **onegpu.SHORT).total > 10**9
+
+
+def test_batches_table_holds_the_largest_batch_within_the_budget() -> None:
+    configs = {"t5-small": t5sym.load("t5-small")}
+    table = onegpu.batches_table(configs, {"full": {}}, 2 * 10**9, **onegpu.SHORT)
+    n = int(table.splitlines()[-1].split("|")[2])
+    assert n > 0
+    assert onegpu.run(configs["t5-small"], {}, batch=n, **onegpu.SHORT).total <= 2 * 10**9
+    assert onegpu.run(configs["t5-small"], {}, batch=n + 1, **onegpu.SHORT).total > 2 * 10**9
+
+
+def test_conditions_table_reads_the_config_and_refuses_with_the_reason() -> None:
+    import dataclasses
+
+    import pytest
+
+    from t5sym.errors import T5SymError
+
+    config = dataclasses.replace(t5sym.load("t5-small"), dropout_rate=0.2)
+    row = onegpu.conditions_table({"mine": config}, {}, batch=1).splitlines()[-1]
+    assert row == "| mine | `cuda` | `True` | 0.2 | no |"
+    with pytest.raises(T5SymError, match="checkpointing"):
+        onegpu.conditions_table({"mine": config}, {**onegpu.QV, "checkpointing": True}, batch=1)
+
+
+def test_answered_leaves_out_lora_with_checkpointing_only() -> None:
+    assert list(onegpu.answered(onegpu.SETUPS)) == [
+        k for k in onegpu.SETUPS if k != "LoRA q,v, checkpointing"
+    ]

@@ -11,19 +11,43 @@ Examples
 >>> table = setups_table(t5sym.load("t5-small"), {"full": {"dtype": "bf16"}}, batch=1)
 >>> table.splitlines()[0]
 '| setup | weights | gradients | optimizer state | saved activations | total |'
+>>> print(batches_table({"t5-small": t5sym.load("t5-small")}, {"full": {}}, 10**9, **SHORT))
+| model | full |
+|---|---:|
+| t5-small | 3 |
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from fractions import Fraction
 
 from t5site import tables
 from t5sym.errors import T5SymError
 from t5sym.model.config import Config
 from t5sym.views import activations
+from t5sym.views.readable import short
 
 #: The parts each row shows, in GB (10⁹ bytes).
 PARTS = ("weights", "gradients", "optimizer state", "saved activations", "total")
+
+#: The models the fine-tuning page compares.
+MODELS = ("flan-t5-xl", "flan-t5-xxl", "t5-3b", "t5-11b")
+#: LoRA as peft's issues report it: rank 16 on ``q`` and ``v``; and on every Linear of a block.
+QV = {"lora_rank": 16, "lora_targets": "q,v"}
+WIDE = {"lora_rank": 16, "lora_targets": "q,k,v,o,wi_0,wi_1,wo"}
+#: The page's setups: full fine-tuning and LoRA q,v, with sdpa, eager or checkpointing.
+SETUPS = {
+    "full": {},
+    "full, eager": {"attention": "eager"},
+    "full, checkpointing": {"checkpointing": True},
+    "LoRA q,v": QV,
+    "LoRA q,v, eager": {**QV, "attention": "eager"},
+    "LoRA q,v, checkpointing": {**QV, "checkpointing": True},
+}
+#: T5's input length and its targets rounded up; and twice both.
+SHORT = {"encoder_length": 512, "decoder_length": 128}
+LONG = {"encoder_length": 1024, "decoder_length": 256}
 
 
 def gb(n: int) -> str:
@@ -88,3 +112,59 @@ def _total(config: Config, setup: Mapping, batch: int, lengths: Mapping[str, int
     if isinstance(r, str):
         raise T5SymError(r)
     return r.total
+
+
+def answered(setups: Mapping[str, Mapping]) -> dict[str, Mapping]:
+    """The setups the library models: LoRA with checkpointing is refused, so left out."""
+    return {k: v for k, v in setups.items() if not (v.get("lora_rank") and v.get("checkpointing"))}
+
+
+def conditions_table(configs: Mapping[str, Config], setup: Mapping, **workload: int) -> str:
+    """model | device | derived | dropout_rate | padding mask: how each run is taken."""
+    rows = []
+    for name, config in configs.items():
+        r = run(config, setup, **workload)
+        if isinstance(r, str):
+            raise T5SymError(r)
+        mask = "yes" if r.padding_mask else "no"
+        rows.append([name, f"`{r.device}`", f"`{r.derived}`", f"{r.dropout:g}", mask])
+    return tables.markdown_table(
+        rows, ["model", "device", "derived", "dropout_rate", "padding mask"]
+    )
+
+
+def setups_tables(configs: Mapping[str, Config], setups: Mapping[str, Mapping],
+                  **workload: int) -> str:  # fmt: skip
+    """`setups_table` for each config, under its name in bold."""
+    return "\n\n".join(
+        f"**{name}**\n\n{setups_table(config, setups, **workload)}"
+        for name, config in configs.items()
+    )
+
+
+def batches_table(configs: Mapping[str, Config], setups: Mapping[str, Mapping], budget: int,
+                  **lengths: int) -> str:  # fmt: skip
+    """One row per model, one column per setup: the `largest_batch` within ``budget`` bytes."""
+    rows = [
+        [name, *(str(largest_batch(c, s, budget, **lengths)) for s in setups.values())]
+        for name, c in configs.items()
+    ]
+    return tables.markdown_table(rows, ["model", *setups], set(range(1, len(setups) + 1)))
+
+
+def scale_table(config: Config, setup: Mapping, budget: int, **lengths: int) -> str:
+    """What one setup costs: the weights with adapters, the bytes each sequence saves for
+    backward, how many sequences fit in ``budget`` bytes and the parameters trained."""
+    one = run(config, setup, batch=1, **lengths)
+    if isinstance(one, str):
+        raise T5SymError(one)
+    rows = [
+        ["weights with the adapters", f"{gb(one.weights)} GB"],
+        ["saved for backward, per sequence", f"{gb(one.activations_bytes)} GB"],
+        [
+            f"sequences that fit in {short(Fraction(budget, 10**9))} GB",
+            str(largest_batch(config, setup, budget, **lengths)),
+        ],
+        ["parameters trained", f"{one.trainable_parameters:,}"],
+    ]
+    return tables.markdown_table(rows, ["quantity", config.name or "config"], {1})
