@@ -26,13 +26,15 @@ lint: $(STAMP)
 chromium:
 	@bash scripts/ensure-chromium
 
+# Two workers: what shares the built site, a calculator page or the wheel stays in one
+# (tests/conftest.py marks the groups), the rest is spread over both.
 test: chromium lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 # The fast loop while working: lint, the tests that build no model, site, wheel or browser
 # (tests/conftest.py marks the rest "slow"), the doctests, and the command on a few targets.
 check: lint
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" -n 2
 	$(VENV)/bin/t5sym count t5-11b > /dev/null
 	$(VENV)/bin/t5sym flops t5-3b --json > /dev/null
 	$(VENV)/bin/t5sym memory flan-t5-xl --batch 2 --encoder-length 64 --decoder-length 16 > /dev/null

@@ -63,12 +63,14 @@ SLOW_FIXTURES = frozenset({"site", "server", "browser", "api", "visits", "drawn"
                            "work", "wheel", "venv"})  # fmt: skip
 
 
-def _uses_slow(function, seen: set) -> bool:  # noqa: ANN001
+def _uses(function, wanted: frozenset, seen: set) -> bool:  # noqa: ANN001
+    """Whether ``function`` (or a function of its module it calls, transitively) names one
+    of ``wanted``."""
     inner = getattr(getattr(function, "hypothesis", None), "inner_test", None)
-    if inner is not None and _uses_slow(inner, seen):  # a @given test: its own body
+    if inner is not None and _uses(inner, wanted, seen):  # a @given test: its own body
         return True
     wrapped = getattr(function, "__wrapped__", None)  # functools.cache and friends
-    if wrapped is not None and _uses_slow(wrapped, seen):
+    if wrapped is not None and _uses(wrapped, wanted, seen):
         return True
     code = getattr(function, "__code__", None)
     if code is None or function in seen:
@@ -78,10 +80,30 @@ def _uses_slow(function, seen: set) -> bool:  # noqa: ANN001
     for const in code.co_consts:  # nested functions and lambdas
         if hasattr(const, "co_names"):
             names |= set(const.co_names)
-    if names & SLOW_NAMES:
+    if names & wanted:
         return True
     module = function.__globals__
-    return any(_uses_slow(module.get(n), seen) for n in names if callable(module.get(n)))
+    return any(_uses(module.get(n), wanted, seen) for n in names if callable(module.get(n)))
+
+
+# --- Two workers (pytest-xdist, `make test`): what uses the built site runs in one worker, so
+# the site is built once per run; a module's costly fixtures (a calculator page, a browser, a
+# wheel) stay in one worker too; everything else is spread over both.
+SITE_NAMES = frozenset({"built_site", "site_build"})
+
+
+def _group(item: pytest.Item) -> str | None:
+    """The xdist group of a test: "site", its module's name, or None (free to move)."""
+    function = getattr(item, "function", None)
+    if function is not None and _uses(function, SITE_NAMES, set()):
+        return "site"
+    info = getattr(item, "_fixtureinfo", None)
+    defs = [d for ds in (info.name2fixturedefs.values() if info else ()) for d in ds]
+    if any(_uses(d.func, SITE_NAMES, set()) for d in defs):
+        return "site"
+    if set(getattr(item, "fixturenames", ())) & SLOW_FIXTURES:
+        return item.module.__name__
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -92,5 +114,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         function = getattr(item, "function", None)
         fixtures = set(getattr(item, "fixturenames", ()))
-        if fixtures & SLOW_FIXTURES or (function is not None and _uses_slow(function, set())):
+        slow = function is not None and _uses(function, SLOW_NAMES, set())
+        if slow or fixtures & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
+        if group := _group(item):
+            item.add_marker(pytest.mark.xdist_group(group))
