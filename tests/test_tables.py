@@ -75,3 +75,29 @@ def test_reconciliation_and_presets_tables_have_a_row_each() -> None:
     assert len(_cells(tables.reconciliation_table(family.reconcile_all()))) == len(presets.CLAIMS)
     rows = _cells(tables.presets_table())
     assert len(rows) == len(presets.PRESETS)
+
+
+def test_latex_names_table_names_transformers_config_fields() -> None:
+    import transformers
+
+    from t5sym.model.symbols import DIMENSIONS
+
+    rows = tables.latex_names_table(DIMENSIONS).splitlines()[2:]
+    assert len(rows) == len(DIMENSIONS)
+    configs = [transformers.T5Config(), transformers.SwitchTransformersConfig(),
+               transformers.LongT5Config()]  # fmt: skip
+    for row in rows:
+        field = row.split(" | ")[0].removeprefix("| ").strip("`")
+        assert any(hasattr(c, field) for c in configs), field
+
+
+def test_sources_register_lists_every_entry_once_under_its_document() -> None:
+    import re
+
+    from t5sym.sources import SOURCES
+
+    text = tables.sources_register()
+    keys = re.findall(r"^- \[\]\(src:([^)]+)\)", text, flags=re.M)
+    assert sorted(keys) == sorted(SOURCES)
+    titles = re.findall(r"^\*\*(.+)\*\*$", text, flags=re.M)
+    assert len(titles) == len({s.document for s in SOURCES.values()})

@@ -33,3 +33,19 @@ def test_console_block_runs_in_a_folder(tmp_path) -> None:
 def test_only_t5sym_commands_run() -> None:
     with pytest.raises(T5SymError, match="^command: must start with 't5sym'"):
         transcript.console_block("rm -rf /")
+
+
+def test_help_blocks_are_what_the_command_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from .support.cli import run
+
+    monkeypatch.setenv("COLUMNS", "84")
+    text = transcript.help_blocks()
+    sections = re.split(r"^### `t5sym (\w+)`$", text, flags=re.M)
+    names = sections[1::2]
+    assert "count" in names and "weights" in names
+    for name, body in [("", sections[0]), *zip(names, sections[2::2], strict=True)]:
+        real = run(*([name] if name else []), "--help", env={"COLUMNS": "84"})
+        shown = body.strip().removeprefix("```text\n").removesuffix("\n```")
+        assert shown == real.stdout.rstrip("\n"), name

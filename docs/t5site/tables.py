@@ -252,3 +252,38 @@ def memory_table(memories: Sequence[Memory]) -> str:
     header = ["dtype, optimizer", "weights", "gradients", "state", "total"]
     table = markdown_table(rows, header, right={1, 2, 3, 4})
     return table + "\n\n(GiB, and the exact total in bytes.)"
+
+
+def sources_register() -> str:
+    """Every entry of `t5sym.sources.SOURCES` as a list under its document's title, in the
+    register's order: the citation ``[](src:KEY)``, the fact, its note, and the key."""
+    from t5sym.sources import SOURCES
+
+    documents: dict = {}
+    for key, source in SOURCES.items():
+        documents.setdefault(source.document, []).append((key, source))
+    blocks = []
+    for document, entries in documents.items():
+        items = [
+            f"- [](src:{key}): {s.fact}" + (f" ({s.note})" if s.note else "") + f" `{key}`"
+            for key, s in entries
+        ]
+        blocks.append(f"**{document.title}**\n\n" + "\n".join(items))
+    return "\n\n".join(blocks)
+
+
+def latex_names_table(symbols: Sequence[Symbol]) -> str:
+    """T5Config field | LaTeX | rendered (MathML) | meaning, one row per symbol.
+
+    >>> from t5site.tables import latex_names_table
+    >>> from t5sym.model.symbols import d_model
+    >>> latex_names_table([d_model]).splitlines()[2].split(" | ")[:2]
+    ['| `d_model`', '`d_{\\\\mathrm{model}}`']
+    """
+    from t5sym.model.symbols import CONFIG_FIELD, LATEX_NAMES, MEANING
+
+    rows = [
+        [f"`{CONFIG_FIELD.get(s, s.name)}`", f"`{LATEX_NAMES[s]}`", mathml(s), MEANING[s]]
+        for s in symbols
+    ]
+    return markdown_table(rows, ["T5Config field", "LaTeX", "rendered", "meaning"])

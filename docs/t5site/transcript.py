@@ -51,3 +51,26 @@ def console_block(command: str, cwd: str | None = None) -> str:
         os.chdir(before)
     block = fenced(f"$ {command}\n{out.getvalue().rstrip()}", "console")
     return f"{block}\n\nExit status: `{status}`." if status else block
+
+
+def help_blocks() -> str:
+    """``t5sym --help`` as a text block, then each subcommand's ``--help`` under a heading
+    ``### `t5sym NAME```, as argparse prints them (the page's width sets ``COLUMNS``).
+
+    Examples
+    --------
+    >>> from t5site.transcript import help_blocks
+    >>> help_blocks().splitlines()[1].startswith("usage: t5sym [-h] [--version]")
+    True
+    """
+    import argparse
+
+    from t5sym.cli.command import build_parser
+
+    parser = build_parser()
+    blocks = [fenced(parser.format_help().rstrip())]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                blocks.append(f"### `t5sym {name}`\n\n{fenced(sub.format_help().rstrip())}")
+    return "\n\n".join(blocks)
