@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from t5site import jsprint
+from t5site import calculator, jsprint
 from t5sym.model import symbols
 from t5sym.model.algebra import evaluate
 from t5sym.model.symbols import CONFIG_FIELD
@@ -126,3 +126,49 @@ def test_floor_and_ceiling_of_ratios_round_like_python() -> None:
         str((v[S] // v[g]) * (v[S] * (v[S] + 1) // 2) + -(-v[S] // 7)) for v in values
     ]
     assert got == expected
+
+
+def _small_int_function(a, b):  # ``if``, ``//``, ``%`` and ``x if c else y``, as the rules
+    if a < 0 or not b:
+        return -a % 7
+    return (a - 3) // b * 2 if a % b != 1 else a // -b
+
+
+def test_a_python_function_prints_and_rounds_as_python_does() -> None:
+    """The library's own rules (Switch's sparse step and blocks, llama.cpp's use_more_bits)
+    and a function using every construct, printed and run over a grid of integers,
+    negatives and 10**30 included: each value equals Python's."""
+    from t5sym.model.config import sparse_count
+
+    rules = [sparse_count, _small_int_function, *calculator.RULES.values()]
+    grid = [*range(-9, 30), 10**30, -(10**30) + 7]
+    pairs = [(a, b) for a in grid for b in grid if b != 0]
+    script = (
+        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\n"
+        f"const F = [{','.join(jsprint.python_function(f) for f in rules)}];\n"
+        f"const P = {json.dumps([[str(a), str(b)] for a, b in pairs])};\n"
+        "const out = F.map((f) => P.map(([a, b]) => String(f(BigInt(a), BigInt(b)))));\n"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "run.js"
+        path.write_text(script, encoding="utf-8")
+        proc = subprocess.run([NODE, path], capture_output=True, text=True, check=True)
+    got = json.loads(proc.stdout)
+    for fn, values in zip(rules, got, strict=True):
+        want = [str(fn(a, b)).lower() for a, b in pairs]  # True → "true", as JS prints it
+        assert values == want, fn.__name__
+
+
+def test_what_a_python_function_cannot_print_is_refused() -> None:
+    def calls(a):
+        return abs(a)
+
+    def loops(a):
+        for _ in range(a):
+            pass
+        return a
+
+    for fn in (calls, loops):
+        with pytest.raises(ValueError, match="jsprint prints"):
+            jsprint.python_function(fn)

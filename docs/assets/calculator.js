@@ -43,8 +43,7 @@
     if (st.head) c.architectures = [(T.classPrefix[type] || "") + st.head];
     return c;
   }
-  const aliases = (type) => ({ hidden_size: "d_model", num_attention_heads: "num_heads",
-    num_hidden_layers: "num_layers", ...(type === "switch_transformers" ? {} : { head_dim: "d_kv" }) });
+  const aliases = (type) => T.aliases[type] || {};  // the loader's, printed from t5sym
 
   // --- inputs -------------------------------------------------------------------------------
   function field(box, name, label, control) {

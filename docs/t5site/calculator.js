@@ -1,264 +1,164 @@
-// t5sym calculator runtime (hand-written): the loader's checks in the order and words of
-// t5sym/model/config.py and t5sym/model/checks.py, the evaluation of the generated trees, and the API.
-// DATA, FORMULAS and q come before it in the generated file; no formula is written here.
+// t5sym calculator runtime (hand-written): config.json read by JSON.parse, checked by the
+// loader's tables printed from t5sym (DATA.FIELDS: what each field takes; the model types'
+// defaults, aliases and heads), the generated trees evaluated, and the API. DATA, FORMULAS,
+// q, fl, ce, md and the library's printed rules (sparse_step, sparse_count, more_bits) come
+// before it in the generated file; no formula and no field rule is written here.
 
-class Float { constructor(v) { this.v = v; } }  // a JSON number with a fraction or exponent
+class Float {  // a JSON number written with a fraction or an exponent (Python reads a float)
+  constructor(v) { this.v = v; }
+  toJSON() { return this.v; }
+}
 
 const fail = (message) => { throw new Error(message); };
-const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
+const has = (o, k) => o !== null && o !== undefined && Object.prototype.hasOwnProperty.call(o, k);
 const isDict = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Float);
-const MAX = BigInt(DATA.MAX_DIGITS);
 const comma = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-
-// --- Python's repr of a JSON value, and checks.shown -------------------------------------
-
-function floatRepr(x) {
-  if (Number.isNaN(x)) return "nan";
-  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  if (Object.is(x, -0)) return "-0.0";
-  const [m, e] = x.toExponential().split("e");
-  const exp = Number(e);
-  if (exp >= -4 && exp < 16) {
-    const s = String(x);
-    return /[.e]/.test(s) ? s : s + ".0";
-  }
-  return `${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
-}
-
-function strRepr(s) {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const code = ch.codePointAt(0);
-    if (ch === "\\" || ch === quote) out += "\\" + ch;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (ch !== " " && /[\p{C}\p{Z}]/u.test(ch)) {
-      const hex = code.toString(16);
-      out += code < 0x100 ? "\\x" + hex.padStart(2, "0")
-        : code < 0x10000 ? "\\u" + hex.padStart(4, "0") : "\\U" + hex.padStart(8, "0");
-    } else out += ch;
-  }
-  return out + quote;
-}
-
-function repr(v) {
-  if (typeof v === "bigint") return v.toString();
-  if (v instanceof Float) return floatRepr(v.v);
-  if (v === true) return "True";
-  if (v === false) return "False";
-  if (v === null || v === undefined) return "None";
-  if (typeof v === "string") return strRepr(v);
-  if (Array.isArray(v)) return "[" + v.map(repr).join(", ") + "]";
-  return "{" + Object.keys(v).map((k) => `${strRepr(k)}: ${repr(v[k])}`).join(", ") + "}";
-}
-
 const abs = (n) => (n < 0n ? -n : n);
 const digits = (n) => abs(n).toString().length;
+const SWITCH = "switch_transformers";
 
-function shown(v) {  // checks.shown: repr cut to ECHO_LIMIT characters
-  if (typeof v === "bigint" && abs(v).toString(2).length > 200) {
-    return `${v < 0n ? "a negative" : "an"} integer of ${comma(digits(v))} digits`;
+// A value as a message repeats it: JSON, at most 60 characters.
+function show(v) {
+  if (typeof v === "bigint" && digits(v) > 40) return `${v < 0n ? "a negative" : "an"} integer of ${comma(digits(v))} digits`;
+  let s;
+  try { s = JSON.stringify(v, (k, x) => (typeof x === "bigint" ? x.toString() : x)); } catch { s = undefined; }
+  s = s === undefined ? String(v) : s;
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
+const some = (list) => (list.length > 6 ? `${list.slice(0, 4).join(", ")}, … (${list.length} in all)` : list.join(", "));
+
+// --- what each field takes (DATA.FIELDS: asked of t5sym's Config at build time) -------------
+
+const within = (field, n) => (digits(n) > DATA.MAX_DIGITS ? fail(`${field}: more than ${comma(DATA.MAX_DIGITS)} digits`) : n);
+const KINDS = {
+  positive: (f, v) => (typeof v === "bigint" && v > 0n ? within(f, v) : fail(`${f}: must be a whole number above 0, got ${show(v)}`)),
+  count: (f, v) => (typeof v === "bigint" && v >= 0n ? within(f, v) : fail(`${f}: must be a whole number, 0 or more, got ${show(v)}`)),
+  probability: (f, v) => {
+    const x = typeof v === "bigint" ? Number(v) : v instanceof Float ? v.v : NaN;
+    return x >= 0 && x <= 1 ? x : fail(`${f}: must be a number from 0 to 1, got ${show(v)}`);
+  },
+  boolean: (f, v) => (typeof v === "boolean" ? v : fail(`${f}: must be true or false, got ${show(v)}`)),
+};
+function check(field, v, kind = DATA.FIELDS[field]) {
+  if (!Array.isArray(kind)) return KINDS[kind](field, v);
+  return kind.includes(v) ? v : fail(`${field}: ${show(v)} is not one of ${some(kind)}`);
+}
+const positiveInt = (field, v) => KINDS.positive(field, v);
+const boolean = (field, v) => KINDS.boolean(field, v);
+const ACTIVATIONS = DATA.FIELDS.feed_forward_proj.filter((a) => !a.startsWith("gated-"));
+
+// --- the loader: t5sym.model.config's from_hf over the tables ------------------------------
+
+function architecture(name) {  // config.architecture: [model type, head] of a class name, or null
+  const real = has(DATA.LEGACY_ARCHITECTURES, name) ? DATA.LEGACY_ARCHITECTURES[name] : name;
+  const prefixes = Object.entries(DATA.CLASS_PREFIX).sort((a, b) => b[1].length - a[1].length);
+  for (const [type, prefix] of prefixes) {
+    const h = real.slice(prefix.length);
+    if (real.startsWith(prefix) && DATA.ALL_HEADS.includes(h)) return [type, h];
   }
-  const chars = Array.from(repr(v));
-  const limit = DATA.ECHO_LIMIT;
-  return chars.length <= limit ? chars.join("") : chars.slice(0, limit - 1).join("") + "\u2026";
+  return null;
 }
 
-const reprCut = (v) => Array.from(repr(v)).slice(0, 60).join("");  // f"{v!r:.60}"
-
-// --- checks --------------------------------------------------------------------------------
-
-function positiveInt(field, v) {
-  if (typeof v === "bigint") {
-    if (v > 0n) {
-      if (digits(v) > DATA.MAX_DIGITS) {
-        fail(`${field}: must have at most ${comma(DATA.MAX_DIGITS)} digits, got ${shown(v)}`);
-      }
-      return v;
-    }
-    fail(`${field}: must be a positive integer, got ${shown(v)}`);
-  }
-  if (v instanceof Float && Number.isFinite(v.v) && Number.isInteger(v.v)) {
-    fail(`${field}: must be an integer, got the float ${shown(v)}`);
-  }
-  return fail(`${field}: must be a positive integer, got ${shown(v)}`);
+function classNames(v) {
+  if (v === null || v === undefined) return [];
+  if (Array.isArray(v) && v.every((a) => typeof a === "string")) return v;
+  return fail(`architectures: must be a list of class names, got ${show(v)}`);
 }
 
-const nonNegative = (field, v) => (v === 0n ? 0n : positiveInt(field, v));
-
-function probability(field, v) {  // config._probability: a number from 0 to 1, as a float
-  const x = typeof v === "bigint" ? Number(v) : v instanceof Float ? v.v : typeof v === "number" ? v : NaN;
-  if (!(x >= 0 && x <= 1)) fail(`${field}: must be a number from 0 to 1, got ${shown(v)}`);
-  return x;
-}
-
-function boolean(field, v) {  // checks.boolean
-  if (typeof v !== "boolean") fail(`${field}: must be true or false, got ${shown(v)}`);
-  return v;
-}
-
-function text(field, v, what) {
-  if (typeof v !== "string") fail(`${field}: must be ${what}, got ${shown(v)}`);
-  return v;
-}
-
-function checkModelType(v) {
-  text("model_type", v, `a string, one of ${DATA.MODEL_TYPES.join(", ")}`);
-  if (!DATA.MODEL_TYPES.includes(v)) {
-    fail(`model_type: ${shown(v)} is not a T5-family type; t5sym counts ${DATA.MODEL_TYPES.join(", ")}`);
-  }
-}
-
-// difflib.get_close_matches (SequenceMatcher.ratio, autojunk as in difflib), on code points.
-function ratio(a, b) {
-  const b2j = new Map();
-  b.forEach((ch, j) => { if (!b2j.has(ch)) b2j.set(ch, []); b2j.get(ch).push(j); });
-  if (b.length >= 200) {
-    const ntest = Math.floor(b.length / 100) + 1;
-    for (const [ch, idx] of [...b2j]) if (idx.length > ntest) b2j.delete(ch);
-  }
-  const longest = (alo, ahi, blo, bhi) => {
-    let bi = alo, bj = blo, size = 0, j2len = new Map();
-    for (let i = alo; i < ahi; i++) {
-      const next = new Map();
-      for (const j of b2j.get(a[i]) || []) {
-        if (j < blo) continue;
-        if (j >= bhi) break;
-        const k = (j2len.get(j - 1) || 0) + 1;
-        next.set(j, k);
-        if (k > size) { bi = i - k + 1; bj = j - k + 1; size = k; }
-      }
-      j2len = next;
-    }
-    while (bi > alo && bj > blo && a[bi - 1] === b[bj - 1]) { bi--; bj--; size++; }
-    while (bi + size < ahi && bj + size < bhi && a[bi + size] === b[bj + size]) size++;
-    return [bi, bj, size];
-  };
-  let matches = 0;
-  const queue = [[0, a.length, 0, b.length]];
-  while (queue.length) {
-    const [alo, ahi, blo, bhi] = queue.pop();
-    const [i, j, k] = longest(alo, ahi, blo, bhi);
-    if (k) {
-      matches += k;
-      if (alo < i && blo < j) queue.push([alo, i, blo, j]);
-      if (i + k < ahi && j + k < bhi) queue.push([i + k, ahi, j + k, bhi]);
-    }
-  }
-  const total = a.length + b.length;
-  return total ? (2 * matches) / total : 1;
-}
-
-function closeMatches(word, possibilities, n = 3, cutoff = 0.6) {
-  const b = Array.from(word);
-  const scored = [];
-  for (const x of possibilities) {
-    const r = ratio(Array.from(x), b);
-    if (r >= cutoff) scored.push([r, x]);
-  }
-  scored.sort((p, q2) => q2[0] - p[0] || (q2[1] > p[1] ? 1 : q2[1] < p[1] ? -1 : 0));
-  return scored.slice(0, n).map((s) => s[1]);
-}
-
-function checkFeedForwardProj(v) {
-  text("feed_forward_proj", v, "a string such as 'relu'");
-  const parts = v.split("-");
-  if (parts.length > 2 || (parts.length === 2 && parts[0] !== "gated")) {
-    fail(`feed_forward_proj: ${shown(v)} is not '<act>' or 'gated-<act>' (e.g. 'gated-gelu')`);
-  }
-  const act = parts[parts.length - 1];
-  if (DATA.ACTIVATIONS_WITH_PARAMETERS.includes(act)) {
-    fail(`feed_forward_proj: activation ${repr(act)} has learnable parameters, not counted yet`);
-  }
-  if (!DATA.ACTIVATIONS.includes(act)) {
-    const close = closeMatches(act, DATA.ACTIVATIONS);
-    const hint = close.length ? `; did you mean ${close.join(", ")}?` : "";
-    fail(`feed_forward_proj: unknown activation ${shown(act)}${hint} (known: the ` +
-      `${DATA.ACTIVATIONS.length} of t5sym.model.config.ACTIVATIONS, e.g. relu, gelu_new, silu)`);
-  }
-}
-
-function head(modelType, architectures) {
-  const heads = DATA.HEADS[modelType], prefix = DATA.CLASS_PREFIX[modelType];
-  const known = heads.map((h) => prefix + h).join(", ");
-  let found = "";
-  if (architectures.length) {
-    const name = architectures[0];
-    const prefixes = Object.values(DATA.CLASS_PREFIX).sort((x, y) => y.length - x.length);
-    const p = prefixes.find((p2) => name.startsWith(p2) && DATA.ALL_HEADS.includes(name.slice(p2.length)));
-    if (p === undefined) {
-      fail(`architectures: ${shown(name)} is not a ${modelType} model class; t5sym counts ${known}`);
-    }
-    found = name.slice(p.length);
+function head(type, names) {  // the head architectures[0] names, of model_type's classes
+  let found = "", heads = DATA.HEADS[type];
+  if (names.length) {
+    const a = architecture(names[0]);
+    if (!a) fail(`architectures: ${show(names[0])} is not a ${type} class`);
+    found = a[1];
+    if (!DATA.HEADS[a[0]].includes(found)) [type, heads] = [a[0], DATA.HEADS[a[0]]];
+    else if (a[0] !== type) fail(`architectures: ${show(names[0])} is a ${a[0]} class, model_type says ${type}`);
   }
   found = found || "ForConditionalGeneration";
-  if (!heads.includes(found)) {
-    fail(`architectures: ${modelType} has no ${prefix}${found}; transformers defines ${known}`);
-  }
+  if (!heads.includes(found)) fail(`architectures: ${type} has no ${DATA.CLASS_PREFIX[type]}${found}`);
   return found;
 }
 
-function architectures(v) {
-  if (v === null || v === undefined) return [];
-  if (Array.isArray(v) && v.every((a) => typeof a === "string")) return v;
-  return fail(`architectures: must be a list of class names, got ${shown(v)}`);
-}
-
-// Config.__post_init__, in its order.
-function makeConfig(fields) {
-  const c = { ...DEFAULTS_BIG.config, ...fields };
-  for (const k of [...DATA.DIMS, "num_labels", "local_radius", "global_block_size", "num_experts"]) {
-    c[k] = positiveInt(k, c[k]);
-  }
-  for (const k of ["num_sparse_encoder_layers", "num_sparse_decoder_layers"]) c[k] = nonNegative(k, c[k]);
-  c.expert_capacity = nonNegative("expert_capacity", c.expert_capacity);
-  c.dropout_rate = probability("dropout_rate", c.dropout_rate);
-  if (c.num_decoder_layers === null) c.num_decoder_layers = c.num_layers;
-  c.num_decoder_layers = positiveInt("num_decoder_layers", c.num_decoder_layers);
-  checkFeedForwardProj(c.feed_forward_proj);
-  for (const k of ["tie_word_embeddings", "router_bias"]) boolean(k, c[k]);
-  checkModelType(c.model_type);
-  c.is_gated = c.feed_forward_proj.startsWith("gated-");
-  if (c.model_type === "switch_transformers" && c.is_gated) {
-    fail(`dense_act_fn: Switch Transformers' experts are not gated, got ${shown(c.feed_forward_proj)}`);
-  }
-  if (!DATA.ENCODER_ATTENTION.includes(c.encoder_attention_type)) {
-    fail(`encoder_attention_type: must be one of ${DATA.ENCODER_ATTENTION.join(", ")}, ` +
-      `got ${shown(c.encoder_attention_type)}`);
-  }
-  c.architectures = architectures(c.architectures);
+function makeConfig(fields) {  // Config: each field as DATA.FIELDS says, then the heads' rules
+  const c = { ...DEFAULTS.config, ...fields };
+  c.architectures = classNames(c.architectures);
   c.head = head(c.model_type, c.architectures);
+  c.encoder_only = DATA.ENCODER_ONLY.includes(c.head);
+  if (c.num_decoder_layers === null) c.num_decoder_layers = c.num_layers;
+  for (const k of Object.keys(DATA.FIELDS)) {
+    if (k.endsWith("_sparse_step")) continue;  // sparseSteps
+    const zero = c[k] === 0n && c.encoder_only && DATA.ZERO_WITHOUT_DECODER.includes(k);
+    c[k] = zero ? 0n : check(k, c[k]);
+  }
+  c.is_gated = c.feed_forward_proj.startsWith("gated-");
+  if (c.is_gated && DATA.UNGATED.includes(c.model_type)) {
+    fail(`dense_act_fn: ${c.model_type}'s experts are not gated, got ${show(c.feed_forward_proj)}`);
+  }
   c.model = DATA.CLASS_PREFIX[c.model_type] + c.head;
-  c.encoder_only = c.head === "EncoderModel" || c.head === "ForTokenClassification";
   return c;
 }
 
-// config._from_fields: defaults of the model type, aliases, id2label, Switch's dense_act_fn.
+function sparseSteps(data, fields) {  // Switch: every how many blocks one is sparse
+  const out = {};
+  for (const [stack, key] of [["encoder", "num_layers"], ["decoder", "num_decoder_layers"]]) {
+    const step = `${stack}_sparse_step`, wanted = `num_sparse_${stack}_layers`;
+    if (has(data, step)) { out[stack] = check(step, data[step]); continue; }
+    const layers = check(key, fields[key], stack === "encoder" ? "positive" : "count");
+    out[stack] = sparse_step(layers, check(wanted, fields[wanted]));
+  }
+  return out;
+}
+
+function feedForward(data, proj) {  // is_gated_act and dense_act_fn win over feed_forward_proj
+  if (!has(data, "is_gated_act") && !has(data, "dense_act_fn")) return proj;
+  const parts = typeof proj === "string" ? proj.split("-") : [];
+  if (!parts.length || parts.length > 2 || (parts.length === 2 && parts[0] !== "gated")) {
+    fail(`feed_forward_proj: must be "<activation>" or "gated-<activation>", got ${show(proj)}`);
+  }
+  const derived = [parts.length === 2, DATA.ACTIVATION_NAMES[proj] || parts[parts.length - 1]];
+  let [gated, act] = derived;
+  if (has(data, "is_gated_act")) gated = check("is_gated_act", data.is_gated_act, "boolean");
+  if (has(data, "dense_act_fn")) act = check("dense_act_fn", data.dense_act_fn, ACTIVATIONS);
+  return gated === derived[0] && act === derived[1] ? proj : (gated ? "gated-" : "") + act;
+}
+
+function impliedType(names) {
+  const a = Array.isArray(names) && typeof names[0] === "string" ? architecture(names[0]) : null;
+  return a && a[0];
+}
+
+// config._from_fields: the model type's defaults, the file's fields, then its aliases.
 function fromFields(data, name = null) {
-  const modelType = has(data, "model_type") ? data.model_type : "t5";
-  checkModelType(modelType);
-  const fields = { ...DEFAULTS_BIG.model[modelType] };
+  const implied = impliedType(data.architectures);
+  const type = has(data, "model_type") ? data.model_type : implied || "t5";
+  if (DATA.OTHER_TYPES.includes(type)) fail(`model_type: ${type} is counted by the t5sym command, not on this page`);
+  check("model_type", type);
+  const fields = { ...DEFAULTS.model[type] };
   for (const k of Object.keys(fields)) if (has(data, k)) fields[k] = data[k];
   if (fields.num_decoder_layers === null) fields.num_decoder_layers = fields.num_layers;
-  for (const [alias, k] of Object.entries(DATA.ALIASES[modelType])) {
-    if (has(data, alias)) fields[k] = data[alias];
-  }
+  const steps = type === SWITCH ? sparseSteps(data, fields) : {};
+  for (const [alias, k] of Object.entries(DATA.ALIASES[type])) if (has(data, alias)) fields[k] = data[alias];
   const labels = data.id2label;
-  if (!has(data, "num_labels") && has(data, "id2label") && labels !== null) {
-    if (!(Array.isArray(labels) || isDict(labels))) {
-      fail(`id2label: must be an object of labels, got ${shown(labels)}`);
-    }
-    fields.num_labels = BigInt(Array.isArray(labels) ? labels.length : Object.keys(labels).length);
+  if (!has(data, "num_labels") && labels !== null && labels !== undefined) {
+    if (!(Array.isArray(labels) || isDict(labels))) fail(`id2label: must be an object of labels, got ${show(labels)}`);
+    fields.num_labels = BigInt(Object.keys(labels).length);
   }
-  if (modelType === "switch_transformers") {
+  if (has(fields, "dense_act_fn")) {  // Switch's name for its experts' activation
     fields.feed_forward_proj = fields.dense_act_fn;
     delete fields.dense_act_fn;
+  } else fields.feed_forward_proj = feedForward(data, fields.feed_forward_proj);
+  const c = makeConfig({
+    ...fields, model_type: type, architectures: has(data, "architectures") ? data.architectures : null,
+    dropout_rate: has(data, "dropout_rate") ? data.dropout_rate : DEFAULTS.config.dropout_rate,
+  });
+  if (!has(data, "model_type") && !implied && !DATA.T5_FIELDS.some((k) => has(data, k))) {
+    fail("model_type: missing, and neither a T5 field nor a T5-family class: not a T5 config");
   }
-  const arch = has(data, "architectures") ? data.architectures : null;
-  const dropout = has(data, "dropout_rate") ? data.dropout_rate : DEFAULTS_BIG.config.dropout_rate;
-  return makeConfig({ ...fields, dropout_rate: dropout, model_type: modelType, architectures: arch, name });
+  for (const [stack, layers] of type === SWITCH ? [["encoder", c.num_layers], ["decoder", c.num_decoder_layers]] : []) {
+    const own = sparse_step(layers, c[`num_sparse_${stack}_layers`]);  // a step of its own: to_dict shows it
+    c[`${stack}_sparse_step`] = steps[stack] === own ? null : steps[stack];
+  }
+  return Object.assign(c, { steps, name });
 }
 
 // --- values: JavaScript input as the Python loader sees it ---------------------------------
@@ -267,174 +167,54 @@ function fromFields(data, name = null) {
 function normalize(v) {
   if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : new Float(v);
   if (Array.isArray(v)) return v.map(normalize);
-  if (isDict(v)) {
-    const out = Object.create(null);
-    for (const k of Object.keys(v)) out[k] = normalize(v[k]);
-    return out;
-  }
+  if (isDict(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, normalize(x)]));
   return v === undefined ? null : v;
 }
 
-const toBig = (v) => (typeof v === "number" && Number.isInteger(v) ? BigInt(v) : v);
-const bigValues = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, toBig(v)]));
-const DEFAULTS_BIG = {
-  config: bigValues(DATA.CONFIG_DEFAULTS),
-  model: Object.fromEntries(Object.entries(DATA.MODEL_DEFAULTS).map(([k, v]) => [k, bigValues(v)])),
+const DEFAULTS = {
+  config: normalize(DATA.CONFIG_DEFAULTS),
+  model: Object.fromEntries(Object.entries(DATA.MODEL_DEFAULTS).map(([k, v]) => [k, normalize(v)])),
 };
 
-// JSON as Python's json module reads it: integers exact (BigInt), NaN and Infinity accepted,
-// the last of a repeated key kept; errors in its words, at its line and column.
+// config.json by JSON.parse, every integer exact (BigInt, from the number's own text).
 function parse(source, where = "config.json") {
-  let s = source.replace(/^\uFEFF/, "");
-  if (!s.trim()) fail(`${where}: empty file, expected a JSON object`);
-  let i = 0;
-  const err = (msg, at = i) => {
-    const line = s.slice(0, at).split("\n").length;
-    const col = at - s.lastIndexOf("\n", at - 1);
-    fail(`${where}: invalid JSON at line ${line}, column ${col}: ${msg}`);
+  const text = String(source).replace(/^\uFEFF/, "");
+  if (!text.trim()) fail(`${where}: empty, expected a JSON object`);
+  let long = 0;
+  const exact = (k, v, context) => {
+    if (typeof v !== "number") return v;
+    if (/[.eE]/.test(context.source)) return new Float(v);
+    long = Math.max(long, context.source.replace("-", "").length);
+    return long > DATA.MAX_DIGITS ? null : BigInt(context.source);
   };
-  const ws = () => { while (i < s.length && " \t\n\r".includes(s[i])) i++; };
-  const NUMBER = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?/y;
-  function string() {
-    const start = i++;
-    let out = "";
-    for (;;) {
-      if (i >= s.length) err("Unterminated string starting at", start);
-      const ch = s[i];
-      if (ch === '"') { i++; return out; }
-      if (ch === "\\") {
-        const e = s[i + 1];
-        const simple = { '"': '"', "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
-        if (e !== undefined && has(simple, e)) { out += simple[e]; i += 2; continue; }
-        if (e === "u" && /^[0-9a-fA-F]{4}$/.test(s.slice(i + 2, i + 6))) {
-          out += String.fromCharCode(parseInt(s.slice(i + 2, i + 6), 16)); i += 6; continue;
-        }
-        if (e === "u") err("Invalid \\uXXXX escape", i + 1);
-        if (e === undefined) err("Unterminated string starting at", start);
-        err("Invalid \\escape", i);
-      }
-      if (ch < " ") err("Invalid control character at", i);
-      out += ch; i++;
-    }
+  let data;
+  try { data = JSON.parse(text, exact); } catch (e) {  // V8's message may quote the whole text: its place only
+    const at = /line (\d+) column (\d+)/.exec(e.message);
+    fail(`${where}: not valid JSON${at ? ` (line ${at[1]}, column ${at[2]})` : ""}`);
   }
-  function value() {
-    ws();
-    const ch = s[i];
-    if (ch === "{") {
-      i++; ws();
-      const obj = Object.create(null);
-      if (s[i] === "}") { i++; return obj; }
-      for (;;) {
-        if (s[i] !== '"') err("Expecting property name enclosed in double quotes");
-        const k = string(); ws();
-        if (s[i] !== ":") err("Expecting ':' delimiter");
-        i++;
-        obj[k] = value(); ws();
-        if (s[i] === "}") { i++; return obj; }
-        if (s[i] !== ",") err("Expecting ',' delimiter");
-        i++; ws();
-        if (s[i] !== '"') err("Expecting property name enclosed in double quotes");
-      }
-    }
-    if (ch === "[") {
-      i++; ws();
-      const arr = [];
-      if (s[i] === "]") { i++; return arr; }
-      for (;;) {
-        arr.push(value()); ws();
-        if (s[i] === "]") { i++; return arr; }
-        if (s[i] !== ",") err("Expecting ',' delimiter");
-        i++;
-      }
-    }
-    if (ch === '"') return string();
-    for (const [word, v] of [["null", null], ["true", true], ["false", false], ["NaN", new Float(NaN)],
-      ["Infinity", new Float(Infinity)], ["-Infinity", new Float(-Infinity)]]) {
-      if (s.startsWith(word, i)) { i += word.length; return v; }
-    }
-    NUMBER.lastIndex = i;
-    const m = NUMBER.exec(s);
-    if (!m) err("Expecting value");
-    i += m[0].length;
-    if (m[1] || m[2]) return new Float(Number(m[0]));
-    const n = m[0].replace(/^-/, "");
-    if (n.length > DATA.MAX_DIGITS) {
-      fail(`${where}: an integer of ${comma(n.length)} digits, over the ${comma(DATA.MAX_DIGITS)}-digit limit`);
-    }
-    return BigInt(m[0]);
-  }
-  const out = value();
-  ws();
-  if (i < s.length) err("Extra data");
-  if (!isDict(out)) {
-    const kind = Array.isArray(out) ? "an array" : typeof out === "string" ? "a string"
-      : out === null ? "null" : typeof out === "boolean" ? "a boolean" : "a number";
-    fail(`${where}: must hold a JSON object, got ${kind}`);
-  }
-  return out;
+  if (long > DATA.MAX_DIGITS) fail(`${where}: an integer of ${comma(long)} digits, more than ${comma(DATA.MAX_DIGITS)}`);
+  if (!isDict(data)) fail(`${where}: must hold a JSON object, got ${Array.isArray(data) ? "an array" : show(data)}`);
+  return data;
 }
 
-// jspack.pack_presets: each preset's config.json fields back as an object.
-const PRESETS = {};
-for (const [name, row] of Object.entries(DATA.presets.rows)) {
-  const fields = (PRESETS[name] = {});
-  for (let i = 0; i < row.length; i += 2) fields[DATA.presets.fields[row[i]]] = row[i + 1];
-}
+const PRESETS = DATA.presets;
 
 // A config: a preset's name, JSON text, or an object (a config.json's fields).
 function load(input) {
-  if (typeof input === "string" && has(PRESETS, input)) {
-    return fromFields(normalize(PRESETS[input]), input);
-  }
+  if (typeof input === "string" && has(PRESETS, input)) return fromFields(normalize(PRESETS[input]), input);
   const data = typeof input === "string" ? parse(input) : normalize(input);
-  if (!isDict(data)) fail(`config: must be a config.json object, got ${shown(data)}`);
+  if (!isDict(data)) fail(`config: must be a config.json object, got ${show(data)}`);
   return fromFields(data, null);
 }
 
 // --- evaluation of the generated trees -----------------------------------------------------
 
+const NODES = DATA.nodes, SAVED = DATA.saved;
 const LEAF = new Map(DATA.views.leaves.map((id, pos) => [id, pos]));
 
-// jspack.pack_column: every column over the leaves back as an array.
-const unpackColumn = (x) => (Array.isArray(x) ? x : typeof x === "number" ? Array(LEAF.size).fill(x)
-  : Array.from(x.s, (ch) => x.p[ch.charCodeAt(0) - 48]));
-for (const k of Object.keys(DATA.views)) DATA.views[k] = unpackColumn(DATA.views[k]);
-for (const k of ["rows", "cols", "repeat"]) DATA.weights[k] = unpackColumn(DATA.weights[k]);
-
-// calculator.pack_ints: w digits (35..126 but the backslash) per int, offset by 100.
-function unpackInts([w, text]) {
-  const digit = (ch) => { const x = ch.charCodeAt(0); return x - (x > 92 ? 36 : 35); };
-  const out = [];
-  for (let i = 0; i < text.length; i += w) {
-    let v = 0;
-    for (let k = 0; k < w; k++) v = v * 91 + digit(text[i + k]);
-    out.push(v - 100);
-  }
-  return out;
-}
-
-// jspack.flat_nodes: [name, formula] for a leaf, [name, [children]] for a group.
-const NODES = [];
-const SAVED = { plain: unpackInts(DATA.saved.plain), checkpointed: unpackInts(DATA.saved.checkpointed) };
-for (let i = 0, n = unpackInts(DATA.nodes); i < n.length; i += n[i + 1] < 0 ? 2 - n[i + 1] : 2) {
-  NODES.push([n[i], n[i + 1] < 0 ? n.slice(i + 2, i + 2 - n[i + 1]) : n[i + 1]]);
-}
-
-// Config.sparse_blocks: blocks i with step == 1 or i % step == 1, step = layers // wanted.
-function sparseBlocks(c, stack) {
-  if (c.model_type !== "switch_transformers") return 0n;
-  const layers = stack === "encoder" ? c.num_layers : c.num_decoder_layers;
-  const wanted = c[`num_sparse_${stack}_layers`];
-  const step = wanted > 0n ? layers / wanted : layers;
-  if (step <= 0n) return 0n;
-  if (step === 1n) return layers;
-  return layers >= 2n ? (layers - 2n) / step + 1n : 0n;
-}
-
-// Each value also under the one letter the formulas read it by (jspack.shorten).
-function aliased(o) {
-  for (const k of Object.keys(o)) if (has(DATA.SHORT, k)) o[DATA.SHORT[k]] = o[k];
-  return o;
+function sparseBlocks(c, stack) {  // Config.sparse_blocks, by the library's printed rule
+  if (c.model_type !== SWITCH) return 0n;
+  return sparse_count(stack === "encoder" ? c.num_layers : c.num_decoder_layers, c.steps[stack]);
 }
 
 function values(c, extra = {}) {  // Config.values(): the symbols' values
@@ -442,7 +222,7 @@ function values(c, extra = {}) {  // Config.values(): the symbols' values
   for (const k of DATA.SYMBOL_FIELDS) out[k] = c[k];
   out.num_sparse_encoder_layers = sparseBlocks(c, "encoder");
   out.num_sparse_decoder_layers = sparseBlocks(c, "decoder");
-  return aliased(Object.assign(out, extra));
+  return Object.assign(out, extra);
 }
 
 // Tree.evaluate of a tree or of a leaf view of it (Tree.view: a dropped leaf goes, and a
@@ -452,13 +232,11 @@ function values(c, extra = {}) {  // Config.values(): the symbols' values
 function evaluate(root, c, view = null, depths = null) {
   const entries = [];
   const column = typeof view === "string" && DATA.views[view];
-  const walk = (id, parent, depth = 0) => {
-    const [ni, x] = NODES[id];
-    const raw = DATA.names[ni];
-    const name = raw[0] === "~" ? `${parent}.${raw.slice(1)}` : raw;
+  const walk = (id, depth = 0) => {
+    const [name, x] = NODES[id];
     if (typeof x === "number") {
-      const f = column ? column[LEAF.get(id)] - 1 : x;
-      if (f < 0) return null;
+      const f = column ? column[LEAF.get(id)] : x;
+      if (f === null) return null;
       const v = typeof view === "function" ? view(LEAF.get(id), name, f) : FORMULAS[f](c);
       if (v === null) return null;
       entries.push([name, v, depth]);
@@ -468,14 +246,14 @@ function evaluate(root, c, view = null, depths = null) {
     entries.push([name, 0n, depth]);
     let sum = 0n, kept = false;
     for (const child of x) {
-      const v = walk(child, name, depth + 1);
+      const v = walk(child, depth + 1);
       if (v !== null) { sum += v; kept = true; }
     }
     if (!kept && name !== "") { entries.length = at; return null; }
     entries[at][1] = sum;
     return sum;
   };
-  walk(root, "");
+  walk(root);
   if (depths) return entries;
   return Object.fromEntries(entries.map(([n, v]) => [n, v]));
 }
@@ -490,7 +268,8 @@ function structureOf(c, headName = c.head) {
 function toDict(c) {  // Config.to_dict
   const list = DATA.to_dict.lists[DATA.to_dict.keys[
     `${DATA.MODEL_TYPES.indexOf(c.model_type)}${DATA.ALL_HEADS.indexOf(c.head)}`]];
-  return Object.fromEntries(list.map((k) => [k, k === "model" ? c.model : c[k]]));
+  const steps = ["encoder_sparse_step", "decoder_sparse_step"].filter((k) => c[k] !== null && c[k] !== undefined);
+  return Object.fromEntries([...list, ...steps].map((k) => [k, k === "model" ? c.model : c[k]]));
 }
 
 const gcd = (a, b) => { while (b) [a, b] = [b, a % b]; return abs(a); };
@@ -545,7 +324,7 @@ function flops(input, opts = {}) {
   const [tree, tokens, perSide, naive, excess] = s[4];
   const breakdown = evaluate(tree, v), forward = breakdown[""];
   const parameters = evaluate(s[0], v)[""];
-  aliased(Object.assign(v, { parameters }));
+  Object.assign(v, { parameters });
   const n = FORMULAS[naive](v), side = FORMULAS[perSide](v), times = BigInt(1 + DATA.BACKWARD_PER_FORWARD);
   return {
     name: c.name, model: DATA.CLASS_PREFIX[c.model_type] + headName, batch, encoder_length: S,
@@ -553,14 +332,14 @@ function flops(input, opts = {}) {
     training: training(breakdown), parameters, naive: n, naive_training: times * n,
     naive_ratio: fraction(forward, n), per_side: side, per_side_training: times * side,
     ratio: fraction(forward, side),
-    excess: Object.fromEntries(excess.map(([k, f]) => [DATA.names[k], FORMULAS[f](v)])),
+    excess: Object.fromEntries(excess.map(([k, f]) => [k, FORMULAS[f](v)])),
     breakdown,
   };
 }
 
 function checkDtype(dtype) {  // memory.dtype_bytes
   if (typeof dtype !== "string" || !has(DATA.DTYPE_BYTES, dtype)) {
-    fail(`dtype: unknown ${reprCut(dtype)}; known: ${Object.keys(DATA.DTYPE_BYTES).join(", ")}`);
+    fail(`dtype: ${show(dtype)} is not one of ${Object.keys(DATA.DTYPE_BYTES).join(", ")}`);
   }
   return BigInt(DATA.DTYPE_BYTES[dtype]);
 }
@@ -590,7 +369,7 @@ function checkCores(c, count) {
 function held(c, dtype, optimizer, cores) {
   const b = checkDtype(dtype);
   if (typeof optimizer !== "string" || !DATA.ALL_OPTIMIZERS.includes(optimizer)) {
-    fail(`optimizer: unknown ${reprCut(optimizer)}; known: ${DATA.ALL_OPTIMIZERS.join(", ")}`);
+    fail(`optimizer: ${show(optimizer)} is not one of ${DATA.ALL_OPTIMIZERS.join(", ")}`);
   }
   if (!has(DATA.OPTIMIZERS, optimizer)) {  // the library's torch and bitsandbytes optimizers
     fail(`optimizer: ${optimizer} is counted by t5sym memory --optimizer ${optimizer}, not on ` +
@@ -603,7 +382,7 @@ function held(c, dtype, optimizer, cores) {
   }
   const s = structureOf(c);
   if (cores !== null) {  // memory.check_layout (the class named), then the core count
-    if (s[5]) fail(DATA.names[s[5].refused]);
+    if (s[5]) fail(s[5].refused);
     cores = checkCores(c, cores);
   }
   const core = cores === null ? "" : ":core";
@@ -630,7 +409,7 @@ function savedTree(c, dtype, checkpointing) {
   if (!DATA.TRAINING_DTYPES.includes(dtype)) {
     fail(`dtype: ${dtype} cannot be trained; use ${DATA.TRAINING_DTYPES.join(", ")}`);
   }
-  if (!(c.dropout_rate < 1)) fail(`dropout: must be a number in [0, 1), got ${floatRepr(c.dropout_rate)}`);
+  if (!(c.dropout_rate < 1)) fail(`dropout: must be a number in [0, 1), got ${c.dropout_rate}`);
   const align = DATA.DTYPE_BYTES[dtype] === 4 ? 4n : 8n;
   if (c.d_kv % align) {
     fail(`d_kv: CUDA's memory-efficient kernel needs a multiple of ${align} in ${dtype}, got ` +
@@ -646,7 +425,7 @@ function savedTree(c, dtype, checkpointing) {
   } else {
     const a = DATA.SAVED_ACTIVATIONS.indexOf(act);
     if (a < 0) {
-      fail(`feed_forward_proj: saved activations of ${repr(act)} not modelled; ${DATA.SAVED_ACTIVATIONS.join(", ")}`);
+      fail(`feed_forward_proj: the saved tensors of ${act} are not modelled; ${DATA.SAVED_ACTIVATIONS.join(", ")} are`);
     }
     tree = SAVED.plain[index([0, DATA.SAVED_ACTIVATIONS.length, 2, 2], [d, a, +c.is_gated, umt5])];
   }
@@ -719,7 +498,7 @@ function inference(input, opts = {}) {
 function shard(input, opts = {}) {
   const c = load(input);
   const s = structureOf(c);
-  if (!Array.isArray(s[7])) fail(DATA.names[s[7].refused]);
+  if (!Array.isArray(s[7])) fail(s[7].refused);
   const cores = checkCores(c, option(opts, "cores", null));
   const b = positiveInt("bytes_per_value", option(opts, "bytes_per_value", DATA.BF16));
   const v = values(c, { cores, bytes_per_value: b });
@@ -749,9 +528,9 @@ function view(input, name, extra = {}) {
   const c = load(input);
   if (typeof name !== "string" || name === "leaves" || !has(DATA.views, name)) {
     const known = Object.keys(DATA.views).filter((k) => k !== "leaves").join(", ");
-    fail(`view: unknown ${reprCut(name)}; known: ${known}`);
+    fail(`view: ${show(name)} is not one of ${known}`);
   }
-  const more = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, positiveInt(k, option(extra, k))]));
+  const more = Object.fromEntries(Object.entries(extra).map(([k]) => [k, positiveInt(k, option(extra, k))]));
   return evaluate(structureOf(c)[0], values(c, more), name);
 }
 
@@ -761,25 +540,19 @@ function outline(input) {
   return evaluate(structureOf(c)[0], values(c), null, true).map(([n, v, d]) => [d, n, v]);
 }
 
-// jspack.math_codec: each tag was written as one character.
-const unpack = (s) => s.replace(/./g, (ch) => DATA.mathml.tags[ch] ?? ch);
-
 function mathml(input) {
   const c = load(input);
-  const label = (n) => (n[0] === "~" ? `transformer.${n.slice(1)}` : n);
-  return structureOf(c)[2].map(([name, m]) => [label(DATA.names[name]),
-    `<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">${unpack(DATA.mathml.text[m])}</math>`]);
+  return structureOf(c)[2].map(([name, m]) => [name, DATA.mathml[m].replace("<math ", '<math display="block" ')]);
 }
 
 // formats.Plan._walk: llama.cpp's type for every quantizable tensor, in its order (names
 // sorted), from DATA.weights' gguf columns; → for each leaf position, [[type, count], ...].
-const moreBits = (i, n) => i < n / 8n || i >= (7n * n) / 8n || (i - n / 8n) % 3n === 2n;
 
 // formats._ruled: the first rule of FTYPE_RULES that holds for the i-th of n tensors.
 function ruled(rules, i, n, main) {
   for (const [test, k, t] of rules || []) {
     const K = BigInt(k);
-    if (test === "all" || (test === "more" && moreBits(i, n)) || (test === "first" && i < K) ||
+    if (test === "all" || (test === "more" && more_bits(i, n)) || (test === "first" && i < K) ||
         (test === "part" && i < n / K)) return t;
   }
   return main;
@@ -788,7 +561,7 @@ function ruled(rules, i, n, main) {
 function ggufTypes(format, leaves, v, ncols) {
   const W = DATA.weights, [main, ftype, rest] = W.gguf[format], rules = W.rules[ftype] || {};
   const first = leaves.find(([pos]) => typeof W.gguf_names[pos] !== "number");
-  const unnamed = (name) => fail(`format: GGUF (llama.cpp) has no tensor name for ${Array.from(repr(name)).slice(0, 80).join("")}`);
+  const unnamed = (name) => fail(`format: GGUF (llama.cpp) has no tensor name for ${name}`);
   if (first && W.gguf_names[first[0]] === null) unnamed(first[1]);
   const tensors = new Map();
   for (const [pos, name] of leaves) {
@@ -796,7 +569,7 @@ function ggufTypes(format, leaves, v, ncols) {
     if (typeof template === "number") continue;
     const repeat = FORMULAS[W.repeat[pos]](v);
     if (repeat > BigInt(W.max_layers)) {
-      fail(`num_layers: GGUF formats walk every block; at most ${comma(W.max_layers)}, got ${shown(repeat)}`);
+      fail(`num_layers: GGUF formats walk every block, at most ${comma(W.max_layers)}; got ${show(repeat)}`);
     }
     for (let i = 0n; i < repeat; i++) {
       if (template === null) unnamed(name);
@@ -835,11 +608,11 @@ function weights(input, opts = {}) {
   const c = load(input), W = DATA.weights;
   const format = option(opts, "format", "bf16");
   if (typeof format !== "string" || !has(W.main, format)) {
-    fail(`format: unknown ${shown(format)}; known: ${Object.keys(W.main).join(", ")}`);
+    fail(`format: ${show(format)} is not one of ${Object.keys(W.main).join(", ")}`);
   }
   const encoderOnly = boolean("encoder_only", option(opts, "encoder_only", false));
   const s = structureOf(c), v = values(c), root = s[encoderOnly ? 1 : 0];
-  const shape = (pos) => aliased({ rows: FORMULAS[W.rows[pos]](v), cols: FORMULAS[W.cols[pos]](v) });
+  const shape = (pos) => ({ rows: FORMULAS[W.rows[pos]](v), cols: FORMULAS[W.cols[pos]](v) });
   let choose;
   if (has(W.gguf, format)) {
     const leaves = [];
@@ -850,8 +623,8 @@ function weights(input, opts = {}) {
     choose = (pos) => (W.gguf_names[pos] === 0 ? fixed(pos, "F32") : W.gguf_names[pos] === 1 ? fixed(pos, W.gguf[format][2]) : walked(pos));
   } else {
     const plain = W.keeps_wo.includes(c.model_type) ? null : W.choices[`${format}:plain`];
-    const letters = plain || W.choices[format];
-    choose = (pos) => [[W.names[letters.charCodeAt(pos) - 97], FORMULAS[W.repeat[pos]](v)]];
+    const column = plain || W.choices[format];
+    choose = (pos) => [[column[pos], FORMULAS[W.repeat[pos]](v)]];
   }
   const storages = {}, by = {};
   const leafBytes = (pos, name) => {
@@ -881,5 +654,6 @@ globalThis.t5sym = Object.freeze({
   presets: PRESETS, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
   inferenceDtypes: DATA.INFERENCE_DTYPES,
   optimizers: Object.keys(DATA.OPTIMIZERS), heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
+  aliases: DATA.ALIASES,
   modelDefaults: DATA.MODEL_DEFAULTS,
 });

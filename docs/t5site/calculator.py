@@ -3,20 +3,23 @@
 Every `t5sym.model.params.Structure` a valid config can reach (model type × head × gated ×
 tied × LongT5 attention × Switch router bias) is built once; its trees (parameters,
 encoder alone, forward FLOPs, inference) and formulas (the FLOP rules of thumb, the
-Mesh TF layout's sums and blocks, generate()'s FLOPs) are written as hash-consed nodes
-(a name and a formula, or a name and children) over one table of formulas printed by
+Mesh TF layout's sums and blocks, generate()'s FLOPs) are plain JSON: nodes ``[name,
+formula]`` or ``[name, [children]]`` over one table of formulas printed by
 `t5site.jsprint` as BigInt arrow functions ``c=>…``. A view that maps each parameter
 leaf alone (bytes, optimizer state, caches, per-core shares: `VIEWS`) is one column of
-formulas over the leaves, not new JavaScript; the saved-activation trees are keyed by
-what decides their shape (`saved_trees`); a weight format is one storage letter per leaf,
-or for GGUF the data llama.cpp's walk reads (`gguf_columns`).
+formulas over the leaves; the saved-activation trees are keyed by what decides their
+shape (`saved_trees`); a weight format is one storage per leaf, or for GGUF the data
+llama.cpp's walk reads (`gguf_columns`).
 
-Hand-written in ``calculator.js``, each held to the Python by ``tests/test_calculator.py``:
-the loader's checks in its order and words (over the tables of `loader_tables`), Switch's
-sparse-block rule, the training FLOPs' sum, the refusals of `t5sym.model.checks.servable`,
-`t5sym.views.layout.check_cores`, and llama.cpp's walk of `t5sym.views.formats.Plan`. The file
-defines ``globalThis.t5sym`` with ``count``, ``flops``, ``memory``, ``inference``,
-``shard``, ``weights``, ``view``, ``parse`` and ``presets``.
+The loader's rules are data too (`loader_tables`): each field's kind, found by asking
+`t5sym.model.config.Config` which values it takes (`field_kinds`), the model types'
+defaults, aliases and heads, the activations; Switch's sparse blocks and llama.cpp's
+``use_more_bits`` are printed from the library's own Python functions
+(`t5site.jsprint.python_function`). ``calculator.js`` reads JSON with ``JSON.parse`` and
+interprets that data; its messages are the page's own (``tests/test_calculator.py`` holds
+that it refuses what the library refuses, naming the same field). The file defines
+``globalThis.t5sym`` with ``count``, ``flops``, ``memory``, ``inference``, ``shard``,
+``weights``, ``view``, ``parse`` and ``presets``.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import sympy
 from sympy import Expr
 
 from t5sym.errors import ConfigError, T5SymError
-from t5sym.model import checks, params, presets, symbols
+from t5sym.model import checks, gemma, params, presets, symbols
 from t5sym.model import config as config_module
 from t5sym.model.algebra import tidy
 from t5sym.model.config import (
@@ -44,9 +47,11 @@ from t5sym.model.config import (
     CLASS_PREFIX,
     ENCODER_ATTENTION,
     HEADS,
+    LEGACY_ARCHITECTURES,
     MODEL_DEFAULTS,
     MODEL_TYPES,
     SERVED_TYPES,
+    T5_FIELDS,
     Config,
     from_hf,
     served,
@@ -55,7 +60,7 @@ from t5sym.model.nodes import Node, Tree
 from t5sym.model.roles import Role
 from t5sym.views import activations, flops, formats, inference, layout, memory, printers, sharding
 
-from . import jspack, jsprint
+from . import jsprint
 
 #: Every head transformers defines for some model type, in the order of the key.
 ALL_HEADS = HEADS["t5"]
@@ -177,15 +182,10 @@ _RULE_KINDS = {
 }
 
 
-#: The opening of `t5sym.views.printers.mathml`'s output, written back by the page.
-_MATH = '<math xmlns="http://www.w3.org/1998/Math/MathML">'
-
-
 class Tables:
-    """Interned names, formulas, nodes and MathML: each written once in the file."""
+    """Interned formulas, nodes and MathML: each written once in the file."""
 
     def __init__(self) -> None:
-        self.names: dict[str, int] = {}
         self.formulas: dict[str, int] = {}
         self.nodes: dict[tuple, int] = {}
         self.mathml: dict[str, int] = {}
@@ -202,10 +202,9 @@ class Tables:
 
     def node(self, node: Node) -> int:
         """The index of a node: ``[name, formula]`` (leaf) or ``[name, [children]]``."""
-        name = self._intern(self.names, node.name)
         if node.is_leaf:
-            return self._intern(self.nodes, (name, self.formula(node.expr)))
-        return self._intern(self.nodes, (name, tuple(self.node(c) for c in node.children)))
+            return self._intern(self.nodes, (node.name, self.formula(node.expr)))
+        return self._intern(self.nodes, (node.name, tuple(self.node(c) for c in node.children)))
 
     def tree(self, tree: Tree) -> int:
         """The index of a tree's root."""
@@ -218,88 +217,63 @@ class Tables:
                 self.leaves.setdefault(self.node(leaf), leaf)
         return self.tree(tree)
 
+    def node_list(self) -> list[list]:
+        """The nodes in index order, as JSON: ``[name, formula]`` or ``[name, [children]]``."""
+        return [[name, x if isinstance(x, int) else list(x)] for name, x in self.nodes]
+
     def view_columns(self) -> dict[str, list[int]]:
         """``leaves`` (the node ids of parameter leaves) and, for each of `VIEWS`, the
-        formula index + 1 of each of them (0: the view drops the leaf)."""
+        formula index of each of them (null: the view drops the leaf)."""
         ids = sorted(self.leaves)
-        out: dict[str, list[int]] = {"leaves": ids}
+        out: dict[str, list] = {"leaves": ids}
         for name, fn in VIEWS.items():
             exprs = (fn(self.leaves[i]) for i in ids)
-            out[name] = [0 if e is None else self.formula(e) + 1 for e in exprs]
+            out[name] = [None if e is None else self.formula(e) for e in exprs]
         return out
 
     def weight_columns(self) -> dict[str, Any]:
         """The weight-format view: each storage's bytes as a formula in ``rows``, ``cols``;
         each leaf's `SHAPES` (formula indices); for each of `FIXED_FORMATS` (and
         ``"{format}:plain"`` where the model types that keep no ``wo`` in float32 differ)
-        the storage `t5sym.views.formats.storage` picks for each leaf, one letter per leaf; for
-        `GGUF_FORMATS`, what llama.cpp's walk reads (`gguf_columns`)."""
+        the storage `t5sym.views.formats.storage` picks for each leaf; for `GGUF_FORMATS`,
+        what llama.cpp's walk reads (`gguf_columns`)."""
         leaves = [self.leaves[i] for i in sorted(self.leaves)]
-        names = list(formats.STORAGES)
-        choices: dict[str, str] = {}
+        choices: dict[str, list[str]] = {}
         for fmt in FIXED_FORMATS:
             f = formats.get(fmt)
             for suffix, model_type in _RULE_KINDS.items():
                 plan = formats.Plan(f, Tree(leaves[0]), None, model_type)
-                letters = ""
+                column = []
                 for leaf in leaves:
                     ((n, storage),) = formats.storage(f, leaf, plan)
                     if n != leaf.repeat or len(leaf.shape) > 2:  # what the page computes
                         raise ValueError(f"{leaf.name}: not one storage of a 2-D tensor")
-                    letters += chr(ord("a") + names.index(storage.name))
-                if not suffix or letters != choices[fmt]:
-                    choices[f"{fmt}:{suffix}" if suffix else fmt] = letters
-        used = {names[ord(ch) - ord("a")] for col in choices.values() for ch in col}
+                    column.append(storage.name)
+                if not suffix or column != choices[fmt]:
+                    choices[f"{fmt}:{suffix}" if suffix else fmt] = column
+        used = {name for column in choices.values() for name in column}
         used |= {n for n, s in formats.STORAGES.items() if s.block > 1}  # GGUF's types
         return {
             "storages": {
-                name: self.formula(formats.STORAGES[name].nbytes((ROWS, COLS)))
-                for name in names
+                name: self.formula(s.nbytes((ROWS, COLS)))
+                for name, s in formats.STORAGES.items()
                 if name in used
             },
-            "names": names,
             "main": {
                 fmt: [int(formats.FORMATS[fmt].per_value.p), int(formats.FORMATS[fmt].per_value.q)]
                 for fmt in formats.FORMATS
             },
             **gguf_columns(leaves),
             "keeps_wo": sorted(formats.KEEPS_WO_IN_FP32),
-            **{
-                k: jspack.pack_column([self.formula(fn(leaf)) for leaf in leaves])
-                for k, fn in SHAPES.items()
-            },
+            **{k: [self.formula(fn(leaf)) for leaf in leaves] for k, fn in SHAPES.items()},
             "choices": choices,
         }
-
-    def relative_names(self) -> list[str]:
-        """The names, each under a parent ``p`` written ``~rest`` for ``p.rest``."""
-        names = list(self.names)
-        parents: dict[int, set[str]] = {}
-        for name, children in self.nodes:
-            if isinstance(children, tuple):
-                for child in children:
-                    parents.setdefault(self._node_name(child), set()).add(names[name])
-        out = []
-        for i, name in enumerate(names):
-            above = parents.get(i, set())
-            if len(above) == 1 and (p := next(iter(above))) and name.startswith(p + "."):
-                name = "~" + name[len(p) + 1 :]
-            out.append(name)
-        return out
-
-    def _node_name(self, node: int) -> int:
-        if not hasattr(self, "_keys"):
-            self._keys = list(self.nodes)
-        if len(self._keys) != len(self.nodes):
-            self._keys = list(self.nodes)
-        return self._keys[node][0]
 
     def math(self, expr: Expr) -> int:
         """The index of the MathML of a part's formula, tidied as the site prints it (each
         formula tidied and printed once: the same parts recur across structures)."""
         if expr not in self.printed:
             text = printers.mathml(tidy(expr)).replace("<mo>&#x2062;</mo>", "")
-            text = text.removeprefix(_MATH).removesuffix("</math>")
             self.printed[expr] = self._intern(self.mathml, text)
         return self.printed[expr]
 
@@ -361,17 +335,17 @@ def _flops(t: Tables, config: Config) -> list:
         t.formula(flops.batch_tokens(structure)),
         t.formula(rule.per_side),
         t.formula(flops.naive_per_parameter(structure) * PARAMETERS),
-        [[t._intern(t.names, k), t.formula(e)] for k, e in rule.excess.items()],
+        [[k, t.formula(e)] for k, e in rule.excess.items()],
     ]
 
 
 def _refusal(t: Tables, structure: params.Structure) -> int | dict:
-    """0, or ``{"refused": message}`` (a name index) where `t5sym.views.sharding.check_structure`
+    """0, or ``{"refused": message}`` where `t5sym.views.sharding.check_structure`
     refuses the structure: Mesh TF's layout does not cover it."""
     try:
         sharding.check_structure(structure)
     except T5SymError as exc:
-        return {"refused": t._intern(t.names, str(exc))}
+        return {"refused": str(exc)}
     return 0
 
 
@@ -417,7 +391,7 @@ def _shard(t: Tables, config: Config) -> list | dict:
     """`t5sym.views.sharding.shard` per token (`sharding.PER_TOKEN`): ``[sums, blocks]``, the
     sums of `sharding.totals` in its order (emitted as ``SHARD_SUMS``), each
     block ``[stack, flops_per_core, allreduces, allreduce_bytes, bytes_sent_per_core,
-    ratio]`` (the last two as `_fraction`), or ``{"refused": message}`` (a name index)."""
+    ratio]`` (the last two as `_fraction`), or ``{"refused": message}``."""
     if refused := _refusal(t, params.structure(config)):  # the class named, as `shard`
         return refused
     structure = params.structure(config, encoder_only=config.encoder_only)
@@ -476,7 +450,7 @@ SAVED_CHECKPOINTED = ("dtype", "deep encoder", "deep decoder", "umt5")
 
 def saved_trees(t: Tables) -> dict[str, list]:
     """`t5sym.views.activations.saved_tree` (in `SETUP`, with dropout) of every case a served
-    config reaches, as `pack_ints`.
+    config reaches (tree indices).
 
     ``plain``: without checkpointing, indexed by `SAVED_PLAIN` (dtype in
     `memory.TRAINING_DTYPES`, activation in `activations.ACTIVATION_SAVES` as
@@ -496,7 +470,7 @@ def saved_trees(t: Tables) -> dict[str, list]:
                           "num_decoder_layers": dec + 1})  # fmt: skip
         tree = activations.saved_tree(config, dtype, checkpointing=True)
         checkpointed.append(t.tree(_printable(tree)))
-    return {"plain": pack_ints(plain), "checkpointed": pack_ints(checkpointed)}
+    return {"plain": plain, "checkpointed": checkpointed}
 
 
 def activation_names() -> dict[str, str]:
@@ -519,7 +493,7 @@ def _parts_math(t: Tables, tree: Tree) -> list[list]:
     out = []
     for node in tree.root.children:
         for part in node.children if node.name == "transformer" else (node,):
-            out.append([t._intern(t.names, part.name), t.math(part.expr)])
+            out.append([part.name, t.math(part.expr)])
     return out
 
 
@@ -549,8 +523,9 @@ def structure(t: Tables, config: Config) -> list:
 def _preset(p: presets.Preset) -> dict[str, Any]:
     """A preset as the config.json fields that load it (``architectures`` names the head).
 
-    Fields equal to the model type's default are left out (the loader fills them in): a
-    ``t5`` type, ``ForConditionalGeneration``, a decoder as deep as the encoder.
+    ``model_type`` always (a file without it and without a T5 field is refused); fields
+    equal to the model type's default are left out (the loader fills them in): a
+    ``ForConditionalGeneration``, a decoder as deep as the encoder.
     """
     fields = p.config.to_dict()
     defaults = MODEL_DEFAULTS[p.config.model_type]
@@ -564,14 +539,61 @@ def _preset(p: presets.Preset) -> dict[str, Any]:
         kept.pop("feed_forward_proj", None)
         if fields["feed_forward_proj"] != defaults["dense_act_fn"]:
             kept["dense_act_fn"] = fields["feed_forward_proj"]
-    out = {} if p.config.model_type == "t5" else {"model_type": p.config.model_type}
+    out: dict[str, Any] = {"model_type": p.config.model_type}
     if p.config.head != "ForConditionalGeneration":
         out["architectures"] = [fields["model"]]
     return {**out, **kept}
 
 
+#: What `field_kinds` tries on each field: the kind is the set of these it accepts.
+_PROBES = (0, 1, 2, -1, 0.5, 1.0, True, False, "x")
+_KINDS = {
+    "positive": {1, 2},  # indices into _PROBES
+    "count": {0, 1, 2},
+    "probability": {0, 1, 4, 5},
+    "boolean": {6, 7},
+}
+#: The strings `field_kinds` tries on a field that takes text: the library's names.
+_WORDS = (
+    *MODEL_TYPES,
+    *ENCODER_ATTENTION,
+    *sorted(ACTIVATIONS | ACTIVATIONS_WITH_PARAMETERS),
+    *(f"gated-{a}" for a in sorted(ACTIVATIONS | ACTIVATIONS_WITH_PARAMETERS)),
+)
+_SMALLEST = {f: 1 for f in config_module._DIMS}
+
+
+def _takes(field: str, value: Any, **more: Any) -> bool:
+    try:
+        Config(**{**_SMALLEST, field: value, **more})
+    except ConfigError:
+        return False
+    return True
+
+
+def field_kinds() -> dict[str, Any]:
+    """Each field `Config` checks, in its order, and what it takes, asked of `Config` itself:
+    ``"positive"``, ``"count"`` (0 too), ``"probability"``, ``"boolean"``, or the list of the
+    library's names it takes (model types, attentions, activations). The build stops on a
+    field that is none of these."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(Config):
+        if not f.init or f.name in ("architectures", "name", "source", "head"):
+            continue
+        more = {"model_type": "switch_transformers"} if f.name.endswith("_sparse_step") else {}
+        taken = {i for i, v in enumerate(_PROBES) if _takes(f.name, v, **more)}
+        kind = next((k for k, probes in _KINDS.items() if probes == taken), None)
+        if kind is None and not taken:  # text: the names it takes
+            kind = [w for w in _WORDS if _takes(f.name, w)]
+        if not kind:
+            raise ValueError(f"{f.name}: takes {[_PROBES[i] for i in sorted(taken)]}, no kind")
+        out[f.name] = kind
+    return out
+
+
 def loader_tables() -> dict[str, Any]:
-    """The loader's and the views' tables, as the checks of ``calculator.js`` read them."""
+    """The loader's and the views' tables, as ``calculator.js`` reads them."""
+    encoder_only = [h for h in ALL_HEADS if Config(**_SMALLEST, head=h).encoder_only]
     return {
         "MODEL_TYPES": MODEL_TYPES,
         "MODEL_DEFAULTS": MODEL_DEFAULTS,
@@ -580,7 +602,21 @@ def loader_tables() -> dict[str, Any]:
             for f in dataclasses.fields(Config)
             if f.default is not dataclasses.MISSING and f.init
         },
-        "DIMS": config_module._DIMS,
+        "FIELDS": field_kinds(),
+        #: The fields that may be 0 when the head builds no decoder (`ENCODER_ONLY`).
+        "ZERO_WITHOUT_DECODER": [
+            k
+            for k, kind in field_kinds().items()
+            if kind == "positive" and _takes(k, 0, head=encoder_only[0])
+        ],
+        "ENCODER_ONLY": encoder_only,
+        #: The model types whose feed-forward cannot be gated (Switch's experts).
+        "UNGATED": [
+            t for t in MODEL_TYPES if not _takes("feed_forward_proj", "gated-relu", model_type=t)
+        ],  # fmt: skip
+        "LEGACY_ARCHITECTURES": LEGACY_ARCHITECTURES,
+        "T5_FIELDS": sorted(T5_FIELDS),
+        "OTHER_TYPES": [*gemma.MODEL_TYPES, *gemma.REFUSED_TYPES],
         #: Backward FLOPs per forward FLOP by a product's short name, where not the default.
         "BACKWARD": {flops.GLOBAL_AGGREGATES: flops.backward_per_forward(Role.GLOBAL_SUMS)},
         #: The config fields behind `Config.values()` (the sparse counts are derived).
@@ -594,16 +630,12 @@ def loader_tables() -> dict[str, Any]:
         "ALL_HEADS": ALL_HEADS,
         "CLASS_PREFIX": CLASS_PREFIX,
         "ENCODER_ATTENTION": ENCODER_ATTENTION,
-        "ACTIVATIONS": sorted(ACTIVATIONS),
-        "ACTIVATIONS_WITH_PARAMETERS": sorted(ACTIVATIONS_WITH_PARAMETERS),
         "MAX_DIGITS": checks.MAX_DIGITS,
-        "ECHO_LIMIT": checks.ECHO_LIMIT,
         "DTYPE_BYTES": memory.DTYPE_BYTES,
         "TRAINING_DTYPES": memory.TRAINING_DTYPES,
         "INFERENCE_DTYPES": inference.INFERENCE_DTYPES,
         "OPTIMIZERS": {k: o.gradients for k, o in memory.OPTIMIZERS.items()},
-        #: Every optimizer the library knows (its message names them); the page computes
-        #: `memory.OPTIMIZERS`.
+        #: Every optimizer the library knows; the page computes `memory.OPTIMIZERS`.
         "ALL_OPTIMIZERS": list(memory.ALL_OPTIMIZERS),
         #: The fine-tuning setup (`SETUP`) as `t5sym.views.activations.FineTuning` reports it.
         "SETUP": {
@@ -635,26 +667,16 @@ def loader_tables() -> dict[str, Any]:
     }
 
 
-#: The digits of `pack_ints`: printable ASCII from ``#`` to ``~`` but the backslash (no
-#: character JSON escapes), and the offset that makes a group's −k a digit string too.
-_DIGITS = "".join(chr(i) for i in range(35, 127) if chr(i) != "\\")
-_OFFSET = 100
-
-
-def pack_ints(values: list[int]) -> list:
-    """``[w, text]``: each int + `_OFFSET` as ``w`` digits of `_DIGITS` (big-endian), about
-    half the characters of the decimal list (``calculator.js``'s ``unpackInts``)."""
-    base, top = len(_DIGITS), max(values) + _OFFSET
-    if min(values) + _OFFSET < 0:
-        raise ValueError(f"pack_ints: {min(values)} is below −{_OFFSET}")
-    w = 1
-    while base**w <= top:
-        w += 1
-    out = []
-    for v in values:
-        v += _OFFSET
-        out.append("".join(_DIGITS[v // base**k % base] for k in reversed(range(w))))
-    return [w, "".join(out)]
+#: The library's rules written as small Python functions of integers, printed from their
+#: source (`t5site.jsprint.python_function`): Switch's sparse step and blocks
+#: (``SwitchTransformersConfig``, ``SwitchTransformersStack``), llama.cpp's ``use_more_bits``.
+#: ``_step`` and ``_more_bits`` are private names of the library, read here until it
+#: exposes them.
+RULES = {
+    "sparse_step": config_module._step,
+    "sparse_count": config_module.sparse_count,
+    "more_bits": formats._more_bits,
+}
 
 
 @cache
@@ -680,23 +702,19 @@ def data() -> tuple[dict[str, Any], list[str]]:
         **loader_tables(),
         "keys": keys,
         "structures": [json.loads(r) for r in records],
-        "nodes": pack_ints(jspack.flat_nodes(t.nodes)),
         "saved": saved,
         "LOCAL_DIMS": local_dims,
         "SHARD_SUMS": list(sharding.totals(params.structure(None))),
         "LOSS_REDUCTIONS": sharding.LOSS_REDUCTIONS,
         "BF16": sharding.BF16,
-        "views": {
-            k: jspack.pack_column(c) if k != "leaves" else c for k, c in t.view_columns().items()
-        },
+        "views": t.view_columns(),
         "weights": t.weight_columns(),
-        "names": t.relative_names(),
-        "mathml": jspack.math_codec(list(t.mathml)),
+        "mathml": list(t.mathml),
         "to_dict": {"keys": fields, "lists": [list(f) for f in field_lists]},
-        "presets": jspack.pack_presets({name: _preset(p) for name, p in presets.PRESETS.items()}),
+        "presets": {name: _preset(p) for name, p in presets.PRESETS.items()},
     }
-    out["SHORT"], codes = jspack.shorten(list(t.formulas))
-    return out, codes
+    out["nodes"] = t.node_list()  # last: every view above interned its nodes
+    return out, list(t.formulas)
 
 
 def runtime() -> str:
@@ -716,7 +734,9 @@ def javascript() -> str:
         f"const q = {jsprint.DIVIDE};\n"
         f"const fl = {jsprint.FLOOR};\n"
         f"const ce = {jsprint.CEILING};\n"
-        f"const DATA = {json.dumps(tables, separators=(',', ':'), ensure_ascii=False)};\n"
+        f"const md = {jsprint.MODULO};\n"
+        + "".join(f"const {k} = {jsprint.python_function(f)};\n" for k, f in RULES.items())
+        + f"const DATA = {json.dumps(tables, separators=(',', ':'), ensure_ascii=False)};\n"
         f"const FORMULAS = [\n{formulas}];\n"
         f"{runtime()}"
         "})();\n"

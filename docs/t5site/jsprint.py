@@ -7,10 +7,17 @@ as ``(x**2n)``. A formula with rational coefficients (Σ t = T(T+1)/2) is writte
 an integer polynomial over one whole denominator D and divided at the end by `DIVIDE`,
 which throws unless the division is exact: no float64 ever holds a count. A formula
 divided by a polynomial (a share per core, d_ff/p) is divided by it the same way.
+
+A rule the library writes as a small Python function of integers (Switch's sparse blocks,
+llama.cpp's ``use_more_bits``) is printed from its own source by `python_function`.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable
 from functools import cache
 
 import sympy
@@ -26,6 +33,9 @@ DIVIDE = "(a,b)=>{if(a%b)throw new Error(`not a whole number: ${a}/${b}`);return
 #: division truncates toward zero; these round down and up whatever the signs).
 FLOOR = "(a,b)=>{const d=a/b;return (a%b!==0n&&(a<0n)!==(b<0n))?d-1n:d}"
 CEILING = "(a,b)=>{const d=a/b;return (a%b!==0n&&(a<0n)===(b<0n))?d+1n:d}"
+
+#: Python's ``a % b`` of BigInts (the sign of ``b``), as ``md(a, b)``; it calls ``fl``.
+MODULO = "(a,b)=>a-b*fl(a,b)"
 
 _ROUNDING = {sympy.floor: "fl", sympy.ceiling: "ce"}
 
@@ -143,3 +153,77 @@ def code(expr: Expr, obj: str = "c", divide: str = "q") -> str:
 def function(expr: Expr, obj: str = "c", divide: str = "q") -> str:
     """``c=>…``: a JavaScript arrow function from a config object to the BigInt value."""
     return f"{obj}=>{code(expr, obj, divide)}"
+
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*"}
+_CALLS = {ast.FloorDiv: "fl", ast.Mod: "md"}
+_COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "===", ast.NotEq: "!=="}
+_BOOL = {ast.And: "&&", ast.Or: "||"}
+
+
+def _expression(node: ast.expr) -> str:
+    """One Python expression over integers as BigInt JavaScript (`python_function`)."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return f"{node.value}n"
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return f"({_expression(node.left)} {_BINARY[type(node.op)]} {_expression(node.right)})"
+    if isinstance(node, ast.BinOp) and type(node.op) in _CALLS:
+        return f"{_CALLS[type(node.op)]}({_expression(node.left)}, {_expression(node.right)})"
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
+        return f"{'-' if isinstance(node.op, ast.USub) else '!'}{_expression(node.operand)}"
+    if isinstance(node, ast.BoolOp) and type(node.op) in _BOOL:
+        return "(" + f" {_BOOL[type(node.op)]} ".join(map(_expression, node.values)) + ")"
+    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+        sides = [node.left, *node.comparators]
+        pairs = [
+            f"{_expression(a)} {_COMPARE[type(op)]} {_expression(b)}"
+            for a, op, b in zip(sides, node.ops, sides[1:], strict=False)
+        ]
+        return "(" + " && ".join(pairs) + ")"
+    if isinstance(node, ast.IfExp):
+        test, yes, no = (_expression(x) for x in (node.test, node.body, node.orelse))
+        return f"({test} ? {yes} : {no})"
+    raise ValueError(f"not an integer expression jsprint prints: {ast.unparse(node)}")
+
+
+def _statements(body: list[ast.stmt]) -> str:
+    out = []
+    for stmt in body:
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue  # the docstring
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            out.append(f"return {_expression(stmt.value)};")
+        elif isinstance(stmt, ast.If):
+            text = f"if ({_expression(stmt.test)}) {{ {_statements(stmt.body)} }}"
+            if stmt.orelse:
+                text += f" else {{ {_statements(stmt.orelse)} }}"
+            out.append(text)
+        else:
+            raise ValueError(f"not a statement jsprint prints: {ast.unparse(stmt)}")
+    return " ".join(out)
+
+
+def python_function(fn: Callable[..., int | bool]) -> str:
+    """A Python function of integers, printed from its source as a BigInt arrow function.
+
+    Its body may hold ``if``/``else`` and ``return`` of ``+ - * // %``, comparisons,
+    ``and``/``or``/``not`` and ``x if c else y`` over its arguments and integer literals;
+    ``//`` and ``%`` round as Python's do (``fl``, ``md``). Anything else is refused.
+
+    Examples
+    --------
+    >>> from t5site.jsprint import python_function
+    >>> from t5sym.model.config import sparse_count
+    >>> print(python_function(sparse_count))  # doctest: +NORMALIZE_WHITESPACE
+    (layers, step) => { if (((step <= 0n) || (layers <= 0n))) { return 0n; }
+    if ((step === 1n)) { return layers; }
+    return ((layers < 2n) ? 0n : (fl((layers - 2n), step) + 1n)); }
+    """
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    (node,) = tree.body
+    if not isinstance(node, ast.FunctionDef):
+        raise ValueError(f"not a function: {fn!r}")
+    args = ", ".join(a.arg for a in node.args.args)
+    return f"({args}) => {{ {_statements(node.body)} }}"
