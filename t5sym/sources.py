@@ -582,6 +582,13 @@ SOURCES: dict[str, Source] = {
         "torch/utils/flop_counter.py",
         "FlopCounterMode counts 2 FLOPs per multiply-add of mm, addmm and bmm.",
     ),
+    "torch-autocast-ops": _file(
+        TORCH,
+        "aten/src/ATen/autocast_mode.h",
+        "Under CUDA autocast, linear, matmul and scaled_dot_product_attention run in the lower "
+        "precision (their float arguments cast), softmax and log_softmax in float32.",
+        part="“AT_FORALL_LOWER_PRECISION_FP”, “AT_FORALL_FP32_SET_OPT_DTYPE”",
+    ),
     # --- other counts -------------------------------------------------------------------------
     "wikipedia-t5": Source(
         WIKIPEDIA_T5,

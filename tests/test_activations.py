@@ -45,11 +45,13 @@ def saved_by_module(
     attention: str = "eager",
     dropout: float = 0.1,
     padding: bool = False,
+    autocast: str | None = None,
 ):
     """{storage: (innermost module, bytes)} of a real training forward, and module names.
 
     ``labels`` only (the decoder's inputs are ``shift_right(labels)``, as in training);
-    ``padding``: an ``attention_mask`` with the last token of the first row masked.
+    ``padding``: an ``attention_mask`` with the last token of the first row masked;
+    ``autocast``: the forward under ``torch.autocast("cpu", dtype)`` (``dtype`` then fp32).
     """
     import transformers
 
@@ -82,8 +84,10 @@ def saved_by_module(
     if padding:
         kw["attention_mask"] = torch.ones(batch, s, dtype=torch.long)
         kw["attention_mask"][0, -1] = 0
+    amp = TORCH_DTYPE[autocast] if autocast else None
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
-        model(input_ids=ids, labels=labels, **kw)
+        with torch.autocast("cpu", amp or torch.bfloat16, enabled=amp is not None):
+            model(input_ids=ids, labels=labels, **kw)
     return seen, set(names.values())
 
 
@@ -91,7 +95,10 @@ def compare(
     c: Config, dtype: str, ckpt: bool, batch: int, s: int, t: int, *, attention="eager", **setup
 ) -> None:
     seen, modules = saved_by_module(c, dtype, ckpt, batch, s, t, attention=attention, **setup)
+    amp = setup.pop("autocast", None)
     kw = {"padding_mask": setup.pop("padding", False), "attention": attention, **setup}
+    if amp:
+        kw["precision"] = f"autocast-{amp}"
     tree = activations.saved_tree(c, dtype, checkpointing=ckpt, device="cpu", **kw)
     values = {**c.values(), symbols.batch: batch, symbols.encoder_length: s,
               symbols.decoder_length: t}  # fmt: skip
@@ -188,7 +195,8 @@ def test_setups(model_type, dtype, attention, ckpt, dropout, padding) -> None:
 
 @pytest.mark.parametrize(
     "args", [["--attention", "flash"], ["--device", "tpu"], ["--precision", "autocast"],
-             ["--precision", "x"], ["--dropout-rate", "1.5"]]
+             ["--precision", "x"], ["--dropout-rate", "1.5"], ["--precision", "autocast-fp8"],
+             ["--precision", "autocast-bf16", "--dtype", "bf16"]]
 )  # fmt: skip
 def test_cli_bad_setup(args: list[str]) -> None:
     one_line_error(run("memory", "t5-small", "--batch", "2", *args))
@@ -219,3 +227,49 @@ def test_dropout_comes_from_the_config() -> None:
         assert by_config.activations_bytes == explicit.activations_bytes
         masked = activations.memory_at(on, "fp32", "adam", device=device, **work)
         assert by_config.activations_bytes < masked.activations_bytes
+
+
+@pytest.mark.parametrize("padding", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+@pytest.mark.parametrize("ckpt", [False, True])
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+@pytest.mark.parametrize(("model_type", "proj"), [("t5", "relu"), ("t5", "gated-gelu"),
+                                                  ("umt5", "gated-gelu")])  # fmt: skip
+def test_autocast(model_type, proj, amp, attention, ckpt, dropout, padding) -> None:
+    """fp32 weights under torch.autocast (HF Trainer's bf16=True / fp16=True): every Linear's
+    low-precision weight and input copies, float32 stream, norms and position bias."""
+    c = Config(8, 12, 2, 3, 2, 20, num_decoder_layers=3, feed_forward_proj=proj,
+               model_type=model_type)  # fmt: skip
+    compare(
+        c,
+        "fp32",
+        ckpt,
+        2,
+        5,
+        4,
+        attention=attention,
+        dropout=dropout,
+        padding=padding,
+        autocast=amp,
+    )
+
+
+def test_cli_autocast_equals_torch_on_t5_small() -> None:
+    """``--precision autocast-bf16 --device cpu`` on t5-small: torch's saved bytes, fp32 weights;
+    on CUDA the figures cite autocast's op lists."""
+    import json
+
+    c = t5sym.load("t5-small")
+    seen, _ = saved_by_module(c, "fp32", False, 1, 8, 4, attention="sdpa",
+                              dropout=c.dropout_rate, autocast="bf16")  # fmt: skip
+    base = ["memory", "t5-small", "--precision", "autocast-bf16", "--batch", "1",
+            "--encoder-length", "8", "--decoder-length", "4", "--json"]  # fmt: skip
+    out = run(*base, "--device", "cpu")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["activations_bytes"] == sum(n for _, n in seen.values())
+    assert (d["precision"], d["dtype"], d["weights"]) == ("autocast-bf16", "fp32",
+                                                          4 * t5sym.count(c).total)  # fmt: skip
+    cuda = json.loads(run(*base).stdout)
+    assert cuda["derived"] and any("autocast_mode.h" in line for line in cuda["derived_from"])

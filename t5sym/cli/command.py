@@ -197,8 +197,9 @@ def _setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="cuda", help="cuda (derived from torch's source), "
                    "cpu (measured) (%(default)s)")  # fmt: skip
     p.add_argument("--precision", default="cast",
-                   help="cast: the model cast to --dtype (%(default)s); autocast: fp32 weights "
-                   "under torch.autocast (HF Trainer's bf16=True / fp16=True)")  # fmt: skip
+                   help="cast: the model cast to --dtype (%(default)s); autocast-bf16, "
+                   "autocast-fp16: fp32 weights under torch.autocast (HF Trainer's bf16=True "
+                   "/ fp16=True)")  # fmt: skip
     p.add_argument("--padding-mask", action="store_true", help="an attention_mask is passed")
     p.add_argument("--dropout-rate", type=float, help="dropout_rate (0.1); 0 saves no masks")
 

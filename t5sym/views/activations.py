@@ -5,7 +5,9 @@ What autograd keeps between forward and backward of ``T5ForConditionalGeneration
 ``shift_right(labels)``), every storage counted once, in one `Setup`: the attention
 implementation (``sdpa``, transformers' default, or ``eager``), the device (``cpu``:
 measured; ``cuda``: derived from torch's source, see `CUDA_SOURCES`), the precision
-(``cast``: the model cast to the dtype) and whether an ``attention_mask`` is passed.
+(``cast``: the model cast to the dtype; ``autocast-bf16``/``autocast-fp16``: fp32 weights
+under ``torch.autocast``, HF Trainer's ``bf16=True``/``fp16=True``, see `AUTOCAST_SAVES`)
+and whether an ``attention_mask`` is passed.
 Dropout follows the config's ``dropout_rate``: ``nn.Dropout(0.0)`` saves no mask.
 Per instance, on a stream of n tokens (n = S in the encoder, T in the decoder), keys n_k,
 b bytes per value of the model's dtype:
@@ -25,6 +27,10 @@ b bytes per value of the model's dtype:
 with h = num_heads, m the bytes of a dropout mask element: 1 (the bool mask of CUDA's
 fused ``native_dropout``) or b (the CPU kernel keeps a mask of the input's dtype).
 
+Under autocast, b is the lower dtype's 2 bytes for what Linears and attention compute,
+while the stream, the norms, T5's position bias and the loss stay float32 (4); each Linear
+also saves its own b-byte input copy and its weight's (b·in·out, once per forward).
+
 With gradient checkpointing (transformers' ``gradient_checkpointing_enable``), a block
 keeps only its inputs: the stream (b·B·n·d), and once per stack T5's shared position bias
 (b·h·n²; block 1 on; UMT5 passes none), in the decoder the encoder output (b·B·S·d) and
@@ -40,7 +46,7 @@ import sympy
 from sympy import Expr
 
 from t5sym.errors import T5SymError
-from t5sym.model import checks
+from t5sym.model import checks, params
 from t5sym.model.config import Config, checked_config, served
 from t5sym.model.nodes import Node, Tree, group, placed
 from t5sym.model.result import Result
@@ -88,7 +94,28 @@ ATTENTIONS = ("sdpa", "eager")
 DEVICES = ("cuda", "cpu")
 PRECISIONS = {
     "cast": "the model cast to the dtype (model.to(dtype)), as `t5sym memory --dtype` counts",
+    "autocast-bf16": "fp32 weights under torch.autocast(device, torch.bfloat16) (HF Trainer's "
+    "bf16=True)",
+    "autocast-fp16": "fp32 weights under torch.autocast(device, torch.float16) (HF Trainer's "
+    "fp16=True)",
 }
+
+#: Bytes per value of each autocast precision's lower dtype.
+AUTOCAST = {"autocast-bf16": 2, "autocast-fp16": 2}
+
+#: What autocast changes in what autograd saves (measured on CPU; the CUDA op lists are
+#: ``AT_FORALL_LOWER_PRECISION_FP`` and ``AT_FORALL_FP32_SET_OPT_DTYPE`` of ATen's
+#: ``autocast_mode.h``).
+AUTOCAST_SAVES = (
+    "every Linear casts its weight once per forward (autocast's weight cache) and saves the "
+    "copy for its input's gradient: the low-precision weights are saved activations",
+    "every Linear casts its own input: q, k, v (and wi_0, wi_1) each save a copy",
+    "the residual stream, the norms, the embedding and T5's position bias stay float32; "
+    "so do the self-attention scores (low-precision q·kᵀ plus the float32 bias)",
+    "eager: a float32 softmax is cast again for the matmul with v (a second copy); on CUDA "
+    "softmax always runs in float32, on the CPU in its input's dtype",
+    "sdpa casts q, k, v and the bias to the low precision; the loss's log-softmax is float32",
+)
 
 #: transformers' ``T5Config.dropout_rate`` default, used when the config does not say.
 DEFAULT_DROPOUT = 0.1
@@ -123,6 +150,14 @@ CUDA_SOURCES = (
     "a bool mask",
 )
 
+#: Where the CUDA figures under autocast come from, besides `CUDA_SOURCES` (source
+#: ``torch-autocast-ops`` in `t5sym.sources`).
+AUTOCAST_CUDA_SOURCES = (
+    "aten/src/ATen/autocast_mode.h AT_FORALL_LOWER_PRECISION_FP: linear, matmul, "
+    "scaled_dot_product_attention in the lower precision (every float argument cast, the "
+    "bias too); AT_FORALL_FP32_SET_OPT_DTYPE: softmax, log_softmax in float32",
+)
+
 
 @dataclass(frozen=True)
 class Setup:
@@ -138,6 +173,17 @@ class Setup:
     padding_mask: bool = False
     dropout: float = DEFAULT_DROPOUT
     mask_bytes: int | None = None
+
+    @property
+    def autocast(self) -> int | None:
+        """Bytes of autocast's lower dtype, or None (a model cast to its dtype)."""
+        return AUTOCAST.get(self.precision)
+
+    def mask(self, values: int) -> int:
+        """Bytes per dropout-mask element on tensors of ``values`` bytes (0: no dropout)."""
+        if self.dropout == 0:
+            return 0
+        return self.mask_bytes or (CUDA_MASK if self.device == "cuda" else values)
 
     @property
     def derived(self) -> bool:
@@ -165,8 +211,8 @@ def setup(
     attention = _choice("attention", attention, ATTENTIONS)
     device = _choice("device", device, DEVICES)
     if precision == "autocast":
-        raise T5SymError("precision: autocast (HF Trainer's bf16=True) is not modelled yet; "
-                         "use cast")  # fmt: skip
+        raise T5SymError("precision: autocast needs its dtype: autocast-bf16 (HF Trainer's "
+                         "bf16=True) or autocast-fp16 (fp16=True)")  # fmt: skip
     precision = _choice("precision", precision, PRECISIONS)
     padding_mask = checks.boolean("padding_mask", padding_mask)
     if dropout is None:
@@ -243,9 +289,14 @@ def _scores(s: Setup, call: _Call, b: int, m: int) -> tuple[Expr, bool]:
             out += batch * n * n  # torch.where(padding bool (B, 1, S, S), bias, min), shared
     if kernel in ("eager", "math"):
         a = b if kernel == "eager" or b == FLOAT32 else FLOAT32  # math: float32 on CPU
-        body = a * batch * inner * (n + 2 * keys) + a * probs  # q, kᵀ, v copies; softmax
-        if m:  # the dropped probabilities and the mask (CPU's math: in float32 too)
-            body += (a + (m if kernel == "eager" or s.mask_bytes else a)) * probs
+        f = a  # the softmax's dtype: under autocast float32 scores (a float32 bias or mask)
+        if kernel == "eager" and s.autocast and (not cross or s.padding_mask or s.derived):
+            f = FLOAT32  # on CUDA autocast runs every softmax in float32
+        body = a * batch * inner * (n + 2 * keys) + f * probs  # q, kᵀ, v copies; softmax
+        if m:  # the mask (CPU's math: in float32 too)
+            body += (s.mask(f) if kernel == "eager" else s.mask_bytes or a) * probs
+        if m or f != a:  # the matmul with v: the dropped probabilities, or their a copy
+            body += a * probs
         return out + reps * body, False
     fused = b * batch * inner * (2 * n + 2 * keys)  # q, k, v, output
     if kernel == "flash":
@@ -269,28 +320,48 @@ def _scores(s: Setup, call: _Call, b: int, m: int) -> tuple[Expr, bool]:
     return out + reps * (fused + lse + seeds) + bias, True
 
 
-def _attention(
-    p: str, call: _Call, s: Setup, b: int, m: int, bias: bool, per_layer_bias: bool
-) -> Node:
+def _weights(config: Config | None, c: int) -> dict[str, Expr]:
+    """Autocast's copy of every Linear's weight (c bytes per value), by the Linear's name:
+    the parameter tree's ``linear`` leaves, and ``lm_head`` (tied or not, one V×d matrix)."""
+    tree = params.tree(config)
+    out = {leaf.name: c * leaf.expr for leaf in tree if leaf.is_leaf and leaf.kind == "linear"}
+    return {**out, "lm_head": c * params.lm_head().expr}
+
+
+def _linear_in(name: str, inputs: Expr, w: dict[str, Expr], doc: str) -> Node:
+    """A Linear's saved input, and under autocast (``w``) its weight's copy."""
+    if w:
+        return _leaf(name, inputs + w[name], f"{doc} and weight, low-precision copies")
+    return _leaf(name, inputs, doc)
+
+
+def _attention(p: str, call: _Call, s: Setup, b: int, m: int, bias: bool, per_layer_bias: bool,
+               w: dict[str, Expr]) -> Node:  # fmt: skip
     n, keys, reps = call.n, call.keys, call.reps
     inner = num_heads * d_kv
     cross = call.role is Role.CROSS_ATTENTION
     block0 = p.replace(".*.", ".0.")
     scores, fused = _scores(s, call, b, m)
     buckets = INT64 * n * keys * (reps if per_layer_bias else 1)
+    if w:  # autocast: each of q, k, v casts its own input
+        inputs = [_linear_in(f"{p}.{x}", reps * b * batch * (keys if x != "q" else n) * d_model,
+                             w, "input") for x in ("q", "k", "v")]  # fmt: skip
+    else:
+        inputs = [_leaf(f"{p}.q", reps * b * batch * n * d_model, "input of q, k, v")]
+        if cross:
+            inputs.append(_leaf(f"{block0}.k", b * batch * encoder_length * d_model,
+                                "encoder output, once"))  # fmt: skip
+    o = sympy.S.Zero if fused else reps * b * batch * n * inner
     return group(
         p,
-        _leaf(f"{p}.q", reps * b * batch * n * d_model, "input of q, k, v"),
-        _leaf(f"{block0}.k", b * batch * encoder_length * d_model, "encoder output, once")
-        if cross
-        else None,
+        *inputs,
         _leaf(
             f"{p if per_layer_bias else block0}.relative_attention_bias", buckets, "int64 buckets"
         )
         if bias
         else None,  # fmt: skip
         _leaf(f"{p}.scores", scores, KERNELS[_kernel(s, call)]),
-        None if fused else _leaf(f"{p}.o", reps * b * batch * n * inner, "input of o"),
+        None if fused and not w else _linear_in(f"{p}.o", o, w, "input of o"),
         role=call.role,
     )
 
@@ -305,21 +376,25 @@ def activation_saves(config: Config | None) -> tuple[str, int, bool]:
     return (act, *ACTIVATION_SAVES[act])
 
 
-def _ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None) -> Node:
+def _ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
+         w: dict[str, Expr]) -> Node:  # fmt: skip
     act, saves, keeps_output = activation_saves(config)
     gated = bool(config and config.is_gated)
     wide = reps * batch * n * d_ff
-    first = "wi_0" if gated else "wi"
+    firsts = ("wi_0", "wi_1")[: 2 if w else 1] if gated else ("wi",)  # autocast: a copy each
+    inputs = reps * b * batch * n * d_model
     return group(
         p,
-        _leaf(f"{p}.{first}", reps * b * batch * n * d_model, "input of wi"),
+        *(_linear_in(f"{p}.{first}", inputs, w, "input of wi") for first in firsts),
         _leaf(f"{p}.act", saves * b * wide, act),
         _leaf(f"{p}.gate", (1 if keeps_output else 2) * b * wide, "act(wi_0 x), wi_1 x")
         if gated
         else None,
         _leaf(f"{p}.dropout", m * wide, "dropout mask") if m else None,
         # without dropout, a plain ReLU's output is wo's input: one storage, under act
-        None if not m and keeps_output and not gated else _leaf(f"{p}.wo", b * wide, "input of wo"),
+        None
+        if not m and keeps_output and not gated and not w
+        else _linear_in(f"{p}.wo", b * wide, w, "input of wo"),
         role=Role.FFN,
     )
 
@@ -328,6 +403,8 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
                s: Setup) -> Node:  # fmt: skip
     blk = f"{stack}.block.*"
     umt5 = config is not None and config.model_type == "umt5"
+    sb = FLOAT32 if s.autocast else b  # the residual stream's bytes
+    w = _weights(config, b) if s.autocast else {}
     parts = [(f"{blk}.layer.0", "SelfAttention", Role.SELF_ATTENTION, n, True)]
     if stack == "decoder":
         parts.append(
@@ -339,8 +416,8 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
         layers.append(
             group(
                 p,
-                _norm(f"{p}.layer_norm", n, reps, b),
-                _attention(f"{p}.{kind}", call, s, b, m, bias, umt5),
+                _norm(f"{p}.layer_norm", n, reps, sb),
+                _attention(f"{p}.{kind}", call, s, b, m, bias, umt5, w),
                 _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask")
                 if m
                 else None,
@@ -351,8 +428,8 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
     layers.append(
         group(
             ff,
-            _norm(f"{ff}.layer_norm", n, reps, b),
-            _ffn(f"{ff}.DenseReluDense", n, reps, b, m, config),
+            _norm(f"{ff}.layer_norm", n, reps, sb),
+            _ffn(f"{ff}.DenseReluDense", n, reps, b, m, config, w),
             _leaf(f"{ff}.dropout", reps * m * batch * n * d_model, "dropout mask") if m else None,
             role=Role.SUBLAYER,
         )
@@ -368,6 +445,7 @@ def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool, s: Setup,
                   umt5: bool) -> Node:  # fmt: skip
     blk = f"{stack}.block.*"
     deep = deep and not umt5  # UMT5's blocks take no position bias
+    c, b = b, FLOAT32 if s.autocast else b  # the stream, bias and masks: float32 (autocast)
     mask_b = b if s.attention == "eager" else 1  # a float additive mask, or sdpa's bool
     inputs = [_leaf(f"{blk}.input", reps * b * batch * n * d_model, "block input")]
     if deep:
@@ -382,7 +460,7 @@ def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool, s: Setup,
             inputs.append(_leaf(f"{stack}.block.0.encoder_mask",
                                 mask_b * batch * n * encoder_length, "padding mask"))  # fmt: skip
         if deep:
-            inputs.append(_leaf(f"{stack}.block.1.cross_bias", b * num_heads * n * encoder_length))
+            inputs.append(_leaf(f"{stack}.block.1.cross_bias", c * num_heads * n * encoder_length))
     return group(blk, *inputs, role=Role.BLOCK)
 
 
@@ -400,12 +478,15 @@ def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: 
         if dtype == "fp16":
             clamp = _clamps(f"{stack}.block.*.clamp", n, reps, b, 2 if enc else 3)
             blocks = group(blocks.name, *blocks.children, clamp, role=Role.BLOCK)
+    sb = FLOAT32 if s.autocast else b  # the residual stream's bytes
     return group(
         stack,
         _leaf(f"{stack}.embed_tokens", INT64 * batch * n, "token ids"),
         blocks,
-        _norm(f"{stack}.final_layer_norm", n, 1, b),
-        _leaf(f"{stack}.dropout", 2 * m * batch * n * d_model, "input's and output's masks")
+        _norm(f"{stack}.final_layer_norm", n, 1, sb),
+        _leaf(
+            f"{stack}.dropout", 2 * s.mask(sb) * batch * n * d_model, "input's and output's masks"
+        )
         if m
         else None,
         role=Role(stack),
@@ -637,6 +718,8 @@ def frozen_roles(config: Config | None, dtype: str, targets, checkpointing: bool
     if dtype not in ("fp32", "bf16"):
         raise T5SymError(f"dtype: saved activations with LoRA are modelled for fp32 and bf16, "
                          f"not {dtype}")  # fmt: skip
+    if s.autocast:
+        raise T5SymError(f"precision: {s.precision} with LoRA (the base frozen) not modelled yet")
     if checkpointing:
         raise T5SymError("checkpointing: with LoRA (the base frozen) not modelled yet")
     if s.padding_mask:
@@ -662,7 +745,8 @@ def saved_tree(
 
     The setup (`Setup`): ``attention`` ``"sdpa"`` or ``"eager"``; ``device`` ``"cpu"``
     (measured) or ``"cuda"`` (derived from torch's source, `CUDA_SOURCES`); ``precision``
-    ``"cast"``; ``padding_mask`` whether an ``attention_mask`` is passed; ``dropout`` the
+    ``"cast"`` or ``"autocast-bf16"``/``"autocast-fp16"`` (``dtype`` then fp32, the
+    weights'); ``padding_mask`` whether an ``attention_mask`` is passed; ``dropout`` the
     ``dropout_rate`` (None: the config's, else 0.1; 0 saves no mask); ``mask_bytes`` the
     bytes of a dropout-mask element (None: 1 on CUDA, b on CPU). Symbolic in B, S, T and
     the dims; the dtype, the setup and the config's type, activation, gating and depths
@@ -680,6 +764,8 @@ def saved_tree(
     >>> from t5sym.views import activations
     >>> activations.saved_tree(dtype="fp32")["lm_head"].expr
     4*batch*d_model*decoder_length
+    >>> activations.saved_tree(dtype="fp32", precision="autocast-bf16")["lm_head"].expr
+    2*batch*d_model*decoder_length + 2*d_model*vocab_size
     >>> "lm_head" in activations.saved_tree(dtype="fp32", lora=True, lora_targets="q,v").nodes
     False
     """
@@ -692,14 +778,20 @@ def saved_tree(
     checkpointing = checks.boolean("checkpointing", checkpointing)
     s = setup(config, attention=attention, device=device, precision=precision,
               padding_mask=padding_mask, dropout=dropout, mask_bytes=mask_bytes)  # fmt: skip
+    sb = b  # the weights' and the residual stream's bytes; b: what Linears compute in
+    if s.autocast:
+        if dtype != "fp32":
+            raise T5SymError(f"dtype: {s.precision} runs over fp32 weights (HF Trainer's "
+                             f"bf16=True / fp16=True), not {dtype}")  # fmt: skip
+        b = s.autocast
     if s.attention == "sdpa" and s.device == "cuda" and config is not None:
         align = 4 if b == FLOAT32 else 8
         if config.d_kv % align:
             raise T5SymError(f"d_kv: CUDA's memory-efficient kernel needs a multiple of {align} "
                              f"in {dtype}, got {config.d_kv} (sdpa falls back to math: not "
                              "modelled on CUDA)")  # fmt: skip
-    m = 0 if s.dropout == 0 else (s.mask_bytes or (CUDA_MASK if s.device == "cuda" else b))
-    loss = b * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + b
+    m = s.mask(b)
+    loss = sb * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + sb
     if lora or lora_targets is not None:
         roles = frozen_roles(config, dtype, lora_targets, checkpointing, s)
         return Tree(
@@ -719,7 +811,12 @@ def saved_tree(
                 "",
                 _stack("encoder", config, b, m, dtype, checkpointing, s),
                 _stack("decoder", config, b, m, dtype, checkpointing, s),
-                _leaf("lm_head", b * batch * decoder_length * d_model, "input of lm_head"),
+                _linear_in(
+                    "lm_head",
+                    b * batch * decoder_length * d_model,
+                    _weights(config, b) if s.autocast else {},
+                    "input of lm_head",
+                ),
                 _leaf("loss", loss, "log-softmax, labels, total weight"),
                 role=Role.MODEL,
             )
@@ -783,7 +880,9 @@ class FineTuning(Result):
     @property
     def derived_from(self) -> list[str]:
         """The torch source files and functions the CUDA figures are derived from."""
-        return list(CUDA_SOURCES) if self.derived else []
+        if not self.derived:
+            return []
+        return [*CUDA_SOURCES, *(AUTOCAST_CUDA_SOURCES if self.setup.autocast else ())]
 
     @property
     def activations_bytes(self) -> int:
