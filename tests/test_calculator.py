@@ -237,7 +237,9 @@ def test_the_page_measures_its_own_weight(api: Watched, site: Path) -> None:
     api.page.wait_for_function("document.getElementById('o-self').textContent !== ''")
     api.page.evaluate("document.getElementById('o-self').closest('details').open = true")  # folded
     shown = api.page.inner_text("#o-self")
-    assert f"this page's two scripts weigh {size:,} bytes uncompressed" in shown, shown
+    assert f"this page's two scripts weigh {size:,} bytes uncompressed, " in shown, shown
+    zipped = re.search(r"uncompressed, ([\d,]+) with gzip", shown)
+    assert zipped and int(zipped[1].replace(",", "")) <= BUDGET, shown
     assert re.search(r'count\("t5-11b"\) with its breakdown takes \d+\.\d{3} ms', shown), shown
 
 
