@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sympy
 import torch
+import transformers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
@@ -25,6 +26,7 @@ from t5sym.views import flops
 from .support import reference
 from .support.cli import run
 from .support.reference import build, numel_by_name, sum_matching
+from .test_gemma import config_jsons
 
 # Switch routes tokens by value, which the meta device cannot run (tests/test_family_views.py
 # runs small real ones); LongT5's block-local attention has its own tests (test_longt5.py).
@@ -343,3 +345,138 @@ def test_cli_unknown_target_is_one_line() -> None:
     out = run("flops", "t5-3bb")
     assert out.returncode == 2 and len(out.stderr.splitlines()) == 1
     assert "preset: unknown name 't5-3bb'" in out.stderr
+
+
+# ---------------------------------------------------------------------------------------
+# T5Gemma: FlopCounterMode on a real forward of small CPU models built by transformers.
+
+
+def gemma_model(data: dict, head: str, *, is_encoder_decoder: bool | None = None):
+    """transformers' small T5Gemma of ``head`` for a config.json ``data``, on the CPU."""
+    hf = transformers.T5GemmaConfig.from_dict(data)
+    if is_encoder_decoder is not None:
+        hf.is_encoder_decoder = is_encoder_decoder
+    torch.manual_seed(0)
+    return getattr(transformers, "T5Gemma" + head)(hf).eval()
+
+
+def gemma_measure(model, batch: int, s: int, t: int, backward: bool = False):
+    """FlopCounterMode's total and per-module FLOPs of one teacher-forced T5Gemma pass."""
+    inputs = {"input_ids": torch.ones(batch, s, dtype=torch.long)}
+    if type(model).__name__ in ("T5GemmaForConditionalGeneration", "T5GemmaModel"):
+        inputs["decoder_input_ids"] = torch.ones(batch, t, dtype=torch.long)
+    with FlopCounterMode(display=False) as counter:
+        out = model(**inputs)
+        if backward:
+            first = out.logits if hasattr(out, "logits") else out.last_hidden_state
+            first.sum().backward()
+    return counted(counter, model)
+
+
+def assert_gemma_parts(
+    ours: flops.FlopCount, config, total: int, per_module: dict, encoder_only: bool = False
+) -> None:
+    """Every Linear of ours equals its module's FLOPs; scores + context the attention's own."""
+    assert ours.forward == total
+    tree = flops.forward_tree(config, encoder_only)
+    for node in tree:
+        value = ours.breakdown[node.name]
+        if node.role is flops.Role.SCORES:
+            attention = node.name.rsplit(".", 1)[0]
+            projections = sum(summed(per_module, f"{attention}.{w}_proj") for w in "qkvo")
+            own = summed(per_module, attention) - projections
+            assert value + ours.breakdown[f"{attention}.context"] == own, node.name
+        elif node.kind == "linear" and node.role is not flops.Role.WEIGHT:
+            assert value == summed(per_module, node.name), node.name
+        elif node.kind == "linear":  # the weight of a Linear with a bias: the module's
+            assert value == summed(per_module, node.name.rsplit(".", 1)[0]), node.name
+    assert sum(summed(per_module, n.name) for n in tree.root.children) == total
+
+
+def gemma_data(draw) -> dict:
+    """A generated T5Gemma config.json (tests/test_gemma.py) with small sliding windows."""
+    data = draw(config_jsons())
+    for stack in ("encoder", "decoder"):
+        vocab = max(3, data[stack]["vocab_size"])  # the shifted input's start token is id 2
+        data[stack] = dict(data[stack], sliding_window=draw(st.integers(1, 5)), vocab_size=vocab)
+        heads = data[stack]["num_attention_heads"]  # repeat_kv: a whole number of groups
+        groups = [k for k in range(1, heads + 1) if heads % k == 0]
+        data[stack]["num_key_value_heads"] = draw(st.sampled_from(groups))
+    return data
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data(), batch=st.integers(1, 2), s=st.integers(1, 9), t=st.integers(1, 9))
+def test_gemma_every_head_matches_flop_counter_part_by_part(data, batch, s, t) -> None:
+    """Balanced and unbalanced widths, GQA, biases, every layer-type mix, tied and untied."""
+    config_json = gemma_data(data.draw)
+    config = t5sym.from_hf(config_json)
+    model = gemma_model(config_json, config.head)
+    total, per_module = gemma_measure(model, batch, s, t)
+    ours = flops.count_flops(config, batch, s, t)
+    assert_gemma_parts(ours, config, total, per_module)
+    encoder = gemma_model(config_json, "EncoderModel", is_encoder_decoder=False)
+    total, per_module = gemma_measure(encoder, batch, s, t)
+    ours = flops.count_flops(config, batch, s, t, encoder_only=True)
+    assert_gemma_parts(ours, config, total, per_module, encoder_only=True)
+
+
+@settings(max_examples=10, deadline=None)
+@given(data=st.data(), s=st.integers(1, 7), t=st.integers(1, 7))
+def test_gemma_training_step_matches_flop_counter(data, s: int, t: int) -> None:
+    config_json = gemma_data(data.draw)
+    config = t5sym.from_hf(config_json)
+    model = gemma_model(config_json, config.head)
+    total, _ = gemma_measure(model, 2, s, t, backward=True)
+    assert flops.count_flops(config, 2, s, t).training == total
+
+
+def test_gemma_unbalanced_cross_attention_reads_the_encoder_width() -> None:
+    """9B-2B's shape, shrunk: cross-attention's k and v map the encoder's width to the decoder's."""
+    enc = dict(
+        vocab_size=17,
+        hidden_size=12,
+        intermediate_size=7,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=4,
+        sliding_window=2,
+    )
+    dec = dict(enc, hidden_size=6, num_attention_heads=2, num_key_value_heads=1, head_dim=6,
+               num_hidden_layers=2)  # fmt: skip
+    data = {"model_type": "t5gemma", "encoder": enc, "decoder": dec}
+    config = t5sym.from_hf(data)
+    total, per_module = gemma_measure(gemma_model(data, "ForConditionalGeneration"), 2, 5, 3)
+    ours = flops.count_flops(config, 2, 5, 3)
+    assert_gemma_parts(ours, config, total, per_module)
+    k = ours.breakdown["model.decoder.layers.*.cross_attn.k_proj"]
+    assert (
+        k
+        == summed(per_module, "model.decoder.layers.*.cross_attn.k_proj")
+        == 2 * 2 * 5 * 12 * 6 * 2
+    )
+
+
+def test_gemma_rule_of_thumb_adds_up() -> None:
+    ours = flops.count_flops(t5sym.load("t5gemma-9b-2b"), 2, 64, 16)
+    assert ours.per_side + sum(ours.excess.values()) == ours.forward
+    assert ours.model == "T5GemmaForConditionalGeneration"
+
+
+@pytest.mark.parametrize(
+    ("stack", "message"),
+    [({"num_attention_heads": 3, "hidden_size": 6, "num_key_value_heads": 2},
+      "decoder.num_key_value_heads: 2 does not divide"),
+     ({"sliding_window": None}, "decoder.sliding_window: null")],
+)  # fmt: skip
+def test_gemma_what_transformers_cannot_run_is_refused(stack: dict, message: str) -> None:
+    data = {"model_type": "t5gemma", "decoder": dict(stack, num_hidden_layers=2)}
+    with pytest.raises((RuntimeError, ValueError)):
+        small = dict(stack, num_hidden_layers=2, vocab_size=5, intermediate_size=2, head_dim=2)
+        small.setdefault("hidden_size", 4)
+        small.setdefault("num_attention_heads", 2)
+        gemma_measure(gemma_model({"decoder": small, "encoder": small}, "Model"), 1, 3, 3)
+    with pytest.raises(t5sym.T5SymError) as err:
+        flops.count_flops(t5sym.from_hf(data))
+    assert str(err.value).startswith(message) and "\n" not in str(err.value)

@@ -24,7 +24,7 @@ import t5sym
 from t5sym.errors import ConfigError, NodeError, T5SymError
 from t5sym.model import gemma, presets, roles
 from t5sym.model.roles import Role
-from t5sym.views import flops, formats, inference, memory, sharding
+from t5sym.views import formats, inference, memory, sharding
 
 from .support.reference import node_pattern, numel_by_name, sum_matching
 
@@ -299,7 +299,6 @@ def test_formula_of_a_tied_lm_head_says_what_it_is_tied_to() -> None:
 
 
 VIEWS = {
-    "flops": lambda c: flops.count_flops(c, 1, 8, 8),
     "memory": lambda c: memory.training_memory(c),
     "inference": lambda c: inference.inference(c),
     "weights": lambda c: formats.weights(c, "bf16"),
@@ -339,7 +338,7 @@ def test_cli_count_and_formula(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["flops", "t5gemma-2b-2b"], ["memory", "t5gemma-2b-2b"],
+    "argv", [["memory", "t5gemma-2b-2b"],
              ["inference", "t5gemma-2b-2b"], ["weights", "t5gemma-2b-2b"],
              ["shard", "t5gemma-2b-2b", "--cores", "8"]],
 )  # fmt: skip

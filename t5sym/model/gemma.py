@@ -501,6 +501,18 @@ def stack_node(prefix: str, stack: str, s: Structure) -> Node:
     )
 
 
+def lm_head() -> Node:
+    """``lm_head.out_proj``: decoder hidden_size → decoder vocab_size, no bias (its own matrix
+    when untied; tied, the product is still computed, `t5sym.views.flops`)."""
+    vocab, width = _d("decoder", "vocab_size"), _d("decoder", "hidden_size")
+    return group(
+        "lm_head",
+        weight("lm_head.out_proj", (vocab, width), "linear", 1, "logits", role=Role.WEIGHT),
+        role=Role.LM_HEAD,
+        doc="projection to the decoder's vocabulary",
+    )
+
+
 @cache
 def model_tree(s: Structure) -> Tree:
     """The tree of one structure: the stacks (under ``model.`` when a head wraps them),
@@ -515,15 +527,7 @@ def model_tree(s: Structure) -> Tree:
         parts = [group("model", *stacks, role=Role.WRAPPED, doc="the wrapped T5GemmaModel")]
     width = _d("decoder" if s.decoder else "encoder", "hidden_size")
     if s.head == "ForConditionalGeneration" and not s.tied:
-        vocab = _d("decoder", "vocab_size")
-        parts.append(
-            group(
-                "lm_head",
-                weight("lm_head.out_proj", (vocab, width), "linear", 1, "logits", role=Role.WEIGHT),
-                role=Role.LM_HEAD,
-                doc="projection to the decoder's vocabulary",
-            )
-        )
+        parts.append(lm_head())
     if s.head in ("ForSequenceClassification", "ForTokenClassification"):
         role = (
             Role.SEQUENCE_CLASSIFIER
@@ -554,6 +558,28 @@ def checked(value: Any) -> GemmaConfig:
             f"got {shown(value)}"
         )
     return value
+
+
+def check_runnable(config: GemmaConfig, *, decoder: bool = True) -> None:
+    """Refuse, in one line, a config transformers builds but cannot run forward.
+
+    Its attention repeats each key-value head num_attention_heads / num_key_value_heads
+    times (``repeat_kv``), which needs a whole number; a sliding-window layer needs
+    ``sliding_window`` (the mask refuses null).
+    """
+    for name in ("encoder", "decoder") if decoder else ("encoder",):
+        s = getattr(checked(config), name)
+        if s.num_attention_heads % s.num_key_value_heads:
+            raise ConfigError(
+                f"{name}.num_key_value_heads: {s.num_key_value_heads} does not divide "
+                f"{name}.num_attention_heads ({s.num_attention_heads}); transformers' attention "
+                "cannot share the key-value heads among the query heads"
+            )
+        if s.sliding_window is None and s.sliding_layers():
+            raise ConfigError(
+                f"{name}.sliding_window: null, but {s.sliding_layers()} layers are "
+                "sliding_attention; transformers cannot mask them without a window"
+            )
 
 
 def evaluate(config: GemmaConfig) -> tuple[dict[str, int], dict[str, int]]:

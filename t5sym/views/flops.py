@@ -39,6 +39,7 @@ backward = 1 × forward there (`backward_per_forward`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cache
@@ -47,7 +48,7 @@ import sympy
 from sympy import Expr
 
 from t5sym.errors import T5SymError
-from t5sym.model import checks, params, symbols
+from t5sym.model import checks, gemma, params, symbols
 from t5sym.model.algebra import integer
 from t5sym.model.checks import positive_int
 from t5sym.model.config import Config, checked_config
@@ -56,14 +57,12 @@ from t5sym.model.result import Result
 from t5sym.model.roles import ATTENTIONS, HEADS, Role
 from t5sym.model.symbols import (
     batch,
-    d_kv,
     d_model,
     decoder_length,
     encoder_length,
     global_block_size,
     local_radius,
     num_experts,
-    num_heads,
 )
 
 #: FLOPs of backward per FLOP of forward, for every matrix product of two operands that
@@ -141,7 +140,7 @@ def tokens_through(leaf: Node, encoder_only: bool = False) -> Expr:
         return batch * encoder_length + (0 if encoder_only else batch * decoder_length)
     if leaf.within(Role.SEQUENCE_CLASSIFIER):
         return batch
-    kv = leaf.role in (Role.K, Role.V)
+    kv = leaf.within(Role.K, Role.V)
     if kv and leaf.within(Role.GLOBAL_ATTENTION):
         return batch * (encoder_length + global_tokens())
     query, key = lengths(leaf)
@@ -160,17 +159,27 @@ def matmul(leaf: Node) -> Expr | None:
     return 2 * tokens_through(leaf) * leaf.expr * share
 
 
-def attention_products(module: Node) -> tuple[Node, ...]:
-    """``scores`` and ``context`` of one attention module: 2·B·num_heads·n_q·n_k·d_kv each.
+def query_weight(module: Node) -> Node:
+    """The ``q`` weight of an attention module (the weight leaf of a ``q`` with a bias)."""
+    q = next(c for c in module.children if c.role is Role.Q)
+    return q if q.is_leaf else next(c for c in q.children if c.role is Role.WEIGHT)
 
-    (n_q, n_k) from `attended`: (S, S), (T, T) or (T, S) for full attention, blocked for
-    LongT5's encoder. A transient-global module adds ``global_aggregates``: 2·B·S·G·d_model
-    (the one-hot einsum summing each block of g inputs into a global token). Repeated as
-    often as the module's own ``q``; leaves of kind ``"matmul"``, no shape.
+
+def attention_products(module: Node) -> tuple[Node, ...]:
+    """``scores`` and ``context`` of one attention module: 2·B·n_q·n_k·(heads·head width).
+
+    heads·head width is the output width of the module's ``q`` (num_heads·d_kv in T5,
+    num_attention_heads·head_dim in T5Gemma, whose k and v heads are repeated to match
+    the query heads before the products). (n_q, n_k) from `attended`: (S, S), (T, T) or
+    (T, S) for full attention, blocked for LongT5's encoder. A transient-global module adds
+    ``global_aggregates``: 2·B·S·G·d_model (the one-hot einsum summing each block of g
+    inputs into a global token). Repeated as often as the module's own ``q``; leaves of
+    kind ``"matmul"``, no shape.
     """
     query, key = attended(module)
-    repeat = next(c.repeat for c in module.children if c.role is Role.Q)
-    flops = 2 * batch * num_heads * query * key * d_kv * repeat
+    q = query_weight(module)
+    repeat = q.repeat
+    flops = 2 * batch * q.shape[0] * query * key * repeat
     where = (*module.context, module.role)
 
     def product(short: str, role: Role, expr: Expr, doc: str) -> Node:
@@ -238,6 +247,8 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
     2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
     """
     encoder_only = checks.boolean("encoder_only", encoder_only)
+    if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same products
+        return gemma_forward_tree_of(gemma.Structure.of(config, encoder_only=encoder_only))
     return forward_tree_of(params.structure(config, encoder_only=encoder_only))
 
 
@@ -339,7 +350,10 @@ def rule_of_thumb(
     """
     encoder_only = checks.boolean("encoder_only", encoder_only)
     symbolic = checks.boolean("symbolic", symbolic)
-    result = _symbolic_rule(params.structure(config, encoder_only=encoder_only))
+    if isinstance(config, gemma.GemmaConfig):
+        result = _gemma_rule(gemma.Structure.of(config, encoder_only=encoder_only))
+    else:
+        result = _symbolic_rule(params.structure(config, encoder_only=encoder_only))
     if config is None or symbolic:
         return result
     values = config.values()
@@ -351,7 +365,11 @@ def rule_of_thumb(
 
 def batch_tokens(structure: params.Structure) -> Expr:
     """B·(S + T) tokens in a batch, or B·S for a model without decoder."""
-    return batch * (encoder_length + decoder_length if structure.has_decoder else encoder_length)
+    return _batch_tokens(structure.has_decoder)
+
+
+def _batch_tokens(has_decoder: bool) -> Expr:
+    return batch * (encoder_length + decoder_length if has_decoder else encoder_length)
 
 
 def naive_per_parameter(structure: params.Structure) -> Expr:
@@ -361,14 +379,17 @@ def naive_per_parameter(structure: params.Structure) -> Expr:
 
 @cache
 def _symbolic_rule(structure: params.Structure) -> RuleOfThumb:
-    """`RuleOfThumb` of one structure, in the symbols (built once per structure).
+    """`RuleOfThumb` of one structure, in the symbols (built once per structure)."""
+    return _rule(params.model_tree(structure), forward_tree_of(structure), structure.has_decoder)
+
+
+def _rule(tree: Tree, flops: Tree, has_decoder: bool) -> RuleOfThumb:
+    """`RuleOfThumb` of a parameter tree and its forward FLOP tree.
 
     N is the model's parameter count; N_enc and N_dec count each stack's linear weights,
     one expert per sparse layer for Switch (what a token passes through).
     """
-    tree = params.model_tree(structure)
-    flops = forward_tree_of(structure)
-    naive = naive_per_parameter(structure) * tree.total
+    naive = 2 * _batch_tokens(has_decoder) * tree.total
     per_side = 2 * batch * _linear_parameters(tree, Role.ENCODER) * encoder_length
     excess = {
         "attention scores and context": sympy.Add(
@@ -377,16 +398,16 @@ def _symbolic_rule(structure: params.Structure) -> RuleOfThumb:
     }
 
     def beyond(module: Role, length: Expr) -> Expr:
-        """What k and v of ``module`` cost beyond projecting ``length`` tokens."""
-        kv = [n for n in flops if n.role in (Role.K, Role.V) and n.within(module)]
+        """What the k and v weights of ``module`` cost beyond projecting ``length`` tokens."""
+        kv = [n for n in flops if n.is_leaf and n.within(Role.K, Role.V) and n.within(module)]
         return sympy.Add(*(n.expr - 2 * batch * length * tree[n.name].expr for n in kv))
 
-    if structure.encoder_attention == "transient-global":  # k, v also see G global tokens
-        sums = sympy.Add(*(n.expr for n in flops if n.role is Role.GLOBAL_SUMS))
-        excess["global tokens: their sums, k and v"] = sums + beyond(
+    sums = [n.expr for n in flops if n.role is Role.GLOBAL_SUMS]
+    if sums:  # LongT5's transient-global attention: k, v also see G global tokens
+        excess["global tokens: their sums, k and v"] = sympy.Add(*sums) + beyond(
             Role.GLOBAL_ATTENTION, encoder_length
         )
-    if structure.has_decoder:
+    if has_decoder:
         per_side += 2 * batch * _linear_parameters(tree, Role.DECODER) * decoder_length
         excess["cross-attention k, v on S tokens, not T"] = beyond(
             Role.CROSS_ATTENTION, decoder_length
@@ -512,11 +533,14 @@ def count_flops(
     >>> t5sym.count_flops(t5sym.load("t5-small"), 1, 512, 128).forward  # as FlopCounterMode
     36624662528
     """
-    checked_config(config)
+    if not isinstance(config, gemma.GemmaConfig):
+        checked_config(config)
     batch = positive_int("batch", batch)
     encoder_length = positive_int("encoder_length", encoder_length)
     decoder_length = positive_int("decoder_length", decoder_length)
     encoder_only = False if encoder_only is None else checks.boolean("encoder_only", encoder_only)
+    if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same products
+        return _count_gemma(config, batch, encoder_length, decoder_length, encoder_only)
     model = params.build(config, encoder_only=encoder_only)
     structure = model.structure
     enc = not structure.has_decoder
@@ -531,11 +555,6 @@ def count_flops(
     rule = _symbolic_rule(structure)
     forward = forward_tree_of(structure)
     breakdown = forward.evaluate(values)
-    spared = sum(  # FLOPs whose backward costs less than 2 × forward
-        (BACKWARD_PER_FORWARD - backward_per_forward(n.role)) * breakdown[n.name]
-        for n in forward
-        if n.is_leaf
-    )
     return FlopCount(
         config,
         config.model[: -len(config.head)] + structure.head,
@@ -544,8 +563,100 @@ def count_flops(
         None if enc else decoder_length,
         enc,
         breakdown,
-        (1 + BACKWARD_PER_FORWARD) * breakdown[""] - spared,
+        _training_total(forward, breakdown),
         model.tree.evaluate(model.values)[""],
+        integer(rule.naive, values),
+        integer(rule.per_side, values),
+        {k: integer(e, values) for k, e in rule.excess.items()},
+    )
+
+
+def _training_total(forward: Tree, breakdown: dict[str, int]) -> int:
+    """(1 + `BACKWARD_PER_FORWARD`)·forward, less what cheaper backward passes spare."""
+    spared = sum(  # FLOPs whose backward costs less than 2 × forward
+        (BACKWARD_PER_FORWARD - backward_per_forward(n.role)) * breakdown[n.name]
+        for n in forward
+        if n.is_leaf
+    )
+    return (1 + BACKWARD_PER_FORWARD) * breakdown[""] - spared
+
+
+# ---------------------------------------------------------------------------------------
+# T5Gemma (`t5sym.model.gemma`): the same products over its own tree.
+
+#: T5Gemma's heads whose decoder reads the shifted input (T = S), as T5's classifiers.
+GEMMA_SHIFTED_INPUT_HEADS = ("ForSequenceClassification", "ForTokenClassification")
+
+
+def _gemma_matmul(has_decoder: bool) -> Callable[[Node], Expr | None]:
+    """A T5Gemma weight's forward FLOPs: 2·B·n·(its parameters) for a linear, none else.
+
+    n is the length of the stream it reads: S in the encoder (and for a head on the encoder
+    alone), S for cross-attention's k and v (they project the encoder's output), T for the
+    rest of the decoder and a head on it. Unlike T5's, T5Gemma's sequence classifier scores
+    every token and then picks the last non-padding one, so it reads n tokens, not one.
+    """
+
+    def flops_of(leaf: Node) -> Expr | None:
+        if leaf.kind != "linear":
+            return None
+        reads_encoder = (
+            leaf.stack is Role.ENCODER
+            or (leaf.stack is None and not has_decoder)
+            or (leaf.within(Role.CROSS_ATTENTION) and leaf.within(Role.K, Role.V))
+        )
+        return 2 * batch * (encoder_length if reads_encoder else decoder_length) * leaf.expr
+
+    return flops_of
+
+
+@cache
+def gemma_forward_tree_of(structure: gemma.Structure) -> Tree:
+    """T5Gemma's forward FLOPs per part: the untied tree's linears (``lm_head`` is computed
+    even when tied), ``scores`` and ``context`` in every attention module.
+
+    Sliding-window layers cost what full ones do here: transformers' eager attention (T5Gemma
+    supports no sdpa) computes every (query, key) product and masks the scores outside the
+    window; soft-capping (tanh of the scores and the logits) is no matrix product, 0 FLOPs.
+    """
+    untied = replace(structure, tied=False)
+    view = gemma.model_tree(untied).view(_gemma_matmul(structure.decoder)).root
+    return Tree(group("", *(_with_products(c) for c in view.children), role=Role.MODEL))
+
+
+@cache
+def _gemma_rule(structure: gemma.Structure) -> RuleOfThumb:
+    tree = gemma.model_tree(structure)
+    return _rule(tree, gemma_forward_tree_of(structure), structure.decoder)
+
+
+def _count_gemma(
+    config: gemma.GemmaConfig, batch: int, encoder_length: int, decoder_length: int, enc: bool
+) -> FlopCount:
+    """`count_flops` of a T5Gemma config (arguments checked)."""
+    structure = gemma.Structure.of(config, encoder_only=enc)
+    gemma.check_runnable(config, decoder=structure.decoder)
+    if structure.head in GEMMA_SHIFTED_INPUT_HEADS:
+        decoder_length = encoder_length
+    sizes = config.values()
+    values = {
+        **sizes,
+        symbols.batch: batch,
+        symbols.encoder_length: encoder_length,
+        symbols.decoder_length: decoder_length,
+    }
+    rule, forward = _gemma_rule(structure), gemma_forward_tree_of(structure)
+    breakdown = forward.evaluate(values)
+    return FlopCount(
+        config,  # type: ignore[arg-type]
+        gemma.CLASS_PREFIX + structure.head,
+        batch,
+        encoder_length,
+        decoder_length if structure.decoder else None,
+        not structure.decoder,
+        breakdown,
+        _training_total(forward, breakdown),
+        gemma.model_tree(structure).evaluate(sizes)[""],
         integer(rule.naive, values),
         integer(rule.per_side, values),
         {k: integer(e, values) for k, e in rule.excess.items()},
