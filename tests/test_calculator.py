@@ -30,7 +30,7 @@ from t5site import calculator
 from t5sym.errors import T5SymError
 from t5sym.model import params, presets
 from t5sym.model.config import CLASS_PREFIX, HEADS, MODEL_TYPES
-from t5sym.views import activations, flops, formats, inference, memory, sharding
+from t5sym.views import activations, flops, formats, inference, layouts, memory, sharding
 from t5sym.views.layout import most_cores
 
 from .support.calc_site import calculator_site
@@ -712,6 +712,9 @@ PICKS = (
 )
 ROWS = """() => [...document.querySelectorAll('#o-formats tbody tr')].map(
   tr => [...tr.cells].map(td => td.innerText))"""
+#: The size of ComfyUI's t5xxl_fp16.safetensors as published (comfyanonymous/flux_text_encoders,
+#: the file listing; tests/test_layouts.py writes the file and reads its size).
+T5XXL_FP16 = 9_787_841_024
 IN_VIEW = """(sel) => {
   const r = document.querySelector(sel).getBoundingClientRect();
   return {top: r.top, left: r.left, bottom: r.bottom, right: r.right, width: r.width,
@@ -737,7 +740,13 @@ def _expected_rows(name: str, encoder_only: bool) -> tuple[list[list[str]], list
                 why.append(str(exc))
             rows.append([fmt, f"not available ({why.index(str(exc)) + 1})"])
             continue
-        rows.append([fmt, f"{total:,}", _two_decimals(total, 10**9), _two_decimals(total, 2**30)])
+        files = [
+            layouts.file_bytes(config, lay, encoder_only=encoder_only).file_bytes
+            for lay in layouts.published_for(config, fmt, encoder_only)
+        ]
+        file = "; ".join(f"{n:,}" for n in files if n is not None)
+        rows.append([fmt, f"{total:,}", _two_decimals(total, 10**9), _two_decimals(total, 2**30),
+                     file])  # fmt: skip
     return rows, why
 
 
@@ -765,6 +774,9 @@ def test_the_first_screen_holds_the_picker_and_every_format(
         assert page.evaluate(ROWS) == rows, (name, encoder_only)
         assert page.locator("#o-formats-why li").all_inner_texts() == why
         assert [r[0] for r in rows] == list(formats.FORMATS)  # one row per format, in order
+        if name == "t5-v1_1-xxl" and encoder_only:  # ComfyUI's t5xxl_fp16, published size
+            fp16 = next(r for r in rows if r[0] == "fp16")
+            assert fp16[4] == f"{T5XXL_FP16:,}", fp16
         model = formats.weights(presets.PRESETS[name].config, "bf16", encoder_only=encoder_only)
         assert model.model in page.inner_text("#o-formats-caption")
         assert _total(page).replace(",", "") == str(params.count(presets.load(name)).total)

@@ -138,7 +138,7 @@
     return `${num(h / 100n)}.${String(h % 100n).padStart(2, "0")}`;
   };
   const GB = 10n ** 9n, GIB = 2n ** 30n;
-  function formatsTable(rows) {  // [format, t5sym.weights result or an Error]
+  function formatsTable(rows, files) {  // [format, t5sym.weights result or an Error]; T.files
     const body = $("o-formats").tBodies[0], why = [];  // a refusal's message once, under the table
     body.textContent = "";
     for (const [format, x] of rows) {
@@ -146,13 +146,18 @@
       tr.append(el("td", {}, format));
       if (x instanceof Error) {
         if (!why.includes(x.message)) why.push(x.message);
-        tr.append(el("td", { colspan: "3", class: "calc-na" }, `not available (${why.indexOf(x.message) + 1})`));
-      } else for (const text of [num(x.total), fixed2(x.total, GB), fixed2(x.total, GIB)]) tr.append(el("td", {}, text));
+        tr.append(el("td", { colspan: "4", class: "calc-na" }, `not available (${why.indexOf(x.message) + 1})`));
+      } else {
+        for (const text of [num(x.total), fixed2(x.total, GB), fixed2(x.total, GIB)]) tr.append(el("td", {}, text));
+        tr.append(el("td", {}, (files[format] || []).map(([, n]) => num(n)).join("; ")));
+      }
       body.append(tr);
     }
     $("o-formats-why").replaceChildren(...why.map((m, i) => el("li", { value: String(i + 1) }, m)));
     const x = rows.map(([, r]) => r).find((r) => !(r instanceof Error));
     $("o-formats-caption").textContent = "Weights" + (x ? ` of ${x.model}` : "") + ", every format";
+    const named = Object.entries(files).map(([f, l]) => `${f}: ${l.map(([t]) => t).join("; ")}`);
+    $("o-formats-files").textContent = named.length ? `file: the bytes of this preset's file as published files are laid out (${named.join("; ")})` : "";
   }
   function tree(rows) {
     const root = el("div"), stack = [root];
@@ -204,6 +209,8 @@
     out.shard = cores === null ? false : attempt("o-shard", () => T.shard(c, { cores }));
     const format = w.format || FALLBACK.format, encoder_only = (w.encoder_only || FALLBACK.encoder_only) === "true";
     out.weights = T.weights(c, { format, encoder_only });
+    const asPicked = st.preset && !Object.keys(st.edits).length && !st.head;  // a file is of the preset
+    out.files = asPicked ? T.files(st.preset, encoder_only) : {};
     out.formats = T.formats.map((f) => {
       try { return [f, T.weights(c, { format: f, encoder_only })]; } catch (e) { return [f, e]; }
     });
@@ -213,7 +220,7 @@
     const k = r.count;
     pairs("o-count", [["model", k.model], ["total", k.total], ["encoder only", k.encoder_only_total],
       ...(k.active_total !== undefined ? [["active per token", k.active_total]] : [])]);
-    formatsTable(r.formats);
+    formatsTable(r.formats, r.files);
     tree(r.outline);
     const math = $("o-math");
     math.textContent = "";

@@ -655,5 +655,8 @@ globalThis.t5sym = Object.freeze({
   inferenceDtypes: DATA.INFERENCE_DTYPES,
   optimizers: Object.keys(DATA.OPTIMIZERS), heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
   aliases: DATA.ALIASES,
+  // a preset's files as the published layouts write them: {format: [[title, bytes], ...]}
+  files: (preset, encoderOnly = false) => Object.fromEntries(Object.entries(
+    (DATA.files[preset] || {})[String(encoderOnly)] || {}).map(([f, l]) => [f, l.map(([t, n]) => [t, BigInt(n)])])),
   modelDefaults: DATA.MODEL_DEFAULTS,
 });

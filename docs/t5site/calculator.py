@@ -58,7 +58,17 @@ from t5sym.model.config import (
 )
 from t5sym.model.nodes import Node, Tree
 from t5sym.model.roles import Role
-from t5sym.views import activations, flops, formats, inference, layout, memory, printers, sharding
+from t5sym.views import (
+    activations,
+    flops,
+    formats,
+    inference,
+    layout,
+    layouts,
+    memory,
+    printers,
+    sharding,
+)
 
 from . import jsprint
 
@@ -679,6 +689,26 @@ RULES = {
 }
 
 
+def published_files() -> dict[str, dict[str, dict[str, list]]]:
+    """The files of each preset as the published layouts write them (issue 19):
+    ``{preset: {"true"|"false" (encoder only): {format: [[title, file bytes], ...]}}}``, from
+    `t5sym.views.layouts.file_bytes`, where it gives a number (not a tokenizer's unknown
+    length, not a layout refused for the structure)."""
+    out: dict[str, dict[str, dict[str, list]]] = {}
+    for name, p in presets.PRESETS.items():
+        for encoder_only in (False, True):
+            for fmt in formats.FORMATS:
+                for lay in layouts.published_for(p.config, fmt, encoder_only):
+                    try:
+                        size = layouts.file_bytes(p.config, lay, encoder_only=encoder_only)
+                    except T5SymError:  # Switch's sparse blocks in a diffusers header
+                        continue
+                    if size.file_bytes is not None:
+                        by = out.setdefault(name, {}).setdefault(str(encoder_only).lower(), {})
+                        by.setdefault(fmt, []).append([lay.title, size.file_bytes])
+    return out
+
+
 @cache
 def data() -> tuple[dict[str, Any], list[str]]:
     """The JSON data of the file and its formula codes (in table order)."""
@@ -712,6 +742,7 @@ def data() -> tuple[dict[str, Any], list[str]]:
         "mathml": list(t.mathml),
         "to_dict": {"keys": fields, "lists": [list(f) for f in field_lists]},
         "presets": {name: _preset(p) for name, p in presets.PRESETS.items()},
+        "files": published_files(),
     }
     out["nodes"] = t.node_list()  # last: every view above interned its nodes
     return out, list(t.formulas)
