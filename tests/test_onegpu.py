@@ -10,7 +10,7 @@ from t5sym.views import activations
 def test_rows_are_memory_at_in_gb() -> None:
     config = t5sym.load("t5-small")
     setups = {"full": {}, "lora": {"lora_rank": 8, "attention": "eager"},
-              "lora ckpt": {"lora_rank": 8, "checkpointing": True}}  # fmt: skip
+              "flash": {"lora_rank": 8, "attention": "flash"}}  # fmt: skip
     table = onegpu.setups_table(config, setups, batch=2, encoder_length=64, decoder_length=16)
     lines = table.splitlines()
     assert len(lines) == 2 + len(setups)
@@ -19,13 +19,13 @@ def test_rows_are_memory_at_in_gb() -> None:
     cells = [c.strip() for c in lines[3].strip("|").split("|")]
     assert cells[1:] == [onegpu.gb(n) for n in (r.weights, r.gradients, r.optimizer_state,
                                                  r.activations_bytes, r.total)]  # fmt: skip
-    assert "not modelled: checkpointing: with LoRA" in lines[4]
+    assert "not modelled: attention: 'flash' is not one of" in lines[4]
 
 
 def test_totals_and_largest_batch() -> None:
     config = t5sym.load("t5-small")
-    table = onegpu.totals_table({"t5-small": config}, {"a": {}, "b": {"checkpointing": True,
-                                "lora_rank": 8}}, batch=1)  # fmt: skip
+    table = onegpu.totals_table({"t5-small": config}, {"a": {}, "b": {"attention": "flash"}},
+                                batch=1)  # fmt: skip
     assert table.splitlines()[-1].endswith("| — |")
     setup = {"lora_rank": 8, "attention": "eager"}
     n = onegpu.largest_batch(config, setup, 10**9, encoder_length=512, decoder_length=128)
@@ -77,11 +77,12 @@ def test_conditions_table_reads_the_config_and_refuses_with_the_reason() -> None
     config = dataclasses.replace(t5sym.load("t5-small"), dropout_rate=0.2)
     row = onegpu.conditions_table({"mine": config}, {}, batch=1).splitlines()[-1]
     assert row == "| mine | `cuda` | `True` | 0.2 | no |"
-    with pytest.raises(T5SymError, match="checkpointing"):
-        onegpu.conditions_table({"mine": config}, {**onegpu.QV, "checkpointing": True}, batch=1)
+    with pytest.raises(T5SymError, match="attention"):
+        onegpu.conditions_table({"mine": config}, {**onegpu.QV, "attention": "flash"}, batch=1)
 
 
-def test_answered_leaves_out_lora_with_checkpointing_only() -> None:
-    assert list(onegpu.answered(onegpu.SETUPS)) == [
-        k for k in onegpu.SETUPS if k != "LoRA q,v, checkpointing"
-    ]
+def test_answered_leaves_out_what_the_library_refuses() -> None:
+    configs = {"t5-small": t5sym.load("t5-small")}
+    setups = {"full": {}, "odd": {"attention": "flash"}, "eager": {"attention": "eager"}}
+    assert "attention" in onegpu.run(configs["t5-small"], setups["odd"], batch=1)
+    assert list(onegpu.answered(configs, setups, batch=1)) == ["full", "eager"]
