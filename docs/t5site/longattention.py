@@ -56,13 +56,13 @@ def symbols_table() -> str:
 
 
 def layer_formulas() -> str:
-    """Each attention's products in one layer: in n and G, then exactly as tabs (expanded:
-    a sum wraps between its terms)."""
+    """Each attention's products in one layer: in n and G (displayed, so that a narrow
+    screen scrolls it), then exactly as tabs (expanded: a sum wraps between its terms)."""
     parts = []
     for attention in longt5.ATTENTIONS:
         expr = longt5.layer_flops(attention=attention)
         parts += [
-            f"**{attention}**: {mathml(longt5.notation(expr))}, exactly\n",
+            f"**{attention}**:\n\n{mathml(longt5.notation(expr), display=True)}\n\nexactly:\n",
             tables.formula_tabs(sympy.expand(expr)),
             "",
         ]
