@@ -7,7 +7,7 @@ refuses shows its one-line reason instead of numbers, never a guess.
 Examples
 --------
 >>> import t5sym
->>> from t5site.onegpu import setups_table
+>>> from t5site.onegpu import SHORT, batches_table, setups_table
 >>> table = setups_table(t5sym.load("t5-small"), {"full": {"dtype": "bf16"}}, batch=1)
 >>> table.splitlines()[0]
 '| setup | weights | gradients | optimizer state | saved activations | total |'
