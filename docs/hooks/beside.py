@@ -24,7 +24,7 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,33 +42,19 @@ if SITE_CODE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
 
 from t5site import calculator  # noqa: E402
 
-
-class _Job:
-    """One command, started in turn by the runner thread; `result` waits for it."""
-
-    def __init__(self, what: str, command: list[str], output: Path) -> None:
-        self.what, self.command, self.output = what, command, output
-        self.done = threading.Event()
-        self.failure: str | None = None
-
-    def run(self) -> None:
-        try:
-            out = subprocess.run(self.command, capture_output=True, text=True)
-            if out.returncode != 0 or not self.output.is_file():
-                tail = (out.stdout + out.stderr).strip().splitlines()[-15:]
-                self.failure = "\n".join(tail) or f"exit status {out.returncode}"
-        finally:
-            self.done.set()
-
-    def result(self) -> Path:
-        self.done.wait()
-        if self.failure is not None:
-            raise PluginError(f"{self.what}: generating it failed\n{self.failure}")
-        return self.output
+#: One worker: the jobs run one after the other, on the core the build leaves free.
+_POOL = ThreadPoolExecutor(max_workers=1)
+_NOTEBOOKS: dict[str, tuple[Path, Future[Path]]] = {}  # "notebooks/t5-3b.py" → .ipynb, job
+_CALCULATOR: list[Future[Path]] = []
 
 
-_NOTEBOOKS: dict[str, _Job] = {}  # src_path ("notebooks/t5-3b.py") → its execution
-_CALCULATOR: list[_Job] = []
+def _generate(what: str, command: list[str], output: Path) -> Path:
+    """Run ``command``, which writes ``output``; its last lines name a failure."""
+    out = subprocess.run(command, capture_output=True, text=True)
+    if out.returncode != 0 or not output.is_file():
+        tail = "\n".join((out.stdout + out.stderr).strip().splitlines()[-15:])
+        raise PluginError(f"{what}: generating it failed\n{tail or out.returncode}")
+    return output
 
 
 def on_config(config: Any) -> Any:
@@ -80,25 +66,25 @@ def on_config(config: Any) -> Any:
         executed = tmp / "notebooks" / f"{source.stem}.ipynb"
         jupytext = [sys.executable, "-m", "jupytext", "--to", "ipynb", "--set-kernel", "python3"]
         command = [*jupytext, "--execute", "--output", str(executed), str(source)]
-        _NOTEBOOKS[f"notebooks/{source.name}"] = _Job(f"notebooks/{source.name}", command, executed)
+        what = f"notebooks/{source.name}"
+        _NOTEBOOKS[what] = (executed, _POOL.submit(_generate, what, command, executed))
     script = tmp / "t5sym-calc.js"
     code = f"from t5site import calculator; calculator.write({str(script)!r})"
-    _CALCULATOR.append(_Job(calculator.SITE_PATH, [sys.executable, "-c", code], script))
-    jobs = [*_NOTEBOOKS.values(), *_CALCULATOR]
-    threading.Thread(target=lambda: [job.run() for job in jobs], daemon=True).start()
+    command = [sys.executable, "-c", code]
+    _CALCULATOR.append(_POOL.submit(_generate, calculator.SITE_PATH, command, script))
     return config
 
 
 def on_files(files: Any, config: Any) -> Any:
     for file in files:
         if file.src_path in _NOTEBOOKS:
-            file.abs_src_path = str(_NOTEBOOKS[file.src_path].output)
+            file.abs_src_path = str(_NOTEBOOKS[file.src_path][0])
     return files
 
 
 def on_pre_page(page: Any, config: Any, files: Any) -> Any:
     if page.file.src_path in _NOTEBOOKS:
-        _NOTEBOOKS[page.file.src_path].result()
+        _NOTEBOOKS[page.file.src_path][1].result()
     return page
 
 
@@ -115,3 +101,8 @@ def on_post_build(config: Any, **_: Any) -> None:
     site = Path(config["site_dir"])
     _minify(_CALCULATOR[0].result(), site / calculator.SITE_PATH)
     _minify(Path(config["docs_dir"], PAGE_SCRIPT), site / PAGE_SCRIPT)
+
+
+def on_build_error(error: Exception, **_: Any) -> None:
+    for job in [*(job for _, job in _NOTEBOOKS.values()), *_CALCULATOR]:
+        job.cancel()  # what has not started yet: a failed build does not wait for it

@@ -10,9 +10,9 @@
   prompts, and the second, hidden copy of every cell's code that its copy widget reads
   (it put every cell twice in the search index). Code cells become the site's own code
   blocks, with the site's copy button.
-- The API page is in the search index up to its "Modules" heading (the top-level
-  functions); the module reference below it is marked ``data-search-exclude``, which keeps
-  the index, fetched by every page, within the home page's weight budget.
+- The API page's prose is in the search index, its docstrings (every ``doc-object``) are
+  marked ``data-search-exclude``, which keeps the index, fetched by every page, within the
+  home page's weight budget.
 - The directory of the running Python goes first on ``PATH`` so that shell examples
   (``$ t5sym …`` in ``console`` fences run by markdown-exec) use this environment's t5sym.
 """
@@ -149,10 +149,6 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
         page.title = _TOC_MATH.sub(lambda m: plain(m[1]), page.title)
     if page.file.src_uri.endswith((".py", ".ipynb")):
         content = _notebook(content)
-    if page.file.src_uri == "reference/api.md" and _MODULES in content:
-        head, tail = content.split(_MODULES, 1)
-        tail = tail.replace(_MODULE_DOC, _MODULE_DOC.replace("<div ", "<div data-search-exclude "))
-        content = head + _MODULES + tail
     if page.file.src_uri == "reference/api.md":  # the prose is searched, not the docstrings
         content = content.replace(
             '<div class="doc doc-object', '<div data-search-exclude class="doc doc-object'
@@ -180,7 +176,3 @@ _FORMULA_TABS = re.compile(
     r"(?:(?!tabbed-set).){0,400}?>SymPy</label>)",
     re.S,
 )
-
-
-_MODULES = '<h2 id="modules">'
-_MODULE_DOC = '<div class="doc doc-object doc-module">'
