@@ -515,13 +515,13 @@ def loop(layers: int, step: int) -> int:
 
 
 def test_sparse_count_is_transformers_loop_over_a_grid() -> None:
-    from t5sym.model.config import _step, sparse_count
+    from t5sym.model.config import sparse_count, sparse_step_of
 
     for layers in range(0, 60):
         for step in range(-2, 64):
             assert sparse_count(layers, step) == loop(layers, step), (layers, step)
         for wanted in range(0, 64):
-            assert sparse_count(layers, _step(layers, wanted)) == loop(
+            assert sparse_count(layers, sparse_step_of(layers, wanted)) == loop(
                 layers, layers // wanted if wanted > 0 else layers
             ), (layers, wanted)
 

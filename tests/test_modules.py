@@ -171,7 +171,7 @@ def test_library_imports_nothing_of_the_site() -> None:
 
 def test_no_site_module_left_in_the_library() -> None:
     """The site's modules moved to docs/t5site (issue 17); none comes back to t5sym/."""
-    site = {"calculator", "charts", "jsprint", "jspack", "transcript", "onegpu"}
+    site = {"calculator", "charts", "jsprint", "transcript", "onegpu", "tables"}
     assert site <= {p.stem for p in SITE.glob("*.py")}
     library = {m.rpartition(".")[2] for m in MODULES}
     assert not site & library and not list(PACKAGE.rglob("*.js"))

@@ -680,12 +680,10 @@ def loader_tables() -> dict[str, Any]:
 #: The library's rules written as small Python functions of integers, printed from their
 #: source (`t5site.jsprint.python_function`): Switch's sparse step and blocks
 #: (``SwitchTransformersConfig``, ``SwitchTransformersStack``), llama.cpp's ``use_more_bits``.
-#: ``_step`` and ``_more_bits`` are private names of the library, read here until it
-#: exposes them.
 RULES = {
-    "sparse_step": config_module._step,
+    "sparse_step": config_module.sparse_step_of,
     "sparse_count": config_module.sparse_count,
-    "more_bits": formats._more_bits,
+    "more_bits": formats.more_bits,
 }
 
 

@@ -277,7 +277,7 @@ class Config:
                 f"{key}: only switch_transformers has sparse blocks, not {self.model_type}"
             )
         step = _non_negative(key, step)
-        computed = _step(self._layers(stack), getattr(self, f"num_sparse_{stack}_layers"))
+        computed = sparse_step_of(self._layers(stack), getattr(self, f"num_sparse_{stack}_layers"))
         object.__setattr__(self, key, None if step == computed else step)
 
     def _layers(self, stack: str) -> int:
@@ -337,7 +337,7 @@ class Config:
         given = getattr(self, f"{stack}_sparse_step")
         if given is not None:
             return given
-        return _step(layers, getattr(self, f"num_sparse_{stack}_layers"))
+        return sparse_step_of(layers, getattr(self, f"num_sparse_{stack}_layers"))
 
     def sparse_blocks(self, stack: str) -> int:
         """Blocks of ``stack`` whose feed-forward layer is sparse, by transformers' rule.
@@ -386,8 +386,16 @@ class Config:
 STACKS = ("encoder", "decoder")
 
 
-def _step(layers: int, wanted: int) -> int:
-    """``SwitchTransformersConfig``'s sparse step of a stack of ``layers`` blocks."""
+def sparse_step_of(layers: int, wanted: int) -> int:
+    """``SwitchTransformersConfig``'s sparse step of a stack of ``layers`` blocks when
+    ``wanted`` of them are to be sparse: ``layers // wanted``, or ``layers`` for none.
+
+    Examples
+    --------
+    >>> from t5sym.model.config import sparse_step_of
+    >>> sparse_step_of(12, 6), sparse_step_of(12, 0)
+    (2, 12)
+    """
     return layers // wanted if wanted > 0 else layers
 
 
@@ -667,7 +675,7 @@ def _sparse_steps(data: Mapping[str, Any], fields: dict[str, Any]) -> dict[str, 
         else:
             layers = _non_negative(key, layers)
         wanted = f"num_sparse_{stack}_layers"
-        out[step] = _step(layers, _non_negative(wanted, fields[wanted]))
+        out[step] = sparse_step_of(layers, _non_negative(wanted, fields[wanted]))
     return out
 
 

@@ -345,7 +345,7 @@ def _ruled(rules: Sequence[tuple[str, int, str]], i: int, n: int, default: str) 
     for test, k, t in rules:
         if (
             test == "all"
-            or (test == "more" and _more_bits(i, n))
+            or (test == "more" and more_bits(i, n))
             or (test == "first" and i < k)
             or (test == "part" and i < n // k)
         ):
@@ -436,7 +436,7 @@ def gguf_name(name: str, index: int = 0) -> str:
     return f"{stack[:3]}.blk.{block if block != '*' else index}.{part}.weight"
 
 
-def _more_bits(i: int, n: int) -> bool:
+def more_bits(i: int, n: int) -> bool:
     """llama.cpp's ``use_more_bits``: the first and last eighth, and every third between."""
     return i < n // 8 or i >= 7 * n // 8 or (i - n // 8) % 3 == 2
 
