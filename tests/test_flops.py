@@ -480,3 +480,56 @@ def test_gemma_what_transformers_cannot_run_is_refused(stack: dict, message: str
     with pytest.raises(t5sym.T5SymError) as err:
         flops.count_flops(t5sym.from_hf(data))
     assert str(err.value).startswith(message) and "\n" not in str(err.value)
+
+
+def attended_products(model, batch: int, s: int, t: int) -> dict[str, int]:
+    """FLOPs of scores + context over the pairs a real forward attends to: per attention kind,
+    2·2·B·heads·head_dim·(nonzero attention probabilities per head), summed over layers."""
+    inputs = {"input_ids": torch.ones(batch, s, dtype=torch.long)}
+    if type(model).__name__ == "T5GemmaForConditionalGeneration":
+        inputs["decoder_input_ids"] = torch.ones(batch, t, dtype=torch.long)
+    with torch.no_grad():
+        out = model(**inputs, output_attentions=True)
+    kinds = {
+        "encoder": "model.encoder.layers.*.self_attn",
+        "decoder": "model.decoder.layers.*.self_attn",
+        "cross": "model.decoder.layers.*.cross_attn",
+    }
+    encoder = out.encoder_attentions if hasattr(out, "encoder_attentions") else out.attentions
+    found = {"encoder": encoder}
+    if hasattr(out, "decoder_attentions"):
+        found |= {"decoder": out.decoder_attentions, "cross": out.cross_attentions}
+    c = model.config
+    stacks = {"encoder": c.encoder, "decoder": c.decoder, "cross": c.decoder}
+    result = {}
+    for kind, layers in found.items():
+        width = stacks[kind].num_attention_heads * stacks[kind].head_dim
+        pairs = sum(int((a != 0).sum()) for a in layers) // stacks[kind].num_attention_heads
+        prefix = kinds[kind]
+        if type(model).__name__ == "T5GemmaEncoderModel":
+            prefix = prefix.removeprefix("model.")
+        result[prefix] = 2 * 2 * width * pairs
+    return result
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data(), batch=st.integers(1, 2), s=st.integers(1, 11), t=st.integers(1, 11))
+def test_gemma_attended_pairs_are_those_a_real_forward_attends(data, batch, s, t) -> None:
+    """Sliding layers (any mix) read at most their window: the pairs with nonzero attention."""
+    config_json = gemma_data(data.draw)
+    config_json["architectures"] = ["T5GemmaForConditionalGeneration"]
+    config = t5sym.from_hf(config_json)
+    ours = flops.count_flops(config, batch, s, t)
+    for name, value in attended_products(
+        gemma_model(config_json, config.head), batch, s, t
+    ).items():
+        both = (
+            ours.attended_breakdown[f"{name}.scores"] + ours.attended_breakdown[f"{name}.context"]
+        )
+        assert both == value, name
+    assert ours.attended_breakdown["model.encoder.layers.*.mlp"] == ours.breakdown[
+        "model.encoder.layers.*.mlp"]  # fmt: skip
+    encoder = gemma_model(config_json, "EncoderModel", is_encoder_decoder=False)
+    mine = flops.count_flops(config, batch, s, t, encoder_only=True).attended_breakdown
+    for name, value in attended_products(encoder, batch, s, t).items():
+        assert mine[f"{name}.scores"] + mine[f"{name}.context"] == value, name

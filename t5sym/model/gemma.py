@@ -43,7 +43,7 @@ from t5sym.errors import ConfigError, NodeError
 from t5sym.model.checks import activation, class_names, positive_int, shown, shown_path, text
 from t5sym.model.nodes import Node, Tree, group, placed, weight
 from t5sym.model.roles import Role
-from t5sym.model.symbols import GEMMA, GEMMA_FIELDS, num_labels
+from t5sym.model.symbols import GEMMA, GEMMA_FIELDS, dim, num_labels
 
 #: The model types of this family (T5Gemma 2 is refused: `MODEL_TYPES` only).
 MODEL_TYPES = ("t5gemma",)
@@ -169,6 +169,32 @@ class Stack:
         if self.layer_types is not None:
             out["layer_types"] = list(self.layer_types)
         return out
+
+
+#: Layers of each stack with sliding-window attention (the rest attend to every key).
+SLIDING_LAYERS = {stack: dim(f"{stack}_sliding_layers") for stack in ("encoder", "decoder")}
+
+#: How far a sliding-window query reaches in a workload: in the encoder, min(sliding_window,
+#: S - 1) keys on each side (a key within sliding_window of it, either way); in the decoder,
+#: min(sliding_window, T) keys counting itself (the last sliding_window up to its position).
+WINDOW_REACH = {
+    stack: Symbol(f"{stack}_window_reach", integer=True, nonnegative=True)  # 0 when S = 1
+    for stack in ("encoder", "decoder")
+}
+
+
+def window_values(
+    config: GemmaConfig, encoder_length: int, decoder_length: int
+) -> dict[Symbol, int]:
+    """`SLIDING_LAYERS` and `WINDOW_REACH` of a config and workload (lengths S and T)."""
+    config = checked(config)
+    out: dict[Symbol, int] = {}
+    for name, reach in (("encoder", encoder_length - 1), ("decoder", decoder_length)):
+        s = getattr(config, name)
+        out[SLIDING_LAYERS[name]] = s.sliding_layers()
+        window = reach if s.sliding_window is None else s.sliding_window
+        out[WINDOW_REACH[name]] = min(window, reach)
+    return out
 
 
 def _default_types(layers: int) -> tuple[str, ...]:

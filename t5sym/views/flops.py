@@ -40,7 +40,7 @@ backward = 1 × forward there (`backward_per_forward`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache
 
@@ -624,6 +624,57 @@ def gemma_forward_tree_of(structure: gemma.Structure) -> Tree:
     return Tree(group("", *(_with_products(c) for c in view.children), role=Role.MODEL))
 
 
+def attended_pairs(module: Node) -> Expr:
+    """(query, key) pairs the masks of a T5Gemma attention module let through, all layers.
+
+    Per layer, with r the stack's `t5sym.model.gemma.WINDOW_REACH`: encoder full S², sliding
+    S·(2r + 1) − r·(r + 1) (keys within the window on either side); decoder self-attention
+    full T·(T + 1)/2 (causal), sliding T·r − r·(r − 1)/2 (the last r keys up to the query);
+    cross-attention T·S. Sliding and full layers weighted by their counts.
+    """
+    stack = "encoder" if module.stack is Role.ENCODER else "decoder"
+    sliding, reach = gemma.SLIDING_LAYERS[stack], gemma.WINDOW_REACH[stack]
+    full = gemma.GEMMA[stack, "num_hidden_layers"] - sliding
+    S, T = encoder_length, decoder_length
+    if module.role is Role.CROSS_ATTENTION:
+        return (full + sliding) * T * S
+    if module.stack is Role.ENCODER:
+        return full * S**2 + sliding * (S * (2 * reach + 1) - reach * (reach + 1))
+    return full * T * (T + 1) / 2 + sliding * (T * reach - reach * (reach - 1) / 2)
+
+
+def attended_tree(config: gemma.GemmaConfig, encoder_only: bool = False) -> Tree:
+    """T5Gemma's forward FLOPs if ``scores`` and ``context`` covered only the (query, key)
+    pairs the masks let through (`attended_pairs`): what a kernel that skips masked pairs,
+    such as flash attention with a sliding window, needs at least. The linears as in
+    `forward_tree`; each product 2·B·(q's width)·(pairs).
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.views import flops
+    >>> t = flops.attended_tree(t5sym.load("t5gemma-2b-2b"))
+    >>> t["model.decoder.layers.*.self_attn.scores"].expr.free_symbols >= {
+    ...     t5sym.model.gemma.SLIDING_LAYERS["decoder"]}
+    True
+    """
+    encoder_only = checks.boolean("encoder_only", encoder_only)
+    return _attended_tree(gemma.Structure.of(gemma.checked(config), encoder_only=encoder_only))
+
+
+@cache
+def _attended_tree(structure: gemma.Structure) -> Tree:
+    forward = gemma_forward_tree_of(structure)
+
+    def attended(leaf: Node) -> Expr:
+        if leaf.role not in (Role.SCORES, Role.CONTEXT):
+            return leaf.expr
+        module = forward[leaf.name.rsplit(".", 1)[0]]
+        return 2 * batch * query_weight(module).shape[0] * attended_pairs(module)
+
+    return forward.view(attended)
+
+
 @cache
 def _gemma_rule(structure: gemma.Structure) -> RuleOfThumb:
     tree = gemma.model_tree(structure)
@@ -647,7 +698,10 @@ def _count_gemma(
     }
     rule, forward = _gemma_rule(structure), gemma_forward_tree_of(structure)
     breakdown = forward.evaluate(values)
-    return FlopCount(
+    attended = _attended_tree(structure).evaluate(
+        values | gemma.window_values(config, encoder_length, decoder_length)
+    )
+    return GemmaFlopCount(
         config,  # type: ignore[arg-type]
         gemma.CLASS_PREFIX + structure.head,
         batch,
@@ -660,4 +714,25 @@ def _count_gemma(
         integer(rule.naive, values),
         integer(rule.per_side, values),
         {k: integer(e, values) for k, e in rule.excess.items()},
+        attended,
     )
+
+
+@dataclass(frozen=True)
+class GemmaFlopCount(FlopCount):
+    """A T5Gemma `FlopCount`, with ``attended_breakdown``: the FLOPs of every part if the
+    attention products covered only the pairs the masks let through (`attended_tree`).
+
+    ``forward`` is what transformers computes (eager attention: every pair, the masked ones
+    set to −∞), which FlopCounterMode counts.
+    """
+
+    attended_breakdown: dict[str, int] = field(default_factory=dict)
+
+    FIELDS = (*FlopCount.FIELDS, "attended")
+    DETAILS = (*FlopCount.DETAILS, "attended_breakdown")
+
+    @property
+    def attended(self) -> int:
+        """Forward FLOPs with scores and context over the unmasked pairs only."""
+        return self.attended_breakdown[""]
