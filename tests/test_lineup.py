@@ -50,3 +50,19 @@ def test_cut_rounded_and_top_tables() -> None:
     top = _rows(lineup.top_shares_table(3))
     assert len(top) == 3 and all(r[0].startswith("`switch-") for r in top)
     assert lineup.sources_list().count("\n") + 1 == len(t5sym.PRESETS)
+
+
+def test_claims_table_reads_each_published_size_from_the_published_total() -> None:
+    from decimal import Decimal
+
+    rows = _rows(lineup.claims_table(["t5-3b", "t5-11b"]))
+    assert len(rows) >= 3
+    for label, preset, exact, reads in rows:
+        total = published.total(preset.strip("`"))
+        assert exact == f"{total:,}"
+        number, unit = label.split(" ")[0][:-1], label.split(" ")[0][-1]
+        value = int(Decimal(number) * {"B": 10**9, "M": 10**6}[unit])
+        method, resolution = reads.split(" to ")
+        step = int(Decimal(resolution[:-2]) * {"B": 10**9, "M": 10**6}[resolution[-1]])
+        kept = (total + step // 2) // step if method == "rounded" else total // step
+        assert kept * step == value, label

@@ -33,6 +33,22 @@ def reconciled_table(presets: Sequence[str] | None = None) -> str:
     return sources.linked(tables.reconciliation_table(found))
 
 
+def claims_table(presets: Sequence[str]) -> str:
+    """published (its sources) | preset | exact | how the published size reads the exact
+    count: a compact `reconciled_table` for a narrow screen."""
+    rows = [
+        [
+            f"{r.claim.label} ({sources.linked(r.claim.source)})",
+            f"`{r.claim.preset}`",
+            f"{r.exact:,}",
+            f"{r.method} to {approx(r.resolution)}",
+        ]  # fmt: skip
+        for r in family.reconcile_all()
+        if r.claim.preset in presets
+    ]
+    return tables.markdown_table(rows, ["published", "preset", "exact", "reads"], {2})
+
+
 def sources_list() -> str:
     """One item per preset: its Hub id (linked) and where its dimensions are read."""
     return "\n".join(

@@ -175,7 +175,7 @@ def reports_table(xxl: Config, xl: Config) -> str:
          f"{gb(w_xxl)} ({mib(w_xxl)})", "the weights alone, in 16 bits"],
         ["Flan-T5-XXL in fp16, `wo` kept in float32", "",
          f"+{gb(wo)} ({mib(wo)}), {gb(w_xxl + wo)} in all",
-         "`_keep_in_fp32_modules` ([](src:t5-keep-fp32); [](src:report-bnb-wo))"],
+         "every `wo` in 4 bytes instead of 2"],
         ["clip-flant5-xl ([](src:report-t2v-metrics))", f"{CLIP_XL_MIB} MiB", mib(w_xl),
          "Flan-T5-XL's weights in 16 bits; the CLIP part is not counted"],
     ]  # fmt: skip
