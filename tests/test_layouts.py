@@ -118,6 +118,30 @@ def test_save_pretrained_file(tmp_path: Path, dtype, fmt: str, encoder_only: boo
     assert (f.file_bytes, f.header_bytes) == (os.path.getsize(path), header_of(path))
 
 
+SWITCH = dict(model_type="switch_transformers", d_model=32, d_ff=48, num_heads=4, d_kv=8,
+              vocab_size=97, num_experts=3, tie_word_embeddings=True)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [dict(num_layers=4, num_sparse_encoder_layers=2, num_decoder_layers=3,
+          num_sparse_decoder_layers=3),
+     dict(num_layers=5, num_sparse_encoder_layers=0, num_decoder_layers=2,
+          num_sparse_decoder_layers=1)],
+    ids=["alternate", "dense-encoder"],
+)  # fmt: skip
+@pytest.mark.parametrize("encoder_only", [False, True])
+def test_switch_save_pretrained_file(tmp_path: Path, layers: dict, encoder_only: bool) -> None:
+    """Switch's sparse blocks (router, experts) and dense ones named as transformers names
+    them: the file save_pretrained writes, header and size byte for byte."""
+    arch = "SwitchTransformersEncoderModel" if encoder_only else "SwitchTransformersModel"
+    c = t5sym.from_hf(SWITCH | layers | {"architectures": [arch]})
+    small_model(c, encoder_only).to(torch.bfloat16).save_pretrained(tmp_path)
+    path = tmp_path / "model.safetensors"
+    f = layouts.file_bytes(c, "bf16", encoder_only=encoder_only)
+    assert (f.file_bytes, f.header_bytes) == (os.path.getsize(path), header_of(path))
+
+
 def test_sharded_folder_as_save_pretrained_writes_it(tmp_path: Path) -> None:
     """diffusers' text-encoder folders: save_pretrained's shards (here of at most 20 KB)."""
     c = tiny()

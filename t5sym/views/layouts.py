@@ -163,22 +163,40 @@ class Stored:
     nbytes: int
 
 
+def _blocks(leaf: Node, config: Config) -> range | list[int]:
+    """The block indices holding a ``block.*`` leaf: every block, or for Switch's feed-forward
+    layers the sparse blocks (router, experts) or the dense ones, by transformers' rule
+    (`t5sym.model.config.Config.sparse_step`)."""
+    stack = "decoder" if leaf.within(Role.DECODER) else "encoder"
+    depth = config.num_decoder_layers if stack == "decoder" else config.num_layers
+    sparse_layer = leaf.within(Role.EXPERTS) or leaf.within(Role.ROUTER)
+    dense_in_switch = config.model_type == "switch_transformers" and leaf.within(Role.FFN)
+    if not (sparse_layer or dense_in_switch):
+        return range(depth)
+    step = config.sparse_step(stack)
+    sparse = [i for i in range(depth) if step > 0 and (step == 1 or i % step == 1)]
+    return sparse if sparse_layer else sorted(set(range(depth)) - set(sparse))
+
+
 def _names(leaf: Node, config: Config, values: Mapping[sympy.Symbol, int]) -> list[str]:
-    """Every tensor name of a leaf (``*``: the block index), or an error when the blocks
-    holding it cannot be told from the tree (Switch's sparse blocks and experts)."""
+    """Every tensor name of a leaf: ``block.*`` over the blocks holding it (`_blocks`), and
+    Switch's ``expert_*`` over its experts; refused past `MAX_TENSORS` names."""
     base = leaf.name if leaf.name.endswith((".weight", ".bias")) else leaf.name + ".weight"
     repeat = integer(leaf.repeat, values)
     if "*" not in base:
         return [base]
-    depth = config.num_decoder_layers if leaf.within(Role.DECODER) else config.num_layers
-    if base.count("*") != 1 or repeat != depth:
-        raise T5SymError(f"layout: which blocks hold {leaf.name!r:.80} is not in the tree")
     if repeat > MAX_TENSORS:
         raise T5SymError(
             f"num_layers: a header names every tensor; at most {MAX_TENSORS:,} "
             f"blocks, got {checks.shown(repeat)}"
         )
-    return [base.replace("*", str(i)) for i in range(repeat)]
+    blocks = [str(i) for i in _blocks(leaf, config)]
+    experts = [str(e) for e in range(config.num_experts)] if leaf.within(Role.EXPERTS) else [""]
+    head, _, rest = base.partition("*")
+    names = [f"{head}{b}{rest.replace('*', e, 1)}" for b in blocks for e in experts]
+    if len(names) != repeat or "*" in "".join(names):  # the tree and the names disagree
+        raise T5SymError(f"layout: which blocks hold {leaf.name!r:.80} is not in the tree")
+    return names
 
 
 def tensors(config: Config, layout: Layout, *, encoder_only: bool = False) -> list[Stored]:
