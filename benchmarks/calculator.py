@@ -11,6 +11,7 @@ calls, after a warm-up.
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import statistics
 import sys
@@ -52,11 +53,14 @@ def main() -> None:
         raw = len(calculator.javascript().encode())
         script = calculator.write(Path(tmp) / "t5sym-calc.js", minified=True)
         Path(tmp, "index.html").write_text('<script src="t5sym-calc.js"></script>')
-        ui = len(calculator.minify(UI.read_text(encoding="utf-8")).encode())
+        ui_text = calculator.minify(UI.read_text(encoding="utf-8")).encode()
+        ui = len(ui_text)
         size = script.stat().st_size + ui
+        zipped = len(gzip.compress(script.read_bytes(), 9)) + len(gzip.compress(ui_text, 9))
         print(f"script + data as served (rjsmin): {script.stat().st_size:,} B generated + {ui:,} B"
               f" UI = {size:,} B ({size / 1000:.1f} KB); before rjsmin {raw:,} +"
               f" {UI.stat().st_size:,} B")  # fmt: skip
+        print(f"as transferred (gzip -9, the budget): {zipped:,} B ({zipped / 1000:.1f} KB)")
         handler = functools.partial(_Quiet, directory=tmp)
         httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
