@@ -24,6 +24,7 @@ from t5sym.views import hardware, inference
 from .support.cli import one_line_error, run
 from .support.live_bytes import LiveBytes
 from .support.reference import build, hf_config
+from .test_flops import gemma_data, gemma_model
 
 TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -265,3 +266,74 @@ def test_cli_json() -> None:
     assert out.returncode == 0, out.stderr
     d = json.loads(out.stdout)
     assert d["kv_cache_bytes"] == d["self_attention_cache_bytes"] + d["cross_attention_cache_bytes"]
+
+
+# ---------------------------------------------------------------------------------------
+# T5Gemma: the cache a real forward / generate() of small CPU models holds.
+
+
+def gemma_kv_bytes(part) -> tuple[int, int]:
+    """Bytes of the keys and of the values one part of an ``EncoderDecoderCache`` holds."""
+    layers = [layer for layer in part.layers if getattr(layer, "is_initialized", False)]
+    return tuple(sum(getattr(x, k).numel() * getattr(x, k).element_size() for x in layers)
+                 for k in ("keys", "values"))  # fmt: skip
+
+
+def assert_gemma_cache(config, cache, batch: int, s: int, t: int, dtype: str) -> None:
+    ours = inference.gemma_cache(config, batch, s, t, dtype)
+    got = cache_bytes(cache)
+    assert (ours.self_attention_cache_bytes, ours.cross_attention_cache_bytes) == got
+    for name, part in (("self_attn", cache.self_attention_cache),
+                       ("cross_attn", cache.cross_attention_cache)):  # fmt: skip
+        keys, values_ = gemma_kv_bytes(part)
+        assert ours.cache_breakdown[f"model.decoder.layers.*.{name}.k_proj"] == keys
+        assert ours.cache_breakdown[f"model.decoder.layers.*.{name}.v_proj"] == values_
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), batch=st.integers(1, 2), s=st.integers(1, 7), t=st.integers(1, 9),
+       dtype=st.sampled_from(["fp32", "bf16"]))  # fmt: skip
+def test_gemma_cache_of_a_forward_with_use_cache(data, batch, s, t, dtype) -> None:
+    """GQA widths, sliding windows 1..5 against T up to 9 (a window of 1 keeps every token),
+    balanced and unbalanced stacks, every layer-type mix."""
+    config_json = dict(gemma_data(data.draw), architectures=["T5GemmaForConditionalGeneration"])
+    config = t5sym.from_hf(config_json)
+    model = gemma_model(config_json, "ForConditionalGeneration").to(TORCH_DTYPE[dtype])
+    ids = torch.ones(batch, s, dtype=torch.long)
+    with torch.no_grad():
+        out = model(input_ids=ids, decoder_input_ids=torch.ones(batch, t, dtype=torch.long),
+                    use_cache=True)  # fmt: skip
+    assert_gemma_cache(config, out.past_key_values, batch, s, t, dtype)
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 8])
+def test_gemma_cache_after_generate(window: int) -> None:
+    """generate() of N tokens: the decoder has run N positions (start token + N - 1)."""
+    stack = dict(
+        vocab_size=11,
+        hidden_size=8,
+        intermediate_size=6,
+        num_hidden_layers=3,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=4,
+        sliding_window=window,
+    )
+    data = {"model_type": "t5gemma", "encoder": dict(stack, hidden_size=12, num_hidden_layers=2),
+            "decoder": stack}  # fmt: skip
+    model = gemma_model(data, "ForConditionalGeneration")
+    ids = torch.ones(2, 5, dtype=torch.long)
+    with torch.no_grad():
+        out = model.generate(ids, max_new_tokens=6, min_new_tokens=6, do_sample=False,
+                             return_dict_in_generate=True)  # fmt: skip
+    assert out.sequences.shape[1] == 7  # the start token and 6 new ones
+    assert_gemma_cache(t5sym.from_hf(data), out.past_key_values, 2, 5, 6, "fp32")
+
+
+def test_gemma_inference_refuses_what_it_does_not_model_in_one_line() -> None:
+    with pytest.raises(T5SymError) as err:
+        inference.inference(t5sym.load("t5gemma-2b-2b"))
+    assert str(err.value).startswith("model_type: t5gemma: ") and "\n" not in str(err.value)
+    data = {"model_type": "t5gemma", "architectures": ["T5GemmaModel"]}
+    with pytest.raises(T5SymError, match="^architectures: caches are modelled"):
+        inference.gemma_cache(t5sym.from_hf(data))

@@ -183,6 +183,12 @@ WINDOW_REACH = {
 }
 
 
+#: Tokens a sliding-window layer of the decoder keeps in transformers' cache
+#: (``DynamicSlidingWindowLayer``): the last sliding_window − 1, min(T, sliding_window − 1);
+#: its slice ``[-sliding_window + 1:]`` keeps all T when sliding_window is 1.
+SLIDING_CACHE = dim("decoder_sliding_cache_length")
+
+
 def window_values(
     config: GemmaConfig, encoder_length: int, decoder_length: int
 ) -> dict[Symbol, int]:
@@ -194,7 +200,9 @@ def window_values(
         out[SLIDING_LAYERS[name]] = s.sliding_layers()
         window = reach if s.sliding_window is None else s.sliding_window
         out[WINDOW_REACH[name]] = min(window, reach)
-    return out
+    window = config.decoder.sliding_window
+    kept = decoder_length if window in (None, 1) else min(decoder_length, window - 1)
+    return out | {SLIDING_CACHE: kept}
 
 
 def _default_types(layers: int) -> tuple[str, ...]:

@@ -35,7 +35,7 @@ import sympy
 from sympy import Expr, Symbol
 
 from t5sym.errors import T5SymError
-from t5sym.model import checks, params
+from t5sym.model import checks, gemma, params
 from t5sym.model.algebra import expression, integer
 from t5sym.model.checks import positive_int
 from t5sym.model.config import Config, checked_config, served
@@ -76,7 +76,7 @@ INT64 = 8
 
 def cached(leaf: Node) -> str | None:
     """``"self"`` or ``"cross"`` for a decoder ``k``/``v`` weight, else ``None``."""
-    if leaf.stack is not Role.DECODER or leaf.role not in (Role.K, Role.V):
+    if leaf.stack is not Role.DECODER or leaf.kind != "linear" or not leaf.within(Role.K, Role.V):
         return None
     return "cross" if leaf.within(Role.CROSS_ATTENTION) else "self"
 
@@ -113,6 +113,120 @@ def cache_part(tree: Tree, kind: str) -> Expr:
     if kind not in ("self", "cross"):
         raise T5SymError(f"kind: must be 'self' or 'cross', got {checks.shown(kind)}")
     return sympy.Add(*(n.expr for n in tree if n.is_leaf and cached(n) == kind))
+
+
+# ---------------------------------------------------------------------------------------
+# T5Gemma's caches: grouped-query, sliding layers keep a window.
+
+
+def gemma_cache_bytes(leaf: Node, b: Expr | int = bytes_per_value) -> Expr | None:
+    """Bytes one cached T5Gemma ``k_proj``/``v_proj`` weight's outputs take.
+
+    b·B·(num_key_value_heads·head_dim, the weight's first dim)·tokens, per layer: S for
+    cross-attention (the encoder output, every layer), T in a full self-attention layer,
+    `t5sym.model.gemma.SLIDING_CACHE` in a sliding one (its last sliding_window − 1 tokens).
+    """
+    kind = cached(leaf)
+    if kind is None:
+        return None
+    if kind == "cross":
+        return cache_bytes(leaf, b)
+    sliding = gemma.SLIDING_LAYERS["decoder"]
+    tokens = (leaf.repeat - sliding) * decoder_length + sliding * gemma.SLIDING_CACHE
+    return b * batch * leaf.shape[0] * tokens
+
+
+def gemma_cache_tree(config: gemma.GemmaConfig, b: Expr | int = bytes_per_value) -> Tree:
+    """T5Gemma's ``EncoderDecoderCache`` in bytes, one leaf per cached ``k_proj``/``v_proj``.
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.views import inference
+    >>> t = inference.gemma_cache_tree(t5sym.load("t5gemma-9b-2b"))
+    >>> t["model.decoder.layers.*.cross_attn.k_proj"].expr
+    batch*bytes_per_value*decoder_head_dim*decoder_num_hidden_layers*decoder_num_key_value_heads*encoder_length
+    """
+    b = _bytes(b)
+    return gemma.tree(config).view(lambda leaf: gemma_cache_bytes(leaf, b))
+
+
+@dataclass(frozen=True)
+class GemmaCache(Result):
+    """Exact bytes of a T5Gemma's weights and of its cache after a forward of S encoder and
+    T decoder tokens with ``use_cache=True`` (or ``generate`` of T tokens' positions).
+
+    The self-attention cache keeps num_key_value_heads·head_dim per token (grouped-query
+    attention), T tokens in full layers and min(T, sliding_window − 1) in sliding ones; the
+    cross-attention cache keeps the encoder output's S tokens in every layer.
+    """
+
+    config: gemma.GemmaConfig
+    dtype: str
+    batch: int
+    encoder_length: int
+    decoder_length: int
+    weights_bytes: int
+    self_attention_cache_bytes: int
+    cross_attention_cache_bytes: int
+    cache_breakdown: dict[str, int] = field(repr=False)
+
+    FIELDS = (
+        "name", "dtype", "batch", "encoder_length", "decoder_length", "weights_bytes",
+        "self_attention_cache_bytes", "cross_attention_cache_bytes", "kv_cache_bytes",
+    )  # fmt: skip
+    DETAILS = ("cache_breakdown",)
+
+    @property
+    def name(self) -> str | None:
+        """The config's name."""
+        return self.config.name
+
+    @property
+    def kv_cache_bytes(self) -> int:
+        """Self-attention + cross-attention cache."""
+        return self.self_attention_cache_bytes + self.cross_attention_cache_bytes
+
+
+def gemma_cache(
+    config: gemma.GemmaConfig,
+    batch_: int = flops.DEFAULT_BATCH,
+    s: int = flops.DEFAULT_ENCODER_LENGTH,
+    t: int = flops.DEFAULT_DECODER_LENGTH,
+    dtype: str = DEFAULT_SERVING_DTYPE,
+) -> GemmaCache:
+    """Exact weights and cache bytes of serving a T5Gemma (``T5GemmaForConditionalGeneration``).
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.views import inference
+    >>> r = inference.gemma_cache(t5sym.load("t5gemma-2b-2b"), 1, 512, 128, "bf16")
+    >>> r.cross_attention_cache_bytes == 26 * 2 * 4 * 256 * 512 * 2
+    True
+    """
+    config = gemma.checked(config)
+    if config.head != "ForConditionalGeneration":
+        raise T5SymError(f"architectures: caches are modelled for T5GemmaForConditionalGeneration, "
+                         f"not T5Gemma{config.head}")  # fmt: skip
+    gemma.check_runnable(config)
+    b = check_dtype(dtype)
+    values = {
+        **config.values(),
+        batch: positive_int("batch", batch_),
+        encoder_length: positive_int("encoder_length", s),
+        decoder_length: positive_int("decoder_length", t),
+        bytes_per_value: b,
+    }
+    values |= gemma.window_values(config, s, t)
+    caches = gemma_cache_tree(config)
+    return GemmaCache(
+        config, dtype, batch_, s, t,
+        integer(memory.bytes_tree(gemma.tree(config)).total, values),
+        integer(cache_part(caches, "self"), values),
+        integer(cache_part(caches, "cross"), values),
+        caches.evaluate(values),
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------
@@ -447,6 +561,11 @@ def inference(
         ``batch``, ``encoder_length``, ``decoder_length`` not positive integers, or
         ``dtype`` not one of fp32, bf16, fp16; one line.
     """
+    if isinstance(config, gemma.GemmaConfig):
+        raise T5SymError(
+            "model_type: t5gemma: generate() FLOPs and activation peaks are modelled for T5's "
+            "blocks only; t5sym.views.inference.gemma_cache gives T5Gemma's weights and caches"
+        )
     served(config, "serving with a cache")
     b = check_dtype(dtype)
     values = workload(config, batch, encoder_length, decoder_length, b)
