@@ -303,9 +303,13 @@ def test_cli_bad_values_exit_2(args: list[str], message: str) -> None:
 
 
 def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropout: float,
-                     batch: int, s: int, t: int) -> int:  # fmt: skip
+                     batch: int, s: int, t: int, *, ckpt: bool = False,
+                     padding: bool = False) -> int:  # fmt: skip
     """Bytes of every distinct storage saved for backward in one training forward of
-    ``get_peft_model`` on CPU (``labels`` given), parameters excluded."""
+    ``get_peft_model`` on CPU (``labels`` given), parameters excluded. ``ckpt``: transformers'
+    checkpointing (reentrant, whose function saves each block's inputs through the hooks;
+    it makes the embeddings' output require a gradient); ``padding``: an
+    ``attention_mask`` with the last token of the first row masked."""
     from .support.reference import hf_config
 
     cfg = hf_config(config)
@@ -314,6 +318,8 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
     torch.manual_seed(0)
     model = build_from(cfg).to(TORCH_DTYPE[dtype])
     model = get_peft_model(model, LoraConfig(r=8, target_modules=targets)).train()
+    if ckpt:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
     params = {p.untyped_storage().data_ptr() for p in model.parameters()}
     seen: dict[int, int] = {}
 
@@ -326,15 +332,20 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
     gen = torch.Generator().manual_seed(1)
     ids = torch.randint(0, config.vocab_size, (batch, s), generator=gen)
     labels = torch.randint(0, config.vocab_size, (batch, t), generator=gen)
+    kw = {}
+    if padding:
+        kw["attention_mask"] = torch.ones(batch, s, dtype=torch.long)
+        kw["attention_mask"][0, -1] = 0
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
-        model(input_ids=ids, labels=labels)
+        model(input_ids=ids, labels=labels, **kw)
     return sum(seen.values())
 
 
 def build_from(cfg) -> torch.nn.Module:
     import transformers
 
-    return transformers.T5ForConditionalGeneration(cfg)
+    prefix = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5"}[cfg.model_type]
+    return getattr(transformers, prefix + "ForConditionalGeneration")(cfg)
 
 
 WIDE = ["q", "k", "v", "o", "wi_0", "wi_1", "wo", "lm_head"]
@@ -391,8 +402,7 @@ def test_saved_with_a_workload_at_edge_shapes(heads, layers, decoder_layers, s, 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"checkpointing": True}, "checkpointing: with LoRA"),
-        ({"padding_mask": True}, "padding_mask: with LoRA"),
+        ({"dtype": "fp32", "precision": "autocast-bf16"}, "precision: autocast-bf16 with LoRA"),
         ({"dtype": "fp16"}, "dtype: saved activations with LoRA are modelled for fp32 and bf16"),
         ({"lora_targets": "q,zz"}, "lora_targets: unknown 'zz'"),
     ],
@@ -403,9 +413,6 @@ def test_workload_setups_not_modelled_are_refused(kwargs: dict, message: str) ->
     with pytest.raises(T5SymError) as info:
         t5sym.views.activations.memory_at(t5sym.load("t5-small"), dtype, "adamw", **kw)
     assert str(info.value).startswith(message) and "\n" not in str(info.value)
-    with pytest.raises(T5SymError, match="^model_type: saved activations with LoRA"):
-        t5sym.views.activations.memory_at(t5sym.load("umt5-small"), "bf16", "adamw", lora_rank=8,
-                                    lora_targets="q,v", batch=2)  # fmt: skip
 
 
 def test_cli_lora_with_a_workload_equals_peft_on_t5_small() -> None:
@@ -422,6 +429,41 @@ def test_cli_lora_with_a_workload_equals_peft_on_t5_small() -> None:
     human = run("memory", "t5-small", "--lora-rank", "8", "--batch", "2", "--attention", "eager")
     assert human.returncode == 0 and "LoRA r=8 on q, v" in human.stdout
     assert "derived from torch's source" in human.stdout
-    refused = run("memory", "t5-small", "--lora-rank", "8", "--batch", "2", "--checkpointing")
+    refused = run("memory", "t5-small", "--lora-rank", "8", "--batch", "2", "--precision",
+                  "autocast-fp16")  # fmt: skip
     assert refused.returncode == 2 and refused.stdout == ""
-    assert refused.stderr.count("\n") == 1 and "checkpointing: with LoRA" in refused.stderr
+    assert (
+        refused.stderr.count("\n") == 1 and "precision: autocast-fp16 with LoRA" in refused.stderr
+    )
+
+
+UMT5 = Config(d_model=8, d_ff=12, num_heads=2, d_kv=3, num_layers=2, vocab_size=20,
+              num_decoder_layers=3, feed_forward_proj="gated-gelu", model_type="umt5")  # fmt: skip
+
+
+@pytest.mark.parametrize("padding", [False, True])
+@pytest.mark.parametrize("ckpt", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+@pytest.mark.parametrize(
+    ("name", "targets"),
+    [
+        ("v1.1-like", ["q", "v"]),
+        ("v1.1-like", WIDE),
+        ("v1.0-like", ["q", "k", "v", "o", "wi", "wo", "lm_head"]),
+        ("h1", ["o", "wo"]),
+        ("umt5", ["q", "v"]),
+        ("umt5", WIDE),
+    ],
+)
+def test_checkpointing_padding_and_umt5_equal_peft(name, targets, dtype, attention, dropout,
+                                                   ckpt, padding) -> None:  # fmt: skip
+    config = UMT5 if name == "umt5" else SAVED_CONFIGS[name]
+    real = peft_saved_bytes(config, targets, dtype, attention, dropout, 2, 5, 4, ckpt=ckpt,
+                            padding=padding)  # fmt: skip
+    ours = t5sym.views.activations.memory_at(
+        config, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
+        decoder_length=4, attention=attention, device="cpu", dropout=dropout,
+        checkpointing=ckpt, padding_mask=padding)  # fmt: skip
+    assert ours.activations_bytes == real

@@ -503,10 +503,14 @@ FROZEN = (
     "nothing before the first adapter: the stream needs no gradient there",
     "torch.where(causal, bias, min) saves no condition (the bias needs no gradient)",
     "CPU sdpa: the flash kernel whenever dropout is 0 (no bias needs a gradient)",
+    "with a padding mask, sdpa's kernel saves where(mask, bias, min) of every layer",
+    "checkpointed: the embeddings' output requires a gradient (enable_input_require_grads), "
+    "each block's inputs are saved, the adapters inside a block save only in its recompute",
 )
 
-#: The model types whose frozen-base saved tensors are modelled (MT5's modules are T5's).
-FROZEN_MODEL_TYPES = ("t5", "mt5")
+#: The model types whose frozen-base saved tensors are modelled (MT5's modules are T5's;
+#: UMT5's every layer makes its own bias).
+FROZEN_MODEL_TYPES = ("t5", "mt5", "umt5")
 
 _ATTENTION_TARGETS = frozenset({Role.Q, Role.K, Role.V, Role.O})
 
@@ -573,7 +577,11 @@ def _frozen_scores(s: Setup, call: _Call, b: int, m: int, g: _Grads, fp32_o: boo
     if shared:  # counted by the first call that saves it (none if no layer does)
         once = per_layer if reps == 1 else sympy.Piecewise((0, sympy.Eq(reps, 0)),
                                                            (per_layer, True))  # fmt: skip
-    if cross:
+    if s.padding_mask and (cross or n is encoder_length):
+        bias = reps * b * probs  # torch.where(mask, bias, min), contiguous: one per layer
+    elif call.bias_per_layer:
+        bias = reps * per_layer  # UMT5: every layer makes its own bias (and zero bias)
+    elif cross:
         bias = once  # T5's zero bias, made once (contiguous)
     elif n is decoder_length:  # torch.where(causal, bias, min): one per layer (T > 1)
         bias = sympy.Piecewise((once, sympy.Eq(n, 1)), (reps * per_layer, True))
@@ -670,11 +678,13 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
     first = f"{stack}.block.0"
     ff0 = f"{first}.layer.{1 if enc else 2}"
 
+    umt5 = config is not None and config.model_type == "umt5"
+
     def self_call(reps: Expr) -> _Call:
-        return _Call(Role.SELF_ATTENTION, n, n, reps, False, False)
+        return _Call(Role.SELF_ATTENTION, n, n, reps, umt5, False)
 
     def cross_call(reps: Expr) -> _Call:
-        return _Call(Role.CROSS_ATTENTION, n, encoder_length, reps, False, False)
+        return _Call(Role.CROSS_ATTENTION, n, encoder_length, reps, umt5, False)
 
     if attn:  # block 0's self-attention reads a stream without gradient
         g = _Grads(Role.Q in attn, Role.K in attn, Role.V in attn, Role.O in attn)
@@ -705,6 +715,27 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
     return group(stack, *parts, role=Role(stack))
 
 
+def _frozen_checkpointed(stack: str, config: Config | None, b: int, m: int, s: Setup) -> Node:
+    """A checkpointed stack with the base frozen: transformers' checkpointing makes the
+    embeddings' output require a gradient (``enable_input_require_grads``), so the block
+    inputs are saved as in full fine-tuning; outside the blocks, the embedding's dropout
+    mask, the frozen final norm and its dropout mask."""
+    enc = stack == "encoder"
+    n = encoder_length if enc else decoder_length
+    reps = num_layers if enc else num_decoder_layers
+    depth = None if config is None else (config.num_layers if enc else config.num_decoder_layers)
+    umt5 = config is not None and config.model_type == "umt5"
+    return group(
+        stack,
+        _checkpointed(stack, n, reps, b, depth is None or depth > 1, s, umt5),
+        _frozen_norm(f"{stack}.final_layer_norm", n, 1, b),
+        _leaf(f"{stack}.dropout", 2 * m * batch * n * d_model, "input's and output's masks")
+        if m
+        else None,
+        role=Role(stack),
+    )
+
+
 def frozen_roles(config: Config | None, dtype: str, targets, checkpointing: bool,
                  s: Setup) -> frozenset[Role]:  # fmt: skip
     """The roles of the adapted Linears, once the setup is one `saved_tree` models with
@@ -720,10 +751,6 @@ def frozen_roles(config: Config | None, dtype: str, targets, checkpointing: bool
                          f"not {dtype}")  # fmt: skip
     if s.autocast:
         raise T5SymError(f"precision: {s.precision} with LoRA (the base frozen) not modelled yet")
-    if checkpointing:
-        raise T5SymError("checkpointing: with LoRA (the base frozen) not modelled yet")
-    if s.padding_mask:
-        raise T5SymError("padding_mask: with LoRA (the base frozen) not modelled yet")
     return frozenset(lora.TARGETS[n] for n in names)
 
 
@@ -755,9 +782,11 @@ def saved_tree(
     With ``lora=True`` the base is frozen and LoRA adapters sit on the ``lora_targets``
     Linears (peft's names; None: peft's default): what the base still saves (`FROZEN`:
     nothing before the first adapter, no Linear's input, no ids, no norm's output; the
-    rest as above), without the adapters' own tensors (`t5sym.views.lora.saved_tree`). Measured
-    with peft on CPU for t5 and mt5, fp32 and bf16, eager and sdpa, no checkpointing and
-    no padding mask; other setups are refused.
+    rest as above), without the adapters' own tensors (`t5sym.views.lora.saved_tree`); with
+    ``checkpointing``, the block inputs as above (transformers' checkpointing makes the
+    embeddings' output require a gradient), the frozen final norms and the dropout masks.
+    Measured with peft on CPU for t5, mt5 and umt5, fp32 and bf16, eager and sdpa, with and
+    without checkpointing and a padding mask; fp16 and autocast are refused.
 
     Examples
     --------
@@ -794,12 +823,15 @@ def saved_tree(
     loss = sb * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + sb
     if lora or lora_targets is not None:
         roles = frozen_roles(config, dtype, lora_targets, checkpointing, s)
+        if checkpointing:
+            stacks = [_frozen_checkpointed(k, config, b, m, s) for k in ("encoder", "decoder")]
+        else:
+            stacks = [_frozen_stack(k, config, b, m, s, roles) for k in ("encoder", "decoder")]
         return Tree(
             placed(
                 group(
                     "",
-                    _frozen_stack("encoder", config, b, m, s, roles),
-                    _frozen_stack("decoder", config, b, m, s, roles),
+                    *stacks,
                     _leaf("loss", loss, "log-softmax, labels, total weight"),
                     role=Role.MODEL,
                 )
@@ -969,7 +1001,8 @@ def fine_tuning_memory(
         values = {**workload(config, batch, encoder_length, decoder_length,
                              memory.dtype_bytes(dtype)), lora.rank: mem.lora_rank}  # fmt: skip
         saved = resolved(base, values).evaluate(values)
-        for key, n in lora.saved_tree(config, targets, dtype).evaluate(values).items():
+        adapters = lora.saved_tree(config, targets, dtype, checkpointing=checkpointing)
+        for key, n in adapters.evaluate(values).items():
             if n:
                 saved[key] = saved.get(key, 0) + n
         return LoraFineTuning(mem, batch, encoder_length, decoder_length, checkpointing,

@@ -229,7 +229,11 @@ SAVED_MODEL_TYPES = ("t5", "mt5", "umt5")
 
 
 def saved_tree(
-    config: Config | None, targets: str | Iterable[str] | None = None, dtype: str = "bf16"
+    config: Config | None,
+    targets: str | Iterable[str] | None = None,
+    dtype: str = "bf16",
+    *,
+    checkpointing: bool = False,
 ) -> Tree:
     """Bytes the adapters' forward saves for backward, per adapter leaf (lora_dropout 0).
 
@@ -245,6 +249,9 @@ def saved_tree(
     |---|---|
     | ``lora_A``'s input | 4·B·n·in |
     | ``lora_B``'s input | 4·B·n·r |
+
+    With ``checkpointing`` (each block recomputed in backward), only the adapters outside
+    the blocks (``lm_head``'s) save in the forward.
 
     The frozen base's own saved tensors (a frozen Linear keeps no input: ``mm`` saves
     ``self`` only for its weight's gradient) are `t5sym.views.activations`' to say.
@@ -272,6 +279,8 @@ def saved_tree(
     def saved(leaf: Node) -> Expr | None:
         if not is_adapter(leaf):
             return None
+        if checkpointing and leaf.role is not Role.LM_HEAD:
+            return sympy.S.Zero  # inside a checkpointed block: saved in its recompute only
         cross_kv = leaf.module is Role.CROSS_ATTENTION and leaf.role in (Role.K, Role.V)
         decoder = leaf.stack is Role.DECODER or leaf.role is Role.LM_HEAD
         n = encoder_length if cross_kv or not decoder else decoder_length
