@@ -32,6 +32,7 @@ from t5sym.views import formats
 
 from .support.cli import one_line_error, run
 from .support.reference import build, configs, family_configs, node_pattern
+from .test_flops import gemma_data, gemma_model
 
 EXAMPLES = 100
 FLOAT = ("fp32", "bf16", "fp16", "fp16-hf")
@@ -367,3 +368,65 @@ def test_gguf_pure_file_bytes(c: Config, encoder_only: bool, qtype: str, aligned
     assert_per_leaf(w, per_hf)
     last = c.num_layers - 1
     assert formats.gguf_name("encoder.block.*.layer.1.DenseReluDense.wo", last) in real
+
+
+# --- T5Gemma: the same rules on its tree, against the same writers and loaders ---------------
+
+
+def gemma_small(data: dict, encoder_only: bool) -> torch.nn.Module:
+    """transformers' small T5Gemma of the config's class (or its encoder), weights random."""
+    head = "EncoderModel" if encoder_only else t5sym.from_hf(data).head
+    model = gemma_model(data, head, is_encoder_decoder=False if encoder_only else None)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_()
+    return model
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.data(), st.booleans(), st.sampled_from([*FLOAT, "fp8", "fp8-e4m3fn", "fp8-scaled"]))
+def test_gemma_float_and_fp8_formats(data, encoder_only: bool, fmt: str) -> None:
+    """Every head, GQA, biases, tied and untied: torch's dtypes, from_pretrained in fp16
+    (T5Gemma keeps no module in float32) and the fp8 files as safetensors writes them."""
+    import tempfile
+
+    config_json = gemma_data(data.draw)
+    config = t5sym.from_hf(config_json)
+    model = gemma_small(config_json, encoder_only)
+    w = formats.weights(config, fmt, encoder_only=encoder_only)
+    with tempfile.TemporaryDirectory() as tmp:
+        if fmt.startswith("fp8"):
+            assert w.total == fp8_file(model, Path(tmp) / "m.safetensors", fmt)
+            return
+        if fmt == "fp16-hf":
+            model.save_pretrained(tmp)
+            model = type(model).from_pretrained(tmp, dtype=torch.float16)
+        else:
+            model = model.to(TORCH[fmt])
+    assert_per_leaf(w, {n: nbytes(p) for n, p in model.named_parameters()})
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.data(), st.booleans(), st.sampled_from(BNB))
+def test_gemma_bitsandbytes_as_transformers_loads(data, encoder_only: bool, fmt: str) -> None:
+    """The output projection (``lm_head.out_proj``) stays unquantized, found by its role."""
+    import tempfile
+
+    config_json = gemma_data(data.draw)
+    config = t5sym.from_hf(config_json)
+    model = gemma_small(config_json, encoder_only)
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp)
+        q = transformers.BitsAndBytesConfig(**BNB_CONFIG[fmt])
+        model = type(model).from_pretrained(tmp, dtype=torch.float16, quantization_config=q)
+        real = {n: held_bytes(p) for n, p in model.named_parameters()}
+    assert_per_leaf(formats.weights(config, fmt, encoder_only=encoder_only), real)
+
+
+def test_gemma_gguf_is_refused_in_one_line() -> None:
+    results = formats.weights_all(t5sym.load("t5gemma-2b-2b"))
+    refused = [r for r in results if not r.applicable]
+    assert {r.format for r in refused} == {f for f in formats.FORMATS if f.startswith("gguf")}
+    assert all("\n" not in r.reason and "T5Gemma" in r.reason for r in refused)
+    with pytest.raises(T5SymError, match="^format: GGUF is not modelled for T5Gemma"):
+        formats.weights(t5sym.load("t5gemma-2b-2b"), "gguf-q8_0")

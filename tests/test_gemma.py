@@ -24,7 +24,7 @@ import t5sym
 from t5sym.errors import ConfigError, NodeError, T5SymError
 from t5sym.model import gemma, presets, roles
 from t5sym.model.roles import Role
-from t5sym.views import formats, inference, memory, sharding
+from t5sym.views import inference, sharding
 
 from .support.reference import node_pattern, numel_by_name, sum_matching
 
@@ -299,9 +299,7 @@ def test_formula_of_a_tied_lm_head_says_what_it_is_tied_to() -> None:
 
 
 VIEWS = {
-    "memory": lambda c: memory.training_memory(c),
     "inference": lambda c: inference.inference(c),
-    "weights": lambda c: formats.weights(c, "bf16"),
     "shard": lambda c: sharding.shard(c, 8),
 }
 
@@ -338,8 +336,8 @@ def test_cli_count_and_formula(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [["memory", "t5gemma-2b-2b"],
-             ["inference", "t5gemma-2b-2b"], ["weights", "t5gemma-2b-2b"],
+    "argv", [["memory", "t5gemma-2b-2b", "--batch", "1"],
+             ["inference", "t5gemma-2b-2b"],
              ["shard", "t5gemma-2b-2b", "--cores", "8"]],
 )  # fmt: skip
 def test_cli_views_refuse_in_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -348,3 +346,20 @@ def test_cli_views_refuse_in_one_line(argv: list[str], capsys: pytest.CaptureFix
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "model_type: t5gemma" in err, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "key"),
+    [(["flops", "t5gemma-9b-2b", "--json"], "forward"),
+     (["memory", "t5gemma-9b-2b", "--json", "--optimizer", "adam"], "total"),
+     (["weights", "t5gemma-9b-2b", "--json", "--format", "nf4"], "total")],
+)  # fmt: skip
+def test_cli_views_that_model_t5gemma_answer(
+    argv: list[str], key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from t5sym import cli
+
+    assert cli.main(argv) == 0
+    assert json.loads(capsys.readouterr().out)[key] > 0

@@ -31,6 +31,7 @@ from t5sym.views import memory
 
 from .support.cli import run
 from .support.reference import build, hf_config, sum_matching
+from .test_flops import gemma_data, gemma_model
 
 TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -536,3 +537,67 @@ def test_fewest_cores_equals_trying_every_divisor_and_answers_at_once_for_huge_d
     assert got.cores & (got.cores - 1) == 0 and got.total <= whole // 2**200
     half = memory.training_memory(huge, "bf16", "none", cores=got.cores // 2)
     assert half.total > whole // 2**200
+
+
+# ---------------------------------------------------------------------------------------
+# T5Gemma: one real step of small CPU models, every head.
+
+
+def gemma_one_step(model: torch.nn.Module, vocab: int, setting: str) -> Measured:
+    """One forward, backward and optimizer step of a small T5Gemma; then measure."""
+    gen = torch.Generator().manual_seed(1)
+    inputs = {"input_ids": torch.randint(3, vocab, (2, 5), generator=gen)}
+    if type(model).__name__ in ("T5GemmaForConditionalGeneration", "T5GemmaModel"):
+        inputs["decoder_input_ids"] = torch.randint(3, vocab, (2, 3), generator=gen)
+    out = model(**inputs)
+    first = out.logits if hasattr(out, "logits") else out.last_hidden_state
+    first.float().square().mean().backward()
+    opt = SETTINGS[setting](model.parameters())
+    opt.step()
+    named = dict(model.named_parameters())
+    state = {n: sum(nbytes(v) for v in opt.state[p].values() if torch.is_tensor(v))
+             for n, p in named.items()}  # fmt: skip
+    entries = [v for p in named.values() for v in opt.state[p].values()]
+    assert len(opt.state) == len(named)  # every parameter was stepped
+    return Measured(
+        {n: nbytes(p) for n, p in named.items()},
+        {n: nbytes(p.grad) for n, p in named.items()},
+        state,
+        sum(torch.is_tensor(v) for v in entries),
+        sum(isinstance(v, int | float) for v in entries),
+        opt,
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(list(TORCH_DTYPE)),
+       setting=st.sampled_from(list(SETTINGS)))  # fmt: skip
+def test_gemma_training_memory_matches_one_real_step(data, dtype: str, setting: str) -> None:
+    """GQA, biases, tied and untied, balanced and unbalanced, every head."""
+    config_json = gemma_data(data.draw)
+    for stack in ("encoder", "decoder"):  # token ids 3.. below every vocabulary
+        config_json[stack]["vocab_size"] = max(4, config_json[stack]["vocab_size"])
+    config = t5sym.from_hf(config_json)
+    model = gemma_model(config_json, config.head).to(TORCH_DTYPE[dtype])
+    vocab = min(config.encoder.vocab_size, config.decoder.vocab_size)
+    real = gemma_one_step(model, vocab, setting)
+    ours = memory.training_memory(config, dtype, T5SYM_NAME[setting])
+    assert (ours.weights, ours.gradients, ours.optimizer_state) == tuple(
+        sum(m.values()) for m in (real.weights, real.gradients, real.state)
+    )
+    assert (ours.state_tensors, ours.state_scalars) == (real.state_tensors, real.state_scalars)
+    for part, measured in (("optimizer_state", real.state), ("gradients", real.gradients),
+                           ("weights", real.weights)):  # fmt: skip
+        for node, value in ours.breakdown[part].items():
+            if node:
+                assert value == sum_matching(measured, node), (part, node)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"lora_rank": 8}, "lora_rank: LoRA on T5Gemma"), ({"cores": 8}, "cores: Mesh TF")],
+)
+def test_gemma_what_memory_does_not_model_is_one_line(kwargs: dict, message: str) -> None:
+    with pytest.raises(T5SymError) as err:
+        memory.training_memory(t5sym.load("t5gemma-2b-2b"), "bf16", "adam", **kwargs)
+    assert str(err.value).startswith(message) and "\n" not in str(err.value)

@@ -68,7 +68,7 @@ import sympy
 from sympy import Expr, Rational
 
 from t5sym.errors import T5SymError
-from t5sym.model import checks, params
+from t5sym.model import checks, gemma, params
 from t5sym.model.algebra import integer
 from t5sym.model.config import CLASS_PREFIX, Config, checked_config
 from t5sym.model.nodes import Node, Tree
@@ -390,7 +390,7 @@ def storage(fmt: Format, leaf: Node, plan: Plan) -> Choice:
     if fmt.family == "bitsandbytes":
         if plan.keeps_in_fp32(leaf):
             return ((leaf.repeat, STORAGES["F32"]),)
-        quantized = leaf.kind == "linear" and leaf.name != "lm_head"
+        quantized = leaf.kind == "linear" and not leaf.within(Role.LM_HEAD)
         return ((leaf.repeat, STORAGES[fmt.main]),) if quantized else one
     return plan.gguf(leaf)
 
@@ -549,7 +549,8 @@ def bytes_tree(config: Config | None, fmt: str | Format, *, encoder_only: bool =
     """The parameter tree with each leaf's count replaced by its bytes under ``fmt``."""
     fmt = fmt if isinstance(fmt, Format) else get(fmt)
     if config is not None:
-        checked_config(config)
+        _checked(config)
+        _refuse_gemma_gguf(config, fmt)
     elif fmt.ftype:
         raise T5SymError(f"format: {fmt.name} picks types per layer; give a config")
     tree = params.tree(config, encoder_only=bool(encoder_only))
@@ -565,7 +566,8 @@ def storage_map(
 ) -> dict[str, dict[str, int]]:
     """For every leaf: how many of its tensors each storage holds, e.g. ``{"Q6_K": 6}``."""
     fmt = fmt if isinstance(fmt, Format) else get(fmt)
-    checked_config(config)
+    _checked(config)
+    _refuse_gemma_gguf(config, fmt)
     tree = params.tree(config, encoder_only=bool(encoder_only))
     values = config.values()
     plan = Plan(fmt, tree, values, config.model_type)
@@ -574,6 +576,22 @@ def storage_map(
         for leaf in tree
         if leaf.is_leaf
     }
+
+
+def _checked(config: object) -> Config:
+    """``config`` (a `t5sym.Config` or a T5Gemma config), else a one-line error."""
+    if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same rules
+        return config  # type: ignore[return-value]
+    return checked_config(config)
+
+
+def _refuse_gemma_gguf(config: object, fmt: Format) -> None:
+    """GGUF of T5Gemma: t5sym's tensor names and llama.cpp's per-layer choices are T5's."""
+    if isinstance(config, gemma.GemmaConfig) and fmt.family == "gguf":
+        raise Inapplicable(
+            "format: GGUF is not modelled for T5Gemma (t5sym follows llama.cpp's T5 "
+            "tensor names and per-layer types only)"
+        )
 
 
 class _Asked(Result):
@@ -591,6 +609,8 @@ class _Asked(Result):
     def model(self) -> str:
         """The class weighed: the config's (``config.model``), or its ``…EncoderModel``."""
         if self.encoder_only:
+            if isinstance(self.config, gemma.GemmaConfig):
+                return gemma.CLASS_PREFIX + "EncoderModel"
             return CLASS_PREFIX[self.config.model_type] + "EncoderModel"
         return self.config.model
 
@@ -666,7 +686,7 @@ def weights(config: Config, fmt: str, *, encoder_only: bool = False) -> Weights:
         ``format: ...`` for an unknown name (one line, naming the known ones).
     """
     f = get(fmt)
-    checked_config(config)
+    _checked(config)
     encoder_only = checks.boolean("encoder_only", encoder_only)
     values = config.values()
     numbers = bytes_tree(config, f, encoder_only=encoder_only).evaluate(values)
@@ -710,7 +730,7 @@ def weights_all(config: Config, *, encoder_only: bool = False) -> list[Weights |
     >>> [r.format for r in results if not r.applicable][:2]
     ['gguf-q8_0', 'gguf-q6_k']
     """
-    checked_config(config)
+    _checked(config)
     encoder_only = checks.boolean("encoder_only", encoder_only)
     out: list[Weights | NotApplicable] = []
     for name in FORMATS:

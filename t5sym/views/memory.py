@@ -48,7 +48,7 @@ import sympy
 from sympy import Expr
 
 from t5sym.errors import T5SymError
-from t5sym.model import checks, params, symbols
+from t5sym.model import checks, gemma, params, symbols
 from t5sym.model.algebra import Split, evaluate, integer, split_over, tidy
 from t5sym.model.config import Config, checked_config
 from t5sym.model.nodes import Node, Tree
@@ -501,7 +501,13 @@ def training_memory(
         num_heads, d_ff and vocab_size), or with ``cores`` a model the layout does not
         cover (Switch's experts, a classification head), one line.
     """
-    checked_config(config)
+    if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same rules
+        if lora_rank is not None or lora_targets is not None:
+            raise T5SymError("lora_rank: LoRA on T5Gemma is not modelled (its targets are T5's)")
+        if cores is not None:
+            raise T5SymError("cores: Mesh TF's layout is modelled for T5's blocks, not T5Gemma")
+    else:
+        checked_config(config)
     b, opt = check(dtype, optimizer)
     if lora_rank is not None:
         if cores is not None:
