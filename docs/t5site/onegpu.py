@@ -26,7 +26,7 @@ from t5site import tables
 from t5sym.errors import T5SymError
 from t5sym.model.config import Config
 from t5sym.views import activations
-from t5sym.views.readable import short
+from t5sym.views.readable import decimals, short
 
 #: The parts each row shows, in GB (10⁹ bytes).
 PARTS = ("weights", "gradients", "optimizer state", "saved activations", "total")
@@ -36,7 +36,10 @@ MODELS = ("flan-t5-xl", "flan-t5-xxl", "t5-3b", "t5-11b")
 #: LoRA as peft's issues report it: rank 16 on ``q`` and ``v``; and on every Linear of a block.
 QV = {"lora_rank": 16, "lora_targets": "q,v"}
 WIDE = {"lora_rank": 16, "lora_targets": "q,k,v,o,wi_0,wi_1,wo"}
-#: The page's setups: full fine-tuning and LoRA q,v, with sdpa, eager or checkpointing.
+#: HF Trainer's ``bf16=True``: float32 weights and AdamW state, the forward under autocast.
+AUTOCAST = {"dtype": "fp32", "precision": "autocast-bf16"}
+#: The page's setups: full fine-tuning and LoRA q,v, with sdpa, eager or checkpointing; full
+#: fine-tuning under autocast.
 SETUPS = {
     "full": {},
     "full, eager": {"attention": "eager"},
@@ -44,6 +47,8 @@ SETUPS = {
     "LoRA q,v": QV,
     "LoRA q,v, eager": {**QV, "attention": "eager"},
     "LoRA q,v, checkpointing": {**QV, "checkpointing": True},
+    "full, autocast": AUTOCAST,
+    "full, autocast, checkpointing": {**AUTOCAST, "checkpointing": True},
 }
 #: T5's input length and its targets rounded up; and twice both.
 SHORT = {"encoder_length": 512, "decoder_length": 128}
@@ -51,8 +56,8 @@ LONG = {"encoder_length": 1024, "decoder_length": 256}
 
 
 def gb(n: int) -> str:
-    """Bytes as GB with one decimal."""
-    return f"{n / 10**9:,.1f}"
+    """Bytes as GB (10**9 bytes) with one decimal, exactly (no float)."""
+    return decimals(Fraction(n, 10**9), 1)
 
 
 def run(config: Config, setup: Mapping, **workload: int) -> activations.FineTuning | str:
