@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
+import itertools
 import json
 import random
 import re
@@ -143,9 +144,10 @@ def expected(config: t5sym.Config, fn: str, opts: dict | None = None) -> Any:
             return strings(result.to_dict(details=True))
         if fn == "memory":  # what `t5sym memory` computes (activations.memory_at)
             lengths = {k: opts.get(k) for k in ("batch", "encoder_length", "decoder_length")}
+            setup = {k: opts[k] for k in (*calculator.SETUP_CHOICES, "dropout") if k in opts}
             result = activations.memory_at(config, opts["dtype"], opts["optimizer"],
                                            opts.get("cores"), opts.get("checkpointing", False),
-                                           **lengths)  # fmt: skip
+                                           **lengths, **setup)  # fmt: skip
             return strings(result.to_dict(details=True))
         if fn == "inference":
             lengths = [opts[k] for k in ("batch", "encoder_length", "decoder_length")]
@@ -554,6 +556,97 @@ def test_bad_workloads_and_refused_views_give_the_library_messages(api: Watched)
             compare(got, want, f"{proj} {ckpt}")
 
 
+#: Every setup the page offers with every training dtype it takes (autocast runs over fp32
+#: weights: the others are in `test_a_bad_setup_is_refused_as_the_library_refuses_it`).
+SETUPS = [
+    dict(zip((*calculator.SETUP_CHOICES, "dtype"), choice, strict=True))
+    for choice in itertools.product(*calculator.SETUP_CHOICES.values(), memory.TRAINING_DTYPES)
+    if choice[2] == "cast" or choice[3] == "fp32"
+]
+
+
+def served_config(rng: random.Random) -> dict[str, Any]:
+    """A config.json fine-tuning is modelled for (t5, mt5, umt5 with their LM head), with
+    varied dims, activations and dropout_rate; d_kv mostly a multiple of 8 (CUDA's sdpa
+    kernel refuses others)."""
+    model_type = rng.choice(["t5", "mt5", "umt5"])
+    data = {
+        "model_type": model_type,
+        "d_model": rng.randint(1, 4096),
+        "d_ff": rng.randint(1, 16384),
+        "num_heads": rng.randint(1, 64),
+        "d_kv": 8 * rng.randint(1, 32) if rng.random() < 0.8 else rng.randint(1, 256),
+        "num_layers": rng.randint(1, 4),
+        "vocab_size": rng.randint(1, 300000),
+        "feed_forward_proj": rng.choice(["", "gated-"]) + rng.choice(["relu", "gelu", "silu"]),
+        "tie_word_embeddings": rng.random() < 0.5,
+    }
+    if rng.random() < 0.5:
+        data["num_decoder_layers"] = rng.randint(1, 4)
+    if rng.random() < 0.6:
+        data["dropout_rate"] = rng.choice([0, 0.0, 0.05, 0.3])
+    return data
+
+
+def test_every_setup_gives_the_librarys_saved_activations(api: Watched) -> None:
+    """Each setup (attention, device, precision) × dtype × checkpointing, on generated
+    configs: the page's fine-tuning memory equals `activations.memory_at`'s field for field
+    (every saved-activation part), or both refuse naming the same field."""
+    rng = random.Random(18)
+    calls, wants = [], []
+    for setup in SETUPS:
+        for checkpointing in (False, True):
+            for _ in range(4):
+                data = served_config(rng)
+                opts = {**setup, "optimizer": rng.choice(list(memory.OPTIMIZERS)),
+                        "checkpointing": checkpointing, "batch": rng.randint(1, 16),
+                        "encoder_length": rng.randint(1, 2048),
+                        "decoder_length": rng.randint(1, 512)}  # fmt: skip
+                calls.append(("memory", [json.dumps(data), opts]))
+                wants.append((f"{data} {opts}", expected(t5sym.from_hf(data), "memory", opts)))
+    for got, (what, want) in zip(run_many(api, calls), wants, strict=True):
+        compare(got, want, what)
+    answered = [opts for (_, [_, opts]), (_, want) in zip(calls, wants, strict=True)
+                if "error" not in want]  # fmt: skip
+    for setup in SETUPS:  # each counted, with and without checkpointing
+        for checkpointing in (False, True):
+            case = {**setup, "checkpointing": checkpointing}
+            assert sum(case.items() <= opts.items() for opts in answered) >= 2, case
+    refused = {field(want["error"]) for _, want in wants if "error" in want}
+    assert refused == {"d_kv"}  # CUDA's sdpa kernel
+
+
+def test_a_bad_setup_is_refused_as_the_library_refuses_it(api: Watched) -> None:
+    base = {**WORKLOAD, "dtype": "fp32", "optimizer": "adam"}
+    cases = [
+        {"attention": "flash"},
+        {"attention": "SDPA"},
+        {"device": "mps"},
+        {"device": 0},
+        {"precision": "autocast"},
+        {"precision": "bf16"},
+        {"precision": "autocast-bf16", "dtype": "bf16"},
+        {"precision": "autocast-fp16", "dtype": "fp16"},
+        {"dropout": 1},
+        {"dropout": -0.1},
+        {"dropout": True},
+        {"dropout": "0.1"},
+        {"attention": None, "device": None},  # the library's defaults
+        {"dropout": 0},
+        {"device": "mps", "batch": None},  # checked though no activations are counted
+        {"attention": "flash", "dtype": "int8", "optimizer": "none"},  # the dtype first
+    ]
+    for opts in cases:
+        full = {**base, **opts}
+        for data in ({"d_kv": 6}, {"d_kv": 4, "dropout_rate": 0}, {"dropout_rate": 1}):
+            want = expected(t5sym.from_hf(data), "memory", full)
+            compare(run(api, "memory", data, full), want, f"{data} {opts}")
+    # the library takes these; the page counts them only on the command line, and says so
+    for opts in ({"padding_mask": True}, {"mask_bytes": 2}):
+        got = run(api, "memory", "t5-small", {**base, **opts})
+        assert field(got["error"]) == next(iter(opts)), got
+
+
 def _total(page: Any) -> str:
     return page.locator("#o-count dd").nth(1).inner_text()
 
@@ -607,6 +700,25 @@ def test_typing_updates_the_total_and_the_url_round_trips(browser: Any, server: 
                                            decoder_length=128, checkpointing=True)  # fmt: skip
     assert f"{saved.activations_bytes:,} B" in page.inner_text("#o-tuning")
     assert "cores=8" in page.url and "checkpointing=true" in page.url
+    assert "derived from torch's source, not measured" in page.inner_text("#o-tuning")
+    assert page.is_visible("#o-tuning-from")  # the torch source read, beside the figures
+    # the fine-tuning setup: eager on the CPU under autocast, then a dtype autocast refuses
+    for name, choice in (("attention", "eager"), ("device", "cpu"), ("precision", "autocast-bf16")):
+        page.select_option(f"#f-{name}", choice)
+        assert f"{name}={choice}" in page.url
+    chosen = {"attention": "eager", "device": "cpu", "precision": "autocast-bf16"}
+    saved = activations.fine_tuning_memory(edited, "fp32", "adafactor", batch=4,
+                                           encoder_length=512, decoder_length=128,
+                                           checkpointing=True, **chosen)  # fmt: skip
+    shown = page.inner_text("#o-tuning")
+    assert f"{saved.activations_bytes:,} B" in shown and "measured" in shown, shown
+    assert "derived" not in shown and not page.is_visible("#o-tuning-from")
+    page.select_option("#f-dtype", "bf16")
+    want = expected(edited, "memory", {"dtype": "bf16", "optimizer": "adafactor", "batch": 4,
+                                       "checkpointing": True, **chosen})  # fmt: skip
+    shown, message = page.inner_text("#o-tuning").split("\n")
+    assert shown == "not available" and refused_alike({"error": message}, want), message
+    page.select_option("#f-dtype", "fp32")
     for watched in (w, again):
         assert not watched.errors
         assert all(r.startswith(server) for r in watched.requests), watched.requests

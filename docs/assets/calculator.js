@@ -4,12 +4,20 @@
 (() => {
   const T = globalThis.t5sym, $ = (id) => document.getElementById(id);
   const WORK = ["batch", "encoder_length", "decoder_length"];
-  const CHOICES = { dtype: T.dtypes, optimizer: T.optimizers, checkpointing: ["false", "true"],
+  const SETUP = Object.keys(T.setups);  // fine-tuning's attention, device, precision (the library's)
+  const CHOICES = { dtype: T.dtypes, optimizer: T.optimizers, checkpointing: ["false", "true"], ...T.setups,
     serve_dtype: T.inferenceDtypes, format: T.formats, encoder_only: ["false", "true"] };
   const LABELS = { dtype: "training dtype", optimizer: "training optimizer",
-    checkpointing: "gradient checkpointing", serve_dtype: "inference dtype",
+    checkpointing: "gradient checkpointing", attention: "fine-tuning: attention",
+    device: "fine-tuning: device", precision: "fine-tuning: precision", serve_dtype: "inference dtype",
     format: "weight format", encoder_only: "weights of the encoder only" };
+  // what a choice means, where its name does not say (the values stay the library's names)
+  const MEANS = { sdpa: "sdpa (transformers' default)", cuda: "CUDA (derived, not measured)",
+    cpu: "CPU (as torch saves, measured)", cast: "weights cast to the training dtype",
+    "autocast-bf16": "autocast bf16, fp32 weights (Trainer bf16=True)",
+    "autocast-fp16": "autocast fp16, fp32 weights (Trainer fp16=True)" };
   const FALLBACK = { dtype: T.defaults.dtype, optimizer: T.defaults.optimizer, checkpointing: "false",
+    ...Object.fromEntries(SETUP.map((k) => [k, T.setups[k][0]])),
     serve_dtype: T.defaults.inference_dtype, format: "bf16", encoder_only: "false" };
   const isWork = (k) => WORK.includes(k) || k in CHOICES || k === "cores";  // st.work, not a config field
   // The picker's text encoders: a preset with the encoder-only option (not presets of their own).
@@ -56,7 +64,7 @@
   }
   function select(options, current) {
     const s = el("select");
-    for (const o of options) s.append(el("option", { value: o }, o));
+    for (const o of options) s.append(el("option", { value: o }, MEANS[o] || o));
     s.value = current;
     return s;
   }
@@ -201,7 +209,8 @@
     try {
       out.memory = attempt("o-memory", () => T.memory(c, { ...training, cores }));
       const checkpointing = (w.checkpointing || FALLBACK.checkpointing) === "true";
-      out.tuning = attempt("o-tuning", () => T.memory(c, { ...training, ...lengths, checkpointing }), WORK);
+      const setup = Object.fromEntries(SETUP.map((k) => [k, w[k] || FALLBACK[k]]));
+      out.tuning = attempt("o-tuning", () => T.memory(c, { ...training, ...lengths, checkpointing, ...setup }), [...WORK, ...SETUP]);
     } catch (e) { throw Object.assign(e, { field: e.message.startsWith("dtype") ? "dtype" : undefined }); }
     try {
       out.inference = attempt("o-inference", () => T.inference(c, { ...lengths, dtype: w.serve_dtype || d.inference_dtype }));
@@ -244,11 +253,16 @@
         [`gradients${one}`, bytes(m.gradients)], [`optimizer state${one}`, bytes(m.optimizer_state)],
         [`total${one}`, bytes(m.total)], ["state tensors", m.state_tensors]]);
     }
+    const from = $("o-tuning-from");
+    from.hidden = !(r.tuning && r.tuning.derived);
     if (r.tuning) {
       const t = r.tuning, how = t.checkpointing ? ", blocks checkpointed" : "";
       list("o-tuning", [[`batch, lengths${how}`, `B=${t.batch}, S=${t.encoder_length}, T=${t.decoder_length}`],
+        ["setup", `${t.attention}, ${t.device}, ${t.precision}, dropout ${t.dropout}, no padding mask`],
+        ["figures", t.derived ? "derived from torch's source, not measured (below)" : "as torch saves them on the CPU, measured"],
         ...Object.entries(t.parts).map(([k, v]) => [`activations: ${k}`, bytes(v)]),
         ["activations saved for backward", bytes(t.activations_bytes)], ["total, whole model", bytes(t.total)]]);
+      from.querySelector("ul").replaceChildren(...t.derived_from.map((x) => el("li", {}, x)));
     }
     if (r.inference) {
       const i = r.inference;

@@ -401,41 +401,61 @@ function held(c, dtype, optimizer, cores) {
   };
 }
 
-// activations.saved_tree's case in DATA.SETUP (calculator.saved_trees' index), after its
-// checks (the dtype, the config's dropout_rate, d_kv's alignment for CUDA's memory-efficient
-// kernel, the activation): [tree, the leaf view]. The trees have dropout; dropout_rate 0
-// saves no mask (no *.dropout leaf), and a plain ReLU's output is then wo's input (no wo).
-function savedTree(c, dtype, checkpointing) {
+// activations.setup: the fine-tuning setup in opts (each field one of DATA.SETUP_CHOICES,
+// the library's default first), the dropout the config's dropout_rate unless given. The page
+// takes no padding mask and no mask_bytes (the command and the library do).
+function setupOf(c, opts) {
+  const s = {};
+  for (const [k, choices] of Object.entries(DATA.SETUP_CHOICES)) s[k] = check(k, option(opts, k, null) ?? choices[0], choices);
+  for (const k of ["padding_mask", "mask_bytes"]) {
+    const v = option(opts, k, null);
+    if (v !== null && v !== false) fail(`${k}: counted by the t5sym command (t5sym memory), not on this page`);
+  }
+  const v = option(opts, "dropout", null);
+  const x = v === null ? c.dropout_rate : typeof v === "bigint" ? Number(v) : v instanceof Float ? v.v : NaN;
+  if (!(x >= 0 && x < 1)) fail(`dropout: the rate must be at least 0 and below 1, got ${Number.isNaN(x) ? show(v) : x}`);
+  return Object.assign(s, { dropout: x });
+}
+
+// activations.saved_tree of the case the setup and the config decide, after its checks (the
+// dtype, the setup, d_kv's multiple, the activation): [[root, column], the case, setup].
+// The case (calculator.saved_trees) says what the library refuses in that setup, by field.
+function savedTree(c, dtype, checkpointing, opts) {
   if (!DATA.TRAINING_DTYPES.includes(dtype)) {
     fail(`dtype: ${dtype} cannot be trained; use ${DATA.TRAINING_DTYPES.join(", ")}`);
   }
-  if (!(c.dropout_rate < 1)) fail(`dropout: must be a number in [0, 1), got ${c.dropout_rate}`);
-  const align = DATA.DTYPE_BYTES[dtype] === 4 ? 4n : 8n;
-  if (c.d_kv % align) {
-    fail(`d_kv: CUDA's memory-efficient kernel needs a multiple of ${align} in ${dtype}, got ` +
-      `${c.d_kv} (sdpa falls back to math: not modelled on CUDA)`);
+  const s = { ...setupOf(c, opts), dtype };
+  const key = (x) => DATA.SAVED_SETUP.map((k) => (k === "dropout" ? +(x.dropout > 0) : x[k])).join(" ");
+  const kase = SAVED.cases[key(s)];
+  if (kase.refused) {
+    const f = kase.refused, others = Object.keys(DATA.SETUP_CHOICES).filter((k) => k !== f).map((k) => s[k]);
+    const taken = (f === "dtype" ? DATA.TRAINING_DTYPES : DATA.SETUP_CHOICES[f] || [])
+      .filter((x) => !SAVED.cases[key({ ...s, [f]: x })].refused);
+    fail(`${f}: ${s[f]} is not modelled with ${others.join(", ")}${taken.length ? `; this setup takes ${taken.join(", ")}` : ""}`);
+  }
+  if (c.d_kv % BigInt(kase.d_kv)) {
+    fail(`d_kv: ${c.d_kv} is not a multiple of ${kase.d_kv}, as ${s.attention} on ${s.device} needs in ` +
+      `${s.precision === "cast" ? dtype : s.precision}; the kernel it falls back to is not modelled`);
   }
   const index = (radix, digits) => digits.reduce((i, x, k) => i * radix[k] + x, 0);  // mixed radix
-  const umt5 = +(c.model_type === "umt5"), d = DATA.TRAINING_DTYPES.indexOf(dtype);
+  const umt5 = +(c.model_type === "umt5");
   const act = DATA.ACTIVATION_NAMES[c.feed_forward_proj] || c.feed_forward_proj.replace(/^gated-/, "");
   let tree;
   if (checkpointing) {
-    tree = SAVED.checkpointed[index([0, 2, 2, 2],
-      [d, +(c.num_layers > 1n), +(c.num_decoder_layers > 1n), umt5])];
+    tree = kase.checkpointed[index([2, 2, 2], [+(c.num_layers > 1n), +(c.num_decoder_layers > 1n), umt5])];
   } else {
     const a = DATA.SAVED_ACTIVATIONS.indexOf(act);
     if (a < 0) {
       fail(`feed_forward_proj: the saved tensors of ${act} are not modelled; ${DATA.SAVED_ACTIVATIONS.join(", ")} are`);
     }
-    tree = SAVED.plain[index([0, DATA.SAVED_ACTIVATIONS.length, 2, 2], [d, a, +c.is_gated, umt5])];
+    tree = kase.plain[index([0, 2, 2], [a, +c.is_gated, umt5])];
   }
-  const shared = DATA.KEEPS_OUTPUT.includes(act) && !c.is_gated;
-  const dropped = (name) => name.endsWith(".dropout") || (shared && name.endsWith(".DenseReluDense.wo"));
-  return [tree, c.dropout_rate > 0 ? () => false : dropped];
+  return [SAVED.trees[tree], kase, s];
 }
 
 // activations.memory_at: training memory, or with any of batch, encoder_length,
-// decoder_length or checkpointing, fine_tuning_memory (plus the activations saved for backward).
+// decoder_length or checkpointing, fine_tuning_memory (plus the activations saved for
+// backward, in the setup opts choose: attention, device, precision; dropout).
 function memory(input, opts = {}) {
   const dtype = option(opts, "dtype", DATA.DEFAULTS.dtype);
   const optimizer = option(opts, "optimizer", DATA.DEFAULTS.optimizer);
@@ -444,21 +464,23 @@ function memory(input, opts = {}) {
   const checkpointing = boolean("checkpointing", option(opts, "checkpointing", false));
   const lengths = ["batch", "encoder_length", "decoder_length"];
   if (lengths.every((k) => option(opts, k, null) === null) && !checkpointing) {
+    setupOf(c, opts);  // checked, though no activations are counted
     return held(c, dtype, optimizer, cores);
   }
   if (cores !== null) fail("cores: per-core memory does not include activations yet");
   const m = held(c, dtype, optimizer, null);
   servable(c, "fine-tuning at a length");
-  const [tree, dropped] = savedTree(c, dtype, checkpointing);
+  const [[root, column], kase, s] = savedTree(c, dtype, checkpointing, opts);
   const [batch, S, T] = lengths.map((k) => positiveInt(k, option(opts, k, DATA.DEFAULTS[k])));
   const v = values(c, { batch, encoder_length: S, decoder_length: T });
-  const activations = evaluate(tree, v, (pos, name, f) => (dropped(name) ? null : FORMULAS[f](v)));
-  const { derived, derived_from, ...setup } = DATA.SETUP;
+  let leaf = 0;  // the case's formula of each leaf of its shape, in walk order
+  const activations = evaluate(root, v, () => FORMULAS[column[leaf++]](v));
   return {
     name: c.name, dtype, optimizer, batch, encoder_length: S, decoder_length: T, checkpointing,
-    ...setup, dropout: c.dropout_rate,
+    attention: s.attention, device: s.device, precision: s.precision, padding_mask: false, dropout: s.dropout,
     weights: m.weights, gradients: m.gradients, optimizer_state: m.optimizer_state,
-    activations_bytes: activations[""], derived, derived_from, total: m.total + activations[""],
+    activations_bytes: activations[""], derived: kase.derived,
+    derived_from: kase.derived_from.map((i) => SAVED.sources[i]), total: m.total + activations[""],
     parts: Object.fromEntries(Object.entries(activations).filter(([k]) => k && !k.includes("."))),
     activations,
   };
@@ -653,7 +675,7 @@ globalThis.t5sym = Object.freeze({
   formats: Object.keys(DATA.weights.main),
   presets: PRESETS, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
   inferenceDtypes: DATA.INFERENCE_DTYPES,
-  optimizers: Object.keys(DATA.OPTIMIZERS), heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
+  optimizers: Object.keys(DATA.OPTIMIZERS), setups: DATA.SETUP_CHOICES, heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
   aliases: DATA.ALIASES,
   // a preset's files as the published layouts write them: {format: [[title, bytes], ...]}
   files: (preset, encoderOnly = false) => Object.fromEntries(Object.entries(

@@ -7,8 +7,10 @@ Mesh TF layout's sums and blocks, generate()'s FLOPs) are plain JSON: nodes ``[n
 formula]`` or ``[name, [children]]`` over one table of formulas printed by
 `t5site.jsprint` as BigInt arrow functions ``c=>…``. A view that maps each parameter
 leaf alone (bytes, optimizer state, caches, per-core shares: `VIEWS`) is one column of
-formulas over the leaves; the saved-activation trees are keyed by what decides their
-shape (`saved_trees`); a weight format is one storage per leaf, or for GGUF the data
+formulas over the leaves; the saved-activation trees, one per fine-tuning setup the page
+offers (attention, device, precision: `SETUP_CHOICES`) and per case a config reaches, are
+each a tree of its shape and a column of formulas over its leaves (`saved_trees`,
+`Tables.column_tree`); a weight format is one storage per leaf, or for GGUF the data
 llama.cpp's walk reads (`gguf_columns`).
 
 The loader's rules are data too (`loader_tables`): each field's kind, found by asking
@@ -201,6 +203,8 @@ class Tables:
         self.mathml: dict[str, int] = {}
         self.printed: dict[Expr, int] = {}
         self.leaves: dict[int, Node] = {}
+        self.shapes: dict[tuple, int] = {}
+        self.shaped: dict[tuple, int] = {}
 
     @staticmethod
     def _intern(table: dict, item: Any) -> int:
@@ -219,6 +223,21 @@ class Tables:
     def tree(self, tree: Tree) -> int:
         """The index of a tree's root."""
         return self.node(tree.root)
+
+    def column_tree(self, tree: Tree) -> int:
+        """The index of ``[root, column]`` in `shaped_list`: ``root`` the first tree interned
+        of ``tree``'s shape (its nodes' names and nesting), ``column`` the formula of each of
+        ``tree``'s leaves in walk order. Trees that differ only in their leaves' formulas
+        (a dtype, a kernel's saved tensors) share one shape's nodes."""
+        shape = _shape(tree.root)
+        if shape not in self.shapes:
+            self.shapes[shape] = self.tree(tree)
+        column = tuple(self.formula(leaf.expr) for leaf in tree.root.walk() if leaf.is_leaf)
+        return self._intern(self.shaped, (self.shapes[shape], column))
+
+    def shaped_list(self) -> list[list]:
+        """The `column_tree` entries in index order, as JSON."""
+        return [[root, list(column)] for root, column in self.shaped]
 
     def columns(self, tree: Tree) -> int:
         """`tree` (a parameter tree), its leaves kept for the leaf views of `VIEWS`."""
@@ -286,6 +305,11 @@ class Tables:
             text = printers.mathml(tidy(expr)).replace("<mo>&#x2062;</mo>", "")
             self.printed[expr] = self._intern(self.mathml, text)
         return self.printed[expr]
+
+
+def _shape(node: Node) -> tuple:
+    """A node's names and nesting, without its formulas."""
+    return (node.name, tuple(_shape(c) for c in node.children) if not node.is_leaf else None)
 
 
 def _gguf_name(leaf: Node) -> int | str | None:
@@ -421,14 +445,24 @@ def _shard(t: Tables, config: Config) -> list | dict:
     return [[t.formula(e.subs(at)) for e in sums.values()], blocks]
 
 
-#: The setup the page computes fine-tuning memory in: `t5sym.views.activations`' default, which
-#: ``calculator.js`` implements (sdpa on CUDA: the memory-efficient kernel, its d_kv
-#: alignment, a 1-byte dropout mask); the build stops if the library's default moves.
-SETUP = activations.setup(None)
-if (SETUP.attention, SETUP.device, SETUP.precision, SETUP.padding_mask, SETUP.mask_bytes) != (
-    "sdpa", "cuda", "cast", False, None,
-):  # fmt: skip
-    raise RuntimeError(f"calculator.js computes sdpa on CUDA, not the library's {SETUP}")
+#: The fine-tuning setups the page offers, each field as `t5sym.views.activations.setup`
+#: takes it (its default first); with ``dtype`` and ``dropout`` (``"0"``: a
+#: ``dropout_rate`` of 0, which saves no mask; ``"1"``: any other, `DROPOUTS`) they key
+#: `saved_trees`' cases, ``" "``-joined in `SAVED_SETUP`'s order. No padding mask: the page
+#: passes labels only (``t5sym memory --padding-mask`` counts it).
+SETUP_CHOICES = {
+    "attention": activations.ATTENTIONS,
+    "device": activations.DEVICES,
+    "precision": tuple(activations.PRECISIONS),
+}
+SAVED_SETUP = (*SETUP_CHOICES, "dtype", "dropout")
+#: A rate standing for each dropout key: the library's `Setup.mask` reads only whether it is 0.
+DROPOUTS = {"0": 0.0, "1": activations.DEFAULT_DROPOUT}
+_DEFAULT_SETUP = activations.setup(None)
+if any(getattr(_DEFAULT_SETUP, k) != v[0] for k, v in SETUP_CHOICES.items()) or (
+    _DEFAULT_SETUP.padding_mask or _DEFAULT_SETUP.mask_bytes is not None
+):
+    raise RuntimeError(f"the page's default setup is not the library's {_DEFAULT_SETUP}")
 
 
 def _aligned(piece: sympy.Piecewise) -> Expr:
@@ -450,37 +484,82 @@ def _printable(tree: Tree) -> Tree:
                                                     _aligned))  # fmt: skip
 
 
-#: What decides a saved-activation tree without checkpointing, and with it, in the order
-#: of its index (``calculator.js``'s ``savedTree`` reads the same off the config). The
-#: trees are those of a config with dropout; ``dropout_rate`` 0 saves no mask, and a plain
-#: ReLU's output is then ``wo``'s input (one storage): ``savedTree`` drops those leaves.
-SAVED_PLAIN = ("dtype", "activation", "gated", "umt5")
-SAVED_CHECKPOINTED = ("dtype", "deep encoder", "deep decoder", "umt5")
+#: What decides a saved-activation tree within a setup, without checkpointing and with it,
+#: in the order of its index (``calculator.js``'s ``savedTree`` reads the same off the config).
+SAVED_PLAIN = ("activation", "gated", "umt5")
+SAVED_CHECKPOINTED = ("deep encoder", "deep decoder", "umt5")
+
+#: The d_kv values `_alignment` tries: the multiple the library asks is the smallest it takes.
+_D_KV_PROBES = range(1, 17)
 
 
-def saved_trees(t: Tables) -> dict[str, list]:
-    """`t5sym.views.activations.saved_tree` (in `SETUP`, with dropout) of every case a served
-    config reaches (tree indices).
+def _field(exc: T5SymError) -> str:
+    """The field a one-line message names (the text before its first colon)."""
+    return str(exc).split(":", 1)[0]
 
-    ``plain``: without checkpointing, indexed by `SAVED_PLAIN` (dtype in
-    `memory.TRAINING_DTYPES`, activation in `activations.ACTIVATION_SAVES` as
-    `activations.activation_name` names it, gated, UMT5); ``checkpointed``: with it, by
-    `SAVED_CHECKPOINTED` (a stack is deep with 2 blocks or more). Each index is the digits
-    read in that order (mixed radix), as ``savedTree``.
-    """
+
+def _alignment(kw: dict[str, Any], dtype: str) -> int:
+    """The d_kv multiple `t5sym.views.activations.saved_tree` takes in a setup (1: any), asked
+    of it by `_D_KV_PROBES`; the build stops if what it takes is not the multiples of one."""
+    taken = []
+    for d_kv in _D_KV_PROBES:
+        try:
+            activations.saved_tree(from_hf({"model_type": "t5", "d_kv": d_kv}), dtype, **kw)
+        except T5SymError as exc:
+            if _field(exc) != "d_kv":
+                raise
+            continue
+        taken.append(d_kv)
+    if not taken or taken != [k for k in _D_KV_PROBES if k % taken[0] == 0]:
+        raise ValueError(f"{kw} {dtype}: d_kv {taken} taken, not the multiples of one number")
+    return taken[0]
+
+
+def _case(t: Tables, kw: dict[str, Any], dtype: str, sources: dict[str, int]) -> dict[str, Any]:
+    """One setup's trees (`Tables.column_tree` indices): ``plain`` by `SAVED_PLAIN` (activation in
+    `activations.ACTIVATION_SAVES`, as `activations.activation_name` names it), ``checkpointed``
+    by `SAVED_CHECKPOINTED` (a stack is deep with 2 blocks or more), each index the digits
+    read in that order (mixed radix, as ``savedTree``); ``d_kv``, the multiple the setup
+    needs (`_alignment`); ``derived`` and ``derived_from``, `FineTuning`'s (the second as
+    indices into ``sources``). Or ``{"refused": field}``: the field the library names when it
+    refuses the setup."""
+    t5 = from_hf({"model_type": "t5"})
+    try:
+        result = activations.fine_tuning_memory(t5, dtype, "none", batch=1, encoder_length=1,
+                                                decoder_length=1, **kw)  # fmt: skip
+    except T5SymError as exc:
+        return {"refused": _field(exc)}
     plain, checkpointed = [], []
-    for dtype, act, gated, umt5 in itertools.product(
-        memory.TRAINING_DTYPES, activations.ACTIVATION_SAVES, (0, 1), (0, 1)
-    ):
+    for act, gated, umt5 in itertools.product(activations.ACTIVATION_SAVES, (0, 1), (0, 1)):
         config = from_hf({"model_type": "umt5" if umt5 else "t5",
                           "feed_forward_proj": f"gated-{act}" if gated else act})  # fmt: skip
-        plain.append(t.tree(_printable(activations.saved_tree(config, dtype))))
-    for dtype, enc, dec, umt5 in itertools.product(memory.TRAINING_DTYPES, *[(0, 1)] * 3):
+        plain.append(t.column_tree(_printable(activations.saved_tree(config, dtype, **kw))))
+    for enc, dec, umt5 in itertools.product(*[(0, 1)] * 3):
         config = from_hf({"model_type": "umt5" if umt5 else "t5", "num_layers": enc + 1,
                           "num_decoder_layers": dec + 1})  # fmt: skip
-        tree = activations.saved_tree(config, dtype, checkpointing=True)
-        checkpointed.append(t.tree(_printable(tree)))
-    return {"plain": plain, "checkpointed": checkpointed}
+        tree = activations.saved_tree(config, dtype, checkpointing=True, **kw)
+        checkpointed.append(t.column_tree(_printable(tree)))
+    return {
+        "plain": plain,
+        "checkpointed": checkpointed,
+        "d_kv": _alignment(kw, dtype),
+        "derived": result.derived,
+        "derived_from": [sources.setdefault(s, len(sources)) for s in result.derived_from],
+    }
+
+
+def saved_trees(t: Tables) -> dict[str, Any]:
+    """`t5sym.views.activations.saved_tree` of every case a served config reaches in every
+    setup the page offers: ``cases`` by `SAVED_SETUP` (`_case`), ``sources`` the torch
+    source lines the CUDA figures are derived from. Trees shared by setups (and nodes shared
+    by trees) are written once: `Tables` interns them."""
+    sources: dict[str, int] = {}
+    cases = {}
+    for choice in itertools.product(*SETUP_CHOICES.values(), memory.TRAINING_DTYPES, DROPOUTS):
+        *setup, dtype, dropout = choice
+        kw = {**dict(zip(SETUP_CHOICES, setup, strict=True)), "dropout": DROPOUTS[dropout]}
+        cases[" ".join(choice)] = _case(t, kw, dtype, sources)
+    return {"cases": cases, "sources": list(sources)}
 
 
 def activation_names() -> dict[str, str]:
@@ -647,21 +726,14 @@ def loader_tables() -> dict[str, Any]:
         "OPTIMIZERS": {k: o.gradients for k, o in memory.OPTIMIZERS.items()},
         #: Every optimizer the library knows; the page computes `memory.OPTIMIZERS`.
         "ALL_OPTIMIZERS": list(memory.ALL_OPTIMIZERS),
-        #: The fine-tuning setup (`SETUP`) as `t5sym.views.activations.FineTuning` reports it.
-        "SETUP": {
-            "attention": SETUP.attention,
-            "device": SETUP.device,
-            "precision": SETUP.precision,
-            "padding_mask": SETUP.padding_mask,
-            "derived": SETUP.derived,
-            "derived_from": list(activations.CUDA_SOURCES) if SETUP.derived else [],
-        },
+        #: The fine-tuning setup's fields, the page's choices of each (the library's default
+        #: first) and the order that keys `saved_trees`' cases.
+        "SETUP_CHOICES": SETUP_CHOICES,
+        "SAVED_SETUP": SAVED_SETUP,
         "PARTS": memory.PARTS,
         "SHIFTED_INPUT_HEADS": flops.SHIFTED_INPUT_HEADS,
         "SERVED_TYPES": SERVED_TYPES,
         "SAVED_ACTIVATIONS": list(activations.ACTIVATION_SAVES),
-        #: The activations whose saved output is ``wo``'s input when nothing is dropped.
-        "KEEPS_OUTPUT": [a for a, (_, out) in activations.ACTIVATION_SAVES.items() if out],
         "ACTIVATION_NAMES": activation_names(),
         #: `t5sym.views.layout.SPLIT`: [symbol name, config field] of each dimension cores split.
         "SPLIT": [[s.name, symbols.CONFIG_FIELD.get(s, s.name)] for s in layout.SPLIT],
@@ -742,6 +814,7 @@ def data() -> tuple[dict[str, Any], list[str]]:
         "presets": {name: _preset(p) for name, p in presets.PRESETS.items()},
         "files": published_files(),
     }
+    out["saved"]["trees"] = t.shaped_list()
     out["nodes"] = t.node_list()  # last: every view above interned its nodes
     return out, list(t.formulas)
 
