@@ -2,7 +2,8 @@
 
 Writes the generated script (`t5site.calculator.javascript`, minified as the site serves
 it) next to a blank page, serves them on 127.0.0.1, and times ``t5sym.count(preset)``
-(with its full breakdown, as the page calls it) in headless Chromium: the median of many
+(with its full breakdown, as the page calls it) and ``t5sym.memory`` with the activations
+saved for backward in two fine-tuning setups, in headless Chromium: the median of many
 calls, after a warm-up.
 
     python benchmarks/calculator.py
@@ -43,6 +44,24 @@ TIME = """([name, batches, size]) => {
 }"""
 
 
+#: Fine-tuning memory with the activations saved at B = 8, S = 512, T = 128, in two setups.
+SETUPS = (
+    {"attention": "sdpa", "device": "cuda", "precision": "cast", "dtype": "bf16"},
+    {"attention": "eager", "device": "cpu", "precision": "autocast-bf16", "dtype": "fp32"},
+)
+TIME_MEMORY = """([setup, batches, size]) => {
+  const opts = {...setup, optimizer: "adam", batch: 8, encoder_length: 512, decoder_length: 128};
+  for (let i = 0; i < 200; i++) t5sym.memory("t5-11b", opts);
+  const out = [];
+  for (let b = 0; b < batches; b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < size; i++) t5sym.memory("t5-11b", opts);
+    out.push((performance.now() - t0) / size);
+  }
+  return out;
+}"""
+
+
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
@@ -74,6 +93,10 @@ def main() -> None:
                 times = page.evaluate(TIME, [name, CALLS // BATCH, BATCH])
                 print(f"count({name!r}) with its breakdown: median {statistics.median(times):.3f}"
                       f" ms per call ({CALLS // BATCH} batches of {BATCH} calls)")  # fmt: skip
+            for setup in SETUPS:
+                times = page.evaluate(TIME_MEMORY, [setup, CALLS // BATCH, BATCH])
+                print(f"memory('t5-11b', {setup}) with its saved activations: median "
+                      f"{statistics.median(times):.3f} ms per call")  # fmt: skip
             browser.close()
         httpd.shutdown()
 

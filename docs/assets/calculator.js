@@ -9,13 +9,12 @@
     serve_dtype: T.inferenceDtypes, format: T.formats, encoder_only: ["false", "true"] };
   const LABELS = { dtype: "training dtype", optimizer: "training optimizer",
     checkpointing: "gradient checkpointing", attention: "fine-tuning: attention",
-    device: "fine-tuning: device", precision: "fine-tuning: precision", serve_dtype: "inference dtype",
+    device: "fine-tuning: device", precision: "fine-tuning: precision (autocast: over fp32 weights)", serve_dtype: "inference dtype",
     format: "weight format", encoder_only: "weights of the encoder only" };
   // what a choice means, where its name does not say (the values stay the library's names)
   const MEANS = { sdpa: "sdpa (transformers' default)", cuda: "CUDA (derived, not measured)",
-    cpu: "CPU (as torch saves, measured)", cast: "weights cast to the training dtype",
-    "autocast-bf16": "autocast bf16, fp32 weights (Trainer bf16=True)",
-    "autocast-fp16": "autocast fp16, fp32 weights (Trainer fp16=True)" };
+    cpu: "CPU (as torch saves, measured)", cast: "model cast to the training dtype",
+    "autocast-bf16": "autocast bf16 (Trainer bf16=True)", "autocast-fp16": "autocast fp16 (Trainer fp16=True)" };
   const FALLBACK = { dtype: T.defaults.dtype, optimizer: T.defaults.optimizer, checkpointing: "false",
     ...Object.fromEntries(SETUP.map((k) => [k, T.setups[k][0]])),
     serve_dtype: T.defaults.inference_dtype, format: "bf16", encoder_only: "false" };

@@ -190,7 +190,7 @@ function parse(source, where = "config.json") {
   let data;
   try { data = JSON.parse(text, exact); } catch (e) {  // V8's message may quote the whole text: its place only
     const at = /line (\d+) column (\d+)/.exec(e.message);
-    fail(`${where}: not valid JSON${at ? ` (line ${at[1]}, column ${at[2]})` : ""}`);
+    fail(`${where}: not valid JSON` + (at ? ` (line ${at[1]}, column ${at[2]})` : ""));  // no nested template: rjsmin eats its spaces
   }
   if (long > DATA.MAX_DIGITS) fail(`${where}: an integer of ${comma(long)} digits, more than ${comma(DATA.MAX_DIGITS)}`);
   if (!isDict(data)) fail(`${where}: must hold a JSON object, got ${Array.isArray(data) ? "an array" : show(data)}`);
@@ -431,7 +431,8 @@ function savedTree(c, dtype, checkpointing, opts) {
     const f = kase.refused, others = Object.keys(DATA.SETUP_CHOICES).filter((k) => k !== f).map((k) => s[k]);
     const taken = (f === "dtype" ? DATA.TRAINING_DTYPES : DATA.SETUP_CHOICES[f] || [])
       .filter((x) => !SAVED.cases[key({ ...s, [f]: x })].refused);
-    fail(`${f}: ${s[f]} is not modelled with ${others.join(", ")}${taken.length ? `; this setup takes ${taken.join(", ")}` : ""}`);
+    const takes = taken.length ? "; this setup takes " + taken.join(", ") : "";
+    fail(`${f}: ${s[f]} is not modelled with ${others.join(", ")}${takes}`);
   }
   if (c.d_kv % BigInt(kase.d_kv)) {
     fail(`d_kv: ${c.d_kv} is not a multiple of ${kase.d_kv}, as ${s.attention} on ${s.device} needs in ` +
