@@ -179,7 +179,6 @@ def test_what_transformers_refuses_is_refused_in_one_line(data: dict, field: str
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"model_type": "t5gemma2"}, "model_type"),
         ({"model_type": "t5gemma", "architectures": ["T5GemmaForQuestionAnswering"]},
          "architectures"),
         ({"model_type": "t5gemma", "encoder": {"hidden_activation": "xielu"}},

@@ -59,7 +59,7 @@ LAYERS = {
     "t5sym": ("errors", "lazy", "sources"),
     "t5sym.model": (
         "checks", "files", "config", "presets", "symbols", "roles", "nodes", "params", "gemma",
-        "algebra", "result",
+        "gemma2", "algebra", "result",
     ),
     "t5sym.views": (
         "flops", "memory", "lora", "activations", "inference", "layout", "sharding", "longt5",

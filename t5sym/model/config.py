@@ -19,7 +19,7 @@ from typing import Any
 from sympy import Symbol
 
 from t5sym.errors import ConfigError, T5SymError
-from t5sym.model import files, gemma, symbols
+from t5sym.model import files, gemma, gemma2, symbols
 from t5sym.model.checks import (  # ACTIVATIONS*: defined in checks, which t5sym.model.gemma shares
     ACTIVATIONS,  # noqa: F401 - re-exported, t5sym.model.config.ACTIVATIONS
     ACTIVATIONS_WITH_PARAMETERS,  # noqa: F401 - re-exported
@@ -613,6 +613,8 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
         model_type in gemma.MODEL_TYPES or model_type in gemma.REFUSED_TYPES
     ):
         return gemma.from_fields(data, name=name, source=source)
+    if model_type in gemma2.MODEL_TYPES:  # hook: T5Gemma 2 (t5sym.model.gemma2)
+        return gemma2.from_fields(data, name=name, source=source)
     _check_model_type(model_type)
     fields = dict(MODEL_DEFAULTS[model_type])
     fields.update({k: data[k] for k in fields if k in data})

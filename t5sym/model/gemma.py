@@ -45,14 +45,11 @@ from t5sym.model.nodes import Node, Tree, group, placed, weight
 from t5sym.model.roles import Role
 from t5sym.model.symbols import GEMMA, GEMMA_FIELDS, dim, num_labels
 
-#: The model types of this family (T5Gemma 2 is refused: `MODEL_TYPES` only).
+#: The model types of this module (T5Gemma 2, ``t5gemma2``, is `t5sym.model.gemma2`).
 MODEL_TYPES = ("t5gemma",)
 
 #: Model types of the family that are recognised but not counted, with the reason.
-REFUSED_TYPES = {
-    "t5gemma2": "T5Gemma 2 (its merged decoder attention, q/k norms and SigLIP vision "
-    "tower) is not counted yet; t5sym counts t5gemma",
-}
+REFUSED_TYPES: dict[str, str] = {}
 
 #: The heads transformers 5 defines for T5Gemma, in its ``__all__`` order.
 HEADS = (
@@ -296,6 +293,14 @@ class GemmaConfig:
         """Whether ``lm_head.out_proj`` is the decoder's ``embed_tokens`` matrix."""
         return self.tie_word_embeddings
 
+    def breakdown_tree(self, encoder_only: bool = False) -> Tree:
+        """The tree of the class this config names (or of its encoder alone)."""
+        return model_tree(Structure.of(self, encoder_only=encoder_only))
+
+    def depth_symbols(self) -> tuple[Symbol, ...]:
+        """The depth symbols a formula is collected by (`DEPTHS`)."""
+        return DEPTHS
+
     def values(self) -> dict[Symbol, int]:
         """The value of every T5Gemma symbol (`t5sym.model.symbols.GEMMA`) for this config."""
         out: dict[Symbol, int] = {num_labels: self.num_labels}
@@ -441,7 +446,7 @@ def _d(stack: str, f: str) -> Symbol:
     return GEMMA[stack, f]
 
 
-def _projection(name: str, n_in: Expr, n_out: Expr, L: Expr, role: Role, bias: bool) -> Node:
+def projection(name: str, n_in: Expr, n_out: Expr, L: Expr, role: Role, bias: bool) -> Node:
     """``nn.Linear(n_in, n_out, bias=bias)`` in L layers: a leaf, or a group with its bias."""
     if not bias:
         return weight(name, (n_out, n_in), "linear", L, role.value, role=role)
@@ -466,10 +471,10 @@ def attention(prefix: str, stack: str, role: Role, bias: bool) -> Node:
     source = _d("encoder", "hidden_size") if role is Role.CROSS_ATTENTION else d
     return group(
         prefix,
-        _projection(f"{prefix}.q_proj", d, q, L, Role.Q, bias),
-        _projection(f"{prefix}.k_proj", source, kv, L, Role.K, bias),
-        _projection(f"{prefix}.v_proj", source, kv, L, Role.V, bias),
-        _projection(f"{prefix}.o_proj", q, d, L, Role.O, bias),
+        projection(f"{prefix}.q_proj", d, q, L, Role.Q, bias),
+        projection(f"{prefix}.k_proj", source, kv, L, Role.K, bias),
+        projection(f"{prefix}.v_proj", source, kv, L, Role.V, bias),
+        projection(f"{prefix}.o_proj", q, d, L, Role.O, bias),
         role=role,
         doc="grouped-query attention",
     )
@@ -571,7 +576,7 @@ def model_tree(s: Structure) -> Tree:
         parts.append(
             group(
                 "score",
-                _projection("score.out_proj", width, num_labels, 1, Role.LINEAR, True),
+                projection("score.out_proj", width, num_labels, 1, Role.LINEAR, True),
                 role=role,
                 doc="classification head",
             )
@@ -580,8 +585,20 @@ def model_tree(s: Structure) -> Tree:
 
 
 def tree(config: GemmaConfig, *, encoder_only: bool = False) -> Tree:
-    """The breakdown tree of the class the config names (or of its encoder alone)."""
-    return model_tree(Structure.of(checked(config), encoder_only=encoder_only))
+    """The breakdown tree of the class the config names (or of its encoder alone); T5Gemma 2
+    (`t5sym.model.gemma2`) builds its own."""
+    return checked(config).breakdown_tree(encoder_only)
+
+
+def modelled(config: Any, what: str) -> GemmaConfig:
+    """``config`` if ``what`` (a view) is modelled for it: T5Gemma, not T5Gemma 2."""
+    config = checked(config)
+    if config.model_type != "t5gemma":
+        raise ConfigError(
+            f"model_type: {config.model_type}: {what} is modelled for t5gemma only; T5Gemma 2's "
+            "merged attention and vision tower are counted (count, formula), not yet mapped"
+        )
+    return config
 
 
 def checked(value: Any) -> GemmaConfig:
@@ -642,13 +659,12 @@ def formula(config: GemmaConfig, node: str | None = None, *, encoder_only: bool 
     3*hidden_size*intermediate_size*num_hidden_layers
     """
     config = checked(config)
-    s = Structure.of(config, encoder_only=encoder_only)
-    t = model_tree(s)
+    t = tree(config, encoder_only=encoder_only)
     if node is None:
         expr = t.total
     else:
         text("node", node, "a module name (a string) such as 'lm_head'", NodeError)
-        if node not in t.nodes and node.startswith("lm_head") and s.tied:
+        if node not in t.nodes and node.startswith("lm_head") and config.lm_head_tied:
             raise NodeError(
                 f"node: {node} is tied to the decoder's embed_tokens in this model "
                 "(tie_word_embeddings is true): it holds no parameters of its own"
@@ -661,13 +677,13 @@ def formula(config: GemmaConfig, node: str | None = None, *, encoder_only: bool 
         for stack in ("encoder", "decoder")
         if GEMMA["", f] in values
     }
-    return _collected(expr.xreplace(shared))
+    return _collected(expr.xreplace(shared), config.depth_symbols())
 
 
-def _collected(expr: Expr) -> Expr:
+def _collected(expr: Expr, depths: tuple[Symbol, ...]) -> Expr:
     """``expr`` with its terms collected per depth symbol, each coefficient factored."""
     expanded = sympy.expand(expr)
     parts = sympy.collect(
-        expanded, [d for d in DEPTHS if d in expanded.free_symbols], evaluate=False
+        expanded, [d for d in depths if d in expanded.free_symbols], evaluate=False
     )
     return sympy.Add(*(sympy.factor(c) * k for k, c in parts.items()))

@@ -248,6 +248,7 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
     """
     encoder_only = checks.boolean("encoder_only", encoder_only)
     if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same products
+        config = gemma.modelled(config, "the FLOP view")
         return gemma_forward_tree_of(gemma.Structure.of(config, encoder_only=encoder_only))
     return forward_tree_of(params.structure(config, encoder_only=encoder_only))
 
@@ -351,6 +352,7 @@ def rule_of_thumb(
     encoder_only = checks.boolean("encoder_only", encoder_only)
     symbolic = checks.boolean("symbolic", symbolic)
     if isinstance(config, gemma.GemmaConfig):
+        config = gemma.modelled(config, "the FLOP view")
         result = _gemma_rule(gemma.Structure.of(config, encoder_only=encoder_only))
     else:
         result = _symbolic_rule(params.structure(config, encoder_only=encoder_only))
@@ -533,7 +535,9 @@ def count_flops(
     >>> t5sym.count_flops(t5sym.load("t5-small"), 1, 512, 128).forward  # as FlopCounterMode
     36624662528
     """
-    if not isinstance(config, gemma.GemmaConfig):
+    if isinstance(config, gemma.GemmaConfig):
+        gemma.modelled(config, "the FLOP view")
+    else:
         checked_config(config)
     batch = positive_int("batch", batch)
     encoder_length = positive_int("encoder_length", encoder_length)
@@ -659,7 +663,8 @@ def attended_tree(config: gemma.GemmaConfig, encoder_only: bool = False) -> Tree
     True
     """
     encoder_only = checks.boolean("encoder_only", encoder_only)
-    return _attended_tree(gemma.Structure.of(gemma.checked(config), encoder_only=encoder_only))
+    config = gemma.modelled(config, "the FLOP view")
+    return _attended_tree(gemma.Structure.of(config, encoder_only=encoder_only))
 
 
 @cache

@@ -581,7 +581,7 @@ def storage_map(
 def _checked(config: object) -> Config:
     """``config`` (a `t5sym.Config` or a T5Gemma config), else a one-line error."""
     if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same rules
-        return config  # type: ignore[return-value]
+        return gemma.modelled(config, "the weight-format view")  # type: ignore[return-value]
     return checked_config(config)
 
 

@@ -148,6 +148,7 @@ def gemma_cache_tree(config: gemma.GemmaConfig, b: Expr | int = bytes_per_value)
     batch*bytes_per_value*decoder_head_dim*decoder_num_hidden_layers*decoder_num_key_value_heads*encoder_length
     """
     b = _bytes(b)
+    config = gemma.modelled(config, "the cache view")
     return gemma.tree(config).view(lambda leaf: gemma_cache_bytes(leaf, b))
 
 
@@ -205,7 +206,7 @@ def gemma_cache(
     >>> r.cross_attention_cache_bytes == 26 * 2 * 4 * 256 * 512 * 2
     True
     """
-    config = gemma.checked(config)
+    config = gemma.modelled(config, "the cache view")
     if config.head != "ForConditionalGeneration":
         raise T5SymError(f"architectures: caches are modelled for T5GemmaForConditionalGeneration, "
                          f"not T5Gemma{config.head}")  # fmt: skip

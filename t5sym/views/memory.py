@@ -502,6 +502,7 @@ def training_memory(
         cover (Switch's experts, a classification head), one line.
     """
     if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same rules
+        gemma.modelled(config, "the memory view")
         if lora_rank is not None or lora_targets is not None:
             raise T5SymError("lora_rank: LoRA on T5Gemma is not modelled (its targets are T5's)")
         if cores is not None:
