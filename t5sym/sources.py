@@ -709,6 +709,35 @@ SOURCES: dict[str, Source] = {
         "each sublayer, grouped-query attention and a gated MLP; lm_head ties to the decoder's "
         "embedding; the classification heads add one Linear with a bias.",
     ),
+    "t5gemma-eager-attention": _file(
+        TRANSFORMERS,
+        "src/transformers/models/t5gemma/modeling_t5gemma.py",
+        "T5Gemma supports no sdpa (it cannot soft-cap the scores); its eager attention repeats "
+        "the key-value heads to the query heads, multiplies every query with every key and adds "
+        "the mask (sliding window or causal) to the scores before the softmax.",
+        part="eager_attention_forward",
+    ),
+    "sliding-window-cache": _file(
+        TRANSFORMERS,
+        "src/transformers/cache_utils.py",
+        "A sliding-window layer of the cache keeps its last sliding_window - 1 keys and values "
+        "(its slice keeps them all when the window is 1); a full layer keeps every token.",
+        part="DynamicSlidingWindowLayer",
+    ),
+    "t5gemma2-config": _file(
+        TRANSFORMERS,
+        "src/transformers/models/t5gemma2/configuration_t5gemma2.py",
+        "T5Gemma2Config nests an encoder (a Gemma 3 text config and a SigLIP vision config) and "
+        "a decoder; it refuses encoder and decoder of different widths or vocabularies; without "
+        "layer_types every sixth layer is full attention and the others sliding.",
+    ),
+    "t5gemma2-modeling": _file(
+        TRANSFORMERS,
+        "src/transformers/models/t5gemma2/modeling_t5gemma2.py",
+        "Each attention adds an RMSNorm over the heads of q and of k; the decoder's one attention "
+        "merges self- and cross-attention; the decoder's embedding and lm_head are the encoder's "
+        "when tied; the encoder holds a SigLIP vision tower and a multimodal projector.",
+    ),
     "t5gemma-doc": _file(
         TRANSFORMERS,
         "docs/source/en/model_doc/t5gemma.md",
