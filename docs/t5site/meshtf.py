@@ -276,8 +276,8 @@ def grown_solution() -> str:
 
 
 def grown_table() -> str:
-    """preset | its parameters N | the root d_model | rounded to a multiple of d_kv, with
-    the grown model's heads, d_ff and parameters."""
+    """preset | its parameters N | the root d_model | rounded to a multiple of d_kv (d_kv in
+    brackets), with the grown model's heads, d_ff and parameters."""
     rows = []
     for name, a in alternatives().items():
         g = a.grown.config
@@ -296,7 +296,7 @@ def grown_table() -> str:
         "preset",
         "N",
         "d_model solved",
-        "rounded (to a multiple of)",
+        "rounded (d_kv)",
         "heads",
         "d_ff",
         "parameters",

@@ -50,6 +50,9 @@ SETUPS = {
     "full, autocast": AUTOCAST,
     "full, autocast, checkpointing": {**AUTOCAST, "checkpointing": True},
 }
+#: The setups of the longer input's totals (one column each: it fits a 1,280 px page).
+LONG_SETUPS = ("full", "full, checkpointing", "LoRA q,v", "LoRA q,v, checkpointing",
+               "full, autocast, checkpointing")  # fmt: skip
 #: T5's input length and its targets rounded up; and twice both.
 SHORT = {"encoder_length": 512, "decoder_length": 128}
 LONG = {"encoder_length": 1024, "decoder_length": 256}
