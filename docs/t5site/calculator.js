@@ -345,9 +345,9 @@ function checkDtype(dtype) {  // memory.dtype_bytes
 }
 
 // checks.servable: caches and saved activations are modelled for SERVED_TYPES' *ForConditionalGeneration.
-function servable(c, what) {
-  if (!DATA.SERVED_TYPES.includes(c.model_type)) {
-    fail(`model_type: ${what} is modelled for ${DATA.SERVED_TYPES.join(", ")}, not ${c.model_type} ` +
+function servable(c, what, types = DATA.SERVED_TYPES) {  // fine-tuning: its own types (SAVED.trained)
+  if (!types.includes(c.model_type)) {
+    fail(`model_type: ${what} is modelled for ${types.join(", ")}, not ${c.model_type} ` +
       "(its attention or experts keep other tensors)");
   }
   if (c.head !== "ForConditionalGeneration") {
@@ -439,17 +439,17 @@ function savedTree(c, dtype, checkpointing, opts) {
       `${s.precision === "cast" ? dtype : s.precision}; the kernel it falls back to is not modelled`);
   }
   const index = (radix, digits) => digits.reduce((i, x, k) => i * radix[k] + x, 0);  // mixed radix
-  const umt5 = +(c.model_type === "umt5");
+  const kind = SAVED.types[c.model_type], kinds = SAVED.kinds.length;  // which type's trees
   const act = DATA.ACTIVATION_NAMES[c.feed_forward_proj] || c.feed_forward_proj.replace(/^gated-/, "");
   let tree;
   if (checkpointing) {
-    tree = kase.checkpointed[index([2, 2, 2], [+(c.num_layers > 1n), +(c.num_decoder_layers > 1n), umt5])];
+    tree = kase.checkpointed[index([2, 2, kinds], [+(c.num_layers > 1n), +(c.num_decoder_layers > 1n), kind])];
   } else {
     const a = DATA.SAVED_ACTIVATIONS.indexOf(act);
     if (a < 0) {
       fail(`feed_forward_proj: the saved tensors of ${act} are not modelled; ${DATA.SAVED_ACTIVATIONS.join(", ")} are`);
     }
-    tree = kase.plain[index([0, 2, 2], [a, +c.is_gated, umt5])];
+    tree = kase.plain[index([0, 2, kinds], [a, +c.is_gated, kind])];
   }
   return [SAVED.trees[tree], kase, s];
 }
@@ -470,7 +470,8 @@ function memory(input, opts = {}) {
   }
   if (cores !== null) fail("cores: per-core memory does not include activations yet");
   const m = held(c, dtype, optimizer, null);
-  servable(c, "fine-tuning at a length");
+  servable(c, "fine-tuning at a length", SAVED.trained);
+  if (!has(SAVED.types, c.model_type)) fail(`model_type: the t5sym command counts the activations ${c.model_type} saves, not this page`);
   const [[root, column], kase, s] = savedTree(c, dtype, checkpointing, opts);
   const [batch, S, T] = lengths.map((k) => positiveInt(k, option(opts, k, DATA.DEFAULTS[k])));
   const v = values(c, { batch, encoder_length: S, decoder_length: T });

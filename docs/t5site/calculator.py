@@ -486,8 +486,8 @@ def _printable(tree: Tree) -> Tree:
 
 #: What decides a saved-activation tree within a setup, without checkpointing and with it,
 #: in the order of its index (``calculator.js``'s ``savedTree`` reads the same off the config).
-SAVED_PLAIN = ("activation", "gated", "umt5")
-SAVED_CHECKPOINTED = ("deep encoder", "deep decoder", "umt5")
+SAVED_PLAIN = ("activation", "gated", "kind")
+SAVED_CHECKPOINTED = ("deep encoder", "deep decoder", "kind")
 
 #: The d_kv values `_alignment` tries: the multiple the library asks is the smallest it takes.
 _D_KV_PROBES = range(1, 17)
@@ -530,12 +530,12 @@ def _case(t: Tables, kw: dict[str, Any], dtype: str, sources: dict[str, int]) ->
     except T5SymError as exc:
         return {"refused": _field(exc)}
     plain, checkpointed = [], []
-    for act, gated, umt5 in itertools.product(activations.ACTIVATION_SAVES, (0, 1), (0, 1)):
-        config = from_hf({"model_type": "umt5" if umt5 else "t5",
+    for act, gated, kind in itertools.product(activations.ACTIVATION_SAVES, (0, 1), SAVED_KINDS):
+        config = from_hf({"model_type": kind,
                           "feed_forward_proj": f"gated-{act}" if gated else act})  # fmt: skip
         plain.append(t.column_tree(_printable(activations.saved_tree(config, dtype, **kw))))
-    for enc, dec, umt5 in itertools.product(*[(0, 1)] * 3):
-        config = from_hf({"model_type": "umt5" if umt5 else "t5", "num_layers": enc + 1,
+    for enc, dec, kind in itertools.product((0, 1), (0, 1), SAVED_KINDS):
+        config = from_hf({"model_type": kind, "num_layers": enc + 1,
                           "num_decoder_layers": dec + 1})  # fmt: skip
         tree = activations.saved_tree(config, dtype, checkpointing=True, **kw)
         checkpointed.append(t.column_tree(_printable(tree)))
@@ -548,18 +548,75 @@ def _case(t: Tables, kw: dict[str, Any], dtype: str, sources: dict[str, int]) ->
     }
 
 
+#: The model types whose trees `saved_trees` prints: a served model type counts as the first
+#: whose trees equal its own (`saved_types`).
+SAVED_KINDS = ("t5", "umt5")
+#: The setups `saved_types` compares trees in: the library's default, and eager on the CPU
+#: under autocast (the other kernels, the float32 stream).
+_COMPARED = (
+    ("bf16", {}),
+    ("fp32", {"attention": "eager", "device": "cpu", "precision": "autocast-bf16"}),
+)
+
+
+def _saved_leaves(model_type: str) -> tuple:
+    """A model type's saved-activation trees in `_COMPARED`'s setups, as (name, formula) of
+    every node: plain (plain and gated FFN) and checkpointed (two blocks a stack)."""
+    out = []
+    for proj, ckpt in (("relu", False), ("gated-gelu", False), ("relu", True)):
+        config = from_hf({"model_type": model_type, "feed_forward_proj": proj,
+                          "num_layers": 2, "num_decoder_layers": 2})  # fmt: skip
+        for dtype, kw in _COMPARED:
+            tree = activations.saved_tree(config, dtype, checkpointing=ckpt, **kw)
+            out.append(tuple((n.name, n.expr) for n in tree.root.walk()))
+    return tuple(out)
+
+
+def saved_types() -> dict[str, int]:
+    """Each model type whose saved activations the library counts, by the index in
+    `SAVED_KINDS` of the type whose trees equal its own (MT5's modules are T5's); a type equal
+    to none is left out: the page leaves its fine-tuning memory to the command."""
+    kinds = [_saved_leaves(k) for k in SAVED_KINDS]
+    out = {}
+    for model_type in MODEL_TYPES:
+        try:
+            mine = _saved_leaves(model_type)
+        except T5SymError:
+            continue
+        if mine in kinds:
+            out[model_type] = kinds.index(mine)
+    return out
+
+
+def fine_tuned_types() -> list[str]:
+    """The model types `t5sym.views.activations.fine_tuning_memory` takes, asked of it with
+    each type's defaults (a refusal naming another field than model_type still takes it)."""
+    out = []
+    for model_type in MODEL_TYPES:
+        try:
+            activations.fine_tuning_memory(from_hf({"model_type": model_type}), "fp32", "none",
+                                           batch=1, encoder_length=1, decoder_length=1)  # fmt: skip
+        except T5SymError as exc:
+            if _field(exc) == "model_type":
+                continue
+        out.append(model_type)
+    return out
+
+
 def saved_trees(t: Tables) -> dict[str, Any]:
     """`t5sym.views.activations.saved_tree` of every case a served config reaches in every
     setup the page offers: ``cases`` by `SAVED_SETUP` (`_case`), ``sources`` the torch
-    source lines the CUDA figures are derived from. Trees shared by setups (and nodes shared
-    by trees) are written once: `Tables` interns them."""
+    source lines the CUDA figures are derived from, ``kinds`` (`SAVED_KINDS`), ``trained``
+    (`fine_tuned_types`) and ``types`` (`saved_types`). Trees shared by setups, and nodes
+    shared by trees, are written once: `Tables` interns them."""
     sources: dict[str, int] = {}
     cases = {}
     for choice in itertools.product(*SETUP_CHOICES.values(), memory.TRAINING_DTYPES, DROPOUTS):
         *setup, dtype, dropout = choice
         kw = {**dict(zip(SETUP_CHOICES, setup, strict=True)), "dropout": DROPOUTS[dropout]}
         cases[" ".join(choice)] = _case(t, kw, dtype, sources)
-    return {"cases": cases, "sources": list(sources)}
+    return {"cases": cases, "sources": list(sources), "kinds": SAVED_KINDS,
+            "trained": fine_tuned_types(), "types": saved_types()}  # fmt: skip
 
 
 def activation_names() -> dict[str, str]:
