@@ -155,7 +155,8 @@ def test_fields_and_defaults_as_transformers_reads_them(data: dict, drop: set) -
         ({"encoder": {"text_config": {"hidden_size": 10, "num_attention_heads": 3},
                       "vision_config": {}}, "decoder": {"hidden_size": 10,
                                                         "num_attention_heads": 3}},
-         "encoder.hidden_size"),
+         "encoder.text_config.hidden_size"),
+        ({"encoder": {"text_config": {"head_dim": 5}}}, "encoder.text_config.head_dim"),
     ],
 )  # fmt: skip
 def test_what_transformers_refuses_is_refused_in_one_line(data: dict, field: str) -> None:

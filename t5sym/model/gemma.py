@@ -113,7 +113,7 @@ class Stack:
             raise ConfigError(
                 f"{stack}.hidden_size: {values['hidden_size']} is not a multiple of "
                 f"{stack}.num_attention_heads ({values['num_attention_heads']}), as "
-                "T5GemmaModuleConfig requires"
+                "transformers requires"
             )
         if values["head_dim"] % 2:
             raise ConfigError(

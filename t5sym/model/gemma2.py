@@ -150,7 +150,8 @@ class Gemma2Config(gemma.GemmaConfig):
             value = getattr(self, stack)
             if not isinstance(value, Stack):
                 raise ConfigError(f"{stack}: must be a t5sym.model.gemma.Stack, got {shown(value)}")
-            object.__setattr__(self, stack, value.checked(stack))
+            where = "encoder.text_config" if stack == "encoder" else stack  # config.json's path
+            object.__setattr__(self, stack, value.checked(where))
         for f in ("hidden_size", "vocab_size"):
             enc, dec = getattr(self.encoder, f), getattr(self.decoder, f)
             if enc != dec:
