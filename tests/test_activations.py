@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,70 +24,8 @@ from t5sym.model import symbols
 from t5sym.views import activations
 
 from .support.cli import one_line_error, run
-from .support.reference import hf_config, node_pattern
-
-TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-#: transformers' class prefix of each model type.
-PREFIX = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5"}
-
-
-def saved_by_module(
-    c: Config,
-    dtype: str,
-    ckpt: bool,
-    batch: int,
-    s: int,
-    t: int,
-    *,
-    attention: str = "eager",
-    dropout: float = 0.1,
-    padding: bool = False,
-    autocast: str | None = None,
-):
-    """{storage: (innermost module, bytes)} of a real training forward, and module names.
-
-    ``labels`` only (the decoder's inputs are ``shift_right(labels)``, as in training);
-    ``padding``: an ``attention_mask`` with the last token of the first row masked;
-    ``autocast``: the forward under ``torch.autocast("cpu", dtype)`` (``dtype`` then fp32).
-    """
-    import transformers
-
-    cfg = hf_config(c)
-    cfg._attn_implementation, cfg.dropout_rate = attention, dropout
-    cfg.decoder_start_token_id = cfg.pad_token_id = 0
-    torch.manual_seed(0)
-    cls = getattr(transformers, PREFIX[c.model_type] + "ForConditionalGeneration")
-    model = cls(cfg).to(TORCH_DTYPE[dtype]).train()
-    if ckpt:
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
-    names = {m: n for n, m in model.named_modules()}
-    stack: list[str] = []
-    for module in model.modules():
-        module.register_forward_pre_hook(lambda m, a: stack.append(names[m]) and None)
-        module.register_forward_hook(lambda m, a, o: stack.pop() and None)
-    weights = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    seen: dict[int, tuple[str, int]] = {}
-
-    def pack(x: torch.Tensor) -> torch.Tensor:
-        storage = x.untyped_storage()
-        key = storage.data_ptr()
-        if key not in weights and key not in seen:
-            seen[key] = (stack[-1] if stack else "", storage.nbytes())
-        return x
-
-    v = c.vocab_size
-    ids, labels = torch.randint(0, v, (batch, s)), torch.randint(0, v, (batch, t))
-    kw = {}
-    if padding:
-        kw["attention_mask"] = torch.ones(batch, s, dtype=torch.long)
-        kw["attention_mask"][0, -1] = 0
-    amp = TORCH_DTYPE[autocast] if autocast else None
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
-        with torch.autocast("cpu", amp or torch.bfloat16, enabled=amp is not None):
-            model(input_ids=ids, labels=labels, **kw)
-    return seen, set(names.values())
+from .support.live_bytes import saved_by_module
+from .support.reference import node_pattern
 
 
 def compare(

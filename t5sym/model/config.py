@@ -750,18 +750,22 @@ def checked_config(value: Any) -> Config:
 #: Model types whose serving and fine-tuning arithmetic (caches, activations) is modelled.
 SERVED_TYPES = ("t5", "mt5", "umt5")
 
+#: Model types whose saved activations are modelled (`t5sym.views.activations`): LongT5's
+#: local and transient-global encoders and Switch's routed experts too.
+TRAINED_TYPES = (*SERVED_TYPES, "longt5", "switch_transformers")
 
-def served(value: Any, what: str) -> Config:
+
+def served(value: Any, what: str, types: tuple[str, ...] = SERVED_TYPES) -> Config:
     """``value`` (a Config) if ``what`` is modelled for its type and head, else one line.
 
-    Caches, activation peaks and saved activations are modelled for the dense T5 blocks of
-    T5, mT5 and UMT5 in ``*ForConditionalGeneration``; LongT5's local attention and Switch's
-    experts keep other tensors.
+    Caches and activation peaks are modelled for the dense T5 blocks of T5, mT5 and UMT5
+    (``types``, `SERVED_TYPES`) in ``*ForConditionalGeneration``; LongT5's local attention
+    and Switch's experts keep other tensors. Saved activations pass `TRAINED_TYPES`.
     """
     checked = checked_config(value)
-    if checked.model_type not in SERVED_TYPES:
+    if checked.model_type not in types:
         raise T5SymError(
-            f"model_type: {what} is modelled for {', '.join(SERVED_TYPES)}, not "
+            f"model_type: {what} is modelled for {', '.join(types)}, not "
             f"{checked.model_type} (its attention or experts keep other tensors)"
         )
     if checked.head != "ForConditionalGeneration":

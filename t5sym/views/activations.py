@@ -47,7 +47,7 @@ from sympy import Expr
 
 from t5sym.errors import T5SymError
 from t5sym.model import checks, params
-from t5sym.model.config import Config, checked_config, served
+from t5sym.model.config import TRAINED_TYPES, Config, checked_config, served
 from t5sym.model.nodes import Node, Tree, group, placed
 from t5sym.model.result import Result
 from t5sym.model.roles import Role
@@ -63,7 +63,7 @@ from t5sym.model.symbols import (
     num_layers,
     vocab_size,
 )
-from t5sym.views import lora, memory
+from t5sym.views import lora, memory, saved_longt5
 from t5sym.views.flops import DEFAULT_BATCH
 from t5sym.views.flops import DEFAULT_DECODER_LENGTH as DEFAULT_T
 from t5sym.views.flops import DEFAULT_ENCODER_LENGTH as DEFAULT_S
@@ -116,6 +116,11 @@ AUTOCAST_SAVES = (
     "softmax always runs in float32, on the CPU in its input's dtype",
     "sdpa casts q, k, v and the bias to the low precision; the loss's log-softmax is float32",
 )
+
+#: Model types transformers 5.23 runs with eager attention only (``_supports_sdpa`` is
+#: False; the default falls back to eager, an explicit sdpa raises): ``sdpa`` gives eager's
+#: figures, and the result says ``eager``.
+EAGER_ONLY = ("longt5", "switch_transformers")
 
 #: transformers' ``T5Config.dropout_rate`` default, used when the config does not say.
 DEFAULT_DROPOUT = 0.1
@@ -221,6 +226,8 @@ def setup(
         raise T5SymError(f"dropout: must be a number in [0, 1), got {checks.shown(dropout)}")
     if mask_bytes is not None:
         mask_bytes = checks.positive_int("mask_bytes", mask_bytes)
+    if getattr(config, "model_type", "t5") in EAGER_ONLY:
+        attention = "eager"  # no sdpa in transformers: the default falls back to eager
     return Setup(attention, device, precision, padding_mask, float(dropout), mask_bytes)
 
 
@@ -366,6 +373,42 @@ def _attention(p: str, call: _Call, s: Setup, b: int, m: int, bias: bool, per_la
     )
 
 
+def _long_attention(p: str, kind: str, s: Setup, b: int, m: int, w: dict[str, Expr],
+                    role: Role) -> Node:  # fmt: skip
+    """LongT5's encoder self-attention (`t5sym.views.saved_longt5`), num_layers times."""
+    reps, n = num_layers, encoder_length
+    block0 = p.replace(".*.", ".0.")
+    if w:  # autocast: each of q, k, v casts its own input (local attention only)
+        inputs = [_linear_in(f"{p}.{x}", reps * b * batch * n * d_model, w, "input")
+                  for x in ("q", "k", "v")]  # fmt: skip
+    else:
+        inputs = [_leaf(f"{p}.q", reps * b * batch * n * d_model, "input of q, k, v")]
+    glob = []
+    if kind == "transient-global":
+        extra = saved_longt5.global_inputs(b)
+        glob = [
+            _leaf(f"{p}.k", reps * extra["k"], "input of k, v on the global tokens"),
+            _norm(f"{p}.global_input_layer_norm", saved_longt5.global_tokens_of(kind), reps, b),
+            _leaf(f"{p}.aggregates", reps * extra["aggregates"], "one-hot of the global blocks"),
+        ]
+    return group(
+        p,
+        *inputs,
+        *glob,
+        *(
+            _leaf(f"{block0}.{k}", v, "int64 buckets")
+            for k, v in saved_longt5.buckets(kind).items()
+        ),  # fmt: skip
+        _leaf(
+            f"{p}.scores",
+            reps * saved_longt5.scores(kind, b, m),
+            "einsum copies of q, kᵀ, v over 3-block windows; float32 softmax",
+        ),  # fmt: skip
+        _linear_in(f"{p}.o", reps * saved_longt5.o_input(b), w, "input of o"),
+        role=role,
+    )
+
+
 def activation_saves(config: Config | None) -> tuple[str, int, bool]:
     """The FFN's activation, the d_ff-wide tensors it saves and whether one is its output
     (`ACTIVATION_SAVES`), or one line when its saved tensors are not modelled."""
@@ -411,13 +454,19 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
             (f"{blk}.layer.1", "EncDecAttention", Role.CROSS_ATTENTION, encoder_length, False)
         )
     layers = []
+    long = _long_kind(config) if stack == "encoder" else None
     for p, kind, role, keys, bias in parts:
         call = _Call(role, n, keys, reps, umt5, False)
+        if long:
+            kind, role = params.ENCODER_ATTENTION_MODULE[long]
+            attention = _long_attention(f"{p}.{kind}", long, s, b, m, w, role)
+        else:
+            attention = _attention(f"{p}.{kind}", call, s, b, m, bias, umt5, w)
         layers.append(
             group(
                 p,
                 _norm(f"{p}.layer_norm", n, reps, sb),
-                _attention(f"{p}.{kind}", call, s, b, m, bias, umt5, w),
+                attention,
                 _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask")
                 if m
                 else None,
@@ -437,17 +486,40 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
     return group(blk, *layers, role=Role.BLOCK)
 
 
+def _refused_under_autocast(config: Config) -> str:
+    """What autocast is not modelled for in ``config`` ("" when it is): the transient-global
+    attention's k and v over the global tokens, Switch's float32 router under autocast."""
+    if config.model_type == "switch_transformers":
+        return "Switch's router (float32 Linear under autocast)"
+    if _long_kind(config) == "transient-global":
+        return "LongT5's transient-global attention"
+    return ""
+
+
+def _long_kind(config: Config | None) -> str | None:
+    """LongT5's ``encoder_attention_type``, or None for a full-attention encoder."""
+    if config is None or config.model_type != "longt5":
+        return None
+    return config.encoder_attention_type
+
+
 def _clamps(blk: str, n: Expr, reps: Expr, b: int, clamps: int) -> Node:
     return _leaf(blk, reps * clamps * (b * batch * n * d_model + 2 * FLOAT32), "fp16 clamps")
 
 
 def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool, s: Setup,
-                  umt5: bool) -> Node:  # fmt: skip
+                  umt5: bool, long: str | None = None) -> Node:  # fmt: skip
     blk = f"{stack}.block.*"
     deep = deep and not umt5  # UMT5's blocks take no position bias
     c, b = b, FLOAT32 if s.autocast else b  # the stream, bias and masks: float32 (autocast)
     mask_b = b if s.attention == "eager" else 1  # a float additive mask, or sdpa's bool
     inputs = [_leaf(f"{blk}.input", reps * b * batch * n * d_model, "block input")]
+    if stack == "encoder" and long:
+        kept = saved_longt5.checkpointed(long, c, s.padding_mask)
+        inputs.append(_leaf(f"{stack}.block.0.mask", kept["mask"], "LongT5's encoder mask"))
+        if deep:
+            inputs.append(_leaf(f"{stack}.block.1.position_bias", kept["position_bias"]))
+        return group(blk, *inputs, role=Role.BLOCK)
     if deep:
         inputs.append(_leaf(f"{stack}.block.1.position_bias", b * num_heads * n * n))
     if stack == "encoder" and s.padding_mask:
@@ -472,10 +544,11 @@ def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: 
     depth = None if config is None else (config.num_layers if enc else config.num_decoder_layers)
     umt5 = config is not None and config.model_type == "umt5"
     if ckpt:
-        blocks = _checkpointed(stack, n, reps, b, depth is None or depth > 1, s, umt5)
+        blocks = _checkpointed(stack, n, reps, b, depth is None or depth > 1, s, umt5,
+                               _long_kind(config))  # fmt: skip
     else:
         blocks = _sublayers(stack, n, reps, b, m, config, s)
-        if dtype == "fp16":
+        if dtype == "fp16" and not (config and config.model_type == "longt5"):
             clamp = _clamps(f"{stack}.block.*.clamp", n, reps, b, 2 if enc else 3)
             blocks = group(blocks.name, *blocks.children, clamp, role=Role.BLOCK)
     sb = FLOAT32 if s.autocast else b  # the residual stream's bytes
@@ -819,6 +892,9 @@ def saved_tree(
             raise T5SymError(f"d_kv: CUDA's memory-efficient kernel needs a multiple of {align} "
                              f"in {dtype}, got {config.d_kv} (sdpa falls back to math: not "
                              "modelled on CUDA)")  # fmt: skip
+    if s.autocast and config is not None and _refused_under_autocast(config):
+        raise T5SymError(f"precision: {s.precision} with {_refused_under_autocast(config)} "
+                         "not modelled yet (cast the model to a dtype instead)")  # fmt: skip
     m = s.mask(b)
     loss = sb * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + sb
     if lora or lora_targets is not None:
@@ -860,7 +936,7 @@ def resolved(tree: Tree, values: dict) -> Tree:
     """``tree`` with its alignment cases (CUDA's padded bias and logsumexp: ``Piecewise``,
     ``ceiling``; with a frozen base whether a bias is copied per layer) settled at the
     lengths and ``num_heads`` in ``values``, so `Tree.evaluate` takes it."""
-    lengths = {k: v for k, v in values.items() if k in (encoder_length, decoder_length)}
+    lengths = {k: v for k, v in values.items() if k in (encoder_length, decoder_length, batch)}
     for sym in (num_heads, num_layers, num_decoder_layers):  # the frozen base's bias copies
         lengths[sym] = values.get(sym, sym)
 
@@ -990,7 +1066,7 @@ def fine_tuning_memory(
 
     mem = memory.training_memory(config, dtype, optimizer, lora_rank=lora_rank,
                                  lora_targets=lora_targets)  # fmt: skip
-    served(config, "fine-tuning at a length")
+    served(config, "fine-tuning at a length", TRAINED_TYPES)
     checkpointing = checks.boolean("checkpointing", checkpointing)
     kw = dict(attention=attention, device=device, precision=precision,
               padding_mask=padding_mask, dropout=dropout, mask_bytes=mask_bytes)  # fmt: skip

@@ -62,3 +62,83 @@ class LiveBytes(TorchDispatchMode):
             self.refs[key] += 1
             weakref.finalize(t, self._free, key)
         return out
+
+
+#: The dtypes of `saved_by_module`.
+TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def saved_by_module(
+    c,
+    dtype: str,
+    ckpt: bool,
+    batch: int,
+    s: int,
+    t: int,
+    *,
+    attention: str = "eager",
+    dropout: float = 0.1,
+    padding: bool = False,
+    autocast: str | None = None,
+    prepare=None,
+    trace: list | None = None,
+):
+    """{storage: (innermost module, bytes)} of a real training forward, and module names.
+
+    ``saved_tensors_hooks`` around ``*ForConditionalGeneration(input_ids, labels)`` in
+    training mode (the decoder's inputs are ``shift_right(labels)``, as in training), every
+    storage counted once, parameters excluded (looked up again when a module moves its own
+    parameters in the forward, as Switch's router does). ``padding``: an
+    ``attention_mask`` with the last token of the first row masked; ``autocast``: the
+    forward under ``torch.autocast("cpu", dtype)`` (``dtype`` then fp32); ``prepare``:
+    called with the model before the forward (to set weights, e.g. a router's);
+    ``trace``: gets (module, dtype, shape, bytes) of every new storage saved.
+    """
+    import transformers
+
+    from .reference import hf_config
+
+    cfg = hf_config(c)
+    cfg._attn_implementation, cfg.dropout_rate = attention, dropout
+    cfg.decoder_start_token_id = cfg.pad_token_id = 0
+    torch.manual_seed(0)
+    prefix = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5", "longt5": "LongT5",
+              "switch_transformers": "SwitchTransformers"}[c.model_type]  # fmt: skip
+    cls = getattr(transformers, prefix + "ForConditionalGeneration")
+    model = cls(cfg).to(TORCH_DTYPE[dtype]).train()
+    if prepare is not None:
+        prepare(model)
+    if ckpt:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
+    names = {m: n for n, m in model.named_modules()}
+    stack: list[str] = []
+    for module in model.modules():
+        module.register_forward_pre_hook(lambda m, a: stack.append(names[m]) and None)
+        module.register_forward_hook(lambda m, a, o: stack.pop() and None)
+
+    def parameters() -> set[int]:
+        return {p.untyped_storage().data_ptr() for p in model.parameters()}
+
+    weights = parameters()
+    seen: dict[int, tuple[str, int]] = {}
+
+    def pack(x: torch.Tensor) -> torch.Tensor:
+        storage = x.untyped_storage()
+        key = storage.data_ptr()
+        if key not in weights and key not in seen and key not in parameters():
+            seen[key] = (stack[-1] if stack else "", storage.nbytes())
+            if trace is not None:
+                trace.append((seen[key][0], x.dtype, tuple(x.shape), storage.nbytes()))
+        return x
+
+    v = c.vocab_size
+    ids, labels = torch.randint(0, v, (batch, s)), torch.randint(0, v, (batch, t))
+    kw = {}
+    if padding:
+        kw["attention_mask"] = torch.ones(batch, s, dtype=torch.long)
+        kw["attention_mask"][0, -1] = 0
+    amp = TORCH_DTYPE[autocast] if autocast else None
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
+        with torch.autocast("cpu", amp or torch.bfloat16, enabled=amp is not None):
+            model(input_ids=ids, labels=labels, **kw)
+    return seen, set(names.values())

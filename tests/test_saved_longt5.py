@@ -1,0 +1,102 @@
+"""LongT5's saved activations against what autograd saves in a real training forward on CPU.
+
+Reference: ``saved_tensors_hooks`` around ``LongT5ForConditionalGeneration(input_ids,
+labels)`` (`tests.support.live_bytes.saved_by_module`), every part of
+`t5sym.views.activations.saved_tree` compared to the bytes saved inside its module.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from t5sym import Config, T5SymError
+from t5sym.views import activations, saved_longt5
+
+from .support.cli import one_line_error, run
+from .support.live_bytes import saved_by_module
+from .test_activations import compare
+
+
+def longt5(kind: str, **kw) -> Config:
+    fields = dict(num_decoder_layers=2, model_type="longt5", encoder_attention_type=kind,
+                  local_radius=3, global_block_size=3)  # fmt: skip
+    return Config(8, 12, kw.pop("heads", 2), 5, kw.pop("layers", 2), 20, **{**fields, **kw})
+
+
+@pytest.mark.parametrize("padding", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+@pytest.mark.parametrize("ckpt", [False, True])
+@pytest.mark.parametrize("dtype", ["fp32", "bf16", "fp16"])
+@pytest.mark.parametrize("kind", saved_longt5.KINDS)
+def test_setups(kind, dtype, ckpt, dropout, padding) -> None:
+    """S = 9 in blocks of 4 (the last padded), G = 3 global tokens."""
+    compare(longt5(kind), dtype, ckpt, 2, 9, 4, dropout=dropout, padding=padding)
+
+
+@pytest.mark.parametrize(
+    ("batch", "s", "radius", "block", "layers"),
+    [(1, 7, 3, 3, 2), (1, 1, 1, 4, 1), (2, 1, 1, 4, 3), (2, 2, 1, 4, 1), (2, 12, 1, 1, 2),
+     (1, 12, 3, 4, 3)],
+)  # fmt: skip
+@pytest.mark.parametrize("kind", saved_longt5.KINDS)
+def test_lengths(kind, batch, s, radius, block, layers) -> None:
+    """o's input is a view of the padded output when B or S is 1; no global token (G = 0)
+    when S < g; S a multiple of the block; one layer (no shared bias kept)."""
+    c = longt5(kind, local_radius=radius, global_block_size=block, layers=layers)
+    for dtype, ckpt, dropout in (("fp32", False, 0.1), ("bf16", True, 0.0), ("fp16", False, 0.0)):
+        compare(c, dtype, ckpt, batch, s, 3, dropout=dropout)
+
+
+@pytest.mark.parametrize("padding", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+@pytest.mark.parametrize("ckpt", [False, True])
+def test_local_under_autocast(ckpt, dropout, padding) -> None:
+    compare(longt5("local"), "fp32", ckpt, 2, 9, 4, dropout=dropout, padding=padding,
+            autocast="bf16")  # fmt: skip
+
+
+def test_sdpa_is_eager() -> None:
+    """transformers 5.23 has no sdpa for LongT5 (the default falls back to eager)."""
+    c = longt5("local")
+    sdpa = activations.saved_tree(c, "fp32", device="cpu", attention="sdpa")
+    eager = activations.saved_tree(c, "fp32", device="cpu", attention="eager")
+    assert sdpa == eager
+    m = activations.fine_tuning_memory(c, "fp32", "adam", batch=2, encoder_length=9,
+                                       decoder_length=4)  # fmt: skip
+    assert m.attention == "eager"
+
+
+def test_transient_global_under_autocast_is_refused() -> None:
+    with pytest.raises(T5SymError, match="^precision: .*transient-global"):
+        activations.saved_tree(longt5("transient-global"), "fp32", precision="autocast-bf16")
+
+
+def test_lora_is_refused() -> None:
+    with pytest.raises(T5SymError, match="^model_type: saved activations with LoRA"):
+        activations.saved_tree(longt5("local"), "fp32", lora_targets="q,v")
+
+
+@pytest.mark.parametrize("kind", saved_longt5.KINDS)
+def test_cli_equals_torch(kind, tmp_path) -> None:
+    """``t5sym memory CONFIG --device cpu``: torch's saved bytes for a small LongT5."""
+    c = longt5(kind)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**c.to_dict(), "num_decoder_layers": 2, "dropout_rate": 0.1,
+                                "architectures": ["LongT5ForConditionalGeneration"]}))  # fmt: skip
+    seen, _ = saved_by_module(c, "bf16", False, 2, 9, 4, dropout=0.1)
+    args = ["memory", str(path), "--dtype", "bf16", "--batch", "2", "--encoder-length", "9",
+            "--decoder-length", "4", "--json"]  # fmt: skip
+    out = run(*args, "--device", "cpu")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["activations_bytes"] == sum(n for _, n in seen.values())
+    assert (d["attention"], d["derived"]) == ("eager", False)
+    cuda = json.loads(run(*args).stdout)  # a bool dropout mask: fewer bytes, derived
+    assert cuda["derived"] and cuda["activations_bytes"] < d["activations_bytes"]
+
+
+def test_cli_autocast_transient_global_one_line() -> None:
+    one_line_error(run("memory", "long-t5-tglobal-base", "--batch", "1",
+                       "--precision", "autocast-bf16"))  # fmt: skip
