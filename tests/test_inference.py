@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 import sympy
 import torch
+import transformers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
@@ -25,6 +26,7 @@ from .support.cli import one_line_error, run
 from .support.live_bytes import LiveBytes
 from .support.reference import build, hf_config
 from .test_flops import gemma_data, gemma_model
+from .test_gemma2 import config_jsons as gemma2_jsons
 
 TORCH_DTYPE = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -337,3 +339,30 @@ def test_gemma_inference_refuses_what_it_does_not_model_in_one_line() -> None:
     data = {"model_type": "t5gemma", "architectures": ["T5GemmaModel"]}
     with pytest.raises(T5SymError, match="^architectures: caches are modelled"):
         inference.gemma_cache(t5sym.from_hf(data))
+
+
+@settings(max_examples=20, deadline=None)
+@given(data=st.data(), batch=st.integers(1, 2), s=st.integers(1, 7), t=st.integers(1, 9))
+def test_gemma2_merged_attention_cache_of_a_text_forward(data, batch, s, t) -> None:
+    """T5Gemma 2: the decoder's one attention fills both caches from the same k and v."""
+    config_json = data.draw(gemma2_jsons())
+    config_json["architectures"] = ["T5Gemma2ForConditionalGeneration"]
+    text = config_json["encoder"]["text_config"]
+    for stack in (text, config_json["decoder"]):
+        stack["vocab_size"] = max(3, stack["vocab_size"])
+        stack["sliding_window"] = data.draw(st.integers(1, 5))
+        heads = stack["num_attention_heads"]
+        stack["num_key_value_heads"] = data.draw(
+            st.sampled_from([k for k in range(1, heads + 1) if heads % k == 0])
+        )
+    torch.manual_seed(0)
+    hf = transformers.T5Gemma2Config.from_dict(config_json)
+    model = transformers.T5Gemma2ForConditionalGeneration(hf).eval()
+    with torch.no_grad():
+        ids, dec = torch.ones(batch, s, dtype=torch.long), torch.ones(batch, t, dtype=torch.long)
+        out = model(input_ids=ids, decoder_input_ids=dec, use_cache=True)
+    cache = out.past_key_values
+    ours = inference.gemma_cache(t5sym.from_hf(config_json), batch, s, t, "fp32")
+    assert (ours.self_attention_cache_bytes, ours.cross_attention_cache_bytes) == cache_bytes(cache)
+    keys = [gemma_kv_bytes(p)[0] for p in (cache.self_attention_cache, cache.cross_attention_cache)]
+    assert ours.cache_breakdown["model.decoder.layers.*.self_attn.k_proj"] == sum(keys)

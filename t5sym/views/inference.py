@@ -119,25 +119,37 @@ def cache_part(tree: Tree, kind: str) -> Expr:
 # T5Gemma's caches: grouped-query, sliding layers keep a window.
 
 
-def gemma_cache_bytes(leaf: Node, b: Expr | int = bytes_per_value) -> Expr | None:
-    """Bytes one cached T5Gemma ``k_proj``/``v_proj`` weight's outputs take.
+def gemma_cache_bytes(
+    leaf: Node, b: Expr | int = bytes_per_value, part: str | None = None, merged: bool = False
+) -> Expr | None:
+    """Bytes one cached T5Gemma ``k_proj``/``v_proj`` weight's outputs take (``part``:
+    ``"self"`` or ``"cross"`` only).
 
     b·B·(num_key_value_heads·head_dim, the weight's first dim)·tokens, per layer: S for
     cross-attention (the encoder output, every layer), T in a full self-attention layer,
     `t5sym.model.gemma.SLIDING_CACHE` in a sliding one (its last sliding_window − 1 tokens).
+    ``merged`` (T5Gemma 2): the decoder's one attention projects both, so its k and v hold
+    the self and the cross part.
     """
     kind = cached(leaf)
     if kind is None:
         return None
-    if kind == "cross":
-        return cache_bytes(leaf, b)
-    sliding = gemma.SLIDING_LAYERS["decoder"]
-    tokens = (leaf.repeat - sliding) * decoder_length + sliding * gemma.SLIDING_CACHE
-    return b * batch * leaf.shape[0] * tokens
+    kinds = ("self", "cross") if merged else (kind,)
+    out = []
+    if "cross" in kinds and part in (None, "cross"):
+        out.append(b * batch * encoder_length * leaf.repeat * leaf.shape[0])
+    if "self" in kinds and part in (None, "self"):
+        sliding = gemma.SLIDING_LAYERS["decoder"]
+        tokens = (leaf.repeat - sliding) * decoder_length + sliding * gemma.SLIDING_CACHE
+        out.append(b * batch * leaf.shape[0] * tokens)
+    return sympy.Add(*out) if out else None
 
 
-def gemma_cache_tree(config: gemma.GemmaConfig, b: Expr | int = bytes_per_value) -> Tree:
-    """T5Gemma's ``EncoderDecoderCache`` in bytes, one leaf per cached ``k_proj``/``v_proj``.
+def gemma_cache_tree(
+    config: gemma.GemmaConfig, b: Expr | int = bytes_per_value, part: str | None = None
+) -> Tree:
+    """T5Gemma's (or T5Gemma 2's) ``EncoderDecoderCache`` in bytes, one leaf per cached
+    ``k_proj``/``v_proj``; ``part`` ``"self"`` or ``"cross"`` for one cache alone.
 
     Examples
     --------
@@ -148,8 +160,11 @@ def gemma_cache_tree(config: gemma.GemmaConfig, b: Expr | int = bytes_per_value)
     batch*bytes_per_value*decoder_head_dim*decoder_num_hidden_layers*decoder_num_key_value_heads*encoder_length
     """
     b = _bytes(b)
-    config = gemma.modelled(config, "the cache view")
-    return gemma.tree(config).view(lambda leaf: gemma_cache_bytes(leaf, b))
+    config = gemma.checked(config)
+    if part not in (None, "self", "cross"):
+        raise T5SymError(f"part: must be 'self', 'cross' or None, got {checks.shown(part)}")
+    merged = config.model_type == "t5gemma2"  # its decoder's one attention caches both
+    return gemma.tree(config).view(lambda leaf: gemma_cache_bytes(leaf, b, part, merged))
 
 
 @dataclass(frozen=True)
@@ -196,7 +211,9 @@ def gemma_cache(
     t: int = flops.DEFAULT_DECODER_LENGTH,
     dtype: str = DEFAULT_SERVING_DTYPE,
 ) -> GemmaCache:
-    """Exact weights and cache bytes of serving a T5Gemma (``T5GemmaForConditionalGeneration``).
+    """Exact weights and cache bytes of serving a T5Gemma or T5Gemma 2
+    (``…ForConditionalGeneration``; T5Gemma 2's vision tower is weighed, its image tokens are
+    the encoder's S like any other).
 
     Examples
     --------
@@ -206,10 +223,10 @@ def gemma_cache(
     >>> r.cross_attention_cache_bytes == 26 * 2 * 4 * 256 * 512 * 2
     True
     """
-    config = gemma.modelled(config, "the cache view")
+    config = gemma.checked(config)
     if config.head != "ForConditionalGeneration":
-        raise T5SymError(f"architectures: caches are modelled for T5GemmaForConditionalGeneration, "
-                         f"not T5Gemma{config.head}")  # fmt: skip
+        raise T5SymError(f"architectures: caches are modelled for *ForConditionalGeneration, "
+                         f"not {config.model}")  # fmt: skip
     gemma.check_runnable(config)
     b = check_dtype(dtype)
     values = {
@@ -220,13 +237,12 @@ def gemma_cache(
         bytes_per_value: b,
     }
     values |= gemma.window_values(config, s, t)
-    caches = gemma_cache_tree(config)
+    weights = memory.bytes_tree(gemma.tree(config)).total
     return GemmaCache(
-        config, dtype, batch_, s, t,
-        integer(memory.bytes_tree(gemma.tree(config)).total, values),
-        integer(cache_part(caches, "self"), values),
-        integer(cache_part(caches, "cross"), values),
-        caches.evaluate(values),
+        config, dtype, batch_, s, t, integer(weights, values),
+        integer(gemma_cache_tree(config, part="self").total, values),
+        integer(gemma_cache_tree(config, part="cross").total, values),
+        gemma_cache_tree(config).evaluate(values),
     )  # fmt: skip
 
 
