@@ -589,6 +589,30 @@ SOURCES: dict[str, Source] = {
         "precision (their float arguments cast), softmax and log_softmax in float32.",
         part="“AT_FORALL_LOWER_PRECISION_FP”, “AT_FORALL_FP32_SET_OPT_DTYPE”",
     ),
+    "torch-sdp-dispatch": _file(
+        TORCH,
+        "aten/src/ATen/native/transformers/cuda/sdp_utils.cpp",
+        "On CUDA, scaled_dot_product_attention tries flash, then memory-efficient, then math; "
+        "flash takes no float attention mask (T5's position bias is one), the memory-efficient "
+        "kernel takes fp16, bf16 and fp32.",
+        part="“can_use_flash_attention”, “can_use_mem_efficient_attention”",
+    ),
+    "torch-efficient-attention": _file(
+        TORCH,
+        "aten/src/ATen/native/transformers/cuda/attention.cu",
+        "The memory-efficient kernel returns the output (B, n, h, d_kv), a float32 logsumexp "
+        "(B, h, n rounded up to 32) and 0-dim int64 philox seed and offset; its backward "
+        "(tools/autograd/derivatives.yaml) takes query, key, value, the bias, the output, the "
+        "logsumexp and the philox state.",
+        part="“_efficient_attention_forward”",
+    ),
+    "torch-native-dropout": _file(
+        TORCH,
+        "aten/src/ATen/native/Dropout.cpp",
+        "On CUDA, dropout with 0 < p < 1 runs the fused native_dropout, whose backward keeps a "
+        "bool mask of one byte per element; p = 0 returns the input.",
+        part="“dropout”",
+    ),
     # --- other counts -------------------------------------------------------------------------
     "wikipedia-t5": Source(
         WIKIPEDIA_T5,
