@@ -533,3 +533,25 @@ def test_gemma_attended_pairs_are_those_a_real_forward_attends(data, batch, s, t
     mine = flops.count_flops(config, batch, s, t, encoder_only=True).attended_breakdown
     for name, value in attended_products(encoder, batch, s, t).items():
         assert mine[f"{name}.scores"] + mine[f"{name}.context"] == value, name
+
+
+@pytest.mark.parametrize("name", list(t5sym.model.presets.GEMMA_PRESETS))
+def test_gemma_presets_on_meta_match_flop_counter(name: str) -> None:
+    """Full-size T5Gemma on the meta device: the masks passed as None (building them reads
+    values), which changes no product: eager attention adds the mask to the full scores."""
+    config = t5sym.load(name)
+    data = {"model_type": "t5gemma", "encoder": config.encoder.to_dict(),
+            "decoder": config.decoder.to_dict()}  # fmt: skip
+    for stack in ("encoder", "decoder"):
+        data[stack].pop("sliding_layers")
+    with torch.device("meta"):
+        model = transformers.T5GemmaForConditionalGeneration(
+            transformers.T5GemmaConfig.from_dict(data)
+        )
+        ids, dec = torch.ones(2, 64, dtype=torch.long), torch.ones(2, 16, dtype=torch.long)
+    masks = {"full_attention": None, "sliding_attention": None}
+    with FlopCounterMode(display=False) as counter:
+        model(input_ids=ids, decoder_input_ids=dec, attention_mask=masks,
+              decoder_attention_mask=masks)  # fmt: skip
+    total, per_module = counted(counter, model)
+    assert_gemma_parts(flops.count_flops(config, 2, 64, 16), config, total, per_module)
