@@ -366,3 +366,21 @@ def test_gemma2_merged_attention_cache_of_a_text_forward(data, batch, s, t) -> N
     assert (ours.self_attention_cache_bytes, ours.cross_attention_cache_bytes) == cache_bytes(cache)
     keys = [gemma_kv_bytes(p)[0] for p in (cache.self_attention_cache, cache.cross_attention_cache)]
     assert ours.cache_breakdown["model.decoder.layers.*.self_attn.k_proj"] == sum(keys)
+
+
+@pytest.mark.parametrize("name", list(t5sym.model.presets.GEMMA_PRESETS))
+def test_gemma_preset_cache_on_meta_past_the_window(name: str) -> None:
+    """Full-size presets on meta, T = 4100 > sliding_window: sliding layers keep 4095 tokens."""
+    config = t5sym.load(name)
+    data = {"model_type": "t5gemma", "encoder": config.encoder.to_dict(),
+            "decoder": config.decoder.to_dict()}  # fmt: skip
+    for stack in ("encoder", "decoder"):
+        data[stack].pop("sliding_layers")
+    hf = transformers.T5GemmaConfig.from_dict(data)
+    with torch.device("meta"):
+        model = transformers.T5GemmaForConditionalGeneration(hf).to(torch.bfloat16).eval()
+        ids, dec = torch.ones(1, 64, dtype=torch.long), torch.ones(1, 4100, dtype=torch.long)
+    masks = {"full_attention": None, "sliding_attention": None}  # building them reads values
+    out = model(input_ids=ids, decoder_input_ids=dec, attention_mask=masks,
+                decoder_attention_mask=masks, use_cache=True)  # fmt: skip
+    assert_gemma_cache(config, out.past_key_values, 1, 64, 4100, "bf16")
