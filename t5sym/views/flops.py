@@ -31,6 +31,14 @@ before it), each the sum of its block's inputs — ``global_aggregates``, a one-
 of 2·B·S·G·d_model FLOPs — projected by ``k`` and ``v`` (which then see B·(S + G) tokens)
 and appended to every block's keys: n_k = 3·(r + 1) + G.
 
+T5Gemma (`t5sym.model.gemma`): the same view of its own tree. The products' width is the
+``q`` projection's output (num_attention_heads·head_dim: grouped-query attention repeats
+k and v to the query heads first); cross-attention's k and v read the encoder's width and
+its S tokens; ``lm_head`` is computed even when tied; the sequence classifier scores every
+token. Its eager attention (the only one transformers runs it with) computes every pair
+and masks the scores, so a sliding-window layer costs what a full one does; `attended_tree`
+counts only the pairs the masks let through. Soft-capping is no matrix product.
+
 Training: backward costs 2 × forward for every matrix product (the gradients with
 respect to both operands, each a product of the same size), so a step costs 3 × forward
 — except LongT5's ``global_aggregates``, whose one-hot operand needs no gradient:

@@ -18,6 +18,11 @@ S, d_kv), in the weights' dtype. A cache entry is the output of a ``k`` or ``v``
 projection for every token that passed through it (`t5sym.views.flops.tokens_through`), so the
 cache tree is the parameter tree's view b·tokens·repeat·(output width).
 
+T5Gemma's caches (`gemma_cache`): k and v of num_key_value_heads·head_dim per token, T
+tokens in a full decoder layer and the last sliding_window − 1 in a sliding one
+(transformers' ``DynamicSlidingWindowLayer``), S in every cross-attention layer; T5Gemma
+2's merged decoder attention fills both caches from the same k and v.
+
 Decoding step t (1-based; the query is one token, t positions are cached) multiplies by
 every decoder weight once per sequence except the cross-attention ``k`` and ``v`` (their
 outputs are cached from the first step), attends to t self positions and S encoder
