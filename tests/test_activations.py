@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import t5sym
 from t5sym import Config, T5SymError
 from t5sym.model import symbols
-from t5sym.views import activations
+from t5sym.views import activations, saved_switch
 
 from .support.cli import one_line_error, run
 from .support.live_bytes import saved_by_module
@@ -33,12 +33,14 @@ def compare(
 ) -> None:
     seen, modules = saved_by_module(c, dtype, ckpt, batch, s, t, attention=attention, **setup)
     amp = setup.pop("autocast", None)
+    setup.pop("prepare", None)
     kw = {"padding_mask": setup.pop("padding", False), "attention": attention, **setup}
     if amp:
         kw["precision"] = f"autocast-{amp}"
     tree = activations.saved_tree(c, dtype, checkpointing=ckpt, device="cpu", **kw)
     values = {**c.values(), symbols.batch: batch, symbols.encoder_length: s,
-              symbols.decoder_length: t}  # fmt: skip
+              symbols.decoder_length: t,
+              saved_switch.expert_capacity: c.expert_capacity}  # fmt: skip
     checked = 0
     for node, ours in activations.resolved(tree, values).evaluate(values).items():
         pattern = node_pattern(node) if node else re.compile("")

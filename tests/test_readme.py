@@ -62,7 +62,8 @@ LAYERS = {
         "gemma2", "algebra", "result",
     ),
     "t5sym.views": (
-        "flops", "memory", "lora", "activations", "saved_longt5", "inference", "layout",
+        "flops", "memory", "lora", "activations", "saved_longt5", "saved_switch",
+        "inference", "layout",
         "sharding", "longt5",
         "counterfactual", "family", "gpt", "hardware", "formats", "layouts", "headers",
         "inspect", "pipelines", "printers", "readable",

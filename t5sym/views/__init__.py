@@ -10,6 +10,6 @@ from t5sym.lazy import loader
 MODULES = (
     "activations", "counterfactual", "family", "flops", "formats", "gpt", "hardware",
     "headers", "inference", "inspect", "layout", "layouts", "longt5", "lora", "memory",
-    "pipelines", "printers", "readable", "saved_longt5", "sharding",
+    "pipelines", "printers", "readable", "saved_longt5", "saved_switch", "sharding",
 )  # fmt: skip
 __getattr__ = loader(__name__, MODULES)

@@ -59,11 +59,14 @@ from t5sym.model.symbols import (
     decoder_length,
     encoder_length,
     num_decoder_layers,
+    num_experts,
     num_heads,
     num_layers,
+    num_sparse_decoder_layers,
+    num_sparse_encoder_layers,
     vocab_size,
 )
-from t5sym.views import lora, memory, saved_longt5
+from t5sym.views import lora, memory, saved_longt5, saved_switch
 from t5sym.views.flops import DEFAULT_BATCH
 from t5sym.views.flops import DEFAULT_DECODER_LENGTH as DEFAULT_T
 from t5sym.views.flops import DEFAULT_ENCODER_LENGTH as DEFAULT_S
@@ -442,6 +445,48 @@ def _ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
     )
 
 
+#: Switch's sparse blocks of each stack.
+_SPARSE = {"encoder": num_sparse_encoder_layers, "decoder": num_sparse_decoder_layers}
+
+
+def _switch_mlp(p: str, n: Expr, reps: Expr, sparse: Expr, b: int, m: int,
+                config: Config) -> Node:  # fmt: skip
+    """Switch's ``mlp`` (`t5sym.views.saved_switch`): a dense FFN in reps − sparse blocks; in
+    the sparse ones the float32 router and the experts over the R routed tokens (`routed`),
+    written as a dense FFN over R/B tokens a sequence."""
+    jitter = getattr(config, "router_jitter_noise", saved_switch.DEFAULT_JITTER)  # hook
+    rest = saved_switch.routed(n) / batch
+    dense = _ffn(p, n, reps - sparse, b, m, config, {})
+    experts = _ffn(f"{p}.experts.expert_*", rest, sparse, b, m, config, {})
+    picked = saved_switch.combine(saved_switch.routed(n), b)
+    doc = {"classifier": "float32 input of the classifier", "jitter": "jitter noise",
+           "probs": "float32 softmax, argmax indices"}  # fmt: skip
+    return group(
+        p,
+        *dense.children,
+        group(
+            f"{p}.router",
+            *(
+                _leaf(f"{p}.router.{k}", sparse * v, doc[k])
+                for k, v in saved_switch.router(n, jitter).items()
+            ),  # fmt: skip
+            role=Role.ROUTER,
+        ),
+        group(
+            f"{p}.experts",
+            _leaf(f"{p}.experts.index", sparse * picked["index"], "token indices"),
+            *experts.children,
+            _leaf(
+                f"{p}.experts.combine",
+                sparse * picked["combine"],
+                "routing weight, expert output, weighted output",
+            ),  # fmt: skip
+            role=Role.EXPERTS,
+        ),
+        role=Role.FFN,
+    )
+
+
 def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
                s: Setup) -> Node:  # fmt: skip
     blk = f"{stack}.block.*"
@@ -478,7 +523,9 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
         group(
             ff,
             _norm(f"{ff}.layer_norm", n, reps, sb),
-            _ffn(f"{ff}.DenseReluDense", n, reps, b, m, config, w),
+            _switch_mlp(f"{ff}.mlp", n, reps, _SPARSE[stack], b, m, config)
+            if config is not None and config.model_type == "switch_transformers"
+            else _ffn(f"{ff}.DenseReluDense", n, reps, b, m, config, w),
             _leaf(f"{ff}.dropout", reps * m * batch * n * d_model, "dropout mask") if m else None,
             role=Role.SUBLAYER,
         )
@@ -508,7 +555,7 @@ def _clamps(blk: str, n: Expr, reps: Expr, b: int, clamps: int) -> Node:
 
 
 def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool, s: Setup,
-                  umt5: bool, long: str | None = None) -> Node:  # fmt: skip
+                  umt5: bool, long: str | None = None, switch: bool = False) -> Node:  # fmt: skip
     blk = f"{stack}.block.*"
     deep = deep and not umt5  # UMT5's blocks take no position bias
     c, b = b, FLOAT32 if s.autocast else b  # the stream, bias and masks: float32 (autocast)
@@ -522,7 +569,9 @@ def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool, s: Setup,
         return group(blk, *inputs, role=Role.BLOCK)
     if deep:
         inputs.append(_leaf(f"{stack}.block.1.position_bias", b * num_heads * n * n))
-    if stack == "encoder" and s.padding_mask:
+    if stack == "encoder" and switch:  # (1 - mask)·min, (B, 1, 1, S), passed or not
+        inputs.append(_leaf(f"{stack}.block.0.mask", b * batch * n, "extended mask"))
+    elif stack == "encoder" and s.padding_mask:
         inputs.append(_leaf(f"{stack}.block.0.mask", mask_b * batch * n * n, "padding mask"))
     if stack == "decoder":
         if s.attention == "eager":
@@ -544,8 +593,9 @@ def _stack(stack: str, config: Config | None, b: int, m: int, dtype: str, ckpt: 
     depth = None if config is None else (config.num_layers if enc else config.num_decoder_layers)
     umt5 = config is not None and config.model_type == "umt5"
     if ckpt:
+        switch = config is not None and config.model_type == "switch_transformers"
         blocks = _checkpointed(stack, n, reps, b, depth is None or depth > 1, s, umt5,
-                               _long_kind(config))  # fmt: skip
+                               _long_kind(config), switch)  # fmt: skip
     else:
         blocks = _sublayers(stack, n, reps, b, m, config, s)
         if dtype == "fp16" and not (config and config.model_type == "longt5"):
@@ -940,9 +990,15 @@ def resolved(tree: Tree, values: dict) -> Tree:
     for sym in (num_heads, num_layers, num_decoder_layers):  # the frozen base's bias copies
         lengths[sym] = values.get(sym, sym)
 
+    for sym in (num_experts, saved_switch.expert_capacity):  # Switch's routed tokens
+        if sym in values:
+            lengths[sym] = values[sym]
+
     def settle(leaf: Node) -> Expr:
         expr = leaf.expr
-        return expr.subs(lengths) if expr.has(sympy.Piecewise, sympy.ceiling) else expr
+        if expr.has(sympy.Piecewise, sympy.ceiling, sympy.Min):
+            return expr.subs(lengths)
+        return expr
 
     return tree.view(settle)
 
@@ -990,7 +1046,9 @@ class FineTuning(Result):
         """The torch source files and functions the CUDA figures are derived from."""
         if not self.derived:
             return []
-        return [*CUDA_SOURCES, *(AUTOCAST_CUDA_SOURCES if self.setup.autocast else ())]
+        sources = [line for line in CUDA_SOURCES  # eager: only the dropout kernel differs
+                   if self.setup.attention == "sdpa" or "Dropout.cpp" in line]  # fmt: skip
+        return [*sources, *(AUTOCAST_CUDA_SOURCES if self.setup.autocast else ())]
 
     @property
     def activations_bytes(self) -> int:
@@ -1025,6 +1083,25 @@ class LoraFineTuning(FineTuning):
                                     doc="The adapters' parameters.")  # fmt: skip
     frozen_parameters = property(lambda self: self.memory.frozen_parameters,
                                  doc="The base model's parameters.")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SwitchFineTuning(FineTuning):
+    """`FineTuning` of Switch Transformers: the experts' saved tensors are for the routing
+    ``routing`` says (`t5sym.views.saved_switch.ROUTING`: R = B·min(n, E·expert_capacity)
+    routed tokens per sparse block, the most any routing sends, every token when no expert
+    overflows); ``routed_tokens`` is R in the encoder's and the decoder's sparse blocks."""
+
+    FIELDS = (*FineTuning.FIELDS[:-2], "routing", "routed_tokens", *FineTuning.FIELDS[-2:])
+
+    routing = property(lambda self: saved_switch.ROUTING, doc="What depends on routing.")
+
+    @property
+    def routed_tokens(self) -> dict[str, int]:
+        """R per sparse block of each stack: B·min(n, num_experts·expert_capacity)."""
+        cap = self.memory.config.num_experts * self.memory.config.expert_capacity
+        return {"encoder": self.batch * min(self.encoder_length, cap),
+                "decoder": self.batch * min(self.decoder_length, cap)}  # fmt: skip
 
 
 #: The setup keywords `fine_tuning_memory` and `memory_at` pass to `saved_tree`.
@@ -1085,7 +1162,11 @@ def fine_tuning_memory(
                               saved, setup(config, **kw))  # fmt: skip
     tree = saved_tree(config, dtype, checkpointing=checkpointing, **kw)
     values = workload(config, batch, encoder_length, decoder_length, memory.dtype_bytes(dtype))
+    values[saved_switch.expert_capacity] = config.expert_capacity  # Switch's routed tokens
     tree = resolved(tree, values)
+    if config.model_type == "switch_transformers":
+        return SwitchFineTuning(mem, batch, encoder_length, decoder_length, checkpointing,
+                                tree.evaluate(values), setup(config, **kw))  # fmt: skip
     return FineTuning(mem, batch, encoder_length, decoder_length, checkpointing,
                       tree.evaluate(values), setup(config, **kw))  # fmt: skip
 

@@ -87,11 +87,11 @@ def saved_by_module(
 
     ``saved_tensors_hooks`` around ``*ForConditionalGeneration(input_ids, labels)`` in
     training mode (the decoder's inputs are ``shift_right(labels)``, as in training), every
-    storage counted once, parameters excluded (looked up again when a module moves its own
-    parameters in the forward, as Switch's router does). ``padding``: an
-    ``attention_mask`` with the last token of the first row masked; ``autocast``: the
-    forward under ``torch.autocast("cpu", dtype)`` (``dtype`` then fp32); ``prepare``:
-    called with the model before the forward (to set weights, e.g. a router's);
+    storage counted once, parameters excluded (looked up when a tensor is saved: Switch's
+    router moves its own to float32 in the forward, freeing the old storages for reuse).
+    ``padding``: an ``attention_mask`` with the last token of the first row masked;
+    ``autocast``: the forward under ``torch.autocast("cpu", dtype)`` (``dtype`` then
+    fp32); ``prepare``: called with the model before the forward (to set weights, e.g. a router's);
     ``trace``: gets (module, dtype, shape, bytes) of every new storage saved.
     """
     import transformers
@@ -119,13 +119,13 @@ def saved_by_module(
     def parameters() -> set[int]:
         return {p.untyped_storage().data_ptr() for p in model.parameters()}
 
-    weights = parameters()
     seen: dict[int, tuple[str, int]] = {}
 
     def pack(x: torch.Tensor) -> torch.Tensor:
         storage = x.untyped_storage()
         key = storage.data_ptr()
-        if key not in weights and key not in seen and key not in parameters():
+        # the live parameters: a replaced one's freed storage may hold an activation
+        if key not in seen and key not in parameters():
             seen[key] = (stack[-1] if stack else "", storage.nbytes())
             if trace is not None:
                 trace.append((seen[key][0], x.dtype, tuple(x.shape), storage.nbytes()))

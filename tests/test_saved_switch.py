@@ -1,0 +1,98 @@
+"""Switch Transformers' saved activations against a real training forward on CPU.
+
+Reference: ``saved_tensors_hooks`` around ``SwitchTransformersForConditionalGeneration``
+(`tests.support.live_bytes.saved_by_module`) with the routing forced: the router's weights
+set to zero, every token goes to expert 0 (equal logits: argmax takes the first), so the
+routed tokens are B·min(n, expert_capacity) per sparse block.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import torch
+
+from t5sym import Config
+from t5sym.model import symbols
+from t5sym.views import activations, saved_switch
+
+from .support.cli import run
+from .support.live_bytes import saved_by_module
+from .support.reference import node_pattern
+from .test_activations import compare
+
+
+def to_expert_0(model: torch.nn.Module) -> None:
+    """Every token to expert 0: the router's logits all zero."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "router.classifier" in name:
+                p.zero_()
+
+
+def switch(capacity: int, **kw) -> Config:
+    fields = dict(num_decoder_layers=2, model_type="switch_transformers", num_experts=3,
+                  num_sparse_encoder_layers=2, num_sparse_decoder_layers=1,
+                  expert_capacity=capacity)  # fmt: skip
+    return Config(8, 12, 2, 5, 4, 20, **{**fields, **kw})
+
+
+@pytest.mark.parametrize("padding", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+@pytest.mark.parametrize("ckpt", [False, True])
+@pytest.mark.parametrize("dtype", ["fp32", "bf16", "fp16"])
+def test_every_token_routed(dtype, ckpt, dropout, padding) -> None:
+    """expert_capacity ≥ S: every token routed (R = B·n), exact part by part."""
+    compare(switch(9), dtype, ckpt, 2, 9, 4, dropout=dropout, padding=padding,
+            prepare=to_expert_0)  # fmt: skip
+
+
+def saved(c: Config, dtype: str, batch: int, s: int, t: int, capacity: int) -> dict[str, int]:
+    tree = activations.saved_tree(c, dtype, device="cpu", dropout=0.1)
+    values = {**c.values(), symbols.batch: batch, symbols.encoder_length: s,
+              symbols.decoder_length: t, saved_switch.expert_capacity: capacity}  # fmt: skip
+    return activations.resolved(tree, values).evaluate(values)
+
+
+@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+def test_dropped_tokens(dtype) -> None:
+    """Capacity 3 with every token sent to expert 0: only 3 tokens a sequence are routed.
+    The tree at that R (capacity 1: B·min(n, 3·1)) equals torch; at the real capacity
+    (B·min(n, 9) = every token) it is the upper bound the result gives."""
+    c = switch(3)
+    seen, _ = saved_by_module(c, dtype, False, 2, 9, 4, prepare=to_expert_0)
+    torch_bytes = sum(n for _, n in seen.values())
+    assert saved(c, dtype, 2, 9, 4, 1)[""] == torch_bytes
+    assert saved(c, dtype, 2, 9, 4, 3)[""] > torch_bytes
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_any_routing_is_bounded(seed) -> None:
+    """The router's own random weights, a small capacity: the figure bounds what is saved,
+    and everything but the experts is exact whatever the routing."""
+    torch.manual_seed(seed)
+    c = switch(2)
+    seen, modules = saved_by_module(c, "fp32", False, 2, 9, 4)
+    ours = saved(c, "fp32", 2, 9, 4, 2)
+    assert ours[""] >= sum(n for _, n in seen.values())
+    experts = re.compile(r".*\.experts(\.|$)")
+    checked = 0
+    for node, n in ours.items():
+        if node and not experts.match(node) and node.endswith(("router", "layer_norm", "q")):
+            got = sum(b for m, b in seen.values() if node_pattern(node).match(m))
+            assert got == n, node
+            checked += 1
+    assert checked > 5
+
+
+def test_cli_says_what_depends_on_routing() -> None:
+    out = run("memory", "switch-base-8", "--batch", "2", "--encoder-length", "512",
+              "--decoder-length", "128", "--device", "cpu", "--json")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["routed_tokens"] == {"encoder": 1024, "decoder": 256}  # 8 experts × 64 ≥ 512
+    assert "routing" in d["routing"] and d["attention"] == "eager"
+    cuda = json.loads(run("memory", "switch-base-8", "--batch", "2", "--json").stdout)
+    assert cuda["derived"] and all("sdp" not in line for line in cuda["derived_from"])
