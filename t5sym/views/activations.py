@@ -9,6 +9,8 @@ measured; ``cuda``: derived from torch's source, see `CUDA_SOURCES`), the precis
 under ``torch.autocast``, HF Trainer's ``bf16=True``/``fp16=True``, see `AUTOCAST_SAVES`)
 and whether an ``attention_mask`` is passed.
 Dropout follows the config's ``dropout_rate``: ``nn.Dropout(0.0)`` saves no mask.
+LongT5's encoder attention is `t5sym.views.saved_longt5`'s, Switch's router and experts
+`t5sym.views.saved_switch`'s (for the routing it names); both run eager (`EAGER_ONLY`).
 Per instance, on a stream of n tokens (n = S in the encoder, T in the decoder), keys n_k,
 b bytes per value of the model's dtype:
 
