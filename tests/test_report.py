@@ -43,3 +43,19 @@ def test_text_reports_fit_80_columns(name: str) -> None:
 
 def test_gib() -> None:
     assert report.gib(3 * 2**29) == "1.50"
+
+
+def test_switch_fine_tuning_text_says_what_depends_on_routing() -> None:
+    """Switch's experts save for a routing: the text says so, as --json does (`routing`)."""
+    from t5sym.views import activations
+
+    config = t5sym.load("switch-base-8")
+    r = activations.memory_at(config, "bf16", "adamw", batch=1, encoder_length=16,
+                              decoder_length=4, device="cpu")  # fmt: skip
+    text = report.fine_tuning_text(r)
+    assert "routing:" in text and "encoder 16, decoder 4" in " ".join(text.split())
+    assert max(len(line) for line in text.splitlines()) <= 80
+    small = activations.memory_at(t5sym.load("t5-small"), "bf16", "adamw", batch=1,
+                                  encoder_length=16, decoder_length=4)  # fmt: skip
+    plain = report.fine_tuning_text(small)
+    assert "routing:" not in plain

@@ -387,6 +387,10 @@ def fine_tuning_text(result) -> str:
         where += [f"  {line}" for line in r.derived_from]
     else:
         where = ["activations as measured on the CPU (saved_tensors_hooks)"]
+    routing = getattr(r, "routing", None)  # Switch: the experts' figure is for a routing
+    if routing:
+        routed = ", ".join(f"{k} {v:,}" for k, v in r.routed_tokens.items())
+        where += textwrap.wrap(f"routing: {routing} (routed tokens per sparse block: {routed})", 80)
     return "\n".join(
         [
             describe(r.memory.config),
