@@ -553,3 +553,15 @@ def test_sparse_blocks_of_a_huge_stack_answer_at_once() -> None:
 def test_sparse_blocks_name_a_stack() -> None:
     with pytest.raises(ConfigError, match="^stack: must be 'encoder' or 'decoder'"):
         t5sym.load("switch-base-8").sparse_blocks("middle")
+
+
+def test_router_jitter_noise_is_read_and_checked() -> None:
+    """Switch's ``router_jitter_noise`` (transformers' default 0.01) decides saved tensors,
+    no parameter: read from config.json, a number from 0 to 1, left out of ``to_dict``."""
+    base = {"model_type": "switch_transformers"}
+    assert from_hf(base).router_jitter_noise == 0.01
+    c = from_hf({**base, "router_jitter_noise": 0})
+    assert c.router_jitter_noise == 0.0 and "router_jitter_noise" not in c.to_dict()
+    for bad in (2, "0.1", True, None):
+        with pytest.raises(ConfigError, match="^router_jitter_noise: must be a number"):
+            from_hf({**base, "router_jitter_noise": bad})

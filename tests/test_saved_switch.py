@@ -49,6 +49,14 @@ def test_every_token_routed(dtype, ckpt, dropout, padding) -> None:
             prepare=to_expert_0)  # fmt: skip
 
 
+@pytest.mark.parametrize("ckpt", [False, True])
+def test_no_jitter_saves_no_noise(ckpt) -> None:
+    """``router_jitter_noise: 0`` (read from config.json): the router saves no noise."""
+    c = switch(9, router_jitter_noise=0.0)
+    compare(c, "fp32", ckpt, 2, 9, 4, dropout=0.1, padding=False, prepare=to_expert_0)
+    assert "jitter" not in " ".join(activations.saved_tree(c, "fp32", device="cpu").nodes)
+
+
 def saved(c: Config, dtype: str, batch: int, s: int, t: int, capacity: int) -> dict[str, int]:
     tree = activations.saved_tree(c, dtype, device="cpu", dropout=0.1)
     values = {**c.values(), symbols.batch: batch, symbols.encoder_length: s,

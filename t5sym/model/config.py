@@ -214,6 +214,9 @@ class Config:
     #: ``nn.Dropout``'s probability in every block (0: no dropout, no mask saved); it
     #: decides no parameter, so `to_dict` leaves it out.
     dropout_rate: float = 0.1
+    #: Switch: the router multiplies its input by noise in [1 - r, 1 + r] while training
+    #: (0: none, and no noise saved for backward); decides no parameter, left out of `to_dict`.
+    router_jitter_noise: float = 0.01
     #: Switch: every how many blocks of a stack one is sparse, when it is not what
     #: transformers computes from the final fields (None): a config.json that sets
     #: ``encoder_sparse_step``, or depths given by an alias (`from_hf`).
@@ -234,7 +237,8 @@ class Config:
         object.__setattr__(
             self, "expert_capacity", _non_negative("expert_capacity", self.expert_capacity)
         )
-        object.__setattr__(self, "dropout_rate", _probability("dropout_rate", self.dropout_rate))
+        for key in ("dropout_rate", "router_jitter_noise"):
+            object.__setattr__(self, key, _probability(key, getattr(self, key)))
         _check_model_type(self.model_type)
         names = class_names("architectures", self.architectures, ConfigError)
         object.__setattr__(self, "architectures", names)
@@ -637,6 +641,7 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
     config = Config(
         **fields,
         dropout_rate=data.get("dropout_rate", 0.1),  # every T5-family config's default
+        router_jitter_noise=data.get("router_jitter_noise", 0.01),  # Switch's default
         model_type=model_type,
         architectures=data.get("architectures"),
         name=name,

@@ -456,7 +456,7 @@ def _switch_mlp(p: str, n: Expr, reps: Expr, sparse: Expr, b: int, m: int,
     """Switch's ``mlp`` (`t5sym.views.saved_switch`): a dense FFN in reps − sparse blocks; in
     the sparse ones the float32 router and the experts over the R routed tokens (`routed`),
     written as a dense FFN over R/B tokens a sequence."""
-    jitter = getattr(config, "router_jitter_noise", saved_switch.DEFAULT_JITTER)  # hook
+    jitter = config.router_jitter_noise
     rest = saved_switch.routed(n) / batch
     dense = _ffn(p, n, reps - sparse, b, m, config, {})
     experts = _ffn(f"{p}.experts.expert_*", rest, sparse, b, m, config, {})

@@ -47,6 +47,7 @@ def hf_config(c: Config):
             num_sparse_decoder_layers=c.num_sparse_decoder_layers,
             router_bias=c.router_bias,
             expert_capacity=c.expert_capacity,
+            router_jitter_noise=c.router_jitter_noise,
         )
     else:
         fields["feed_forward_proj"] = c.feed_forward_proj
