@@ -7,7 +7,7 @@ Each module is imported on first use: ``t5sym.model.gemma`` after ``import t5sym
 from t5sym.lazy import loader
 
 MODULES = (
-    "algebra", "checks", "config", "files", "gemma", "nodes", "params", "presets",
+    "algebra", "checks", "config", "files", "gemma", "gemma2", "nodes", "params", "presets",
     "result", "roles", "symbols",
 )  # fmt: skip
 __getattr__ = loader(__name__, MODULES)
