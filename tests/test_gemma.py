@@ -336,7 +336,6 @@ def test_cli_count_and_formula(capsys: pytest.CaptureFixture[str]) -> None:
 
 @pytest.mark.parametrize(
     "argv", [["memory", "t5gemma-2b-2b", "--batch", "1"],
-             ["inference", "t5gemma-2b-2b"],
              ["shard", "t5gemma-2b-2b", "--cores", "8"]],
 )  # fmt: skip
 def test_cli_views_refuse_in_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -351,7 +350,8 @@ def test_cli_views_refuse_in_one_line(argv: list[str], capsys: pytest.CaptureFix
     ("argv", "key"),
     [(["flops", "t5gemma-9b-2b", "--json"], "forward"),
      (["memory", "t5gemma-9b-2b", "--json", "--optimizer", "adam"], "total"),
-     (["weights", "t5gemma-9b-2b", "--json", "--format", "nf4"], "total")],
+     (["weights", "t5gemma-9b-2b", "--json", "--format", "nf4"], "total"),
+     (["inference", "t5gemma-9b-2b", "--json"], "kv_cache_bytes")],
 )  # fmt: skip
 def test_cli_views_that_model_t5gemma_answer(
     argv: list[str], key: str, capsys: pytest.CaptureFixture[str]
@@ -362,3 +362,15 @@ def test_cli_views_that_model_t5gemma_answer(
 
     assert cli.main(argv) == 0
     assert json.loads(capsys.readouterr().out)[key] > 0
+
+
+def test_cli_inference_gives_weights_and_caches(capsys: pytest.CaptureFixture[str]) -> None:
+    """`t5sym inference` of T5Gemma 9B-2B: the cross-attention cache is, per decoder layer,
+    k and v of 4 kv heads × 256 (KerasHub's config, 26 decoder layers) over S tokens."""
+    from t5sym import cli
+
+    argv = ["inference", "t5gemma-9b-2b", "--batch", "1", "--encoder-length", "512"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"{26 * 2 * 4 * 256 * 512 * 2:,}" in out and "not modelled" in out
+    assert max(len(line) for line in out.splitlines()) <= 80

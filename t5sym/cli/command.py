@@ -17,7 +17,7 @@ from typing import NoReturn
 import t5sym
 from t5sym.cli import console
 from t5sym.errors import T5SymError
-from t5sym.model import params, presets
+from t5sym.model import gemma, params, presets
 from t5sym.model.checks import MAX_DIGITS, positive_int
 
 EXIT_BAD_INPUT = console.EXIT_BAD_INPUT
@@ -108,6 +108,9 @@ def cmd_inference(args: argparse.Namespace) -> str:
     t5sym.views.inference.check_dtype(args.dtype)  # the choices before the target
     config = presets.load(args.target)
     lengths = (args.batch, args.encoder_length, args.decoder_length)
+    if isinstance(config, gemma.GemmaConfig):  # T5Gemma (2): weights and caches only
+        cache = t5sym.views.inference.gemma_cache(config, *lengths, args.dtype)
+        return _json(cache.to_dict()) if args.json else t5sym.cli.report.gemma_cache_text(cache)
     result = t5sym.views.inference.inference(config, *lengths, args.dtype)
     return _json(result.to_dict()) if args.json else t5sym.cli.report.inference_text(result)
 

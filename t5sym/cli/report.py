@@ -373,6 +373,30 @@ def inference_text(result) -> str:
     )
 
 
+def gemma_cache_text(result) -> str:
+    """`t5sym inference` of a T5Gemma: weights and the grouped-query caches (sliding layers
+    keep at most the window); generate()'s FLOPs and the activation peak are not modelled."""
+    r = result
+    rows = _bytes_rows(
+        [
+            ("weights", r.weights_bytes),
+            ("self-attention cache", r.self_attention_cache_bytes),
+            ("cross-attention cache", r.cross_attention_cache_bytes),
+            ("weights and caches", r.weights_bytes + r.kv_cache_bytes),
+        ]
+    )
+    return "\n".join(
+        [
+            describe(r.config),
+            f"batch={r.batch} S={r.encoder_length} T={r.decoder_length} dtype={r.dtype}",
+            "",
+            table(rows, ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
+            "",
+            "T5Gemma: generate() FLOPs and the activation peak are not modelled",
+        ]
+    )
+
+
 def fine_tuning_text(result) -> str:
     """`t5sym memory --batch ...`: training memory plus the activations saved for backward."""
     r = result
