@@ -219,3 +219,18 @@ def test_views_not_mapped_refuse_in_one_line(view: str) -> None:
         VIEWS[view](t5sym.from_hf({"model_type": "t5gemma2"}))
     message = str(err.value)
     assert message.startswith("model_type: t5gemma2: ") and "\n" not in message, message
+
+
+def test_count_text_names_the_encoder_class_transformers_defines(tmp_path) -> None:
+    """`t5sym count` of a T5Gemma 2 config: its encoder alone is ``T5Gemma2Encoder``
+    (transformers 5 has no T5Gemma2EncoderModel)."""
+    import transformers
+
+    path = tmp_path / "config.json"
+    path.write_text('{"model_type": "t5gemma2"}')
+    assert hasattr(transformers, "T5Gemma2Encoder")
+    assert not hasattr(transformers, "T5Gemma2EncoderModel")
+    from .support.cli import run
+
+    out = run("count", str(path))
+    assert out.returncode == 0 and "T5Gemma2Encoder (encoder only)" in out.stdout

@@ -143,7 +143,8 @@ def count_text(result: Count, *, breakdown: bool = False) -> str:
         rows.append(
             ["  active per token (top-1)", f"{result.active_total:,}", approx(result.active_total)]
         )
-    encoder = config.model[: -len(config.head)] + "EncoderModel"
+    encoder_head = getattr(config, "ENCODER_HEAD", "EncoderModel")  # hook: T5Gemma 2's Encoder
+    encoder = config.model[: -len(config.head)] + encoder_head
     if encoder != result.model:
         rows.append([f"{encoder} (encoder only)", f"{result.encoder_only_total:,}",
                      approx(result.encoder_only_total)])  # fmt: skip

@@ -140,6 +140,9 @@ class Gemma2Config(gemma.GemmaConfig):
     'T5Gemma2Encoder'
     """
 
+    #: The head of the encoder alone (T5's and T5Gemma's: ``EncoderModel``).
+    ENCODER_HEAD = "Encoder"
+
     vision: Vision = Vision()
     model_type: str = "t5gemma2"
 
