@@ -39,7 +39,7 @@ import sympy
 from sympy import Expr
 
 from t5sym.errors import ConfigError, T5SymError
-from t5sym.model import checks, gemma, params, presets, symbols
+from t5sym.model import checks, gemma, gemma2, params, presets, symbols
 from t5sym.model import config as config_module
 from t5sym.model.algebra import tidy
 from t5sym.model.config import (
@@ -762,7 +762,7 @@ def loader_tables() -> dict[str, Any]:
         ],  # fmt: skip
         "LEGACY_ARCHITECTURES": LEGACY_ARCHITECTURES,
         "T5_FIELDS": sorted(T5_FIELDS),
-        "OTHER_TYPES": [*gemma.MODEL_TYPES, *gemma.REFUSED_TYPES],
+        "OTHER_TYPES": [*gemma.MODEL_TYPES, *gemma2.MODEL_TYPES, *gemma.REFUSED_TYPES],
         #: Backward FLOPs per forward FLOP by a product's short name, where not the default.
         "BACKWARD": {flops.GLOBAL_AGGREGATES: flops.backward_per_forward(Role.GLOBAL_SUMS)},
         #: The config fields behind `Config.values()` (the sparse counts are derived).
