@@ -234,3 +234,27 @@ def test_count_text_names_the_encoder_class_transformers_defines(tmp_path) -> No
 
     out = run("count", str(path))
     assert out.returncode == 0 and "T5Gemma2Encoder (encoder only)" in out.stdout
+
+
+def test_roles_of_the_new_parts_are_transformers_classes() -> None:
+    """Each node with a T5Gemma 2 role is the module transformers builds for it: the
+    SigLIP tower, the projector, the decoder's merged attention (meta device)."""
+    import re
+
+    import torch
+    import transformers
+
+    from t5sym.model import gemma, gemma2
+    from t5sym.model.roles import Role
+
+    with torch.device("meta"):
+        model = transformers.T5Gemma2ForConditionalGeneration(transformers.T5Gemma2Config())
+    by_class: dict[str, set[str]] = {}
+    for name, module in model.named_modules():  # block indices as the tree writes them
+        by_class.setdefault(type(module).__name__, set()).add(re.sub(r"\.\d+\.", ".*.", name))
+    expected = {Role.VISION_TOWER: "SiglipVisionModel",
+                Role.PROJECTOR: "T5Gemma2MultiModalProjector",
+                Role.MERGED_ATTENTION: "T5Gemma2MergedAttention"}  # fmt: skip
+    tree = gemma.tree(gemma2.Gemma2Config())
+    for role, cls in expected.items():
+        assert {n.name for n in tree if n.role is role} == by_class[cls], role

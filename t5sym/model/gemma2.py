@@ -332,7 +332,7 @@ def attention(prefix: str, stack: str, bias: bool) -> Node:
         _linear(f"{prefix}.o_proj", q, d, L, Role.O, bias),
         _norm(f"{prefix}.q_norm", hd, L),
         _norm(f"{prefix}.k_norm", hd, L),
-        role=Role.SELF_ATTENTION,
+        role=Role.MERGED_ATTENTION if stack == "decoder" else Role.SELF_ATTENTION,
         doc="grouped-query attention" + (", merged with cross-attention" * (stack == "decoder")),
     )
 
@@ -459,7 +459,7 @@ def vision_tower(prefix: str, s: Structure) -> Node:
                 doc="attention-pooling head (vision_use_head)",
             )
         )  # fmt: skip
-    return group(prefix, *parts, role=Role.MODEL, doc="SigLIP vision model")
+    return group(prefix, *parts, role=Role.VISION_TOWER, doc="SigLIP vision model")
 
 
 def projector(prefix: str) -> Node:
@@ -477,7 +477,7 @@ def projector(prefix: str) -> Node:
             role=Role.WEIGHT,
         ),  # fmt: skip
         _norm(f"{prefix}.mm_soft_emb_norm", h, 1),
-        role=Role.SUBLAYER,
+        role=Role.PROJECTOR,
         doc="multimodal projector",
     )
 

@@ -36,9 +36,12 @@ class Role(StrEnum):
     CROSS_ATTENTION = "cross-attention"
     LOCAL_ATTENTION = "local attention"
     GLOBAL_ATTENTION = "transient-global attention"
+    MERGED_ATTENTION = "merged attention"  # T5Gemma 2's decoder: self and cross in one
     FFN = "feed-forward"
     EXPERTS = "experts"
     ROUTER = "router"
+    VISION_TOWER = "vision tower"  # T5Gemma 2's SigLIP encoder of image patches
+    PROJECTOR = "multimodal projector"  # image tokens to the text width
     NORM = "norm"
     #: A norm of a sublayer's output, before the residual add (T5Gemma's ``post_*``):
     #: a norm's parameters, on the other side of its sublayer.
@@ -69,11 +72,12 @@ class Role(StrEnum):
 
 #: The attention modules.
 ATTENTIONS = frozenset(
-    {Role.SELF_ATTENTION, Role.CROSS_ATTENTION, Role.LOCAL_ATTENTION, Role.GLOBAL_ATTENTION}
-)
+    {Role.SELF_ATTENTION, Role.CROSS_ATTENTION, Role.LOCAL_ATTENTION, Role.GLOBAL_ATTENTION,
+     Role.MERGED_ATTENTION}
+)  # fmt: skip
 
 #: The encoder's self-attention modules (full, LongT5's local and transient-global).
-ENCODER_ATTENTIONS = ATTENTIONS - {Role.CROSS_ATTENTION}
+ENCODER_ATTENTIONS = ATTENTIONS - {Role.CROSS_ATTENTION, Role.MERGED_ATTENTION}
 
 #: The modules a weight sits in, innermost wins (`Node.module`).
 MODULES = ATTENTIONS | {Role.FFN, Role.EXPERTS, Role.ROUTER}

@@ -125,7 +125,7 @@ def cache_part(tree: Tree, kind: str) -> Expr:
 
 
 def gemma_cache_bytes(
-    leaf: Node, b: Expr | int = bytes_per_value, part: str | None = None, merged: bool = False
+    leaf: Node, b: Expr | int = bytes_per_value, part: str | None = None
 ) -> Expr | None:
     """Bytes one cached T5Gemma ``k_proj``/``v_proj`` weight's outputs take (``part``:
     ``"self"`` or ``"cross"`` only).
@@ -133,13 +133,13 @@ def gemma_cache_bytes(
     b·B·(num_key_value_heads·head_dim, the weight's first dim)·tokens, per layer: S for
     cross-attention (the encoder output, every layer), T in a full self-attention layer,
     `t5sym.model.gemma.SLIDING_CACHE` in a sliding one (its last sliding_window − 1 tokens).
-    ``merged`` (T5Gemma 2): the decoder's one attention projects both, so its k and v hold
-    the self and the cross part.
+    T5Gemma 2's decoder has one attention for both (`Role.MERGED_ATTENTION`): its k and v
+    hold the self and the cross part.
     """
     kind = cached(leaf)
     if kind is None:
         return None
-    kinds = ("self", "cross") if merged else (kind,)
+    kinds = ("self", "cross") if leaf.within(Role.MERGED_ATTENTION) else (kind,)
     out = []
     if "cross" in kinds and part in (None, "cross"):
         out.append(b * batch * encoder_length * leaf.repeat * leaf.shape[0])
@@ -168,8 +168,7 @@ def gemma_cache_tree(
     config = gemma.checked(config)
     if part not in (None, "self", "cross"):
         raise T5SymError(f"part: must be 'self', 'cross' or None, got {checks.shown(part)}")
-    merged = config.model_type == "t5gemma2"  # its decoder's one attention caches both
-    return gemma.tree(config).view(lambda leaf: gemma_cache_bytes(leaf, b, part, merged))
+    return gemma.tree(config).view(lambda leaf: gemma_cache_bytes(leaf, b, part))
 
 
 @dataclass(frozen=True)
