@@ -43,7 +43,14 @@ from t5sym.errors import ConfigError, NodeError
 from t5sym.model.checks import activation, class_names, positive_int, shown, shown_path, text
 from t5sym.model.nodes import Node, Tree, group, placed, weight
 from t5sym.model.roles import Role
-from t5sym.model.symbols import GEMMA, GEMMA_FIELDS, dim, num_labels
+from t5sym.model.symbols import (
+    GEMMA,
+    GEMMA_FIELDS,
+    SLIDING_CACHE,
+    SLIDING_LAYERS,
+    WINDOW_REACH,
+    num_labels,
+)
 
 #: The model types of this module (T5Gemma 2, ``t5gemma2``, is `t5sym.model.gemma2`).
 MODEL_TYPES = ("t5gemma",)
@@ -168,22 +175,8 @@ class Stack:
         return out
 
 
-#: Layers of each stack with sliding-window attention (the rest attend to every key).
-SLIDING_LAYERS = {stack: dim(f"{stack}_sliding_layers") for stack in ("encoder", "decoder")}
-
-#: How far a sliding-window query reaches in a workload: in the encoder, min(sliding_window,
-#: S - 1) keys on each side (a key within sliding_window of it, either way); in the decoder,
-#: min(sliding_window, T) keys counting itself (the last sliding_window up to its position).
-WINDOW_REACH = {
-    stack: Symbol(f"{stack}_window_reach", integer=True, nonnegative=True)  # 0 when S = 1
-    for stack in ("encoder", "decoder")
-}
-
-
-#: Tokens a sliding-window layer of the decoder keeps in transformers' cache
-#: (``DynamicSlidingWindowLayer``): the last sliding_window − 1, min(T, sliding_window − 1);
-#: its slice ``[-sliding_window + 1:]`` keeps all T when sliding_window is 1.
-SLIDING_CACHE = dim("decoder_sliding_cache_length")
+# The sliding windows' symbols: `t5sym.model.symbols.SLIDING_LAYERS`, `WINDOW_REACH`,
+# `SLIDING_CACHE` (each with its LaTeX and meaning).
 
 
 def window_values(

@@ -37,7 +37,7 @@ from t5sym.model.checks import class_names, positive_int, shown, text
 from t5sym.model.gemma import Stack
 from t5sym.model.nodes import Node, Tree, group, placed, weight
 from t5sym.model.roles import Role
-from t5sym.model.symbols import GEMMA, dim, num_labels
+from t5sym.model.symbols import GEMMA, VISION, num_labels
 
 #: The model type of this module.
 MODEL_TYPES = ("t5gemma2",)
@@ -79,10 +79,8 @@ VISION_DEFAULTS: dict[str, Any] = {
     "vision_use_head": True,
 }
 
-#: The vision tower's integer fields, and their symbols (``vision_hidden_size``, ...).
+#: The vision tower's integer fields (their symbols: `t5sym.model.symbols.VISION`).
 VISION_FIELDS = tuple(k for k in VISION_DEFAULTS if k != "vision_use_head")
-VISION = {f: dim(f if f.startswith(("num_channels", "image", "patch")) else f"vision_{f}")
-          for f in VISION_FIELDS}  # fmt: skip
 
 
 @dataclass(frozen=True)

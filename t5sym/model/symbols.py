@@ -55,6 +55,27 @@ GEMMA: dict[tuple[str, str], Symbol] = {
     for f in GEMMA_FIELDS
 }
 
+#: T5Gemma: layers of each stack with sliding-window attention (the rest attend to every key).
+SLIDING_LAYERS = {stack: dim(f"{stack}_sliding_layers") for stack in ("encoder", "decoder")}
+#: T5Gemma: how far a sliding-window query reaches in a workload: in the encoder,
+#: min(sliding_window, S − 1) keys on each side; in the decoder, min(sliding_window, T) keys
+#: counting itself (`t5sym.model.gemma.window_values`); 0 when S = 1.
+WINDOW_REACH = {
+    stack: Symbol(f"{stack}_window_reach", integer=True, nonnegative=True)
+    for stack in ("encoder", "decoder")
+}
+#: T5Gemma: tokens a sliding-window layer of the decoder keeps in transformers' cache
+#: (``DynamicSlidingWindowLayer``): min(T, sliding_window − 1), or all T when the window is 1
+#: (its slice ``[-sliding_window + 1:]`` is then ``[0:]``).
+SLIDING_CACHE = dim("decoder_sliding_cache_length")
+#: T5Gemma 2's SigLIP vision tower: its integer fields' symbols (``vision_hidden_size``, the
+#: image's ``num_channels``, ``image_size`` and ``patch_size``).
+VISION = {
+    f: dim(f if f in ("num_channels", "image_size", "patch_size") else f"vision_{f}")
+    for f in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+              "num_channels", "image_size", "patch_size")
+}  # fmt: skip
+
 # Workload and layout symbols (FLOPs, memory, sharding): not config fields.
 batch = dim("batch")
 encoder_length = dim("encoder_length")
@@ -155,3 +176,34 @@ for (_stack, _field), _symbol in GEMMA.items():
     LATEX_NAMES[_symbol] = _GEMMA_LATEX[_field] + _mark
     _where = f"T5Gemma {_stack}: " if _stack else "T5Gemma, both stacks: "
     MEANING[_symbol] = _where + _GEMMA_MEANING[_field]
+
+for _stack, _mark in (("encoder", r"^{\mathrm{enc}}"), ("decoder", r"^{\mathrm{dec}}")):
+    LATEX_NAMES[SLIDING_LAYERS[_stack]] = r"N_{\mathrm{sliding}}" + _mark
+    MEANING[SLIDING_LAYERS[_stack]] = f"T5Gemma {_stack}: layers with sliding-window attention"
+    LATEX_NAMES[WINDOW_REACH[_stack]] = r"w_{\mathrm{reach}}" + _mark
+    MEANING[WINDOW_REACH[_stack]] = (
+        f"T5Gemma {_stack}: keys a sliding-window query reaches in the workload"
+    )
+LATEX_NAMES[SLIDING_CACHE] = r"T_{\mathrm{sliding}}"
+MEANING[SLIDING_CACHE] = "T5Gemma decoder: tokens a sliding layer keeps in the cache"
+_VISION_LATEX = {
+    "hidden_size": r"d_{\mathrm{hidden}}^{\mathrm{vis}}",
+    "intermediate_size": r"d_{\mathrm{inter}}^{\mathrm{vis}}",
+    "num_hidden_layers": r"N^{\mathrm{vis}}",
+    "num_attention_heads": r"n_{\mathrm{heads}}^{\mathrm{vis}}",
+    "num_channels": r"C",
+    "image_size": r"H_{\mathrm{img}}",
+    "patch_size": r"P",
+}
+_VISION_MEANING = {
+    "hidden_size": "width of the vision tower's residual stream",
+    "intermediate_size": "hidden width of the vision tower's feed-forward layer",
+    "num_hidden_layers": "layers of the vision tower",
+    "num_attention_heads": "attention heads of the vision tower",
+    "num_channels": "channels of an input image",
+    "image_size": "side of an input image, in pixels",
+    "patch_size": "side of one image patch, in pixels",
+}
+for _field, _symbol in VISION.items():
+    LATEX_NAMES[_symbol] = _VISION_LATEX[_field]
+    MEANING[_symbol] = "T5Gemma 2: " + _VISION_MEANING[_field]

@@ -639,13 +639,13 @@ def gemma_forward_tree_of(structure: gemma.Structure) -> Tree:
 def attended_pairs(module: Node) -> Expr:
     """(query, key) pairs the masks of a T5Gemma attention module let through, all layers.
 
-    Per layer, with r the stack's `t5sym.model.gemma.WINDOW_REACH`: encoder full S², sliding
+    Per layer, with r the stack's `t5sym.model.symbols.WINDOW_REACH`: encoder full S², sliding
     S·(2r + 1) − r·(r + 1) (keys within the window on either side); decoder self-attention
     full T·(T + 1)/2 (causal), sliding T·r − r·(r − 1)/2 (the last r keys up to the query);
     cross-attention T·S. Sliding and full layers weighted by their counts.
     """
     stack = "encoder" if module.stack is Role.ENCODER else "decoder"
-    sliding, reach = gemma.SLIDING_LAYERS[stack], gemma.WINDOW_REACH[stack]
+    sliding, reach = symbols.SLIDING_LAYERS[stack], symbols.WINDOW_REACH[stack]
     full = gemma.GEMMA[stack, "num_hidden_layers"] - sliding
     S, T = encoder_length, decoder_length
     if module.role is Role.CROSS_ATTENTION:
@@ -667,7 +667,7 @@ def attended_tree(config: gemma.GemmaConfig, encoder_only: bool = False) -> Tree
     >>> from t5sym.views import flops
     >>> t = flops.attended_tree(t5sym.load("t5gemma-2b-2b"))
     >>> t["model.decoder.layers.*.self_attn.scores"].expr.free_symbols >= {
-    ...     t5sym.model.gemma.SLIDING_LAYERS["decoder"]}
+    ...     t5sym.model.symbols.SLIDING_LAYERS["decoder"]}
     True
     """
     encoder_only = checks.boolean("encoder_only", encoder_only)

@@ -40,7 +40,7 @@ import sympy
 from sympy import Expr, Symbol
 
 from t5sym.errors import T5SymError
-from t5sym.model import checks, gemma, params
+from t5sym.model import checks, gemma, params, symbols
 from t5sym.model.algebra import expression, integer
 from t5sym.model.checks import positive_int
 from t5sym.model.config import Config, checked_config, served
@@ -132,7 +132,7 @@ def gemma_cache_bytes(
 
     b·B·(num_key_value_heads·head_dim, the weight's first dim)·tokens, per layer: S for
     cross-attention (the encoder output, every layer), T in a full self-attention layer,
-    `t5sym.model.gemma.SLIDING_CACHE` in a sliding one (its last sliding_window − 1 tokens).
+    `t5sym.model.symbols.SLIDING_CACHE` in a sliding one (its last sliding_window − 1 tokens).
     T5Gemma 2's decoder has one attention for both (`Role.MERGED_ATTENTION`): its k and v
     hold the self and the cross part.
     """
@@ -144,8 +144,8 @@ def gemma_cache_bytes(
     if "cross" in kinds and part in (None, "cross"):
         out.append(b * batch * encoder_length * leaf.repeat * leaf.shape[0])
     if "self" in kinds and part in (None, "self"):
-        sliding = gemma.SLIDING_LAYERS["decoder"]
-        tokens = (leaf.repeat - sliding) * decoder_length + sliding * gemma.SLIDING_CACHE
+        sliding = symbols.SLIDING_LAYERS["decoder"]
+        tokens = (leaf.repeat - sliding) * decoder_length + sliding * symbols.SLIDING_CACHE
         out.append(b * batch * leaf.shape[0] * tokens)
     return sympy.Add(*out) if out else None
 
