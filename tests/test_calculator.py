@@ -340,6 +340,7 @@ def test_generated_configs_give_the_python_values_part_by_part(api: Watched) -> 
 
 #: One config.json (text) of each bad-input class the loader refuses.
 BAD_CONFIGS = [
+    '{"model_type": "switch_transformers", "router_jitter_noise": 2}',
     '{"d_model": 0}',
     '{"d_model": -3}',
     '{"d_ff": "2048"}',
@@ -443,6 +444,8 @@ LOADER_CASES = [
     {"id2label": ["a", "b", "c", "d"], "num_labels": 5, "d_ff": 64},
     {"num_decoder_layers": 0, "architectures": ["T5EncoderModel"], "d_model": 64},
     {"dropout_rate": 0, "d_model": 64},
+    {"router_jitter_noise": 10**30, "d_model": 64},  # not T5's key: ignored
+    {"model_type": "switch_transformers", "router_jitter_noise": 0},
     {"model_type": "longt5", "encoder_attention_type": "transient-global", "d_model": 64},
 ]  # fmt: skip
 

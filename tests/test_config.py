@@ -565,3 +565,5 @@ def test_router_jitter_noise_is_read_and_checked() -> None:
     for bad in (2, "0.1", True, None):
         with pytest.raises(ConfigError, match="^router_jitter_noise: must be a number"):
             from_hf({**base, "router_jitter_noise": bad})
+    # T5's config ignores the key, as transformers' T5Config does
+    assert from_hf({"model_type": "t5", "router_jitter_noise": 10**30}).model_type == "t5"

@@ -150,6 +150,8 @@ function fromFields(data, name = null) {
   const c = makeConfig({
     ...fields, model_type: type, architectures: has(data, "architectures") ? data.architectures : null,
     dropout_rate: has(data, "dropout_rate") ? data.dropout_rate : DEFAULTS.config.dropout_rate,
+    router_jitter_noise: type === SWITCH && has(data, "router_jitter_noise")
+      ? data.router_jitter_noise : DEFAULTS.config.router_jitter_noise,  // Switch's own key
   });
   if (!has(data, "model_type") && !implied && !DATA.T5_FIELDS.some((k) => has(data, k))) {
     fail("model_type: missing, and neither a T5 field nor a T5-family class: not a T5 config");

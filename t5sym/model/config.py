@@ -641,7 +641,10 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
     config = Config(
         **fields,
         dropout_rate=data.get("dropout_rate", 0.1),  # every T5-family config's default
-        router_jitter_noise=data.get("router_jitter_noise", 0.01),  # Switch's default
+        # Switch's own (transformers' default); other types' configs ignore the key
+        router_jitter_noise=(
+            data.get("router_jitter_noise", 0.01) if model_type == "switch_transformers" else 0.01
+        ),
         model_type=model_type,
         architectures=data.get("architectures"),
         name=name,
