@@ -95,8 +95,8 @@ def notation_table() -> str:
 
 
 def split_table() -> str:
-    """preset | p | each split dimension divided by p (heads, d_ff, vocabulary) | d_model,
-    which every core holds whole."""
+    """preset | p | each split dimension divided by p (d_ff, heads, their inner width,
+    vocabulary) | d_model, which every core holds whole."""
     rows = []
     for name, s in shards().items():
         c, local = s.config, s.local_dims
@@ -104,8 +104,8 @@ def split_table() -> str:
             [
                 f"`{name}`",
                 str(s.cores),
-                f"{c.d_ff:,} / {s.cores} = **{local['d_ff']:,}**",
-                f"{c.num_heads} / {s.cores} = **{local['num_heads']}**",
+                f"**{local['d_ff']:,}**",
+                f"**{local['num_heads']}**",
                 _int(local["inner_dim"]),
                 _int(local["vocab_size"]),
                 _int(c.d_model),
@@ -285,23 +285,14 @@ def grown_table() -> str:
             [
                 f"`{name}`",
                 _int(a.original.parameters),
-                f"{a.d_model:,.1f}",
-                f"**{g.d_model:,}** ({g.d_kv})",
+                f"{a.d_model:,.1f} → **{g.d_model:,}** ({g.d_kv})",
                 str(g.num_heads),
                 _int(g.d_ff),
                 _int(a.grown.parameters),
             ]
         )
-    header = [
-        "preset",
-        "N",
-        "d_model solved",
-        "rounded (d_kv)",
-        "heads",
-        "d_ff",
-        "parameters",
-    ]
-    return tables.markdown_table(rows, header, right=set(range(1, 7)))
+    header = ["preset", "N", "d_model: root → rounded (d_kv)", "heads", "d_ff", "parameters"]
+    return tables.markdown_table(rows, header, right=set(range(1, 6)))
 
 
 #: The rows of `comparison_table`: label and the cell of one sharded model.

@@ -21,7 +21,7 @@ from t5site import charts, tables
 from t5sym import sources
 from t5sym.model import params, presets
 from t5sym.views import family, gpt, printers
-from t5sym.views.readable import approx
+from t5sym.views.readable import approx, percent, short
 
 #: The three T5 v1.0 presets the question is about.
 QUESTION = ("t5-large", "t5-3b", "t5-11b")
@@ -258,7 +258,8 @@ def widths_chart(families: Sequence[str] = FAMILIES) -> str:
 
 def answer_table() -> str:
     """The two ways to scale at their ends: GPT-3 Small and 175B, T5-Large, 3B and 11B,
-    T5 v1.1 XL and XXL; widths, d_ff ÷ d_model, head width, feed-forward share, size."""
+    T5 v1.1 XL and XXL; widths (d_ff with d_ff ÷ d_model), head width, feed-forward share,
+    size."""
     by = _by_name()
     heads = {r.name: r.d_head for r in gpt.table_2_1()}
     g = [s for s in by.values() if s.family == "GPT-3"]
@@ -272,11 +273,10 @@ def answer_table() -> str:
         [
             s.name,
             f"{s.d_model:,}",
-            f"{s.d_ff:,}",
+            f"{s.d_ff:,} ({short(s.d_ff_ratio)}×)",
             f"{s.inner_dim:,}",
-            f"{float(s.d_ff_ratio):g}",
             str(heads.get(s.name, t5.get(s.name))),
-            f"{float(s.feed_forward_share):.1%}",
+            percent(s.feed_forward_share, 1),
             approx(s.parameters),
         ]
         for s in chosen
@@ -284,11 +284,10 @@ def answer_table() -> str:
     header = [
         "model",
         "d_model",
-        "d_ff",
+        "d_ff (÷ d_model)",
         "heads·d_kv",
-        "d_ff ÷ d_model",
         "head width",
         "FFN share",
         "parameters",
     ]
-    return tables.markdown_table(rows, header, right=set(range(1, 8)))
+    return tables.markdown_table(rows, header, right=set(range(1, 7)))
