@@ -33,8 +33,7 @@ def test_split_table_divides_the_split_dimensions() -> None:
         assert rows[f"`{name}`"] == [
             str(p),
             f"**{d_ff // p:,}**",
-            f"**{heads // p}**",
-            f"{heads * d_kv // p:,}",
+            f"**{heads // p}** ({heads * d_kv // p:,} wide)",
             f"{VOCAB // p:,}",
             f"{D_MODEL:,}",
         ]

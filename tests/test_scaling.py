@@ -71,8 +71,8 @@ def test_in_short_and_answer_tables() -> None:
     assert short["d_ff ÷ d_model"] == ["4", "4, 16, 64"]
     answer = _rows(scaling.answer_table())
     # T5 v1.1 XL: d_model 2,048, d_ff 5,120 (its config.json); heads of 64
-    assert answer["t5-v1_1-xl"][:4] == ["2,048", "5,120 (2.5×)", "2,048", "64"]
-    assert answer["GPT-3 175B"][3] == "128"
+    assert answer["t5-v1_1-xl"][:3] == ["2,048", "5,120 (2.5×)", "32 × 64 = 2,048"]
+    assert answer["GPT-3 175B"][2] == "96 × 128 = 12,288"  # GPT-3's Table 2.1
     proportions = _rows(scaling.proportions_table())
     assert proportions["t5-v1_1-xl"][:3] == ["2,048", "5/2", "1"]
     assert scaling.widths_chart().lstrip().startswith("<")

@@ -8,7 +8,7 @@ Examples
 --------
 >>> from t5site import meshtf
 >>> meshtf.split_table().splitlines()[0]
-'| preset | p | d_ff / p | heads / p | heads·d_kv / p | V / p | d_model (whole) |'
+'| preset | p | d_ff / p | heads / p (heads·d_kv / p) | V / p | d_model |'
 """
 
 from __future__ import annotations
@@ -105,14 +105,13 @@ def split_table() -> str:
                 f"`{name}`",
                 str(s.cores),
                 f"**{local['d_ff']:,}**",
-                f"**{local['num_heads']}**",
-                _int(local["inner_dim"]),
+                f"**{local['num_heads']}** ({_int(local['inner_dim'])} wide)",
                 _int(local["vocab_size"]),
                 _int(c.d_model),
             ]
         )
-    header = ["preset", "p", "d_ff / p", "heads / p", "heads·d_kv / p", "V / p", "d_model (whole)"]
-    return tables.markdown_table(rows, header, right=set(range(1, 7)))
+    header = ["preset", "p", "d_ff / p", "heads / p (heads·d_kv / p)", "V / p", "d_model"]
+    return tables.markdown_table(rows, header, right=set(range(1, 6)))
 
 
 def _cell(expr: Expr) -> str:

@@ -258,8 +258,8 @@ def widths_chart(families: Sequence[str] = FAMILIES) -> str:
 
 def answer_table() -> str:
     """The two ways to scale at their ends: GPT-3 Small and 175B, T5-Large, 3B and 11B,
-    T5 v1.1 XL and XXL; widths (d_ff with d_ff ÷ d_model), head width, feed-forward share,
-    size."""
+    T5 v1.1 XL and XXL; widths (d_ff with d_ff ÷ d_model; heads × head width = the
+    attention's inner width), feed-forward share, size."""
     by = _by_name()
     heads = {r.name: r.d_head for r in gpt.table_2_1()}
     g = [s for s in by.values() if s.family == "GPT-3"]
@@ -269,25 +269,18 @@ def answer_table() -> str:
         *(by[n] for n in ("t5-large", "t5-3b", "t5-11b", "t5-v1_1-xl", "t5-v1_1-xxl")),
     ]
     t5 = {n: c.d_kv for n, c in _configs([s.name for s in chosen[2:]]).items()}
-    rows = [
-        [
-            s.name,
-            f"{s.d_model:,}",
-            f"{s.d_ff:,} ({short(s.d_ff_ratio)}×)",
-            f"{s.inner_dim:,}",
-            str(heads.get(s.name, t5.get(s.name))),
-            percent(s.feed_forward_share, 1),
-            approx(s.parameters),
-        ]
-        for s in chosen
-    ]
-    header = [
-        "model",
-        "d_model",
-        "d_ff (÷ d_model)",
-        "heads·d_kv",
-        "head width",
-        "FFN share",
-        "parameters",
-    ]
-    return tables.markdown_table(rows, header, right=set(range(1, 7)))
+    rows = []
+    for s in chosen:
+        width = heads.get(s.name, t5.get(s.name))
+        rows.append(
+            [
+                s.name,
+                f"{s.d_model:,}",
+                f"{s.d_ff:,} ({short(s.d_ff_ratio)}×)",
+                f"{s.inner_dim // width} × {width} = {s.inner_dim:,}",
+                percent(s.feed_forward_share, 1),
+                approx(s.parameters),
+            ]
+        )
+    header = ["model", "d_model", "d_ff (ratio)", "heads × d_head", "FFN share", "parameters"]
+    return tables.markdown_table(rows, header, right=set(range(1, 6)))
