@@ -33,6 +33,9 @@ def drawn() -> dict[str, str]:
         "rule_of_thumb": charts.rule_of_thumb(t5_11b, [64, 512, 4096]),
         "feed_forward_share": charts.feed_forward_share(["t5-small", "t5-3b", "ul2"]),
         "widths": charts.widths(gpt.proportions(), {"T5 v1.0": "T5", "GPT-3": "GPT-3"}),
+        "fine_tuning": charts.fine_tuning_svg(
+            t5_11b, {"a": [10**9, 4 * 10**9], "b": [2 * 10**9, 3 * 10**9]}, [128, 512], 8 * 10**9
+        ),
     }
 
 

@@ -86,3 +86,22 @@ def test_answered_leaves_out_what_the_library_refuses() -> None:
     setups = {"full": {}, "odd": {"attention": "flash"}, "eager": {"attention": "eager"}}
     assert "attention" in onegpu.run(configs["t5-small"], setups["odd"], batch=1)
     assert list(onegpu.answered(configs, setups, batch=1)) == ["full", "eager"]
+
+
+def test_length_chart_draws_each_setup_against_the_budget() -> None:
+    """One line per setup with a point per length, the budget line, and an alt text; the
+    totals grow with the length (activations saved per token) for every setup."""
+    import xml.dom.minidom
+
+    config = t5sym.load("t5-small")
+    setups = {"full": {}, "LoRA q,v": onegpu.QV}
+    totals = onegpu.length_totals(config, setups, batch=2)
+    assert list(totals) == ["full", "LoRA q,v"]
+    for values in totals.values():
+        assert len(values) == len(onegpu.CHART_LENGTHS) and values == sorted(set(values))
+    svg = onegpu.length_chart(config, setups, batch=2, budget=10**9)
+    root = xml.dom.minidom.parseString(svg).documentElement
+    assert root.getAttribute("role") == "img" and "full, LoRA q,v" in root.getAttribute(
+        "aria-label"
+    )
+    assert svg.count("<path") >= 3  # two lines and the budget

@@ -361,3 +361,33 @@ def longt5_attention_svg(config: Config, lengths: Sequence[int]) -> str:
         f"transient-global attention grow linearly."
     )
     return _svg(fig, alt)
+
+
+def fine_tuning_svg(
+    config: Config, totals: Mapping[str, Sequence[int]], lengths: Sequence[int], budget: int
+) -> str:
+    """Fine-tuning memory against the input length S: one line per setup (``totals``: its
+    total bytes at each of ``lengths``, from `t5sym.views.activations.memory_at`), log-log,
+    with the GPU's ``budget`` as a dashed line."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.4))
+    for (label, values), color, marker in zip(totals.items(), COLORS, MARKERS, strict=False):
+        ax.plot(lengths, [v / 1e9 for v in values], marker=marker, color=color, label=label)
+    ax.axhline(budget / 1e9, color="#7f7f7f", linestyle="--", linewidth=1)
+    ax.annotate(f"{budget / 1e9:g} GB", (lengths[0], budget / 1e9), textcoords="offset points",
+                xytext=(0, 4), fontsize=FONT_SIZE, color="#555555")  # fmt: skip
+    _log_axis(ax, "x", base=2)
+    _log_axis(ax, "y")
+    ax.set_xlabel("input length S (target length T = S/4)")
+    ax.set_ylabel("GB")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    _legend_below(fig, ax, columns=2)
+    name = config.name or "the model"
+    alt = (
+        f"Lines for {name}: the fine-tuning memory in GB of {', '.join(totals)} as the input "
+        f"length grows from {lengths[0]:,} to {lengths[-1]:,} tokens, against "
+        f"{budget / 1e9:g} GB; without checkpointing the saved activations grow with the "
+        "length and cross the budget first."
+    )
+    return _svg(fig, alt)

@@ -19,10 +19,10 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
-from t5site import tables
+from t5site import charts, tables
 from t5sym.errors import T5SymError
 from t5sym.model.config import Config
 from t5sym.views import activations
@@ -182,3 +182,26 @@ def scale_table(config: Config, setup: Mapping, budget: int, **lengths: int) -> 
         ["parameters trained", f"{one.trainable_parameters:,}"],
     ]
     return tables.markdown_table(rows, ["quantity", config.name or "config"], {1})
+
+
+#: The lengths of `length_chart`: S from 128 to 4,096 tokens, T = S/4.
+CHART_LENGTHS = (128, 256, 512, 1024, 2048, 4096)
+
+
+def length_totals(config: Config, setups: Mapping[str, Mapping], batch: int,
+                  lengths: Sequence[int] = CHART_LENGTHS) -> dict[str, list[int]]:  # fmt: skip
+    """Each setup's total bytes at each input length S (T = S/4); a setup the library
+    refuses at some length is left out."""
+    out = {}
+    for label, setup in setups.items():
+        runs = [run(config, setup, batch=batch, encoder_length=s, decoder_length=max(1, s // 4))
+                for s in lengths]  # fmt: skip
+        if not any(isinstance(r, str) for r in runs):
+            out[label] = [r.total for r in runs]
+    return out
+
+
+def length_chart(config: Config, setups: Mapping[str, Mapping], batch: int, budget: int) -> str:
+    """`t5site.charts.fine_tuning_svg` of `length_totals` against ``budget`` bytes."""
+    totals = length_totals(config, setups, batch)
+    return charts.fine_tuning_svg(config, totals, CHART_LENGTHS, budget)
