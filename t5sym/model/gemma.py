@@ -245,7 +245,7 @@ class GemmaConfig:
         )
         names = class_names("architectures", self.architectures, ConfigError)
         object.__setattr__(self, "architectures", names)
-        head = self.head or _head(self.architectures)
+        head = self.head or head_of(self.architectures)
         if head not in HEADS:
             raise ConfigError(f"head: must be one of {', '.join(HEADS)}, got {shown(head)}")
         if head == "Model" and not self.is_encoder_decoder:
@@ -316,16 +316,22 @@ class GemmaConfig:
         return out
 
 
-def _head(architectures: tuple[str, ...]) -> str:
-    """The head ``architectures[0]`` names (``ForConditionalGeneration`` without one)."""
+def head_of(
+    architectures: tuple[str, ...],
+    prefix: str = CLASS_PREFIX,
+    heads: tuple[str, ...] = HEADS,
+    model_type: str = "t5gemma",
+) -> str:
+    """The head ``architectures[0]`` names among ``heads`` of the classes ``prefix…``
+    (``ForConditionalGeneration`` without one); T5Gemma 2 passes its own."""
     if not architectures:
         return "ForConditionalGeneration"
     name = architectures[0]
-    head = name[len(CLASS_PREFIX) :] if name.startswith(CLASS_PREFIX) else ""
-    if head not in HEADS:
-        known = ", ".join(CLASS_PREFIX + h for h in HEADS)
+    head = name[len(prefix) :] if name.startswith(prefix) else ""
+    if head not in heads:
+        known = ", ".join(prefix + h for h in heads)
         raise ConfigError(
-            f"architectures: {shown(name)} is not a t5gemma model class; transformers "
+            f"architectures: {shown(name)} is not a {model_type} model class; transformers "
             f"defines {known}"
         )
     return head

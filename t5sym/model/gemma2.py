@@ -177,7 +177,7 @@ class Gemma2Config(gemma.GemmaConfig):
         object.__setattr__(self, "num_labels", labels)
         names = class_names("architectures", self.architectures, ConfigError)
         object.__setattr__(self, "architectures", names)
-        head = self.head or _head(names)
+        head = self.head or gemma.head_of(names, CLASS_PREFIX, HEADS, "t5gemma2")
         if head not in HEADS:
             raise ConfigError(f"head: must be one of {', '.join(HEADS)}, got {shown(head)}")
         object.__setattr__(self, "head", head)
@@ -217,21 +217,6 @@ class Gemma2Config(gemma.GemmaConfig):
         out.pop("is_encoder_decoder", None)
         return out | {"vision": {**{f: getattr(self.vision, f) for f in VISION_FIELDS},
                                  "vision_use_head": self.vision.vision_use_head}}  # fmt: skip
-
-
-def _head(architectures: tuple[str, ...]) -> str:
-    """The head ``architectures[0]`` names (``ForConditionalGeneration`` without one)."""
-    if not architectures:
-        return "ForConditionalGeneration"
-    name = architectures[0]
-    head = name[len(CLASS_PREFIX) :] if name.startswith(CLASS_PREFIX) else ""
-    if head not in HEADS:
-        known = ", ".join(CLASS_PREFIX + h for h in HEADS)
-        raise ConfigError(
-            f"architectures: {shown(name)} is not a t5gemma2 model class; transformers "
-            f"defines {known}"
-        )
-    return head
 
 
 # ---------------------------------------------------------------------------------------
