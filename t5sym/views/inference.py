@@ -172,16 +172,11 @@ def gemma_cache_tree(
 
 
 @dataclass(frozen=True)
-class GemmaCache(Result):
-    """Exact bytes of a T5Gemma's weights and of its cache after a forward of S encoder and
-    T decoder tokens with ``use_cache=True`` (or ``generate`` of T tokens' positions).
+class Caches(Result):
+    """Exact bytes of a model's weights and of its cache after a forward of S encoder and T
+    decoder tokens with ``use_cache=True``: what `Inference` and `GemmaCache` share."""
 
-    The self-attention cache keeps num_key_value_heads·head_dim per token (grouped-query
-    attention), T tokens in full layers and min(T, sliding_window − 1) in sliding ones; the
-    cross-attention cache keeps the encoder output's S tokens in every layer.
-    """
-
-    config: gemma.GemmaConfig
+    config: Config
     dtype: str
     batch: int
     encoder_length: int
@@ -206,6 +201,16 @@ class GemmaCache(Result):
     def kv_cache_bytes(self) -> int:
         """Self-attention + cross-attention cache."""
         return self.self_attention_cache_bytes + self.cross_attention_cache_bytes
+
+
+@dataclass(frozen=True)
+class GemmaCache(Caches):
+    """`Caches` of a T5Gemma (or ``generate`` of T tokens' positions).
+
+    The self-attention cache keeps num_key_value_heads·head_dim per token (grouped-query
+    attention), T tokens in full layers and min(T, sliding_window − 1) in sliding ones; the
+    cross-attention cache keeps the encoder output's S tokens in every layer.
+    """
 
 
 def gemma_cache(
@@ -466,7 +471,7 @@ def check_dtype(dtype: str) -> int:
 
 
 @dataclass(frozen=True)
-class Inference(Result):
+class Inference(Caches):
     """Exact bytes and FLOPs of serving one config on B sequences of S inputs, T outputs.
 
     ``activation_peak_bytes`` is the larger of the encoder pass's and the last decoding
@@ -475,40 +480,19 @@ class Inference(Result):
     the cache; ``intensity`` is the last step's FLOPs per byte it reads.
     """
 
-    config: Config
-    dtype: str
-    batch: int
-    encoder_length: int
-    decoder_length: int
-    weights_bytes: int
-    self_attention_cache_bytes: int
-    cross_attention_cache_bytes: int
     encoder_peak_bytes: int
     step_peak_bytes: int
     generation_flops: int
     uncached_generation_flops: int
     step_flops: int
     step_bytes_read: int
-    cache_breakdown: dict[str, int] = field(repr=False)
 
     FIELDS = (
-        "name", "dtype", "batch", "encoder_length", "decoder_length", "weights_bytes",
-        "self_attention_cache_bytes", "cross_attention_cache_bytes", "kv_cache_bytes",
+        *Caches.FIELDS,
         "encoder_peak_bytes", "step_peak_bytes", "activation_peak_bytes", "total_bytes",
         "generation_flops", "uncached_generation_flops", "step_flops", "step_bytes_read",
         "intensity",
     )  # fmt: skip
-    DETAILS = ("cache_breakdown",)
-
-    @property
-    def name(self) -> str | None:
-        """The config's name."""
-        return self.config.name
-
-    @property
-    def kv_cache_bytes(self) -> int:
-        """Self-attention + cross-attention cache."""
-        return self.self_attention_cache_bytes + self.cross_attention_cache_bytes
 
     @property
     def activation_peak_bytes(self) -> int:
@@ -596,11 +580,11 @@ def inference(
         integer(memory.bytes_tree(params.tree(config)).total, values),
         integer(cache_part(caches, "self"), values),
         integer(cache_part(caches, "cross"), values),
+        caches.evaluate(values),
         integer(encoder_peak(config), values),
         integer(step_peak(config), values),
         integer(generation_flops(config), values),
         integer(generation_flops(config, use_cache=False), values),
         integer(step_flops(config, decoder_length), values),
         integer(bytes_read(config), values),
-        caches.evaluate(values),
     )  # fmt: skip
