@@ -32,6 +32,21 @@ def to_expert_0(model: torch.nn.Module) -> None:
                 p.zero_()
 
 
+def round_robin(model: torch.nn.Module) -> None:
+    """Token i of every sequence to expert i mod E: every expert hit, none over capacity
+    when capacity ≥ ⌈n/E⌉ (the router's own saved tensors unchanged: its output replaced)."""
+
+    def hook(router, args, out):
+        index, probs, logits = out
+        b, n, e = index.shape
+        spread = torch.nn.functional.one_hot(torch.arange(n) % e, e).to(index.dtype)
+        return spread.expand(b, n, e).contiguous(), probs, logits
+
+    for name, module in model.named_modules():
+        if name.endswith("mlp.router"):
+            module.register_forward_hook(hook)
+
+
 def switch(capacity: int, **kw) -> Config:
     fields = dict(num_decoder_layers=2, model_type="switch_transformers", num_experts=3,
                   num_sparse_encoder_layers=2, num_sparse_decoder_layers=1,
@@ -47,6 +62,31 @@ def test_every_token_routed(dtype, ckpt, dropout, padding) -> None:
     """expert_capacity ≥ S: every token routed (R = B·n), exact part by part."""
     compare(switch(9), dtype, ckpt, 2, 9, 4, dropout=dropout, padding=padding,
             prepare=to_expert_0)  # fmt: skip
+
+
+@pytest.mark.parametrize("padding", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.1])
+@pytest.mark.parametrize("ckpt", [False, True])
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+def test_under_autocast(amp, ckpt, dropout, padding) -> None:
+    """fp32 weights under torch.autocast: the classifier's low-precision copies, every
+    expert hit (round robin) casting its weights once."""
+    compare(switch(9), "fp32", ckpt, 2, 9, 4, dropout=dropout, padding=padding,
+            autocast=amp, prepare=round_robin)  # fmt: skip
+
+
+def test_one_expert_hit_under_autocast() -> None:
+    """Every token to expert 0: one expert's weight copies, not min(E, R) = 3: the figure
+    is over by exactly the two other experts' bf16 wi and wo."""
+    c = switch(9)
+    seen, _ = saved_by_module(c, "fp32", False, 2, 9, 4, autocast="bf16", prepare=to_expert_0)
+    tree = activations.saved_tree(c, "fp32", device="cpu", dropout=0.1,
+                                  precision="autocast-bf16")  # fmt: skip
+    values = {**c.values(), symbols.batch: 2, symbols.encoder_length: 9,
+              symbols.decoder_length: 4, saved_switch.expert_capacity: 9}  # fmt: skip
+    ours = activations.resolved(tree, values).evaluate(values)[""]
+    sparse = c.num_sparse_encoder_layers + c.num_sparse_decoder_layers
+    assert ours - sum(n for _, n in seen.values()) == sparse * 2 * 2 * 2 * c.d_model * c.d_ff
 
 
 @pytest.mark.parametrize("ckpt", [False, True])

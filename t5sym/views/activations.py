@@ -248,8 +248,10 @@ def _leaf(name: str, expr: Expr, doc: str = "") -> Node:
     return Node(name, sympy.sympify(expr), (), doc, (), sympy.S.One, "saved", Role.SAVED)
 
 
-def _norm(name: str, n: Expr, reps: Expr, b: int) -> Node:
-    values = FLOAT32 * batch * n * (d_model + 1) + b * batch * n * d_model
+def _norm(name: str, n: Expr, reps: Expr, b: int, out: int | None = None) -> Node:
+    """x in float32, 1/rms, x·(1/rms) in ``out`` bytes (the weight's, b unless autocast),
+    and x itself in b when b ≠ 4."""
+    values = FLOAT32 * batch * n * (d_model + 1) + (out or b) * batch * n * d_model
     if b != FLOAT32:
         values += b * batch * n * d_model  # x itself, besides its float32 copy
     return _leaf(name, reps * values, "x in float32, 1/rms, normalized x")
@@ -383,19 +385,24 @@ def _long_attention(p: str, kind: str, s: Setup, b: int, m: int, w: dict[str, Ex
     """LongT5's encoder self-attention (`t5sym.views.saved_longt5`), num_layers times."""
     reps, n = num_layers, encoder_length
     block0 = p.replace(".*.", ".0.")
-    if w:  # autocast: each of q, k, v casts its own input (local attention only)
-        inputs = [_linear_in(f"{p}.{x}", reps * b * batch * n * d_model, w, "input")
+    glob, side = [], {}
+    if kind == "transient-global":
+        extra, g = saved_longt5.global_inputs(b), saved_longt5.global_tokens_of(kind)
+        side = {"k": reps * extra["k"]}  # k's (and under autocast v's) input, global tokens
+        if w:
+            side["v"] = side["k"]
+        glob = [
+            _norm(f"{p}.global_input_layer_norm", g, reps, b, FLOAT32 if w else None),
+            _leaf(f"{p}.aggregates", reps * extra["aggregates"], "one-hot of the global blocks"),
+        ]
+    if w:  # autocast: each of q, k, v casts its own input, k and v their global inputs too
+        inputs = [_linear_in(f"{p}.{x}", reps * b * batch * n * d_model + side.get(x, 0), w,
+                             "input" + (", and on the global tokens" if x in side else ""))
                   for x in ("q", "k", "v")]  # fmt: skip
     else:
         inputs = [_leaf(f"{p}.q", reps * b * batch * n * d_model, "input of q, k, v")]
-    glob = []
-    if kind == "transient-global":
-        extra = saved_longt5.global_inputs(b)
-        glob = [
-            _leaf(f"{p}.k", reps * extra["k"], "input of k, v on the global tokens"),
-            _norm(f"{p}.global_input_layer_norm", saved_longt5.global_tokens_of(kind), reps, b),
-            _leaf(f"{p}.aggregates", reps * extra["aggregates"], "one-hot of the global blocks"),
-        ]
+        if side:
+            inputs.append(_leaf(f"{p}.k", side["k"], "input of k, v on the global tokens"))
     return group(
         p,
         *inputs,
@@ -452,16 +459,20 @@ _SPARSE = {"encoder": num_sparse_encoder_layers, "decoder": num_sparse_decoder_l
 
 
 def _switch_mlp(p: str, n: Expr, reps: Expr, sparse: Expr, b: int, m: int,
-                config: Config) -> Node:  # fmt: skip
+                config: Config, w: dict[str, Expr], sb: int) -> Node:  # fmt: skip
     """Switch's ``mlp`` (`t5sym.views.saved_switch`): a dense FFN in reps − sparse blocks; in
     the sparse ones the float32 router and the experts over the R routed tokens (`routed`),
-    written as a dense FFN over R/B tokens a sequence."""
+    written as a dense FFN over R/B tokens a sequence. Under autocast (``w``) the hit experts'
+    weight copies: min(E, R) of the E experts' (`experts_hit`)."""
     jitter = config.router_jitter_noise
     rest = saved_switch.routed(n) / batch
-    dense = _ffn(p, n, reps - sparse, b, m, config, {})
-    experts = _ffn(f"{p}.experts.expert_*", rest, sparse, b, m, config, {})
-    picked = saved_switch.combine(saved_switch.routed(n), b)
-    doc = {"classifier": "float32 input of the classifier", "jitter": "jitter noise",
+    dense = _ffn(p, n, reps - sparse, b, m, config, w)
+    hit = saved_switch.experts_hit(saved_switch.routed(n)) / num_experts
+    ew = {k: v * hit for k, v in w.items() if k.startswith(f"{p}.experts.")}
+    experts = _ffn(f"{p}.experts.expert_*", rest, sparse, b, m, config, ew)
+    picked = saved_switch.combine(saved_switch.routed(n), b, sb)
+    doc = {"classifier": "input and weight, low-precision copies" if w else
+           "float32 input of the classifier", "jitter": "jitter noise",
            "probs": "float32 softmax, argmax indices"}  # fmt: skip
     return group(
         p,
@@ -470,7 +481,7 @@ def _switch_mlp(p: str, n: Expr, reps: Expr, sparse: Expr, b: int, m: int,
             f"{p}.router",
             *(
                 _leaf(f"{p}.router.{k}", sparse * v, doc[k])
-                for k, v in saved_switch.router(n, jitter).items()
+                for k, v in saved_switch.router(n, jitter, b if w else None).items()
             ),  # fmt: skip
             role=Role.ROUTER,
         ),
@@ -521,28 +532,22 @@ def _sublayers(stack: str, n: Expr, reps: Expr, b: int, m: int, config: Config |
             )
         )
     ff = f"{blk}.layer.{len(parts)}"
+    switch = config is not None and config.model_type == "switch_transformers"
+    ff_masks = reps * m
+    if switch:  # the experts' sum is in the stream's dtype (float32 under autocast)
+        ff_masks += _SPARSE[stack] * (s.mask(sb) - m)
     layers.append(
         group(
             ff,
             _norm(f"{ff}.layer_norm", n, reps, sb),
-            _switch_mlp(f"{ff}.mlp", n, reps, _SPARSE[stack], b, m, config)
-            if config is not None and config.model_type == "switch_transformers"
+            _switch_mlp(f"{ff}.mlp", n, reps, _SPARSE[stack], b, m, config, w, sb)
+            if switch
             else _ffn(f"{ff}.DenseReluDense", n, reps, b, m, config, w),
-            _leaf(f"{ff}.dropout", reps * m * batch * n * d_model, "dropout mask") if m else None,
+            _leaf(f"{ff}.dropout", ff_masks * batch * n * d_model, "dropout mask") if m else None,
             role=Role.SUBLAYER,
         )
     )
     return group(blk, *layers, role=Role.BLOCK)
-
-
-def _refused_under_autocast(config: Config) -> str:
-    """What autocast is not modelled for in ``config`` ("" when it is): the transient-global
-    attention's k and v over the global tokens, Switch's float32 router under autocast."""
-    if config.model_type == "switch_transformers":
-        return "Switch's router (float32 Linear under autocast)"
-    if _long_kind(config) == "transient-global":
-        return "LongT5's transient-global attention"
-    return ""
 
 
 def _long_kind(config: Config | None) -> str | None:
@@ -944,9 +949,6 @@ def saved_tree(
             raise T5SymError(f"d_kv: CUDA's memory-efficient kernel needs a multiple of {align} "
                              f"in {dtype}, got {config.d_kv} (sdpa falls back to math: not "
                              "modelled on CUDA)")  # fmt: skip
-    if s.autocast and config is not None and _refused_under_autocast(config):
-        raise T5SymError(f"precision: {s.precision} with {_refused_under_autocast(config)} "
-                         "not modelled yet (cast the model to a dtype instead)")  # fmt: skip
     m = s.mask(b)
     loss = sb * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + sb
     if lora or lora_targets is not None:

@@ -22,6 +22,9 @@ padding mask changes no shape. With checkpointing a block keeps its input, block
 mask (local: the bool (B, 1, nb, bl, 3·bl) mask; transient-global: the (B, S) mask, float32
 ones or the int64 one passed) and block 1 on the position bias (local: float32 (B, nb, h,
 bl, 3·bl), as the float32 mask is added to it; transient-global: b, (B, nb, h, bl, K)).
+Under autocast (fp32 weights, b = 2) q, k and v each cast their input, and k and v also
+their global-token input (2·b·B·G·d_model more); the aggregates' einsum saves the
+one-hot's b copy and the global norm, on its b input, gives float32.
 LongT5 has no sdpa (``_supports_sdpa`` is False in 5.23; the default falls back to eager).
 """
 

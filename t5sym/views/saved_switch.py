@@ -6,10 +6,18 @@ block on a stream of n tokens (n = S or T), b bytes per value, E = ``num_experts
 | saved | bytes |
 |---|---|
 | router: jitter noise (when > 0), float32 input of ``classifier`` | 4·B·n·d_model each |
+| router, autocast: the classifier's input and weight, c copies | c·B·n·d_model, c·E·d_model |
 | router: float32 softmax, argmax indices of its max | 4·B·n·E, 8·B·n |
 | experts: each hit expert's token indices (``torch.where``: two int64 columns) | 16·R |
 | experts: wi's input, the activation, its dropout mask, wo's input | as a dense FFN over R tokens |
 | experts: routing weight, expert output, weighted output (``index_add_``) | b·R·(1 + 2·d) |
+
+Under autocast (fp32 weights, c = 2 bytes for bf16 and fp16) the router's ``classifier`` is a
+Linear like any other: its input's and weight's c copies replace the float32 input (the
+softmax, asked for in float32, stays 4 bytes); the routing weight and the weighted output
+are float32 (the stream), the expert's output c bytes; each expert hit casts its wi and wo
+once (autocast's weight cache): at most min(E, R) experts, reached when the routing sends a
+token to every expert.
 
 R is the number of tokens the router sends to an expert: what depends on routing. Each
 expert takes at most ``expert_capacity`` (C) tokens of a sequence (the one-hot and
@@ -58,15 +66,28 @@ def routed(n: Expr) -> Expr:
     return batch * sympy.Min(n, num_experts * expert_capacity)
 
 
-def router(n: Expr, jitter: float = DEFAULT_JITTER) -> dict[str, Expr]:
-    """The router's saved bytes in one sparse block (float32 whatever the model's dtype)."""
-    out = {"classifier": FLOAT32 * batch * n * d_model}
+def router(n: Expr, jitter: float = DEFAULT_JITTER, c: int | None = None) -> dict[str, Expr]:
+    """The router's saved bytes in one sparse block: float32 whatever the model's dtype, but
+    under autocast (``c``: the low precision's bytes) the classifier's c copies of its input
+    and weight."""
+    if c:
+        out = {"classifier": c * batch * n * d_model + c * num_experts * d_model}
+    else:
+        out = {"classifier": FLOAT32 * batch * n * d_model}
     if jitter:
         out["jitter"] = FLOAT32 * batch * n * d_model
     out["probs"] = FLOAT32 * batch * n * num_experts + INT64 * batch * n
     return out
 
 
-def combine(tokens: Expr, b: int) -> dict[str, Expr]:
-    """What dispatching R tokens and adding the weighted outputs back saves."""
-    return {"index": 2 * INT64 * tokens, "combine": b * tokens * (1 + 2 * d_model)}
+def combine(tokens: Expr, b: int, sb: int | None = None) -> dict[str, Expr]:
+    """What dispatching R tokens and adding the weighted outputs back saves: the routing
+    weight and the weighted output in the stream's ``sb`` bytes (b unless autocast), the
+    expert's output in b."""
+    sb = sb or b
+    return {"index": 2 * INT64 * tokens, "combine": tokens * (sb + b * d_model + sb * d_model)}
+
+
+def experts_hit(tokens: Expr) -> Expr:
+    """Experts a sparse block's routing sends tokens to, at most: min(E, R)."""
+    return sympy.Min(num_experts, tokens)
