@@ -358,7 +358,7 @@ SAVED_CONFIGS = {
 
 @pytest.mark.parametrize("dropout", [0.0, 0.1])
 @pytest.mark.parametrize("attention", ["eager", "sdpa"])
-@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+@pytest.mark.parametrize("dtype", ["fp32", "bf16", "fp16"])
 @pytest.mark.parametrize(
     ("name", "targets"),
     [
@@ -403,7 +403,7 @@ def test_saved_with_a_workload_at_edge_shapes(heads, layers, decoder_layers, s, 
     ("kwargs", "message"),
     [
         ({"dtype": "fp32", "precision": "autocast-bf16"}, "precision: autocast-bf16 with LoRA"),
-        ({"dtype": "fp16"}, "dtype: saved activations with LoRA are modelled for fp32 and bf16"),
+        ({"dtype": "int8"}, "dtype: int8 holds weights for inference only"),
         ({"lora_targets": "q,zz"}, "lora_targets: unknown 'zz'"),
     ],
 )
@@ -445,7 +445,7 @@ UMT5 = Config(d_model=8, d_ff=12, num_heads=2, d_kv=3, num_layers=2, vocab_size=
 @pytest.mark.parametrize("ckpt", [False, True])
 @pytest.mark.parametrize("dropout", [0.0, 0.1])
 @pytest.mark.parametrize("attention", ["eager", "sdpa"])
-@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+@pytest.mark.parametrize("dtype", ["fp32", "bf16", "fp16"])
 @pytest.mark.parametrize(
     ("name", "targets"),
     [

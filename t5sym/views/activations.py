@@ -794,8 +794,9 @@ def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | No
 
 
 def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
-                  roles: frozenset[Role]) -> Node:  # fmt: skip
-    """A stack with the base frozen: block 0 up to its first adapter saves nothing."""
+                  roles: frozenset[Role], fp16: bool = False) -> Node:  # fmt: skip
+    """A stack with the base frozen: block 0 up to its first adapter saves nothing; in fp16
+    each sublayer whose output needs a gradient saves its ``clamp`` (as `_clamps`)."""
     enc = stack == "encoder"
     n = encoder_length if enc else decoder_length
     layers = num_layers if enc else num_decoder_layers
@@ -830,8 +831,13 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
             parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, g,
                                            fp32, False))  # fmt: skip
         parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, not enc, fp32))
+    hot0 = sum(part is not None for part in parts)  # block 0's sublayers with a gradient
     if attn or ffn:  # blocks 1 on: everything needs a gradient
         rest = layers - 1
+        if fp16:
+            clamps = hot0 + rest * (2 if enc else 3)
+            each = b * batch * n * d_model + 2 * FLOAT32  # input, two 0-dim float32 bounds
+            parts.append(_leaf(f"{stack}.block.*.clamp", clamps * each, "fp16 clamps"))
         first_saves = bool(attn & {Role.Q, Role.K, Role.V})  # block 0's kernel saved
         parts.append(_frozen_attention(f"{stack}.{self_p}", self_call(rest), s, b, m, hot,
                                        fp32, True, not first_saves))  # fmt: skip
@@ -876,9 +882,9 @@ def frozen_roles(config: Config | None, dtype: str, targets, checkpointing: bool
     if model_type not in FROZEN_MODEL_TYPES:
         raise T5SymError(f"model_type: saved activations with LoRA are modelled for "
                          f"{', '.join(FROZEN_MODEL_TYPES)}, not {model_type}")  # fmt: skip
-    if dtype not in ("fp32", "bf16"):
-        raise T5SymError(f"dtype: saved activations with LoRA are modelled for fp32 and bf16, "
-                         f"not {dtype}")  # fmt: skip
+    if dtype not in ("fp32", "bf16", "fp16"):
+        raise T5SymError(f"dtype: saved activations with LoRA are modelled for fp32, bf16 and "
+                         f"fp16, not {dtype}")  # fmt: skip
     if s.autocast:
         raise T5SymError(f"precision: {s.precision} with LoRA (the base frozen) not modelled yet")
     return frozenset(lora.TARGETS[n] for n in names)
@@ -915,8 +921,9 @@ def saved_tree(
     rest as above), without the adapters' own tensors (`t5sym.views.lora.saved_tree`); with
     ``checkpointing``, the block inputs as above (transformers' checkpointing makes the
     embeddings' output require a gradient), the frozen final norms and the dropout masks.
-    Measured with peft on CPU for t5, mt5 and umt5, fp32 and bf16, eager and sdpa, with and
-    without checkpointing and a padding mask; fp16 and autocast are refused.
+    Measured with peft on CPU for t5, mt5 and umt5, fp32, bf16 and fp16 (its clamps where
+    the stream needs a gradient), eager and sdpa, with and without checkpointing and a
+    padding mask; autocast is refused.
 
     Examples
     --------
@@ -956,7 +963,10 @@ def saved_tree(
         if checkpointing:
             stacks = [_frozen_checkpointed(k, config, b, m, s) for k in ("encoder", "decoder")]
         else:
-            stacks = [_frozen_stack(k, config, b, m, s, roles) for k in ("encoder", "decoder")]
+            fp16 = dtype == "fp16"
+            stacks = [
+                _frozen_stack(k, config, b, m, s, roles, fp16) for k in ("encoder", "decoder")
+            ]
         return Tree(
             placed(
                 group(
