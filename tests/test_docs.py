@@ -364,22 +364,36 @@ def test_hook_turns_arithmatex_into_mathml() -> None:
     assert "\\(" not in out and "\\[" not in out and "arithmatex" not in out
 
 
-def test_hook_turns_notebook_math_into_mathml_but_leaves_code_and_prices() -> None:
-    html = (
-        '<div class="jp-Cell jp-MarkdownCell"><div class="jp-RenderedHTMLCommon '
-        'jp-RenderedMarkdown jp-MarkdownOutput" data-mime-type="text/markdown">'
-        r"<p>Width $d_{\mathrm{model}}$, $$x^2$$ and <code>$HOME $x$</code>, $5 or $6.</p>"
-        "</div></div>"
-        '<div class="jp-Cell jp-CodeCell"><pre>echo $a$</pre>'
-        '<div class="jp-RenderedLatex jp-OutputArea-output " data-mime-type="text/latex">'
-        r"$\displaystyle 2 d_{\mathrm{model}}$</div></div>"
-        '<!-- Load mathjax --><script src="x"></script><!-- End of mathjax configuration -->'
+_NOTEBOOK_HEAD = (
+    '<!-- Load mathjax --><script src="x">MathJax = {inlineMath: [["\\(", "\\)"]]}</script>'
+    "<!-- End of mathjax configuration -->"
+    '<style type="text/css">.jupyter-wrapper { color: red }</style>'
+)
+
+
+def test_hook_lightens_a_notebook_page_and_drops_the_mathjax_loader() -> None:
+    html = _NOTEBOOK_HEAD + (
+        '<div class="jp-Cell jp-CodeCell"><pre>echo $a$ costs $5</pre>'
+        '<div class="jp-OutputArea-output"><math display="block"><mi>x</mi></math></div></div>'
     )
     out = _hook().on_page_content(html, _Page("notebooks/t5-3b.py"), None, None)
-    assert len(_maths(out)) == 3
-    assert "<code>$HOME $x$</code>" in out and "<pre>echo $a$</pre>" in out
-    assert "$5 or $6." in out
-    assert "mathjax" not in out.lower() and "\\mathrm" not in out
+    assert "mathjax" not in out.lower() and "jupyter-wrapper" not in out
+    assert "<pre>echo $a$ costs $5</pre>" in out and len(_maths(out)) == 1
+
+
+@pytest.mark.parametrize(
+    "tex",
+    [
+        '<div class="jp-RenderedLatex jp-OutputArea-output">$\\displaystyle x$</div>',
+        "<p>Width $$d_{\\mathrm{model}}$$</p>",
+        "<p>Width \\(d\\)</p>",
+    ],
+)
+def test_hook_refuses_tex_in_a_notebook(tex: str) -> None:
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match=r"notebooks/t5-3b.py: TeX in a notebook"):
+        _hook().on_page_content(_NOTEBOOK_HEAD + tex, _Page("notebooks/t5-3b.py"), None, None)
 
 
 def test_hook_fixes_headings_with_math_in_the_toc_and_title() -> None:

@@ -2,12 +2,12 @@
 
 - ``pymdownx.arithmatex`` (generic mode) wraps prose math as ``<span class="arithmatex">\\(…\\)``
   and ``<div class="arithmatex">\\[…\\]``; each becomes ``<math>`` via latex2mathml.
-- Notebook pages (mkdocs-jupyter) leave ``$…$`` / ``$$…$$`` in markdown cells and
-  ``text/latex`` outputs for MathJax to typeset in the browser (mkdocs-jupyter issues #212,
-  #227); they are converted the same way, and the MathJax loader nbconvert adds is removed.
+- Notebook pages (mkdocs-jupyter) show their formulas as MathML already (cells display
+  ``printers.mathml``); TeX in a notebook would need MathJax, so it fails the build, and the
+  MathJax loader nbconvert adds is removed (no request leaves the site).
 - Notebook pages lose what a reader does not need (`_lighter`): Jupyter's inlined
-  stylesheets (590 KB; docs/assets/extra.css styles the few classes used), the ``In [n]:``
-  prompts, and the second, hidden copy of every cell's code that its copy widget reads
+  stylesheets (590 KB; docs/assets/extra.css styles the few classes used) and the second,
+  hidden copy of every cell's code that its copy widget reads
   (it put every cell twice in the search index). Code cells become the site's own code
   blocks, with the site's copy button.
 - The API page's prose is in the search index, its docstrings (every ``doc-object``) are
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from latex2mathml.converter import convert
+from mkdocs.exceptions import PluginError
 
 _ARITHMATEX = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">\s*(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])'
@@ -37,18 +38,6 @@ _MATHJAX = re.compile(
     r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->|<script src=\"\"> </script>",
     re.S,
 )
-_LATEX_OUTPUT = re.compile(
-    r'(<div class="jp-RenderedLatex[^"]*"[^>]*>)(?P<body>.*?)(</div>)',
-    re.S,
-)
-_MARKDOWN_CELL = re.compile(
-    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^"]*"[^>]*>)(?P<body>.*?)'
-    r'(?=<div class="jp-Cell |</main>|\Z)',
-    re.S,
-)
-_CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.S)
-_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
-_INLINE = re.compile(r"(?<![\\$\w])\$(?=\S)([^$<]+?)(?<=\S)\$(?![\w$])|\\\((.+?)\\\)", re.S)
 
 
 def to_mathml(tex: str, display: bool = False) -> str:
@@ -64,21 +53,6 @@ def _arithmatex(match: re.Match[str]) -> str:
     return to_mathml(match["inline"])
 
 
-def _math(text: str) -> str:
-    text = _DISPLAY.sub(lambda m: to_mathml(m[1] or m[2], display=True), text)
-    return _INLINE.sub(lambda m: to_mathml(m[1] or m[2]), text)
-
-
-def _dollars(text: str) -> str:
-    """``$$…$$``, ``\\[…\\]``, ``$…$`` and ``\\(…\\)`` in HTML outside code -> MathML."""
-    out, pos = [], 0
-    for code in _CODE.finditer(text):
-        out += [_math(text[pos : code.start()]), code[0]]
-        pos = code.end()
-    out.append(_math(text[pos:]))
-    return "".join(out)
-
-
 _STYLE = re.compile(r"<style[^>]*>(?P<css>.*?)</style>", re.S)
 _JUPYTER_CSS = (".jupyter-wrapper", "jp-Mermaid", "td.linenos")
 _COPY_WIDGET = re.compile(
@@ -86,19 +60,17 @@ _COPY_WIDGET = re.compile(
     r'|<div class="clipboard-copy-txt"[^>]*>.*?</div>',
     re.S,
 )
-_PROMPT = re.compile(r'<div class="jp-(?:In|Out)putPrompt[^"]*">.*?</div>', re.S)
 _CELL_CODE = re.compile(
     r'<div class="highlight-ipynb hl-(?P<lang>\w+)"><pre>(?P<code>.*?)</pre></div>', re.S
 )
 
 
 def _lighter(content: str) -> str:
-    """A notebook page without Jupyter's stylesheets, prompts and hidden code copies."""
+    """A notebook page without Jupyter's stylesheets and hidden code copies."""
     content = _STYLE.sub(
         lambda m: "" if any(k in m["css"] for k in _JUPYTER_CSS) else m[0], content
     )
     content = _COPY_WIDGET.sub("", content)
-    content = _PROMPT.sub("", content)
     # "cell-id=…" is no valid CSS id selector: the copy buttons target code by its id
     content = re.sub(r'\bid="cell-id=([\w-]+)"', r'id="cell-\1"', content)
     return _CELL_CODE.sub(
@@ -110,10 +82,18 @@ def _lighter(content: str) -> str:
     )
 
 
-def _notebook(content: str) -> str:
+#: What TeX leaves in a rendered notebook: a ``text/latex`` output, or delimiters in a cell.
+_TEX = ("jp-RenderedLatex", "$$", "\\(", "\\[")
+
+
+def _notebook(content: str, name: str) -> str:
     content = _lighter(_MATHJAX.sub("", content))
-    content = _LATEX_OUTPUT.sub(lambda m: m[1] + _dollars(m["body"]) + m[3], content)
-    return _MARKDOWN_CELL.sub(lambda m: m[1] + _dollars(m["body"]), content)
+    if any(mark in content for mark in _TEX):
+        raise PluginError(
+            f"{name}: TeX in a notebook is not rendered (no MathJax here); "
+            "display(HTML(printers.mathml(expr))) instead"
+        )
+    return content
 
 
 def on_config(config: Any) -> Any:
@@ -148,7 +128,7 @@ def on_page_content(content: str, page: Any, config: Any, files: Any) -> str:
     if page.title and "\\(" in page.title:
         page.title = _TOC_MATH.sub(lambda m: plain(m[1]), page.title)
     if page.file.src_uri.endswith((".py", ".ipynb")):
-        content = _notebook(content)
+        content = _notebook(content, page.file.src_uri)
     if page.file.src_uri == "reference/api.md":  # the prose is searched, not the docstrings
         content = content.replace(
             '<div class="doc doc-object', '<div data-search-exclude class="doc doc-object'
