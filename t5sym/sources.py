@@ -867,6 +867,57 @@ SOURCES: dict[str, Source] = {
         "after about 20 GB at load; batch size and sequence lengths are not given.",
         "https://github.com/huggingface/peft/issues/945",
     ),
+    # --- T5Gemma's T5 sizes and T5Gemma 2 (issue 20) ----------------------------------------
+    "gemma-t5gemma-presets": _file(
+        _github("google-deepmind/gemma", "Google DeepMind's Gemma library (JAX)"),
+        "gemma/research/t5gemma/config.py",
+        "The stacks of T5Gemma's T5 sizes, key-value heads as many as heads: Small 8 layers "
+        "of width 512, GeGLU width 1024, 8 heads of 64; Base 12 layers, 768, 2048, 12 heads of "
+        "64; Large 24 layers, 1024, 2816, 16 heads of 64; ML 26 layers, 1152, 6912, 4 heads of "
+        "256; XL 24 layers, 2048, 5120, 32 heads of 64; every one with a 4096-token sliding "
+        "window in every other layer (the first local), attention and final soft-caps 50 and "
+        "30, and a 256,128-row Flax embedding table.",
+        part="GemmaPreset.config",
+    ),
+    "gemma-cpp-t5gemma-s": Source(
+        _github("google/gemma.cpp", "gemma.cpp, Google's C++ inference engine for Gemma"),
+        "gemma/configs.cc, ConfigT5Gemma_S_S",
+        "T5Gemma S/S: width 512, feed-forward width 1024, 8 heads and 8 key-value heads of "
+        "64, 8 encoder and 8 decoder layers, windows of 4096 alternating with full attention, "
+        "soft-caps 50 and 30, the 256,000-token Gemma vocabulary.",
+        "https://github.com/google/gemma.cpp/blob/dev/gemma/configs.cc",
+    ),
+    "gemma-cpp-gemma3": Source(
+        _github("google/gemma.cpp", "gemma.cpp, Google's C++ inference engine for Gemma"),
+        "gemma/configs.cc, ConfigGemma3_270M, ConfigGemma3_1B, ConfigGemma3_4B, AddVitConfig",
+        "Gemma 3 270M: width 640, feed-forward width 2048, 18 layers, 4 heads and 1 key-value "
+        "head of 256, windows of 512 in five layers of six; 1B: 1152, 6912, 26 layers, 4 and "
+        "1 heads of 256, window 512; 4B: 2560, 10240, 34 layers, 8 and 4 heads of 256, window "
+        "1024; vocabulary 262,144; the vision models' SigLIP tower: width 1152, feed-forward "
+        "width 4304, 16 heads, 27 layers, 896-pixel images in 14-pixel patches.",
+        "https://github.com/google/gemma.cpp/blob/dev/gemma/configs.cc",
+    ),
+    "t5gemma2-doc": _file(
+        TRANSFORMERS,
+        "docs/source/en/model_doc/t5gemma2.md",
+        "T5Gemma 2 comes in 270M-270M, 1B-1B and 4B-4B sizes, adapted from Gemma 3, with tied "
+        "word embeddings and merged self- and cross-attention.",
+    ),
+    "mteb-kalm-reranker": _file(
+        _github("embeddings-benchmark/mteb", "MTEB, the Massive Text Embedding Benchmark"),
+        "mteb/models/model_implementations/kalm_reranker.py",
+        "KaLM-Reranker-V1 Nano, Small and Large, adapted from google/t5gemma-2-270m-270m, "
+        "-1b-1b and -4b-4b and loaded as seq2seq models, hold 786,029,296, 2,115,977,456 and "
+        "7,508,928,880 parameters, of which 262,144 × width are the embedding.",
+        note="MTEB's metadata of the Hub checkpoints, which it loads with AutoModelForSeq2SeqLM",
+    ),
+    "keras-hub-t5gemma2-presets": Source(
+        KERAS_HUB,
+        "keras_hub/src/models/t5gemma2/t5gemma2_presets.py",
+        "KerasHub's T5Gemma 2 presets: 270M-270M 953,800,816 parameters, 1B-1B 2,417,966,192, "
+        "4B-4B 8,180,020,080, counting the encoder's and the decoder's embedding tables apart.",
+        f"{KERAS_HUB.url}/blob/master/keras_hub/src/models/t5gemma2/t5gemma2_presets.py",
+    ),
 }
 
 #: A citation's text → its key (every citation's text is unique: the tests hold it).

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import t5sym
 from t5sym.errors import ConfigError, T5SymError
-from t5sym.model import gemma, gemma2, roles
+from t5sym.model import gemma, gemma2, presets, roles
 from t5sym.views import flops, formats, memory
 
 from .support.reference import node_pattern, numel_by_name, sum_matching
@@ -258,3 +258,31 @@ def test_roles_of_the_new_parts_are_transformers_classes() -> None:
     tree = gemma.tree(gemma2.Gemma2Config())
     for role, cls in expected.items():
         assert {n.name for n in tree if n.role is role} == by_class[cls], role
+
+
+# --- presets -------------------------------------------------------------------------------
+
+
+def preset_json(config: gemma2.Gemma2Config) -> dict:
+    """The config.json of a T5Gemma 2 preset: its fields as T5Gemma2Config reads them."""
+    stacks = {}
+    for stack in ("encoder", "decoder"):
+        stacks[stack] = getattr(config, stack).to_dict()
+        stacks[stack].pop("sliding_layers")
+    vision = config.to_dict()["vision"]
+    return {"model_type": "t5gemma2", "decoder": stacks["decoder"],
+            "encoder": {"text_config": stacks["encoder"], "vision_config": vision}}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(presets.GEMMA2_PRESETS))
+def test_presets_equal_transformers_and_the_published_counts(name: str) -> None:
+    """Every part equals transformers' T5Gemma2ForConditionalGeneration of the preset's
+    config on meta, and the total is the published count of a checkpoint adapted from it
+    (MTEB's KaLM-Reranker-V1, t5sym.sources "mteb-kalm-reranker")."""
+    config = t5sym.load(name)
+    data = preset_json(config)
+    assert_counts_match(data)
+    total = sum(numel_by_name(hf_build(data, "ForConditionalGeneration")).values())
+    exact = [c.value for c in presets.GEMMA_CLAIMS if c.preset == name and "," in c.label]
+    assert exact == [total]
+    assert t5sym.load(f"google/{name}") is config

@@ -17,6 +17,7 @@ from t5sym.errors import ConfigError, PresetError
 from t5sym.model.checks import shown, text
 from t5sym.model.config import Config, from_hf
 from t5sym.model.gemma import GemmaConfig, Stack
+from t5sym.model.gemma2 import Gemma2Config, Vision, default_layer_types
 from t5sym.sources import cite
 
 
@@ -320,9 +321,11 @@ _add(
 
 
 # T5Gemma (Zhang et al. 2025): encoder-decoder Gemma 2, kept apart from PRESETS (whose
-# configs every T5 view reads) and reached by `get` and `load` like any preset. The Gemma 2
-# sizes only: no config.json of the T5-sized checkpoints (S, B, L, ML, XL; gated on the
-# Hub) was read, so they have no preset.
+# configs every T5 view reads) and reached by `get` and `load` like any preset: the Gemma 2
+# sizes (2B-2B, 9B-2B, 9B-9B) and the T5 sizes (S, B, L, ML, XL; ML between Large and XL).
+# No config.json of the gated checkpoints was read: the dimensions are those of the
+# released models' own configs (Gemma 2's table, Google DeepMind's T5Gemma presets), and
+# KerasHub's exact count of each checkpoint confirms them.
 GEMMA_PRESETS: dict[str, Preset] = {}
 _GEMMA2 = {
     "2b": Stack(),  # T5GemmaModuleConfig's defaults are the Gemma 2 2B stack
@@ -334,8 +337,27 @@ _GEMMA2 = {
         num_key_value_heads=8,
     ),
 }
+#: The T5-sized stacks: layers, width, GeGLU width, heads (as many key-value heads) × width.
+_T5_SIZED = {
+    "s": (8, 512, 1024, 8, 64),
+    "b": (12, 768, 2048, 12, 64),
+    "l": (24, 1024, 2816, 16, 64),
+    "ml": (26, 1152, 6912, 4, 256),
+    "xl": (24, 2048, 5120, 32, 64),
+}
+for _size, (_layers, _width, _ff, _heads, _head_dim) in _T5_SIZED.items():
+    _GEMMA2[_size] = Stack(
+        hidden_size=_width,
+        intermediate_size=_ff,
+        num_hidden_layers=_layers,
+        num_attention_heads=_heads,
+        num_key_value_heads=_heads,
+        head_dim=_head_dim,
+    )
+_GEMMA_SIZE_NAMES = {"s": "Small", "b": "Base", "l": "Large", "ml": "ML", "xl": "XL"}
 #: The Hub ids of each T5Gemma preset's checkpoints (pretrained and instruction-tuned).
 GEMMA_VARIANTS = ("ul2", "prefixlm", "ul2-it", "prefixlm-it")
+_KERAS = f"the exact count of {cite('keras-hub-t5gemma-presets')} confirms the dimensions"
 for _enc, _dec in (("2b", "2b"), ("9b", "2b"), ("9b", "9b")):
     _name = f"t5gemma-{_enc}-{_dec}"
     GEMMA_PRESETS[_name] = Preset(
@@ -346,8 +368,69 @@ for _enc, _dec in (("2b", "2b"), ("9b", "2b"), ("9b", "9b")):
         family="T5Gemma",
         source=f"{cite('gemma2-paper-table1', 't5gemma-module-config', 't5gemma-doc')} "
         f"(encoder Gemma 2 {_enc.upper()}, decoder Gemma 2 {_dec.upper()}; tied embeddings, "
-        "the T5GemmaConfig default); no config.json of the gated checkpoint was read: the "
-        f"published count of {cite('keras-hub-t5gemma-presets')} confirms the dimensions",
+        f"the T5GemmaConfig default); no config.json of the gated checkpoint was read: {_KERAS}",
+    )
+for _size in _T5_SIZED:
+    _name = f"t5gemma-{_size}-{_size}"
+    _also = f"; {cite('gemma-cpp-t5gemma-s')}" if _size == "s" else ""
+    GEMMA_PRESETS[_name] = Preset(
+        config=GemmaConfig(
+            encoder=_GEMMA2[_size], decoder=_GEMMA2[_size], name=_name, source="preset"
+        ),
+        hub_id=f"google/{_name}-ul2",
+        family="T5Gemma",
+        source=f"{cite('gemma-t5gemma-presets')} (the {_GEMMA_SIZE_NAMES[_size]} stack: "
+        "layers, widths, heads and key-value heads, head width; sliding window 4096 in every "
+        f"other layer, layer 0 first; soft-caps 50 and 30, not counted){_also}; vocabulary "
+        f"256,000 rows, as {cite('t5gemma-module-config')} and KerasHub's conversion read the "
+        "Hub's config (the Flax table has 256,128); tied embeddings, the T5GemmaConfig "
+        f"default; no config.json of the gated checkpoint was read: {_KERAS}",
+    )
+
+# T5Gemma 2 (transformers' t5gemma2): encoder-decoder Gemma 3 with a SigLIP vision tower,
+# apart from GEMMA_PRESETS (the T5Gemma views' presets: T5Gemma 2 has count, formula and
+# caches only). Text stacks: Gemma 3 270M, 1B and 4B; the tower: Gemma 3's SigLIP.
+GEMMA2_PRESETS: dict[str, Preset] = {}
+#: Gemma 3 text stacks: layers, width, GeGLU width, heads, key-value heads, sliding window.
+_GEMMA3 = {
+    "270m": (18, 640, 2048, 4, 1, 512),
+    "1b": (26, 1152, 6912, 4, 1, 512),
+    "4b": (34, 2560, 10240, 8, 4, 1024),
+}
+_SIGLIP = Vision(
+    hidden_size=1152,
+    intermediate_size=4304,
+    num_hidden_layers=27,
+    num_attention_heads=16,
+    image_size=896,
+    patch_size=14,
+    vision_use_head=False,
+)
+for _size, (_layers, _width, _ff, _heads, _kv, _window) in _GEMMA3.items():
+    _name = f"t5gemma-2-{_size}-{_size}"
+    _stack = Stack(
+        vocab_size=262144,
+        hidden_size=_width,
+        intermediate_size=_ff,
+        num_hidden_layers=_layers,
+        num_attention_heads=_heads,
+        num_key_value_heads=_kv,
+        head_dim=256,
+        sliding_window=_window,
+        layer_types=default_layer_types(_layers),
+    )
+    GEMMA2_PRESETS[_name] = Preset(
+        config=Gemma2Config(
+            encoder=_stack, decoder=_stack, vision=_SIGLIP, name=_name, source="preset"
+        ),
+        hub_id=f"google/{_name}",
+        family="T5Gemma 2",
+        source=f"{cite('gemma-cpp-gemma3')} (Gemma 3 {_size.upper()}: layers, widths, heads "
+        f"and key-value heads of 256, window {_window:,} in five layers of six, vocabulary "
+        f"262,144 rows; the SigLIP tower of its vision models, 896-pixel images in 14-pixel "
+        f"patches, no pooling head); {cite('t5gemma2-doc')} (the sizes); no config.json of "
+        f"the checkpoint was read: {cite('mteb-kalm-reranker')} gives the exact count of a "
+        "checkpoint adapted from it, which the dimensions reproduce",
     )
 
 
@@ -398,18 +481,28 @@ CLAIMS: tuple[Claim, ...] = (
 )
 
 
-#: Published sizes of the T5Gemma presets (apart from `CLAIMS`, which `t5sym.views.family`
-#: reconciles with T5's views).
+#: Published sizes of the T5Gemma and T5Gemma 2 presets (apart from `CLAIMS`, which
+#: `t5sym.views.family` reconciles with T5's views). T5Gemma 2's are the counts of
+#: checkpoints adapted from Google's, with their architecture (KerasHub's T5Gemma 2 counts
+#: hold a second embedding table and are not transformers' model).
 GEMMA_CLAIMS: tuple[Claim, ...] = (
     Claim("t5gemma-2b-2b", "5,596,853,760", 5_596_853_760, cite("keras-hub-t5gemma-presets")),
     Claim("t5gemma-9b-2b", "12,292,375,296", 12_292_375_296, cite("keras-hub-t5gemma-presets")),
     Claim("t5gemma-9b-9b", "20,333,401,088", 20_333_401_088, cite("keras-hub-t5gemma-presets")),
+    Claim("t5gemma-s-s", "312,517,632", 312_517_632, cite("keras-hub-t5gemma-presets")),
+    Claim("t5gemma-b-b", "591,490,560", 591_490_560, cite("keras-hub-t5gemma-presets")),
+    Claim("t5gemma-l-l", "1,241,761,792", 1_241_761_792, cite("keras-hub-t5gemma-presets")),
+    Claim("t5gemma-ml-ml", "2,200,345,344", 2_200_345_344, cite("keras-hub-t5gemma-presets")),
+    Claim("t5gemma-xl-xl", "3,766,980,608", 3_766_980_608, cite("keras-hub-t5gemma-presets")),
     Claim("t5gemma-2b-2b", "6B", 6_000_000_000, cite("t5gemma-collection")),
     Claim("t5gemma-9b-9b", "20B", 20_000_000_000, cite("t5gemma-collection")),
+    Claim("t5gemma-2-270m-270m", "786,029,296", 786_029_296, cite("mteb-kalm-reranker")),
+    Claim("t5gemma-2-1b-1b", "2,115,977,456", 2_115_977_456, cite("mteb-kalm-reranker")),
+    Claim("t5gemma-2-4b-4b", "7,508,928,880", 7_508_928_880, cite("mteb-kalm-reranker")),
 )
 
-#: Every preset by name: `PRESETS` and `GEMMA_PRESETS`.
-ALL_PRESETS: dict[str, Preset] = {**PRESETS, **GEMMA_PRESETS}
+#: Every preset by name: `PRESETS`, `GEMMA_PRESETS` and `GEMMA2_PRESETS`.
+ALL_PRESETS: dict[str, Preset] = {**PRESETS, **GEMMA_PRESETS, **GEMMA2_PRESETS}
 
 
 def _aliases() -> dict[str, str]:
