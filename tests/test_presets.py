@@ -235,3 +235,64 @@ def test_hub_id_suggestions_use_names_and_hub_ids() -> None:
 def test_path_like_names_are_no_such_file(target: str) -> None:
     with pytest.raises(ConfigError, match=f"^{target}: no such file$"):
         t5sym.load(target)
+
+
+# --- T5Gemma and T5Gemma 2 ----------------------------------------------------------------
+
+# name, Hub id; per stack (both alike but 9b-2b's encoder): layers, hidden, GeGLU width, heads,
+# key-value heads, head_dim, vocab, sliding window. Read from: Gemma 2's Table 1 (2b, 9b);
+# google-deepmind/gemma gemma/research/t5gemma/config.py (s, b, l, ml, xl; its 256,128-row
+# Flax table is the Hub's 256,000 rows padded); google/gemma.cpp gemma/configs.cc (Gemma 3
+# 270M, 1B, 4B for T5Gemma 2).
+GEMMA_TABLE = """
+t5gemma-2b-2b        google/t5gemma-2b-2b-ul2    26 2304  9216  8  4 256 256000 4096
+t5gemma-9b-9b        google/t5gemma-9b-9b-ul2    42 3584 14336 16  8 256 256000 4096
+t5gemma-s-s          google/t5gemma-s-s-ul2       8  512  1024  8  8  64 256000 4096
+t5gemma-b-b          google/t5gemma-b-b-ul2      12  768  2048 12 12  64 256000 4096
+t5gemma-l-l          google/t5gemma-l-l-ul2      24 1024  2816 16 16  64 256000 4096
+t5gemma-ml-ml        google/t5gemma-ml-ml-ul2    26 1152  6912  4  4 256 256000 4096
+t5gemma-xl-xl        google/t5gemma-xl-xl-ul2    24 2048  5120 32 32  64 256000 4096
+t5gemma-2-270m-270m  google/t5gemma-2-270m-270m  18  640  2048  4  1 256 262144  512
+t5gemma-2-1b-1b      google/t5gemma-2-1b-1b      26 1152  6912  4  1 256 262144  512
+t5gemma-2-4b-4b      google/t5gemma-2-4b-4b      34 2560 10240  8  4 256 262144 1024
+"""
+GEMMA_FIELDS = ("num_hidden_layers", "hidden_size", "intermediate_size", "num_attention_heads",
+                "num_key_value_heads", "head_dim", "vocab_size", "sliding_window")  # fmt: skip
+GEMMA_ROWS = [line.split() for line in GEMMA_TABLE.strip().splitlines()]
+
+
+@pytest.mark.parametrize("row", GEMMA_ROWS, ids=[row[0] for row in GEMMA_ROWS])
+def test_gemma_preset_values(row: list[str]) -> None:
+    name, hub_id, *dims = row
+    preset = presets.get(hub_id)
+    assert preset.name == name and preset.hub_id == hub_id
+    expected = dict(zip(GEMMA_FIELDS, map(int, dims), strict=True))
+    for stack in ("encoder", "decoder"):
+        s = getattr(preset.config, stack)
+        assert {f: getattr(s, f) for f in GEMMA_FIELDS} == expected, (name, stack)
+    assert preset.config.tie_word_embeddings
+
+
+def test_t5gemma2_layer_types_and_vision_tower() -> None:
+    """Gemma 3's layers: five sliding of six (gemma.cpp's RepeatedAttentionWindowSizes<N, 6>);
+    its SigLIP tower (AddVitConfig, 896-pixel images): 1152 wide, 4304, 16 heads, 27 layers."""
+    for name in presets.GEMMA2_PRESETS:
+        config = presets.get(name).config
+        layers = config.encoder.num_hidden_layers
+        full = [i for i, k in enumerate(config.encoder.layer_types) if k == "full_attention"]
+        assert full == list(range(5, layers, 6)), name
+        v = config.vision
+        assert (v.hidden_size, v.intermediate_size, v.num_attention_heads) == (1152, 4304, 16)
+        assert (v.num_hidden_layers, v.image_size, v.patch_size) == (27, 896, 14)
+        assert not v.vision_use_head
+
+
+def test_gemma_aliases_and_sources() -> None:
+    for name, p in {**presets.GEMMA_PRESETS, **presets.GEMMA2_PRESETS}.items():
+        for alias in (name, p.hub_id, p.hub_id.split("/")[-1], p.hub_id.upper()):
+            assert t5sym.load(alias) is p.config
+        assert sources.linked(p.source) != p.source, f"{name}: cites no register entry"
+    for variant in presets.GEMMA_VARIANTS:
+        assert presets.get(f"google/t5gemma-ml-ml-{variant}").name == "t5gemma-ml-ml"
+    assert sources.cite("gemma-t5gemma-presets") in presets.get("t5gemma-xl-xl").source
+    assert sources.cite("gemma-cpp-gemma3") in presets.get("t5gemma-2-1b-1b").source
