@@ -13,7 +13,15 @@ from t5sym.model import presets
 #: KerasHub's T5Gemma presets page: exact parameter counts (t5sym.sources
 #: "keras-hub-t5gemma-presets").
 KERAS_HUB = {"t5gemma-2b-2b": 5_596_853_760, "t5gemma-9b-2b": 12_292_375_296,
-             "t5gemma-9b-9b": 20_333_401_088}  # fmt: skip
+             "t5gemma-9b-9b": 20_333_401_088, "t5gemma-s-s": 312_517_632,
+             "t5gemma-b-b": 591_490_560, "t5gemma-l-l": 1_241_761_792,
+             "t5gemma-ml-ml": 2_200_345_344, "t5gemma-xl-xl": 3_766_980_608}  # fmt: skip
+#: KerasHub's T5Gemma 2 presets (t5sym.sources "keras-hub-t5gemma2-presets") and MTEB's
+#: counts of rerankers adapted from each checkpoint ("mteb-kalm-reranker").
+KERAS_HUB_2 = {"t5gemma-2-270m-270m": 953_800_816, "t5gemma-2-1b-1b": 2_417_966_192,
+               "t5gemma-2-4b-4b": 8_180_020_080}  # fmt: skip
+MTEB = {"t5gemma-2-270m-270m": 786_029_296, "t5gemma-2-1b-1b": 2_115_977_456,
+        "t5gemma-2-4b-4b": 7_508_928_880}  # fmt: skip
 
 
 def _hf_config(name: str, *, grouped: bool = True):
@@ -56,7 +64,7 @@ def test_costs_row_against_transformers(name: str) -> None:
 def test_published_table_has_every_claim() -> None:
     rows = [line for line in t5gemma.published_table().splitlines()[2:]]
     assert len(rows) == len(presets.GEMMA_CLAIMS)
-    for name, n in KERAS_HUB.items():
+    for name, n in {**KERAS_HUB, **MTEB}.items():
         assert f"| `{name}` | {n:,} | {n:,} | +0 |" in rows
 
 
@@ -84,3 +92,57 @@ def test_caches_table_cross_attention_by_hand() -> None:
     config = presets.get("t5gemma-2b-2b").config.decoder
     cross = config.num_hidden_layers * 2 * config.num_key_value_heads * config.head_dim * 512 * 2
     assert row.split(" | ")[3] == f"{cross:,}"
+
+
+def _hf2(name: str) -> dict[str, int]:
+    """transformers' T5Gemma2ForConditionalGeneration of a preset on meta: numel by name."""
+    config = presets.get(name).config
+    stacks = {s: getattr(config, s).to_dict() for s in ("encoder", "decoder")}
+    for stack in stacks.values():
+        stack.pop("sliding_layers")
+    encoder = {"text_config": stacks["encoder"], "vision_config": config.to_dict()["vision"]}
+    data = {"model_type": "t5gemma2", "decoder": stacks["decoder"], "encoder": encoder}
+    with torch.device("meta"):
+        model = transformers.T5Gemma2ForConditionalGeneration(
+            transformers.T5Gemma2Config.from_dict(data)
+        )
+    return {n: p.numel() for n, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("name", list(MTEB))
+def test_gemma2_row_against_transformers(name: str) -> None:
+    theirs = _hf2(name)
+    total = sum(theirs.values())
+    assert total == MTEB[name]
+
+    def part(prefix: str) -> int:
+        return sum(v for k, v in theirs.items() if k.startswith(prefix))
+
+    vision, projector = (
+        part("model.encoder.vision_tower."),
+        part("model.encoder.multi_modal_projector."),
+    )
+    embedding = part("model.encoder.text_model.embed_tokens.")
+    assert t5gemma.gemma2_row(name) == [total, vision, projector, embedding,
+                                        total - vision - projector - embedding]  # fmt: skip
+
+
+def test_keras_hub_gemma2_table_sets_keras_hub_beside_transformers() -> None:
+    """KerasHub's count minus transformers' on meta, and one more embedding table: the
+    numel of transformers' text_model.embed_tokens.weight."""
+    rows = t5gemma.keras_hub_gemma2_table().splitlines()[2:]
+    assert len(rows) == len(KERAS_HUB_2)
+    for row, (name, n) in zip(rows, KERAS_HUB_2.items(), strict=True):
+        theirs = _hf2(name)
+        total, table = sum(theirs.values()), theirs["model.encoder.text_model.embed_tokens.weight"]
+        cells = [f"`{name}`", f"{n:,}", f"{total:,}", f"{n - total:+,}", f"{table:,}",
+                 f"{n - total - table:+,}"]  # fmt: skip
+        assert row == "| " + " | ".join(cells) + " |"
+
+
+def test_gemma2_caches_table_cross_attention_by_hand() -> None:
+    """The merged attention's cross part: k and v of the S = 512 encoder tokens in every
+    decoder layer, num_key_value_heads x head_dim each, 2 bytes in bf16 (gemma.cpp's Gemma 3
+    1B: 26 layers, 1 key-value head of 256)."""
+    rows = t5gemma.gemma2_caches_table().splitlines()[2:]
+    assert rows[1].split(" | ")[3] == f"{26 * 2 * 1 * 256 * 512 * 2:,}"

@@ -73,14 +73,59 @@ def flops_table(lengths: tuple[int, ...] = (512, 16384), t: int = 128) -> str:
     return tables.markdown_table(rows, header, {1, 2, 3, 4})
 
 
-def caches_table(lengths: tuple[int, ...] = (128, 16384), s: int = 512) -> str:
+def caches_table(
+    lengths: tuple[int, ...] = (128, 16384), s: int = 512, names: tuple[str, ...] = ()
+) -> str:
     """preset | T | the self-attention, cross-attention and total cache bytes in bf16 after
-    a forward of ``s`` encoder and T decoder tokens (`t5sym.views.inference.gemma_cache`)."""
+    a forward of ``s`` encoder and T decoder tokens (`t5sym.views.inference.gemma_cache`),
+    for ``names`` (the T5Gemma presets without)."""
     rows = []
-    for name in presets.GEMMA_PRESETS:
+    for name in names or presets.GEMMA_PRESETS:
         for t in lengths:
             r = inference.gemma_cache(t5sym.load(name), 1, s, t, "bf16")
             cells = (r.self_attention_cache_bytes, r.cross_attention_cache_bytes, r.kv_cache_bytes)
             rows.append([f"`{name}`", f"{t:,}", *(f"{n:,}" for n in cells)])
     header = [f"preset (bf16, S = {s})", "T", "self-attention", "cross-attention", "total bytes"]
     return tables.markdown_table(rows, header, {1, 2, 3, 4})
+
+
+def gemma2_row(name: str) -> list[int]:
+    """parameters | vision tower | projector | token embedding (with its end-of-image row) |
+    the text stacks' layers and norms, for one T5Gemma 2 preset, selected by role."""
+    config = t5sym.load(name)
+    counts = gemma.evaluate(config)[0]
+    leaves = [n for n in gemma.tree(config) if n.is_leaf]
+    vision = sum(counts[n.name] for n in leaves if n.within(Role.VISION_TOWER))
+    projector = sum(counts[n.name] for n in leaves if n.within(Role.PROJECTOR))
+    embedding = sum(counts[n.name] for n in leaves
+                    if n.role is Role.EMBEDDING and not n.within(Role.VISION_TOWER))  # fmt: skip
+    text = counts[""] - vision - projector - embedding
+    return [counts[""], vision, projector, embedding, text]
+
+
+def gemma2_table() -> str:
+    """`gemma2_row` of every T5Gemma 2 preset."""
+    rows = [[f"`{n}`", *(f"{v:,}" for v in gemma2_row(n))] for n in presets.GEMMA2_PRESETS]
+    header = ["preset", "parameters", "vision tower", "projector", "token embedding",
+              "text layers and norms"]  # fmt: skip
+    return tables.markdown_table(rows, header, {1, 2, 3, 4, 5})
+
+
+def keras_hub_gemma2_table() -> str:
+    """preset | KerasHub's count | t5sym's | their difference | one more embedding table
+    (vocab_size × hidden_size) | what remains, for every T5Gemma 2 preset."""
+    rows = []
+    for claim in presets.KERAS_HUB_GEMMA2_CLAIMS:
+        config = t5sym.load(claim.preset)
+        ours = gemma.evaluate(config)[0][""]
+        table = config.decoder.vocab_size * config.decoder.hidden_size
+        diff = claim.value - ours
+        rows.append([f"`{claim.preset}`", claim.label, f"{ours:,}", f"{diff:+,}", f"{table:,}",
+                     f"{diff - table:+,}"])  # fmt: skip
+    header = ["preset", "KerasHub", "t5sym", "difference", "vocab × hidden", "remainder"]
+    return tables.markdown_table(rows, header, {1, 2, 3, 4, 5})
+
+
+def gemma2_caches_table(t: int = 16384, s: int = 512) -> str:
+    """`caches_table` of the T5Gemma 2 presets: the merged attention's cache."""
+    return caches_table((t,), s, names=tuple(presets.GEMMA2_PRESETS))

@@ -501,6 +501,17 @@ GEMMA_CLAIMS: tuple[Claim, ...] = (
     Claim("t5gemma-2-4b-4b", "7,508,928,880", 7_508_928_880, cite("mteb-kalm-reranker")),
 )
 
+#: KerasHub's T5Gemma 2 counts, which hold the decoder's own embedding table beside the
+#: encoder's (transformers' model shares one): set beside the exact count on the T5Gemma page.
+KERAS_HUB_GEMMA2_CLAIMS: tuple[Claim, ...] = tuple(
+    Claim(name, f"{value:,}", value, cite("keras-hub-t5gemma2-presets"))
+    for name, value in (
+        ("t5gemma-2-270m-270m", 953_800_816),
+        ("t5gemma-2-1b-1b", 2_417_966_192),
+        ("t5gemma-2-4b-4b", 8_180_020_080),
+    )
+)
+
 #: Every preset by name: `PRESETS`, `GEMMA_PRESETS` and `GEMMA2_PRESETS`.
 ALL_PRESETS: dict[str, Preset] = {**PRESETS, **GEMMA_PRESETS, **GEMMA2_PRESETS}
 
