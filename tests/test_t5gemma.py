@@ -146,3 +146,14 @@ def test_gemma2_caches_table_cross_attention_by_hand() -> None:
     1B: 26 layers, 1 key-value head of 256)."""
     rows = t5gemma.gemma2_caches_table().splitlines()[2:]
     assert rows[1].split(" | ")[3] == f"{26 * 2 * 1 * 256 * 512 * 2:,}"
+
+
+def test_family_page_lists_every_gemma_preset_with_its_published_total() -> None:
+    from t5site import lineup
+
+    rows = lineup.gemma_table().splitlines()[2:]
+    published = {**KERAS_HUB, **MTEB}
+    assert [r.split(" | ")[0] for r in rows] == [f"| `{n}`" for n in published]
+    for row, total in zip(rows, published.values(), strict=True):
+        assert row.endswith(f" | {total:,} |")
+    assert lineup.gemma_sources_list().count("\n") + 1 == len(published)

@@ -19,6 +19,8 @@ import t5sym
 from t5site import tables
 from t5sym import sources
 from t5sym.cli.report import approx, number
+from t5sym.model import gemma
+from t5sym.model.presets import GEMMA2_PRESETS, GEMMA_PRESETS
 from t5sym.views import family
 from t5sym.views.readable import percent
 
@@ -117,3 +119,33 @@ def rounded_table() -> str:
            f"`{worst.claim.preset}`", str(worst.digits)]  # fmt: skip
     header = ["sizes rounded", "largest relative gap", "published", "preset", "digits shown"]
     return tables.markdown_table([row], header, {0, 1, 4})
+
+
+def gemma_table() -> str:
+    """The T5Gemma and T5Gemma 2 presets: each stack's layers, widths, heads (query/key-value
+    × head_dim; the encoder's line first when the stacks differ), vocabulary, and the exact
+    total of their ForConditionalGeneration."""
+    rows = []
+    for name, p in {**GEMMA_PRESETS, **GEMMA2_PRESETS}.items():
+        c = p.config
+        stacks = [c.encoder, c.decoder] if c.encoder != c.decoder else [c.encoder]
+        dims = "<br>".join(
+            f"{s.num_hidden_layers} × {s.hidden_size}, {s.intermediate_size}, "
+            f"{s.num_attention_heads}/{s.num_key_value_heads}×{s.head_dim}"
+            for s in stacks
+        )
+        rows.append([f"`{name}`", p.family, dims, f"{c.encoder.vocab_size:,}",
+                     f"{gemma.evaluate(c)[0]['']:,}"])  # fmt: skip
+    header = ["preset", "family", "layers × hidden, GeGLU width, heads/kv×head_dim",
+              "vocab", "parameters"]  # fmt: skip
+    return tables.markdown_table(rows, header, {3, 4})
+
+
+def gemma_sources_list() -> str:
+    """One item per T5Gemma and T5Gemma 2 preset: its Hub id and where its dimensions are
+    read."""
+    found = {**GEMMA_PRESETS, **GEMMA2_PRESETS}
+    return "\n".join(
+        f"- `{name}` ([{p.hub_id}](https://huggingface.co/{p.hub_id})): {sources.linked(p.source)}"
+        for name, p in found.items()
+    )
