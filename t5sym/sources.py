@@ -881,7 +881,7 @@ SOURCES: dict[str, Source] = {
     ),
     "gemma-cpp-t5gemma-s": Source(
         _github("google/gemma.cpp", "gemma.cpp, Google's C++ inference engine for Gemma"),
-        "gemma/configs.cc, ConfigT5Gemma_S_S",
+        "gemma/configs.cc, “ConfigT5Gemma_S_S”",
         "T5Gemma S/S: width 512, feed-forward width 1024, 8 heads and 8 key-value heads of "
         "64, 8 encoder and 8 decoder layers, windows of 4096 alternating with full attention, "
         "soft-caps 50 and 30, the 256,000-token Gemma vocabulary.",
@@ -889,7 +889,7 @@ SOURCES: dict[str, Source] = {
     ),
     "gemma-cpp-gemma3": Source(
         _github("google/gemma.cpp", "gemma.cpp, Google's C++ inference engine for Gemma"),
-        "gemma/configs.cc, ConfigGemma3_270M, ConfigGemma3_1B, ConfigGemma3_4B, AddVitConfig",
+        "gemma/configs.cc, “ConfigGemma3_{270M,1B,4B}”, “AddVitConfig”",
         "Gemma 3 270M: width 640, feed-forward width 2048, 18 layers, 4 heads and 1 key-value "
         "head of 256, windows of 512 in five layers of six; 1B: 1152, 6912, 26 layers, 4 and "
         "1 heads of 256, window 512; 4B: 2560, 10240, 34 layers, 8 and 4 heads of 256, window "
