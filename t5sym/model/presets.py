@@ -381,10 +381,10 @@ for _size in _T5_SIZED:
         family="T5Gemma",
         source=f"{cite('gemma-t5gemma-presets')} (the {_GEMMA_SIZE_NAMES[_size]} stack: "
         "layers, widths, heads and key-value heads, head width; sliding window 4096 in every "
-        f"other layer, layer 0 first; soft-caps 50 and 30, not counted){_also}; vocabulary "
-        f"256,000 rows, as {cite('t5gemma-module-config')} and KerasHub's conversion read the "
-        "Hub's config (the Flax table has 256,128); tied embeddings, the T5GemmaConfig "
-        f"default; no config.json of the gated checkpoint was read: {_KERAS}",
+        f"other layer, layer 0 first; soft-caps 50 and 30 and RoPE, no parameters){_also}; "
+        f"vocabulary 256,000 rows, the default of {cite('t5gemma-module-config')} (the Flax "
+        "table pads it to 256,128); tied embeddings, the T5GemmaConfig "
+default; no config.json of the gated checkpoint was read: {_KERAS}",
     )
 
 # T5Gemma 2 (transformers' t5gemma2): encoder-decoder Gemma 3 with a SigLIP vision tower,
@@ -430,7 +430,8 @@ for _size, (_layers, _width, _ff, _heads, _kv, _window) in _GEMMA3.items():
         f"262,144 rows; the SigLIP tower of its vision models, 896-pixel images in 14-pixel "
         f"patches, no pooling head); {cite('t5gemma2-doc')} (the sizes); no config.json of "
         f"the checkpoint was read: {cite('mteb-kalm-reranker')} gives the exact count of a "
-        "checkpoint adapted from it, which the dimensions reproduce",
+        "checkpoint adapted from it, which the dimensions reproduce; the count does not depend "
+        "on the window (the caches do), which is Gemma 3's, not read from a T5Gemma 2 config",
     )
 
 
