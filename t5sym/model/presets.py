@@ -383,8 +383,8 @@ for _size in _T5_SIZED:
         "layers, widths, heads and key-value heads, head width; sliding window 4096 in every "
         f"other layer, layer 0 first; soft-caps 50 and 30 and RoPE, no parameters){_also}; "
         f"vocabulary 256,000 rows, the default of {cite('t5gemma-module-config')} (the Flax "
-        "table pads it to 256,128); tied embeddings, the T5GemmaConfig "
-default; no config.json of the gated checkpoint was read: {_KERAS}",
+        "table pads it to 256,128); tied embeddings, the T5GemmaConfig default; no "
+        f"config.json of the gated checkpoint was read: {_KERAS}",
     )
 
 # T5Gemma 2 (transformers' t5gemma2): encoder-decoder Gemma 3 with a SigLIP vision tower,
