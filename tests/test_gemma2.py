@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import t5sym
 from t5sym.errors import ConfigError, T5SymError
 from t5sym.model import gemma, gemma2, presets, roles
-from t5sym.views import flops, formats, memory
+from t5sym.views import formats, memory
 
 from .support.reference import node_pattern, numel_by_name, sum_matching
 
@@ -207,7 +207,6 @@ def test_every_leaf_has_the_category_of_its_transformers_module(data: dict) -> N
 
 
 VIEWS = {
-    "flops": lambda c: flops.count_flops(c, 1, 8, 8),
     "weights": lambda c: formats.weights(c, "bf16"),
     "memory": lambda c: memory.training_memory(c),
 }

@@ -226,14 +226,17 @@ def flops_text(result: FlopCount, *, breakdown: bool = False) -> str:
     from t5sym.views import flops
 
     # the tree counted: the config's class, or its EncoderModel when that was asked for
-    tree = flops.forward_tree(r.config, encoder_only=r.model != r.config.model)
+    encoder_only = r.model != r.config.model
+    tree = flops.forward_tree(r.config, encoder_only=encoder_only)
     parts = tree_rows(tree, r.breakdown, None if breakdown else _flops_keep)
+    idle = flops.idle_on_text(r.config, encoder_only)
     return "\n".join(
         [
             describe(r.config),
             f"{r.model}, B={r.batch}, {lengths}",
             f"{r.tokens:,} tokens; N={r.parameters:,} parameters",
             "FLOPs of matrix products, 2 per multiply-add (as torch's FlopCounterMode)",
+            *([f"text in, no image: {', '.join(idle)} compute nothing"] if idle else []),
             "",
             table(summary, ["", "FLOPs", "≈", "ours/rule"], {1, 2, 3}),
             "",

@@ -39,6 +39,12 @@ token. Its eager attention (the only one transformers runs it with) computes eve
 and masks the scores, so a sliding-window layer costs what a full one does; `attended_tree`
 counts only the pairs the masks let through. Soft-capping is no matrix product.
 
+T5Gemma 2 (`t5sym.model.gemma2`), text in: the decoder's merged attention projects the T
+decoder tokens and the S encoder outputs with the same ``k_proj`` and ``v_proj``
+(B·(T + S) tokens) and each query attends to all of them, (n_q, n_k) = (T, T + S). The
+vision tower and the projector run on images only and cost 0 on text
+(`gemma2_forward_tree_of`).
+
 Training: backward costs 2 × forward for every matrix product (the gradients with
 respect to both operands, each a product of the same size), so a step costs 3 × forward
 — except LongT5's ``global_aggregates``, whose one-hot operand needs no gradient:
@@ -56,7 +62,7 @@ import sympy
 from sympy import Expr
 
 from t5sym.errors import T5SymError
-from t5sym.model import checks, gemma, params, symbols
+from t5sym.model import checks, gemma, gemma2, params, symbols
 from t5sym.model.algebra import integer
 from t5sym.model.checks import positive_int
 from t5sym.model.config import Config, checked_config
@@ -91,7 +97,8 @@ SHIFTED_INPUT_HEADS = ("ForSequenceClassification", "ForQuestionAnswering")
 def lengths(node: Node) -> tuple[Expr, Expr]:
     """(query length, key length) of the attention module holding ``node``.
 
-    Encoder: (S, S); decoder self-attention: (T, T); cross-attention: (T, S). For a
+    Encoder: (S, S); decoder self-attention: (T, T); cross-attention: (T, S); T5Gemma 2's
+    merged attention: (T, T + S). For a
     feed-forward weight only the first, the length of its stream, matters; a token
     classifier reads the encoder's S tokens, ``lm_head`` and ``qa_outputs`` the decoder's T.
     """
@@ -99,6 +106,8 @@ def lengths(node: Node) -> tuple[Expr, Expr]:
         return encoder_length, encoder_length
     if node.within(Role.CROSS_ATTENTION):
         return decoder_length, encoder_length
+    if node.within(Role.MERGED_ATTENTION):  # T5Gemma 2: the decoder's and the encoder's
+        return decoder_length, decoder_length + encoder_length
     return decoder_length, decoder_length
 
 
@@ -255,6 +264,8 @@ def forward_tree(config: Config | None = None, encoder_only: bool = False) -> Tr
     2*batch*d_kv*d_model*encoder_length*num_decoder_layers*num_heads
     """
     encoder_only = checks.boolean("encoder_only", encoder_only)
+    if isinstance(config, gemma2.Gemma2Config):  # T5Gemma 2 on text: the tower idle
+        return gemma2_forward_tree_of(config.breakdown_tree(encoder_only))
     if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same products
         config = gemma.modelled(config, "the FLOP view")
         return gemma_forward_tree_of(gemma.Structure.of(config, encoder_only=encoder_only))
@@ -305,10 +316,27 @@ def matmul_parameters(config: Config | None, stack: str) -> Expr:
     return _linear_parameters(params.tree(config), Role(stack))
 
 
+#: Modules that see no text token: T5Gemma 2's vision tower and projector (images only).
+IDLE_ON_TEXT = (Role.VISION_TOWER, Role.PROJECTOR)
+
+
+def idle_on_text(config: Config | gemma.GemmaConfig, encoder_only: bool = False) -> tuple[str, ...]:
+    """The modules of the config's model that compute nothing on text (`IDLE_ON_TEXT`)."""
+    if not isinstance(config, gemma.GemmaConfig):
+        return ()
+    return tuple(n.name for n in config.breakdown_tree(encoder_only) if n.role in IDLE_ON_TEXT)
+
+
 def _linear_parameters(tree: Tree, stack: Role) -> Expr:
-    """Linear weights of ``stack`` (its blocks), experts counted once."""
+    """Linear weights of ``stack`` (its blocks) that text passes, experts counted once."""
     active = params.active_tree(tree)
-    return sympy.Add(*(n.expr for n in active if n.kind == "linear" and n.stack is stack))
+    return sympy.Add(
+        *(
+            n.expr
+            for n in active
+            if n.kind == "linear" and n.stack is stack and not n.within(*IDLE_ON_TEXT)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -359,7 +387,9 @@ def rule_of_thumb(
     """
     encoder_only = checks.boolean("encoder_only", encoder_only)
     symbolic = checks.boolean("symbolic", symbolic)
-    if isinstance(config, gemma.GemmaConfig):
+    if isinstance(config, gemma2.Gemma2Config):
+        result = _gemma2_rule(config.breakdown_tree(encoder_only))
+    elif isinstance(config, gemma.GemmaConfig):
         config = gemma.modelled(config, "the FLOP view")
         result = _gemma_rule(gemma.Structure.of(config, encoder_only=encoder_only))
     else:
@@ -419,9 +449,14 @@ def _rule(tree: Tree, flops: Tree, has_decoder: bool) -> RuleOfThumb:
         )
     if has_decoder:
         per_side += 2 * batch * _linear_parameters(tree, Role.DECODER) * decoder_length
-        excess["cross-attention k, v on S tokens, not T"] = beyond(
-            Role.CROSS_ATTENTION, decoder_length
-        )
+        if any(n.role is Role.CROSS_ATTENTION for n in flops):
+            excess["cross-attention k, v on S tokens, not T"] = beyond(
+                Role.CROSS_ATTENTION, decoder_length
+            )
+        if any(n.role is Role.MERGED_ATTENTION for n in flops):
+            excess["merged attention k, v on the S encoder outputs too"] = beyond(
+                Role.MERGED_ATTENTION, decoder_length
+            )
     top = [n for n in flops.root.children if n.role in HEADS]
     if top:
         excess[" + ".join(n.name for n in top)] = sympy.Add(*(n.expr for n in top))
@@ -543,7 +578,9 @@ def count_flops(
     >>> t5sym.count_flops(t5sym.load("t5-small"), 1, 512, 128).forward  # as FlopCounterMode
     36624662528
     """
-    if isinstance(config, gemma.GemmaConfig):
+    if isinstance(config, gemma2.Gemma2Config):
+        pass
+    elif isinstance(config, gemma.GemmaConfig):
         gemma.modelled(config, "the FLOP view")
     else:
         checked_config(config)
@@ -551,6 +588,8 @@ def count_flops(
     encoder_length = positive_int("encoder_length", encoder_length)
     decoder_length = positive_int("decoder_length", decoder_length)
     encoder_only = False if encoder_only is None else checks.boolean("encoder_only", encoder_only)
+    if isinstance(config, gemma2.Gemma2Config):  # T5Gemma 2 on text
+        return _count_gemma2(config, batch, encoder_length, decoder_length, encoder_only)
     if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same products
         return _count_gemma(config, batch, encoder_length, decoder_length, encoder_only)
     model = params.build(config, encoder_only=encoder_only)
@@ -749,3 +788,74 @@ class GemmaFlopCount(FlopCount):
     def attended(self) -> int:
         """Forward FLOPs with scores and context over the unmasked pairs only."""
         return self.attended_breakdown[""]
+
+
+# ---------------------------------------------------------------------------------------
+# T5Gemma 2 (`t5sym.model.gemma2`): text in, the same products; the tower idle.
+
+
+def _gemma2_matmul(leaf: Node) -> Expr | None:
+    """A T5Gemma 2 weight's FLOPs on text: 2·B·n·(its parameters) for a linear, n its
+    module's query length (`lengths`), its key length for k and v; none for the rest and for
+    the vision tower and projector, which run on images only."""
+    if leaf.kind != "linear" or leaf.within(Role.VISION_TOWER, Role.PROJECTOR):
+        return None
+    query, key = lengths(leaf)
+    return 2 * batch * (key if leaf.within(Role.K, Role.V) else query) * leaf.expr
+
+
+@cache
+def gemma2_forward_tree_of(tree: Tree) -> Tree:
+    """T5Gemma 2's forward FLOPs per part on text, from its parameter tree: the linears,
+    ``scores`` and ``context`` in every attention module (every pair, the masked ones too,
+    as eager attention and sdpa's kernels compute them), and ``lm_head`` even when tied.
+
+    transformers 5.23 runs T5Gemma 2 with sdpa by default; torch's FlopCounterMode counts
+    sdpa's CUDA kernels with the same formula and no CPU kernel (``torch/utils/
+    flop_counter.py`` registers ``_scaled_dot_product_{efficient,flash,cudnn}_attention``
+    only), so on a CPU it shows these products with eager attention alone."""
+    parts = [_with_products(c) for c in tree.view(_gemma2_matmul).root.children]
+    roles = {c.role for c in tree.root.children}
+    if Role.WRAPPED in roles and not roles & HEADS:  # ForConditionalGeneration, tied
+        parts.append(Tree(placed(gemma.lm_head(), (Role.MODEL,))).view(_gemma2_matmul).root)
+    return Tree(group("", *parts, role=Role.MODEL))
+
+
+@cache
+def _gemma2_rule(tree: Tree) -> RuleOfThumb:
+    return _rule(tree, gemma2_forward_tree_of(tree), Role.DECODER in {n.role for n in tree})
+
+
+def _count_gemma2(
+    config: gemma2.Gemma2Config, batch: int, encoder_length: int, decoder_length: int, enc: bool
+) -> FlopCount:
+    """`count_flops` of a T5Gemma 2 config on text (arguments checked)."""
+    tree = config.breakdown_tree(enc)
+    head = "Encoder" if enc else config.head
+    gemma.check_runnable(config, decoder=config.has_decoder and not enc)
+    if head in GEMMA_SHIFTED_INPUT_HEADS:
+        decoder_length = encoder_length
+    sizes = config.values()
+    values = {
+        **sizes,
+        symbols.batch: batch,
+        symbols.encoder_length: encoder_length,
+        symbols.decoder_length: decoder_length,
+    }
+    rule, forward = _gemma2_rule(tree), gemma2_forward_tree_of(tree)
+    breakdown = forward.evaluate(values)
+    has_decoder = head != "Encoder"
+    return FlopCount(
+        config,
+        gemma2.CLASS_PREFIX + head,
+        batch,
+        encoder_length,
+        decoder_length if has_decoder else None,
+        not has_decoder,
+        breakdown,
+        _training_total(forward, breakdown),
+        tree.evaluate(sizes)[""],
+        integer(rule.naive, values),
+        integer(rule.per_side, values),
+        {k: integer(e, values) for k, e in rule.excess.items()},
+    )
