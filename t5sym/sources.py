@@ -918,6 +918,29 @@ SOURCES: dict[str, Source] = {
         "4B-4B 8,180,020,080, counting the encoder's and the decoder's embedding tables apart.",
         f"{KERAS_HUB.url}/blob/master/keras_hub/src/models/t5gemma2/t5gemma2_presets.py",
     ),
+    # --- LoRA under autocast, on LongT5 and Switch (issue 18) -------------------------------
+    "torch-autocast-cache": _file(
+        TORCH,
+        "aten/src/ATen/autocast_mode.cpp",
+        "Autocast caches its lower-precision cast of a float32 tensor only for a leaf that "
+        "requires a gradient (a trained weight); any other tensor, a frozen weight too, is "
+        "cast again at every call.",
+        part="“cached_cast”",
+    ),
+    "peft-lora-linear": _file(
+        _github("huggingface/peft", "peft, Hugging Face's parameter-efficient fine-tuning"),
+        "src/peft/tuners/lora/layer.py",
+        "A LoRA Linear runs the frozen base layer, casts its input to the adapters' dtype, and "
+        "adds lora_B(lora_A(dropout(x))) times the scaling.",
+        part="“Linear.forward”",
+    ),
+    "peft-target-modules": _file(
+        _github("huggingface/peft", "peft, Hugging Face's parameter-efficient fine-tuning"),
+        "src/peft/utils/constants.py",
+        "peft's default LoRA targets are q and v for t5 and mt5; it has no default for umt5, "
+        "longt5 or switch_transformers.",
+        part="“TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING”",
+    ),
 }
 
 #: A citation's text → its key (every citation's text is unique: the tests hold it).

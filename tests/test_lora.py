@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from pathlib import Path
 
 import pytest
 import torch
@@ -303,13 +304,16 @@ def test_cli_bad_values_exit_2(args: list[str], message: str) -> None:
 
 
 def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropout: float,
-                     batch: int, s: int, t: int, *, ckpt: bool = False,
-                     padding: bool = False) -> int:  # fmt: skip
+                     batch: int, s: int, t: int, *, ckpt: bool = False, padding: bool = False,
+                     autocast: str | None = None, prepare=None) -> int:  # fmt: skip
     """Bytes of every distinct storage saved for backward in one training forward of
     ``get_peft_model`` on CPU (``labels`` given), parameters excluded. ``ckpt``: transformers'
     checkpointing (reentrant, whose function saves each block's inputs through the hooks;
     it makes the embeddings' output require a gradient); ``padding``: an
-    ``attention_mask`` with the last token of the first row masked."""
+    ``attention_mask`` with the last token of the first row masked; ``autocast``: the
+    forward under ``torch.autocast("cpu", dtype)`` over fp32 weights (HF Trainer's
+    ``bf16=True``/``fp16=True``); ``prepare``: called with the base model (a router's
+    routing)."""
     from .support.reference import hf_config
 
     cfg = hf_config(config)
@@ -317,6 +321,8 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
     cfg.decoder_start_token_id = cfg.pad_token_id = 0
     torch.manual_seed(0)
     model = build_from(cfg).to(TORCH_DTYPE[dtype])
+    if prepare is not None:
+        prepare(model)
     model = get_peft_model(model, LoraConfig(r=8, target_modules=targets)).train()
     if ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
@@ -336,15 +342,18 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
     if padding:
         kw["attention_mask"] = torch.ones(batch, s, dtype=torch.long)
         kw["attention_mask"][0, -1] = 0
+    amp = TORCH_DTYPE[autocast] if autocast else torch.bfloat16
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda x: x):
-        model(input_ids=ids, labels=labels, **kw)
+        with torch.autocast("cpu", amp, enabled=autocast is not None):
+            model(input_ids=ids, labels=labels, **kw)
     return sum(seen.values())
 
 
 def build_from(cfg) -> torch.nn.Module:
     import transformers
 
-    prefix = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5"}[cfg.model_type]
+    prefix = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5", "longt5": "LongT5",
+              "switch_transformers": "SwitchTransformers"}[cfg.model_type]  # fmt: skip
     return getattr(transformers, prefix + "ForConditionalGeneration")(cfg)
 
 
@@ -402,7 +411,7 @@ def test_saved_with_a_workload_at_edge_shapes(heads, layers, decoder_layers, s, 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"dtype": "fp32", "precision": "autocast-bf16"}, "precision: autocast-bf16 with LoRA"),
+        ({"dtype": "bf16", "precision": "autocast-bf16"}, "dtype: autocast-bf16 runs over fp32"),
         ({"dtype": "int8"}, "dtype: int8 holds weights for inference only"),
         ({"lora_targets": "q,zz"}, "lora_targets: unknown 'zz'"),
     ],
@@ -430,11 +439,9 @@ def test_cli_lora_with_a_workload_equals_peft_on_t5_small() -> None:
     assert human.returncode == 0 and "LoRA r=8 on q, v" in human.stdout
     assert "derived from torch's source" in human.stdout
     refused = run("memory", "t5-small", "--lora-rank", "8", "--batch", "2", "--precision",
-                  "autocast-fp16")  # fmt: skip
+                  "autocast-fp16", "--dtype", "fp16")  # fmt: skip
     assert refused.returncode == 2 and refused.stdout == ""
-    assert (
-        refused.stderr.count("\n") == 1 and "precision: autocast-fp16 with LoRA" in refused.stderr
-    )
+    assert refused.stderr.count("\n") == 1 and "dtype: autocast-fp16 runs over" in refused.stderr
 
 
 UMT5 = Config(d_model=8, d_ff=12, num_heads=2, d_kv=3, num_layers=2, vocab_size=20,
@@ -467,3 +474,73 @@ def test_checkpointing_padding_and_umt5_equal_peft(name, targets, dtype, attenti
         decoder_length=4, attention=attention, device="cpu", dropout=dropout,
         checkpointing=ckpt, padding_mask=padding)  # fmt: skip
     assert ours.activations_bytes == real
+
+
+# ---------------------------------------------------------------------------------------
+# LoRA under autocast (HF Trainer's bf16=True / fp16=True with peft): fp32 weights.
+
+AUTOCAST_CASES = [
+    ("v1.0-like", ["q", "v"]),
+    ("v1.0-like", ["q", "k", "v", "o", "wi", "wo", "lm_head"]),
+    ("h1", ["wo"]),
+    ("v1.1-like", ["wi_1", "lm_head"]),
+    ("umt5", ["q", "v"]),
+]
+
+
+@pytest.mark.parametrize(("dropout", "padding"), [(0.0, False), (0.1, True)])
+@pytest.mark.parametrize("ckpt", [False, True])
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+@pytest.mark.parametrize("amp", ["bf16", "fp16"])
+@pytest.mark.parametrize(("name", "targets"), AUTOCAST_CASES)
+def test_lora_under_autocast_equals_peft(name, targets, amp, attention, ckpt, dropout,
+                                         padding) -> None:  # fmt: skip
+    """Every frozen Linear whose input needs a gradient saves autocast's copy of its weight
+    (cast again at each call: a frozen weight is not cached); each adapter its own input
+    copy, lora_A its weight copy where its input needs a gradient, lora_B its input and
+    weight copies; the stream, norms and position bias float32."""
+    config = UMT5 if name == "umt5" else SAVED_CONFIGS[name]
+    real = peft_saved_bytes(config, targets, "fp32", attention, dropout, 2, 5, 4, ckpt=ckpt,
+                            padding=padding, autocast=amp)  # fmt: skip
+    ours = t5sym.views.activations.memory_at(
+        config, "fp32", "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
+        decoder_length=4, attention=attention, device="cpu", dropout=dropout,
+        checkpointing=ckpt, padding_mask=padding, precision=f"autocast-{amp}")  # fmt: skip
+    assert ours.activations_bytes == real
+
+
+@pytest.mark.parametrize(
+    ("heads", "layers", "decoder_layers", "s", "t"),
+    [(2, 1, 1, 1, 1), (1, 3, 2, 3, 1), (3, 2, 1, 1, 3), (1, 2, 3, 5, 4)],
+)
+def test_lora_under_autocast_at_edge_shapes(heads, layers, decoder_layers, s, t) -> None:
+    """sdpa casts T5's float32 position bias at each call: one copy per layer, even where
+    the bias itself is shared (one head, one token)."""
+    config = Config(d_model=8, d_ff=12, num_heads=heads, d_kv=3, num_layers=layers,
+                    vocab_size=20, num_decoder_layers=decoder_layers)  # fmt: skip
+    for targets in (["q", "v"], ["wo"], ["o", "lm_head"]):
+        real = peft_saved_bytes(config, targets, "fp32", "sdpa", 0.0, 2, s, t, autocast="bf16")
+        ours = t5sym.views.activations.memory_at(
+            config, "fp32", "adamw", lora_rank=8, lora_targets=targets, batch=2,
+            encoder_length=s, decoder_length=t, device="cpu", dropout=0,
+            precision="autocast-bf16")  # fmt: skip
+        assert ours.activations_bytes == real, targets
+
+
+def test_cli_lora_under_autocast_equals_peft(tmp_path: Path) -> None:
+    """``t5sym memory … --lora-rank 8 --precision autocast-bf16`` answers, equal to peft on
+    CPU (a flan-t5-small-shaped model, two layers)."""
+    small = Config(d_model=16, d_ff=24, num_heads=2, d_kv=8, num_layers=2, vocab_size=40,
+                   feed_forward_proj="gated-gelu", tie_word_embeddings=False)  # fmt: skip
+    real = peft_saved_bytes(small, ["q", "v"], "fp32", "sdpa", 0.1, 2, 6, 3, autocast="bf16")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(small.to_dict()))
+    out = run("memory", str(path), "--lora-rank", "8", "--lora-targets", "q,v", "--precision",
+              "autocast-bf16", "--batch", "2", "--encoder-length", "6", "--decoder-length",
+              "3", "--device", "cpu", "--dropout-rate", "0.1", "--json")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["activations_bytes"] == real and data["precision"] == "autocast-bf16"
+    human = run("memory", "flan-t5-small", "--lora-rank", "8", "--precision", "autocast-bf16",
+                "--batch", "2")  # fmt: skip
+    assert human.returncode == 0 and "LoRA r=8 on q, v" in human.stdout, human.stderr

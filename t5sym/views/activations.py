@@ -42,6 +42,7 @@ mask (b·B·T²); a padding mask is passed as a float mask (eager) or a bool one
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sympy
@@ -638,6 +639,19 @@ FROZEN = (
     "each block's inputs are saved, the adapters inside a block save only in its recompute",
 )
 
+#: What autocast (fp32 weights, HF Trainer's bf16=True / fp16=True) adds with the base
+#: frozen (measured on CPU with peft; autocast's ``cached_cast`` caches only leaves that
+#: require a gradient: source ``torch-autocast-cache`` in `t5sym.sources`).
+FROZEN_AUTOCAST = (
+    "a frozen Linear whose input needs a gradient saves its weight's low-precision copy "
+    "(for that gradient), cast again at every call: a frozen weight is not cached",
+    "lora_A casts its own copy of its input (no adapter shares one) and saves it, with its "
+    "weight's copy where the input needs a gradient; lora_B saves its input and weight copy",
+    "sdpa casts T5's float32 position bias at every call: one copy per layer",
+    "the stream, the norms and the stack's dropout masks stay float32; eager's softmax is "
+    "float32 (its low-precision copy saved for v's gradient)",
+)
+
 #: The model types whose frozen-base saved tensors are modelled (MT5's modules are T5's;
 #: UMT5's every layer makes its own bias).
 FROZEN_MODEL_TYPES = ("t5", "mt5", "umt5")
@@ -681,6 +695,9 @@ def _frozen_scores(s: Setup, call: _Call, b: int, m: int, g: _Grads, fp32_o: boo
     cross = call.role is Role.CROSS_ATTENTION
     if kernel in ("eager", "math"):
         a = b if kernel == "eager" or b == FLOAT32 else FLOAT32
+        f = a  # the softmax's dtype: under autocast float32 scores (a float32 bias or mask)
+        if kernel == "eager" and s.autocast and (not cross or s.padding_mask or s.derived):
+            f = FLOAT32
         scores = g.q or g.k
         body = sympy.S.Zero
         if g.q:
@@ -691,11 +708,15 @@ def _frozen_scores(s: Setup, call: _Call, b: int, m: int, g: _Grads, fp32_o: boo
             body += a * batch * inner * keys  # v, for the probabilities' gradient
         if m:
             if scores:  # softmax output and the dropout mask
-                body += (a + (m if kernel == "eager" or s.mask_bytes else a)) * probs
+                mask = s.mask(f) if kernel == "eager" else s.mask_bytes or a
+                body += (f + mask) * probs
             if g.v:
-                body += a * probs  # the dropped probabilities, for v's gradient
-        elif scores or g.v:
-            body += a * probs  # softmax output (v's gradient reads it too)
+                body += a * probs  # the dropped probabilities (their a copy), for v's gradient
+        else:
+            if scores:
+                body += f * probs  # softmax output (v's gradient reads it too, if f is a)
+            if g.v and (f != a or not scores):
+                body += a * probs  # its a copy for the matmul with v (autocast)
         return reps * body
     if not g.kernel_saves:
         return sympy.S.Zero
@@ -713,6 +734,8 @@ def _frozen_scores(s: Setup, call: _Call, b: int, m: int, g: _Grads, fp32_o: boo
         bias = reps * per_layer  # UMT5: every layer makes its own bias (and zero bias)
     elif cross:
         bias = once  # T5's zero bias, made once (contiguous)
+    elif s.autocast:
+        bias = reps * per_layer  # sdpa casts the float32 bias to b at each call
     elif n is decoder_length:  # torch.where(causal, bias, min): one per layer (T > 1)
         bias = sympy.Piecewise((once, sympy.Eq(n, 1)), (reps * per_layer, True))
     else:  # compute_bias permutes: .contiguous() copies it per layer unless h or S is 1
@@ -734,15 +757,51 @@ def _frozen_kernel(s: Setup) -> str:
     return "flash" if s.dropout == 0 else "math"
 
 
+#: Autocast's copy of each frozen Linear's weight, one instance (a block, an expert): by
+#: (stack, module, projection) role, the parameter tree's name and c·in·out bytes.
+Copies = dict[tuple[Role | None, Role | None, Role], tuple[str, Expr]]
+
+
+def _copies(config: Config | None, c: int) -> Copies:
+    """`Copies` of every ``linear`` leaf of the parameter tree, c bytes per value."""
+    return {
+        (leaf.stack, leaf.module, leaf.role): (leaf.name, c * leaf.shape[0] * leaf.shape[1])
+        for leaf in params.tree(config)
+        if leaf.is_leaf and leaf.kind == "linear"
+    }
+
+
+def _copy_leaves(p: str, w: Copies, stack: Role, module: Role, hot: Iterable[Role],
+                 reps: Expr) -> list[Node]:  # fmt: skip
+    """Under autocast, the frozen Linears (by role) whose input needs a gradient save their
+    weight's low-precision copy for it (a frozen weight is no leaf that needs a gradient:
+    autocast casts it again at each call); ``p``: the module's path in this block."""
+    out = []
+    for role in hot:
+        if (stack, module, role) in w:
+            name, each = w[(stack, module, role)]
+            out.append(_leaf(f"{p}.{name.rsplit('.', 1)[-1]}", reps * each, "weight copy"))
+    return out
+
+
 def _frozen_attention(p: str, call: _Call, s: Setup, b: int, m: int, g: _Grads, fp32: bool,
-                      norm: bool, shared: bool = True) -> Node:  # fmt: skip
+                      norm: bool, shared: bool = True, w: Copies | None = None,
+                      stack: Role = Role.ENCODER) -> Node:  # fmt: skip
     """One attention sublayer (``norm``: its input needs a gradient, so its norm saves;
-    ``shared``: a bias every layer reuses is counted here, see `_frozen_scores`)."""
+    ``shared``: a bias every layer reuses is counted here, see `_frozen_scores`; ``w``:
+    autocast's weight copies, `_copy_leaves`)."""
     kind = "EncDecAttention" if call.role is Role.CROSS_ATTENTION else "SelfAttention"
     fp32_o = fp32 and g.o and _frozen_kernel(s) in ("flash", "efficient")
+    hot = [Role.Q] if norm else []
+    if norm or call.role is Role.CROSS_ATTENTION:  # cross: k, v read the encoder's output
+        hot += [Role.K, Role.V]
+    if g.kernel_saves:
+        hot.append(Role.O)
+    sb = FLOAT32 if s.autocast else b
     return group(
         p,
-        _frozen_norm(f"{p}.layer_norm", call.n, call.reps, b) if norm else None,
+        _frozen_norm(f"{p}.layer_norm", call.n, call.reps, sb) if norm else None,
+        *_copy_leaves(f"{p}.{kind}", w or {}, stack, call.role, hot, call.reps),
         _leaf(
             f"{p}.{kind}.scores",
             _frozen_scores(s, call, b, m, g, fp32_o, shared),
@@ -756,8 +815,10 @@ def _frozen_attention(p: str, call: _Call, s: Setup, b: int, m: int, g: _Grads, 
 
 
 def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
-                roles: frozenset[Role], hot: bool, fp32: bool) -> Node | None:  # fmt: skip
-    """One feed-forward sublayer; ``hot``: its input needs a gradient."""
+                roles: frozenset[Role], hot: bool, fp32: bool, w: Copies | None = None,
+                stack: Role = Role.ENCODER, sb: int | None = None) -> Node | None:  # fmt: skip
+    """One feed-forward sublayer; ``hot``: its input needs a gradient; ``w``: autocast's
+    weight copies (`_copy_leaves`), ``sb`` the stream's bytes (b unless autocast)."""
     act, saves, keeps_output = activation_saves(config)
     gated = bool(config and config.is_gated)
     wide = reps * batch * n * d_ff
@@ -778,11 +839,13 @@ def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | No
             gate += b * wide  # wi_1 x, for act(wi_0 x)'s gradient
         if g1 and not (g0 and keeps_output):
             gate += b * wide  # act(wi_0 x), for wi_1 x's gradient (ReLU's output: saved)
+    copied = (*((Role.WI_0, Role.WI_1, Role.WI) if hot else ()), *((Role.WO,) if inner else ()))
     return group(
         p,
-        _frozen_norm(f"{p}.layer_norm", n, reps, b) if hot else None,
+        _frozen_norm(f"{p}.layer_norm", n, reps, sb or b) if hot else None,
         group(
             f"{p}.DenseReluDense",
+            *_copy_leaves(f"{p}.DenseReluDense", w or {}, stack, Role.FFN, copied, reps),
             _leaf(f"{p}.DenseReluDense.act", act_bytes, act),
             _leaf(f"{p}.DenseReluDense.gate", gate, "act(wi_0 x), wi_1 x") if gated else None,
             _leaf(f"{p}.DenseReluDense.dropout", m * wide, "dropout mask") if m and inner else None,
@@ -796,7 +859,12 @@ def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | No
 def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
                   roles: frozenset[Role], fp16: bool = False) -> Node:  # fmt: skip
     """A stack with the base frozen: block 0 up to its first adapter saves nothing; in fp16
-    each sublayer whose output needs a gradient saves its ``clamp`` (as `_clamps`)."""
+    each sublayer whose output needs a gradient saves its ``clamp`` (as `_clamps`); under
+    autocast the stream, norms and stack masks are float32 and each frozen Linear whose
+    input needs a gradient saves its weight's copy (`_copy_leaves`)."""
+    w = _copies(config, b) if s.autocast else {}
+    sb = FLOAT32 if s.autocast else b
+    sr = Role(stack)
     enc = stack == "encoder"
     n = encoder_length if enc else decoder_length
     layers = num_layers if enc else num_decoder_layers
@@ -820,17 +888,17 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
     if attn:  # block 0's self-attention reads a stream without gradient
         g = _Grads(Role.Q in attn, Role.K in attn, Role.V in attn, Role.O in attn)
         parts.append(_frozen_attention(f"{first}.layer.0", self_call(1), s, b, m, g, fp32,
-                                       False))  # fmt: skip
+                                       False, w=w, stack=sr))  # fmt: skip
         if not enc:
             parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, hot,
-                                           fp32, True))  # fmt: skip
-        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, True, fp32))
+                                           fp32, True, w=w, stack=sr))  # fmt: skip
+        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, True, fp32, w, sr, sb))
     elif ffn:
         if not enc:  # the cross-attention's k, v read the encoder's output: it needs one
             g = _Grads(False, True, True, False)
             parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, g,
-                                           fp32, False))  # fmt: skip
-        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, not enc, fp32))
+                                           fp32, False, w=w, stack=sr))  # fmt: skip
+        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, not enc, fp32, w, sr, sb))
     hot0 = sum(part is not None for part in parts)  # block 0's sublayers with a gradient
     if attn or ffn:  # blocks 1 on: everything needs a gradient
         rest = layers - 1
@@ -840,14 +908,16 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
             parts.append(_leaf(f"{stack}.block.*.clamp", clamps * each, "fp16 clamps"))
         first_saves = bool(attn & {Role.Q, Role.K, Role.V})  # block 0's kernel saved
         parts.append(_frozen_attention(f"{stack}.{self_p}", self_call(rest), s, b, m, hot,
-                                       fp32, True, not first_saves))  # fmt: skip
+                                       fp32, True, not first_saves, w, sr))  # fmt: skip
         if not enc:  # block 0's cross-attention always saves (its k, v need a gradient)
             parts.append(_frozen_attention(f"{stack}.block.*.layer.1", cross_call(rest), s, b,
-                                           m, hot, fp32, True, False))  # fmt: skip
-        parts.append(_frozen_ffn(f"{stack}.{ff_p}", n, rest, b, m, config, roles, True, fp32))
-        parts.append(_frozen_norm(f"{stack}.final_layer_norm", n, 1, b))
+                                           m, hot, fp32, True, False, w, sr))  # fmt: skip
+        parts.append(_frozen_ffn(f"{stack}.{ff_p}", n, rest, b, m, config, roles, True, fp32,
+                                 w, sr, sb))  # fmt: skip
+        parts.append(_frozen_norm(f"{stack}.final_layer_norm", n, 1, sb))
         if m:
-            parts.append(_leaf(f"{stack}.dropout", m * batch * n * d_model, "output's mask"))
+            parts.append(_leaf(f"{stack}.dropout", s.mask(sb) * batch * n * d_model,
+                               "output's mask"))  # fmt: skip
     return group(stack, *parts, role=Role(stack))
 
 
@@ -861,11 +931,14 @@ def _frozen_checkpointed(stack: str, config: Config | None, b: int, m: int, s: S
     reps = num_layers if enc else num_decoder_layers
     depth = None if config is None else (config.num_layers if enc else config.num_decoder_layers)
     umt5 = config is not None and config.model_type == "umt5"
+    sb = FLOAT32 if s.autocast else b  # the stream's bytes
     return group(
         stack,
         _checkpointed(stack, n, reps, b, depth is None or depth > 1, s, umt5),
-        _frozen_norm(f"{stack}.final_layer_norm", n, 1, b),
-        _leaf(f"{stack}.dropout", 2 * m * batch * n * d_model, "input's and output's masks")
+        _frozen_norm(f"{stack}.final_layer_norm", n, 1, sb),
+        _leaf(
+            f"{stack}.dropout", 2 * s.mask(sb) * batch * n * d_model, "input's and output's masks"
+        )
         if m
         else None,
         role=Role(stack),
@@ -885,8 +958,6 @@ def frozen_roles(config: Config | None, dtype: str, targets, checkpointing: bool
     if dtype not in ("fp32", "bf16", "fp16"):
         raise T5SymError(f"dtype: saved activations with LoRA are modelled for fp32, bf16 and "
                          f"fp16, not {dtype}")  # fmt: skip
-    if s.autocast:
-        raise T5SymError(f"precision: {s.precision} with LoRA (the base frozen) not modelled yet")
     return frozenset(lora.TARGETS[n] for n in names)
 
 
@@ -921,9 +992,11 @@ def saved_tree(
     rest as above), without the adapters' own tensors (`t5sym.views.lora.saved_tree`); with
     ``checkpointing``, the block inputs as above (transformers' checkpointing makes the
     embeddings' output require a gradient), the frozen final norms and the dropout masks.
-    Measured with peft on CPU for t5, mt5 and umt5, fp32, bf16 and fp16 (its clamps where
-    the stream needs a gradient), eager and sdpa, with and without checkpointing and a
-    padding mask; autocast is refused.
+    Under autocast (fp32 weights) a frozen Linear whose input needs a gradient saves
+    autocast's low-precision copy of its weight (`FROZEN_AUTOCAST`): ``lm_head``'s is
+    b·vocab_size·d_model. Measured with peft on CPU for t5, mt5 and umt5, fp32, bf16 and
+    fp16 (its clamps where the stream needs a gradient) and under autocast-bf16/fp16, eager
+    and sdpa, with and without checkpointing and a padding mask.
 
     Examples
     --------
@@ -934,6 +1007,9 @@ def saved_tree(
     2*batch*d_model*decoder_length + 2*d_model*vocab_size
     >>> "lm_head" in activations.saved_tree(dtype="fp32", lora=True, lora_targets="q,v").nodes
     False
+    >>> activations.saved_tree(dtype="fp32", lora=True, lora_targets="q,v",
+    ...                        precision="autocast-bf16")["lm_head"].expr
+    2*d_model*vocab_size
     """
     if config is not None:
         checked_config(config)
@@ -967,11 +1043,15 @@ def saved_tree(
             stacks = [
                 _frozen_stack(k, config, b, m, s, roles, fp16) for k in ("encoder", "decoder")
             ]
+        # lm_head's input needs a gradient once any block holds an adapter (or checkpointing
+        # makes the embeddings' output need one): under autocast it saves its weight's copy
+        head = s.autocast and (checkpointing or roles - {Role.LM_HEAD})
         return Tree(
             placed(
                 group(
                     "",
                     *stacks,
+                    _leaf("lm_head", b * params.lm_head().expr, "weight copy") if head else None,
                     _leaf("loss", loss, "log-softmax, labels, total weight"),
                     role=Role.MODEL,
                 )
@@ -1168,7 +1248,8 @@ def fine_tuning_memory(
         values = {**workload(config, batch, encoder_length, decoder_length,
                              memory.dtype_bytes(dtype)), lora.rank: mem.lora_rank}  # fmt: skip
         saved = resolved(base, values).evaluate(values)
-        adapters = lora.saved_tree(config, targets, dtype, checkpointing=checkpointing)
+        adapters = lora.saved_tree(config, targets, dtype, checkpointing=checkpointing,
+                                   autocast=setup(config, **kw).autocast)  # fmt: skip
         for key, n in adapters.evaluate(values).items():
             if n:
                 saved[key] = saved.get(key, 0) + n

@@ -234,6 +234,7 @@ def saved_tree(
     dtype: str = "bf16",
     *,
     checkpointing: bool = False,
+    autocast: int | None = None,
 ) -> Tree:
     """Bytes the adapters' forward saves for backward, per adapter leaf (lora_dropout 0).
 
@@ -252,6 +253,17 @@ def saved_tree(
 
     With ``checkpointing`` (each block recomputed in backward), only the adapters outside
     the blocks (``lm_head``'s) save in the forward.
+
+    Under autocast (``autocast``: c bytes of its low precision; the model fp32) each
+    adapter is a Linear autocast runs in c bytes: ``lora_A`` saves its own c copy of its
+    input (no copy is shared) and, when that input needs a gradient (`cold`: not in block 0
+    before the first adapter), its weight's c copy; ``lora_B`` its c input and its weight's
+    c copy, per repeat:
+
+    | saved | bytes |
+    |---|---|
+    | ``lora_A`` | c·B·n·in, c·r·in (unless cold) |
+    | ``lora_B`` | c·B·n·r, c·out·r |
 
     The frozen base's own saved tensors (a frozen Linear keeps no input: ``mm`` saves
     ``self`` only for its weight's gradient) are `t5sym.views.activations`' to say.
@@ -274,6 +286,7 @@ def saved_tree(
             f"{', '.join(SAVED_MODEL_TYPES)}, not {config.model_type}"
         )
     lora = tree(config, targets)
+    roles = frozenset(TARGETS[n] for n in check_targets(config, targets))
     seen: set[tuple[Role | None, Role | None, object]] = set()
 
     def saved(leaf: Node) -> Expr | None:
@@ -286,6 +299,10 @@ def saved_tree(
         n = encoder_length if cross_kv or not decoder else decoder_length
         down = leaf.shape[0] == rank  # lora_A (r, in); lora_B (out, r)
         width = leaf.shape[1]
+        if autocast:
+            copy = autocast * leaf.shape[0] * leaf.shape[1]  # the weight's c copy
+            hot = leaf.repeat - (cold(leaf, roles, checkpointing) if down else 0)
+            return autocast * batch * n * width * leaf.repeat + copy * hot
         if dtype == "fp32" and down:  # lora_A saves x itself: once per distinct input
             group_of = next((g for g in SHARED_INPUT if leaf.role in g), leaf.role)
             key = (leaf.stack, leaf.module, Role.K if cross_kv else group_of)
@@ -297,3 +314,31 @@ def saved_tree(
         return ADAPTER_BYTES * batch * n * width * leaf.repeat
 
     return lora.view(saved)
+
+
+def cold(leaf: Node, roles: frozenset[Role], checkpointing: bool = False) -> int:
+    """1 if the adapted Linear ``leaf`` sits on reads an input that needs no gradient in
+    one of its repeats (block 0 before the first adapter: the frozen embeddings give a
+    stream without one), else 0.
+
+    Self-attention's q, k, v in block 0 read it; o reads their output (hot once q, k or v
+    is adapted); the decoder's cross-attention q reads a stream hot once block 0's
+    self-attention holds an adapter, its k, v the encoder's (hot); an encoder FFN's wi is
+    hot after an attention adapter, its wo after one on wi; the decoder's FFN follows the
+    hot cross-attention. ``lm_head`` is cold when it alone is adapted (checkpointing makes
+    the embeddings' output need a gradient: nothing is cold then).
+    """
+    if checkpointing:
+        return 0
+    attn = roles & {Role.Q, Role.K, Role.V, Role.O}
+    if leaf.role is Role.LM_HEAD:
+        return int(not roles - {Role.LM_HEAD})
+    if leaf.module is Role.CROSS_ATTENTION:
+        return int(leaf.role is Role.Q and not attn)
+    if leaf.module is Role.FFN or leaf.within(Role.FFN, Role.EXPERTS):
+        if leaf.stack is Role.DECODER or attn:
+            return 0
+        return int(leaf.role is not Role.WO or not roles & {Role.WI, Role.WI_0, Role.WI_1})
+    if leaf.role is Role.O:
+        return int(not attn - {Role.O})
+    return 1
