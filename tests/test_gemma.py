@@ -261,11 +261,14 @@ def test_gated_feed_forward_roles_are_t5s() -> None:
 
 @pytest.mark.parametrize("name", list(presets.GEMMA_PRESETS))
 def test_presets_equal_transformers_and_the_published_counts(name: str) -> None:
+    """Every part (and the encoder alone) equals transformers' model of the preset's config
+    on meta; the total is KerasHub's exact count of the checkpoint."""
     config = t5sym.load(name)
     data = {"model_type": "t5gemma", "encoder": config.encoder.to_dict(),
             "decoder": config.decoder.to_dict()}  # fmt: skip
     for stack in ("encoder", "decoder"):
         data[stack].pop("sliding_layers")
+    assert_counts_match(data)
     model = hf_build(data, "ForConditionalGeneration")
     total = sum(numel_by_name(model).values())
     assert gemma.evaluate(config)[0][""] == total
