@@ -14,6 +14,7 @@ its ``per_value`` is the bytes per parameter as an exact rational.
 | ``fp8`` | every Linear | embeddings, norms, anything else: bf16 |
 | ``fp8-e4m3fn`` | every tensor | nothing (ComfyUI's ``t5xxl_fp8_e4m3fn``) |
 | ``fp8-scaled`` | every Linear, + an fp32 ``scale_weight`` | the rest fp16 (ComfyUI) |
+| ``fp8-hf`` | Linears but ``wo``, ``lm_head``, + fp32 per 128×128 | the rest bf16 (in memory) |
 | ``int8``, ``nf4``, ``fp4``, ``*-dq`` | Linears but ``wo``, ``lm_head`` | ``wo`` fp32, rest fp16 |
 | ``gguf-*`` | every 2-D weight but the relative bias | norms F32, relative bias F16 |
 | ``gguf-f16``, ``gguf-f32`` | nothing | 2-D weights F16 (norms F32), or all F32 |
@@ -52,6 +53,16 @@ Sources (read for this module; see each `Format`'s ``source``):
   the Linear weights float8_e4m3fn with one float32 ``scale_weight`` each (a 0-dim tensor,
   as ``comfy/ops.py`` creates it; no ``scale_input``) and the rest float16 (``fp8-scaled``).
   How a file adds duplicates, markers and its header: `t5sym.views.layouts`.
+- fp8 as transformers holds it (``fp8-hf``): ``from_pretrained(...,
+  quantization_config=FineGrainedFP8Config(), dtype=torch.bfloat16)`` in transformers 5.x,
+  ``integrations/finegrained_fp8.py``: ``replace_with_fp8_linear`` makes every ``nn.Linear``
+  an ``FP8Linear`` but the quantizer's skip list (``get_keys_to_not_convert``: tied weights,
+  the output embedding, the module of the last parameter; plus ``_keep_in_fp32_modules``,
+  ``wo`` for t5/mt5/umt5, kept in bfloat16 as loaded); an ``FP8Linear`` holds a
+  float8_e4m3fn weight and a float32 ``weight_scale_inv`` of ⌈out/128⌉×⌈in/128⌉
+  (``weight_block_size`` (128, 128)); ``Fp8Quantize`` leaves a weight whose dims are not
+  multiples of 128 unquantized, in bfloat16, beside those scales. Switch's experts are
+  refused: transformers' ``FP8Experts`` cannot be built from a ``SwitchTransformersConfig``.
 - llama.cpp ``src/llama-quant.cpp`` at commit 007dbbf3 (ggml-org/llama.cpp):
   ``llama_tensor_get_type_impl`` for the ``_S``, ``_M`` and ``_L`` file types
   (`FTYPE_RULES`), ``llama_ftype_get_default_type``, ``tensor_type_fallback`` (Q3_K → Q4_0).
@@ -125,6 +136,17 @@ def _fp8_scaled(shape: Dims) -> Expr:
     return _numel(shape) + FLOAT32
 
 
+def _fp8_blocks(shape: Dims) -> Expr:
+    """transformers' ``FP8Linear``: 1 byte per value + a float32 ``weight_scale_inv`` per
+    128×128 block, ⌈r/128⌉·⌈c/128⌉ of them; a weight whose rows or columns are not a
+    multiple of 128 is not quantized (kept bfloat16, 2 bytes per value) but keeps its
+    scales: ∏shape·(2 − w) + 4·⌈r/128⌉·⌈c/128⌉, w = 1 when 128 divides r and c, else 0."""
+    rows, cols = shape[0], sympy.Mul(*shape[1:])
+    r, c = rows / FP8_BLOCK, cols / FP8_BLOCK
+    whole = (1 + sympy.floor(r) - sympy.ceiling(r)) * (1 + sympy.floor(c) - sympy.ceiling(c))
+    return _numel(shape) * (2 - whole) + FLOAT32 * sympy.ceiling(r) * sympy.ceiling(c)
+
+
 def _int8_rows(shape: Dims) -> Expr:
     """int8 values + a float32 absmax (``SCB``) per output row: ∏shape + 4·shape[0]."""
     return _numel(shape) + FLOAT32 * shape[0]
@@ -142,6 +164,8 @@ def _bnb4(shape: Dims, nested: bool) -> Expr:
 
 
 FLOAT32 = 4
+#: transformers' ``FineGrainedFP8Config.weight_block_size`` default: (128, 128).
+FP8_BLOCK = 128
 #: bitsandbytes 4-bit: values per absmax block, entries of the 4-bit code (float32).
 BNB_BLOCK, BNB_CODE = 64, 16
 #: bitsandbytes double quantization: absmax values per second-level block, code entries.
@@ -163,6 +187,12 @@ STORAGES: dict[str, Storage] = {
         dense("F16", 2),
         dense("F8_E4M3", 1),
         Storage("F8_E4M3+scales", Rational(1), _fp8_scaled, doc="+ scale_weight (fp32)"),
+        Storage(
+            "F8_E4M3+blocks",
+            1 + Rational(FLOAT32, FP8_BLOCK**2),
+            _fp8_blocks,
+            doc="+ one fp32 weight_scale_inv per 128×128 block",
+        ),
         Storage("INT8+SCB", Rational(1), _int8_rows, doc="+ one fp32 absmax per row"),
         *(
             Storage(
@@ -220,6 +250,10 @@ BNB = "bitsandbytes 0.50 functional.py (int8_vectorwise_quant, quantize_4bit, Qu
 GGML = "ggml type traits; llama.cpp src/llama-quant.cpp, convert_hf_to_gguf.py"
 FP8 = "marduk191/Learned-Rounding convert_fp8_scaled_learned_svd.py (--t5xxl)"
 COMFY = "comfyanonymous/flux_text_encoders (file headers); ComfyUI comfy/ops.py"
+HF_FP8 = (
+    "transformers 5.x integrations/finegrained_fp8.py (FP8Linear, replace_with_fp8_linear, "
+    "Fp8Quantize), quantizers/quantizer_finegrained_fp8.py, quantizers/base.py"
+)
 LLAMA = "llama.cpp src/llama-quant.cpp (007dbbf3): llama_tensor_get_type_impl"
 
 
@@ -256,6 +290,16 @@ def _formats() -> dict[str, Format]:
             "(ComfyUI's _scaled files)",
             COMFY,
         ),  # fmt: skip
+        Format(
+            "fp8-hf",
+            "transformers-fp8",
+            "F8_E4M3+blocks",
+            "BF16",
+            "transformers' FineGrainedFP8Config as from_pretrained(dtype=bfloat16) holds it: "
+            "Linear weights float8_e4m3fn + an fp32 scale per 128x128 block; wo (t5, mt5, "
+            "umt5), lm_head and the rest bfloat16",
+            HF_FP8,
+        ),
         Format(
             "int8",
             "bitsandbytes",
@@ -373,6 +417,9 @@ def storage(fmt: Format, leaf: Node, plan: Plan) -> Choice:
     - float: ``main`` for all; ``fp16-hf`` keeps ``wo`` in float32 (`Plan.keeps_in_fp32`).
     - fp8: Linear weights (kind ``"linear"``) in ``main``; anything else in ``rest``
       (``fp8-e4m3fn``: both float8).
+    - transformers-fp8: Linear weights but ``lm_head`` and the kept ``wo`` in ``main``
+      (``FP8Linear``: a weight not a multiple of 128 stays bfloat16 beside its scales);
+      anything else, the kept ``wo`` too, in ``rest`` (loaded in bfloat16: nothing upcast).
     - bitsandbytes: Linear weights but ``lm_head`` in ``main``; ``wo`` in float32 where
       `Plan.keeps_in_fp32`; anything else in ``rest``.
     - gguf: norms F32, the relative bias in ``rest``, other weights as llama.cpp picks
@@ -387,6 +434,10 @@ def storage(fmt: Format, leaf: Node, plan: Plan) -> Choice:
         return ((leaf.repeat, STORAGES["F32" if keep32 else fmt.main]),)
     if fmt.family == "fp8":
         return ((leaf.repeat, STORAGES[fmt.main]),) if leaf.kind == "linear" else one
+    if fmt.family == "transformers-fp8":
+        skipped = leaf.within(Role.LM_HEAD) or plan.keeps_in_fp32(leaf)
+        quantized = leaf.kind == "linear" and not skipped
+        return ((leaf.repeat, STORAGES[fmt.main]),) if quantized else one
     if fmt.family == "bitsandbytes":
         if plan.keeps_in_fp32(leaf):
             return ((leaf.repeat, STORAGES["F32"]),)
@@ -554,6 +605,7 @@ def bytes_tree(config: Config | None, fmt: str | Format, *, encoder_only: bool =
     elif fmt.ftype:
         raise T5SymError(f"format: {fmt.name} picks types per layer; give a config")
     tree = params.tree(config, encoder_only=bool(encoder_only))
+    _refuse_fp8_experts(fmt, tree)
     if config is None:
         plan = Plan(fmt, tree, None)
     else:
@@ -569,6 +621,7 @@ def storage_map(
     _checked(config)
     _refuse_gemma_gguf(config, fmt)
     tree = params.tree(config, encoder_only=bool(encoder_only))
+    _refuse_fp8_experts(fmt, tree)
     values = config.values()
     plan = Plan(fmt, tree, values, config.model_type)
     return {
@@ -592,6 +645,27 @@ def _refuse_gemma_gguf(config: object, fmt: Format) -> None:
             "format: GGUF is not modelled for T5Gemma (t5sym follows llama.cpp's T5 "
             "tensor names and per-layer types only)"
         )
+
+
+def experts_refusal(fmt: Format) -> str | None:
+    """The one-line refusal of ``fmt`` for a tree holding experts (Role.EXPERTS), or None.
+
+    transformers' FP8 replaces each ``.experts`` module by its ``FP8Experts``, which reads
+    ``intermediate_size`` from the config: Switch Transformers' sparse layers fail to load.
+    """
+    if fmt.family != "transformers-fp8":
+        return None
+    return (
+        f"format: {fmt.name} cannot hold Switch Transformers' experts (transformers' "
+        "FP8Experts needs intermediate_size, which SwitchTransformersConfig lacks)"
+    )
+
+
+def _refuse_fp8_experts(fmt: Format, tree: Tree) -> None:
+    """`experts_refusal`, raised when ``tree`` holds experts."""
+    refusal = experts_refusal(fmt)
+    if refusal and any(n.role is Role.EXPERTS for n in tree.root.walk()):
+        raise Inapplicable(refusal)
 
 
 class _Asked(Result):

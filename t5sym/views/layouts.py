@@ -19,10 +19,12 @@ marker, the tokenizer as a ``U8`` tensor ``spiece_model``), and its container's 
   per tensor its info (name as a uint64 length + bytes, uint32 ``n_dims``, uint64 dims,
   uint32 type, uint64 offset), padding to ``general.alignment`` (32), then each tensor's
   data padded to 32. Types per tensor: `t5sym.views.formats.Plan` (llama.cpp's walk).
-- ``memory``: nothing is written (bitsandbytes quantizes while transformers loads);
-  ``footprint`` is what ``model.get_memory_footprint()`` reports: the parameters' own
-  bytes, without bitsandbytes' int8 ``SCB`` per row or 4-bit ``absmax``/``code`` state,
-  which are attributes of the parameters, not parameters or buffers.
+- ``memory``: nothing is written (bitsandbytes, or transformers' FineGrainedFP8,
+  quantizes while transformers loads); ``footprint`` is what
+  ``model.get_memory_footprint()`` reports: the parameters' own bytes, without
+  bitsandbytes' int8 ``SCB`` per row or 4-bit ``absmax``/``code`` state, which are
+  attributes of the parameters, not parameters or buffers (FP8's ``weight_scale_inv`` are
+  parameters: counted).
 
 What cannot be derived from a config is said, never guessed: a GGUF file's key-values
 (metadata and tokenizer) and the padding after them; the length of ``spiece_model``
@@ -125,11 +127,14 @@ PUBLISHED: dict[str, Layout] = {
 def default_layout(fmt: formats.Format) -> Layout:
     """The file a format is written as, one per format: ``save_pretrained``'s
     ``model.safetensors`` (float), ``save_file`` of each tensor once (fp8; ``fp8-scaled``
-    with its marker), llama.cpp's GGUF, or no file (bitsandbytes: in memory)."""
+    with its marker), llama.cpp's GGUF, or no file (bitsandbytes, transformers' FP8: in
+    memory)."""
     if fmt.family == "gguf":
         return Layout(fmt.name, "GGUF (llama.cpp names and types)", "gguf", fmt.name, "")
     if fmt.family == "bitsandbytes":
         return Layout(fmt.name, "in memory (bitsandbytes)", "memory", fmt.name, "")
+    if fmt.family == "transformers-fp8":
+        return Layout(fmt.name, "in memory (transformers FP8)", "memory", fmt.name, "")
     if fmt.family == "fp8":
         return Layout(
             fmt.name,
@@ -413,6 +418,18 @@ def file_bytes(
         source=layout.source,
         published=published,
     )
+    if layout.container == "memory" and fmt.family == "transformers-fp8":
+        return FileBytes(
+            **common,
+            file_bytes=None,
+            header_bytes=None,
+            data_bytes=weights,
+            tensors=0,
+            files=0,
+            footprint=weights,
+            note="quantized by transformers (FineGrainedFP8Config) while it loads the model: "
+            "no file; get_memory_footprint() counts the scales, which are parameters",
+        )
     if layout.container == "memory":
         foot = _footprint(config, fmt.name, encoder_only)
         why = (
