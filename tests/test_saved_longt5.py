@@ -17,6 +17,7 @@ from t5sym.views import activations, saved_longt5
 from .support.cli import run
 from .support.live_bytes import saved_by_module
 from .test_activations import compare
+from .test_lora import peft_saved_bytes
 
 
 def longt5(kind: str, **kw) -> Config:
@@ -80,9 +81,46 @@ def test_sdpa_is_eager() -> None:
     assert m.attention == "eager"
 
 
-def test_lora_is_refused() -> None:
-    with pytest.raises(T5SymError, match="^model_type: saved activations with LoRA"):
-        activations.saved_tree(longt5("local"), "fp32", lora_targets="q,v")
+#: The setups of the LoRA grid: (dtype, precision, checkpointing, dropout, padding, B, S).
+LORA_SETUPS = [
+    ("fp32", "cast", False, 0.0, False, 2, 9),
+    ("bf16", "cast", False, 0.1, False, 2, 9),
+    ("fp16", "cast", False, 0.0, True, 2, 9),
+    ("fp32", "autocast-bf16", False, 0.1, False, 2, 9),
+    ("fp32", "autocast-fp16", True, 0.0, True, 2, 9),
+    ("bf16", "cast", True, 0.1, False, 2, 9),
+    ("fp32", "cast", False, 0.1, False, 1, 7),  # o's input a view of the padded output
+    ("fp32", "autocast-bf16", False, 0.0, False, 1, 4),
+]
+
+
+@pytest.mark.parametrize("setup", LORA_SETUPS)
+@pytest.mark.parametrize(
+    ("proj", "targets"),
+    [("relu", ["q", "v"]), ("gated-gelu", ["q", "k", "v", "o", "wi_0", "wi_1", "wo", "lm_head"]),
+     ("relu", ["o", "wo"])],
+)  # fmt: skip
+@pytest.mark.parametrize("kind", saved_longt5.KINDS)
+def test_lora_equals_peft(kind, proj, targets, setup) -> None:
+    """The frozen base: each einsum keeps what a gradient needs (kᵀ for q's, q for k's, v
+    for the probabilities'), the float32 softmax and its copy; no buckets, no clamps;
+    transient-global's k and v adapters also run on the G global tokens."""
+    dtype, precision, ckpt, dropout, padding, batch, s = setup
+    c = longt5(kind, feed_forward_proj=proj)
+    amp = precision.removeprefix("autocast-") if precision != "cast" else None
+    real = peft_saved_bytes(c, targets, dtype, "eager", dropout, batch, s, 4, ckpt=ckpt,
+                            padding=padding, autocast=amp)  # fmt: skip
+    ours = activations.memory_at(
+        c, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=batch, encoder_length=s,
+        decoder_length=4, device="cpu", dropout=dropout, checkpointing=ckpt,
+        padding_mask=padding, precision=precision)  # fmt: skip
+    assert ours.activations_bytes == real
+
+
+def test_lora_needs_targets() -> None:
+    """peft has no default target_modules for longt5: they are asked for, in one line."""
+    with pytest.raises(T5SymError, match="^lora_targets: peft has no default target_modules"):
+        activations.saved_tree(longt5("local"), "fp32", lora=True)
 
 
 @pytest.mark.parametrize("kind", saved_longt5.KINDS)

@@ -654,7 +654,7 @@ FROZEN_AUTOCAST = (
 
 #: The model types whose frozen-base saved tensors are modelled (MT5's modules are T5's;
 #: UMT5's every layer makes its own bias).
-FROZEN_MODEL_TYPES = ("t5", "mt5", "umt5")
+FROZEN_MODEL_TYPES = ("t5", "mt5", "umt5", "longt5")
 
 _ATTENTION_TARGETS = frozenset({Role.Q, Role.K, Role.V, Role.O})
 
@@ -814,6 +814,62 @@ def _frozen_attention(p: str, call: _Call, s: Setup, b: int, m: int, g: _Grads, 
     )
 
 
+def _frozen_long_attention(p: str, kind: str, reps: Expr, s: Setup, b: int, m: int, g: _Grads,
+                           norm: bool, w: Copies) -> Node:  # fmt: skip
+    """LongT5's encoder attention sublayer with frozen q, k, v (`t5sym.views.saved_longt5`;
+    eager only), ``reps`` layers: the einsums' copies each gradient needs, the float32
+    softmax and its b copy, no buckets (the bias embeddings are frozen); transient-global:
+    with ``norm``, the one-hot of the aggregates and the global norm, and k, v called again
+    on the global tokens (under autocast a second weight copy each)."""
+    module, role = params.ENCODER_ATTENTION_MODULE[kind]
+    n, probs = encoder_length, saved_longt5.probabilities(kind)
+    f, a = FLOAT32, b  # the softmax of scores.float(); its copy of the scores' dtype
+    blocks = batch * saved_longt5.local_blocks() * num_heads * d_kv
+    body = sympy.S.Zero
+    scores = g.q or g.k
+    if g.q:
+        body += a * blocks * saved_longt5.keys(kind)  # kᵀ, for q's gradient
+    if g.k:
+        body += a * blocks * saved_longt5.block_length()  # q, for k's gradient
+    if scores:
+        body += a * blocks * saved_longt5.keys(kind)  # v, for the probabilities' gradient
+    if m:
+        if scores:
+            body += (f + m) * probs  # softmax, dropout mask
+        if g.v:
+            body += a * probs  # the dropped probabilities
+    else:
+        if scores:
+            body += f * probs
+        if g.v and (f != a or not scores):
+            body += a * probs  # the b copy for the einsum with v
+    glob: list[Node] = []
+    hot = [Role.Q, Role.K, Role.V] if norm else []
+    if g.kernel_saves:
+        hot.append(Role.O)
+    copies = _copy_leaves(f"{p}.{module}", w, Role.ENCODER, role, hot, reps)
+    if kind == "transient-global" and norm:
+        g_tokens = saved_longt5.global_tokens_of(kind)
+        glob = [
+            _frozen_norm(f"{p}.{module}.global_input_layer_norm", g_tokens, reps, b),
+            _leaf(f"{p}.{module}.aggregates",
+                  reps * saved_longt5.global_inputs(b)["aggregates"], "one-hot of the blocks"),
+            *_copy_leaves(f"{p}.{module}.global", w, Role.ENCODER, role, [Role.K, Role.V], reps),
+        ]  # fmt: skip
+    sb = FLOAT32 if s.autocast else b
+    return group(
+        p,
+        _frozen_norm(f"{p}.layer_norm", n, reps, sb) if norm else None,
+        *copies,
+        *glob,
+        _leaf(f"{p}.{module}.scores", reps * body, "einsum copies; float32 softmax"),
+        _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask")
+        if m and g.output
+        else None,
+        role=Role.SUBLAYER,
+    )
+
+
 def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
                 roles: frozenset[Role], hot: bool, fp32: bool, w: Copies | None = None,
                 stack: Role = Role.ENCODER, sb: int | None = None) -> Node | None:  # fmt: skip
@@ -885,10 +941,16 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
     def cross_call(reps: Expr) -> _Call:
         return _Call(Role.CROSS_ATTENTION, n, encoder_length, reps, umt5, False)
 
+    long = _long_kind(config) if enc else None
+
+    def self_attention(p: str, reps: Expr, g: _Grads, norm: bool, shared: bool = True) -> Node:
+        if long:
+            return _frozen_long_attention(p, long, reps, s, b, m, g, norm, w)
+        return _frozen_attention(p, self_call(reps), s, b, m, g, fp32, norm, shared, w, sr)
+
     if attn:  # block 0's self-attention reads a stream without gradient
         g = _Grads(Role.Q in attn, Role.K in attn, Role.V in attn, Role.O in attn)
-        parts.append(_frozen_attention(f"{first}.layer.0", self_call(1), s, b, m, g, fp32,
-                                       False, w=w, stack=sr))  # fmt: skip
+        parts.append(self_attention(f"{first}.layer.0", 1, g, False))
         if not enc:
             parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, hot,
                                            fp32, True, w=w, stack=sr))  # fmt: skip
@@ -907,8 +969,7 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
             each = b * batch * n * d_model + 2 * FLOAT32  # input, two 0-dim float32 bounds
             parts.append(_leaf(f"{stack}.block.*.clamp", clamps * each, "fp16 clamps"))
         first_saves = bool(attn & {Role.Q, Role.K, Role.V})  # block 0's kernel saved
-        parts.append(_frozen_attention(f"{stack}.{self_p}", self_call(rest), s, b, m, hot,
-                                       fp32, True, not first_saves, w, sr))  # fmt: skip
+        parts.append(self_attention(f"{stack}.{self_p}", rest, hot, True, not first_saves))
         if not enc:  # block 0's cross-attention always saves (its k, v need a gradient)
             parts.append(_frozen_attention(f"{stack}.block.*.layer.1", cross_call(rest), s, b,
                                            m, hot, fp32, True, False, w, sr))  # fmt: skip
@@ -931,10 +992,13 @@ def _frozen_checkpointed(stack: str, config: Config | None, b: int, m: int, s: S
     reps = num_layers if enc else num_decoder_layers
     depth = None if config is None else (config.num_layers if enc else config.num_decoder_layers)
     umt5 = config is not None and config.model_type == "umt5"
+    switch = config is not None and config.model_type == "switch_transformers"
     sb = FLOAT32 if s.autocast else b  # the stream's bytes
     return group(
         stack,
-        _checkpointed(stack, n, reps, b, depth is None or depth > 1, s, umt5),
+        _checkpointed(
+            stack, n, reps, b, depth is None or depth > 1, s, umt5, _long_kind(config), switch
+        ),
         _frozen_norm(f"{stack}.final_layer_norm", n, 1, sb),
         _leaf(
             f"{stack}.dropout", 2 * s.mask(sb) * batch * n * d_model, "input's and output's masks"
@@ -1039,7 +1103,7 @@ def saved_tree(
         if checkpointing:
             stacks = [_frozen_checkpointed(k, config, b, m, s) for k in ("encoder", "decoder")]
         else:
-            fp16 = dtype == "fp16"
+            fp16 = dtype == "fp16" and _long_kind(config) is None  # LongT5 saves no clamps
             stacks = [
                 _frozen_stack(k, config, b, m, s, roles, fp16) for k in ("encoder", "decoder")
             ]
@@ -1250,7 +1314,7 @@ def fine_tuning_memory(
         saved = resolved(base, values).evaluate(values)
         adapters = lora.saved_tree(config, targets, dtype, checkpointing=checkpointing,
                                    autocast=setup(config, **kw).autocast)  # fmt: skip
-        for key, n in adapters.evaluate(values).items():
+        for key, n in resolved(adapters, values).evaluate(values).items():
             if n:
                 saved[key] = saved.get(key, 0) + n
         return LoraFineTuning(mem, batch, encoder_length, decoder_length, checkpointing,

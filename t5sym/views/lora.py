@@ -48,6 +48,8 @@ from t5sym.model.config import Config, checked_config
 from t5sym.model.nodes import Node, Tree, group, placed, weight
 from t5sym.model.roles import Role
 from t5sym.model.symbols import batch, decoder_length, encoder_length
+from t5sym.views import saved_longt5
+from t5sym.views.flops import global_tokens
 
 #: The ``kind`` of an adapter leaf (`t5sym.model.nodes.Node.kind`): the trained weights.
 ADAPTER = "lora"
@@ -225,7 +227,7 @@ def trainable_parameters(
 SHARED_INPUT = (frozenset({Role.Q, Role.K, Role.V}), frozenset({Role.WI, Role.WI_0, Role.WI_1}))
 
 #: Model types whose adapters' saved tensors `saved_tree` models (full attention, dense FFN).
-SAVED_MODEL_TYPES = ("t5", "mt5", "umt5")
+SAVED_MODEL_TYPES = ("t5", "mt5", "umt5", "longt5")
 
 
 def saved_tree(
@@ -299,21 +301,35 @@ def saved_tree(
         n = encoder_length if cross_kv or not decoder else decoder_length
         down = leaf.shape[0] == rank  # lora_A (r, in); lora_B (out, r)
         width = leaf.shape[1]
-        if autocast:
-            copy = autocast * leaf.shape[0] * leaf.shape[1]  # the weight's c copy
-            hot = leaf.repeat - (cold(leaf, roles, checkpointing) if down else 0)
-            return autocast * batch * n * width * leaf.repeat + copy * hot
-        if dtype == "fp32" and down:  # lora_A saves x itself: once per distinct input
-            group_of = next((g for g in SHARED_INPUT if leaf.role in g), leaf.role)
-            key = (leaf.stack, leaf.module, Role.K if cross_kv else group_of)
-            if key in seen:
-                return sympy.S.Zero
-            seen.add(key)
-            if cross_kv:  # one encoder output for every decoder block
-                return ADAPTER_BYTES * batch * n * width
-        return ADAPTER_BYTES * batch * n * width * leaf.repeat
+        group_of = next((g for g in SHARED_INPUT if leaf.role in g), leaf.role)
+        calls = [(n, (leaf.stack, leaf.module, Role.K if cross_kv else group_of))]
+        if leaf.module is Role.GLOBAL_ATTENTION and leaf.role in (Role.K, Role.V):
+            calls.append((global_tokens(), (leaf.stack, leaf.module, "global")))
+        out = sympy.S.Zero
+        for tokens, key in calls:
+            inputs = batch * tokens * width
+            if long_o(leaf) and down and dtype == "fp32" and not autocast:  # x itself: LongT5's
+                # o reads its padded output when the slice to S tokens is a view (B or S is 1)
+                inputs = saved_longt5.o_input(1)
+            if autocast:
+                out += autocast * inputs * leaf.repeat  # each call casts its own copy
+            elif dtype == "fp32" and down:  # lora_A saves x itself: once per distinct input
+                if key not in seen:
+                    seen.add(key)  # one encoder output for every decoder block
+                    out += ADAPTER_BYTES * inputs * (1 if cross_kv else leaf.repeat)
+            else:
+                out += ADAPTER_BYTES * inputs * leaf.repeat
+        if autocast:  # the weight's c copy, once (cached), where the input needs a gradient
+            copy = autocast * leaf.shape[0] * leaf.shape[1]
+            out += copy * (leaf.repeat - (cold(leaf, roles, checkpointing) if down else 0))
+        return out
 
     return lora.view(saved)
+
+
+def long_o(leaf: Node) -> bool:
+    """Whether ``leaf`` sits on the o of LongT5's local or transient-global attention."""
+    return leaf.role is Role.O and leaf.module in (Role.LOCAL_ATTENTION, Role.GLOBAL_ATTENTION)
 
 
 def cold(leaf: Node, roles: frozenset[Role], checkpointing: bool = False) -> int:
