@@ -941,6 +941,57 @@ SOURCES: dict[str, Source] = {
         "longt5 or switch_transformers.",
         part="“TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING”",
     ),
+    "transformers-fp8-linear": _file(
+        TRANSFORMERS,
+        "src/transformers/integrations/finegrained_fp8.py",
+        "FineGrainedFP8Config makes every nn.Linear an FP8Linear but those the quantizer skips "
+        "(tied weights, the output embedding, the module of the last parameter, "
+        "_keep_in_fp32_modules); an FP8Linear holds a float8_e4m3fn weight and a float32 "
+        "weight_scale_inv per 128 x 128 block, and Fp8Quantize leaves a weight whose "
+        "dimensions are not multiples of 128 unquantized.",
+        note="checked with transformers 5.23: from_pretrained on the CPU with only the "
+        "quantizer's GPU check replaced",
+        part="“FP8Linear”, “replace_with_fp8_linear”, “Fp8Quantize”",
+    ),
+    "report-flan-te-list": Source(
+        Document(
+            "ai-image-journey.com",
+            "Easygoing, “Releasing Flan-T5xxl_TE-only in FP32, FP16, and GGUF Formats”",
+            "https://ai-image-journey.com/2025/03/flan-t5xxl-te-only.html",
+        ),
+        "the “Model List” table",
+        "The Flan-T5-XXL TE-only files are listed at 18.7 GB (FP32), 9.4 GB (FP16), 5.5 GB "
+        "(Q8_0), 4.4 GB (Q6_K), 3.8 GB (Q5_K_M), 3.2 GB (Q4_K_M) and 2.6 GB (Q3_K_L); "
+        "another version of the page lists 19, 9.6, 6, 4.9, 4.3 and 3.7 GB.",
+        note="read in a stored copy of the page (2026-12-05)",
+    ),
+    "llama-quant-rel-b": _file(
+        _github("ggml-org/llama.cpp", "llama.cpp"),
+        "src/llama-quant.cpp",
+        "llama-quantize never quantizes a T5 relative position bias (attn_rel_b): the tensor "
+        "keeps the type it has in the GGUF file being quantized.",
+        part="“do not quantize relative position bias (T5)”",
+    ),
+    "report-t5-q8-analysis": Source(
+        Document(
+            "rentry.co/t5_xxl-q8-versus-fp16fast",
+            "“Comprehensive T5 Text Encoder Evaluation”, a user's benchmark",
+            "https://rentry.co/t5_xxl-q8-versus-fp16fast",
+        ),
+        "“GGUF File Analysis”",
+        "A T5-XXL encoder Q8_0 GGUF holds 219 tensors, 169 of them Q8_0 and 50 F32, the "
+        "relative position bias enc.blk.0.attn_rel_b among the F32 ones.",
+        note="the page does not name the file; city96's Q8_0 file has 219 tensors too "
+        "(abetlen/llama-cpp-python issue #1717)",
+    ),
+    "report-city96-q8-kv": Source(
+        _github("abetlen/llama-cpp-python", "llama-cpp-python"),
+        "issue #1717",
+        "city96's t5-v1_1-xxl-encoder-Q8_0.gguf loads with 32 key-value pairs and 219 tensors "
+        "(architecture t5encoder).",
+        "https://github.com/abetlen/llama-cpp-python/issues/1717",
+        note="llama.cpp's loader output quoted in the issue",
+    ),
 }
 
 #: A citation's text → its key (every citation's text is unique: the tests hold it).

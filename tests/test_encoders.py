@@ -49,10 +49,30 @@ def test_reports_say_which_sizes_they_reconcile() -> None:
     xxl, umt5 = t5sym.load("t5-v1_1-xxl"), t5sym.load("umt5-xxl")
     rows = _rows(encoders.reports_table(xxl, umt5))
     n = published.total("t5-v1_1-xxl", encoder_only=True)
-    assert rows["FP16 9.4 GB"][0] == f"{decimals(Fraction(2 * n, 10**9), 2)} GB"
-    assert rows["FP16 9.4 GB"][1].startswith("not reconciled")
+    assert rows["FP16 9.4 GB"][0].startswith(f"{decimals(Fraction(2 * n, 10**9), 2)} GB;")
+    assert rows["Q8_0 5.5 GB"][1].startswith("not reconciled")
+    assert "18.7" in rows["FP16 9.4 GB"][1]
     assert f"{umt5.vocab_size:,}-row" in rows["UMT5-XXL fp8 6.7 GB"][1]
     assert rows["int4 about 3 GB"][0].endswith("(nf4)")
+
+
+#: Flan-T5-XXL's config.json: vocab_size and d_model (its lm_head is its own, untied).
+FLAN_VOCAB, FLAN_D_MODEL = 32128, 4096
+
+
+def test_flan_te_only_reading_lands_on_the_page_figures() -> None:
+    """The published encoder plus two vocab x d_model tensors (lm_head and a second copy of
+    the embedding), in GiB, round to the page's 9.4 (FP16) and 18.7 (FP32): the reading
+    the reports table gives, computed from the tree."""
+    flan = t5sym.load("flan-t5-xxl")
+    values = published.total("t5-v1_1-xxl", encoder_only=True) + 2 * FLAN_VOCAB * FLAN_D_MODEL
+    assert encoders.te_only_bytes(flan, "fp16") == 2 * values
+    assert encoders.te_only_bytes(flan, "fp32") == 4 * values
+    assert decimals(Fraction(2 * values, 2**30), 1) == "9.4"
+    assert decimals(Fraction(4 * values, 2**30), 1) == "18.7"
+    row = _rows(encoders.reports_table(t5sym.load("t5-v1_1-xxl"), t5sym.load("umt5-xxl")))
+    assert f"{2 * values:,} bytes = " in row["FP16 9.4 GB"][0]
+    assert encoders.rel_bias_line(flan).endswith(f"{2 * 32 * 64:,} bytes more.")
 
 
 def test_width_table_marks_the_presets_of_the_same_width() -> None:

@@ -19,16 +19,18 @@ from __future__ import annotations
 import t5sym
 from t5site.tables import markdown_table
 from t5sym.model.config import Config
+from t5sym.model.roles import Role
 from t5sym.views import formats, layouts
-from t5sym.views.readable import decimals, gb
+from t5sym.views.readable import decimals, gb, gib
 
 #: Sizes users report for files of the T5-v1.1-XXL encoder: what they say, the format
-#: (or formats) that computes it, and the reason the computed size explains it or not.
+#: (or formats) that computes it, and the reason the computed size explains it or not
+#: (a function of the model: the computed cell and the reason, for Flan-T5-XXL's files).
 REPORTS = (
     ("fp8 text encoder about 4.8 GB", ("fp8",),
      "Linear weights 1 byte, the embedding and norms 2 ({bf16} GB of it)"),
-    ("FP16 9.4 GB", ("fp16",), "not reconciled: every tensor of the encoder in fp16 is this size"),
-    ("Q8_0 5.5 GB", ("gguf-q8_0",), "not reconciled: Q8_0 is 17/16 bytes per parameter"),
+    ("FP16 9.4 GB", ("fp16",), lambda c: _flan_fp16(c)),
+    ("Q8_0 5.5 GB", ("gguf-q8_0",), lambda c: _flan_q8_0(c)),
     ("int4 about 3 GB", ("gguf-q4_k_m", "nf4"),
      "a 4-bit file is near 3 GB only when `wo` is quantized too; a quantized load in "
      "transformers keeps `wo` in float32 ([](src:t5-keep-fp32))"),
@@ -65,12 +67,74 @@ def _size(config: Config, f: str) -> str:
     return f"{gb(formats.weights(config, f, encoder_only=True).total)} GB"
 
 
+def _by_role(config: Config, fmt: str, role: Role, *, encoder_only: bool) -> int:
+    """Bytes of the one node of ``role`` in ``config``'s tree under ``fmt``."""
+    tree = t5sym.tree(config, encoder_only=encoder_only)
+    (name,) = [n.name for n in tree.root.walk() if n.role is role]
+    return formats.weights(config, fmt, encoder_only=encoder_only).breakdown[name]
+
+
+def te_only_bytes(config: Config, fmt: str) -> int:
+    """Every tensor of the whole model but the decoder's, as a file keeping them stores
+    them: the encoder (``T5EncoderModel``), ``lm_head``, and the embedding a second time
+    (``encoder.embed_tokens``, tied to ``shared``), each in ``fmt``."""
+    encoder = formats.weights(config, fmt, encoder_only=True).total
+    head = _by_role(config, fmt, Role.LM_HEAD, encoder_only=False)
+    return encoder + head + _by_role(config, fmt, Role.EMBEDDING, encoder_only=True)
+
+
+def _flan_fp16(config: Config) -> tuple[str, str]:
+    """The FP16 report, read as a file of `te_only_bytes` in GiB."""
+    flan = t5sym.load("flan-t5-xxl")
+    plain = formats.weights(flan, "fp16", encoder_only=True).total
+    te16, te32 = te_only_bytes(flan, "fp16"), te_only_bytes(flan, "fp32")
+    return (
+        f"{gb(plain)} GB; {te16:,} bytes = {gib(te16)} GiB",
+        f"lands on 9.4 if the file holds every tensor of Flan-T5-XXL but the decoder's "
+        f"(the encoder, `lm_head` and `encoder.embed_tokens` beside `shared`) and GB means "
+        f"GiB; in FP32 the same tensors are {gib(te32)} GiB, the page's 18.7 "
+        f"([](src:report-flan-te-list)); the file's tensor list is not published where we "
+        f"could read it",
+    )
+
+
+def _flan_q8_0(config: Config) -> tuple[str, str]:
+    """The Q8_0 report: not reconciled; the nearest computed figures."""
+    flan = t5sym.load("flan-t5-xxl")
+    gguf = layouts.file_bytes(flan, "gguf-q8_0", encoder_only=True)
+    derived = gguf.data_bytes + gguf.difference[0].bytes
+    te = te_only_bytes(flan, "gguf-q8_0")
+    return (
+        f"{gb(derived)} GB ({gib(derived)} GiB) + metadata and tokenizer",
+        f"not reconciled: the encoder's Q8_0 tensors and infos are {derived:,} bytes; with "
+        f"`lm_head` and an embedding copy in Q8_0 too {te:,} bytes ({gb(te)} GB, {gib(te)} "
+        f"GiB); 5.5 would need {5_500_000_000 - derived:,} more bytes (GB) or "
+        f"{11 * 2**29 - derived:,} (GiB) than the encoder's tensors",
+    )
+
+
+def rel_bias_line(config: Config) -> str:
+    """What a GGUF file's relative bias costs in F32 beyond t5sym's F16 (llama-quantize keeps
+    the type it reads: [](src:llama-quant-rel-b))."""
+    f32 = _by_role(config, "gguf-f32", Role.RELATIVE_BIAS, encoder_only=True)
+    f16 = _by_role(config, "gguf-q8_0", Role.RELATIVE_BIAS, encoder_only=True)
+    return (
+        "llama-quantize leaves the relative position bias in the type of the GGUF file it "
+        "quantizes ([](src:llama-quant-rel-b)): F16, as counted here, from an f16 "
+        "conversion; one published analysis of a T5-XXL Q8_0 file finds it F32 "
+        f"([](src:report-t5-q8-analysis)), {f32 - f16:,} bytes more."
+    )
+
+
 def reports_table(xxl: Config, umt5: Config) -> str:
     """report | computed | reason: `REPORTS` for ``xxl``, `UMT5_REPORTS` for ``umt5``."""
     bf16_part = gb(formats.weights(xxl, "fp8", encoder_only=True).by_storage["BF16"])
     rows = []
     for config, reports in ((xxl, REPORTS), (umt5, UMT5_REPORTS)):
         for said, names, reason in reports:
+            if callable(reason):
+                rows.append([said, *reason(config)])
+                continue
             sizes = [_size(config, f) for f in names]
             labels = [
                 f.removeprefix("gguf-").upper() if f.startswith("gguf-") else f for f in names

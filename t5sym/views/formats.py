@@ -793,16 +793,16 @@ class NotApplicable(_Asked):
 
 def weights_all(config: Config, *, encoder_only: bool = False) -> list[Weights | NotApplicable]:
     """`weights` in every format of `FORMATS`, in order; a format that cannot hold the model
-    (`Inapplicable`: GGUF for Switch, LongT5 or a task head) is a `NotApplicable` with its
-    reason.
+    (`Inapplicable`: GGUF for Switch, LongT5 or a task head; ``fp8-hf`` for Switch's
+    experts) is a `NotApplicable` with its reason.
 
     Examples
     --------
     >>> import t5sym
     >>> from t5sym.views import formats
     >>> results = formats.weights_all(t5sym.load("switch-base-8"))
-    >>> [r.format for r in results if not r.applicable][:2]
-    ['gguf-q8_0', 'gguf-q6_k']
+    >>> [r.format for r in results if not r.applicable][:3]
+    ['fp8-hf', 'gguf-q8_0', 'gguf-q6_k']
     """
     _checked(config)
     encoder_only = checks.boolean("encoder_only", encoder_only)
