@@ -378,8 +378,8 @@ def inference_text(result) -> str:
 
 
 def gemma_cache_text(result) -> str:
-    """`t5sym inference` of a T5Gemma: weights and the grouped-query caches (sliding layers
-    keep at most the window); generate()'s FLOPs and the activation peak are not modelled."""
+    """`t5sym inference` of a T5Gemma: weights, the grouped-query caches (sliding layers
+    keep at most the window) and generate()'s FLOPs; the activation peak is not modelled."""
     r = result
     rows = _bytes_rows(
         [
@@ -396,7 +396,16 @@ def gemma_cache_text(result) -> str:
             "",
             table(rows, ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
             "",
-            "T5Gemma: generate() FLOPs and the activation peak are not modelled",
+            *(
+                [
+                    f"generate() FLOPs, cached:   {number(r.generation_flops)}",
+                    f"generate() FLOPs, no cache: {number(r.uncached_generation_flops)}",
+                    "(eager attention: every key a step holds; the activation peak is not "
+                    "modelled)",
+                ]
+                if r.generation_flops is not None
+                else ["generate() FLOPs and the activation peak are not modelled for this config"]
+            ),
         ]
     )
 

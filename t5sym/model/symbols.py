@@ -68,6 +68,9 @@ WINDOW_REACH = {
 #: (``DynamicSlidingWindowLayer``): min(T, sliding_window − 1), or all T when the window is 1
 #: (its slice ``[-sliding_window + 1:]`` is then ``[0:]``).
 SLIDING_CACHE = dim("decoder_sliding_cache_length")
+#: T5Gemma: keys a sliding-window layer of the decoder attends over T cached decoding steps,
+#: Σ_{t=1..T} min(t, sliding_window) (Σ t when the window is 1: its cache keeps every token).
+SLIDING_STEP_KEYS = dim("decoder_sliding_step_keys")
 #: T5Gemma 2's SigLIP vision tower: its integer fields' symbols (``vision_hidden_size``, the
 #: image's ``num_channels``, ``image_size`` and ``patch_size``).
 VISION = {
@@ -186,6 +189,10 @@ for _stack, _mark in (("encoder", r"^{\mathrm{enc}}"), ("decoder", r"^{\mathrm{d
     )
 LATEX_NAMES[SLIDING_CACHE] = r"T_{\mathrm{sliding}}"
 MEANING[SLIDING_CACHE] = "T5Gemma decoder: tokens a sliding layer keeps in the cache"
+LATEX_NAMES[SLIDING_STEP_KEYS] = r"K_{\mathrm{sliding}}"
+MEANING[SLIDING_STEP_KEYS] = (
+    "T5Gemma decoder: keys a sliding layer attends over the T cached decoding steps"
+)
 _VISION_LATEX = {
     "hidden_size": r"d_{\mathrm{hidden}}^{\mathrm{vis}}",
     "intermediate_size": r"d_{\mathrm{inter}}^{\mathrm{vis}}",

@@ -205,12 +205,19 @@ class Caches(Result):
 
 @dataclass(frozen=True)
 class GemmaCache(Caches):
-    """`Caches` of a T5Gemma (or ``generate`` of T tokens' positions).
+    """`Caches` of a T5Gemma after a forward of T decoder tokens (or ``generate()`` of T
+    tokens), and the FLOPs of that ``generate()`` with and without the cache
+    (`gemma_generation_flops`; None where it refuses).
 
     The self-attention cache keeps num_key_value_heads·head_dim per token (grouped-query
     attention), T tokens in full layers and min(T, sliding_window − 1) in sliding ones; the
     cross-attention cache keeps the encoder output's S tokens in every layer.
     """
+
+    generation_flops: int | None
+    uncached_generation_flops: int | None
+
+    FIELDS = (*Caches.FIELDS, "generation_flops", "uncached_generation_flops")
 
 
 def gemma_cache(
@@ -246,13 +253,99 @@ def gemma_cache(
         bytes_per_value: b,
     }
     values |= gemma.window_values(config, s, t)
+    values[symbols.SLIDING_STEP_KEYS] = sliding_step_keys(config, t)
     weights = memory.bytes_tree(gemma.tree(config)).total
     return GemmaCache(
         config, dtype, batch_, s, t, integer(weights, values),
         integer(gemma_cache_tree(config, part="self").total, values),
         integer(gemma_cache_tree(config, part="cross").total, values),
         gemma_cache_tree(config).evaluate(values),
+        *(_generated(config, values, use_cache) for use_cache in (True, False)),
     )  # fmt: skip
+
+
+def _generated(config: gemma.GemmaConfig, values: dict, use_cache: bool) -> int | None:
+    """`gemma_generation_flops` evaluated, None for a config it refuses (a forward runs)."""
+    try:
+        return integer(gemma_generation_flops(config, use_cache), values)
+    except T5SymError:
+        return None
+
+
+def sliding_step_keys(config: gemma.GemmaConfig, t: int) -> int:
+    """`t5sym.model.symbols.SLIDING_STEP_KEYS` for T = ``t`` decoding steps: step k attends to
+    the k positions so far in a full layer and, in a sliding one, to the min(k − 1, W − 1)
+    its cache kept and its own (W = ``sliding_window``; a window of 1 keeps every token):
+    Σ_k min(k, W) = m(m + 1)/2 + (t − m)·W with m = min(t, W)."""
+    window = gemma.checked(config).decoder.sliding_window
+    if window in (None, 1):
+        return t * (t + 1) // 2
+    m = min(t, window)
+    return m * (m + 1) // 2 + (t - m) * window
+
+
+def _gemma_step_leaves(tree: Tree) -> list[Node]:
+    """The leaves a T5Gemma decoding step runs: the decoder's and the head's."""
+    return [n for n in tree if n.is_leaf and (n.stack is Role.DECODER or n.within(*HEADS))]
+
+
+def _gemma_generation(tree: Tree, use_cache: bool) -> Expr:
+    """`gemma_generation_flops` of one FLOP tree (`t5sym.views.flops.forward_tree`)."""
+    T, S = decoder_length, encoder_length
+    total = _encoder(tree)
+    if not use_cache:  # step t: the decoder on t tokens, cross k and v on the S again,
+        # lm_head on the last only (generate() passes logits_to_keep=1)
+        leaves = _gemma_step_leaves(tree)
+        decoder = sympy.Add(*(n.expr for n in leaves if not n.within(*HEADS)))
+        head = sympy.Add(*(n.expr for n in leaves if n.within(*HEADS)))
+        return sympy.expand(total + sum_steps(decoder.subs(T, step)) + T * head.subs(T, 1))
+    sliding = symbols.SLIDING_LAYERS["decoder"]
+    for leaf in _gemma_step_leaves(tree):
+        if leaf.kind == "linear":  # k, v of the encoder's S once; the rest on 1 token a step
+            once = leaf.expr.subs(T, 0)
+            total += once + T * (leaf.expr.subs(T, 1) - once)
+            continue
+        module = tree[leaf.name.rsplit(".", 1)[0]]
+        per_key = 2 * batch * flops.query_weight(module).shape[0]  # one query, one key, a layer
+        layers = leaf.repeat
+        keys = layers * T * S if module.role is not Role.SELF_ATTENTION else sympy.S.Zero
+        if module.role is not Role.CROSS_ATTENTION:  # the decoder's own positions
+            keys += (layers - sliding) * T * (T + 1) / 2 + sliding * symbols.SLIDING_STEP_KEYS
+        total += per_key * keys
+    return sympy.expand(total)
+
+
+def gemma_generation_flops(config: gemma.GemmaConfig, use_cache: bool = True) -> Expr:
+    """FLOPs of ``generate()`` of T tokens (greedy) by a T5Gemma or T5Gemma 2 on text, as
+    FlopCounterMode counts them with eager attention (every key a step holds).
+
+    The encoder once; with the cache, cross-attention's k and v (T5Gemma 2: the merged
+    attention's on the encoder's S outputs) once, and at step t = 1..T every other decoder
+    linear and ``lm_head`` on one token, attention over t keys in a full layer,
+    min(t, sliding_window) in a sliding one (the cache keeps the last window − 1), and S
+    in cross-attention: Σ_t min(t, W) is `t5sym.model.symbols.SLIDING_STEP_KEYS`. Without
+    the cache, step t runs the decoder on all t tokens (`t5sym.views.flops` at T = t) and
+    ``lm_head`` on the last one (generate() asks for one position's logits).
+
+    Examples
+    --------
+    >>> import t5sym
+    >>> from t5sym.views import inference
+    >>> f = inference.gemma_generation_flops(t5sym.load("t5gemma-2b-2b"))
+    >>> t5sym.model.symbols.SLIDING_STEP_KEYS in f.free_symbols
+    True
+    """
+    config = gemma.checked(config)
+    if config.head != "ForConditionalGeneration":
+        raise T5SymError(f"architectures: generate() is modelled for *ForConditionalGeneration, "
+                         f"not {config.model}")  # fmt: skip
+    if config.model_type == "t5gemma2" and config.decoder.sliding_window == 1:
+        raise T5SymError(
+            "decoder.sliding_window: 1 is not modelled for T5Gemma 2's generate(), which "
+            "fails in transformers 5.23 (cache and mask disagree)"
+        )
+    use_cache = checks.boolean("use_cache", use_cache)
+    return _gemma_generation(flops.forward_tree(config), use_cache)
 
 
 # ---------------------------------------------------------------------------------------
@@ -482,8 +575,8 @@ class Inference(Caches):
 
     encoder_peak_bytes: int
     step_peak_bytes: int
-    generation_flops: int
-    uncached_generation_flops: int
+    generation_flops: int | None
+    uncached_generation_flops: int | None
     step_flops: int
     step_bytes_read: int
 
@@ -568,8 +661,8 @@ def inference(
     """
     if isinstance(config, gemma.GemmaConfig):
         raise T5SymError(
-            "model_type: t5gemma: generate() FLOPs and activation peaks are modelled for T5's "
-            "blocks only; t5sym.views.inference.gemma_cache gives T5Gemma's weights and caches"
+            "model_type: t5gemma: activation peaks are modelled for T5's blocks only; "
+            "t5sym.views.inference.gemma_cache gives T5Gemma's weights, caches and generate() FLOPs"
         )
     served(config, "serving with a cache")
     b = check_dtype(dtype)
