@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import t5sym
+from t5sym.model import presets
 
 from .support.cli import run
 
@@ -52,11 +53,18 @@ def test_list() -> None:
     names = [line.split()[0] for line in lines[2 : 2 + len(t5sym.PRESETS)]]
     assert names == list(t5sym.PRESETS)
     # Switch-XXL: the paper's 395B (t5-family reference) beside the GEGLU-expert count
-    assert lines[2 + len(t5sym.PRESETS) :] == [
-        "switch-xxl-128: 395B (paper) = GEGLU experts, as T5X: 393,931,632,640"
-    ]
+    after = lines[2 + len(t5sym.PRESETS) :]
+    note = "switch-xxl-128: 395B (paper) = GEGLU experts, as T5X: 393,931,632,640"
+    assert after[:2] == [note, ""]
+    gemma_rows = {line.split()[0]: line.split()[-1] for line in after[4:]}
+    assert list(gemma_rows) == [*presets.GEMMA_PRESETS, *presets.GEMMA2_PRESETS]
+    exact = [c for c in presets.GEMMA_CLAIMS if "," in c.label]  # KerasHub's and MTEB's
+    assert len(exact) == 11
+    for claim in exact:
+        assert gemma_rows[claim.preset] == claim.label, claim
     data = json.loads(run("list", "--json").stdout)
     assert data["t5-large"]["total"] == 737_668_096
+    assert data["t5gemma-s-s"]["total"] == 312_517_632  # KerasHub's t5gemma_s_s_* presets
 
 
 @pytest.mark.parametrize("fmt", ["--latex", "--python", "--srepr", "--mathml", None])

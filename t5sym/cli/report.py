@@ -184,11 +184,50 @@ def presets_rows() -> list[list[str]]:
     return rows
 
 
+#: T5Gemma's and T5Gemma 2's presets, after T5's in `t5sym list`.
+GEMMA_FAMILY = {**presets.GEMMA_PRESETS, **presets.GEMMA2_PRESETS}
+
+
+def gemma_presets_rows() -> list[list[str]]:
+    """One row per T5Gemma (2) preset: each stack's dims (encoder/decoder where they differ),
+    the vision tower's layers, and the exact total."""
+
+    def both(field: str) -> str:
+        enc, dec = (getattr(getattr(c, s), field) for s in ("encoder", "decoder"))
+        return str(enc) if enc == dec else f"{enc}/{dec}"
+
+    def heads(s) -> str:  # noqa: ANN001
+        return f"{s.num_attention_heads}/{s.num_key_value_heads}×{s.head_dim}"
+
+    rows = []
+    for name, p in GEMMA_FAMILY.items():
+        c = p.config
+        enc, dec = heads(c.encoder), heads(c.decoder)
+        heads_ = enc if enc == dec else f"{enc}; {dec}"
+        vision = getattr(c, "vision", None)
+        rows.append(
+            [name, both("hidden_size"), both("intermediate_size"), heads_,
+             f"{c.encoder.num_hidden_layers}/{c.decoder.num_hidden_layers}",
+             both("vocab_size"), str(vision.num_hidden_layers) if vision else "",
+             f"{params.count(c).total:,}"]
+        )  # fmt: skip
+    return rows
+
+
 def presets_text() -> str:
-    """`t5sym list`: every preset's dims and exact total."""
+    """`t5sym list`: every preset's dims and exact total, T5's then T5Gemma's."""
     header = ["preset", "d_model", "d_ff", "heads×d_kv", "layers", "vocab", "parameters"]
     notes = [switch_note(n, short=True) for n in GATED_EXPERTS]
-    return "\n".join([table(presets_rows(), header, {1, 2, 3, 4, 5, 6}, gap=1), *notes])
+    gemma_header = ["preset", "hidden", "GeGLU", "heads/kv×head_dim", "layers", "vocab",
+                    "vision layers", "parameters"]  # fmt: skip
+    return "\n".join(
+        [
+            table(presets_rows(), header, {1, 2, 3, 4, 5, 6}, gap=1),
+            *notes,
+            "",
+            table(gemma_presets_rows(), gemma_header, {1, 2, 3, 4, 5, 6, 7}, gap=1),
+        ]
+    )
 
 
 def presets_dict() -> dict[str, dict]:
@@ -200,7 +239,7 @@ def presets_dict() -> dict[str, dict]:
             "source": p.source,
             "total": params.count(p.config).total,
         }
-        for name, p in presets.PRESETS.items()
+        for name, p in {**presets.PRESETS, **GEMMA_FAMILY}.items()
     }
 
 
