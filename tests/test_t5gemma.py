@@ -7,8 +7,10 @@ import pytest
 import torch
 import transformers
 
+import t5sym
 from t5site import t5gemma
 from t5sym.model import presets
+from t5sym.views import inference
 
 #: KerasHub's T5Gemma presets page: exact parameter counts (t5sym.sources
 #: "keras-hub-t5gemma-presets").
@@ -157,3 +159,16 @@ def test_family_page_lists_every_gemma_preset_with_its_published_total() -> None
     for row, total in zip(rows, published.values(), strict=True):
         assert row.endswith(f" | {total:,} |")
     assert lineup.gemma_sources_list().count("\n") + 1 == len(published)
+
+
+def test_generate_table_shows_the_library_and_the_window_saves_only_with_the_cache() -> None:
+    """The cells are `inference.gemma_cache`'s (tested against FlopCounterMode around a real
+    generate()); past the window (T = 16,384 > 4,096), the cached run computes less than
+    the teacher-forced forward, the uncached one more."""
+    rows = [
+        r.split("|")[1:-1] for r in t5gemma.generate_table(names=("t5gemma-s-s",)).splitlines()[2:]
+    ]
+    short, long = ([int(c.strip().replace(",", "")) for c in row[2:]] for row in rows)
+    r = inference.gemma_cache(t5sym.load("t5gemma-s-s"), 1, 512, 16384, "bf16")
+    assert long[1:] == [r.generation_flops, r.uncached_generation_flops]
+    assert long[1] < long[0] < long[2] and short[1] < short[0] < short[2]

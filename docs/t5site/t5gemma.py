@@ -89,6 +89,24 @@ def caches_table(
     return tables.markdown_table(rows, header, {1, 2, 3, 4})
 
 
+def generate_table(
+    lengths: tuple[int, ...] = (128, 16384), s: int = 512, names: tuple[str, ...] = ()
+) -> str:
+    """preset | T | FLOPs of a teacher-forced forward of T tokens (`t5sym.count_flops`) and
+    of ``generate()`` of T tokens with and without the cache
+    (`t5sym.views.inference.gemma_cache`), batch 1, ``s`` encoder tokens."""
+    rows = []
+    for name in names or presets.GEMMA_PRESETS:
+        config = t5sym.load(name)
+        for t in lengths:
+            r = inference.gemma_cache(config, 1, s, t, "bf16")
+            cells = (t5sym.count_flops(config, 1, s, t).forward, r.generation_flops,
+                     r.uncached_generation_flops)  # fmt: skip
+            rows.append([f"`{name}`", f"{t:,}", *(f"{n:,}" for n in cells)])
+    header = [f"preset (S = {s})", "T", "forward", "generate(), cached", "no cache"]
+    return tables.markdown_table(rows, header, {1, 2, 3, 4})
+
+
 def gemma2_row(name: str) -> list[int]:
     """parameters | vision tower | projector | token embedding (with its end-of-image row) |
     the text stacks' layers and norms, for one T5Gemma 2 preset, selected by role."""
