@@ -166,3 +166,110 @@ def test_presets_on_meta(preset: str) -> None:
             assert_per_leaf(w, held(model))
         else:
             assert c.name.startswith("byt5"), c.name
+
+
+# --- torchao: TorchAoConfig(Float8WeightOnlyConfig()), as transformers loads it ---------------
+
+
+def torchao_loaded(model: torch.nn.Module) -> torch.nn.Module:
+    """``model`` saved, then loaded by transformers with torchao's float8 weight-only config
+    (its default granularity: one scale per row)."""
+    from torchao.quantization import Float8WeightOnlyConfig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model.save_pretrained(tmp)
+        return type(model).from_pretrained(
+            Path(tmp),
+            dtype=torch.bfloat16,
+            quantization_config=transformers.TorchAoConfig(Float8WeightOnlyConfig()),
+        )
+
+
+def torchao_held(model: torch.nn.Module) -> dict[str, int]:
+    """Bytes of every parameter: a ``Float8Tensor`` as its float8 values and its scales."""
+    out = {}
+    for name, p in model.named_parameters():
+        if hasattr(p, "qdata"):
+            out[name] = nbytes(p.qdata) + nbytes(p.scale)
+        else:
+            out[name] = nbytes(p)
+    return out
+
+
+@st.composite
+def torchao_configs(draw) -> Config:
+    """fp8_configs, and Switch Transformers with sparse layers."""
+    if draw(st.booleans()):
+        return draw(fp8_configs())
+    layers = draw(st.integers(1, 3))
+    return Config(
+        d_model=draw(SIZES),
+        d_ff=draw(SIZES),
+        num_heads=draw(st.sampled_from([1, 2])),
+        d_kv=draw(st.sampled_from([64, 40])),
+        num_layers=layers,
+        vocab_size=draw(st.sampled_from([128, 300])),
+        model_type="switch_transformers",
+        num_experts=draw(st.integers(1, 3)),
+        num_sparse_encoder_layers=draw(st.integers(0, layers)),
+        num_sparse_decoder_layers=draw(st.integers(0, layers)),
+        router_bias=draw(st.booleans()),
+        tie_word_embeddings=draw(st.booleans()),
+        head=draw(st.sampled_from(HEADS["switch_transformers"])),
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(torchao_configs(), st.booleans())
+def test_fp8_torchao_as_transformers_loads(c: Config, encoder_only: bool) -> None:
+    """Per leaf: each quantized Linear weight's float8 values and per-row float32 scales
+    (``wo`` included), ``lm_head`` and the rest bfloat16; and ``get_memory_footprint()``,
+    which counts a ``Float8Tensor`` at its reported bfloat16 size without its scales."""
+    model = torchao_loaded(small_model(c, encoder_only))
+    w = formats.weights(c, "fp8-torchao", encoder_only=encoder_only)
+    assert_per_leaf(w, torchao_held(model))
+    memory = layouts.file_bytes(c, "fp8-torchao", encoder_only=encoder_only)
+    assert memory.footprint == model.get_memory_footprint()
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.data(), st.booleans())
+def test_gemma_fp8_torchao_as_transformers_loads(data, encoder_only: bool) -> None:
+    """T5Gemma under torchao: the output projection stays bfloat16; where t5sym refuses (a
+    Linear with one input column), transformers fails to load."""
+    config_json = gemma_data(data.draw)
+    config = t5sym.from_hf(config_json)
+    try:
+        w = formats.weights(config, "fp8-torchao", encoder_only=encoder_only)
+    except formats.Inapplicable:
+        with pytest.raises(RuntimeError, match="conversion"):
+            torchao_loaded(gemma_small(config_json, encoder_only))
+        return
+    model = torchao_loaded(gemma_small(config_json, encoder_only))
+    assert_per_leaf(w, torchao_held(model))
+
+
+def test_fp8_torchao_quantizes_wo() -> None:
+    """transformers' skip list holds ``wo`` but is matched against parameter names: T5's
+    ``wo`` is float8 under torchao (and bfloat16 under FineGrainedFP8, `fp8_hf`)."""
+    c = Config(d_model=128, d_ff=256, num_heads=2, d_kv=64, num_layers=1, vocab_size=128,
+               feed_forward_proj="gated-gelu", tie_word_embeddings=False)  # fmt: skip
+    model = torchao_loaded(small_model(c, True))
+    wo = dict(model.named_parameters())["encoder.block.0.layer.1.DenseReluDense.wo.weight"]
+    assert wo.qdata.dtype == torch.float8_e4m3fn and wo.scale.shape == (128, 1)
+    assert "wo" in model._keep_in_fp32_modules
+    assert formats.storage_map(c, "fp8-torchao", encoder_only=True)[
+        "encoder.block.*.layer.1.DenseReluDense.wo"
+    ] == {"F8_E4M3+rows": 1}
+
+
+@pytest.mark.parametrize("field", ["d_ff", "d_model"])
+def test_fp8_torchao_one_input_column_refused_as_torchao_fails(field: str) -> None:
+    """A Linear with one input column fails to load under torchao; t5sym refuses it in one
+    line naming the dimension."""
+    c = Config(**{**dict(d_model=8, d_ff=8, num_heads=2, d_kv=4, num_layers=1, vocab_size=10),
+                  field: 1})  # fmt: skip
+    with pytest.raises(RuntimeError, match="conversion"):
+        torchao_loaded(small_model(c, True))
+    with pytest.raises(formats.Inapplicable, match=rf"^format: fp8-torchao [^\n]*{field} = 1"):
+        formats.weights(c, "fp8-torchao", encoder_only=True)

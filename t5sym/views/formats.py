@@ -15,6 +15,7 @@ its ``per_value`` is the bytes per parameter as an exact rational.
 | ``fp8-e4m3fn`` | every tensor | nothing (ComfyUI's ``t5xxl_fp8_e4m3fn``) |
 | ``fp8-scaled`` | every Linear, + an fp32 ``scale_weight`` | the rest fp16 (ComfyUI) |
 | ``fp8-hf`` | Linears but ``wo``, ``lm_head``, + fp32 per 128×128 | the rest bf16 (in memory) |
+| ``fp8-torchao`` | Linears but ``lm_head``, + an fp32 scale per row | the rest bf16 (in memory) |
 | ``int8``, ``nf4``, ``fp4``, ``*-dq`` | Linears but ``wo``, ``lm_head`` | ``wo`` fp32, rest fp16 |
 | ``gguf-*`` | every 2-D weight but the relative bias | norms F32, relative bias F16 |
 | ``gguf-f16``, ``gguf-f32`` | nothing | 2-D weights F16 (norms F32), or all F32 |
@@ -63,6 +64,13 @@ Sources (read for this module; see each `Format`'s ``source``):
   (``weight_block_size`` (128, 128)); ``Fp8Quantize`` leaves a weight whose dims are not
   multiples of 128 unquantized, in bfloat16, beside those scales. Switch's experts are
   refused: transformers' ``FP8Experts`` cannot be built from a ``SwitchTransformersConfig``.
+- fp8 as torchao holds it (``fp8-torchao``): ``TorchAoConfig(Float8WeightOnlyConfig())``
+  with ``dtype=torch.bfloat16`` (torchao 0.18, ``quant_api.py``; its default granularity
+  ``PerRow``): each quantized weight is a ``Float8Tensor`` of float8_e4m3fn values and a
+  float32 scale per row. transformers' ``quantizer_torchao.py`` quantizes an ``nn.Linear``
+  weight unless ``should_convert_module`` matches its skip list against the *parameter*
+  name: ``lm_head`` (and the tied embeddings) match, ``wo`` (a suffix of the module name,
+  not of ``….wo.weight``) does not, so ``wo`` is float8 too.
 - llama.cpp ``src/llama-quant.cpp`` at commit 007dbbf3 (ggml-org/llama.cpp):
   ``llama_tensor_get_type_impl`` for the ``_S``, ``_M`` and ``_L`` file types
   (`FTYPE_RULES`), ``llama_ftype_get_default_type``, ``tensor_type_fallback`` (Q3_K → Q4_0).
@@ -147,6 +155,12 @@ def _fp8_blocks(shape: Dims) -> Expr:
     return _numel(shape) * (2 - whole) + FLOAT32 * sympy.ceiling(r) * sympy.ceiling(c)
 
 
+def _fp8_rows(shape: Dims) -> Expr:
+    """float8 values + a float32 scale per output row (torchao's ``PerRow``): ∏shape +
+    4·shape[0]."""
+    return _numel(shape) + FLOAT32 * shape[0]
+
+
 def _int8_rows(shape: Dims) -> Expr:
     """int8 values + a float32 absmax (``SCB``) per output row: ∏shape + 4·shape[0]."""
     return _numel(shape) + FLOAT32 * shape[0]
@@ -193,6 +207,7 @@ STORAGES: dict[str, Storage] = {
             _fp8_blocks,
             doc="+ one fp32 weight_scale_inv per 128×128 block",
         ),
+        Storage("F8_E4M3+rows", Rational(1), _fp8_rows, doc="+ one fp32 scale per row"),
         Storage("INT8+SCB", Rational(1), _int8_rows, doc="+ one fp32 absmax per row"),
         *(
             Storage(
@@ -254,6 +269,10 @@ HF_FP8 = (
     "transformers 5.x integrations/finegrained_fp8.py (FP8Linear, replace_with_fp8_linear, "
     "Fp8Quantize), quantizers/quantizer_finegrained_fp8.py, quantizers/base.py"
 )
+TORCHAO = (
+    "torchao 0.18 quantization/quant_api.py (Float8WeightOnlyConfig: PerRow), Float8Tensor; "
+    "transformers 5.x quantizers/quantizer_torchao.py"
+)
 LLAMA = "llama.cpp src/llama-quant.cpp (007dbbf3): llama_tensor_get_type_impl"
 
 
@@ -299,6 +318,16 @@ def _formats() -> dict[str, Format]:
             "Linear weights float8_e4m3fn + an fp32 scale per 128x128 block; wo (t5, mt5, "
             "umt5), lm_head and the rest bfloat16",
             HF_FP8,
+        ),
+        Format(
+            "fp8-torchao",
+            "torchao-fp8",
+            "F8_E4M3+rows",
+            "BF16",
+            "torchao's Float8WeightOnlyConfig (TorchAoConfig, dtype=bfloat16) in memory: Linear "
+            "weights float8_e4m3fn + an fp32 scale per row, wo too; lm_head and the rest "
+            "bfloat16",
+            TORCHAO,
         ),
         Format(
             "int8",
@@ -420,6 +449,9 @@ def storage(fmt: Format, leaf: Node, plan: Plan) -> Choice:
     - transformers-fp8: Linear weights but ``lm_head`` and the kept ``wo`` in ``main``
       (``FP8Linear``: a weight not a multiple of 128 stays bfloat16 beside its scales);
       anything else, the kept ``wo`` too, in ``rest`` (loaded in bfloat16: nothing upcast).
+    - torchao-fp8: Linear weights but ``lm_head`` in ``main``, ``wo`` too (transformers
+      matches its skip list against parameter names, so ``wo`` never matches); the rest in
+      ``rest``.
     - bitsandbytes: Linear weights but ``lm_head`` in ``main``; ``wo`` in float32 where
       `Plan.keeps_in_fp32`; anything else in ``rest``.
     - gguf: norms F32, the relative bias in ``rest``, other weights as llama.cpp picks
@@ -437,6 +469,9 @@ def storage(fmt: Format, leaf: Node, plan: Plan) -> Choice:
     if fmt.family == "transformers-fp8":
         skipped = leaf.within(Role.LM_HEAD) or plan.keeps_in_fp32(leaf)
         quantized = leaf.kind == "linear" and not skipped
+        return ((leaf.repeat, STORAGES[fmt.main]),) if quantized else one
+    if fmt.family == "torchao-fp8":
+        quantized = leaf.kind == "linear" and not leaf.within(Role.LM_HEAD)
         return ((leaf.repeat, STORAGES[fmt.main]),) if quantized else one
     if fmt.family == "bitsandbytes":
         if plan.keeps_in_fp32(leaf):
@@ -610,6 +645,7 @@ def bytes_tree(config: Config | None, fmt: str | Format, *, encoder_only: bool =
         plan = Plan(fmt, tree, None)
     else:
         plan = Plan(fmt, tree, config.values(), config.model_type)
+    _refuse_one_column(fmt, plan)
     return tree.view(lambda leaf: _leaf_bytes(storage(fmt, leaf, plan), leaf))
 
 
@@ -624,6 +660,7 @@ def storage_map(
     _refuse_fp8_experts(fmt, tree)
     values = config.values()
     plan = Plan(fmt, tree, values, config.model_type)
+    _refuse_one_column(fmt, plan)
     return {
         leaf.name: {s.name: integer(sympy.sympify(n), values) for n, s in storage(fmt, leaf, plan)}
         for leaf in tree
@@ -666,6 +703,22 @@ def _refuse_fp8_experts(fmt: Format, tree: Tree) -> None:
     refusal = experts_refusal(fmt)
     if refusal and any(n.role is Role.EXPERTS for n in tree.root.walk()):
         raise Inapplicable(refusal)
+
+
+def _refuse_one_column(fmt: Format, plan: Plan) -> None:
+    """torchao's float8 cannot quantize a weight with one input column (transformers'
+    load fails): refused in one line, naming the dimension."""
+    if fmt.family != "torchao-fp8" or plan.values is None:
+        return
+    for leaf in plan.tree:
+        if not leaf.is_leaf or leaf.kind != "linear":
+            continue
+        ((_, s),) = storage(fmt, leaf, plan)
+        if s.name == fmt.main and integer(leaf.shape[-1], plan.values) == 1:
+            raise Inapplicable(
+                f"format: {fmt.name} cannot hold a Linear with one input column "
+                f"({leaf.name}: {leaf.shape[-1]} = 1); torchao fails to quantize it"
+            )
 
 
 class _Asked(Result):

@@ -19,12 +19,13 @@ marker, the tokenizer as a ``U8`` tensor ``spiece_model``), and its container's 
   per tensor its info (name as a uint64 length + bytes, uint32 ``n_dims``, uint64 dims,
   uint32 type, uint64 offset), padding to ``general.alignment`` (32), then each tensor's
   data padded to 32. Types per tensor: `t5sym.views.formats.Plan` (llama.cpp's walk).
-- ``memory``: nothing is written (bitsandbytes, or transformers' FineGrainedFP8,
+- ``memory``: nothing is written (bitsandbytes, transformers' FineGrainedFP8 or torchao
   quantizes while transformers loads); ``footprint`` is what
   ``model.get_memory_footprint()`` reports: the parameters' own bytes, without
   bitsandbytes' int8 ``SCB`` per row or 4-bit ``absmax``/``code`` state, which are
   attributes of the parameters, not parameters or buffers (FP8's ``weight_scale_inv`` are
-  parameters: counted).
+  parameters: counted; torchao's ``Float8Tensor`` reports its bfloat16 dtype, so its
+  float8 values count 2 bytes each and its scales none).
 
 What cannot be derived from a config is said, never guessed: a GGUF file's key-values
 (metadata and tokenizer) and the padding after them; the length of ``spiece_model``
@@ -135,6 +136,8 @@ def default_layout(fmt: formats.Format) -> Layout:
         return Layout(fmt.name, "in memory (bitsandbytes)", "memory", fmt.name, "")
     if fmt.family == "transformers-fp8":
         return Layout(fmt.name, "in memory (transformers FP8)", "memory", fmt.name, "")
+    if fmt.family == "torchao-fp8":
+        return Layout(fmt.name, "in memory (torchao)", "memory", fmt.name, "")
     if fmt.family == "fp8":
         return Layout(
             fmt.name,
@@ -356,7 +359,8 @@ class FileBytes(Result):
 
 def _footprint(config: Config, fmt: str, encoder_only: bool) -> int:
     """``get_memory_footprint()``: bitsandbytes' parameters without their quantization state
-    (int8: the values; 4-bit: ⌈n/2⌉ packed bytes)."""
+    (int8: the values; 4-bit: ⌈n/2⌉ packed bytes); torchao's ``Float8Tensor`` weights at
+    the element size of the dtype they report (bfloat16), their scales left out."""
     w = formats.weights(config, fmt, encoder_only=encoder_only)
     tree = params.tree(config, encoder_only=encoder_only)
     values = config.values()
@@ -367,6 +371,8 @@ def _footprint(config: Config, fmt: str, encoder_only: bool) -> int:
         for s, n in counts.items():
             if s == "INT8+SCB":
                 total += n * numel
+            elif s == "F8_E4M3+rows":  # torchao's Float8Tensor: the bfloat16 it stands for
+                total += n * 2 * numel
             elif s.startswith(("NF4", "FP4")):
                 total += n * -(-numel // 2)
             else:
@@ -429,6 +435,24 @@ def file_bytes(
             footprint=weights,
             note="quantized by transformers (FineGrainedFP8Config) while it loads the model: "
             "no file; get_memory_footprint() counts the scales, which are parameters",
+        )
+    if layout.container == "memory" and fmt.family == "torchao-fp8":
+        foot = _footprint(config, fmt.name, encoder_only)
+        part = Part(
+            "get_memory_footprint() counts float8 weights at 2 bytes, without their scales",
+            weights - foot,
+            "torchao's Float8Tensor reports the bfloat16 dtype it stands for",
+        )
+        return FileBytes(
+            **common,
+            file_bytes=None,
+            header_bytes=None,
+            data_bytes=weights,
+            tensors=0,
+            files=0,
+            footprint=foot,
+            difference=(part,),
+            note="quantized by torchao while transformers loads the model: no file",
         )
     if layout.container == "memory":
         foot = _footprint(config, fmt.name, encoder_only)
