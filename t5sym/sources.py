@@ -992,6 +992,15 @@ SOURCES: dict[str, Source] = {
         "https://github.com/abetlen/llama-cpp-python/issues/1717",
         note="llama.cpp's loader output quoted in the issue",
     ),
+    "transformers-torchao-skip": _file(
+        TRANSFORMERS,
+        "src/transformers/quantizers/quantizer_torchao.py",
+        "The torchao quantizer checks its skip list (which holds _keep_in_fp32_modules) "
+        "against each parameter's name, so T5's wo, a module-name suffix, is quantized; "
+        "torchao's Float8WeightOnlyConfig keeps one float32 scale per row by default.",
+        note="checked with transformers 5.23 and torchao 0.18: from_pretrained on the CPU",
+        part="“param_needs_quantization”",
+    ),
 }
 
 #: A citation's text → its key (every citation's text is unique: the tests hold it).
