@@ -129,8 +129,9 @@ def run_many(api: Watched, calls: list[tuple[str, list]]) -> list[Any]:
 # --- expected values from Python ------------------------------------------------------------
 
 WORKLOAD = {"batch": 3, "encoder_length": 200, "decoder_length": 37}
-#: The model types whose saved-activation trees the page prints (`calculator.saved_types`):
-#: the fine-tuning memory of any other the page leaves to the command, refusing model_type.
+#: The model types whose saved-activation trees the page prints (`calculator.saved_types`),
+#: each by the type of its trees: the fine-tuning memory of any other the page leaves to the
+#: command, refusing model_type (or the field of a kind it has no trees for).
 SAVED_TYPES = calculator.saved_types()
 #: The model types the library counts fine-tuning memory of (`calculator.fine_tuned_types`).
 TRAINED_TYPES = calculator.fine_tuned_types()
@@ -147,8 +148,11 @@ def expected(config: t5sym.Config, fn: str, opts: dict | None = None) -> Any:
                                                     ("decoder_length", 128))]  # fmt: skip
             result = flops.count_flops(config, *lengths, encoder_only=opts.get("encoder_only"))
             return strings(result.to_dict(details=True))
-        if fn == "memory" and _left_to_the_command(config, opts):
-            return {"error": "model_type: left to the command"}  # no trees on the page
+        if fn == "memory" and _left_to_the_command(config, opts):  # no trees on the page
+            kinds = [k for k in calculator.SAVED_KINDS
+                     if k["model_type"] == SAVED_TYPES.get(config.model_type)]  # fmt: skip
+            what = next((f for f in kinds[0] if f != "model_type"), None) if kinds else None
+            return {"error": f"{what or 'model_type'}: left to the command"}
         if fn == "memory":  # what `t5sym memory` computes (activations.memory_at)
             lengths = {k: opts.get(k) for k in ("batch", "encoder_length", "decoder_length")}
             setup = {k: opts[k] for k in (*calculator.SETUP_CHOICES, "dropout") if k in opts}
@@ -177,7 +181,11 @@ def _left_to_the_command(config: t5sym.Config, opts: dict) -> bool:
     at_length = opts.get("checkpointing") is True or any(
         opts.get(k) is not None for k in ("batch", "encoder_length", "decoder_length")
     )
-    if config.model_type in SAVED_TYPES or not at_length or opts.get("cores") is not None:
+    if (
+        calculator.saved_kind(config, SAVED_TYPES) is not None
+        or not at_length
+        or opts.get("cores") is not None
+    ):
         return False
     try:
         memory.training_memory(config, opts["dtype"], opts["optimizer"])
@@ -590,11 +598,13 @@ SETUPS = [
 ]
 
 
-def served_config(rng: random.Random) -> dict[str, Any]:
-    """A config.json fine-tuning is modelled for (t5, mt5, umt5 with their LM head), with
-    varied dims, activations and dropout_rate; d_kv mostly a multiple of 8 (CUDA's sdpa
-    kernel refuses others)."""
-    model_type = rng.choice(["t5", "mt5", "umt5"])
+def served_config(rng: random.Random, model_type: str | None = None) -> dict[str, Any]:
+    """A config.json whose fine-tuning memory the page prints (`SAVED_TYPES` with their LM
+    head: t5, mt5, umt5, and LongT5 and Switch where the page has their trees), with varied
+    dims, activations and dropout_rate; LongT5's attention, radius and global blocks;
+    Switch's experts, capacity, sparse blocks and router jitter; d_kv mostly a multiple of 8
+    (CUDA's sdpa kernel refuses others)."""
+    model_type = model_type or rng.choice(sorted(SAVED_TYPES))
     data = {
         "model_type": model_type,
         "d_model": rng.randint(1, 4096),
@@ -610,6 +620,17 @@ def served_config(rng: random.Random) -> dict[str, Any]:
         data["num_decoder_layers"] = rng.randint(1, 4)
     if rng.random() < 0.6:
         data["dropout_rate"] = rng.choice([0, 0.0, 0.05, 0.3])
+    if model_type == "longt5":
+        data["encoder_attention_type"] = rng.choice(["local", "transient-global"])
+        data["local_radius"] = rng.randint(1, 64)
+        data["global_block_size"] = rng.randint(1, 32)
+    if model_type == "switch_transformers":
+        data["dense_act_fn"] = data.pop("feed_forward_proj").removeprefix("gated-")
+        data["num_experts"] = rng.randint(1, 32)
+        data["expert_capacity"] = rng.randint(0, 128)  # overflowing the experts or not
+        data["num_sparse_encoder_layers"] = rng.randint(0, 4)
+        data["num_sparse_decoder_layers"] = rng.randint(0, 4)
+        data["router_jitter_noise"] = rng.choice([0, 0.0, 0.01, 0.5])
     return data
 
 
@@ -621,7 +642,7 @@ def test_every_setup_gives_the_librarys_saved_activations(api: Watched) -> None:
     calls, wants = [], []
     for setup in SETUPS:
         for checkpointing in (False, True):
-            for _ in range(4):
+            for _ in range(6):
                 data = served_config(rng)
                 opts = {**setup, "optimizer": rng.choice(list(memory.OPTIMIZERS)),
                         "checkpointing": checkpointing, "batch": rng.randint(1, 16),

@@ -44,7 +44,9 @@ def _random_expr(rng: random.Random) -> sympy.Expr:
 def _run(functions: list[str], values: list[dict[str, str]]) -> list[str]:
     script = (
         f"const q = {jsprint.DIVIDE};\nconst fl = {jsprint.FLOOR};\n"
-        f"const ce = {jsprint.CEILING};\nconst F = [{','.join(functions)}];\n"
+        f"const ce = {jsprint.CEILING};\nconst md = {jsprint.MODULO};\n"
+        f"const mn = {jsprint.MIN};\nconst mx = {jsprint.MAX};\n"
+        f"const F = [{','.join(functions)}];\n"
         f"const V = {json.dumps(values)};\n"
         "const out = F.map((f, i) => { const c = {}; "
         "for (const [k, v] of Object.entries(V[i])) c[k] = BigInt(v); "
@@ -172,3 +174,111 @@ def test_what_a_python_function_cannot_print_is_refused() -> None:
     for fn in (calls, loops):
         with pytest.raises(ValueError, match="jsprint prints"):
             jsprint.python_function(fn)
+
+
+def test_min_max_and_cases_print_as_sympy_evaluates() -> None:
+    """Switch's routed tokens B·min(S, E·C), LongT5's case for B = 1 or S = 1, CUDA's padded
+    bias when 16 divides S (``Mod``), a Max, nested: printed and run, each equals SymPy's
+    value over random integers."""
+    S, T, B = symbols.encoder_length, symbols.decoder_length, symbols.batch
+    E, r = symbols.num_experts, symbols.local_radius
+    C = sympy.Symbol("expert_capacity", integer=True, nonnegative=True)
+    exprs = [
+        3 * B * sympy.Min(S, E * C) * (symbols.d_model + 1),
+        sympy.Piecewise(
+            (2 * B * (r + 1) * sympy.ceiling(S / (r + 1)), sympy.Eq(B, 1) | sympy.Eq(S, 1)),
+            (2 * B * S, True),
+        ),  # fmt: skip
+        sympy.Piecewise(
+            (S**2, sympy.Eq(sympy.Mod(S, 16), 0)), (B * S * sympy.ceiling(S / 16) / 2, True)
+        ),  # fmt: skip
+        sympy.Max(S, T, 7) + sympy.Min(E, B * sympy.Min(S, E * C)) * T * (T + 1) / 2,
+        sympy.Piecewise((S, sympy.And(S > T, sympy.Ne(B, 2))), (T - S, S <= T), (0, True)),
+    ]
+    rng = random.Random(7)
+    values = [{S: rng.choice([1, 16, 32, rng.randint(1, 10**6)]), T: rng.randint(1, 99),
+               B: rng.choice([1, 2, rng.randint(1, 64)]), E: rng.randint(1, 300),
+               C: rng.randint(0, 50), r: rng.randint(0, 127), symbols.d_model: 10**20}
+              for _ in range(60)]  # fmt: skip
+    got = _run(
+        [jsprint.function(e) for e in exprs for _ in values],
+        [{_field(k): str(v) for k, v in vals.items()} for _ in exprs for vals in values],
+    )
+    want = []
+    for e in exprs:
+        for vals in values:
+            x = e.subs(vals)
+            want.append(str(x) if x.is_Integer else f"error: not a whole number: {x}")
+    assert [g if not g.startswith("error") else g.split(":")[0] for g in got] == [
+        w if not w.startswith("error") else "error" for w in want
+    ]
+
+
+#: A table and functions in the style of the library's rules (`formats`' GGUF walk): strings,
+#: loops, ``in``, ``.get``, ``.append``, tuples, a reserved JavaScript word as a name.
+_RULES = {"big": (("more", 2, "B"), ("all", 0, "C")), "small": (("first", 1, "S"),)}
+_BLOCK = {"A": 32, "B": 256, "C": 1}
+
+
+def _pick(rules: tuple, i: int, n: int, default: str) -> str:
+    for test, k, t in rules:
+        if test == "all" or (test == "more" and i * k >= n) or (test == "first" and i < k):
+            return t
+    return default
+
+
+def _walk(items: list, kind: str, new: str) -> list:
+    count = 0
+    for name, _cols in items:
+        if "x" in name:
+            count += 1
+    out = []
+    i = 0
+    for name, cols in items:
+        chosen: str = new
+        if cols == 0:
+            chosen = "F"
+        elif "x" in name and name not in ("xa", "xb"):
+            chosen = _pick(_RULES.get(kind, ()), i, count, new)
+            i += 1
+        if cols % _BLOCK.get(chosen, 1) != 0:
+            chosen = "F" if chosen != new else new
+        out.append(chosen)
+    return out
+
+
+def test_a_program_prints_loops_strings_and_the_tables_it_reads() -> None:
+    """`jsprint.program`: a function, the functions and tables it reads, each once; run over
+    a grid of inputs it equals Python's result."""
+    text = jsprint.program(_walk)
+    assert text.count("const _RULES = ") == 1 and "const _pick = " in text
+    assert text.index("const _pick") < text.index("const _walk")  # what it reads first
+    rng = random.Random(3)
+    cases = []
+    for _ in range(200):
+        items = [[rng.choice(["xa", "xb", "xc", "yx", "a", "b"]) + rng.choice(["", "1"]),
+                  rng.choice([0, 32, 64, 256, 100])]
+                 for _ in range(rng.randint(0, 12))]  # fmt: skip
+        cases.append((items, rng.choice(["big", "small", "none"]), rng.choice(["A", "B", "C"])))
+    script = (
+        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\nconst gt = {jsprint.GET};\n"
+        f"{text}const P = {json.dumps(cases)};\n"
+        "const out = P.map(([items, kind, d]) => _walk(items.map(([n, c]) => [n, BigInt(c)]), "
+        "kind, d));\nprocess.stdout.write(JSON.stringify(out));"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "run.js"
+        path.write_text(script, encoding="utf-8")
+        proc = subprocess.run([NODE, path], capture_output=True, text=True, check=True)
+    got = json.loads(proc.stdout)
+    assert got == [_walk([tuple(i) for i in items], kind, d) for items, kind, d in cases]
+
+
+def test_a_table_prints_as_a_literal_with_bigints() -> None:
+    assert (
+        jsprint.literal({"a": (1, "x", None, True), "b": []}) == '{"a":[1n,"x",null,true],"b":[]}'
+    )
+    with pytest.raises(ValueError, match="string keys"):
+        jsprint.literal({1: 2})
+    with pytest.raises(ValueError, match="jsprint prints"):
+        jsprint.literal({"a": 1.5})

@@ -297,19 +297,6 @@ function count(input) {
   return Object.assign(out, { config: toDict(c), breakdown, encoder_only_breakdown: encoder });
 }
 
-// flops.training_tree: each product times 1 + its backward share (BACKWARD_PER_FORWARD,
-// or DATA.BACKWARD's for the products named there, all leaves of the FLOP tree).
-function training(breakdown) {
-  let total = BigInt(1 + DATA.BACKWARD_PER_FORWARD) * breakdown[""];
-  for (const [name, value] of Object.entries(breakdown)) {
-    const short = name.slice(name.lastIndexOf(".") + 1);
-    if (has(DATA.BACKWARD, short)) {
-      total -= BigInt(DATA.BACKWARD_PER_FORWARD - DATA.BACKWARD[short]) * value;
-    }
-  }
-  return total;
-}
-
 function flops(input, opts = {}) {
   const c = load(input);
   const d = DATA.DEFAULTS;
@@ -323,7 +310,7 @@ function flops(input, opts = {}) {
   if (DATA.SHIFTED_INPUT_HEADS.includes(headName)) T = S;
   const encoderOnly = headName === "EncoderModel" || headName === "ForTokenClassification";
   const v = values(c, { batch, encoder_length: S, decoder_length: T });
-  const [tree, tokens, perSide, naive, excess] = s[4];
+  const [tree, tokens, perSide, naive, excess, training] = s[4];
   const breakdown = evaluate(tree, v), forward = breakdown[""];
   const parameters = evaluate(s[0], v)[""];
   Object.assign(v, { parameters });
@@ -331,7 +318,7 @@ function flops(input, opts = {}) {
   return {
     name: c.name, model: DATA.CLASS_PREFIX[c.model_type] + headName, batch, encoder_length: S,
     decoder_length: encoderOnly ? null : T, tokens: FORMULAS[tokens](v), forward,
-    training: training(breakdown), parameters, naive: n, naive_training: times * n,
+    training: FORMULAS[training](v), parameters, naive: n, naive_training: times * n,
     naive_ratio: fraction(forward, n), per_side: side, per_side_training: times * side,
     ratio: fraction(forward, side),
     excess: Object.fromEntries(excess.map(([k, f]) => [k, FORMULAS[f](v)])),
@@ -409,6 +396,7 @@ function held(c, dtype, optimizer, cores) {
 function setupOf(c, opts) {
   const s = {};
   for (const [k, choices] of Object.entries(DATA.SETUP_CHOICES)) s[k] = check(k, option(opts, k, null) ?? choices[0], choices);
+  if (SAVED.eager_only.includes(c.model_type)) s.attention = "eager";  // transformers has no sdpa for them
   for (const k of ["padding_mask", "mask_bytes"]) {
     const v = option(opts, k, null);
     if (v !== null && v !== false) fail(`${k}: counted by the t5sym command (t5sym memory), not on this page`);
@@ -441,7 +429,15 @@ function savedTree(c, dtype, checkpointing, opts) {
       `${s.precision === "cast" ? dtype : s.precision}; the kernel it falls back to is not modelled`);
   }
   const index = (radix, digits) => digits.reduce((i, x, k) => i * radix[k] + x, 0);  // mixed radix
-  const kind = SAVED.types[c.model_type], kinds = SAVED.kinds.length;  // which type's trees
+  // the kind of config whose trees these are (calculator.saved_kind): the first of the type
+  // SAVED.types names whose fields the config has
+  const as = SAVED.types[c.model_type], kinds = SAVED.kinds.length;
+  const fits = (k) => Object.entries(k).every(([f, x]) => (f === "model_type" ? x === as : c[f] === x));
+  const kind = SAVED.kinds.findIndex(fits);
+  if (kind < 0) {
+    const f = Object.keys(SAVED.kinds.find((k) => k.model_type === as)).find((k) => k !== "model_type");
+    fail(`${f}: the t5sym command counts the activations of this ${c.model_type}, not this page`);
+  }
   const act = DATA.ACTIVATION_NAMES[c.feed_forward_proj] || c.feed_forward_proj.replace(/^gated-/, "");
   let tree;
   if (checkpointing) {
@@ -477,17 +473,23 @@ function memory(input, opts = {}) {
   const [[root, column], kase, s] = savedTree(c, dtype, checkpointing, opts);
   const [batch, S, T] = lengths.map((k) => positiveInt(k, option(opts, k, DATA.DEFAULTS[k])));
   const v = values(c, { batch, encoder_length: S, decoder_length: T });
+  for (const k of SAVED.fields) v[k] = c[k];
   let leaf = 0;  // the case's formula of each leaf of its shape, in walk order
   const activations = evaluate(root, v, () => FORMULAS[column[leaf++]](v));
-  return {
+  const out = {
     name: c.name, dtype, optimizer, batch, encoder_length: S, decoder_length: T, checkpointing,
     attention: s.attention, device: s.device, precision: s.precision, padding_mask: false, dropout: s.dropout,
     weights: m.weights, gradients: m.gradients, optimizer_state: m.optimizer_state,
     activations_bytes: activations[""], derived: kase.derived,
     derived_from: kase.derived_from.map((i) => SAVED.sources[i]), total: m.total + activations[""],
     parts: Object.fromEntries(Object.entries(activations).filter(([k]) => k && !k.includes("."))),
-    activations,
+    routing: SAVED.routing,
   };
+  const fields = SAVED.results[has(SAVED.results, c.model_type) ? c.model_type : ""];
+  if (fields.includes("routed_tokens")) {
+    out.routed_tokens = Object.fromEntries(Object.entries(SAVED.routed).map(([k, f]) => [k, FORMULAS[f](v)]));
+  }
+  return Object.assign(Object.fromEntries(fields.map((k) => [k, out[k]])), { activations });
 }
 
 function inference(input, opts = {}) {
@@ -638,6 +640,7 @@ function weights(input, opts = {}) {
   }
   const encoderOnly = boolean("encoder_only", option(opts, "encoder_only", false));
   const s = structureOf(c), v = values(c), root = s[encoderOnly ? 1 : 0];
+  if (s[8] && has(s[8][+encoderOnly], format)) fail(s[8][+encoderOnly][format]);  // the library's refusal
   const shape = (pos) => ({ rows: FORMULAS[W.rows[pos]](v), cols: FORMULAS[W.cols[pos]](v) });
   let choose;
   if (has(W.gguf, format)) {

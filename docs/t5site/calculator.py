@@ -69,6 +69,7 @@ from t5sym.views import (
     layouts,
     memory,
     printers,
+    saved_switch,
     sharding,
 )
 
@@ -205,6 +206,7 @@ class Tables:
         self.leaves: dict[int, Node] = {}
         self.shapes: dict[tuple, int] = {}
         self.shaped: dict[tuple, int] = {}
+        self.symbols: set[sympy.Symbol] = set()  # of the trees `column_tree` interned
 
     @staticmethod
     def _intern(table: dict, item: Any) -> int:
@@ -220,18 +222,26 @@ class Tables:
             return self._intern(self.nodes, (node.name, self.formula(node.expr)))
         return self._intern(self.nodes, (node.name, tuple(self.node(c) for c in node.children)))
 
+    def shape(self, node: Node) -> int:
+        """The index of a node's shape: a leaf ``[name, -1]`` (its formula is a column's),
+        a group ``[name, [children]]``; one shape's parts shared by every tree holding them."""
+        if node.is_leaf:
+            return self._intern(self.nodes, (node.name, -1))
+        return self._intern(self.nodes, (node.name, tuple(self.shape(c) for c in node.children)))
+
     def tree(self, tree: Tree) -> int:
         """The index of a tree's root."""
         return self.node(tree.root)
 
     def column_tree(self, tree: Tree) -> int:
-        """The index of ``[root, column]`` in `shaped_list`: ``root`` the first tree interned
-        of ``tree``'s shape (its nodes' names and nesting), ``column`` the formula of each of
-        ``tree``'s leaves in walk order. Trees that differ only in their leaves' formulas
-        (a dtype, a kernel's saved tensors) share one shape's nodes."""
+        """The index of ``[root, column]`` in `shaped_list`: ``root`` ``tree``'s shape (its
+        nodes' names and nesting, `shape`), ``column`` the formula of each of ``tree``'s
+        leaves in walk order. Trees that differ only in their leaves' formulas (a dtype, a
+        kernel's saved tensors) share one shape, and shapes share their common parts."""
+        self.symbols |= tree.root.expr.free_symbols
         shape = _shape(tree.root)
         if shape not in self.shapes:
-            self.shapes[shape] = self.tree(tree)
+            self.shapes[shape] = self.shape(tree.root)
         column = tuple(self.formula(leaf.expr) for leaf in tree.root.walk() if leaf.is_leaf)
         return self._intern(self.shaped, (self.shapes[shape], column))
 
@@ -359,9 +369,9 @@ PARAMETERS = sympy.Symbol("parameters", positive=True, integer=True)
 
 
 def _flops(t: Tables, config: Config) -> list:
-    """``[forward tree, tokens, per_side, naive, [[name, excess], ...]]`` (`RuleOfThumb`;
-    naive in `PARAMETERS`). Training is each product times 1 + its backward share
-    (`t5sym.views.flops.backward_per_forward`, emitted as ``BACKWARD``)."""
+    """``[forward tree, tokens, per_side, naive, [[name, excess], ...], training]``
+    (`RuleOfThumb`; naive in `PARAMETERS`; training the total of
+    `t5sym.views.flops.training_tree`: each product times 1 + its backward share)."""
     structure = params.structure(config)
     rule = flops.rule_of_thumb(config, symbolic=True)
     return [
@@ -370,6 +380,7 @@ def _flops(t: Tables, config: Config) -> list:
         t.formula(rule.per_side),
         t.formula(flops.naive_per_parameter(structure) * PARAMETERS),
         [[k, t.formula(e)] for k, e in rule.excess.items()],
+        t.formula(flops.training_tree(config).total),
     ]
 
 
@@ -465,25 +476,6 @@ if any(getattr(_DEFAULT_SETUP, k) != v[0] for k, v in SETUP_CHOICES.items()) or 
     raise RuntimeError(f"the page's default setup is not the library's {_DEFAULT_SETUP}")
 
 
-def _aligned(piece: sympy.Piecewise) -> Expr:
-    """CUDA's padded-bias case, ``Piecewise((a, Eq(Mod(k, m), 0)), (p, True))``, as exact
-    arithmetic: e·a + (1 − e)·p with e = 1 − (⌈k/m⌉ − ⌊k/m⌋) (1 when m divides k)."""
-    (aligned, cond), (padded, rest) = piece.args
-    keys, m = cond.lhs.args
-    if not (isinstance(cond, sympy.Eq) and isinstance(cond.lhs, sympy.Mod) and cond.rhs == 0
-            and rest == sympy.true):  # fmt: skip
-        raise ValueError(f"an alignment case calculator.js does not print: {piece}")
-    e = 1 - (sympy.ceiling(keys / m) - sympy.floor(keys / m))
-    return e * aligned + (1 - e) * padded
-
-
-def _printable(tree: Tree) -> Tree:
-    """``tree`` with `_aligned` for each alignment case (what `activations.resolved`
-    settles at the lengths), so every leaf prints as BigInt arithmetic."""
-    return tree.view(lambda leaf: leaf.expr.replace(lambda e: isinstance(e, sympy.Piecewise),
-                                                    _aligned))  # fmt: skip
-
-
 #: What decides a saved-activation tree within a setup, without checkpointing and with it,
 #: in the order of its index (``calculator.js``'s ``savedTree`` reads the same off the config).
 SAVED_PLAIN = ("activation", "gated", "kind")
@@ -529,16 +521,14 @@ def _case(t: Tables, kw: dict[str, Any], dtype: str, sources: dict[str, int]) ->
                                                 decoder_length=1, **kw)  # fmt: skip
     except T5SymError as exc:
         return {"refused": _field(exc)}
-    plain, checkpointed = [], []
+    plain: list[int | None] = []
+    checkpointed: list[int | None] = []
     for act, gated, kind in itertools.product(activations.ACTIVATION_SAVES, (0, 1), SAVED_KINDS):
-        config = from_hf({"model_type": kind,
-                          "feed_forward_proj": f"gated-{act}" if gated else act})  # fmt: skip
-        plain.append(t.column_tree(_printable(activations.saved_tree(config, dtype, **kw))))
+        proj = f"gated-{act}" if gated else act
+        plain.append(_kind_tree(t, {**kind, _act_field(kind): proj}, dtype, False, kw))
     for enc, dec, kind in itertools.product((0, 1), (0, 1), SAVED_KINDS):
-        config = from_hf({"model_type": kind, "num_layers": enc + 1,
-                          "num_decoder_layers": dec + 1})  # fmt: skip
-        tree = activations.saved_tree(config, dtype, checkpointing=True, **kw)
-        checkpointed.append(t.column_tree(_printable(tree)))
+        layers = {"num_layers": enc + 1, "num_decoder_layers": dec + 1}
+        checkpointed.append(_kind_tree(t, {**kind, **layers}, dtype, True, kw))
     return {
         "plain": plain,
         "checkpointed": checkpointed,
@@ -548,9 +538,39 @@ def _case(t: Tables, kw: dict[str, Any], dtype: str, sources: dict[str, int]) ->
     }
 
 
-#: The model types whose trees `saved_trees` prints: a served model type counts as the first
-#: whose trees equal its own (`saved_types`).
-SAVED_KINDS = ("t5", "umt5")
+#: The configs whose saved-activation trees the page can print, each standing for every config
+#: it matches (`saved_kind`: its fields equal, the first that matches): a model type counts as
+#: the first kind whose trees equal its own (`saved_types`: MT5's modules are T5's); LongT5 by
+#: its encoder's attention; Switch by whether its router adds jitter noise (0 saves none).
+KINDS: tuple[dict[str, Any], ...] = (
+    {"model_type": "t5"},
+    {"model_type": "umt5"},
+    *({"model_type": "longt5", "encoder_attention_type": a} for a in ENCODER_ATTENTION),
+    {"model_type": "switch_transformers", "router_jitter_noise": 0.0},
+    {"model_type": "switch_transformers"},
+)
+#: The kinds the page prints. LongT5's and Switch's trees print and equal the library's
+#: (tests/test_calculator.py runs them with `KINDS`), but their setups cost 5.5 KB with gzip
+#: (LongT5 2.9 KB, Switch 3.0 KB), over the page's 40 KB: the page leaves them to the command.
+SAVED_KINDS: tuple[dict[str, Any], ...] = KINDS[:2]
+
+
+def _act_field(kind: dict[str, Any]) -> str:
+    """The config.json key of the feed-forward activation (Switch's ``dense_act_fn``)."""
+    return "dense_act_fn" if kind["model_type"] == "switch_transformers" else "feed_forward_proj"
+
+
+def _kind_tree(t: Tables, data: dict[str, Any], dtype: str, checkpointing: bool,
+               kw: dict[str, Any]) -> int | None:  # fmt: skip
+    """`Tables.column_tree` of `activations.saved_tree` of one kind's config, or None where no
+    config of the kind takes it (Switch's experts are not gated)."""
+    try:
+        config = from_hf(data)
+    except ConfigError:
+        return None
+    return t.column_tree(activations.saved_tree(config, dtype, checkpointing=checkpointing, **kw))
+
+
 #: The setups `saved_types` compares trees in: the library's default, and eager on the CPU
 #: under autocast (the other kernels, the float32 stream).
 _COMPARED = (
@@ -559,32 +579,70 @@ _COMPARED = (
 )
 
 
-def _saved_leaves(model_type: str) -> tuple:
-    """A model type's saved-activation trees in `_COMPARED`'s setups, as (name, formula) of
-    every node: plain (plain and gated FFN) and checkpointed (two blocks a stack)."""
+def _saved_leaves(data: dict[str, Any]) -> tuple:
+    """A config's saved-activation trees in `_COMPARED`'s setups, as (name, formula) of every
+    node: plain (plain and gated FFN where the type takes it) and checkpointed (two blocks a
+    stack)."""
     out = []
     for proj, ckpt in (("relu", False), ("gated-gelu", False), ("relu", True)):
-        config = from_hf({"model_type": model_type, "feed_forward_proj": proj,
-                          "num_layers": 2, "num_decoder_layers": 2})  # fmt: skip
+        try:
+            config = from_hf({**data, _act_field(data): proj,
+                              "num_layers": 2, "num_decoder_layers": 2})  # fmt: skip
+        except ConfigError:
+            continue
         for dtype, kw in _COMPARED:
             tree = activations.saved_tree(config, dtype, checkpointing=ckpt, **kw)
             out.append(tuple((n.name, n.expr) for n in tree.root.walk()))
     return tuple(out)
 
 
-def saved_types() -> dict[str, int]:
-    """Each model type whose saved activations the library counts, by the index in
-    `SAVED_KINDS` of the type whose trees equal its own (MT5's modules are T5's); a type equal
-    to none is left out: the page leaves its fine-tuning memory to the command."""
+def saved_kind(config: Config, types: dict[str, str]) -> int | None:
+    """The index in `SAVED_KINDS` of the trees the page uses for ``config`` (as
+    ``calculator.js``'s ``savedTree``): the first kind of the type ``types`` names for its
+    model type whose fields the config has; None: the page has no trees for it."""
+    alias = types.get(config.model_type)
+    for i, kind in enumerate(SAVED_KINDS):
+        fields = {k: v for k, v in kind.items() if k != "model_type"}
+        if kind["model_type"] == alias and all(getattr(config, k) == v for k, v in fields.items()):
+            return i
+    return None
+
+
+#: Configs of each kind `saved_types` checks against the kind's own trees: other depths,
+#: sparse blocks, jitter rates, attentions; what a kind stands for has the same trees.
+_KIND_PROBES: tuple[dict[str, Any], ...] = (
+    {},
+    {"num_sparse_encoder_layers": 0, "num_sparse_decoder_layers": 1},
+    {"num_sparse_encoder_layers": 2, "router_jitter_noise": 0.5},
+    {"router_jitter_noise": 0},
+    *({"encoder_attention_type": a} for a in ENCODER_ATTENTION),
+)
+
+
+def saved_types() -> dict[str, str]:
+    """Each model type whose saved activations the page prints, by the model type of the first
+    kind in `SAVED_KINDS` whose trees equal its own (MT5's modules are T5's). The build stops
+    if a config `saved_kind` gives a kind (`_KIND_PROBES`) has other trees than the kind: the
+    page would need another kind."""
     kinds = [_saved_leaves(k) for k in SAVED_KINDS]
     out = {}
     for model_type in MODEL_TYPES:
         try:
-            mine = _saved_leaves(model_type)
+            mine = _saved_leaves({"model_type": model_type})
         except T5SymError:
             continue
         if mine in kinds:
-            out[model_type] = kinds.index(mine)
+            out[model_type] = SAVED_KINDS[kinds.index(mine)]["model_type"]
+    for model_type in out:
+        for probe in _KIND_PROBES:
+            data = {"model_type": model_type, **probe}
+            try:
+                trees, config = _saved_leaves(data), from_hf(data)
+            except T5SymError:
+                continue
+            kind = saved_kind(config, out)
+            if kind is not None and trees != kinds[kind]:
+                raise ValueError(f"{data}: saved trees of no kind in SAVED_KINDS")
     return out
 
 
@@ -615,8 +673,27 @@ def saved_trees(t: Tables) -> dict[str, Any]:
         *setup, dtype, dropout = choice
         kw = {**dict(zip(SETUP_CHOICES, setup, strict=True)), "dropout": DROPOUTS[dropout]}
         cases[" ".join(choice)] = _case(t, kw, dtype, sources)
-    return {"cases": cases, "sources": list(sources), "kinds": SAVED_KINDS,
-            "trained": fine_tuned_types(), "types": saved_types()}  # fmt: skip
+    out = {
+        "cases": cases,
+        "sources": list(sources),
+        "kinds": SAVED_KINDS,
+        "trained": fine_tuned_types(),
+        "types": saved_types(),
+        "eager_only": sorted(activations.EAGER_ONLY),
+        "results": {"": activations.FineTuning.FIELDS},
+    }  # each result's fields, in order
+    if "switch_transformers" in out["types"]:  # what depends on routing, in Switch's results
+        lengths = {"encoder": symbols.encoder_length, "decoder": symbols.decoder_length}
+        routed = {k: saved_switch.routed(n) for k, n in lengths.items()}
+        t.symbols |= {x for e in routed.values() for x in e.free_symbols}
+        out["results"]["switch_transformers"] = activations.SwitchFineTuning.FIELDS
+        out["routing"] = saved_switch.ROUTING
+        out["routed"] = {k: t.formula(e) for k, e in routed.items()}
+    # the config fields the trees read beyond the dimensions (Switch's capacity)
+    fields = {symbols.CONFIG_FIELD.get(x, x.name) for x in t.symbols}
+    dims = {symbols.CONFIG_FIELD[x] for x in symbols.DIMENSIONS}
+    out["fields"] = sorted(fields & {f.name for f in dataclasses.fields(Config)} - dims)
+    return out
 
 
 def activation_names() -> dict[str, str]:
@@ -646,7 +723,8 @@ def _parts_math(t: Tables, tree: Tree) -> list[list]:
 def structure(t: Tables, config: Config) -> list:
     """Every view of one structure, as indices into the tables.
 
-    ``[params, encoder_only, math, active, flops, memory_per_core, inference, shard]``;
+    ``[params, encoder_only, math, active, flops, memory_per_core, inference, shard,
+    formats]`` (``formats``: `_format_refusals`);
     ``active`` is 0 but for Switch, a view the structure refuses is its one-line message
     (``inference``: 0, as `t5sym.model.checks.servable` refuses it). Training memory maps
     ``params`` (the class the config names, its head included, as `t5sym.views.memory.trees`);
@@ -663,7 +741,25 @@ def structure(t: Tables, config: Config) -> list:
         _refusal(t, params.structure(config)),  # memory.check_layout
         _inference(t, config),
         _shard(t, config),
+        _format_refusals(config),
     ]
+
+
+def _format_refusals(config: Config) -> list[dict[str, str]] | int:
+    """The weight formats `t5sym.views.formats.bytes_tree` refuses for the structure, naming
+    the format, with the library's message: ``[{format: message}, {...}]`` of the class named
+    and of its encoder alone, or 0. GGUF's are left out: the page's walk refuses a tensor
+    llama.cpp has no name for (``gguf_names``) and checks the depth."""
+    out: list[dict[str, str]] = [{}, {}]
+    for name in FIXED_FORMATS:
+        for encoder_only in (False, True):
+            try:
+                formats.bytes_tree(config, name, encoder_only=encoder_only)
+            except T5SymError as exc:
+                if _field(exc) != "format":
+                    raise
+                out[encoder_only][name] = str(exc)
+    return out if any(out) else 0
 
 
 def _preset(p: presets.Preset) -> dict[str, Any]:
@@ -737,6 +833,12 @@ def field_kinds() -> dict[str, Any]:
     return out
 
 
+def symbol_fields() -> list[str]:
+    """The config fields behind `Config.values()` (the sparse counts are derived)."""
+    derived = (symbols.num_sparse_encoder_layers, symbols.num_sparse_decoder_layers)
+    return [symbols.CONFIG_FIELD[s] for s in symbols.DIMENSIONS if s not in derived]
+
+
 def loader_tables() -> dict[str, Any]:
     """The loader's and the views' tables, as ``calculator.js`` reads them."""
     encoder_only = [h for h in ALL_HEADS if Config(**_SMALLEST, head=h).encoder_only]
@@ -763,14 +865,8 @@ def loader_tables() -> dict[str, Any]:
         "LEGACY_ARCHITECTURES": LEGACY_ARCHITECTURES,
         "T5_FIELDS": sorted(T5_FIELDS),
         "OTHER_TYPES": [*gemma.MODEL_TYPES, *gemma2.MODEL_TYPES, *gemma.REFUSED_TYPES],
-        #: Backward FLOPs per forward FLOP by a product's short name, where not the default.
-        "BACKWARD": {flops.GLOBAL_AGGREGATES: flops.backward_per_forward(Role.GLOBAL_SUMS)},
         #: The config fields behind `Config.values()` (the sparse counts are derived).
-        "SYMBOL_FIELDS": [
-            symbols.CONFIG_FIELD[s]
-            for s in symbols.DIMENSIONS
-            if s not in (symbols.num_sparse_encoder_layers, symbols.num_sparse_decoder_layers)
-        ],
+        "SYMBOL_FIELDS": symbol_fields(),
         "ALIASES": ALIASES,
         "HEADS": HEADS,
         "ALL_HEADS": ALL_HEADS,
@@ -894,6 +990,9 @@ def javascript() -> str:
         f"const fl = {jsprint.FLOOR};\n"
         f"const ce = {jsprint.CEILING};\n"
         f"const md = {jsprint.MODULO};\n"
+        f"const mn = {jsprint.MIN};\n"
+        f"const mx = {jsprint.MAX};\n"
+        f"const gt = {jsprint.GET};\n"
         + "".join(f"const {k} = {jsprint.python_function(f)};\n" for k, f in RULES.items())
         + f"const DATA = {json.dumps(tables, separators=(',', ':'), ensure_ascii=False)};\n"
         f"const FORMULAS = [\n{formulas}];\n"

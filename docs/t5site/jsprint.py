@@ -15,10 +15,13 @@ llama.cpp's ``use_more_bits``) is printed from its own source by `python_functio
 from __future__ import annotations
 
 import ast
+import builtins
 import inspect
+import json
 import textwrap
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import sympy
 from sympy import Expr
@@ -37,7 +40,15 @@ CEILING = "(a,b)=>{const d=a/b;return (a%b!==0n&&(a<0n)===(b<0n))?d+1n:d}"
 #: Python's ``a % b`` of BigInts (the sign of ``b``), as ``md(a, b)``; it calls ``fl``.
 MODULO = "(a,b)=>a-b*fl(a,b)"
 
+#: ``min(a, b)`` and ``max(a, b)`` of BigInts, as ``mn(a, b)`` and ``mx(a, b)``.
+MIN = "(a,b)=>a<b?a:b"
+MAX = "(a,b)=>a>b?a:b"
+
 _ROUNDING = {sympy.floor: "fl", sympy.ceiling: "ce"}
+_EXTREMES = {sympy.Min: "mn", sympy.Max: "mx"}
+#: What `split` leaves whole: printed as a call or a choice, a factor like a symbol.
+_OPAQUE = (sympy.floor, sympy.ceiling, sympy.Min, sympy.Max, sympy.Piecewise)
+_RELATIONS = {"==": "===", "!=": "!==", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
 class BigIntPrinter(JavascriptCodePrinter):
@@ -84,6 +95,42 @@ class BigIntPrinter(JavascriptCodePrinter):
             return f"{_ROUNDING[expr.func]}({parts[0]}, {parts[1]})"
         raise ValueError(f"a BigInt formula has no function: {expr}")
 
+    def _print_Min(self, expr: Expr) -> str:
+        """``Min(S, E·C)`` as ``mn(…, …)`` (`MIN`), two at a time; Max as ``mx``."""
+        text = self._whole(expr.args[0])
+        for arg in expr.args[1:]:
+            text = f"{_EXTREMES[expr.func]}({text}, {self._whole(arg)})"
+        return text
+
+    _print_Max = _print_Min
+
+    def _whole(self, expr: Expr) -> str:
+        return code(expr, self.obj)
+
+    def _print_Piecewise(self, expr: sympy.Piecewise) -> str:
+        """``(c1 ? e1 : … : e_last)``; the last condition must be True."""
+        *cases, (last, otherwise) = expr.args
+        if otherwise != sympy.true:
+            raise ValueError(f"a BigInt formula's last case holds always: {expr}")
+        text = self._whole(last)
+        for e, cond in reversed(cases):
+            text = f"({self._print(cond)} ? {self._whole(e)} : {text})"
+        return text
+
+    def _print_Relational(self, expr: sympy.core.relational.Relational) -> str:
+        if expr.rel_op not in _RELATIONS:
+            raise ValueError(f"a BigInt formula has no {expr.rel_op} comparison: {expr}")
+        return f"({self._whole(expr.lhs)} {_RELATIONS[expr.rel_op]} {self._whole(expr.rhs)})"
+
+    def _print_Mod(self, expr: sympy.Mod) -> str:
+        return f"md({self._whole(expr.args[0])}, {self._whole(expr.args[1])})"
+
+    def _print_And(self, expr: sympy.And) -> str:
+        return "(" + " && ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Or(self, expr: sympy.Or) -> str:
+        return "(" + " || ".join(self._print(a) for a in expr.args) + ")"
+
 
 def split(expr: Expr) -> tuple[Expr, int]:
     """``expr`` as (integer polynomial, whole denominator D > 0) with expr = poly / D.
@@ -98,10 +145,8 @@ def split(expr: Expr) -> tuple[Expr, int]:
         Not a polynomial (a symbol divides).
     """
     expr = sympy.sympify(expr)
-    rounded = {
-        f: sympy.Dummy(f"r{i}") for i, f in enumerate(expr.atoms(sympy.floor, sympy.ceiling))
-    }
-    if rounded:  # floor/ceiling print as fl(…)/ce(…): a factor like any symbol here
+    rounded = {f: sympy.Dummy(f"r{i}") for i, f in enumerate(_outermost(expr))}
+    if rounded:  # floor, ceiling, Min, Max, Piecewise print whole: a factor like any symbol
         num, den = split(expr.xreplace(rounded))
         return num.xreplace({v: k for k, v in rounded.items()}), den
     if expr.atoms(sympy.Float) or not expr.free_symbols and not expr.is_Rational:
@@ -120,6 +165,16 @@ def split(expr: Expr) -> tuple[Expr, int]:
         raise ValueError(f"not a polynomial with rational coefficients: {expr}")
     den = sympy.ilcm(1, *(sympy.Rational(c).q for c in poly.coeffs()))
     return sympy.factor_terms((poly * den).as_expr()), int(den)
+
+
+def _outermost(expr: Expr) -> list[Expr]:
+    """The `_OPAQUE` subexpressions of ``expr`` not inside another one."""
+    if isinstance(expr, _OPAQUE):
+        return [expr]
+    found: dict[Expr, None] = {}
+    for arg in expr.args:
+        found.update(dict.fromkeys(_outermost(arg)))
+    return list(found)
 
 
 @cache
@@ -160,13 +215,74 @@ _CALLS = {ast.FloorDiv: "fl", ast.Mod: "md"}
 _COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "===", ast.NotEq: "!=="}
 _BOOL = {ast.And: "&&", ast.Or: "||"}
 
+#: ``d.get(k, default)`` of a printed dict (a JS object with string keys), as ``gt(d, k, x)``.
+GET = "(d,k,x)=>Object.prototype.hasOwnProperty.call(d,k)?d[k]:x"
+
+#: JavaScript's reserved words a Python name may be: printed with a trailing ``_``.
+_RESERVED = frozenset(
+    "break case catch class const continue debugger default delete do else enum export extends "
+    "false finally for function if import in instanceof let new null return super switch this "
+    "throw true try typeof var void while with yield await static implements interface package "
+    "private protected public arguments eval".split()
+)
+
+
+def _name(name: str) -> str:
+    return f"{name}_" if name in _RESERVED else name
+
+
+def _constant(value: object) -> str:
+    if type(value) is int:
+        return f"{value}n"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    raise ValueError(f"not a constant jsprint prints: {value!r:.60}")
+
+
+def literal(value: object) -> str:
+    """A Python table (dicts with string keys, tuples, lists, ints, strings, bools, None) as a
+    JavaScript literal, every int a BigInt: ``{"Q4_K": 256n}``."""
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise ValueError(f"a printed dict has string keys only: {value!r:.60}")
+        items = (f"{json.dumps(k, ensure_ascii=False)}:{literal(v)}" for k, v in value.items())
+        return "{" + ",".join(items) + "}"
+    if isinstance(value, (tuple, list)):
+        return "[" + ",".join(literal(v) for v in value) + "]"
+    return _constant(value)
+
+
+def _call(node: ast.Call) -> str:
+    """A call jsprint prints: a function by name, ``x.get(k, default)``."""
+    if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+        raise ValueError(f"not a call jsprint prints: {ast.unparse(node)}")
+    args = [_expression(a) for a in node.args]
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr == "get" and len(args) == 2:
+        return f"gt({_expression(func.value)}, {', '.join(args)})"
+    if isinstance(func, ast.Name) and func.id not in dir(builtins):
+        return f"{_name(func.id)}({', '.join(args)})"
+    raise ValueError(f"not a call jsprint prints: {ast.unparse(node)}")
+
 
 def _expression(node: ast.expr) -> str:
-    """One Python expression over integers as BigInt JavaScript (`python_function`)."""
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return f"{node.value}n"
+    """One Python expression over integers and strings as BigInt JavaScript (`python_function`)."""
+    if isinstance(node, ast.Constant):
+        return _constant(node.value)
     if isinstance(node, ast.Name):
-        return node.id
+        return _name(node.id)
+    if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load):
+        return "[" + ", ".join(map(_expression, node.elts)) + "]"
+    if isinstance(node, ast.Dict) and not node.keys:
+        return "{}"
+    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+        return f"{_expression(node.value)}[{_expression(node.slice)}]"
+    if isinstance(node, ast.Call):
+        return _call(node)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         return f"({_expression(node.left)} {_BINARY[type(node.op)]} {_expression(node.right)})"
     if isinstance(node, ast.BinOp) and type(node.op) in _CALLS:
@@ -175,17 +291,33 @@ def _expression(node: ast.expr) -> str:
         return f"{'-' if isinstance(node.op, ast.USub) else '!'}{_expression(node.operand)}"
     if isinstance(node, ast.BoolOp) and type(node.op) in _BOOL:
         return "(" + f" {_BOOL[type(node.op)]} ".join(map(_expression, node.values)) + ")"
-    if isinstance(node, ast.Compare) and all(type(op) in _COMPARE for op in node.ops):
+    if isinstance(node, ast.Compare):
         sides = [node.left, *node.comparators]
-        pairs = [
-            f"{_expression(a)} {_COMPARE[type(op)]} {_expression(b)}"
-            for a, op, b in zip(sides, node.ops, sides[1:], strict=False)
-        ]
-        return "(" + " && ".join(pairs) + ")"
+        return "(" + " && ".join(_compare(a, op, b) for a, op, b in zip(
+            sides, node.ops, sides[1:], strict=False)) + ")"  # fmt: skip
     if isinstance(node, ast.IfExp):
         test, yes, no = (_expression(x) for x in (node.test, node.body, node.orelse))
         return f"({test} ? {yes} : {no})"
-    raise ValueError(f"not an integer expression jsprint prints: {ast.unparse(node)}")
+    raise ValueError(f"not an expression jsprint prints: {ast.unparse(node)}")
+
+
+def _compare(a: ast.expr, op: ast.cmpop, b: ast.expr) -> str:
+    """One comparison; ``a in b`` (b a string or a list) as ``b.includes(a)``."""
+    if isinstance(op, (ast.In, ast.NotIn)):
+        found = f"{_expression(b)}.includes({_expression(a)})"
+        return f"!{found}" if isinstance(op, ast.NotIn) else found
+    if type(op) not in _COMPARE:
+        raise ValueError(f"not a comparison jsprint prints: {ast.unparse(op)}")
+    return f"{_expression(a)} {_COMPARE[type(op)]} {_expression(b)}"
+
+
+def _target(node: ast.expr) -> str:
+    """An assignment's or a loop's target: a name, or a tuple of names (destructured)."""
+    if isinstance(node, ast.Name):
+        return _name(node.id)
+    if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Name) for e in node.elts):
+        return "[" + ", ".join(_name(e.id) for e in node.elts) + "]"  # type: ignore[attr-defined]
+    raise ValueError(f"not a target jsprint prints: {ast.unparse(node)}")
 
 
 def _statements(body: list[ast.stmt]) -> str:
@@ -200,17 +332,63 @@ def _statements(body: list[ast.stmt]) -> str:
             if stmt.orelse:
                 text += f" else {{ {_statements(stmt.orelse)} }}"
             out.append(text)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            out.append(f"{_target(stmt.targets[0])} = {_expression(stmt.value)};")
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            out.append(f"{_target(stmt.target)} = {_expression(stmt.value)};")
+        elif isinstance(stmt, ast.AugAssign) and type(stmt.op) in (ast.Add, ast.Sub):
+            op = _BINARY[type(stmt.op)]
+            out.append(f"{_target(stmt.target)} {op}= {_expression(stmt.value)};")
+        elif isinstance(stmt, ast.For) and not stmt.orelse and not isinstance(stmt.iter, ast.Call):
+            body = _statements(stmt.body)
+            out.append(f"for ({_target(stmt.target)} of {_expression(stmt.iter)}) {{ {body} }}")
+        elif (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "append"
+            and len(stmt.value.args) == 1 and not stmt.value.keywords
+        ):  # fmt: skip
+            what, item = stmt.value.func.value, stmt.value.args[0]
+            out.append(f"{_expression(what)}.push({_expression(item)});")
         else:
             raise ValueError(f"not a statement jsprint prints: {ast.unparse(stmt)}")
     return " ".join(out)
 
 
-def python_function(fn: Callable[..., int | bool]) -> str:
-    """A Python function of integers, printed from its source as a BigInt arrow function.
+def _function_node(fn: Callable[..., Any]) -> ast.FunctionDef:
+    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    (node,) = tree.body
+    if not isinstance(node, ast.FunctionDef):
+        raise ValueError(f"not a function: {fn!r}")
+    return node
 
-    Its body may hold ``if``/``else`` and ``return`` of ``+ - * // %``, comparisons,
-    ``and``/``or``/``not`` and ``x if c else y`` over its arguments and integer literals;
-    ``//`` and ``%`` round as Python's do (``fl``, ``md``). Anything else is refused.
+
+def _locals(node: ast.FunctionDef) -> list[str]:
+    """The names a function assigns (its JavaScript ``let``), in order of first assignment."""
+    args = {a.arg for a in node.args.args}
+    out: dict[str, None] = {}
+    for sub in ast.walk(node):
+        targets = []
+        if isinstance(sub, ast.Assign):
+            targets = sub.targets
+        elif isinstance(sub, (ast.AnnAssign, ast.AugAssign, ast.For)):
+            targets = [sub.target]
+        for t in targets:
+            for name in ast.walk(t):
+                if isinstance(name, ast.Name) and name.id not in args:
+                    out.setdefault(name.id)
+    return list(out)
+
+
+def python_function(fn: Callable[..., Any]) -> str:
+    """A Python function of integers and strings, printed from its source as an arrow function.
+
+    Its body may hold ``if``/``else``, ``return``, assignments to names (``=``, ``+=``,
+    ``-=``), ``for a, b in xs:`` and ``xs.append(x)``, over ``+ - * // %``, comparisons,
+    ``in``/``not in`` (of a string or a list), ``and``/``or``/``not``, ``x if c else y``,
+    ``d[k]``, ``d.get(k, x)`` (``gt``), calls of functions by name, and int, string, bool
+    and None literals; ints are BigInt, ``//`` and ``%`` round as Python's do (``fl``,
+    ``md``). Anything else is refused. Truth tests are JavaScript's: a function printed
+    here tests no list or dict for emptiness.
 
     Examples
     --------
@@ -221,9 +399,47 @@ def python_function(fn: Callable[..., int | bool]) -> str:
     if ((step === 1n)) { return layers; }
     return ((layers < 2n) ? 0n : (fl((layers - 2n), step) + 1n)); }
     """
-    tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    (node,) = tree.body
-    if not isinstance(node, ast.FunctionDef):
-        raise ValueError(f"not a function: {fn!r}")
-    args = ", ".join(a.arg for a in node.args.args)
-    return f"({args}) => {{ {_statements(node.body)} }}"
+    node = _function_node(fn)
+    args = ", ".join(_name(a.arg) for a in node.args.args)
+    names = _locals(node)
+    declared = f"let {', '.join(map(_name, names))}; " if names else ""
+    return f"({args}) => {{ {declared}{_statements(node.body)} }}"
+
+
+def _globals(fn: Callable[..., Any]) -> list[str]:
+    """The module-level names ``fn`` reads (not its arguments or locals), in source order."""
+    node = _function_node(fn)
+    own = {a.arg for a in node.args.args} | set(_locals(node))
+    out: dict[str, None] = {}
+    body = ast.Module(body=node.body, type_ignores=[])
+    for sub in ast.walk(body):  # annotations are Python's only
+        if isinstance(sub, ast.AnnAssign):
+            sub.annotation = ast.Constant(None)
+    for sub in ast.walk(body):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id not in own:
+            if sub.id in fn.__globals__:
+                out.setdefault(sub.id)
+    return list(out)
+
+
+def program(*fns: Callable[..., Any]) -> str:
+    """``fns`` and everything they read of their modules, as JavaScript ``const``
+    declarations: each function `python_function`, each table a `literal`, each name once,
+    what a declaration reads before it."""
+    done: dict[str, str] = {}
+    seen: set[str] = set()
+
+    def add(name: str, value: Any) -> None:
+        if name in seen:  # done, or a recursion's second visit
+            return
+        seen.add(name)
+        if inspect.isfunction(value):
+            for dep in _globals(value):
+                add(dep, value.__globals__[dep])
+            done[name] = f"const {_name(name)} = {python_function(value)};"
+        else:
+            done[name] = f"const {_name(name)} = {literal(value)};"
+
+    for fn in fns:
+        add(fn.__name__, fn)
+    return "\n".join(done.values()) + "\n"
