@@ -163,12 +163,15 @@ def test_family_page_lists_every_gemma_preset_with_its_published_total() -> None
 
 def test_generate_table_shows_the_library_and_the_window_saves_only_with_the_cache() -> None:
     """The cells are `inference.gemma_cache`'s (tested against FlopCounterMode around a real
-    generate()); past the window (T = 16,384 > 4,096), the cached run computes less than
-    the teacher-forced forward, the uncached one more."""
-    rows = [
-        r.split("|")[1:-1] for r in t5gemma.generate_table(names=("t5gemma-s-s",)).splitlines()[2:]
-    ]
-    short, long = ([int(c.strip().replace(",", "")) for c in row[2:]] for row in rows)
-    r = inference.gemma_cache(t5sym.load("t5gemma-s-s"), 1, 512, 16384, "bf16")
-    assert long[1:] == [r.generation_flops, r.uncached_generation_flops]
-    assert long[1] < long[0] < long[2] and short[1] < short[0] < short[2]
+    generate()) and their ratios to the forward; the cached run computes less than the
+    teacher-forced forward, the uncached one more, past the window (T = 16,384 > 4,096) too."""
+    table = t5gemma.generate_table(names=("t5gemma-s-s",))
+    rows = [[c.strip() for c in r.split("|")[1:-1]] for r in table.splitlines()[2:]]
+    config = t5sym.load("t5gemma-s-s")
+    for row, t in zip(rows, (128, 16384), strict=True):
+        r = inference.gemma_cache(config, 1, 512, t, "bf16")
+        forward = t5sym.count_flops(config, 1, 512, t).forward
+        assert row[2] == f"{r.generation_flops:,}"
+        assert r.generation_flops < forward < r.uncached_generation_flops
+        ratios = [float(c.rstrip("×").replace(",", "")) for c in row[3:]]
+        assert ratios[0] < 1 < ratios[1]

@@ -20,7 +20,7 @@ from t5site import tables
 from t5sym.model import gemma, presets
 from t5sym.model.roles import Role
 from t5sym.views import flops, inference
-from t5sym.views.readable import percent
+from t5sym.views.readable import decimals, percent
 
 
 def ungrouped(config: gemma.GemmaConfig) -> gemma.GemmaConfig:
@@ -92,18 +92,19 @@ def caches_table(
 def generate_table(
     lengths: tuple[int, ...] = (128, 16384), s: int = 512, names: tuple[str, ...] = ()
 ) -> str:
-    """preset | T | FLOPs of a teacher-forced forward of T tokens (`t5sym.count_flops`) and
-    of ``generate()`` of T tokens with and without the cache
-    (`t5sym.views.inference.gemma_cache`), batch 1, ``s`` encoder tokens."""
+    """preset | T | FLOPs of ``generate()`` of T tokens with the cache
+    (`t5sym.views.inference.gemma_cache`), and it and the uncached run as multiples of a
+    teacher-forced forward of T tokens (`t5sym.count_flops`); batch 1, ``s`` encoder tokens."""
     rows = []
     for name in names or presets.GEMMA_PRESETS:
         config = t5sym.load(name)
         for t in lengths:
             r = inference.gemma_cache(config, 1, s, t, "bf16")
-            cells = (t5sym.count_flops(config, 1, s, t).forward, r.generation_flops,
-                     r.uncached_generation_flops)  # fmt: skip
-            rows.append([f"`{name}`", f"{t:,}", *(f"{n:,}" for n in cells)])
-    header = [f"preset (S = {s})", "T", "forward", "generate(), cached", "no cache"]
+            forward = t5sym.count_flops(config, 1, s, t).forward
+            cached, uncached = r.generation_flops, r.uncached_generation_flops
+            ratios = (f"{decimals(Fraction(n, forward), 3)}×" for n in (cached, uncached))
+            rows.append([f"`{name}`", f"{t:,}", f"{cached:,}", *ratios])
+    header = [f"preset (S = {s})", "T", "generate(), cached", "÷ forward", "no cache ÷ forward"]
     return tables.markdown_table(rows, header, {1, 2, 3, 4})
 
 

@@ -740,13 +740,15 @@ def checked_config(value: Any) -> Config:
     """``value`` if it is a `t5sym.Config`, else a one-line error saying how to get one.
 
     A T5Gemma config (`t5sym.model.gemma.GemmaConfig`) is refused here in one line: the views
-    that call this (sharding, activations, LoRA, generate FLOPs) model T5's blocks only; FLOPs,
-    caches, weight formats and training memory take T5Gemma before calling it.
+    that call this (sharding, activations, LoRA, activation peaks) model T5's blocks only;
+    FLOPs, caches with generate() FLOPs, weight formats and training memory take T5Gemma
+    before calling it.
     """
     if isinstance(value, gemma.GemmaConfig):  # hook: one line for every T5-only view
         raise T5SymError(
             f"model_type: {value.model_type}: this view models T5's blocks only (for T5Gemma: "
-            "count, formula, flops, caches, weights and memory without activations)"
+            "count, formula, flops, caches and generate() FLOPs, weights and memory without "
+            "activations)"
         )
     if not isinstance(value, Config):
         raise T5SymError(
