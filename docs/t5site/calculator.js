@@ -365,10 +365,7 @@ function held(c, dtype, optimizer, cores) {
       `this page (${Object.keys(DATA.OPTIMIZERS).join(", ")})`);
   }
   const gradients = DATA.OPTIMIZERS[optimizer];
-  if (gradients && !DATA.TRAINING_DTYPES.includes(dtype)) {
-    fail(`dtype: ${dtype} holds weights for inference only; training with ${optimizer} needs ` +
-      `${DATA.TRAINING_DTYPES.join(", ")} (or optimizer 'none')`);
-  }
+  if (has(DATA.HELD, `${dtype} ${optimizer}`)) fail(DATA.HELD[`${dtype} ${optimizer}`]);  // memory.check's
   const s = structureOf(c);
   if (cores !== null) {  // memory.check_layout (the class named), then the core count
     if (s[5]) fail(s[5].refused);

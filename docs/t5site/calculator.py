@@ -833,6 +833,18 @@ def field_kinds() -> dict[str, Any]:
     return out
 
 
+def held_refusals() -> dict[str, str]:
+    """``"{dtype} {optimizer}"``: the message `t5sym.views.memory.check` refuses the pair with
+    (int8 holds weights for inference only), for every dtype and optimizer it knows."""
+    out = {}
+    for dtype, optimizer in itertools.product(memory.DTYPE_BYTES, memory.ALL_OPTIMIZERS):
+        try:
+            memory.check(dtype, optimizer)
+        except T5SymError as exc:
+            out[f"{dtype} {optimizer}"] = str(exc)
+    return out
+
+
 def symbol_fields() -> list[str]:
     """The config fields behind `Config.values()` (the sparse counts are derived)."""
     derived = (symbols.num_sparse_encoder_layers, symbols.num_sparse_decoder_layers)
@@ -877,6 +889,8 @@ def loader_tables() -> dict[str, Any]:
         "TRAINING_DTYPES": memory.TRAINING_DTYPES,
         "INFERENCE_DTYPES": inference.INFERENCE_DTYPES,
         "OPTIMIZERS": {k: o.gradients for k, o in memory.OPTIMIZERS.items()},
+        #: What `t5sym.views.memory.check` refuses of a dtype with an optimizer, in its words.
+        "HELD": held_refusals(),
         #: Every optimizer the library knows; the page computes `memory.OPTIMIZERS`.
         "ALL_OPTIMIZERS": list(memory.ALL_OPTIMIZERS),
         #: The fine-tuning setup's fields, the page's choices of each (the library's default
