@@ -705,20 +705,29 @@ def _refuse_fp8_experts(fmt: Format, tree: Tree) -> None:
         raise Inapplicable(refusal)
 
 
+def one_column_refusal(fmt: Format) -> str | None:
+    """The refusal of ``fmt`` for a weight it quantizes whose last dimension is 1, with
+    ``{leaf}`` and ``{dim}`` to fill in, or None: torchao's float8 cannot quantize such a
+    weight (transformers' load fails)."""
+    if fmt.family != "torchao-fp8":
+        return None
+    return (
+        f"format: {fmt.name} cannot hold a Linear with one input column "
+        "({leaf}: {dim} = 1); torchao fails to quantize it"
+    )
+
+
 def _refuse_one_column(fmt: Format, plan: Plan) -> None:
-    """torchao's float8 cannot quantize a weight with one input column (transformers'
-    load fails): refused in one line, naming the dimension."""
-    if fmt.family != "torchao-fp8" or plan.values is None:
+    """`one_column_refusal`, raised for the first such weight of ``plan``'s tree."""
+    refusal = one_column_refusal(fmt)
+    if refusal is None or plan.values is None:
         return
     for leaf in plan.tree:
-        if not leaf.is_leaf or leaf.kind != "linear":
+        if not leaf.is_leaf:
             continue
         ((_, s),) = storage(fmt, leaf, plan)
         if s.name == fmt.main and integer(leaf.shape[-1], plan.values) == 1:
-            raise Inapplicable(
-                f"format: {fmt.name} cannot hold a Linear with one input column "
-                f"({leaf.name}: {leaf.shape[-1]} = 1); torchao fails to quantize it"
-            )
+            raise Inapplicable(refusal.format(leaf=leaf.name, dim=leaf.shape[-1]))
 
 
 class _Asked(Result):
