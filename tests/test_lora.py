@@ -326,12 +326,14 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
     model = get_peft_model(model, LoraConfig(r=8, target_modules=targets)).train()
     if ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
-    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
     seen: dict[int, int] = {}
 
     def pack(x: torch.Tensor) -> torch.Tensor:
+        # the live parameters, looked up now: Switch's router moves its classifier to float32
+        # in the forward (a new Parameter, which its Linear saves)
+        params = {p.untyped_storage().data_ptr() for p in model.parameters()}
         storage = x.untyped_storage()
-        if storage.data_ptr() not in params:
+        if storage.data_ptr() not in params and storage.data_ptr() not in seen:
             seen[storage.data_ptr()] = storage.nbytes()
         return x
 

@@ -14,7 +14,7 @@ import re
 import pytest
 import torch
 
-from t5sym import Config
+from t5sym import Config, T5SymError
 from t5sym.model import symbols
 from t5sym.views import activations, saved_switch
 
@@ -144,3 +144,83 @@ def test_cli_says_what_depends_on_routing() -> None:
     assert "routing" in d["routing"] and d["attention"] == "eager"
     cuda = json.loads(run("memory", "switch-base-8", "--batch", "2", "--json").stdout)
     assert cuda["derived"] and all("sdp" not in line for line in cuda["derived_from"])
+
+
+# ---------------------------------------------------------------------------------------
+# LoRA (peft) on Switch: the frozen base's router and experts, the adapters on every
+# expert's wi and wo.
+
+#: The setups of the LoRA grid: (dtype, precision, checkpointing, dropout, padding).
+LORA_SETUPS = [
+    ("fp32", "cast", False, 0.0, False),
+    ("bf16", "cast", False, 0.1, True),
+    ("fp16", "cast", False, 0.1, False),
+    ("fp32", "autocast-bf16", False, 0.0, False),
+    ("fp32", "autocast-fp16", False, 0.1, True),
+    ("bf16", "cast", True, 0.1, False),
+    ("fp32", "autocast-bf16", True, 0.0, True),
+]
+
+
+def lora_case(c: Config, targets, setup, prepare=round_robin) -> tuple[int, object]:
+    from .test_lora import peft_saved_bytes
+
+    dtype, precision, ckpt, dropout, padding = setup
+    amp = precision.removeprefix("autocast-") if precision != "cast" else None
+    real = peft_saved_bytes(c, targets, dtype, "eager", dropout, 2, 9, 4, ckpt=ckpt,
+                            padding=padding, autocast=amp, prepare=prepare)  # fmt: skip
+    ours = activations.memory_at(
+        c, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=9,
+        decoder_length=4, device="cpu", dropout=dropout, checkpointing=ckpt,
+        padding_mask=padding, precision=precision)  # fmt: skip
+    return real, ours
+
+
+@pytest.mark.parametrize("setup", LORA_SETUPS)
+@pytest.mark.parametrize("targets", [["q", "v"], ["wi"], ["q", "k", "v", "o", "wi", "wo",
+                                                          "lm_head"]])  # fmt: skip
+def test_lora_equals_peft(targets, setup) -> None:
+    """Round-robin routing (every expert hit, none over capacity): exact. The frozen router
+    keeps the jitter noise, the float32 softmax and the argmax indices (under autocast the
+    classifier's weight copy, not its input); the experts as a frozen FFN over R tokens."""
+    real, ours = lora_case(switch(9), targets, setup)
+    assert ours.activations_bytes == real
+
+
+@pytest.mark.parametrize("setup", LORA_SETUPS[2:5])
+def test_lora_with_every_block_sparse(setup) -> None:
+    """switch-c-2048's layout: every block sparse (step 1), block 0's experts included."""
+    c = switch(9, num_sparse_encoder_layers=4, num_sparse_decoder_layers=2)
+    for targets in (["q", "v"], ["o", "wi", "wo", "lm_head"]):
+        real, ours = lora_case(c, targets, setup)
+        assert ours.activations_bytes == real, targets
+
+
+def test_lora_feed_forward_alone_with_a_sparse_first_block_is_refused() -> None:
+    c = switch(9, num_sparse_encoder_layers=4, num_sparse_decoder_layers=2)
+    with pytest.raises(T5SymError) as info:
+        activations.memory_at(c, "bf16", "adamw", lora_rank=8, lora_targets="wi", batch=2)
+    assert str(info.value).startswith("lora_targets: LoRA on Switch's feed-forward layers")
+    assert "\n" not in str(info.value)
+
+
+def test_lora_one_expert_hit_under_autocast() -> None:
+    """Every token to expert 0: the figure (min(E, R) experts) is over by exactly the two
+    idle experts' bf16 wi and wo copies and their adapters' (lora_A r·in, lora_B out·r)."""
+    c = switch(9)
+    setup = ("fp32", "autocast-bf16", False, 0.0, False)
+    real, ours = lora_case(c, ["wi", "wo"], setup, prepare=to_expert_0)
+    sparse = c.num_sparse_encoder_layers + c.num_sparse_decoder_layers
+    frozen = 2 * 2 * c.d_model * c.d_ff
+    adapters = 2 * 2 * 8 * (c.d_model + c.d_ff)  # two adapters, each r·in + out·r
+    assert ours.activations_bytes - real == sparse * 2 * (frozen + adapters)
+
+
+def test_cli_lora_says_what_depends_on_routing() -> None:
+    out = run("memory", "switch-base-8", "--lora-rank", "8", "--lora-targets", "q,v,wi,wo",
+              "--batch", "2", "--encoder-length", "512", "--decoder-length", "128",
+              "--precision", "autocast-bf16", "--json")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["routed_tokens"] == {"encoder": 1024, "decoder": 256} and "LoRA" in d["routing"]
+    assert d["trainable_parameters"] > 0 and d["activations_bytes"] > 0

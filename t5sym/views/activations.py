@@ -654,7 +654,7 @@ FROZEN_AUTOCAST = (
 
 #: The model types whose frozen-base saved tensors are modelled (MT5's modules are T5's;
 #: UMT5's every layer makes its own bias).
-FROZEN_MODEL_TYPES = ("t5", "mt5", "umt5", "longt5")
+FROZEN_MODEL_TYPES = ("t5", "mt5", "umt5", "longt5", "switch_transformers")
 
 _ATTENTION_TARGETS = frozenset({Role.Q, Role.K, Role.V, Role.O})
 
@@ -872,9 +872,12 @@ def _frozen_long_attention(p: str, kind: str, reps: Expr, s: Setup, b: int, m: i
 
 def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
                 roles: frozenset[Role], hot: bool, fp32: bool, w: Copies | None = None,
-                stack: Role = Role.ENCODER, sb: int | None = None) -> Node | None:  # fmt: skip
+                stack: Role = Role.ENCODER, sb: int | None = None, module: str = "DenseReluDense",
+                role: Role = Role.FFN, copy_reps: Expr | None = None) -> Node | None:  # fmt: skip
     """One feed-forward sublayer; ``hot``: its input needs a gradient; ``w``: autocast's
-    weight copies (`_copy_leaves`), ``sb`` the stream's bytes (b unless autocast)."""
+    weight copies (`_copy_leaves`, ``copy_reps`` times: ``reps`` unless given), ``sb`` the
+    stream's bytes (b unless autocast); ``module`` and ``role``: the FFN's name and role
+    (Switch's ``mlp``, an expert)."""
     act, saves, keeps_output = activation_saves(config)
     gated = bool(config and config.is_gated)
     wide = reps * batch * n * d_ff
@@ -896,18 +899,72 @@ def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | No
         if g1 and not (g0 and keeps_output):
             gate += b * wide  # act(wi_0 x), for wi_1 x's gradient (ReLU's output: saved)
     copied = (*((Role.WI_0, Role.WI_1, Role.WI) if hot else ()), *((Role.WO,) if inner else ()))
+    copies = _copy_leaves(f"{p}.{module}", w or {}, stack, role, copied,
+                          reps if copy_reps is None else copy_reps)  # fmt: skip
     return group(
         p,
         _frozen_norm(f"{p}.layer_norm", n, reps, sb or b) if hot else None,
         group(
-            f"{p}.DenseReluDense",
-            *_copy_leaves(f"{p}.DenseReluDense", w or {}, stack, Role.FFN, copied, reps),
-            _leaf(f"{p}.DenseReluDense.act", act_bytes, act),
-            _leaf(f"{p}.DenseReluDense.gate", gate, "act(wi_0 x), wi_1 x") if gated else None,
-            _leaf(f"{p}.DenseReluDense.dropout", m * wide, "dropout mask") if m and inner else None,
-            role=Role.FFN,
+            f"{p}.{module}",
+            *copies,
+            _leaf(f"{p}.{module}.act", act_bytes, act),
+            _leaf(f"{p}.{module}.gate", gate, "act(wi_0 x), wi_1 x") if gated else None,
+            _leaf(f"{p}.{module}.dropout", m * wide, "dropout mask") if m and inner else None,
+            role=role,
         ),
         _leaf(f"{p}.dropout", reps * m * batch * n * d_model, "dropout mask") if m else None,
+        role=Role.SUBLAYER,
+    )
+
+
+def _frozen_switch(p: str, n: Expr, reps: Expr, sparse: Expr, b: int, m: int, config: Config,
+                   roles: frozenset[Role], hot: bool, fp32: bool, w: Copies, stack: Role,
+                   s: Setup) -> Node | None:  # fmt: skip
+    """Switch's feed-forward sublayer with the base frozen, ``reps`` blocks of which
+    ``sparse`` are sparse: the dense ``mlp`` as `_frozen_ffn`; in a sparse block the router
+    (jitter noise, float32 softmax and argmax indices; under autocast the frozen
+    classifier's weight copy), the experts over the R routed tokens as a frozen FFN (under
+    autocast min(E, R) experts' weight copies), and the combine (`saved_switch.combine`)."""
+    sb = FLOAT32 if s.autocast else b
+    dense = _frozen_ffn(p, n, reps - sparse, b, m, config, roles, hot, fp32, w, stack, sb,
+                        module="mlp")  # fmt: skip
+    mlp = [c for c in dense.children if c.role is Role.FFN] if dense else []
+    if sparse == 0 or not (hot or dense):
+        return dense
+    if not hot:  # a sparse block 0 before the first attention adapter
+        raise T5SymError("lora_targets: LoRA on Switch's feed-forward layers alone, with the "
+                         "first block sparse: not modelled (add an attention target)")  # fmt: skip
+    tokens = saved_switch.routed(n)
+    hit = saved_switch.experts_hit(tokens)
+    experts = _frozen_ffn(f"{p}.mlp.experts", tokens / batch, sparse, b, m, config, roles, True,
+                          fp32, w, stack, sb, module="expert_*", role=Role.EXPERTS,
+                          copy_reps=sparse * hit)  # fmt: skip
+    router = saved_switch.router(n, config.router_jitter_noise)
+    router.pop("classifier")  # a frozen classifier keeps no input
+    if s.autocast:
+        router["classifier"] = b * num_experts * d_model  # its weight's copy
+    picked = saved_switch.combine(tokens, b, sb)
+    masks = (reps - sparse) * m + sparse * s.mask(sb)  # a sparse block's output is the stream's
+    kept = [_leaf(f"{p}.mlp.router.{k}", sparse * v) for k, v in router.items()]
+    combine = _leaf(f"{p}.mlp.experts.combine", sparse * picked["combine"],
+                    "routing weight, expert output, weighted output")  # fmt: skip
+    return group(
+        p,
+        _frozen_norm(f"{p}.layer_norm", n, reps, sb),
+        group(
+            f"{p}.mlp",
+            *(child for node in mlp for child in node.children),
+            group(f"{p}.mlp.router", *kept, role=Role.ROUTER),
+            group(
+                f"{p}.mlp.experts",
+                _leaf(f"{p}.mlp.experts.index", sparse * picked["index"], "token indices"),
+                *next(c for c in experts.children if c.role is Role.EXPERTS).children,
+                combine,
+                role=Role.EXPERTS,
+            ),
+            role=Role.FFN,
+        ),
+        _leaf(f"{p}.dropout", masks * batch * n * d_model, "dropout mask") if m else None,
         role=Role.SUBLAYER,
     )
 
@@ -942,6 +999,14 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
         return _Call(Role.CROSS_ATTENTION, n, encoder_length, reps, umt5, False)
 
     long = _long_kind(config) if enc else None
+    switch = config is not None and config.model_type == "switch_transformers"
+    sparse0 = int(switch and config.sparse_step(stack) == 1)  # block 0 sparse
+
+    def ffn_sublayer(p: str, reps: Expr, hot: bool) -> Node | None:
+        if switch:
+            sparse = sparse0 if reps == 1 else _SPARSE[stack] - sparse0
+            return _frozen_switch(p, n, reps, sparse, b, m, config, roles, hot, fp32, w, sr, s)
+        return _frozen_ffn(p, n, reps, b, m, config, roles, hot, fp32, w, sr, sb)
 
     def self_attention(p: str, reps: Expr, g: _Grads, norm: bool, shared: bool = True) -> Node:
         if long:
@@ -954,13 +1019,13 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
         if not enc:
             parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, hot,
                                            fp32, True, w=w, stack=sr))  # fmt: skip
-        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, True, fp32, w, sr, sb))
+        parts.append(ffn_sublayer(ff0, 1, True))
     elif ffn:
         if not enc:  # the cross-attention's k, v read the encoder's output: it needs one
             g = _Grads(False, True, True, False)
             parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, g,
                                            fp32, False, w=w, stack=sr))  # fmt: skip
-        parts.append(_frozen_ffn(ff0, n, 1, b, m, config, roles, not enc, fp32, w, sr, sb))
+        parts.append(ffn_sublayer(ff0, 1, not enc))
     hot0 = sum(part is not None for part in parts)  # block 0's sublayers with a gradient
     if attn or ffn:  # blocks 1 on: everything needs a gradient
         rest = layers - 1
@@ -973,8 +1038,7 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
         if not enc:  # block 0's cross-attention always saves (its k, v need a gradient)
             parts.append(_frozen_attention(f"{stack}.block.*.layer.1", cross_call(rest), s, b,
                                            m, hot, fp32, True, False, w, sr))  # fmt: skip
-        parts.append(_frozen_ffn(f"{stack}.{ff_p}", n, rest, b, m, config, roles, True, fp32,
-                                 w, sr, sb))  # fmt: skip
+        parts.append(ffn_sublayer(f"{stack}.{ff_p}", rest, True))
         parts.append(_frozen_norm(f"{stack}.final_layer_norm", n, 1, sb))
         if m:
             parts.append(_leaf(f"{stack}.dropout", s.mask(sb) * batch * n * d_model,
@@ -1262,6 +1326,19 @@ class SwitchFineTuning(FineTuning):
                 "decoder": self.batch * min(self.decoder_length, cap)}  # fmt: skip
 
 
+@dataclass(frozen=True)
+class LoraSwitchFineTuning(LoraFineTuning):
+    """`LoraFineTuning` of Switch Transformers: ``routing`` and ``routed_tokens`` as in
+    `SwitchFineTuning` (adapters on the experts' wi and wo see the R routed tokens; under
+    autocast min(E, R) experts' adapter weight copies, as the frozen experts')."""
+
+    FIELDS = (*LoraFineTuning.FIELDS[:-2], "routing", "routed_tokens",
+              *LoraFineTuning.FIELDS[-2:])  # fmt: skip
+
+    routing = SwitchFineTuning.routing
+    routed_tokens = SwitchFineTuning.routed_tokens
+
+
 #: The setup keywords `fine_tuning_memory` and `memory_at` pass to `saved_tree`.
 SETUP_KEYWORDS = ("attention", "device", "precision", "padding_mask", "dropout", "mask_bytes")
 
@@ -1310,15 +1387,17 @@ def fine_tuning_memory(
         base = saved_tree(config, dtype, checkpointing=checkpointing, lora=True,
                           lora_targets=targets, **kw)  # fmt: skip
         values = {**workload(config, batch, encoder_length, decoder_length,
-                             memory.dtype_bytes(dtype)), lora.rank: mem.lora_rank}  # fmt: skip
+                             memory.dtype_bytes(dtype)), lora.rank: mem.lora_rank,
+                  saved_switch.expert_capacity: config.expert_capacity}  # fmt: skip
         saved = resolved(base, values).evaluate(values)
         adapters = lora.saved_tree(config, targets, dtype, checkpointing=checkpointing,
                                    autocast=setup(config, **kw).autocast)  # fmt: skip
         for key, n in resolved(adapters, values).evaluate(values).items():
             if n:
                 saved[key] = saved.get(key, 0) + n
-        return LoraFineTuning(mem, batch, encoder_length, decoder_length, checkpointing,
-                              saved, setup(config, **kw))  # fmt: skip
+        cls = LoraSwitchFineTuning if config.model_type == "switch_transformers" else LoraFineTuning
+        return cls(mem, batch, encoder_length, decoder_length, checkpointing, saved,
+                   setup(config, **kw))  # fmt: skip
     tree = saved_tree(config, dtype, checkpointing=checkpointing, **kw)
     values = workload(config, batch, encoder_length, decoder_length, memory.dtype_bytes(dtype))
     values[saved_switch.expert_capacity] = config.expert_capacity  # Switch's routed tokens

@@ -47,8 +47,8 @@ from t5sym.model.algebra import integer
 from t5sym.model.config import Config, checked_config
 from t5sym.model.nodes import Node, Tree, group, placed, weight
 from t5sym.model.roles import Role
-from t5sym.model.symbols import batch, decoder_length, encoder_length
-from t5sym.views import saved_longt5
+from t5sym.model.symbols import batch, decoder_length, encoder_length, num_experts
+from t5sym.views import saved_longt5, saved_switch
 from t5sym.views.flops import global_tokens
 
 #: The ``kind`` of an adapter leaf (`t5sym.model.nodes.Node.kind`): the trained weights.
@@ -227,7 +227,7 @@ def trainable_parameters(
 SHARED_INPUT = (frozenset({Role.Q, Role.K, Role.V}), frozenset({Role.WI, Role.WI_0, Role.WI_1}))
 
 #: Model types whose adapters' saved tensors `saved_tree` models (full attention, dense FFN).
-SAVED_MODEL_TYPES = ("t5", "mt5", "umt5", "longt5")
+SAVED_MODEL_TYPES = ("t5", "mt5", "umt5", "longt5", "switch_transformers")
 
 
 def saved_tree(
@@ -252,6 +252,10 @@ def saved_tree(
     |---|---|
     | ``lora_A``'s input | 4·B·n·in |
     | ``lora_B``'s input | 4·B·n·r |
+
+    LongT5 transient-global's k and v adapters run again on the G global tokens (G in place
+    of n); a Switch expert's adapters see the R routed tokens of a sparse block
+    (`t5sym.views.saved_switch.routed`) in place of B·n, summed over the experts.
 
     With ``checkpointing`` (each block recomputed in backward), only the adapters outside
     the blocks (``lm_head``'s) save in the forward.
@@ -289,6 +293,8 @@ def saved_tree(
         )
     lora = tree(config, targets)
     roles = frozenset(TARGETS[n] for n in check_targets(config, targets))
+    switch = config is not None and config.model_type == "switch_transformers"
+    sparse0 = switch and config.sparse_step("encoder") == 1  # the encoder's block 0 sparse
     seen: set[tuple[Role | None, Role | None, object]] = set()
 
     def saved(leaf: Node) -> Expr | None:
@@ -302,6 +308,12 @@ def saved_tree(
         down = leaf.shape[0] == rank  # lora_A (r, in); lora_B (out, r)
         width = leaf.shape[1]
         group_of = next((g for g in SHARED_INPUT if leaf.role in g), leaf.role)
+        repeat, copies = leaf.repeat, leaf.repeat  # blocks (and experts): weight copies
+        if leaf.module is Role.EXPERTS:  # R routed tokens a sparse block, min(E, R) experts
+            tokens = saved_switch.routed(n)
+            repeat = leaf.repeat / num_experts
+            copies = repeat * saved_switch.experts_hit(tokens)
+            n = tokens / batch
         calls = [(n, (leaf.stack, leaf.module, Role.K if cross_kv else group_of))]
         if leaf.module is Role.GLOBAL_ATTENTION and leaf.role in (Role.K, Role.V):
             calls.append((global_tokens(), (leaf.stack, leaf.module, "global")))
@@ -312,16 +324,16 @@ def saved_tree(
                 # o reads its padded output when the slice to S tokens is a view (B or S is 1)
                 inputs = saved_longt5.o_input(1)
             if autocast:
-                out += autocast * inputs * leaf.repeat  # each call casts its own copy
+                out += autocast * inputs * repeat  # each call casts its own copy
             elif dtype == "fp32" and down:  # lora_A saves x itself: once per distinct input
                 if key not in seen:
                     seen.add(key)  # one encoder output for every decoder block
-                    out += ADAPTER_BYTES * inputs * (1 if cross_kv else leaf.repeat)
+                    out += ADAPTER_BYTES * inputs * (1 if cross_kv else repeat)
             else:
-                out += ADAPTER_BYTES * inputs * leaf.repeat
+                out += ADAPTER_BYTES * inputs * repeat
         if autocast:  # the weight's c copy, once (cached), where the input needs a gradient
             copy = autocast * leaf.shape[0] * leaf.shape[1]
-            out += copy * (leaf.repeat - (cold(leaf, roles, checkpointing) if down else 0))
+            out += copy * (copies - (cold(leaf, roles, checkpointing, sparse0) if down else 0))
         return out
 
     return lora.view(saved)
@@ -332,7 +344,8 @@ def long_o(leaf: Node) -> bool:
     return leaf.role is Role.O and leaf.module in (Role.LOCAL_ATTENTION, Role.GLOBAL_ATTENTION)
 
 
-def cold(leaf: Node, roles: frozenset[Role], checkpointing: bool = False) -> int:
+def cold(leaf: Node, roles: frozenset[Role], checkpointing: bool = False,
+         sparse0: bool = False) -> int:  # fmt: skip
     """1 if the adapted Linear ``leaf`` sits on reads an input that needs no gradient in
     one of its repeats (block 0 before the first adapter: the frozen embeddings give a
     stream without one), else 0.
@@ -341,8 +354,9 @@ def cold(leaf: Node, roles: frozenset[Role], checkpointing: bool = False) -> int
     is adapted); the decoder's cross-attention q reads a stream hot once block 0's
     self-attention holds an adapter, its k, v the encoder's (hot); an encoder FFN's wi is
     hot after an attention adapter, its wo after one on wi; the decoder's FFN follows the
-    hot cross-attention. ``lm_head`` is cold when it alone is adapted (checkpointing makes
-    the embeddings' output need a gradient: nothing is cold then).
+    hot cross-attention; Switch's block 0 is dense, or sparse (``sparse0``: its experts'
+    then). ``lm_head`` is cold when it alone is adapted (checkpointing makes the
+    embeddings' output need a gradient: nothing is cold then).
     """
     if checkpointing:
         return 0
@@ -352,7 +366,7 @@ def cold(leaf: Node, roles: frozenset[Role], checkpointing: bool = False) -> int
     if leaf.module is Role.CROSS_ATTENTION:
         return int(leaf.role is Role.Q and not attn)
     if leaf.module is Role.FFN or leaf.within(Role.FFN, Role.EXPERTS):
-        if leaf.stack is Role.DECODER or attn:
+        if leaf.stack is Role.DECODER or attn or sparse0 != (leaf.module is Role.EXPERTS):
             return 0
         return int(leaf.role is not Role.WO or not roles & {Role.WI, Role.WI_0, Role.WI_1})
     if leaf.role is Role.O:

@@ -50,7 +50,8 @@ ROUTING = (
     "experts' saved tensors are for R = B·min(n, E·expert_capacity) routed tokens per "
     "sparse block (every token routed when no expert overflows its capacity); a routing "
     "that drops tokens saves less; under autocast each expert hit casts its weights once "
-    "(min(E, R) experts counted: fewer when the routing leaves one idle)"
+    "(min(E, R) experts counted: fewer when the routing leaves one idle), with LoRA its "
+    "adapters' weights too"
 )
 
 
