@@ -333,17 +333,6 @@ function checkDtype(dtype) {  // memory.dtype_bytes
   return BigInt(DATA.DTYPE_BYTES[dtype]);
 }
 
-// checks.servable: caches and saved activations are modelled for SERVED_TYPES' *ForConditionalGeneration.
-function servable(c, what, types = DATA.SERVED_TYPES) {  // fine-tuning: its own types (SAVED.trained)
-  if (!types.includes(c.model_type)) {
-    fail(`model_type: ${what} is modelled for ${types.join(", ")}, not ${c.model_type} ` +
-      "(its attention or experts keep other tensors)");
-  }
-  if (c.head !== "ForConditionalGeneration") {
-    fail(`architectures: ${what} is modelled for *ForConditionalGeneration, not *${c.head}`);
-  }
-}
-
 // layout.check_cores: a positive integer dividing every dimension the cores split.
 function checkCores(c, count) {
   count = positiveInt("cores", count);
@@ -465,7 +454,7 @@ function memory(input, opts = {}) {
   }
   if (cores !== null) fail("cores: per-core memory does not include activations yet");
   const m = held(c, dtype, optimizer, null);
-  servable(c, "fine-tuning at a length", SAVED.trained);
+  if (structureOf(c)[9]) fail(structureOf(c)[9]);  // config.served's refusal, asked at build
   if (!has(SAVED.types, c.model_type)) fail(`model_type: the t5sym command counts the activations ${c.model_type} saves, not this page`);
   const [[root, column], kase, s] = savedTree(c, dtype, checkpointing, opts);
   const [batch, S, T] = lengths.map((k) => positiveInt(k, option(opts, k, DATA.DEFAULTS[k])));
@@ -491,8 +480,8 @@ function memory(input, opts = {}) {
 
 function inference(input, opts = {}) {
   const c = load(input);
-  servable(c, "serving with a cache");
   const s = structureOf(c)[6];
+  if (typeof s === "string") fail(s);  // config.served's refusal, asked at build
   const dtype = option(opts, "dtype", DATA.DEFAULTS.inference_dtype);
   const b = checkDtype(dtype);
   if (!DATA.INFERENCE_DTYPES.includes(dtype)) {

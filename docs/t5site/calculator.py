@@ -54,6 +54,7 @@ from t5sym.model.config import (
     MODEL_TYPES,
     SERVED_TYPES,
     T5_FIELDS,
+    TRAINED_TYPES,
     Config,
     from_hf,
     served,
@@ -364,6 +365,15 @@ def _attempt(fn, *args: Any) -> Any:
         return str(exc)
 
 
+def _refused(fn, *args: Any) -> str | int:
+    """0, or the one-line message with which ``fn(*args)`` refuses."""
+    try:
+        fn(*args)
+    except T5SymError as exc:
+        return str(exc)
+    return 0
+
+
 #: The model's parameter count, a value the page computes before the formulas that use it.
 PARAMETERS = sympy.Symbol("parameters", positive=True, integer=True)
 
@@ -405,13 +415,13 @@ INFERENCE_FORMULAS = (
 )
 
 
-def _inference(t: Tables, config: Config) -> list | int:
-    """``[parameter tree, *INFERENCE_FORMULAS]`` (caches and weights: leaf views), or 0
-    where `t5sym.model.checks.servable` refuses the structure (``calculator.js`` says why)."""
+def _inference(t: Tables, config: Config) -> list | str:
+    """``[parameter tree, *INFERENCE_FORMULAS]`` (caches and weights: leaf views), or the
+    message with which `t5sym.model.config.served` refuses the structure."""
     try:
         served(config, "serving with a cache")
-    except T5SymError:
-        return 0
+    except T5SymError as exc:
+        return str(exc)
     formulas = (
         inference.encoder_peak(config),
         inference.step_peak(config),
@@ -664,9 +674,10 @@ def fine_tuned_types() -> list[str]:
 def saved_trees(t: Tables) -> dict[str, Any]:
     """`t5sym.views.activations.saved_tree` of every case a served config reaches in every
     setup the page offers: ``cases`` by `SAVED_SETUP` (`_case`), ``sources`` the torch
-    source lines the CUDA figures are derived from, ``kinds`` (`SAVED_KINDS`), ``trained``
-    (`fine_tuned_types`) and ``types`` (`saved_types`). Trees shared by setups, and nodes
-    shared by trees, are written once: `Tables` interns them."""
+    source lines the CUDA figures are derived from, ``kinds`` (`SAVED_KINDS`), ``types``
+    (`saved_types`), ``eager_only``, ``results`` (each result's fields), ``fields`` (what the
+    trees read beyond the dimensions), and for Switch ``routing`` and ``routed``. Trees
+    shared by setups, and nodes shared by trees, are written once: `Tables` interns them."""
     sources: dict[str, int] = {}
     cases = {}
     for choice in itertools.product(*SETUP_CHOICES.values(), memory.TRAINING_DTYPES, DROPOUTS):
@@ -677,7 +688,6 @@ def saved_trees(t: Tables) -> dict[str, Any]:
         "cases": cases,
         "sources": list(sources),
         "kinds": SAVED_KINDS,
-        "trained": fine_tuned_types(),
         "types": saved_types(),
         "eager_only": sorted(activations.EAGER_ONLY),
         "results": {"": activations.FineTuning.FIELDS},
@@ -724,10 +734,11 @@ def structure(t: Tables, config: Config) -> list:
     """Every view of one structure, as indices into the tables.
 
     ``[params, encoder_only, math, active, flops, memory_per_core, inference, shard,
-    formats]`` (``formats``: `_format_refusals`);
-    ``active`` is 0 but for Switch, a view the structure refuses is its one-line message
-    (``inference``: 0, as `t5sym.model.checks.servable` refuses it). Training memory maps
-    ``params`` (the class the config names, its head included, as `t5sym.views.memory.trees`);
+    formats, fine_tuning]`` (``formats``: `_format_refusals`; ``fine_tuning``: 0, or the
+    message with which `t5sym.model.config.served` refuses fine-tuning at a length);
+    ``active`` is 0 but for Switch, a view the structure refuses is its one-line message.
+    Training memory maps ``params`` (the class the config names, its head included, as
+    `t5sym.views.memory.trees`);
     ``memory_per_core`` is 0, or the refusal of `t5sym.views.memory.check_layout` (Mesh TF's
     layout, checked on the class named: `_refusal`).
     """
@@ -742,6 +753,7 @@ def structure(t: Tables, config: Config) -> list:
         _inference(t, config),
         _shard(t, config),
         _format_refusals(config),
+        _refused(served, config, "fine-tuning at a length", TRAINED_TYPES),
     ]
 
 
