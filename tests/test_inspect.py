@@ -448,3 +448,23 @@ def test_the_command_inspects_and_counts_a_pipeline(tmp_path: Path) -> None:
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes((2**63).to_bytes(8, "little"))
     assert one_line_error(run("inspect", str(bad))).startswith("t5sym: ")
+
+
+def test_transformers_fp8_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model loaded with FineGrainedFP8Config and saved: float8 weights with a
+    ``weight_scale_inv`` each (a 96-row weight bfloat16 beside its scales), recognised as
+    ``fp8-hf``, every byte of the file's tensors where the plan puts it."""
+    from .test_formats_fp8 import fp8_loaded
+
+    model = fp8_loaded(transformers.T5EncoderModel(t5_config(
+        d_model=256, d_ff=384, num_heads=2, d_kv=48, feed_forward_proj="gated-gelu")),
+        monkeypatch)  # fmt: skip
+    model.save_pretrained(tmp_path)
+    m = inspect(tmp_path).models[0]
+    assert m.format == "fp8-hf" and m.layout.startswith("transformers (FineGrainedFP8")
+    assert all(r.expected_bytes == r.found_bytes for r in m.rows)
+    assert not m.extras and not m.missing
+    real = {n: nbytes({n: p}) for n, p in model.named_parameters()}
+    assert sum(r.found_bytes for r in m.rows) == sum(real.values()) == m.plan_bytes
+    assert m.loaded_bytes == sum(real.values())
+    assert_text(inspect(tmp_path))

@@ -36,7 +36,11 @@ from t5sym.views.headers import Header, HeaderError, Tensor, read_header, read_j
 from t5sym.views.readable import gib
 
 #: A scale tensor kept beside an fp8 weight (ComfyUI's scaled fp8): ``<weight>.<suffix>``.
-SCALE_SUFFIXES = ("scale_weight", "scale_input")
+SCALE_SUFFIXES = ("scale_weight", "scale_input", "weight_scale_inv")
+
+#: The scale transformers' FP8Linear keeps per 128×128 block (``fp8-hf``, saved by
+#: ``save_pretrained``); its weight is float8, or bfloat16 off the 128 grid.
+BLOCK_SCALE = "weight_scale_inv"
 
 #: What a tensor no leaf names is, by its name: why transformers does not load it.
 KNOWN_EXTRAS = {
@@ -263,7 +267,8 @@ class Row(Result):
     """One leaf of the tree: its tensors, dtypes and bytes expected by the plan vs found.
 
     ``expected_dtypes`` and ``found_dtypes`` count tensors per storage (``F8_E4M3+scales``:
-    an fp8 weight with its scale tensors); ``wrong_shapes`` names the tensors whose shape is
+    an fp8 weight with its scale tensors; ``F8_E4M3+blocks``: a weight with transformers'
+    ``weight_scale_inv``); ``wrong_shapes`` names the tensors whose shape is
     not ``shape``.
     """
 
@@ -465,9 +470,7 @@ def reconcile(
             extras.append(_extra(t, _why(key, t)))
     found_dtypes: dict[str, Counter[str]] = {}
     for leaf_name, ts in matched.items():
-        found_dtypes[leaf_name] = Counter(
-            t.dtype + ("+scales" if t.name in scales else "") for t in ts
-        )
+        found_dtypes[leaf_name] = Counter(_found_storage(t, scales.get(t.name, ())) for t in ts)
     fmt = _closest_format(config, encoder_only, found_dtypes, gguf)
     weights = formats.weights(config, fmt, encoder_only=encoder_only)
     rows, missing = [], []
@@ -520,6 +523,15 @@ def reconcile(
     )
 
 
+def _found_storage(t: Tensor, scales: Iterable[Tensor]) -> str:
+    """A tensor's storage as `t5sym.views.formats` names it: its dtype, ``+scales`` with
+    ComfyUI's scales, ``F8_E4M3+blocks`` with transformers' ``weight_scale_inv``."""
+    names = [s.name.rpartition(".")[2] for s in scales]
+    if BLOCK_SCALE in names:
+        return "F8_E4M3+blocks"
+    return t.dtype + ("+scales" if names else "")
+
+
 def _extra(t: Tensor, why: str, of: str = "") -> Extra:
     return Extra(t.name, t.dtype, t.shape, t.nbytes, why, of)
 
@@ -564,6 +576,9 @@ def _layout(
     """Who wrote the files, as far as the names tell."""
     if gguf:
         return "llama.cpp (GGUF names)"
+    blocks = [s for ss in scales.values() for s in ss if s.name.endswith("." + BLOCK_SCALE)]
+    if blocks and not duplicates and not extras:
+        return "transformers (FineGrainedFP8: weight_scale_inv per 128×128 block)"
     marks = []
     if duplicates:
         marks.append("embeddings stored twice")
