@@ -105,3 +105,13 @@ def test_length_chart_draws_each_setup_against_the_budget() -> None:
         "aria-label"
     )
     assert svg.count("<path") >= 3  # two lines and the budget
+
+
+def test_lora_under_autocast_is_answered_with_float32_weights() -> None:
+    """HF Trainer's ``bf16=True`` with peft: a row of numbers, not a refusal; the frozen
+    weights float32 (4 bytes per parameter t5sym counts, plus the float32 adapters)."""
+    config = t5sym.load("t5-small")
+    r = onegpu.run(config, onegpu.SETUPS["LoRA q,v, autocast"], batch=2, **onegpu.SHORT)
+    assert not isinstance(r, str), r
+    assert r.precision == "autocast-bf16" and r.trainable_parameters > 0
+    assert r.weights == 4 * (t5sym.count(config).total + r.trainable_parameters)

@@ -39,7 +39,7 @@ WIDE = {"lora_rank": 16, "lora_targets": "q,k,v,o,wi_0,wi_1,wo"}
 #: HF Trainer's ``bf16=True``: float32 weights and AdamW state, the forward under autocast.
 AUTOCAST = {"dtype": "fp32", "precision": "autocast-bf16"}
 #: The page's setups: full fine-tuning and LoRA q,v, with sdpa, eager or checkpointing; full
-#: fine-tuning under autocast.
+#: fine-tuning and LoRA q,v under autocast (HF Trainer's ``bf16=True`` with peft).
 SETUPS = {
     "full": {},
     "full, eager": {"attention": "eager"},
@@ -49,6 +49,7 @@ SETUPS = {
     "LoRA q,v, checkpointing": {**QV, "checkpointing": True},
     "full, autocast": AUTOCAST,
     "full, autocast, checkpointing": {**AUTOCAST, "checkpointing": True},
+    "LoRA q,v, autocast": {**QV, **AUTOCAST},
 }
 #: The setups of the longer input's totals (one column each: it fits a 1,280 px page).
 LONG_SETUPS = ("full", "full, checkpointing", "LoRA q,v", "LoRA q,v, checkpointing",

@@ -1122,9 +1122,12 @@ def saved_tree(
     embeddings' output require a gradient), the frozen final norms and the dropout masks.
     Under autocast (fp32 weights) a frozen Linear whose input needs a gradient saves
     autocast's low-precision copy of its weight (`FROZEN_AUTOCAST`): ``lm_head``'s is
-    b·vocab_size·d_model. Measured with peft on CPU for t5, mt5 and umt5, fp32, bf16 and
-    fp16 (its clamps where the stream needs a gradient) and under autocast-bf16/fp16, eager
-    and sdpa, with and without checkpointing and a padding mask.
+    b·vocab_size·d_model. LongT5's encoder attention keeps the einsums' copies its
+    gradients need (`_frozen_long_attention`), Switch's sparse blocks the frozen router and
+    experts (`_frozen_switch`). Measured with peft on CPU for t5, mt5, umt5, longt5 and
+    switch_transformers, fp32, bf16 and fp16 (its clamps where the stream needs a
+    gradient) and under autocast-bf16/fp16, eager and sdpa, with and without checkpointing
+    and a padding mask.
 
     Examples
     --------
