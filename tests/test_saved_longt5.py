@@ -148,3 +148,22 @@ def test_cli_autocast_transient_global() -> None:
               "--device", "cpu", "--json")  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["activations_bytes"] > 0
+
+
+def test_cli_lora_equals_peft(tmp_path) -> None:
+    """``t5sym memory CONFIG --lora-rank 8 --lora-targets q,v --precision autocast-bf16``
+    on a small transient-global LongT5: peft's saved bytes; without targets, one line."""
+    c = longt5("transient-global")
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**c.to_dict(), "dropout_rate": 0.1,
+                                "architectures": ["LongT5ForConditionalGeneration"]}))  # fmt: skip
+    real = peft_saved_bytes(c, ["q", "v"], "fp32", "eager", 0.1, 2, 9, 4, autocast="bf16")
+    args = ["memory", str(path), "--lora-rank", "8", "--batch", "2", "--encoder-length", "9",
+            "--decoder-length", "4", "--device", "cpu", "--precision", "autocast-bf16"]  # fmt: skip
+    out = run(*args, "--lora-targets", "q,v", "--json")
+    assert out.returncode == 0, out.stderr
+    d = json.loads(out.stdout)
+    assert d["activations_bytes"] == real and d["lora_targets"] == ["q", "v"]
+    refused = run(*args)
+    assert refused.returncode == 2 and refused.stdout == "" and refused.stderr.count("\n") == 1
+    assert "lora_targets: peft has no default target_modules for longt5" in refused.stderr
