@@ -924,33 +924,32 @@ def _frozen_switch(p: str, n: Expr, reps: Expr, sparse: Expr, b: int, m: int, co
     ``sparse`` are sparse: the dense ``mlp`` as `_frozen_ffn`; in a sparse block the router
     (jitter noise, float32 softmax and argmax indices; under autocast the frozen
     classifier's weight copy), the experts over the R routed tokens as a frozen FFN (under
-    autocast min(E, R) experts' weight copies), and the combine (`saved_switch.combine`)."""
+    autocast min(E, R) experts' weight copies), and the combine (`saved_switch.combine`).
+    Not ``hot`` (a sparse block 0 before any adapter of the stream: feed-forward targets
+    alone): no norm, nothing of the router, and the combine without the expert output."""
     sb = FLOAT32 if s.autocast else b
     dense = _frozen_ffn(p, n, reps - sparse, b, m, config, roles, hot, fp32, w, stack, sb,
                         module="mlp")  # fmt: skip
     mlp = [c for c in dense.children if c.role is Role.FFN] if dense else []
-    if sparse == 0 or not (hot or dense):
+    if sparse == 0 or dense is None:
         return dense
-    if not hot:  # a sparse block 0 before the first attention adapter
-        raise T5SymError("lora_targets: LoRA on Switch's feed-forward layers alone, with the "
-                         "first block sparse: not modelled (add an attention target)")  # fmt: skip
     tokens = saved_switch.routed(n)
     hit = saved_switch.experts_hit(tokens)
-    experts = _frozen_ffn(f"{p}.mlp.experts", tokens / batch, sparse, b, m, config, roles, True,
+    experts = _frozen_ffn(f"{p}.mlp.experts", tokens / batch, sparse, b, m, config, roles, hot,
                           fp32, w, stack, sb, module="expert_*", role=Role.EXPERTS,
                           copy_reps=sparse * hit)  # fmt: skip
-    router = saved_switch.router(n, config.router_jitter_noise)
-    router.pop("classifier")  # a frozen classifier keeps no input
-    if s.autocast:
+    router = saved_switch.router(n, config.router_jitter_noise) if hot else {}
+    router.pop("classifier", None)  # a frozen classifier keeps no input
+    if s.autocast and hot:
         router["classifier"] = b * num_experts * d_model  # its weight's copy
-    picked = saved_switch.combine(tokens, b, sb)
+    picked = saved_switch.combine(tokens, b, sb, router_grad=hot)
     masks = (reps - sparse) * m + sparse * s.mask(sb)  # a sparse block's output is the stream's
     kept = [_leaf(f"{p}.mlp.router.{k}", sparse * v) for k, v in router.items()]
     combine = _leaf(f"{p}.mlp.experts.combine", sparse * picked["combine"],
                     "routing weight, expert output, weighted output")  # fmt: skip
     return group(
         p,
-        _frozen_norm(f"{p}.layer_norm", n, reps, sb),
+        _frozen_norm(f"{p}.layer_norm", n, reps, sb) if hot else None,
         group(
             f"{p}.mlp",
             *(child for node in mlp for child in node.children),

@@ -308,11 +308,12 @@ def saved_tree(
         down = leaf.shape[0] == rank  # lora_A (r, in); lora_B (out, r)
         width = leaf.shape[1]
         group_of = next((g for g in SHARED_INPUT if leaf.role in g), leaf.role)
-        repeat, copies = leaf.repeat, leaf.repeat  # blocks (and experts): weight copies
+        repeat, copies, per_block = leaf.repeat, leaf.repeat, 1  # blocks: weight copies
         if leaf.module is Role.EXPERTS:  # R routed tokens a sparse block, min(E, R) experts
             tokens = saved_switch.routed(n)
             repeat = leaf.repeat / num_experts
-            copies = repeat * saved_switch.experts_hit(tokens)
+            per_block = saved_switch.experts_hit(tokens)
+            copies = repeat * per_block
             n = tokens / batch
         calls = [(n, (leaf.stack, leaf.module, Role.K if cross_kv else group_of))]
         if leaf.module is Role.GLOBAL_ATTENTION and leaf.role in (Role.K, Role.V):
@@ -333,7 +334,8 @@ def saved_tree(
                 out += ADAPTER_BYTES * inputs * repeat
         if autocast:  # the weight's c copy, once (cached), where the input needs a gradient
             copy = autocast * leaf.shape[0] * leaf.shape[1]
-            out += copy * (copies - (cold(leaf, roles, checkpointing, sparse0) if down else 0))
+            block0 = per_block * cold(leaf, roles, checkpointing, sparse0) if down else 0
+            out += copy * (copies - block0)
         return out
 
     return lora.view(saved)

@@ -82,12 +82,16 @@ def router(n: Expr, jitter: float = DEFAULT_JITTER, c: int | None = None) -> dic
     return out
 
 
-def combine(tokens: Expr, b: int, sb: int | None = None) -> dict[str, Expr]:
+def combine(
+    tokens: Expr, b: int, sb: int | None = None, router_grad: bool = True
+) -> dict[str, Expr]:
     """What dispatching R tokens and adding the weighted outputs back saves: the routing
     weight and the weighted output in the stream's ``sb`` bytes (b unless autocast), the
-    expert's output in b."""
+    expert's output in b (only when the routing weight needs a gradient: not with
+    ``router_grad`` False, a frozen router on a stream without one, LoRA's block 0)."""
     sb = sb or b
-    return {"index": 2 * INT64 * tokens, "combine": tokens * (sb + b * d_model + sb * d_model)}
+    expert = b * d_model if router_grad else 0
+    return {"index": 2 * INT64 * tokens, "combine": tokens * (sb + expert + sb * d_model)}
 
 
 def experts_hit(tokens: Expr) -> Expr:
