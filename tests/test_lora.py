@@ -542,10 +542,16 @@ def test_cli_lora_under_autocast_equals_peft(tmp_path: Path) -> None:
     path.write_text(json.dumps(small.to_dict()))
     out = run("memory", str(path), "--lora-rank", "8", "--lora-targets", "q,v", "--precision",
               "autocast-bf16", "--batch", "2", "--encoder-length", "6", "--decoder-length",
-              "3", "--device", "cpu", "--dropout-rate", "0.1", "--json")  # fmt: skip
+              "3", "--device", "cpu", "--dropout-rate", "0.1", "--optimizer", "adamw",
+              "--json")  # fmt: skip
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["activations_bytes"] == real and data["precision"] == "autocast-bf16"
+    model = peft_model(small, 8, ["q", "v"])  # on meta: the JSON keys keep their meaning
+    trained = [p for p in model.parameters() if p.requires_grad]
+    assert data["trainable_parameters"] == sum(p.numel() for p in trained)
+    assert data["gradients"] == 4 * data["trainable_parameters"]
+    assert data["optimizer_state"] == 4 * len(trained) + 8 * data["trainable_parameters"]
     human = run("memory", "flan-t5-small", "--lora-rank", "8", "--precision", "autocast-bf16",
                 "--batch", "2")  # fmt: skip
     assert human.returncode == 0 and "LoRA r=8 on q, v" in human.stdout, human.stderr
