@@ -56,8 +56,13 @@ def test_list() -> None:
     after = lines[2 + len(t5sym.PRESETS) :]
     note = "switch-xxl-128: 395B (paper) = GEGLU experts, as T5X: 393,931,632,640"
     assert after[:2] == [note, ""]
-    gemma_rows = {line.split()[0]: line.split()[-1] for line in after[4:]}
-    assert list(gemma_rows) == [*presets.GEMMA_PRESETS, *presets.GEMMA2_PRESETS]
+    names = [*presets.GEMMA_PRESETS, *presets.GEMMA2_PRESETS]
+    gemma_rows = {line.split()[0]: line.split()[-1] for line in after[4 : 4 + len(names)]}
+    assert list(gemma_rows) == names
+    assert after[4 + len(names) :] == [  # sourced: T5GemmaModuleConfig, gemma.cpp (Gemma 3)
+        "T5Gemma: vocab_size 256,000",
+        "T5Gemma 2: vocab_size 262,144; a SigLIP vision tower of 27 layers",
+    ]
     exact = [c for c in presets.GEMMA_CLAIMS if "," in c.label]  # KerasHub's and MTEB's
     assert len(exact) == 11
     for claim in exact:

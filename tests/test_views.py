@@ -235,7 +235,9 @@ def test_weights_all_lists_every_format(case: Case) -> None:
     gguf = case.model_type in GGUF_TYPES and case.head in GGUF_HEADS
     human = ok("weights", case.path, "--all")
     for entry in data:
-        applies = gguf or not entry["format"].startswith("gguf")
+        applies = (gguf or not entry["format"].startswith("gguf")) and not (
+            case.model_type == "switch_transformers" and entry["format"] == "fp8-hf"
+        )  # transformers' FineGrainedFP8 fails on Switch's experts (tests/test_formats_fp8.py)
         assert entry["applicable"] is applies, entry
         if applies:
             assert entry["parameters"] == case.total

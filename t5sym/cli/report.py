@@ -189,8 +189,8 @@ GEMMA_FAMILY = {**presets.GEMMA_PRESETS, **presets.GEMMA2_PRESETS}
 
 
 def gemma_presets_rows() -> list[list[str]]:
-    """One row per T5Gemma (2) preset: each stack's dims (encoder/decoder where they differ),
-    the vision tower's layers, and the exact total."""
+    """One row per T5Gemma (2) preset: each stack's dims (encoder/decoder where they differ)
+    and the exact total."""
 
     def both(field: str) -> str:
         enc, dec = (getattr(getattr(c, s), field) for s in ("encoder", "decoder"))
@@ -203,29 +203,42 @@ def gemma_presets_rows() -> list[list[str]]:
     for name, p in GEMMA_FAMILY.items():
         c = p.config
         enc, dec = heads(c.encoder), heads(c.decoder)
-        heads_ = enc if enc == dec else f"{enc}; {dec}"
-        vision = getattr(c, "vision", None)
         rows.append(
-            [name, both("hidden_size"), both("intermediate_size"), heads_,
+            [name, both("hidden_size"), both("intermediate_size"),
+             enc if enc == dec else f"{enc}; {dec}",
              f"{c.encoder.num_hidden_layers}/{c.decoder.num_hidden_layers}",
-             both("vocab_size"), str(vision.num_hidden_layers) if vision else "",
              f"{params.count(c).total:,}"]
         )  # fmt: skip
     return rows
+
+
+def gemma_presets_notes() -> list[str]:
+    """What every preset of a family shares: its vocabulary, the vision tower's depth."""
+    out = []
+    for family in dict.fromkeys(p.family for p in GEMMA_FAMILY.values()):
+        configs = [p.config for p in GEMMA_FAMILY.values() if p.family == family]
+        vocab = {v for c in configs for v in (c.encoder.vocab_size, c.decoder.vocab_size)}
+        towers = {c.vision.num_hidden_layers for c in configs if getattr(c, "vision", None)}
+        line = f"{family}: vocab_size {', '.join(f'{v:,}' for v in sorted(vocab))}"
+        if towers:
+            layers = ", ".join(map(str, sorted(towers)))
+            line += f"; a SigLIP vision tower of {layers} layers"
+        out.append(line)
+    return out
 
 
 def presets_text() -> str:
     """`t5sym list`: every preset's dims and exact total, T5's then T5Gemma's."""
     header = ["preset", "d_model", "d_ff", "heads×d_kv", "layers", "vocab", "parameters"]
     notes = [switch_note(n, short=True) for n in GATED_EXPERTS]
-    gemma_header = ["preset", "hidden", "GeGLU", "heads/kv×head_dim", "layers", "vocab",
-                    "vision layers", "parameters"]  # fmt: skip
+    gemma_header = ["preset", "hidden", "GeGLU", "heads/kv×head_dim", "layers", "parameters"]
     return "\n".join(
         [
             table(presets_rows(), header, {1, 2, 3, 4, 5, 6}, gap=1),
             *notes,
             "",
-            table(gemma_presets_rows(), gemma_header, {1, 2, 3, 4, 5, 6, 7}, gap=1),
+            table(gemma_presets_rows(), gemma_header, {1, 2, 3, 4, 5}, gap=1),
+            *gemma_presets_notes(),
         ]
     )
 
@@ -569,7 +582,7 @@ def weights_all_text(results: Sequence) -> str:
             ),  # fmt: skip
             "file bytes: the format's own file (safetensors: save_pretrained for float, each",
             "tensor once for fp8; N+: GGUF, N plus its metadata and tokenizer, not derivable;",
-            "bitsandbytes quantizes while loading: no file).",
+            "bitsandbytes, fp8-hf and fp8-torchao quantize while loading: no file).",
         ]
     published = [lay for r in results for lay in getattr(r, "layouts", ())]
     if published:
@@ -585,8 +598,13 @@ def weights_all_text(results: Sequence) -> str:
     memory = [files[w.format] for w in held if files[w.format] is not None
               and files[w.format].footprint is not None]  # fmt: skip
     if memory:
-        lines += ["", "bitsandbytes: in memory vs get_memory_footprint() (no SCB/absmax/code):"]
-        lines += [f"  {f.format:<8}{f.weights:>20,}{f.footprint:>20,}" for f in memory]
+        lines += [
+            "",
+            "in memory vs get_memory_footprint() (it leaves out bitsandbytes' SCB,",
+            "absmax and code; it counts fp8-torchao's float8 at 2 bytes, no scales):",
+            f"  {'format':<12}{'in memory':>20}{'footprint':>20}",
+        ]
+        lines += [f"  {f.format:<12}{f.weights:>20,}{f.footprint:>20,}" for f in memory]
     skipped = [r for r in weights if not r.applicable]
     if skipped:
         lines += ["", f"not applicable to {first.model}:"]
