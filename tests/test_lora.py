@@ -329,15 +329,24 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
     model = get_peft_model(model, LoraConfig(r=8, target_modules=targets)).train()
     if ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
     seen: dict[int, int] = {}
 
     def pack(x: torch.Tensor) -> torch.Tensor:
-        # the live parameters, looked up now: Switch's router moves its classifier to float32
-        # in the forward (a new Parameter, which its Linear saves)
-        params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+        nonlocal params
         storage = x.untyped_storage()
-        if storage.data_ptr() not in params and storage.data_ptr() not in seen:
-            seen[storage.data_ptr()] = storage.nbytes()
+        key = storage.data_ptr()
+        if key in seen:
+            return x
+        # a parameter or a view of one; else one of the live parameters' storages, looked up
+        # again: Switch's router moves its classifier to float32 in the forward (a new
+        # Parameter), and the old one's freed storage may hold an activation
+        parameter = isinstance(x if x._base is None else x._base, torch.nn.Parameter)
+        if not parameter and key in params:
+            params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+            parameter = key in params
+        if not parameter:
+            seen[key] = storage.nbytes()
         return x
 
     gen = torch.Generator().manual_seed(1)
