@@ -1001,6 +1001,33 @@ SOURCES: dict[str, Source] = {
         note="checked with transformers 5.23 and torchao 0.18: from_pretrained on the CPU",
         part="“param_needs_quantization”",
     ),
+    "transformers-bnb-linear-only": _file(
+        TRANSFORMERS,
+        "src/transformers/integrations/bitsandbytes.py",
+        "bitsandbytes' replacement swaps a module only when its type is exactly nn.Linear (or "
+        "Conv1D): a Linear subclass such as nn.MultiheadAttention's out_proj, a bare "
+        "Parameter and a Conv2d keep the dtype they were loaded in.",
+        note="checked with transformers 5.23 and bitsandbytes 0.50: from_pretrained of a small "
+        "T5Gemma 2 on the CPU; FineGrainedFP8's replace_with_fp8_linear tests the same",
+        part="“replace_with_bnb_linear”",
+    ),
+    "torchao-is-linear": _file(
+        _github("pytorch/ao", "torchao"),
+        "torchao/quantization/quant_api.py",
+        "torchao quantizes the weights of nn.Linear modules, excluding "
+        "NonDynamicallyQuantizableLinear (nn.MultiheadAttention's out_proj).",
+        note="checked with torchao 0.18 under transformers 5.23: from_pretrained on the CPU",
+        part="“_is_linear”",
+    ),
+    "t5gemma2-image-features": _file(
+        TRANSFORMERS,
+        "src/transformers/models/t5gemma2/modeling_t5gemma2.py",
+        "T5Gemma 2 projects the vision tower's last_hidden_state into the text width; the "
+        "tower's pooled output (its attention-pooling head) is not used.",
+        note="checked with transformers 5.23: a training step on text and an image leaves "
+        "the pooling head's parameters without a gradient",
+        part="“get_image_features”",
+    ),
 }
 
 #: A citation's text → its key (every citation's text is unique: the tests hold it).

@@ -430,7 +430,7 @@ def vision_tower(prefix: str, s: Structure) -> Node:
                 weight(f"{p}.probe", (1, 1, h), "embedding", 1, "pooling query",
                        role=Role.EMBEDDING),
                 group(f"{p}.attention",
-                      weight(f"{p}.attention.in_proj_weight", (3 * h, h), "linear", 1,
+                      weight(f"{p}.attention.in_proj_weight", (3 * h, h), "matrix", 1,
                              "q, k, v packed", role=Role.WEIGHT),
                       weight(f"{p}.attention.in_proj_bias", (3 * h,), "bias", 1, "bias",
                              role=Role.BIAS),

@@ -87,7 +87,7 @@ import sympy
 from sympy import Expr, Rational
 
 from t5sym.errors import T5SymError
-from t5sym.model import checks, gemma, params
+from t5sym.model import checks, gemma, gemma2, params
 from t5sym.model.algebra import integer
 from t5sym.model.config import CLASS_PREFIX, Config, checked_config
 from t5sym.model.nodes import Node, Tree
@@ -468,17 +468,30 @@ def storage(fmt: Format, leaf: Node, plan: Plan) -> Choice:
         return ((leaf.repeat, STORAGES[fmt.main]),) if leaf.kind == "linear" else one
     if fmt.family == "transformers-fp8":
         skipped = leaf.within(Role.LM_HEAD) or plan.keeps_in_fp32(leaf)
-        quantized = leaf.kind == "linear" and not skipped
+        quantized = replaced_linear(leaf) and not skipped
         return ((leaf.repeat, STORAGES[fmt.main]),) if quantized else one
     if fmt.family == "torchao-fp8":
-        quantized = leaf.kind == "linear" and not leaf.within(Role.LM_HEAD)
+        quantized = replaced_linear(leaf) and not leaf.within(Role.LM_HEAD)
         return ((leaf.repeat, STORAGES[fmt.main]),) if quantized else one
     if fmt.family == "bitsandbytes":
         if plan.keeps_in_fp32(leaf):
             return ((leaf.repeat, STORAGES["F32"]),)
-        quantized = leaf.kind == "linear" and not leaf.within(Role.LM_HEAD)
+        quantized = replaced_linear(leaf) and not leaf.within(Role.LM_HEAD)
         return ((leaf.repeat, STORAGES[fmt.main]),) if quantized else one
     return plan.gguf(leaf)
+
+
+def replaced_linear(leaf: Node) -> bool:
+    """Whether transformers' quantizers (bitsandbytes, FineGrainedFP8, torchao) replace the
+    weight of this leaf: an ``nn.Linear``'s (kind ``"linear"``), but not the ``out_proj`` of
+    ``nn.MultiheadAttention`` in SigLIP's attention-pooling head (T5Gemma 2's vision tower:
+    the output projection of the tower's one sublayer outside its blocks), a
+    ``NonDynamicallyQuantizableLinear`` that bitsandbytes and FineGrainedFP8 skip (``type(m)
+    is nn.Linear``) and torchao's ``_is_linear`` excludes. Bare matrices (kind ``"matrix"``:
+    ``in_proj_weight``, the projector's ``mm_input_projection_weight``) and the patch
+    convolution are no ``nn.Linear``: kept as loaded."""
+    pooling = leaf.within(Role.VISION_TOWER) and leaf.within(Role.SUBLAYER)
+    return leaf.kind == "linear" and not (pooling and leaf.within(Role.O))
 
 
 # ---------------------------------------------------------------------------------------
@@ -669,18 +682,32 @@ def storage_map(
 
 
 def _checked(config: object) -> Config:
-    """``config`` (a `t5sym.Config` or a T5Gemma config), else a one-line error."""
+    """``config`` (a `t5sym.Config`, a T5Gemma or T5Gemma 2 config), else a one-line error."""
+    if isinstance(config, gemma2.Gemma2Config):  # T5Gemma 2: its tree, the same rules
+        return gemma.checked(config)  # type: ignore[return-value]
     if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same rules
         return gemma.modelled(config, "the weight-format view")  # type: ignore[return-value]
     return checked_config(config)
 
 
+#: The formats made by a converter's list of T5-XXL names (`FP8`, `COMFY`): not modelled for
+#: T5Gemma 2, whose vision tower and decoder those names do not describe.
+T5XXL_NAME_RULES = ("fp8", "fp8-scaled")
+
+
 def _refuse_gemma_gguf(config: object, fmt: Format) -> None:
-    """GGUF of T5Gemma: t5sym's tensor names and llama.cpp's per-layer choices are T5's."""
+    """GGUF of T5Gemma: t5sym's tensor names and llama.cpp's per-layer choices are T5's.
+    The converter-made fp8 files of T5Gemma 2 (`T5XXL_NAME_RULES`): its ``--t5xxl`` names
+    (kept: ``norm``, ``bias``, ``embed_tokens``, ``shared``; dropped: ``decoder``) are T5-XXL's."""
     if isinstance(config, gemma.GemmaConfig) and fmt.family == "gguf":
         raise Inapplicable(
             "format: GGUF is not modelled for T5Gemma (t5sym follows llama.cpp's T5 "
             "tensor names and per-layer types only)"
+        )
+    if isinstance(config, gemma2.Gemma2Config) and fmt.name in T5XXL_NAME_RULES:
+        raise Inapplicable(
+            f"format: {fmt.name} is not modelled for T5Gemma 2 (its converter keeps and drops "
+            "tensors by T5-XXL's names, which name no part of the vision tower)"
         )
 
 
@@ -745,6 +772,8 @@ class _Asked(Result):
     def model(self) -> str:
         """The class weighed: the config's (``config.model``), or its ``…EncoderModel``."""
         if self.encoder_only:
+            if isinstance(self.config, gemma2.Gemma2Config):
+                return gemma2.CLASS_PREFIX + self.config.ENCODER_HEAD
             if isinstance(self.config, gemma.GemmaConfig):
                 return gemma.CLASS_PREFIX + "EncoderModel"
             return CLASS_PREFIX[self.config.model_type] + "EncoderModel"

@@ -48,7 +48,7 @@ import sympy
 from sympy import Expr
 
 from t5sym.errors import T5SymError
-from t5sym.model import checks, gemma, params, symbols
+from t5sym.model import checks, gemma, gemma2, params, symbols
 from t5sym.model.algebra import Split, evaluate, integer, split_over, tidy
 from t5sym.model.config import Config, checked_config
 from t5sym.model.nodes import Node, Tree
@@ -333,12 +333,28 @@ def trees(
         check_per_core(opt)
         check_layout(config)
         tree = layout.local_tree(tree)
+    trained = trained_tree(config, tree)
     out = {"weights": bytes_tree(tree, b)}
     if opt.gradients:
-        out["gradients"] = bytes_tree(tree, b)
+        out["gradients"] = bytes_tree(trained, b)
     if opt.name != "none":
-        out["optimizer_state"] = state_tree(tree, opt.name, b)
+        out["optimizer_state"] = state_tree(trained, opt.name, b)
     return out
+
+
+def unreached(leaf: Node) -> bool:
+    """T5Gemma 2's SigLIP attention-pooling head (the vision tower's one sublayer outside its
+    blocks, ``vision_use_head``): computed, never read (T5Gemma 2 projects the tower's
+    ``last_hidden_state``), so a training step leaves it no gradient and no optimizer state."""
+    return leaf.within(Role.VISION_TOWER) and leaf.within(Role.SUBLAYER)
+
+
+def trained_tree(config: Config | None, tree: Tree) -> Tree:
+    """The leaves of ``tree`` a training step gives a gradient: every one but `unreached`
+    (T5Gemma 2 on text and images; its text alone reaches neither tower nor projector)."""
+    if not isinstance(config, gemma2.Gemma2Config):
+        return tree
+    return tree.view(lambda leaf: None if unreached(leaf) else leaf.expr)
 
 
 def lora_trees(
@@ -501,8 +517,11 @@ def training_memory(
         num_heads, d_ff and vocab_size), or with ``cores`` a model the layout does not
         cover (Switch's experts, a classification head), one line.
     """
-    if isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same rules
+    if isinstance(config, gemma2.Gemma2Config):  # T5Gemma 2: its tree, the same rules
+        gemma.checked(config)
+    elif isinstance(config, gemma.GemmaConfig):  # T5Gemma: its own tree, the same rules
         gemma.modelled(config, "the memory view")
+    if isinstance(config, gemma.GemmaConfig):
         if lora_rank is not None or lora_targets is not None:
             raise T5SymError("lora_rank: LoRA on T5Gemma is not modelled (its targets are T5's)")
         if cores is not None:
@@ -525,7 +544,7 @@ def training_memory(
     parts = trees(config, opt.name, b, per_core=cores is not None)
     breakdown = {name: t.evaluate(values) for name, t in parts.items()}
     numbers = {name: breakdown[name][""] if name in breakdown else 0 for name in PARTS}
-    tree = params.tree(config)
+    tree = trained_tree(config, params.tree(config))
     for name in ("state_tensors", "state_scalars"):
         numbers[name] = integer(tree.view(getattr(opt, name)).total, config.values())
     return Memory(config, dtype, optimizer, cores, **numbers, breakdown=breakdown)

@@ -1,0 +1,124 @@
+"""T5Gemma 2's training memory against one real step of small CPU models.
+
+The reference: transformers' ``T5Gemma2*`` of every head, fed text and an image (image and
+end-of-image tokens in the encoder's input, end-of-image in the decoder's), one forward,
+``backward()`` and ``step()`` of torch's Adam or transformers' Adafactor; then every weight,
+every ``p.grad`` and every tensor of ``optimizer.state``, by parameter name.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import transformers
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import t5sym
+from t5sym import T5SymError
+from t5sym.views import memory
+
+from .support.reference import sum_matching
+from .test_flops_gemma2 import runnable
+from .test_memory import SETTINGS, T5SYM_NAME, TORCH_DTYPE, Measured, nbytes
+
+
+def multimodal(draw) -> dict:
+    """A runnable config.json whose image fills one token: 2×2 patches pooled to 1, and the
+    image, end-of-image and begin-of-image ids inside the vocabulary."""
+    data = runnable(draw)
+    vocab = max(6, data["encoder"]["text_config"]["vocab_size"])
+    for stack in (data["encoder"]["text_config"], data["decoder"]):
+        stack["vocab_size"] = vocab
+    vision = data["encoder"]["vision_config"]
+    vision["image_size"] = 2 * vision["patch_size"]
+    ids = {"image_token_index": vocab - 1, "eoi_token_index": vocab - 2}
+    data["encoder"] |= {**ids, "boi_token_index": vocab - 3, "mm_tokens_per_image": 1}
+    return {**data, **ids}
+
+
+def model_of(data: dict) -> torch.nn.Module:
+    hf = transformers.T5Gemma2Config.from_dict(data)
+    torch.manual_seed(0)
+    if t5sym.from_hf(data).head == "Encoder":
+        return transformers.T5Gemma2Encoder(hf.encoder, hf.eoi_token_index)
+    return getattr(transformers, "T5Gemma2" + t5sym.from_hf(data).head)(hf)
+
+
+def one_step(model: torch.nn.Module, data: dict, setting: str) -> Measured:
+    """One forward on text and an image, backward and optimizer step; then measure."""
+    vocab = data["decoder"]["vocab_size"]
+    gen = torch.Generator().manual_seed(1)
+    text = torch.randint(0, vocab - 3, (2, 6), generator=gen)
+    text[:, 1], text[:, 2] = data["image_token_index"], data["eoi_token_index"]
+    vision = data["encoder"]["vision_config"]
+    size = vision["image_size"]
+    pixels = torch.randn(2, vision.get("num_channels", 3), size, size, generator=gen)
+    inputs = {"input_ids": text, "pixel_values": pixels.to(next(model.parameters()).dtype)}
+    if type(model).__name__ in ("T5Gemma2ForConditionalGeneration", "T5Gemma2Model"):
+        decoder = torch.randint(0, vocab - 3, (2, 3), generator=gen)
+        decoder[:, 1] = data["eoi_token_index"]
+        inputs["decoder_input_ids"] = decoder
+    out = model(**inputs)
+    first = out.logits if hasattr(out, "logits") else out.last_hidden_state
+    first.float().square().mean().backward()
+    opt = SETTINGS[setting](model.parameters())
+    opt.step()
+    named = dict(model.named_parameters())
+    stepped = {n: p for n, p in named.items() if p.grad is not None}
+    state = {n: sum(nbytes(v) for v in opt.state[p].values() if torch.is_tensor(v))
+             for n, p in stepped.items()}  # fmt: skip
+    entries = [v for p in stepped.values() for v in opt.state[p].values()]
+    assert len(opt.state) == len(stepped)
+    return Measured(
+        {n: nbytes(p) for n, p in named.items()},
+        {n: nbytes(p.grad) for n, p in stepped.items()},
+        state,
+        sum(torch.is_tensor(v) for v in entries),
+        sum(isinstance(v, int | float) for v in entries),
+        opt,
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), dtype=st.sampled_from(list(TORCH_DTYPE)),
+       setting=st.sampled_from(list(SETTINGS)))  # fmt: skip
+def test_training_memory_matches_one_real_step(data, dtype: str, setting: str) -> None:
+    """Every head, tied and untied, the tower's pooling head on and off: weights, gradients,
+    optimizer state, its tensors and Python numbers, in total and part by part. The pooling
+    head is never read, so it has no gradient: the only parameters without one."""
+    config_json = multimodal(data.draw)
+    config = t5sym.from_hf(config_json)
+    model = model_of(config_json).to(TORCH_DTYPE[dtype])
+    real = one_step(model, config_json, setting)
+    untouched = set(real.weights) - set(real.gradients)
+    assert all("vision_tower.head." in n for n in untouched), untouched
+    ours = memory.training_memory(config, dtype, T5SYM_NAME[setting])
+    assert (ours.weights, ours.gradients, ours.optimizer_state) == tuple(
+        sum(m.values()) for m in (real.weights, real.gradients, real.state)
+    )
+    assert (ours.state_tensors, ours.state_scalars) == (real.state_tensors, real.state_scalars)
+    for part, measured in (("optimizer_state", real.state), ("gradients", real.gradients),
+                           ("weights", real.weights)):  # fmt: skip
+        for node, value in ours.breakdown[part].items():
+            if node:
+                assert value == sum_matching(measured, node), (part, node)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"lora_rank": 8}, "lora_rank: LoRA on T5Gemma"), ({"cores": 8}, "cores: Mesh TF")],
+)
+def test_what_memory_does_not_model_is_one_line(kwargs: dict, message: str) -> None:
+    with pytest.raises(T5SymError) as err:
+        memory.training_memory(t5sym.load("t5gemma-2-270m-270m"), "bf16", "adam", **kwargs)
+    assert str(err.value).startswith(message) and "\n" not in str(err.value)
+
+
+def test_saved_activations_are_refused_in_one_line() -> None:
+    from .support.cli import run
+
+    out = run("memory", "t5gemma-2-270m-270m", "--batch", "1", "--encoder-length", "8",
+              "--decoder-length", "8")  # fmt: skip
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+    assert "t5gemma2" in out.stderr
