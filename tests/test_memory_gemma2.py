@@ -8,6 +8,8 @@ every ``p.grad`` and every tensor of ``optimizer.state``, by parameter name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 import transformers
@@ -45,7 +47,7 @@ def model_of(data: dict) -> torch.nn.Module:
     return getattr(transformers, "T5Gemma2" + t5sym.from_hf(data).head)(hf)
 
 
-def one_step(model: torch.nn.Module, data: dict, setting: str) -> Measured:
+def one_step(model: torch.nn.Module, data: dict, build: Callable) -> Measured:
     """One forward on text and an image, backward and optimizer step; then measure."""
     vocab = data["decoder"]["vocab_size"]
     gen = torch.Generator().manual_seed(1)
@@ -62,7 +64,7 @@ def one_step(model: torch.nn.Module, data: dict, setting: str) -> Measured:
     out = model(**inputs)
     first = out.logits if hasattr(out, "logits") else out.last_hidden_state
     first.float().square().mean().backward()
-    opt = SETTINGS[setting](model.parameters())
+    opt = build(model.parameters())
     opt.step()
     named = dict(model.named_parameters())
     stepped = {n: p for n, p in named.items() if p.grad is not None}
@@ -90,7 +92,7 @@ def test_training_memory_matches_one_real_step(data, dtype: str, setting: str) -
     config_json = multimodal(data.draw)
     config = t5sym.from_hf(config_json)
     model = model_of(config_json).to(TORCH_DTYPE[dtype])
-    real = one_step(model, config_json, setting)
+    real = one_step(model, config_json, SETTINGS[setting])
     untouched = set(real.weights) - set(real.gradients)
     assert all("vision_tower.head." in n for n in untouched), untouched
     ours = memory.training_memory(config, dtype, T5SYM_NAME[setting])
@@ -122,3 +124,56 @@ def test_saved_activations_are_refused_in_one_line() -> None:
               "--decoder-length", "8")  # fmt: skip
     assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
     assert "t5gemma2" in out.stderr
+
+
+#: Every optimizer of the view, as people build them (bitsandbytes' run on the CPU too).
+def _optimizers() -> dict:
+    bnb = pytest.importorskip("bitsandbytes")
+    return {
+        "adam": lambda ps: torch.optim.Adam(ps, lr=1e-3),
+        "adamw": lambda ps: torch.optim.AdamW(ps, lr=1e-3),
+        "adafactor": SETTINGS["adafactor"],
+        "adamw8bit": lambda ps: bnb.optim.AdamW8bit(ps, lr=1e-3),
+        "adam8bit": lambda ps: bnb.optim.Adam8bit(ps, lr=1e-3),
+        "paged_adamw8bit": lambda ps: bnb.optim.PagedAdamW8bit(ps, lr=1e-3),
+        "paged_adamw": lambda ps: bnb.optim.PagedAdamW(ps, lr=1e-3),
+    }
+
+
+def mid_sized() -> dict:
+    """Tensors above bitsandbytes' 4096-value threshold and below it, the pooling head on."""
+    text = dict(vocab_size=256, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                num_attention_heads=2, num_key_value_heads=1, head_dim=32,
+                sliding_window=4)  # fmt: skip
+    vision = dict(hidden_size=64, intermediate_size=80, num_hidden_layers=1,
+                  num_attention_heads=2, patch_size=4, image_size=8,
+                  vision_use_head=True)  # fmt: skip
+    ids = {"image_token_index": 255, "eoi_token_index": 254}
+    encoder = {"text_config": text, "vision_config": vision, **ids, "boi_token_index": 253,
+               "mm_tokens_per_image": 1}  # fmt: skip
+    return {"model_type": "t5gemma2", "architectures": ["T5Gemma2ForConditionalGeneration"],
+            "encoder": encoder, "decoder": text, "tie_word_embeddings": False, **ids}  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", ["fp32", "bf16"])
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "adafactor", "adamw8bit", "adam8bit",
+                                       "paged_adamw8bit", "paged_adamw"])  # fmt: skip
+def test_every_optimizer_after_one_real_step(optimizer: str, dtype: str) -> None:
+    """torch's, transformers' and bitsandbytes' optimizers: every distinct storage of
+    ``optimizer.state`` (the 8-bit ones' two qmaps once), its tensors and Python numbers."""
+    build = _optimizers()[optimizer]
+    data = mid_sized()
+    config = t5sym.from_hf(data)
+    model = model_of(data).to(TORCH_DTYPE[dtype])
+    real = one_step(model, data, build)
+    seen: dict[int, int] = {}
+    for state in real.optimizer.state.values():
+        for value in state.values():
+            if torch.is_tensor(value):
+                seen[value.untyped_storage().data_ptr()] = value.untyped_storage().nbytes()
+    ours = memory.training_memory(config, dtype, optimizer)
+    assert any("vision_tower.head." in n for n in set(real.weights) - set(real.gradients))
+    assert (ours.weights, ours.gradients) == (sum(real.weights.values()),
+                                              sum(real.gradients.values()))  # fmt: skip
+    assert ours.optimizer_state == sum(seen.values())
+    assert (ours.state_tensors, ours.state_scalars) == (real.state_tensors, real.state_scalars)
