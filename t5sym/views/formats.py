@@ -25,7 +25,9 @@ its ``per_value`` is the bytes per parameter as an exact rational.
 Linear. A task head's last Linear (``classification_head.out_proj``, ``classifier``,
 ``qa_outputs``) is quantized: transformers means to skip the module of the model's last
 parameter, but strips only a ``.weight`` suffix from its name, and that parameter is the
-head's ``.bias``, which names no module.
+head's ``.bias``, which names no module. T5Gemma 2's SigLIP tower: its ``nn.Linear`` s are
+quantized like any, but not its pooling head's ``nn.MultiheadAttention`` (`replaced_linear`);
+the converters' ``fp8`` and ``fp8-scaled`` refuse it (`T5XXL_NAME_RULES`).
 
 Sources (read for this module; see each `Format`'s ``source``):
 
