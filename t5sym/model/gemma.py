@@ -595,8 +595,8 @@ def modelled(config: Any, what: str) -> GemmaConfig:
     if config.model_type != "t5gemma":
         raise ConfigError(
             f"model_type: {config.model_type}: {what} is modelled for t5gemma only; T5Gemma 2 "
-            "has count, formula, FLOPs on text and caches (its vision tower is not mapped by "
-            "the other views)"
+            "has count, formula, FLOPs on text, caches, weight formats and training memory "
+            "(its vision tower is not mapped by the other views)"
         )
     return config
 
