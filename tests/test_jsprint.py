@@ -140,9 +140,10 @@ def test_a_python_function_prints_and_rounds_as_python_does() -> None:
     """The library's own rules (Switch's sparse step and blocks, llama.cpp's use_more_bits)
     and a function using every construct, printed and run over a grid of integers,
     negatives and 10**30 included: each value equals Python's."""
-    from t5sym.model.config import sparse_count
+    from t5sym.model.config import sparse_count, sparse_step_of
+    from t5sym.views.formats import more_bits
 
-    rules = [sparse_count, _small_int_function, *calculator.RULES.values()]
+    rules = [sparse_count, _small_int_function, sparse_step_of, more_bits]
     grid = [*range(-9, 30), 10**30, -(10**30) + 7]
     pairs = [(a, b) for a in grid for b in grid if b != 0]
     script = (
@@ -282,3 +283,38 @@ def test_a_table_prints_as_a_literal_with_bigints() -> None:
         jsprint.literal({1: 2})
     with pytest.raises(ValueError, match="jsprint prints"):
         jsprint.literal({"a": 1.5})
+
+
+def test_llama_cpps_walk_prints_as_the_library_runs_it() -> None:
+    """`formats.tensor_types` (llama.cpp's type for each GGUF tensor, the file types' rules,
+    ``use_more_bits``, the fallback of rows a block does not divide), printed with the tables
+    it reads, on random tensor lists for every GGUF format: each type equals the library's."""
+    from t5sym.views import formats
+
+    names = ["token_embd.weight", "output.weight", "enc.blk.{}.attn_v.weight",
+             "dec.blk.{}.cross_attn_v.weight", "dec.blk.{}.ffn_down.weight",
+             "enc.blk.{}.ffn_up.weight", "enc.blk.{}.attn_q.weight"]  # fmt: skip
+    rng = random.Random(11)
+    cases = []
+    for _ in range(300):
+        n_layer = rng.randint(1, 40)
+        rows = [0, 32, 64, 96, 256, 512, 4096, 4128, 100]
+        tensors = {rng.choice(names).format(rng.randrange(n_layer)): rng.choice(rows)
+                   for _ in range(rng.randint(1, 60))}  # fmt: skip
+        fmt = formats.FORMATS[rng.choice(calculator.GGUF_FORMATS)]
+        cases.append([sorted(tensors.items()), n_layer, fmt.main, fmt.rest, fmt.ftype])
+    script = (
+        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\nconst gt = {jsprint.GET};\n"
+        f"{jsprint.program(formats.tensor_types)}const P = {json.dumps(cases)};\n"
+        "const out = P.map(([t, n, main, rest, ftype]) => tensor_types(t.map(([a, c]) => "
+        "[a, BigInt(c)]), BigInt(n), main, rest, ftype));\n"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "run.js"
+        path.write_text(script, encoding="utf-8")
+        proc = subprocess.run([NODE, path], capture_output=True, text=True, check=True)
+    want = [formats.tensor_types([tuple(x) for x in t], n, main, rest, ftype)
+            for t, n, main, rest, ftype in cases]  # fmt: skip
+    assert json.loads(proc.stdout) == want
+    assert {t for types in want for t in types} >= {"Q6_K", "Q5_K", "Q8_0", "F16"}

@@ -1,7 +1,8 @@
 // t5sym calculator runtime (hand-written): config.json read by JSON.parse, checked by the
 // loader's tables printed from t5sym (DATA.FIELDS: what each field takes; the model types'
 // defaults, aliases and heads), the generated trees evaluated, and the API. DATA, FORMULAS,
-// q, fl, ce, md and the library's printed rules (sparse_step, sparse_count, more_bits) come
+// q, fl, ce, md, mn, mx, gt and the library's printed rules (Switch's sparse_step_of and
+// sparse_count, llama.cpp's tensor_types with the tables it reads) come
 // before it in the generated file; no formula and no field rule is written here.
 
 class Float {  // a JSON number written with a fraction or an exponent (Python reads a float)
@@ -104,7 +105,7 @@ function sparseSteps(data, fields) {  // Switch: every how many blocks one is sp
     const step = `${stack}_sparse_step`, wanted = `num_sparse_${stack}_layers`;
     if (has(data, step)) { out[stack] = check(step, data[step]); continue; }
     const layers = check(key, fields[key], stack === "encoder" ? "positive" : "count");
-    out[stack] = sparse_step(layers, check(wanted, fields[wanted]));
+    out[stack] = sparse_step_of(layers, check(wanted, fields[wanted]));
   }
   return out;
 }
@@ -157,7 +158,7 @@ function fromFields(data, name = null) {
     fail("model_type: missing, and neither a T5 field nor a T5-family class: not a T5 config");
   }
   for (const [stack, layers] of type === SWITCH ? [["encoder", c.num_layers], ["decoder", c.num_decoder_layers]] : []) {
-    const own = sparse_step(layers, c[`num_sparse_${stack}_layers`]);  // a step of its own: to_dict shows it
+    const own = sparse_step_of(layers, c[`num_sparse_${stack}_layers`]);  // a step of its own: to_dict shows it
     c[`${stack}_sparse_step`] = steps[stack] === own ? null : steps[stack];
   }
   return Object.assign(c, { steps, name });
@@ -559,61 +560,34 @@ function mathml(input) {
   return structureOf(c)[2].map(([name, m]) => [name, DATA.mathml[m].replace("<math ", '<math display="block" ')]);
 }
 
-// formats.Plan._walk: llama.cpp's type for every quantizable tensor, in its order (names
-// sorted), from DATA.weights' gguf columns; → for each leaf position, [[type, count], ...].
-
-// formats._ruled: the first rule of FTYPE_RULES that holds for the i-th of n tensors.
-function ruled(rules, i, n, main) {
-  for (const [test, k, t] of rules || []) {
-    const K = BigInt(k);
-    if (test === "all" || (test === "more" && more_bits(i, n)) || (test === "first" && i < K) ||
-        (test === "part" && i < n / K)) return t;
-  }
-  return main;
-}
-
+// formats.Plan._walk: every tensor llama.cpp names (DATA.weights.gguf_names, printed from
+// formats.gguf_name), sorted, with its row length; their types by formats.tensor_types (printed
+// from the library's Python); → for each leaf position, [[type, count], ...].
 function ggufTypes(format, leaves, v, ncols) {
-  const W = DATA.weights, [main, ftype, rest] = W.gguf[format], rules = W.rules[ftype] || {};
-  const first = leaves.find(([pos]) => typeof W.gguf_names[pos] !== "number");
+  const W = DATA.weights, [main, ftype, rest] = W.gguf[format];
   const unnamed = (name) => fail(`format: GGUF (llama.cpp) has no tensor name for ${name}`);
+  const first = leaves.find(([pos]) => typeof W.gguf_names[pos] !== "number");
   if (first && W.gguf_names[first[0]] === null) unnamed(first[1]);
   const tensors = new Map();
   for (const [pos, name] of leaves) {
     const template = W.gguf_names[pos];
     if (typeof template === "number") continue;
+    if (template === null) unnamed(name);
     const repeat = FORMULAS[W.repeat[pos]](v);
     if (repeat > BigInt(W.max_layers)) {
       fail(`num_layers: GGUF formats walk every block, at most ${comma(W.max_layers)}; got ${show(repeat)}`);
     }
-    for (let i = 0n; i < repeat; i++) {
-      if (template === null) unnamed(name);
-      tensors.set(template.replace("#", i), pos);
-    }
+    for (let i = 0n; i < repeat; i++) tensors.set(template.replace("#", i), pos);
   }
   const names = [...tensors.keys()].sort();
-  const nV = BigInt(names.filter((n) => n.includes("attn_v.weight")).length);
-  const tied = !tensors.has("output.weight");
-  const fallback = (t, cols) => {
-    if (cols % BigInt(W.blocks[t] || 1) === 0n) return t;
-    const back = W.fallback[t] || t;
-    return cols % BigInt(W.blocks[back] || 1) === 0n ? back : "F16";
-  };
-  let iV = 0n, iDown = 0n;
+  const types = tensor_types(names.map((n) => [n, ncols(tensors.get(n))]), v.num_layers, main, rest, ftype);
   const out = new Map();
-  for (const name of names) {
-    const pos = tensors.get(name), cols = ncols(pos);
-    let t = main;
-    if (!cols) t = rest;
-    else if (ftype && (name === "output.weight" || (tied && name === "token_embd.weight"))) {
-      t = main === "Q8_0" ? main : cols % BigInt(W.blocks[main]) ? "Q8_0" : "Q6_K";
-    } else if (ftype && name.includes("attn_v.weight")) t = ruled(rules.attn_v, iV++, nV, main);
-    else if (ftype && name.includes("ffn_down")) t = ruled(rules.ffn_down, iDown++, v.num_layers, main);
-    if (cols && W.blocks[main]) t = fallback(t, cols);
-    const counts = out.get(pos) || {};
-    counts[t] = (counts[t] || 0n) + 1n;
-    out.set(pos, counts);
-  }
-  return (pos) => Object.entries(out.get(pos)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  names.forEach((n, i) => {
+    const counts = out.get(tensors.get(n)) || {};
+    counts[types[i]] = (counts[types[i]] || 0n) + 1n;
+    out.set(tensors.get(n), counts);
+  });
+  return (pos) => Object.entries(out.get(pos)).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
 }
 
 // formats.weights: each leaf's tensors × their storage's bytes for its shape, the storage as
@@ -639,6 +613,15 @@ function weights(input, opts = {}) {
   } else {
     const plain = W.keeps_wo.includes(c.model_type) ? null : W.choices[`${format}:plain`];
     const column = plain || W.choices[format];
+    const [oneColumn, main] = W.one_column[format] || [];  // formats.one_column_refusal
+    if (oneColumn) {
+      evaluate(root, v, (pos, name) => {
+        if (column[pos] === main && shape(pos).cols === 1n) {
+          fail(oneColumn.replace("{leaf}", name).replace("{dim}", W.last_dim[pos]));
+        }
+        return 0n;
+      });
+    }
     choose = (pos) => [[column[pos], FORMULAS[W.repeat[pos]](v)]];
   }
   const storages = {}, by = {};

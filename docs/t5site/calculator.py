@@ -305,6 +305,12 @@ class Tables:
             },
             **gguf_columns(leaves),
             "keeps_wo": sorted(formats.KEEPS_WO_IN_FP32),
+            "one_column": {
+                fmt: [refusal, formats.FORMATS[fmt].main]
+                for fmt in FIXED_FORMATS
+                if (refusal := formats.one_column_refusal(formats.get(fmt)))
+            },
+            "last_dim": [str(leaf.shape[-1]) for leaf in leaves],
             **{k: [self.formula(fn(leaf)) for leaf in leaves] for k, fn in SHAPES.items()},
             "choices": choices,
         }
@@ -337,21 +343,15 @@ def _gguf_name(leaf: Node) -> int | str | None:
 
 
 def gguf_columns(leaves: list[Node]) -> dict[str, Any]:
-    """llama.cpp's walk (`formats.Plan`) as data: each GGUF format's default type, file type
-    and kept type (the relative bias, one-row weights), the file types' rules
-    (`formats.FTYPE_RULES`), the block of each type, the fallbacks, and `_gguf_name` of
-    each leaf."""
+    """What llama.cpp's walk (`formats.Plan`) reads of each GGUF format and leaf: the format's
+    default type, file type and kept type (the relative bias, one-row weights), the most
+    blocks it walks, and `_gguf_name` of each leaf; the walk's rules are printed
+    (`RULES`: `formats.tensor_types`)."""
     return {
         "gguf": {
             n: [formats.FORMATS[n].main, formats.FORMATS[n].ftype, formats.FORMATS[n].rest]
             for n in GGUF_FORMATS
         },
-        "rules": {
-            ftype: {kind: [list(r) for r in rules] for kind, rules in kinds.items()}
-            for ftype, kinds in formats.FTYPE_RULES.items()
-        },
-        "blocks": {n: s.block for n, s in formats.STORAGES.items() if s.block > 1},
-        "fallback": formats.FALLBACK,
         "max_layers": formats.MAX_GGUF_LAYERS,
         "gguf_names": [_gguf_name(leaf) for leaf in leaves],
     }
@@ -928,14 +928,12 @@ def loader_tables() -> dict[str, Any]:
     }
 
 
-#: The library's rules written as small Python functions of integers, printed from their
-#: source (`t5site.jsprint.python_function`): Switch's sparse step and blocks
-#: (``SwitchTransformersConfig``, ``SwitchTransformersStack``), llama.cpp's ``use_more_bits``.
-RULES = {
-    "sparse_step": config_module.sparse_step_of,
-    "sparse_count": config_module.sparse_count,
-    "more_bits": formats.more_bits,
-}
+#: The library's rules written as small Python functions, printed from their source with
+#: the functions and tables they read (`t5site.jsprint.program`): Switch's sparse step and
+#: blocks (``SwitchTransformersConfig``, ``SwitchTransformersStack``), llama.cpp's type for
+#: each GGUF tensor (`t5sym.views.formats.tensor_types`: its file types' rules, ``use_more_bits``,
+#: the fallback of rows a block does not divide).
+RULES = (config_module.sparse_step_of, config_module.sparse_count, formats.tensor_types)
 
 
 def published_files() -> dict[str, dict[str, dict[str, list]]]:
@@ -1019,7 +1017,7 @@ def javascript() -> str:
         f"const mn = {jsprint.MIN};\n"
         f"const mx = {jsprint.MAX};\n"
         f"const gt = {jsprint.GET};\n"
-        + "".join(f"const {k} = {jsprint.python_function(f)};\n" for k, f in RULES.items())
+        + jsprint.program(*RULES)
         + f"const DATA = {json.dumps(tables, separators=(',', ':'), ensure_ascii=False)};\n"
         f"const FORMULAS = [\n{formulas}];\n"
         f"{runtime()}"

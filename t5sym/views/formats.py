@@ -555,6 +555,65 @@ KEEPS_WO_IN_FP32 = frozenset({"t5", "mt5", "umt5"})
 #: linear in the depth (seconds at this limit), and no T5 has more than 24 blocks.
 MAX_GGUF_LAYERS = 10_000
 
+#: Each storage's block (values per block; 1 for a dense type), as `fallback` reads it.
+BLOCKS: dict[str, int] = {name: s.block for name, s in STORAGES.items()}
+
+
+def fallback(new: str, ncols: int) -> str:
+    """llama.cpp's ``tensor_type_fallback``: a K type whose block does not divide the row
+    to its 32-block fallback (`FALLBACK`), then F16 if that does not divide it either."""
+    if ncols % BLOCKS[new] == 0:
+        return new
+    back = FALLBACK.get(new, new)
+    return back if ncols % BLOCKS[back] == 0 else "F16"
+
+
+def tensor_types(
+    tensors: Sequence[tuple[str, int]], n_layer: int, main: str, rest: str, ftype: str
+) -> list[str]:
+    """llama.cpp's type for each ``(gguf name, row length)`` of ``tensors``, in its order
+    (names sorted; row length 0: one row, 1-D to ggml, kept as ``rest``): ``main``; with a
+    file type ``ftype``, the output (or tied) embedding Q6_K (Q8_0 when its block does not
+    divide the row; ``main`` when that is Q8_0), ``attn_v`` and ``ffn_down`` by `FTYPE_RULES`
+    (the i-th of every attn_v, of ``n_layer`` ffn_down); then `fallback` where ``main`` is a
+    block type. Plain values only: the calculator prints it as JavaScript.
+
+    Examples
+    --------
+    >>> from t5sym.views.formats import tensor_types
+    >>> tensor_types([("blk.0.attn_v.weight", 4096), ("token_embd.weight", 4096)],
+    ...              1, "Q4_K", "F32", "Q4_K_M")
+    ['Q6_K', 'Q6_K']
+    """
+    n_v = 0
+    tied = True
+    for name, _row in tensors:
+        if "attn_v.weight" in name:
+            n_v += 1
+        if name == "output.weight":
+            tied = False
+    rules = FTYPE_RULES.get(ftype, {})
+    i_v = 0
+    i_down = 0
+    out = []
+    for name, ncols in tensors:
+        new = main
+        if ncols == 0:
+            new = rest
+        elif ftype != "":
+            if name == "output.weight" or (tied and name == "token_embd.weight"):
+                new = main if main == "Q8_0" else ("Q8_0" if ncols % BLOCKS[main] != 0 else "Q6_K")
+            elif "attn_v.weight" in name:
+                new = _ruled(rules.get("attn_v", ()), i_v, n_v, main)
+                i_v += 1
+            elif "ffn_down" in name:
+                new = _ruled(rules.get("ffn_down", ()), i_down, n_layer, main)
+                i_down += 1
+        if ncols != 0 and BLOCKS[main] > 1:
+            new = fallback(new, ncols)
+        out.append(new)
+    return out
+
 
 @dataclass
 class Plan:
@@ -587,7 +646,7 @@ class Plan:
 
     def _walk(self) -> dict[str, Counter[str]]:
         """llama.cpp's choice for every quantizable tensor, in its order (sorted names)."""
-        values, ftype, default = self.values or {}, self.fmt.ftype, self.fmt.main
+        values, ftype = self.values or {}, self.fmt.ftype
         tensors = {}  # gguf name -> (leaf name, row length)
         for leaf in self.tree.root.walk():
             if not leaf.is_leaf or leaf.kind == "norm" or leaf.role is Role.RELATIVE_BIAS:
@@ -602,40 +661,13 @@ class Plan:
             for i in range(repeat):
                 tensors[gguf_name(leaf.name, i)] = (leaf.name, ncols)
         names = sorted(tensors)  # llama.cpp's weights_map order (no name starts "blk.")
-        n_v = sum("attn_v.weight" in n for n in names)
         n_layer = integer(num_layers, values)  # llama.cpp's n_layer_all: block_count
-        tied = "output.weight" not in tensors
-        i_v = i_down = 0
+        types = tensor_types([(n, tensors[n][1]) for n in names], n_layer,
+                             self.fmt.main, self.fmt.rest, ftype)  # fmt: skip
         out: dict[str, Counter[str]] = {}
-        rules = FTYPE_RULES.get(ftype, {})
-        quantized = STORAGES[default].block > 1
-        for name in names:
-            leaf_name, ncols = tensors[name]
-            if not ncols:  # 1-D to ggml: kept as converted
-                out.setdefault(leaf_name, Counter())[self.fmt.rest] += 1
-                continue
-            new = default
-            if ftype:
-                if name == "output.weight" or (tied and name == "token_embd.weight"):
-                    new = "Q8_0" if ncols % STORAGES[default].block else "Q6_K"
-                    new = default if default == "Q8_0" else new
-                elif "attn_v.weight" in name:
-                    new = _ruled(rules.get("attn_v", ()), i_v, n_v, default)
-                    i_v += 1
-                elif "ffn_down" in name:
-                    new = _ruled(rules.get("ffn_down", ()), i_down, n_layer, default)
-                    i_down += 1
-            new = self._fallback(new, ncols) if quantized else new
-            out.setdefault(leaf_name, Counter())[new] += 1
+        for name, t in zip(names, types, strict=True):
+            out.setdefault(tensors[name][0], Counter())[t] += 1
         return out
-
-    @staticmethod
-    def _fallback(new: str, ncols: int) -> str:
-        """``tensor_type_fallback``: a K type to its 32-block fallback, then F16 if needed."""
-        if ncols % STORAGES[new].block == 0:
-            return new
-        back = FALLBACK.get(new, new)
-        return back if ncols % STORAGES[back].block == 0 else "F16"
 
 
 # ---------------------------------------------------------------------------------------
