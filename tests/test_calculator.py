@@ -527,6 +527,17 @@ def test_every_bad_input_class_gives_the_cli_message(
         assert refused_alike(g, {"error": want}), (text, g, want)
 
 
+def test_t5gemma_is_left_to_the_command_in_one_line(api: Watched) -> None:
+    """The library counts T5Gemma and T5Gemma 2; the page refuses them, naming model_type
+    and why (its trees would take the script past its budget)."""
+    texts = ['{"model_type": "t5gemma"}', '{"model_type": "t5gemma2"}']
+    for text in texts:
+        assert t5sym.count(t5sym.from_hf(json.loads(text))).total > 0
+    for got in run_many(api, [("count", [text]) for text in texts]):
+        message = got["error"]
+        assert field(message) == "model_type" and "40 KB" in message and "\n" not in message
+
+
 def test_bad_workloads_and_refused_views_give_the_library_messages(api: Watched) -> None:
     small = presets.load("t5-small")
     cases = [
