@@ -15,7 +15,7 @@ from t5sym.model import gemma2
 from t5sym.views import flops
 
 from .support.cli import run
-from .test_flops import counted, summed
+from .test_flops import assert_gemma_parts, counted, summed
 from .test_gemma2 import config_jsons
 
 #: The heads whose decoder is fed ``decoder_input_ids`` here (the others shift the input).
@@ -60,22 +60,8 @@ def measure(data: dict, head: str, batch: int, s: int, t: int, backward: bool = 
 
 
 def assert_parts(ours: flops.FlopCount, config, total: int, per_module: dict, enc: bool) -> None:
-    """Every linear equals its module's FLOPs, scores + context the attention's own, and
-    the top modules add up to FlopCounterMode's total."""
-    assert ours.forward == total
-    tree = flops.forward_tree(config, enc)
-    for node in tree:
-        value = ours.breakdown[node.name]
-        if node.role is flops.Role.SCORES:
-            attention = node.name.rsplit(".", 1)[0]
-            projections = sum(summed(per_module, f"{attention}.{w}_proj") for w in "qkvo")
-            own = summed(per_module, attention) - projections
-            assert value + ours.breakdown[f"{attention}.context"] == own, node.name
-        elif node.kind == "linear" and node.role is not flops.Role.WEIGHT:
-            assert value == summed(per_module, node.name), node.name
-        elif node.kind == "linear":  # the weight of a Linear with a bias: the module's
-            assert value == summed(per_module, node.name.rsplit(".", 1)[0]), node.name
-    assert sum(summed(per_module, n.name) for n in tree.root.children) == total
+    """T5Gemma's part-by-part check (tests/test_flops.py), and the rule of thumb adds up."""
+    assert_gemma_parts(ours, config, total, per_module, encoder_only=enc)
     assert ours.per_side + sum(ours.excess.values()) == ours.forward
 
 

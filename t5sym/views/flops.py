@@ -53,13 +53,13 @@ backward = 1 × forward there (`backward_per_forward`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cache
 
 import sympy
-from sympy import Expr
+from sympy import Expr, Symbol
 
 from t5sym.errors import T5SymError
 from t5sym.model import checks, gemma, gemma2, params, symbols
@@ -597,12 +597,7 @@ def count_flops(
     enc = not structure.has_decoder
     if structure.head in SHIFTED_INPUT_HEADS:
         decoder_length = encoder_length
-    values = {
-        **model.values,
-        symbols.batch: batch,
-        symbols.encoder_length: encoder_length,
-        symbols.decoder_length: decoder_length,
-    }
+    values = _workload(model.values, batch, encoder_length, decoder_length)
     rule = _symbolic_rule(structure)
     forward = forward_tree_of(structure)
     breakdown = forward.evaluate(values)
@@ -616,10 +611,26 @@ def count_flops(
         breakdown,
         _training_total(forward, breakdown),
         model.tree.evaluate(model.values)[""],
-        integer(rule.naive, values),
-        integer(rule.per_side, values),
-        {k: integer(e, values) for k, e in rule.excess.items()},
+        *_rule_values(rule, values),
     )
+
+
+def _workload(
+    sizes: Mapping[Symbol, int], batch_: int, encoder_length_: int, decoder_length_: int
+) -> dict[Symbol, int]:
+    """A config's sizes with B, S and T."""
+    return {
+        **sizes,
+        batch: batch_,
+        encoder_length: encoder_length_,
+        decoder_length: decoder_length_,
+    }
+
+
+def _rule_values(rule: RuleOfThumb, values: Mapping[Symbol, int]) -> tuple:
+    """`RuleOfThumb`'s naive, per_side and excess terms evaluated: `FlopCount`'s fields."""
+    excess = {k: integer(e, values) for k, e in rule.excess.items()}
+    return integer(rule.naive, values), integer(rule.per_side, values), excess
 
 
 def _training_total(forward: Tree, breakdown: dict[str, int]) -> int:
@@ -742,12 +753,7 @@ def _count_gemma(
     if structure.head in GEMMA_SHIFTED_INPUT_HEADS:
         decoder_length = encoder_length
     sizes = config.values()
-    values = {
-        **sizes,
-        symbols.batch: batch,
-        symbols.encoder_length: encoder_length,
-        symbols.decoder_length: decoder_length,
-    }
+    values = _workload(sizes, batch, encoder_length, decoder_length)
     rule, forward = _gemma_rule(structure), gemma_forward_tree_of(structure)
     breakdown = forward.evaluate(values)
     attended = _attended_tree(structure).evaluate(
@@ -763,9 +769,7 @@ def _count_gemma(
         breakdown,
         _training_total(forward, breakdown),
         gemma.model_tree(structure).evaluate(sizes)[""],
-        integer(rule.naive, values),
-        integer(rule.per_side, values),
-        {k: integer(e, values) for k, e in rule.excess.items()},
+        *_rule_values(rule, values),
         attended,
     )
 
@@ -836,12 +840,7 @@ def _count_gemma2(
     if head in GEMMA_SHIFTED_INPUT_HEADS:
         decoder_length = encoder_length
     sizes = config.values()
-    values = {
-        **sizes,
-        symbols.batch: batch,
-        symbols.encoder_length: encoder_length,
-        symbols.decoder_length: decoder_length,
-    }
+    values = _workload(sizes, batch, encoder_length, decoder_length)
     rule, forward = _gemma2_rule(tree), gemma2_forward_tree_of(tree)
     breakdown = forward.evaluate(values)
     has_decoder = head != "Encoder"
@@ -855,7 +854,5 @@ def _count_gemma2(
         breakdown,
         _training_total(forward, breakdown),
         tree.evaluate(sizes)[""],
-        integer(rule.naive, values),
-        integer(rule.per_side, values),
-        {k: integer(e, values) for k, e in rule.excess.items()},
+        *_rule_values(rule, values),
     )
