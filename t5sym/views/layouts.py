@@ -380,6 +380,13 @@ def _footprint(config: Config, fmt: str, encoder_only: bool) -> int:
     return total
 
 
+def _in_memory(common: dict, weights: int, foot: int, part: Part, note: str) -> FileBytes:
+    """A layout a quantizer makes while transformers loads the model: no file, the bytes it
+    holds, and what ``get_memory_footprint()`` reports beside them (``part``: the gap)."""
+    return FileBytes(**common, file_bytes=None, header_bytes=None, data_bytes=weights,
+                     tensors=0, files=0, footprint=foot, difference=(part,), note=note)  # fmt: skip
+
+
 def file_bytes(
     config: Config,
     layout: Layout | str,
@@ -443,17 +450,8 @@ def file_bytes(
             weights - foot,
             "torchao's Float8Tensor reports the bfloat16 dtype it stands for",
         )
-        return FileBytes(
-            **common,
-            file_bytes=None,
-            header_bytes=None,
-            data_bytes=weights,
-            tensors=0,
-            files=0,
-            footprint=foot,
-            difference=(part,),
-            note="quantized by torchao while transformers loads the model: no file",
-        )
+        note = "quantized by torchao while transformers loads the model: no file"
+        return _in_memory(common, weights, foot, part, note)
     if layout.container == "memory":
         foot = _footprint(config, fmt.name, encoder_only)
         why = (
@@ -465,17 +463,7 @@ def file_bytes(
             weights - foot,
             "attributes of the parameters, not counted by get_memory_footprint()",
         )
-        return FileBytes(
-            **common,
-            file_bytes=None,
-            header_bytes=None,
-            data_bytes=weights,
-            tensors=0,
-            files=0,
-            footprint=foot,
-            difference=(part,),
-            note=why,
-        )
+        return _in_memory(common, weights, foot, part, why)
     if layout.container == "gguf":
         count, info, data = gguf_parts(config, fmt, encoder_only=encoder_only)
         derivable = GGUF_FIXED + info
