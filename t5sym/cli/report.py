@@ -401,27 +401,40 @@ def _bytes_rows(pairs: Sequence[tuple[str, int]]) -> list[list[str]]:
     return [[label, f"{n:,}", gib(n), gb(n)] for label, n in pairs]
 
 
-def inference_text(result) -> str:
-    """`t5sym inference`: weights, caches, activation peak; generation FLOPs and intensity."""
-    r = result
+def _caches_head(r, last: list[tuple[str, int]]) -> list[str]:  # noqa: ANN001
+    """The config, the workload, and weights and caches in bytes, GiB and GB (then ``last``)."""
     rows = _bytes_rows(
         [
             ("weights", r.weights_bytes),
             ("self-attention cache", r.self_attention_cache_bytes),
             ("cross-attention cache", r.cross_attention_cache_bytes),
-            ("activation peak (bound)", r.activation_peak_bytes),
-            ("total", r.total_bytes),
+            *last,
         ]
     )
+    return [
+        describe(r.config),
+        f"batch={r.batch} S={r.encoder_length} T={r.decoder_length} dtype={r.dtype}",
+        "",
+        table(rows, ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
+        "",
+    ]
+
+
+def _generate_lines(r) -> list[str]:  # noqa: ANN001
+    return [
+        f"generate() FLOPs, cached:   {number(r.generation_flops)}",
+        f"generate() FLOPs, no cache: {number(r.uncached_generation_flops)}",
+    ]
+
+
+def inference_text(result) -> str:  # noqa: ANN001
+    """`t5sym inference`: weights, caches, activation peak; generation FLOPs and intensity."""
+    r = result
+    last = [("activation peak (bound)", r.activation_peak_bytes), ("total", r.total_bytes)]
     return "\n".join(
         [
-            describe(r.config),
-            f"batch={r.batch} S={r.encoder_length} T={r.decoder_length} dtype={r.dtype}",
-            "",
-            table(rows, ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
-            "",
-            f"generate() FLOPs, cached:   {number(r.generation_flops)}",
-            f"generate() FLOPs, no cache: {number(r.uncached_generation_flops)}",
+            *_caches_head(r, last),
+            *_generate_lines(r),
             f"last decoding step: {number(r.step_flops)} FLOPs",
             f"                    {number(r.step_bytes_read)} bytes read",
             f"arithmetic intensity: {decimals(r.intensity)} FLOPs per byte",
@@ -429,37 +442,16 @@ def inference_text(result) -> str:
     )
 
 
-def gemma_cache_text(result) -> str:
+def gemma_cache_text(result) -> str:  # noqa: ANN001
     """`t5sym inference` of a T5Gemma: weights, the grouped-query caches (sliding layers
     keep at most the window) and generate()'s FLOPs; the activation peak is not modelled."""
     r = result
-    rows = _bytes_rows(
-        [
-            ("weights", r.weights_bytes),
-            ("self-attention cache", r.self_attention_cache_bytes),
-            ("cross-attention cache", r.cross_attention_cache_bytes),
-            ("weights and caches", r.weights_bytes + r.kv_cache_bytes),
-        ]
-    )
-    return "\n".join(
-        [
-            describe(r.config),
-            f"batch={r.batch} S={r.encoder_length} T={r.decoder_length} dtype={r.dtype}",
-            "",
-            table(rows, ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
-            "",
-            *(
-                [
-                    f"generate() FLOPs, cached:   {number(r.generation_flops)}",
-                    f"generate() FLOPs, no cache: {number(r.uncached_generation_flops)}",
-                    "(eager attention: every key a step holds; the activation peak is not "
-                    "modelled)",
-                ]
-                if r.generation_flops is not None
-                else ["generate() FLOPs and the activation peak are not modelled for this config"]
-            ),
-        ]
-    )
+    head = _caches_head(r, [("weights and caches", r.weights_bytes + r.kv_cache_bytes)])
+    if r.generation_flops is None:
+        return "\n".join([*head, "generate() FLOPs and the activation peak are not modelled "
+                           "for this config"])  # fmt: skip
+    note = "(eager attention: every key a step holds; the activation peak is not modelled)"
+    return "\n".join([*head, *_generate_lines(r), note])
 
 
 def fine_tuning_text(result) -> str:
