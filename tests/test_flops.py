@@ -50,6 +50,13 @@ def measure(
         inputs = {"input_ids": torch.zeros(batch, s, dtype=torch.long)}
         if hasattr(model, "decoder"):
             inputs["decoder_input_ids"] = torch.zeros(batch, t, dtype=torch.long)
+    return counted_pass(model, inputs, backward)
+
+
+def counted_pass(
+    model: torch.nn.Module, inputs: dict, backward: bool = False
+) -> tuple[int, dict[str, int]]:
+    """`counted` over one pass of ``model`` on ``inputs`` (and its backward, if asked)."""
     with FlopCounterMode(display=False) as counter:
         out = model(**inputs)
         if backward:
@@ -365,12 +372,7 @@ def gemma_measure(model, batch: int, s: int, t: int, backward: bool = False):
     inputs = {"input_ids": torch.ones(batch, s, dtype=torch.long)}
     if type(model).__name__ in ("T5GemmaForConditionalGeneration", "T5GemmaModel"):
         inputs["decoder_input_ids"] = torch.ones(batch, t, dtype=torch.long)
-    with FlopCounterMode(display=False) as counter:
-        out = model(**inputs)
-        if backward:
-            first = out.logits if hasattr(out, "logits") else out.last_hidden_state
-            first.sum().backward()
-    return counted(counter, model)
+    return counted_pass(model, inputs, backward)
 
 
 def assert_gemma_parts(

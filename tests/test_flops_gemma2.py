@@ -8,14 +8,13 @@ import torch
 import transformers
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch.utils.flop_counter import FlopCounterMode
 
 import t5sym
 from t5sym.model import gemma2
 from t5sym.views import flops
 
 from .support.cli import run
-from .test_flops import assert_gemma_parts, counted, summed
+from .test_flops import assert_gemma_parts, counted_pass, summed
 from .test_gemma2 import config_jsons
 
 #: The heads whose decoder is fed ``decoder_input_ids`` here (the others shift the input).
@@ -51,12 +50,7 @@ def measure(data: dict, head: str, batch: int, s: int, t: int, backward: bool = 
     inputs = {"input_ids": torch.zeros(batch, s, dtype=torch.long)}
     if head in DECODER_INPUT:
         inputs["decoder_input_ids"] = torch.zeros(batch, t, dtype=torch.long)
-    with FlopCounterMode(display=False) as counter:
-        out = model(**inputs)
-        if backward:
-            first = out.logits if hasattr(out, "logits") else out.last_hidden_state
-            first.sum().backward()
-    return counted(counter, model)
+    return counted_pass(model, inputs, backward)
 
 
 def assert_parts(ours: flops.FlopCount, config, total: int, per_module: dict, enc: bool) -> None:

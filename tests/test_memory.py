@@ -565,16 +565,25 @@ def gemma_one_step(model: torch.nn.Module, vocab: int, setting: str) -> Measured
     out = model(**inputs)
     first = out.logits if hasattr(out, "logits") else out.last_hidden_state
     first.float().square().mean().backward()
-    opt = SETTINGS[setting](model.parameters())
+    real = stepped(model, SETTINGS[setting])
+    assert len(real.gradients) == len(real.weights)  # every parameter was stepped
+    return real
+
+
+def stepped(model: torch.nn.Module, build) -> Measured:  # noqa: ANN001
+    """An optimizer ``build`` makes steps once after a backward; the bytes of the weights,
+    of the gradients and of the state of every parameter that got a gradient."""
+    opt = build(model.parameters())
     opt.step()
     named = dict(model.named_parameters())
+    trained = {n: p for n, p in named.items() if p.grad is not None}
     state = {n: sum(nbytes(v) for v in opt.state[p].values() if torch.is_tensor(v))
-             for n, p in named.items()}  # fmt: skip
-    entries = [v for p in named.values() for v in opt.state[p].values()]
-    assert len(opt.state) == len(named)  # every parameter was stepped
+             for n, p in trained.items()}  # fmt: skip
+    entries = [v for p in trained.values() for v in opt.state[p].values()]
+    assert len(opt.state) == len(trained)
     return Measured(
         {n: nbytes(p) for n, p in named.items()},
-        {n: nbytes(p.grad) for n, p in named.items()},
+        {n: nbytes(p.grad) for n, p in trained.items()},
         state,
         sum(torch.is_tensor(v) for v in entries),
         sum(isinstance(v, int | float) for v in entries),

@@ -21,7 +21,7 @@ from t5sym import T5SymError
 from t5sym.views import memory
 
 from .test_flops_gemma2 import runnable
-from .test_memory import SETTINGS, T5SYM_NAME, TORCH_DTYPE, Measured, assert_step_matches, nbytes
+from .test_memory import SETTINGS, T5SYM_NAME, TORCH_DTYPE, Measured, assert_step_matches, stepped
 
 
 def multimodal(draw) -> dict:
@@ -63,22 +63,7 @@ def one_step(model: torch.nn.Module, data: dict, build: Callable) -> Measured:
     out = model(**inputs)
     first = out.logits if hasattr(out, "logits") else out.last_hidden_state
     first.float().square().mean().backward()
-    opt = build(model.parameters())
-    opt.step()
-    named = dict(model.named_parameters())
-    stepped = {n: p for n, p in named.items() if p.grad is not None}
-    state = {n: sum(nbytes(v) for v in opt.state[p].values() if torch.is_tensor(v))
-             for n, p in stepped.items()}  # fmt: skip
-    entries = [v for p in stepped.values() for v in opt.state[p].values()]
-    assert len(opt.state) == len(stepped)
-    return Measured(
-        {n: nbytes(p) for n, p in named.items()},
-        {n: nbytes(p.grad) for n, p in stepped.items()},
-        state,
-        sum(torch.is_tensor(v) for v in entries),
-        sum(isinstance(v, int | float) for v in entries),
-        opt,
-    )
+    return stepped(model, build)
 
 
 @settings(max_examples=25, deadline=None)
