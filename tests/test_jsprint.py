@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sympy
 
 from t5site import calculator, jsprint
+from t5sym.errors import T5SymError
 from t5sym.model import symbols
 from t5sym.model.algebra import evaluate
 from t5sym.model.symbols import CONFIG_FIELD
@@ -318,3 +321,76 @@ def test_llama_cpps_walk_prints_as_the_library_runs_it() -> None:
             for t, n, main, rest, ftype in cases]  # fmt: skip
     assert json.loads(proc.stdout) == want
     assert {t for types in want for t in types} >= {"Q6_K", "Q5_K", "Q8_0", "F16"}
+
+
+def _node(script: str) -> Any:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "run.js"
+        path.write_text(script, encoding="utf-8")
+        proc = subprocess.run([NODE, path], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)
+
+
+def _outcome(fn: Any, *args: Any) -> list:
+    try:
+        return ["ok", fn(*args)]
+    except T5SymError as e:
+        return ["error", str(e)]
+
+
+def test_the_calculators_checks_print_as_the_library_runs_them() -> None:
+    """`config._feed_forward` (``is_gated_act``/``dense_act_fn`` over ``feed_forward_proj``)
+    and `layout.dividing` (a core count), printed with what they read, the runtime's checks
+    of a type standing in (`calculator.NATIVES`): on a grid of good and bad values each gives
+    the library's value, or its error; the same message but where a value is quoted (JSON's
+    quotes on the page, Python's repr in the library)."""
+    from t5sym.model import config as config_module
+    from t5sym.views import layout
+
+    projs = ["relu", "gated-gelu", "gated-silu", "gelu", "gated", "x-relu", "gated-a-b", 3]
+    flags = [None, True, False, "yes", 1]
+    acts = [None, "relu", "gelu_new", "gelu", "silu", "nope", 7]
+    cases = []
+    for proj, gated, act in itertools.product(projs, flags, acts):
+        data = {k: v for k, v in (("is_gated_act", gated), ("dense_act_fn", act)) if v is not None}
+        cases.append([data, proj])
+    rng = random.Random(5)
+    splits = [[[rng.choice(["num_heads", "d_ff", "vocab_size"]), rng.choice([32, 96, 4096, 32128,
+               10**30 * 3])] for _ in range(3)] for _ in range(60)]  # fmt: skip
+    counts = [rng.choice([1, 2, 3, 4, 7, 8, 64, 128, 3 * 10**29]) for _ in splits]
+    runtime = (
+        "const fail = (m) => { throw new Error(m); };\nconst shown = (v) => JSON.stringify(v);\n"
+        "const boolean = (f, v) => (typeof v === 'boolean' ? v : fail(`${f}: must be true or "
+        "false, got ${shown(v)}`));\nconst text = (f, v, what) => (typeof v === 'string' ? v : "
+        "fail(`${f}: must be ${what}, got ${shown(v)}`));\n"
+        f"const ACTS = {json.dumps(sorted(config_module.ACTIVATIONS))};\n"
+        "const activation = (f, a) => (ACTS.includes(a) ? a : fail(`${f}: unknown activation "
+        "${shown(a)}`));\nconst gcd = (a, b) => { while (b) [a, b] = [b, a % b]; return a; };\n"
+    )
+    script = (
+        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\nconst gt = {jsprint.GET};\n"
+        f"{runtime}{jsprint.program(*calculator.RULES, natives=calculator.NATIVES)}"
+        f"const P = {json.dumps(cases)};\n"
+        f"const S = {json.dumps([[[n, str(v)] for n, v in s] for s in splits])};\n"
+        f"const N = {json.dumps([str(n) for n in counts])};\n"
+        "const run = (f) => { try { return ['ok', f()]; } catch (e) { return ['error', "
+        "e.message]; } };\n"
+        "const out = [P.map(([d, p]) => run(() => _feed_forward(d, p))), S.map((s, i) => "
+        "run(() => String(dividing(BigInt(N[i]), s.map(([n, v]) => [n, BigInt(v)])))))];\n"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    fed, divided = _node(script)
+    quotes = str.maketrans({"'": '"'})
+    for (data, proj), got in zip(cases, fed, strict=True):
+        want = _outcome(config_module._feed_forward, data, proj)
+        if want[0] == "ok" or got[0] == "ok":
+            assert got == want, (data, proj)
+        else:  # the field named first, the message equal up to the quotes of a value
+            assert got[1].split(":")[0] == want[1].split(":")[0], (data, proj, got, want)
+            if "unknown activation" not in want[1]:
+                assert got[1].translate(quotes) == want[1].translate(quotes), (data, proj)
+    assert sum(g[0] == "ok" for g in fed) > 20 and sum(g[0] == "error" for g in fed) > 20
+    for split, count, got in zip(splits, counts, divided, strict=True):
+        want = _outcome(layout.dividing, count, [tuple(x) for x in split])
+        assert got == ([want[0], str(want[1])] if want[0] == "ok" else want)
+    assert {g[0] for g in divided} == {"ok", "error"}

@@ -1,9 +1,11 @@
 // t5sym calculator runtime (hand-written): config.json read by JSON.parse, checked by the
 // loader's tables printed from t5sym (DATA.FIELDS: what each field takes; the model types'
 // defaults, aliases and heads), the generated trees evaluated, and the API. DATA, FORMULAS,
-// q, fl, ce, md, mn, mx, gt and the library's printed rules (Switch's sparse_step_of and
-// sparse_count, llama.cpp's tensor_types with the tables it reads) come
-// before it in the generated file; no formula and no field rule is written here.
+// q, fl, ce, md, mn, mx, gt and the library's printed rules (t5site.calculator.RULES: Switch's
+// sparse blocks, is_gated_act and dense_act_fn over feed_forward_proj, a core count's check,
+// llama.cpp's tensor_types, with the tables they read) come before it in the generated file;
+// no formula and no field rule is written here. The checks of a value's type the rules call
+// (t5site.calculator.NATIVES) are defined below.
 
 class Float {  // a JSON number written with a fraction or an exponent (Python reads a float)
   constructor(v) { this.v = v; }
@@ -19,7 +21,7 @@ const digits = (n) => abs(n).toString().length;
 const SWITCH = "switch_transformers";
 
 // A value as a message repeats it: JSON, at most 60 characters.
-function show(v) {
+function shown(v) {
   if (typeof v === "bigint" && digits(v) > 40) return `${v < 0n ? "a negative" : "an"} integer of ${comma(digits(v))} digits`;
   let s;
   try { s = JSON.stringify(v, (k, x) => (typeof x === "bigint" ? x.toString() : x)); } catch { s = undefined; }
@@ -32,21 +34,24 @@ const some = (list) => (list.length > 6 ? `${list.slice(0, 4).join(", ")}, … (
 
 const within = (field, n) => (digits(n) > DATA.MAX_DIGITS ? fail(`${field}: more than ${comma(DATA.MAX_DIGITS)} digits`) : n);
 const KINDS = {
-  positive: (f, v) => (typeof v === "bigint" && v > 0n ? within(f, v) : fail(`${f}: must be a whole number above 0, got ${show(v)}`)),
-  count: (f, v) => (typeof v === "bigint" && v >= 0n ? within(f, v) : fail(`${f}: must be a whole number, 0 or more, got ${show(v)}`)),
+  positive: (f, v) => (typeof v === "bigint" && v > 0n ? within(f, v) : fail(`${f}: must be a whole number above 0, got ${shown(v)}`)),
+  count: (f, v) => (typeof v === "bigint" && v >= 0n ? within(f, v) : fail(`${f}: must be a whole number, 0 or more, got ${shown(v)}`)),
   probability: (f, v) => {
     const x = typeof v === "bigint" ? Number(v) : v instanceof Float ? v.v : NaN;
-    return x >= 0 && x <= 1 ? x : fail(`${f}: must be a number from 0 to 1, got ${show(v)}`);
+    return x >= 0 && x <= 1 ? x : fail(`${f}: must be a number from 0 to 1, got ${shown(v)}`);
   },
-  boolean: (f, v) => (typeof v === "boolean" ? v : fail(`${f}: must be true or false, got ${show(v)}`)),
+  boolean: (f, v) => (typeof v === "boolean" ? v : fail(`${f}: must be true or false, got ${shown(v)}`)),
 };
 function check(field, v, kind = DATA.FIELDS[field]) {
   if (!Array.isArray(kind)) return KINDS[kind](field, v);
-  return kind.includes(v) ? v : fail(`${field}: ${show(v)} is not one of ${some(kind)}`);
+  return kind.includes(v) ? v : fail(`${field}: ${shown(v)} is not one of ${some(kind)}`);
 }
 const positiveInt = (field, v) => KINDS.positive(field, v);
-const boolean = (field, v) => KINDS.boolean(field, v);
 const ACTIVATIONS = DATA.FIELDS.feed_forward_proj.filter((a) => !a.startsWith("gated-"));
+// checks.boolean, text and activation, which the printed rules (config._feed_forward) call
+const boolean = (field, v) => KINDS.boolean(field, v);
+const text = (field, v, what) => (typeof v === "string" ? v : fail(`${field}: must be ${what}, got ${shown(v)}`));
+const activation = (field, act) => check(field, act, ACTIVATIONS);
 
 // --- the loader: t5sym.model.config's from_hf over the tables ------------------------------
 
@@ -63,17 +68,17 @@ function architecture(name) {  // config.architecture: [model type, head] of a c
 function classNames(v) {
   if (v === null || v === undefined) return [];
   if (Array.isArray(v) && v.every((a) => typeof a === "string")) return v;
-  return fail(`architectures: must be a list of class names, got ${show(v)}`);
+  return fail(`architectures: must be a list of class names, got ${shown(v)}`);
 }
 
 function head(type, names) {  // the head architectures[0] names, of model_type's classes
   let found = "", heads = DATA.HEADS[type];
   if (names.length) {
     const a = architecture(names[0]);
-    if (!a) fail(`architectures: ${show(names[0])} is not a ${type} class`);
+    if (!a) fail(`architectures: ${shown(names[0])} is not a ${type} class`);
     found = a[1];
     if (!DATA.HEADS[a[0]].includes(found)) [type, heads] = [a[0], DATA.HEADS[a[0]]];
-    else if (a[0] !== type) fail(`architectures: ${show(names[0])} is a ${a[0]} class, model_type says ${type}`);
+    else if (a[0] !== type) fail(`architectures: ${shown(names[0])} is a ${a[0]} class, model_type says ${type}`);
   }
   found = found || "ForConditionalGeneration";
   if (!heads.includes(found)) fail(`architectures: ${type} has no ${DATA.CLASS_PREFIX[type]}${found}`);
@@ -93,7 +98,7 @@ function makeConfig(fields) {  // Config: each field as DATA.FIELDS says, then t
   }
   c.is_gated = c.feed_forward_proj.startsWith("gated-");
   if (c.is_gated && DATA.UNGATED.includes(c.model_type)) {
-    fail(`dense_act_fn: ${c.model_type}'s experts are not gated, got ${show(c.feed_forward_proj)}`);
+    fail(`dense_act_fn: ${c.model_type}'s experts are not gated, got ${shown(c.feed_forward_proj)}`);
   }
   c.model = DATA.CLASS_PREFIX[c.model_type] + c.head;
   return c;
@@ -108,19 +113,6 @@ function sparseSteps(data, fields) {  // Switch: every how many blocks one is sp
     out[stack] = sparse_step_of(layers, check(wanted, fields[wanted]));
   }
   return out;
-}
-
-function feedForward(data, proj) {  // is_gated_act and dense_act_fn win over feed_forward_proj
-  if (!has(data, "is_gated_act") && !has(data, "dense_act_fn")) return proj;
-  const parts = typeof proj === "string" ? proj.split("-") : [];
-  if (!parts.length || parts.length > 2 || (parts.length === 2 && parts[0] !== "gated")) {
-    fail(`feed_forward_proj: must be "<activation>" or "gated-<activation>", got ${show(proj)}`);
-  }
-  const derived = [parts.length === 2, DATA.ACTIVATION_NAMES[proj] || parts[parts.length - 1]];
-  let [gated, act] = derived;
-  if (has(data, "is_gated_act")) gated = check("is_gated_act", data.is_gated_act, "boolean");
-  if (has(data, "dense_act_fn")) act = check("dense_act_fn", data.dense_act_fn, ACTIVATIONS);
-  return gated === derived[0] && act === derived[1] ? proj : (gated ? "gated-" : "") + act;
 }
 
 function impliedType(names) {
@@ -143,13 +135,13 @@ function fromFields(data, name = null) {
   for (const [alias, k] of Object.entries(DATA.ALIASES[type])) if (has(data, alias)) fields[k] = data[alias];
   const labels = data.id2label;
   if (!has(data, "num_labels") && labels !== null && labels !== undefined) {
-    if (!(Array.isArray(labels) || isDict(labels))) fail(`id2label: must be an object of labels, got ${show(labels)}`);
+    if (!(Array.isArray(labels) || isDict(labels))) fail(`id2label: must be an object of labels, got ${shown(labels)}`);
     fields.num_labels = BigInt(Object.keys(labels).length);
   }
   if (has(fields, "dense_act_fn")) {  // Switch's name for its experts' activation
     fields.feed_forward_proj = fields.dense_act_fn;
     delete fields.dense_act_fn;
-  } else fields.feed_forward_proj = feedForward(data, fields.feed_forward_proj);
+  } else fields.feed_forward_proj = _feed_forward(data, fields.feed_forward_proj);
   const c = makeConfig({
     ...fields, model_type: type, architectures: has(data, "architectures") ? data.architectures : null,
     dropout_rate: has(data, "dropout_rate") ? data.dropout_rate : DEFAULTS.config.dropout_rate,
@@ -198,7 +190,7 @@ function parse(source, where = "config.json") {
     fail(`${where}: not valid JSON` + (at ? ` (line ${at[1]}, column ${at[2]})` : ""));  // no nested template: rjsmin eats its spaces
   }
   if (long > DATA.MAX_DIGITS) fail(`${where}: an integer of ${comma(long)} digits, more than ${comma(DATA.MAX_DIGITS)}`);
-  if (!isDict(data)) fail(`${where}: must hold a JSON object, got ${Array.isArray(data) ? "an array" : show(data)}`);
+  if (!isDict(data)) fail(`${where}: must hold a JSON object, got ${Array.isArray(data) ? "an array" : shown(data)}`);
   return data;
 }
 
@@ -208,7 +200,7 @@ const PRESETS = DATA.presets;
 function load(input) {
   if (typeof input === "string" && has(PRESETS, input)) return fromFields(normalize(PRESETS[input]), input);
   const data = typeof input === "string" ? parse(input) : normalize(input);
-  if (!isDict(data)) fail(`config: must be a config.json object, got ${show(data)}`);
+  if (!isDict(data)) fail(`config: must be a config.json object, got ${shown(data)}`);
   return fromFields(data, null);
 }
 
@@ -331,26 +323,19 @@ function flops(input, opts = {}) {
 
 function checkDtype(dtype) {  // memory.dtype_bytes
   if (typeof dtype !== "string" || !has(DATA.DTYPE_BYTES, dtype)) {
-    fail(`dtype: ${show(dtype)} is not one of ${Object.keys(DATA.DTYPE_BYTES).join(", ")}`);
+    fail(`dtype: ${shown(dtype)} is not one of ${Object.keys(DATA.DTYPE_BYTES).join(", ")}`);
   }
   return BigInt(DATA.DTYPE_BYTES[dtype]);
 }
 
-// layout.check_cores: a positive integer dividing every dimension the cores split.
-function checkCores(c, count) {
-  count = positiveInt("cores", count);
-  const most = DATA.SPLIT.reduce((g, [, k]) => gcd(g, c[k]), 0n);
-  for (const [name, k] of DATA.SPLIT) {
-    if (c[k] % count) fail(`cores: ${count} does not divide ${name} = ${c[k]}; use a divisor of ${most}`);
-  }
-  return count;
-}
+// layout.check_cores: a positive integer dividing every split dimension (layout.dividing).
+const checkCores = (c, count) => dividing(positiveInt("cores", count), DATA.SPLIT.map(([name, k]) => [name, c[k]]));
 
 // memory.training_memory: weights, gradients and optimizer state, whole or on one of `cores`.
 function held(c, dtype, optimizer, cores) {
   const b = checkDtype(dtype);
   if (typeof optimizer !== "string" || !DATA.ALL_OPTIMIZERS.includes(optimizer)) {
-    fail(`optimizer: ${show(optimizer)} is not one of ${DATA.ALL_OPTIMIZERS.join(", ")}`);
+    fail(`optimizer: ${shown(optimizer)} is not one of ${DATA.ALL_OPTIMIZERS.join(", ")}`);
   }
   if (!has(DATA.OPTIMIZERS, optimizer)) {  // the library's torch and bitsandbytes optimizers
     fail(`optimizer: ${optimizer} is counted by t5sym memory --optimizer ${optimizer}, not on ` +
@@ -392,7 +377,7 @@ function setupOf(c, opts) {
   }
   const v = option(opts, "dropout", null);
   const x = v === null ? c.dropout_rate : typeof v === "bigint" ? Number(v) : v instanceof Float ? v.v : NaN;
-  if (!(x >= 0 && x < 1)) fail(`dropout: the rate must be at least 0 and below 1, got ${Number.isNaN(x) ? show(v) : x}`);
+  if (!(x >= 0 && x < 1)) fail(`dropout: the rate must be at least 0 and below 1, got ${Number.isNaN(x) ? shown(v) : x}`);
   return Object.assign(s, { dropout: x });
 }
 
@@ -427,7 +412,7 @@ function savedTree(c, dtype, checkpointing, opts) {
     const f = Object.keys(SAVED.kinds.find((k) => k.model_type === as)).find((k) => k !== "model_type");
     fail(`${f}: the t5sym command counts the activations of this ${c.model_type}, not this page`);
   }
-  const act = DATA.ACTIVATION_NAMES[c.feed_forward_proj] || c.feed_forward_proj.replace(/^gated-/, "");
+  const act = dense_act_fn(c.feed_forward_proj);
   let tree;
   if (checkpointing) {
     tree = kase.checkpointed[index([2, 2, kinds], [+(c.num_layers > 1n), +(c.num_decoder_layers > 1n), kind])];
@@ -545,7 +530,7 @@ function view(input, name, extra = {}) {
   const c = load(input);
   if (typeof name !== "string" || name === "leaves" || !has(DATA.views, name)) {
     const known = Object.keys(DATA.views).filter((k) => k !== "leaves").join(", ");
-    fail(`view: ${show(name)} is not one of ${known}`);
+    fail(`view: ${shown(name)} is not one of ${known}`);
   }
   const more = Object.fromEntries(Object.entries(extra).map(([k]) => [k, positiveInt(k, option(extra, k))]));
   return evaluate(structureOf(c)[0], values(c, more), name);
@@ -577,7 +562,7 @@ function ggufTypes(format, leaves, v, ncols) {
     if (template === null) unnamed(name);
     const repeat = FORMULAS[W.repeat[pos]](v);
     if (repeat > BigInt(W.max_layers)) {
-      fail(`num_layers: GGUF formats walk every block, at most ${comma(W.max_layers)}; got ${show(repeat)}`);
+      fail(`num_layers: GGUF formats walk every block, at most ${comma(W.max_layers)}; got ${shown(repeat)}`);
     }
     for (let i = 0n; i < repeat; i++) tensors.set(template.replace("#", i), pos);
   }
@@ -598,7 +583,7 @@ function weights(input, opts = {}) {
   const c = load(input), W = DATA.weights;
   const format = option(opts, "format", "bf16");
   if (typeof format !== "string" || !has(W.main, format)) {
-    fail(`format: ${show(format)} is not one of ${Object.keys(W.main).join(", ")}`);
+    fail(`format: ${shown(format)} is not one of ${Object.keys(W.main).join(", ")}`);
   }
   const encoderOnly = boolean("encoder_only", option(opts, "encoder_only", false));
   const s = structureOf(c), v = values(c), root = s[encoderOnly ? 1 : 0];

@@ -706,21 +706,6 @@ def saved_trees(t: Tables) -> dict[str, Any]:
     return out
 
 
-def activation_names() -> dict[str, str]:
-    """The ``feed_forward_proj`` values whose `t5sym.views.activations.activation_name` is not
-    their activation (``gated-gelu`` runs ``gelu_new``)."""
-    out = {}
-    for act in sorted(ACTIVATIONS):
-        for proj in (act, f"gated-{act}"):
-            try:
-                config = from_hf({"feed_forward_proj": proj})
-            except ConfigError:
-                continue
-            if activations.activation_name(config) != config.activation:
-                out[proj] = activations.activation_name(config)
-    return out
-
-
 def _parts_math(t: Tables, tree: Tree) -> list[list]:
     """MathML of each top-level part (a wrapped model's parts too), tidied as the site prints."""
     out = []
@@ -913,7 +898,6 @@ def loader_tables() -> dict[str, Any]:
         "SHIFTED_INPUT_HEADS": flops.SHIFTED_INPUT_HEADS,
         "SERVED_TYPES": SERVED_TYPES,
         "SAVED_ACTIVATIONS": list(activations.ACTIVATION_SAVES),
-        "ACTIVATION_NAMES": activation_names(),
         #: `t5sym.views.layout.SPLIT`: [symbol name, config field] of each dimension cores split.
         "SPLIT": [[s.name, symbols.CONFIG_FIELD.get(s, s.name)] for s in layout.SPLIT],
         "BACKWARD_PER_FORWARD": flops.BACKWARD_PER_FORWARD,
@@ -932,8 +916,21 @@ def loader_tables() -> dict[str, Any]:
 #: the functions and tables they read (`t5site.jsprint.program`): Switch's sparse step and
 #: blocks (``SwitchTransformersConfig``, ``SwitchTransformersStack``), llama.cpp's type for
 #: each GGUF tensor (`t5sym.views.formats.tensor_types`: its file types' rules, ``use_more_bits``,
-#: the fallback of rows a block does not divide).
-RULES = (config_module.sparse_step_of, config_module.sparse_count, formats.tensor_types)
+#: the fallback of rows a block does not divide), ``is_gated_act`` and ``dense_act_fn`` over
+#: ``feed_forward_proj`` (`t5sym.model.config._feed_forward`), a core count's check
+#: (`t5sym.views.layout.dividing`).
+RULES = (
+    config_module.sparse_step_of,
+    config_module.sparse_count,
+    config_module._feed_forward,
+    config_module.dense_act_fn,
+    formats.tensor_types,
+    layout.dividing,
+)
+
+#: What the printed rules call that the runtime (``calculator.js``) defines: the checks of a
+#: value's type (`t5sym.model.checks`), a value as a message shows it, and gcd.
+NATIVES = ("boolean", "text", "activation", "shown", "gcd")
 
 
 def published_files() -> dict[str, dict[str, dict[str, list]]]:
@@ -1017,7 +1014,7 @@ def javascript() -> str:
         f"const mn = {jsprint.MIN};\n"
         f"const mx = {jsprint.MAX};\n"
         f"const gt = {jsprint.GET};\n"
-        + jsprint.program(*RULES)
+        + jsprint.program(*RULES, natives=NATIVES)
         + f"const DATA = {json.dumps(tables, separators=(',', ':'), ensure_ascii=False)};\n"
         f"const FORMULAS = [\n{formulas}];\n"
         f"{runtime()}"

@@ -19,7 +19,7 @@ import builtins
 import inspect
 import json
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -226,6 +226,9 @@ _RESERVED = frozenset(
     "private protected public arguments eval".split()
 )
 
+#: String methods printed as JavaScript's own (same result for a separator that is not empty).
+_METHODS = {"split": "split", "startswith": "startsWith", "endswith": "endsWith"}
+
 
 def _name(name: str) -> str:
     return f"{name}_" if name in _RESERVED else name
@@ -256,59 +259,147 @@ def literal(value: object) -> str:
     return _constant(value)
 
 
-def _call(node: ast.Call) -> str:
-    """A call jsprint prints: a function by name, ``x.get(k, default)``."""
-    if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+def _template(node: ast.JoinedStr, expression: Callable[[ast.expr], str]) -> str:
+    """An f-string as a template literal: ``f"{a} of {b}"`` as ``${a} of ${b}``, in backticks."""
+    out = []
+    for part in node.values:
+        if isinstance(part, ast.Constant):
+            text = str(part.value).replace("\\", "\\\\").replace("`", "\\`")
+            out.append(text.replace("${", "\\${"))
+        elif (
+            isinstance(part, ast.FormattedValue)
+            and part.conversion == -1
+            and not (part.format_spec)
+        ):
+            out.append("${" + expression(part.value) + "}")
+        else:
+            raise ValueError(f"not an f-string part jsprint prints: {ast.unparse(part)}")
+    return "`" + "".join(out) + "`"
+
+
+class _Printer:
+    """One function's statements and expressions as JavaScript. ``mappings``: its arguments
+    annotated as a ``Mapping`` or ``dict`` (``k in d`` is then ``Object.hasOwn(d, k)``);
+    ``errors``: the exception classes it names (Python's type of error, left out: every
+    ``raise`` is a ``throw new Error``)."""
+
+    def __init__(self, mappings: frozenset[str], errors: frozenset[str]) -> None:
+        self.mappings, self.errors = mappings, errors
+
+    def call(self, node: ast.Call) -> str:
+        """A call jsprint prints: a function by name, ``len(x)``, ``x.get(k, default)``, and
+        `_METHODS`."""
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise ValueError(f"not a call jsprint prints: {ast.unparse(node)}")
+        kept = [a for a in node.args if not (isinstance(a, ast.Name) and a.id in self.errors)]
+        args = [self.expression(a) for a in kept]
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "get" and len(args) == 2:
+            return f"gt({self.expression(func.value)}, {', '.join(args)})"
+        if isinstance(func, ast.Attribute) and func.attr in _METHODS and len(args) == 1:
+            return f"{self.expression(func.value)}.{_METHODS[func.attr]}({args[0]})"
+        if isinstance(func, ast.Name) and func.id == "len" and len(args) == 1:
+            return f"BigInt({args[0]}.length)"
+        if isinstance(func, ast.Name) and func.id not in dir(builtins):
+            return f"{_name(func.id)}({', '.join(args)})"
         raise ValueError(f"not a call jsprint prints: {ast.unparse(node)}")
-    args = [_expression(a) for a in node.args]
-    func = node.func
-    if isinstance(func, ast.Attribute) and func.attr == "get" and len(args) == 2:
-        return f"gt({_expression(func.value)}, {', '.join(args)})"
-    if isinstance(func, ast.Name) and func.id not in dir(builtins):
-        return f"{_name(func.id)}({', '.join(args)})"
-    raise ValueError(f"not a call jsprint prints: {ast.unparse(node)}")
 
+    def expression(self, node: ast.expr) -> str:
+        """One Python expression over integers and strings as BigInt JavaScript."""
+        if isinstance(node, ast.Constant):
+            return _constant(node.value)
+        if isinstance(node, ast.Name):
+            return _name(node.id)
+        if isinstance(node, ast.JoinedStr):
+            return _template(node, self.expression)
+        if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load):
+            return "[" + ", ".join(map(self.expression, node.elts)) + "]"
+        if isinstance(node, ast.Dict) and not node.keys:
+            return "{}"
+        if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+            index = node.slice
+            if (
+                isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub)
+                and isinstance(index.operand, ast.Constant) and type(index.operand.value) is int
+            ):  # fmt: skip
+                return f"{self.expression(node.value)}.at(-{index.operand.value})"
+            return f"{self.expression(node.value)}[{self.expression(index)}]"
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            left, right = self.expression(node.left), self.expression(node.right)
+            return f"({left} {_BINARY[type(node.op)]} {right})"
+        if isinstance(node, ast.BinOp) and type(node.op) in _CALLS:
+            left, right = self.expression(node.left), self.expression(node.right)
+            return f"{_CALLS[type(node.op)]}({left}, {right})"
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
+            return f"{'-' if isinstance(node.op, ast.USub) else '!'}{self.expression(node.operand)}"
+        if isinstance(node, ast.BoolOp) and type(node.op) in _BOOL:
+            return "(" + f" {_BOOL[type(node.op)]} ".join(map(self.expression, node.values)) + ")"
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            return "(" + " && ".join(self.compare(a, op, b) for a, op, b in zip(
+                sides, node.ops, sides[1:], strict=False)) + ")"  # fmt: skip
+        if isinstance(node, ast.IfExp):
+            test, yes, no = (self.expression(x) for x in (node.test, node.body, node.orelse))
+            return f"({test} ? {yes} : {no})"
+        raise ValueError(f"not an expression jsprint prints: {ast.unparse(node)}")
 
-def _expression(node: ast.expr) -> str:
-    """One Python expression over integers and strings as BigInt JavaScript (`python_function`)."""
-    if isinstance(node, ast.Constant):
-        return _constant(node.value)
-    if isinstance(node, ast.Name):
-        return _name(node.id)
-    if isinstance(node, (ast.List, ast.Tuple)) and isinstance(node.ctx, ast.Load):
-        return "[" + ", ".join(map(_expression, node.elts)) + "]"
-    if isinstance(node, ast.Dict) and not node.keys:
-        return "{}"
-    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
-        return f"{_expression(node.value)}[{_expression(node.slice)}]"
-    if isinstance(node, ast.Call):
-        return _call(node)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return f"({_expression(node.left)} {_BINARY[type(node.op)]} {_expression(node.right)})"
-    if isinstance(node, ast.BinOp) and type(node.op) in _CALLS:
-        return f"{_CALLS[type(node.op)]}({_expression(node.left)}, {_expression(node.right)})"
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.Not)):
-        return f"{'-' if isinstance(node.op, ast.USub) else '!'}{_expression(node.operand)}"
-    if isinstance(node, ast.BoolOp) and type(node.op) in _BOOL:
-        return "(" + f" {_BOOL[type(node.op)]} ".join(map(_expression, node.values)) + ")"
-    if isinstance(node, ast.Compare):
-        sides = [node.left, *node.comparators]
-        return "(" + " && ".join(_compare(a, op, b) for a, op, b in zip(
-            sides, node.ops, sides[1:], strict=False)) + ")"  # fmt: skip
-    if isinstance(node, ast.IfExp):
-        test, yes, no = (_expression(x) for x in (node.test, node.body, node.orelse))
-        return f"({test} ? {yes} : {no})"
-    raise ValueError(f"not an expression jsprint prints: {ast.unparse(node)}")
+    def compare(self, a: ast.expr, op: ast.cmpop, b: ast.expr) -> str:
+        """One comparison; ``a in b`` as ``b.includes(a)`` (b a string or a list), or as
+        ``Object.hasOwn(b, a)`` (b one of ``mappings``)."""
+        if isinstance(op, (ast.In, ast.NotIn)):
+            if isinstance(b, ast.Name) and b.id in self.mappings:
+                found = f"Object.hasOwn({self.expression(b)}, {self.expression(a)})"
+            else:
+                found = f"{self.expression(b)}.includes({self.expression(a)})"
+            return f"!{found}" if isinstance(op, ast.NotIn) else found
+        if type(op) not in _COMPARE:
+            raise ValueError(f"not a comparison jsprint prints: {ast.unparse(op)}")
+        return f"{self.expression(a)} {_COMPARE[type(op)]} {self.expression(b)}"
 
+    def statements(self, body: list[ast.stmt]) -> str:
+        out = []
+        for stmt in body:
+            out.append(self.statement(stmt))
+        return " ".join(s for s in out if s)
 
-def _compare(a: ast.expr, op: ast.cmpop, b: ast.expr) -> str:
-    """One comparison; ``a in b`` (b a string or a list) as ``b.includes(a)``."""
-    if isinstance(op, (ast.In, ast.NotIn)):
-        found = f"{_expression(b)}.includes({_expression(a)})"
-        return f"!{found}" if isinstance(op, ast.NotIn) else found
-    if type(op) not in _COMPARE:
-        raise ValueError(f"not a comparison jsprint prints: {ast.unparse(op)}")
-    return f"{_expression(a)} {_COMPARE[type(op)]} {_expression(b)}"
+    def statement(self, stmt: ast.stmt) -> str:
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            return ""  # the docstring
+        if isinstance(stmt, ast.Return) and stmt.value is not None:
+            return f"return {self.expression(stmt.value)};"
+        if (
+            isinstance(stmt, ast.Raise) and stmt.cause is None and isinstance(stmt.exc, ast.Call)
+            and isinstance(stmt.exc.func, ast.Name) and stmt.exc.func.id in self.errors
+            and len(stmt.exc.args) == 1 and not stmt.exc.keywords
+        ):  # fmt: skip
+            return f"throw new Error({self.expression(stmt.exc.args[0])});"
+        if isinstance(stmt, ast.If):
+            text = f"if ({self.expression(stmt.test)}) {{ {self.statements(stmt.body)} }}"
+            if stmt.orelse:
+                text += f" else {{ {self.statements(stmt.orelse)} }}"
+            return text
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            return f"{_target(stmt.targets[0])} = {self.expression(stmt.value)};"
+        if isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            return f"{_target(stmt.target)} = {self.expression(stmt.value)};"
+        if isinstance(stmt, ast.AugAssign) and type(stmt.op) in (ast.Add, ast.Sub):
+            op = _BINARY[type(stmt.op)]
+            return f"{_target(stmt.target)} {op}= {self.expression(stmt.value)};"
+        if isinstance(stmt, ast.For) and not stmt.orelse and not isinstance(stmt.iter, ast.Call):
+            body = self.statements(stmt.body)
+            return f"for ({_target(stmt.target)} of {self.expression(stmt.iter)}) {{ {body} }}"
+        if (
+            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "append"
+            and len(stmt.value.args) == 1 and not stmt.value.keywords
+        ):  # fmt: skip
+            what, item = stmt.value.func.value, stmt.value.args[0]
+            return f"{self.expression(what)}.push({self.expression(item)});"
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+            return f"{self.call(stmt.value)};"  # a check, called for its error
+        raise ValueError(f"not a statement jsprint prints: {ast.unparse(stmt)}")
 
 
 def _target(node: ast.expr) -> str:
@@ -320,46 +411,25 @@ def _target(node: ast.expr) -> str:
     raise ValueError(f"not a target jsprint prints: {ast.unparse(node)}")
 
 
-def _statements(body: list[ast.stmt]) -> str:
-    out = []
-    for stmt in body:
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
-            continue  # the docstring
-        if isinstance(stmt, ast.Return) and stmt.value is not None:
-            out.append(f"return {_expression(stmt.value)};")
-        elif isinstance(stmt, ast.If):
-            text = f"if ({_expression(stmt.test)}) {{ {_statements(stmt.body)} }}"
-            if stmt.orelse:
-                text += f" else {{ {_statements(stmt.orelse)} }}"
-            out.append(text)
-        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-            out.append(f"{_target(stmt.targets[0])} = {_expression(stmt.value)};")
-        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            out.append(f"{_target(stmt.target)} = {_expression(stmt.value)};")
-        elif isinstance(stmt, ast.AugAssign) and type(stmt.op) in (ast.Add, ast.Sub):
-            op = _BINARY[type(stmt.op)]
-            out.append(f"{_target(stmt.target)} {op}= {_expression(stmt.value)};")
-        elif isinstance(stmt, ast.For) and not stmt.orelse and not isinstance(stmt.iter, ast.Call):
-            body = _statements(stmt.body)
-            out.append(f"for ({_target(stmt.target)} of {_expression(stmt.iter)}) {{ {body} }}")
-        elif (
-            isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Attribute) and stmt.value.func.attr == "append"
-            and len(stmt.value.args) == 1 and not stmt.value.keywords
-        ):  # fmt: skip
-            what, item = stmt.value.func.value, stmt.value.args[0]
-            out.append(f"{_expression(what)}.push({_expression(item)});")
-        else:
-            raise ValueError(f"not a statement jsprint prints: {ast.unparse(stmt)}")
-    return " ".join(out)
-
-
 def _function_node(fn: Callable[..., Any]) -> ast.FunctionDef:
     tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
     (node,) = tree.body
     if not isinstance(node, ast.FunctionDef):
         raise ValueError(f"not a function: {fn!r}")
     return node
+
+
+def _printer(fn: Callable[..., Any], node: ast.FunctionDef) -> _Printer:
+    """The `_Printer` of ``fn``: its Mapping arguments, the exception classes of its module."""
+    mappings = frozenset(
+        a.arg for a in node.args.args
+        if a.annotation is not None
+        and ast.unparse(a.annotation).split("[")[0] in ("Mapping", "dict")
+    )  # fmt: skip
+    errors = frozenset(
+        k for k, v in fn.__globals__.items() if isinstance(v, type) and issubclass(v, Exception)
+    )
+    return _Printer(mappings, errors)
 
 
 def _locals(node: ast.FunctionDef) -> list[str]:
@@ -382,13 +452,15 @@ def _locals(node: ast.FunctionDef) -> list[str]:
 def python_function(fn: Callable[..., Any]) -> str:
     """A Python function of integers and strings, printed from its source as an arrow function.
 
-    Its body may hold ``if``/``else``, ``return``, assignments to names (``=``, ``+=``,
-    ``-=``), ``for a, b in xs:`` and ``xs.append(x)``, over ``+ - * // %``, comparisons,
-    ``in``/``not in`` (of a string or a list), ``and``/``or``/``not``, ``x if c else y``,
-    ``d[k]``, ``d.get(k, x)`` (``gt``), calls of functions by name, and int, string, bool
-    and None literals; ints are BigInt, ``//`` and ``%`` round as Python's do (``fl``,
-    ``md``). Anything else is refused. Truth tests are JavaScript's: a function printed
-    here tests no list or dict for emptiness.
+    Its body may hold ``if``/``else``, ``return``, ``raise Error(message)`` (a ``throw``),
+    assignments to names (``=``, ``+=``, ``-=``), ``for a, b in xs:``, ``xs.append(x)`` and
+    calls made for their errors, over ``+ - * // %``, comparisons, ``in``/``not in`` (of a
+    string, a list, or an argument annotated ``Mapping``/``dict``), ``and``/``or``/``not``,
+    ``x if c else y``, ``d[k]``, ``xs[-1]``, ``d.get(k, x)`` (``gt``), ``len``, ``s.split``,
+    calls of functions by name (an exception class among their arguments is left out),
+    f-strings without format specs, and int, string, bool and None literals; ints are
+    BigInt, ``//`` and ``%`` round as Python's do (``fl``, ``md``). Anything else is refused.
+    Truth tests are JavaScript's: a function printed here tests no list or dict for emptiness.
 
     Examples
     --------
@@ -403,13 +475,14 @@ def python_function(fn: Callable[..., Any]) -> str:
     args = ", ".join(_name(a.arg) for a in node.args.args)
     names = _locals(node)
     declared = f"let {', '.join(map(_name, names))}; " if names else ""
-    return f"({args}) => {{ {declared}{_statements(node.body)} }}"
+    return f"({args}) => {{ {declared}{_printer(fn, node).statements(node.body)} }}"
 
 
 def _globals(fn: Callable[..., Any]) -> list[str]:
-    """The module-level names ``fn`` reads (not its arguments or locals), in source order."""
+    """The module-level names ``fn`` reads (not its arguments or locals, not an exception
+    class), in source order."""
     node = _function_node(fn)
-    own = {a.arg for a in node.args.args} | set(_locals(node))
+    own = {a.arg for a in node.args.args} | set(_locals(node)) | _printer(fn, node).errors
     out: dict[str, None] = {}
     body = ast.Module(body=node.body, type_ignores=[])
     for sub in ast.walk(body):  # annotations are Python's only
@@ -422,15 +495,16 @@ def _globals(fn: Callable[..., Any]) -> list[str]:
     return list(out)
 
 
-def program(*fns: Callable[..., Any]) -> str:
+def program(*fns: Callable[..., Any], natives: Iterable[str] = ()) -> str:
     """``fns`` and everything they read of their modules, as JavaScript ``const``
     declarations: each function `python_function`, each table a `literal`, each name once,
-    what a declaration reads before it."""
+    what a declaration reads before it. ``natives``: names the page's runtime defines
+    (a check of a value's type, ``shown``), not printed."""
     done: dict[str, str] = {}
-    seen: set[str] = set()
+    seen: set[str] = set(natives)
 
     def add(name: str, value: Any) -> None:
-        if name in seen:  # done, or a recursion's second visit
+        if name in seen:  # done, native, or a recursion's second visit
             return
         seen.add(name)
         if inspect.isfunction(value):

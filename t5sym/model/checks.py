@@ -113,12 +113,12 @@ def positive_int(field: str, value: Any, error: type[T5SymError] = T5SymError) -
     raise error(f"{field}: must be a positive integer, got {shown(value)}")
 
 
-def boolean(field: str, value: Any) -> bool:
+def boolean(field: str, value: Any, error: type[T5SymError] = T5SymError) -> bool:
     """``value`` if it is ``True`` or ``False``, else a one-line error (``"yes"`` and 1 are
     not taken for true)."""
     if isinstance(value, bool):
         return value
-    raise T5SymError(f"{field}: must be true or false, got {shown(value)}")
+    raise error(f"{field}: must be true or false, got {shown(value)}")
 
 
 def text(field: str, value: Any, what: str, error: type[T5SymError] = T5SymError) -> str:

@@ -24,6 +24,7 @@ from t5sym.model.checks import (  # ACTIVATIONS*: defined in checks, which t5sym
     ACTIVATIONS,  # noqa: F401 - re-exported, t5sym.model.config.ACTIVATIONS
     ACTIVATIONS_WITH_PARAMETERS,  # noqa: F401 - re-exported
     activation,
+    boolean,
     class_names,
     literal_int,
     positive_int,
@@ -511,7 +512,7 @@ def _head(model_type: str, architectures: tuple[str, ...], head: str) -> str:
 
 
 def _check_feed_forward_proj(value: Any) -> None:
-    _check_activation("feed_forward_proj", _proj_parts(value)[-1])
+    activation("feed_forward_proj", _proj_parts(value)[-1], ConfigError)
 
 
 def _proj_parts(value: Any) -> list[str]:
@@ -525,36 +526,38 @@ def _proj_parts(value: Any) -> list[str]:
     return parts
 
 
-def _check_activation(key: str, act: str) -> None:
-    """A one-line error naming ``key`` unless ``act`` is an activation without parameters."""
-    activation(key, act, ConfigError)
+#: The ``feed_forward_proj`` whose activation is not its last part: ``T5Config`` runs
+#: ``gelu_new`` for ``gated-gelu`` (transformers' ``configuration_t5.py``).
+RENAMED_ACTIVATIONS = {"gated-gelu": "gelu_new"}
+
+
+def dense_act_fn(proj: str) -> str:
+    """transformers' ``dense_act_fn`` of a ``feed_forward_proj``: its `RENAMED_ACTIVATIONS`
+    entry, else its last part (``gated-silu``: ``silu``)."""
+    return RENAMED_ACTIVATIONS.get(proj, proj.split("-")[-1])
 
 
 def _feed_forward(data: Mapping[str, Any], proj: Any) -> Any:
     """``feed_forward_proj`` as the model transformers builds has it.
 
     ``T5Config`` (and MT5's, UMT5's, LongT5's) derives ``is_gated_act`` and
-    ``dense_act_fn`` from ``feed_forward_proj`` (``"gated-gelu"``: ``gelu_new``), then
-    sets every key of config.json it does not declare, so an ``is_gated_act`` or a
-    ``dense_act_fn`` written in the file wins; the modules read those two. Unchanged
-    when the file agrees with its ``feed_forward_proj`` (or writes neither).
+    ``dense_act_fn`` from ``feed_forward_proj`` (`dense_act_fn`), then sets every key of
+    config.json it does not declare, so an ``is_gated_act`` or a ``dense_act_fn`` written
+    in the file wins; the modules read those two. Unchanged when the file agrees with its
+    ``feed_forward_proj`` (or writes neither). The calculator runs it printed (`t5site`).
     """
     if "is_gated_act" not in data and "dense_act_fn" not in data:
         return proj
     parts = _proj_parts(proj)
     gated = parts[0] == "gated"
-    act = "gelu_new" if proj == "gated-gelu" else parts[-1]
-    derived = (gated, act)
+    act = dense_act_fn(proj)
     if "is_gated_act" in data:
-        gated = data["is_gated_act"]
-        if not isinstance(gated, bool):
-            raise ConfigError(f"is_gated_act: must be true or false, got {shown(gated)}")
+        gated = boolean("is_gated_act", data["is_gated_act"], ConfigError)
     if "dense_act_fn" in data:
-        act = text(
-            "dense_act_fn", data["dense_act_fn"], "an activation such as 'relu'", ConfigError
-        )
-        _check_activation("dense_act_fn", act)
-    if (gated, act) == derived:
+        what = "an activation such as 'relu'"
+        act = text("dense_act_fn", data["dense_act_fn"], what, ConfigError)
+        activation("dense_act_fn", act, ConfigError)
+    if gated == (parts[0] == "gated") and act == dense_act_fn(proj):
         return proj
     return ("gated-" if gated else "") + act
 

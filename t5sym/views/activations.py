@@ -50,7 +50,7 @@ from sympy import Expr
 
 from t5sym.errors import T5SymError
 from t5sym.model import checks, params
-from t5sym.model.config import TRAINED_TYPES, Config, checked_config, served
+from t5sym.model.config import TRAINED_TYPES, Config, checked_config, dense_act_fn, served
 from t5sym.model.nodes import Node, Tree, group, placed
 from t5sym.model.result import Result
 from t5sym.model.roles import Role
@@ -238,11 +238,10 @@ def setup(
 
 
 def activation_name(config: Config | None) -> str:
-    """transformers' ``dense_act_fn``: ``gated-gelu`` means ``gelu_new``; else the suffix."""
+    """transformers' ``dense_act_fn`` (`t5sym.model.config.dense_act_fn`); ``relu`` for None."""
     if config is None:
         return "relu"
-    config = checked_config(config)
-    return "gelu_new" if config.feed_forward_proj == "gated-gelu" else config.activation
+    return dense_act_fn(checked_config(config).feed_forward_proj)
 
 
 def _leaf(name: str, expr: Expr, doc: str = "") -> Node:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from fractions import Fraction
+from math import gcd
 from typing import Any
 
 import sympy
@@ -142,12 +143,20 @@ def check_cores(config: Config, count: Any) -> int:
         ``cores: 3 does not divide num_heads = 32`` (or d_ff, vocab_size).
     """
     values = checked_config(config).values()
-    count = positive_int("cores", count)
-    for symbol in SPLIT:
-        if values[symbol] % count:
+    return dividing(positive_int("cores", count), [(s.name, values[s]) for s in SPLIT])
+
+
+def dividing(count: int, split: list[tuple[str, int]]) -> int:
+    """``count`` if it divides the value of every ``(name, value)`` of ``split``, else an
+    error naming the first it does not and the most it could be (their gcd). The
+    calculator runs it printed (`t5site`)."""
+    most = 0
+    for _, value in split:
+        most = gcd(most, value)
+    for name, value in split:
+        if value % count:
             raise T5SymError(
-                f"cores: {count} does not divide {symbol.name} = {values[symbol]}; "
-                f"use a divisor of {most_cores(config)}"
+                f"cores: {count} does not divide {name} = {value}; use a divisor of {most}"
             )
     return count
 
