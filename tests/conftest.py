@@ -92,8 +92,17 @@ def _uses(function, wanted: frozenset, seen: set) -> bool:  # noqa: ANN001
 SITE_NAMES = frozenset({"built_site", "site_build"})
 
 
+#: The preset whose transformers model takes ~20 s to build even on the meta device (2,048
+#: experts in each of 15 + 15 sparse blocks): the tests naming it share one build
+#: (`tests.support.reference.cached_build`) in one worker.
+SWITCH_C = "switch-c-2048"
+
+
 def _group(item: pytest.Item) -> str | None:
-    """The xdist group of a test: "site", its module's name, or None (free to move)."""
+    """The xdist group of a test: "site", Switch-C's, its module's name, or None (free to
+    move)."""
+    if SWITCH_C in item.name or item.name.startswith("test_switch_c_"):
+        return SWITCH_C
     function = getattr(item, "function", None)
     if function is not None and _uses(function, SITE_NAMES, set()):
         return "site"
@@ -110,6 +119,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: builds a model, the site, a wheel or a browser")
 
 
+# tryfirst: xdist's worker reads the xdist_group marks in this same hook (--dist loadgroup);
+# marked after it, every group would be spread over both workers and build twice.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         function = getattr(item, "function", None)

@@ -41,7 +41,7 @@ def hf_by_stack_and_category(model) -> dict[tuple[str, str], int]:
 def test_categories_match_transformers(name: str, encoder_only: bool) -> None:
     config = t5sym.load(name)
     ours = family.by_stack_and_category(config, encoder_only=encoder_only)
-    theirs = hf_by_stack_and_category(build(config, encoder_only))
+    theirs = hf_by_stack_and_category(cached_build(config, encoder_only))
     assert {k: v for k, v in ours.items() if v} == theirs
     assert set(family.by_category(config, encoder_only=encoder_only)) == set(family.CATEGORIES)
 
@@ -49,15 +49,15 @@ def test_categories_match_transformers(name: str, encoder_only: bool) -> None:
 @pytest.mark.parametrize("name", CHECKED)
 def test_category_formulas_evaluate_to_transformers_counts(name: str) -> None:
     config = t5sym.load(name)
-    theirs = hf_by_stack_and_category(build(config))
+    theirs = hf_by_stack_and_category(cached_build(config))
     for cat, expr in family.formulas_by_category(config).items():
         assert int(expr.xreplace(config.values())) == theirs.get(("", cat), 0), cat
 
 
 def test_shares_and_ratios_are_exact_fractions_of_transformers_counts() -> None:
     big, large = t5sym.load("t5-11b"), t5sym.load("t5-large")
-    hf_big = hf_by_stack_and_category(build(big))
-    hf_large = hf_by_stack_and_category(build(large))
+    hf_big = hf_by_stack_and_category(cached_build(big))
+    hf_large = hf_by_stack_and_category(cached_build(large))
     total_big = sum(v for (s, _), v in hf_big.items() if s == "")
     shares = family.shares(big)
     assert shares["feed-forward"] == Fraction(hf_big[("", "feed-forward")], total_big)
@@ -71,7 +71,7 @@ def test_shares_and_ratios_are_exact_fractions_of_transformers_counts() -> None:
 @pytest.mark.parametrize("name", ["t5-large", "t5-3b", "t5-11b", "t5-v1_1-xl"])
 def test_shape_is_the_real_weight_shape(name: str) -> None:
     config = t5sym.load(name)
-    model = build(config)
+    model = cached_build(config)
     for node in t5sym.tree(config):
         if node.is_leaf:
             real = model.get_parameter(node.name.replace("*", "0") + ".weight")
@@ -149,7 +149,7 @@ def test_every_claim_is_reproduced_by_the_stated_method(claim) -> None:
 
 def test_770m_is_not_the_unique_count_rounded() -> None:
     (claim,) = [c for c in CLAIMS if c.preset == "t5-large" and c.label == "770M"]
-    unique = sum(p.numel() for p in build(t5sym.load("t5-large")).parameters())
+    unique = sum(p.numel() for p in cached_build(t5sym.load("t5-large")).parameters())
     assert abs(unique - claim.value) > family.resolution(claim.label) / 2
     assert family.reconcile(claim).reading == "tied twice"
 
@@ -166,7 +166,7 @@ def test_rounding_helpers_agree_with_decimal(claim) -> None:
     from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
     r = family.reconcile(claim)
-    unique = sum(p.numel() for p in build(t5sym.load(claim.preset)).parameters())
+    unique = sum(p.numel() for p in cached_build(t5sym.load(claim.preset)).parameters())
     step = Decimal(r.resolution)
     for mode, fn in ((ROUND_HALF_UP, family.round_to), (ROUND_DOWN, family.cut_to)):
         expected = (Decimal(unique) / step).quantize(Decimal(1), rounding=mode) * step

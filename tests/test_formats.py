@@ -31,7 +31,7 @@ from t5sym import Config, T5SymError
 from t5sym.views import formats
 
 from .support.cli import one_line_error, run
-from .support.reference import build, configs, family_configs, node_pattern
+from .support.reference import build, cached_build, configs, family_configs, node_pattern
 from .test_flops import gemma_data, gemma_model
 
 EXAMPLES = 100
@@ -129,7 +129,7 @@ def test_presets_on_meta(preset: str) -> None:
     and the fp8 rule (Linear weights float8, the rest bfloat16)."""
     c = t5sym.load(preset)
     for encoder_only in (False, True):
-        model = build(c, encoder_only)
+        model = cached_build(c, encoder_only)
         keep = set(model._keep_in_fp32_modules or ())
         linears = {f"{n}.weight" for n, m in model.named_modules()
                    if isinstance(m, torch.nn.Linear)}  # fmt: skip
@@ -345,6 +345,11 @@ def gguf_file(model: torch.nn.Module, arch, qtype, path: Path) -> dict[str, int]
     return {t.name: int(t.n_bytes) for t in gguf.GGUFReader(path).tensors}
 
 
+def _up(n: int) -> int:
+    """``n`` rounded up to a whole number of 32-wide quantization blocks."""
+    return 32 * -(-n // 32)
+
+
 @settings(max_examples=EXAMPLES)
 @given(configs(), st.booleans(), st.sampled_from(["Q8_0", "Q4_0"]), st.booleans())
 def test_gguf_pure_file_bytes(c: Config, encoder_only: bool, qtype: str, aligned: bool) -> None:
@@ -353,8 +358,8 @@ def test_gguf_pure_file_bytes(c: Config, encoder_only: bool, qtype: str, aligned
 
     import gguf
 
-    if aligned:  # rows that are multiples of 32, as in every released T5
-        c = dataclasses.replace(c, d_model=32 * c.d_model, d_ff=32 * c.d_ff, d_kv=32 * c.d_kv)
+    if aligned:  # rows that are multiples of 32 (one block or more), as in every released T5
+        c = dataclasses.replace(c, d_model=_up(c.d_model), d_ff=_up(c.d_ff), d_kv=_up(c.d_kv))
     arch = gguf.MODEL_ARCH.T5ENCODER if encoder_only else gguf.MODEL_ARCH.T5
     model = small_model(c, encoder_only)
     with tempfile.TemporaryDirectory() as tmp:
