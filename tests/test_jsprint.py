@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 import shutil
 import subprocess
 import tempfile
@@ -394,3 +395,13 @@ def test_the_calculators_checks_print_as_the_library_runs_them() -> None:
         want = _outcome(layout.dividing, count, [tuple(x) for x in split])
         assert got == ([want[0], str(want[1])] if want[0] == "ok" else want)
     assert {g[0] for g in divided} == {"ok", "error"}
+
+
+def test_the_runtime_defines_what_the_printed_rules_call() -> None:
+    """Each of `calculator.NATIVES` is defined in the page's runtime, and each is called by a
+    printed rule (none left over)."""
+    runtime = calculator.runtime()
+    printed = jsprint.program(*calculator.RULES, natives=calculator.NATIVES)
+    for name in calculator.NATIVES:
+        assert re.search(rf"^(const {name} =|function {name}\()", runtime, re.M), name
+        assert re.search(rf"\b{name}\(", printed), name
