@@ -275,6 +275,14 @@ def test_the_page_measures_its_own_weight(api: Watched, site: Path) -> None:
     assert re.search(r'count\("t5-11b"\) with its breakdown takes \d+\.\d{3} ms', shown), shown
 
 
+def test_a_number_in_a_message_is_shown_as_a_number(api: Watched) -> None:
+    """A refused value is repeated as the file has it: -1, not "-1" (the page's numbers are
+    BigInts, which JSON would print as strings)."""
+    for value, shown in ((-1, "got -1"), ([1, -2], "got [1,-2]"), ("7", 'got "7"')):
+        out = run(api, "count", {"model_type": "t5", "d_model": value})
+        assert out["error"].startswith("d_model: ") and out["error"].endswith(shown), out
+
+
 def test_every_preset_gives_the_python_values(api: Watched) -> None:
     calls, wants = [], []
     for name, preset in presets.PRESETS.items():
@@ -739,8 +747,13 @@ def test_typing_updates_the_total_and_the_url_round_trips(browser: Any, server: 
         t5sym.from_hf({**calculator._preset(presets.get("t5-large")), "d_model": 0})
     assert field(page.inner_text("#e-d_model")) == "d_model"
     assert page.locator("#calc section").all_inner_texts() == before
+    stale = "document.getElementById('calc').classList.contains('calc-stale')"
+    assert page.evaluate(stale)  # the last good config's numbers, dimmed
+    opacity = "getComputedStyle(document.querySelector('#calc section')).opacity"
+    assert float(page.evaluate(opacity)) < 1
     page.fill("#f-d_model", "1024")
     assert page.inner_text("#e-d_model") == ""
+    assert not page.evaluate(stale)
     # the weight-format view follows its two selects
     page.select_option("#f-format", "nf4")
     page.select_option("#f-encoder_only", "true")

@@ -298,8 +298,10 @@
   }
   function update(rerender = false) {
     let r;
-    try { r = compute(); } catch (e) { clearErrors(); problem(e); return false; }
+    const answers = $("calc").classList;  // dimmed while the numbers are the last good config's
+    try { r = compute(); } catch (e) { clearErrors(); problem(e); answers.add("calc-stale"); return false; }
     clearErrors();
+    answers.remove("calc-stale");
     const c = T.load(config());
     if (rerender) renderFields(c);
     if (st.preset) {  // the preset as a config.json (its loaded fields)

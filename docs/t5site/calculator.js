@@ -23,8 +23,8 @@ const SWITCH = "switch_transformers";
 // A value as a message repeats it: JSON, at most 60 characters.
 function shown(v) {
   if (typeof v === "bigint" && digits(v) > 40) return `${v < 0n ? "a negative" : "an"} integer of ${comma(digits(v))} digits`;
-  let s;
-  try { s = JSON.stringify(v, (k, x) => (typeof x === "bigint" ? x.toString() : x)); } catch { s = undefined; }
+  let s;  // a whole number as its digits (JSON.rawJSON where the browser has it), not a string
+  try { s = JSON.stringify(v, (k, x) => (typeof x === "bigint" ? (JSON.rawJSON || String)(String(x)) : x)); } catch { s = undefined; }
   s = s === undefined ? String(v) : s;
   return s.length > 60 ? `${s.slice(0, 59)}…` : s;
 }
