@@ -8,6 +8,8 @@
     substitution, the formula lambdified to NumPy, and FlopCounterMode on the meta device.
 (e) the site: a full `mkdocs build --strict` (notebooks executed), and the home page's
     bytes as the browser test measured them (test-artifacts/page-weight.json).
+(f) the fast loop: `make check`, timed (recorded here, not asserted by a test; `make test`
+    from a fresh clone is timed by hand, as README says).
 
 t5sym is timed as ``pip install`` leaves it, its bytecode compiled (`compileall` first):
 an editable tree on a machine that sets PYTHONDONTWRITEBYTECODE, as this one does, would
@@ -238,6 +240,21 @@ def bench_site(n: int = 3) -> list[tuple[str, str, str]]:
     return rows
 
 
+def bench_loop() -> list[tuple[str, str, str]]:
+    """`make check` once: its wall time and the number of tests it ran."""
+    import re
+
+    start = time.perf_counter()
+    proc = subprocess.run(["make", "check"], cwd=Path(__file__).parents[1],
+                          capture_output=True, text=True)  # fmt: skip
+    seconds = time.perf_counter() - start
+    ran = re.search(r"(\d+) passed", proc.stdout)
+    if proc.returncode != 0 or ran is None:
+        return [("`make check`", "failed", proc.stdout[-200:].replace("\n", " "))]
+    return [("`make check` (lint, fast tests, doctests, the command)", f"{seconds:.1f} s",
+             f"{int(ran[1]):,} tests; target ≤ 90 s")]  # fmt: skip
+
+
 #: The sections, by the letter ``make bench`` prints them under (all by default; e.g.
 #: ``python benchmarks/run.py a b`` for the quick ones).
 SECTIONS = {
@@ -246,6 +263,7 @@ SECTIONS = {
     "c": ("**(c) sweep**", bench_sweep),
     "d": ("**(d) FLOPs over a grid of lengths**", bench_flops),
     "e": ("**(e) the site**", bench_site),
+    "f": ("**(f) the fast loop**", bench_loop),
 }
 
 

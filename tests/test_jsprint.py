@@ -57,6 +57,11 @@ def _run(functions: list[str], values: list[dict[str, str]]) -> list[str]:
         "try { return f(c).toString(); } catch (e) { return 'error: ' + e.message; } });\n"
         "process.stdout.write(JSON.stringify(out));"
     )
+    return _node(script)
+
+
+def _node(script: str) -> Any:
+    """What a Node.js script writes to stdout, read as JSON."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "run.js"
         path.write_text(script, encoding="utf-8")
@@ -157,11 +162,7 @@ def test_a_python_function_prints_and_rounds_as_python_does() -> None:
         "const out = F.map((f) => P.map(([a, b]) => String(f(BigInt(a), BigInt(b)))));\n"
         "process.stdout.write(JSON.stringify(out));"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "run.js"
-        path.write_text(script, encoding="utf-8")
-        proc = subprocess.run([NODE, path], capture_output=True, text=True, check=True)
-    got = json.loads(proc.stdout)
+    got = _node(script)
     for fn, values in zip(rules, got, strict=True):
         want = [str(fn(a, b)).lower() for a, b in pairs]  # True → "true", as JS prints it
         assert values == want, fn.__name__
@@ -271,11 +272,7 @@ def test_a_program_prints_loops_strings_and_the_tables_it_reads() -> None:
         "const out = P.map(([items, kind, d]) => _walk(items.map(([n, c]) => [n, BigInt(c)]), "
         "kind, d));\nprocess.stdout.write(JSON.stringify(out));"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "run.js"
-        path.write_text(script, encoding="utf-8")
-        proc = subprocess.run([NODE, path], capture_output=True, text=True, check=True)
-    got = json.loads(proc.stdout)
+    got = _node(script)
     assert got == [_walk([tuple(i) for i in items], kind, d) for items, kind, d in cases]
 
 
@@ -314,22 +311,11 @@ def test_llama_cpps_walk_prints_as_the_library_runs_it() -> None:
         "[a, BigInt(c)]), BigInt(n), main, rest, ftype));\n"
         "process.stdout.write(JSON.stringify(out));"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "run.js"
-        path.write_text(script, encoding="utf-8")
-        proc = subprocess.run([NODE, path], capture_output=True, text=True, check=True)
+    got = _node(script)
     want = [formats.tensor_types([tuple(x) for x in t], n, main, rest, ftype)
             for t, n, main, rest, ftype in cases]  # fmt: skip
-    assert json.loads(proc.stdout) == want
+    assert got == want
     assert {t for types in want for t in types} >= {"Q6_K", "Q5_K", "Q8_0", "F16"}
-
-
-def _node(script: str) -> Any:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "run.js"
-        path.write_text(script, encoding="utf-8")
-        proc = subprocess.run([NODE, path], capture_output=True, text=True, check=True)
-    return json.loads(proc.stdout)
 
 
 def _outcome(fn: Any, *args: Any) -> list:
