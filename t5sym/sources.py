@@ -1019,6 +1019,15 @@ SOURCES: dict[str, Source] = {
         note="checked with torchao 0.18 under transformers 5.23: from_pretrained on the CPU",
         part="“_is_linear”",
     ),
+    "switch-router-float32": _file(
+        TRANSFORMERS,
+        "src/transformers/models/switch_transformers/modeling_switch_transformers.py",
+        "SwitchTransformersTop1Router routes in config.router_dtype (float32 by default) and "
+        "casts its classifier to it in every forward.",
+        note="checked with transformers 5.23: after one step of a bf16 or fp16 Switch model "
+        "the router's weights, gradients and optimizer state are float32",
+        part="“self.classifier = self.classifier.to(self.dtype)”",
+    ),
     "t5gemma2-image-features": _file(
         TRANSFORMERS,
         "src/transformers/models/t5gemma2/modeling_t5gemma2.py",

@@ -193,6 +193,27 @@ def test_training_memory_against_a_real_step(config: Config, setting: str) -> No
                 assert value == sum_matching(numbers, node), (part, node)
 
 
+@pytest.mark.parametrize("dtype", ["bf16", "fp16"])
+@pytest.mark.parametrize("setting", ["adam", "adafactor"])
+def test_a_half_switch_trains_its_router_in_float32(dtype: str, setting: str) -> None:
+    """transformers casts the router's classifier to ``router_dtype`` (float32) in the
+    forward: after one step of a bf16 or fp16 Switch model, that Linear, its gradient and its
+    optimizer state are float32, the rest half; part by part as the library counts them."""
+    config = small("switch_transformers", expert_capacity=8, **{**SWITCH, "num_experts": 2})
+    model = real_for_training(config).to(memory_tests.TORCH_DTYPE[dtype])
+    measured = memory_tests.train_one_step(model, config, setting)
+    routers = {p.dtype for n, p in model.named_parameters() if ".router." in n}
+    assert routers == {torch.float32}  # the reference did cast them
+    ours = memory.training_memory(config, dtype, memory_tests.T5SYM_NAME[setting])
+    assert ours.weights == sum(measured.weights.values())
+    assert ours.gradients == sum(measured.gradients.values())
+    assert ours.optimizer_state == sum(measured.state.values())
+    for part, numbers in (("optimizer_state", measured.state), ("weights", measured.weights)):
+        for node, value in ours.breakdown[part].items():
+            if node:
+                assert value == sum_matching(numbers, node), (part, node)
+
+
 # ---------------------------------------------------------------------------------------
 # Sharding: applies to UMT5; refused for Switch and the classification heads.
 

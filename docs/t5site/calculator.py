@@ -136,7 +136,7 @@ _B = symbols.bytes_per_value
 
 
 def _state(optimizer: memory.Optimizer):
-    return lambda leaf: optimizer.state_bytes(leaf, _B)
+    return lambda leaf: optimizer.state_bytes(leaf, memory.value_bytes(leaf, _B))
 
 
 def _local(leaf: Node) -> Node:
@@ -145,7 +145,7 @@ def _local(leaf: Node) -> Node:
 
 
 def _state_per_core(optimizer: memory.Optimizer):
-    return lambda leaf: optimizer.state_bytes(_local(leaf), _B)
+    return lambda leaf: optimizer.state_bytes(_local(leaf), memory.value_bytes(leaf, _B))
 
 
 def _cache(kind: str | None):
@@ -160,9 +160,9 @@ def _cache(kind: str | None):
 #: The views of a parameter tree that map each leaf alone (`t5sym.model.nodes.Tree.view`): a
 #: column of formulas over the leaves; a view is then (parameter tree, column).
 VIEWS = {
-    "bytes": lambda leaf: _B * leaf.expr,  # memory.bytes_tree
+    "bytes": lambda leaf: memory.value_bytes(leaf, _B) * leaf.expr,  # memory.bytes_tree
     **{f"state:{k}": _state(o) for k, o in memory.OPTIMIZERS.items() if k in _STATEFUL},
-    "bytes:core": lambda leaf: _B * _local(leaf).expr,  # memory.trees(per_core=True)
+    "bytes:core": lambda leaf: memory.value_bytes(leaf, _B) * _local(leaf).expr,  # per core
     "parameters:core": lambda leaf: _local(leaf).expr,  # sharding: parameters_per_core
     **{f"state:{k}:core": _state_per_core(memory.OPTIMIZERS[k]) for k in _STATEFUL},
     **{f"state_tensors:{k}": o.state_tensors for k, o in memory.OPTIMIZERS.items()},

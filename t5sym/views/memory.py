@@ -300,16 +300,33 @@ def check_layout(config: Config | None) -> None:
 # Views of the parameter tree.
 
 
+#: Bytes per value of Switch's router (its classifier, and bias) once the model has run:
+#: transformers routes in ``config.router_dtype``, float32 by default, and casts the
+#: classifier to it in the forward (``self.classifier = self.classifier.to(self.dtype)``,
+#: ``SwitchTransformersTop1Router``), so in a bf16 or fp16 model it, its gradient and its
+#: optimizer state are float32 from the first step on: source ``switch-router-float32`` in
+#: `t5sym.sources`.
+ROUTER_BYTES = 4
+
+
+def value_bytes(leaf: Node, b: Expr | int = bytes_per_value) -> Expr:
+    """Bytes per value a running model holds ``leaf`` in: b, but `ROUTER_BYTES` for Switch's
+    router. ``b`` is the model's dtype (``model.to(dtype)``)."""
+    return sympy.Integer(ROUTER_BYTES) if leaf.within(Role.ROUTER) else sympy.sympify(b)
+
+
 def bytes_tree(tree: Tree, b: Expr | int = bytes_per_value) -> Tree:
-    """Bytes of b per value for every parameter: the weights, and their gradients ``p.grad``."""
-    return tree.view(lambda leaf: b * leaf.expr)
+    """Bytes of every parameter of a model in b bytes per value (`value_bytes`): the
+    weights, and their gradients ``p.grad``."""
+    return tree.view(lambda leaf: value_bytes(leaf, b) * leaf.expr)
 
 
 def state_tree(tree: Tree, optimizer: str, b: Expr | int = bytes_per_value) -> Tree:
-    """Bytes of ``optimizer.state`` per leaf (see `ALL_OPTIMIZERS`); what an optimizer holds
-    once (bitsandbytes' qmaps) is the node `SHARED_STATE`."""
+    """Bytes of ``optimizer.state`` per leaf (see `ALL_OPTIMIZERS`), each leaf in its
+    `value_bytes`; what an optimizer holds once (bitsandbytes' qmaps) is the node
+    `SHARED_STATE`."""
     opt = get_optimizer(optimizer)
-    state = tree.view(lambda leaf: opt.state_bytes(leaf, sympy.sympify(b)))
+    state = tree.view(lambda leaf: opt.state_bytes(leaf, value_bytes(leaf, b)))
     if opt.shared is None:
         return state
     once = Node(SHARED_STATE, opt.shared(tree), kind="optimizer", role=Role.MODEL)
@@ -371,7 +388,9 @@ def lora_trees(
     opt = get_optimizer(optimizer)
     tree = lora.tree(config, targets)
     a = lora.ADAPTER_BYTES
-    out = {"weights": tree.view(lambda leaf: (a if lora.is_adapter(leaf) else b) * leaf.expr)}
+    out = {"weights": tree.view(
+        lambda leaf: (a if lora.is_adapter(leaf) else value_bytes(leaf, b)) * leaf.expr
+    )}  # fmt: skip
     trained = lora.adapter_tree(tree)
     if opt.gradients:
         out["gradients"] = bytes_tree(trained, a)
@@ -492,7 +511,9 @@ def training_memory(
 
     The model is the class the config names (``config.model``: its head included); every
     weight is held in ``dtype`` (fp16 is the model cast, ``model.half()``: transformers'
-    ``from_pretrained`` keeps T5's ``wo`` in float32, `t5sym.views.formats`' ``fp16-hf``). With
+    ``from_pretrained`` keeps T5's ``wo`` in float32, `t5sym.views.formats`' ``fp16-hf``)
+    but Switch's router, float32 once the model has run (`value_bytes`; with int8, the view's
+    one byte per weight, counted so too, not measured). With
     ``cores``,
     the bytes ONE of them holds under Mesh TF's layout: heads, d_ff and vocab split, the
     RMSNorm scales whole on every core; an optimizer's state follows the piece it updates.
