@@ -57,3 +57,19 @@ def test_bias_tables() -> None:
     assert _rows(variants.bias_table())["`umt5-small`"][1] == f"{16 * 32 * 6:,}"
     assert variants.bias_formula().endswith(f"**{24 * 32 * 64:,}**.")
     assert variants.formula_tabs("umt5-xxl").count("===") == 4
+
+
+def test_switch_routers_in_float32_once_run() -> None:
+    """switch-base-8 in bf16: 6 + 6 sparse blocks, each router a Linear(768, 8) without bias
+    (its config.json), float32 once run; AdamW's two states follow each weight's dtype."""
+    import t5sym
+
+    from .support.reference import build, numel_by_name
+
+    numels = numel_by_name(build(t5sym.load("switch-base-8")))
+    n = sum(numels.values())
+    routers = 12 * 768 * 8
+    row = _rows(variants.switch_router_table(["switch-base-8"]))["`switch-base-8`"]
+    held = 2 * n + 2 * routers  # every weight 2 bytes, the routers' 4
+    step = 4 * held + 4 * len(numels)  # weights, gradients, two states; a float32 step each
+    assert row == [f"{routers:,}", f"{2 * n:,}", f"{held:,}", f"{step:,}"]

@@ -19,7 +19,9 @@ from collections.abc import Sequence
 from t5site import tables
 from t5sym import sources
 from t5sym.model import params, presets
-from t5sym.views import family, flops
+from t5sym.model.algebra import integer
+from t5sym.model.roles import Role
+from t5sym.views import family, flops, formats, memory
 from t5sym.views.readable import approx
 
 #: Switch-C's workload on the page: one sequence of S input and T target tokens.
@@ -93,6 +95,28 @@ def switch_split_table(name: str = "switch-c-2048", dense: str = DENSE[-1]) -> s
         [f"FLOPs ÷ `{dense}`'s", f"{f.forward / flops.count_flops(d, BATCH, S, T).forward:.2f}"],
     ]
     return tables.markdown_table(rows, [f"`{name}`", "value"], right={1})
+
+
+def switch_router_table(
+    names: Sequence[str] = ("switch-base-8", "switch-c-2048"), optimizer: str = "adamw"
+) -> str:
+    """preset | router parameters | bf16 file | held once run | a training step, for a bf16
+    model: the routers float32 once it has run (`t5sym.views.memory.value_bytes`)."""
+    rows = []
+    for name in names:
+        c = _config(name)
+        routers = params.tree(c).view(lambda leaf: leaf.expr if leaf.within(Role.ROUTER) else None)
+        held = memory.training_memory(c, "bf16", optimizer)
+        rows.append([
+            f"`{name}`",
+            f"{integer(routers.total, c.values()):,}",
+            f"{formats.weights(c, 'bf16').total:,}",
+            f"{held.weights:,}",
+            f"{held.total:,}",
+        ])  # fmt: skip
+    head = ["bf16", "router parameters", "weights loaded (B)", "once run (B)",
+            f"training step, {optimizer} (B)"]  # fmt: skip
+    return tables.markdown_table(rows, head, right={1, 2, 3, 4})
 
 
 def _switch_reconciliations() -> list[family.Reconciliation]:
