@@ -177,7 +177,16 @@ def test_what_a_python_function_cannot_print_is_refused() -> None:
             pass
         return a
 
-    for fn in (calls, loops):
+    def formats(a):  # JavaScript has no format spec: "{a:,}" would lose its commas
+        return f"{a:,}"
+
+    def reprs(a):  # nor Python's repr
+        return f"{a!r}"
+
+    def methods(a):  # a method jsprint does not know
+        return a.upper()
+
+    for fn in (calls, loops, formats, reprs, methods):
         with pytest.raises(ValueError, match="jsprint prints"):
             jsprint.python_function(fn)
 

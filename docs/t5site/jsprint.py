@@ -227,7 +227,7 @@ _RESERVED = frozenset(
 )
 
 #: String methods printed as JavaScript's own (same result for a separator that is not empty).
-_METHODS = {"split": "split", "startswith": "startsWith", "endswith": "endsWith"}
+_METHODS = {"split": "split"}
 
 
 def _name(name: str) -> str:
