@@ -59,3 +59,14 @@ def test_switch_fine_tuning_text_says_what_depends_on_routing() -> None:
                                   encoder_length=16, decoder_length=4)  # fmt: skip
     plain = report.fine_tuning_text(small)
     assert "routing:" not in plain
+
+
+def test_memory_text_says_a_half_switch_runs_its_routers_in_float32() -> None:
+    """Beside `memory.value_bytes`: the weights `t5sym memory` gives for a bf16 Switch model
+    exceed `t5sym weights --format bf16`'s, and the text says why; not for fp32, not for T5."""
+    switch, t5 = t5sym.load("switch-base-8"), t5sym.load("t5-small")
+    said = "routers: 4 bytes per value once the model has run"
+    assert said in report.memory_text(t5sym.training_memory(switch, "bf16", "adamw"))
+    assert said in report.memory_text(t5sym.training_memory(switch, "fp16", "none"))
+    assert said not in report.memory_text(t5sym.training_memory(switch, "fp32", "adamw"))
+    assert said not in report.memory_text(t5sym.training_memory(t5, "bf16", "adamw"))

@@ -327,6 +327,7 @@ def memory_text(result: Memory) -> str:
             *_lora_lines(m),
             f"state: {m.state_tensors:,} tensors, {m.state_scalars:,} Python ints",
             *_cast_note(m),
+            *_router_note(m),
             "",
             table(rows, ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
             "not counted: activations and temporaries",
@@ -354,6 +355,20 @@ def _cast_note(m: Memory) -> list[str]:
     return [
         "fp16: every tensor cast (model.half()); from_pretrained in fp16 keeps every wo",
         "in float32: see 't5sym weights --format fp16-hf'",
+    ]
+
+
+def _router_note(m: Memory) -> list[str]:
+    """Switch in a dtype of fewer bytes than float32: its routers are float32 once run."""
+    from t5sym.views import memory
+
+    if m.config.model_type != "switch_transformers" or m.dtype == "fp32":
+        return []
+    return [
+        f"routers: {memory.ROUTER_BYTES} bytes per value once the model has run (transformers "
+        "casts them to",
+        "float32 in the forward), and so is what a step keeps for them; 't5sym weights'",
+        "gives the file as loaded",
     ]
 
 
