@@ -24,7 +24,13 @@ from t5sym import T5SymError
 from t5sym.views import formats
 
 from .test_formats import BNB, BNB_CONFIG, TORCH, assert_per_leaf, fp8_file, held_bytes, nbytes
-from .test_formats_fp8 import fp8_loaded, held, torchao_held, torchao_loaded
+from .test_formats_fp8 import (
+    assert_torchao_as_loaded,
+    fp8_loaded,
+    held,
+    torchao_held,
+    torchao_loaded,
+)
 from .test_gemma2 import config_jsons
 
 
@@ -115,15 +121,7 @@ def test_fp8_hf_as_transformers_loads(data: dict, encoder_only: bool) -> None:
 def test_fp8_torchao_as_transformers_loads(data: dict, encoder_only: bool) -> None:
     """Per-row float8 for every replaced Linear; where t5sym refuses (one input column),
     transformers fails to load."""
-    config = t5sym.from_hf(data)
-    try:
-        w = formats.weights(config, "fp8-torchao", encoder_only=encoder_only)
-    except formats.Inapplicable:
-        with pytest.raises(RuntimeError, match="conversion"):
-            torchao_loaded(small(data, encoder_only))
-        return
-    model = torchao_loaded(small(data, encoder_only))
-    assert_per_leaf(w, torchao_held(model))
+    assert_torchao_as_loaded(t5sym.from_hf(data), encoder_only, lambda: small(data, encoder_only))
 
 
 #: What each quantizer makes of a replaced Linear's weight, and of one it leaves as loaded.

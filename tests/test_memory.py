@@ -611,7 +611,10 @@ def test_gemma_training_memory_matches_one_real_step(data, dtype: str, setting: 
     ("kwargs", "message"),
     [({"lora_rank": 8}, "lora_rank: LoRA on T5Gemma"), ({"cores": 8}, "cores: Mesh TF")],
 )
-def test_gemma_what_memory_does_not_model_is_one_line(kwargs: dict, message: str) -> None:
+@pytest.mark.parametrize("preset", ["t5gemma-2b-2b", "t5gemma-2-270m-270m"])
+def test_gemma_what_memory_does_not_model_is_one_line(
+    preset: str, kwargs: dict, message: str
+) -> None:
     with pytest.raises(T5SymError) as err:
-        memory.training_memory(t5sym.load("t5gemma-2b-2b"), "bf16", "adam", **kwargs)
+        memory.training_memory(t5sym.load(preset), "bf16", "adam", **kwargs)
     assert str(err.value).startswith(message) and "\n" not in str(err.value)
