@@ -143,7 +143,7 @@ def test_no_module_reaches_into_another_modules_private_names() -> None:
 
 
 #: What only the site uses: the site's package and its dependencies (docs requirements).
-SITE_ONLY = ("t5site", "matplotlib", "rjsmin", "mkdocs", "markdown_exec", "latex2mathml")
+SITE_ONLY = ("t5site", "matplotlib", "minify", "mkdocs", "markdown_exec", "latex2mathml")
 
 
 def _imported_roots(path: Path) -> set[str]:

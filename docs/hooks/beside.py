@@ -14,8 +14,8 @@ hook puts ``docs/`` first on ``sys.path``, for this hook and for the pages' exec
 (markdown-exec runs them in this process), and on ``PYTHONPATH``, for the processes started
 here and their notebook kernels.
 
-The calculator's two scripts reach the site minified by rjsmin (comments and needless
-whitespace out, nothing renamed): the page's budget counts the bytes a reader downloads.
+The calculator's two scripts reach the site minified (`t5site.calculator.minify`): the
+page's budget counts the bytes a reader downloads.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ function parse(source, where = "config.json") {
   let data;
   try { data = JSON.parse(text, exact); } catch (e) {  // V8's message may quote the whole text: its place only
     const at = /line (\d+) column (\d+)/.exec(e.message);
-    fail(`${where}: not valid JSON` + (at ? ` (line ${at[1]}, column ${at[2]})` : ""));  // no nested template: rjsmin eats its spaces
+    fail(`${where}: not valid JSON` + (at ? ` (line ${at[1]}, column ${at[2]})` : ""));
   }
   if (long > DATA.MAX_DIGITS) fail(`${where}: an integer of ${comma(long)} digits, more than ${comma(DATA.MAX_DIGITS)}`);
   if (!isDict(data)) fail(`${where}: must hold a JSON object, got ${Array.isArray(data) ? "an array" : shown(data)}`);
