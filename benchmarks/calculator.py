@@ -76,7 +76,8 @@ def main() -> None:
         ui = len(ui_text)
         size = script.stat().st_size + ui
         zipped = len(gzip.compress(script.read_bytes(), 9)) + len(gzip.compress(ui_text, 9))
-        print(f"script + data as served (minified): {script.stat().st_size:,} B generated + {ui:,} B"
+        print(f"script + data as served (minified): {script.stat().st_size:,} B generated"
+              f" + {ui:,} B"
               f" UI = {size:,} B ({size / 1000:.1f} KB); before minifying {raw:,} +"
               f" {UI.stat().st_size:,} B")  # fmt: skip
         print(f"as transferred (gzip -9, the budget): {zipped:,} B ({zipped / 1000:.1f} KB)")

@@ -186,7 +186,22 @@ def test_what_a_python_function_cannot_print_is_refused() -> None:
     def methods(a):  # a method jsprint does not know
         return a.upper()
 
-    for fn in (calls, loops, formats, reprs, methods):
+    def numbers(a):  # an int test would have to tell a BigInt from a bool
+        return isinstance(a, int)
+
+    def cuts(a):  # only s[i:]
+        return a[1:2]
+
+    def filters(a):  # a comprehension maps, it does not filter
+        return [x for x in a if x]
+
+    def identities(a):  # `is` only of None
+        return a is True
+
+    def joins(a, sep):  # a separator written in the source
+        return sep.join(a)
+
+    for fn in (calls, loops, formats, reprs, methods, numbers, cuts, filters, identities, joins):
         with pytest.raises(ValueError, match="jsprint prints"):
             jsprint.python_function(fn)
 
@@ -334,6 +349,25 @@ def _outcome(fn: Any, *args: Any) -> list:
         return ["error", str(e)]
 
 
+def _natives() -> str:
+    """`calculator.NATIVES` as the tests stand them in: each check's field and type test,
+    not the page's wording."""
+    from t5sym.model import config as config_module
+
+    return (
+        "const fail = (m) => { throw new Error(m); };\nconst shown = (v) => JSON.stringify(v);\n"
+        "const boolean = (f, v) => (typeof v === 'boolean' ? v : fail(`${f}: must be true or "
+        "false, got ${shown(v)}`));\nconst text = (f, v, what) => (typeof v === 'string' ? v : "
+        "fail(`${f}: must be ${what}, got ${shown(v)}`));\n"
+        f"const ACTS = {json.dumps(sorted(config_module.ACTIVATIONS))};\n"
+        "const activation = (f, a) => (ACTS.includes(a) ? a : fail(`${f}: unknown activation "
+        "${shown(a)}`));\nconst gcd = (a, b) => { while (b) [a, b] = [b, a % b]; return a; };\n"
+        "const positive_int = (f, v) => (typeof v === 'bigint' && v > 0n ? v : fail(`${f}: "
+        "not a whole number above 0`));\nconst _non_negative = (f, v) => (typeof v === 'bigint' "
+        "&& v >= 0n ? v : fail(`${f}: not a whole number, 0 or more`));\n"
+    )
+
+
 def test_the_calculators_checks_print_as_the_library_runs_them() -> None:
     """`config._feed_forward` (``is_gated_act``/``dense_act_fn`` over ``feed_forward_proj``)
     and `layout.dividing` (a core count), printed with what they read, the runtime's checks
@@ -354,18 +388,9 @@ def test_the_calculators_checks_print_as_the_library_runs_them() -> None:
     splits = [[[rng.choice(["num_heads", "d_ff", "vocab_size"]), rng.choice([32, 96, 4096, 32128,
                10**30 * 3])] for _ in range(3)] for _ in range(60)]  # fmt: skip
     counts = [rng.choice([1, 2, 3, 4, 7, 8, 64, 128, 3 * 10**29]) for _ in splits]
-    runtime = (
-        "const fail = (m) => { throw new Error(m); };\nconst shown = (v) => JSON.stringify(v);\n"
-        "const boolean = (f, v) => (typeof v === 'boolean' ? v : fail(`${f}: must be true or "
-        "false, got ${shown(v)}`));\nconst text = (f, v, what) => (typeof v === 'string' ? v : "
-        "fail(`${f}: must be ${what}, got ${shown(v)}`));\n"
-        f"const ACTS = {json.dumps(sorted(config_module.ACTIVATIONS))};\n"
-        "const activation = (f, a) => (ACTS.includes(a) ? a : fail(`${f}: unknown activation "
-        "${shown(a)}`));\nconst gcd = (a, b) => { while (b) [a, b] = [b, a % b]; return a; };\n"
-    )
     script = (
         f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\nconst gt = {jsprint.GET};\n"
-        f"{runtime}{jsprint.program(*calculator.RULES, natives=calculator.NATIVES)}"
+        f"{_natives()}{jsprint.program(*calculator.RULES, natives=calculator.NATIVES)}"
         f"const P = {json.dumps(cases)};\n"
         f"const S = {json.dumps([[[n, str(v)] for n, v in s] for s in splits])};\n"
         f"const N = {json.dumps([str(n) for n in counts])};\n"
@@ -400,3 +425,75 @@ def test_the_runtime_defines_what_the_printed_rules_call() -> None:
     for name in calculator.NATIVES:
         assert re.search(rf"^(const {name} =|function {name}\()", runtime, re.M), name
         assert re.search(rf"\b{name}\(", printed), name
+
+
+def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
+    """`config.architecture`, `config._head` (the head ``architectures`` names),
+    `config._implied_type` and `config._sparse_steps` (Switch's steps), printed with what they
+    read: on a grid of good and bad values each gives the library's value, or its error (the
+    same message up to the quotes of a value; for a check of the runtime's, the same field)."""
+    from t5sym.model import config as config_module
+
+    names = [
+        *config_module.LEGACY_ARCHITECTURES,
+        "BertModel",
+        "T5",
+        "T5ForCausalLM",
+        "LongT5ForTokenClassification",
+        "MT5ForQuestionAnswering",
+        "UMT5EncoderModel",
+        "SwitchTransformersEncoderModel",
+        "SwitchTransformersForSequenceClassification",
+    ]
+    names += [p + h for p in config_module.CLASS_PREFIX.values() for h in config_module._ALL_HEADS]
+    heads = [[t, a, h] for t in config_module.MODEL_TYPES
+             for a in [[], *([n] for n in names[::3]), ["T5Model", "BertModel"]]
+             for h in ("", "Model", "ForTokenClassification", "Nope")]  # fmt: skip
+    implied = [None, [], "T5Model", [3], ["T5Model"], ["BertModel"], ["FlaxMT5Model"], [None]]
+    rng = random.Random(7)
+    steps = []
+    for _ in range(300):
+        data = {k: rng.choice([0, 1, 2, -1, None, True, 1.5]) for k in
+                ("encoder_sparse_step", "decoder_sparse_step") if rng.random() < 0.3}  # fmt: skip
+        fields = {
+            "num_layers": rng.choice([0, 1, 2, 12, -1, True, "3"]),
+            "num_decoder_layers": rng.choice([0, 1, 12, 24, None]),
+            "num_sparse_encoder_layers": rng.choice([0, 3, 6, 12, 24, -2]),
+            "num_sparse_decoder_layers": rng.choice([0, 6, 13, False]),
+        }
+        steps.append([data, fields])
+    script = (
+        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\nconst gt = {jsprint.GET};\n"
+        f"{_natives()}{jsprint.program(*calculator.RULES, natives=calculator.NATIVES)}"
+        "const big = (v) => (Number.isInteger(v) ? BigInt(v) : v);\n"
+        "const ints = (d) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, big(v)]));\n"
+        "const run = (f) => { try { return ['ok', f()]; } catch (e) { return ['error', "
+        "e.message]; } };\n"
+        "const dump = (x) => JSON.stringify(x, (k, v) => typeof v === 'bigint' ? Number(v) : v);\n"
+        f"const A = {json.dumps(names)}, H = {json.dumps(heads)}, I = {json.dumps(implied)};\n"
+        f"const W = {json.dumps(steps)};\n"
+        "process.stdout.write(dump([A.map((n) => run(() => architecture(n))), "
+        "H.map(([t, a, h]) => run(() => _head(t, a, h))), I.map((a) => run(() => "
+        "_implied_type(a))), W.map(([d, f]) => run(() => _sparse_steps(ints(d), ints(f))))]));"
+    )
+    got = _node(script)
+    quotes = str.maketrans({"'": '"'})
+    runs = [
+        (config_module.architecture, [[n] for n in names], got[0], True),
+        (config_module._head, [[t, tuple(a), h] for t, a, h in heads], got[1], True),
+        (config_module._implied_type, [[a] for a in implied], got[2], True),
+        (config_module._sparse_steps, steps, got[3], False),
+    ]
+    for fn, cases, outs, exact in runs:
+        for args, out in zip(cases, outs, strict=True):
+            want = _outcome(fn, *args)
+            want = [want[0], list(want[1]) if isinstance(want[1], tuple) else want[1]]
+            if want[0] == "ok" or out[0] == "ok":
+                assert out == want, (fn.__name__, args, out, want)
+            elif exact:
+                assert out[1].translate(quotes) == want[1].translate(quotes), (args, out, want)
+            else:
+                assert out[1].split(":")[0] == want[1].split(":")[0], (args, out, want)
+        kinds = {"error" if o[0] == "error" else o[1] is None for o in outs}
+        assert kinds == ({True, False} if exact and fn is not config_module._head else
+                         {"error", False}), (fn.__name__, kinds)  # fmt: skip

@@ -1,10 +1,11 @@
 // t5sym calculator runtime (hand-written): config.json read by JSON.parse, checked by the
 // loader's tables printed from t5sym (DATA.FIELDS: what each field takes; the model types'
-// defaults, aliases and heads), the generated trees evaluated, and the API. DATA, FORMULAS,
-// q, fl, ce, md, mn, mx, gt and the library's printed rules (t5site.calculator.RULES: Switch's
-// sparse blocks, is_gated_act and dense_act_fn over feed_forward_proj, a core count's check,
-// llama.cpp's tensor_types, with the tables they read) come before it in the generated file;
-// no formula and no field rule is written here. The checks of a value's type the rules call
+// defaults and aliases), the generated trees evaluated, and the API. DATA, FORMULAS, q, fl,
+// ce, md, mn, mx, gt and the library's printed rules (t5site.calculator.RULES: the head
+// architectures names, the type it implies, Switch's sparse steps and blocks, is_gated_act
+// and dense_act_fn over feed_forward_proj, a core count's check, llama.cpp's tensor_types,
+// with the tables they read) come before it in the generated file; no formula and no field
+// rule is written here. The checks of a value's type the rules call
 // (t5site.calculator.NATIVES) are defined below.
 
 class Float {  // a JSON number written with a fraction or an exponent (Python reads a float)
@@ -46,24 +47,15 @@ function check(field, v, kind = DATA.FIELDS[field]) {
   if (!Array.isArray(kind)) return KINDS[kind](field, v);
   return kind.includes(v) ? v : fail(`${field}: ${shown(v)} is not one of ${some(kind)}`);
 }
-const positiveInt = (field, v) => KINDS.positive(field, v);
 const ACTIVATIONS = DATA.FIELDS.feed_forward_proj.filter((a) => !a.startsWith("gated-"));
-// checks.boolean, text and activation, which the printed rules (config._feed_forward) call
+// the checks of t5sym.model.checks the printed rules call (t5site.calculator.NATIVES)
+const positive_int = (field, v) => KINDS.positive(field, v);
+const _non_negative = (field, v) => KINDS.count(field, v);
 const boolean = (field, v) => KINDS.boolean(field, v);
 const text = (field, v, what) => (typeof v === "string" ? v : fail(`${field}: must be ${what}, got ${shown(v)}`));
 const activation = (field, act) => check(field, act, ACTIVATIONS);
 
 // --- the loader: t5sym.model.config's from_hf over the tables ------------------------------
-
-function architecture(name) {  // config.architecture: [model type, head] of a class name, or null
-  const real = has(DATA.LEGACY_ARCHITECTURES, name) ? DATA.LEGACY_ARCHITECTURES[name] : name;
-  const prefixes = Object.entries(DATA.CLASS_PREFIX).sort((a, b) => b[1].length - a[1].length);
-  for (const [type, prefix] of prefixes) {
-    const h = real.slice(prefix.length);
-    if (real.startsWith(prefix) && DATA.ALL_HEADS.includes(h)) return [type, h];
-  }
-  return null;
-}
 
 function classNames(v) {
   if (v === null || v === undefined) return [];
@@ -71,28 +63,14 @@ function classNames(v) {
   return fail(`architectures: must be a list of class names, got ${shown(v)}`);
 }
 
-function head(type, names) {  // the head architectures[0] names, of model_type's classes
-  let found = "", heads = DATA.HEADS[type];
-  if (names.length) {
-    const a = architecture(names[0]);
-    if (!a) fail(`architectures: ${shown(names[0])} is not a ${type} class`);
-    found = a[1];
-    if (!DATA.HEADS[a[0]].includes(found)) [type, heads] = [a[0], DATA.HEADS[a[0]]];
-    else if (a[0] !== type) fail(`architectures: ${shown(names[0])} is a ${a[0]} class, model_type says ${type}`);
-  }
-  found = found || "ForConditionalGeneration";
-  if (!heads.includes(found)) fail(`architectures: ${type} has no ${DATA.CLASS_PREFIX[type]}${found}`);
-  return found;
-}
-
 function makeConfig(fields) {  // Config: each field as DATA.FIELDS says, then the heads' rules
   const c = { ...DEFAULTS.config, ...fields };
   c.architectures = classNames(c.architectures);
-  c.head = head(c.model_type, c.architectures);
+  c.head = _head(c.model_type, c.architectures, "");
   c.encoder_only = DATA.ENCODER_ONLY.includes(c.head);
   if (c.num_decoder_layers === null) c.num_decoder_layers = c.num_layers;
   for (const k of Object.keys(DATA.FIELDS)) {
-    if (k.endsWith("_sparse_step")) continue;  // sparseSteps
+    if (k.endsWith("_sparse_step")) continue;  // _sparse_steps
     const zero = c[k] === 0n && c.encoder_only && DATA.ZERO_WITHOUT_DECODER.includes(k);
     c[k] = zero ? 0n : check(k, c[k]);
   }
@@ -100,29 +78,13 @@ function makeConfig(fields) {  // Config: each field as DATA.FIELDS says, then t
   if (c.is_gated && DATA.UNGATED.includes(c.model_type)) {
     fail(`dense_act_fn: ${c.model_type}'s experts are not gated, got ${shown(c.feed_forward_proj)}`);
   }
-  c.model = DATA.CLASS_PREFIX[c.model_type] + c.head;
+  c.model = CLASS_PREFIX[c.model_type] + c.head;
   return c;
-}
-
-function sparseSteps(data, fields) {  // Switch: every how many blocks one is sparse
-  const out = {};
-  for (const [stack, key] of [["encoder", "num_layers"], ["decoder", "num_decoder_layers"]]) {
-    const step = `${stack}_sparse_step`, wanted = `num_sparse_${stack}_layers`;
-    if (has(data, step)) { out[stack] = check(step, data[step]); continue; }
-    const layers = check(key, fields[key], stack === "encoder" ? "positive" : "count");
-    out[stack] = sparse_step_of(layers, check(wanted, fields[wanted]));
-  }
-  return out;
-}
-
-function impliedType(names) {
-  const a = Array.isArray(names) && typeof names[0] === "string" ? architecture(names[0]) : null;
-  return a && a[0];
 }
 
 // config._from_fields: the model type's defaults, the file's fields, then its aliases.
 function fromFields(data, name = null) {
-  const implied = impliedType(data.architectures);
+  const implied = _implied_type(data.architectures);
   const type = has(data, "model_type") ? data.model_type : implied || "t5";
   if (DATA.OTHER_TYPES.includes(type)) {  // T5Gemma's trees would take the page past its budget
     fail(`model_type: ${type} is counted by the t5sym command, not on this page (kept under 40 KB)`);
@@ -131,7 +93,7 @@ function fromFields(data, name = null) {
   const fields = { ...DEFAULTS.model[type] };
   for (const k of Object.keys(fields)) if (has(data, k)) fields[k] = data[k];
   if (fields.num_decoder_layers === null) fields.num_decoder_layers = fields.num_layers;
-  const steps = type === SWITCH ? sparseSteps(data, fields) : {};
+  const steps = type === SWITCH ? _sparse_steps(data, fields) : {};
   for (const [alias, k] of Object.entries(DATA.ALIASES[type])) if (has(data, alias)) fields[k] = data[alias];
   const labels = data.id2label;
   if (!has(data, "num_labels") && labels !== null && labels !== undefined) {
@@ -153,7 +115,8 @@ function fromFields(data, name = null) {
   }
   for (const [stack, layers] of type === SWITCH ? [["encoder", c.num_layers], ["decoder", c.num_decoder_layers]] : []) {
     const own = sparse_step_of(layers, c[`num_sparse_${stack}_layers`]);  // a step of its own: to_dict shows it
-    c[`${stack}_sparse_step`] = steps[stack] === own ? null : steps[stack];
+    const step = steps[`${stack}_sparse_step`];
+    c[`${stack}_sparse_step`] = step === own ? null : step;
   }
   return Object.assign(c, { steps, name });
 }
@@ -211,7 +174,7 @@ const LEAF = new Map(DATA.views.leaves.map((id, pos) => [id, pos]));
 
 function sparseBlocks(c, stack) {  // Config.sparse_blocks, by the library's printed rule
   if (c.model_type !== SWITCH) return 0n;
-  return sparse_count(stack === "encoder" ? c.num_layers : c.num_decoder_layers, c.steps[stack]);
+  return sparse_count(stack === "encoder" ? c.num_layers : c.num_decoder_layers, c.steps[`${stack}_sparse_step`]);
 }
 
 function values(c, extra = {}) {  // Config.values(): the symbols' values
@@ -256,7 +219,7 @@ function evaluate(root, c, view = null, depths = null) {
 }
 
 function structureOf(c, headName = c.head) {
-  const key = [DATA.MODEL_TYPES.indexOf(c.model_type), DATA.ALL_HEADS.indexOf(headName),
+  const key = [DATA.MODEL_TYPES.indexOf(c.model_type), _ALL_HEADS.indexOf(headName),
     +c.is_gated, +c.tie_word_embeddings, DATA.ENCODER_ATTENTION.indexOf(c.encoder_attention_type),
     +c.router_bias].join("");
   return DATA.structures[DATA.keys[key]];
@@ -264,7 +227,7 @@ function structureOf(c, headName = c.head) {
 
 function toDict(c) {  // Config.to_dict
   const list = DATA.to_dict.lists[DATA.to_dict.keys[
-    `${DATA.MODEL_TYPES.indexOf(c.model_type)}${DATA.ALL_HEADS.indexOf(c.head)}`]];
+    `${DATA.MODEL_TYPES.indexOf(c.model_type)}${_ALL_HEADS.indexOf(c.head)}`]];
   const steps = ["encoder_sparse_step", "decoder_sparse_step"].filter((k) => c[k] !== null && c[k] !== undefined);
   return Object.fromEntries([...list, ...steps].map((k) => [k, k === "model" ? c.model : c[k]]));
 }
@@ -295,9 +258,9 @@ function count(input) {
 function flops(input, opts = {}) {
   const c = load(input);
   const d = DATA.DEFAULTS;
-  const batch = positiveInt("batch", option(opts, "batch", d.batch));
-  const S = positiveInt("encoder_length", option(opts, "encoder_length", d.encoder_length));
-  let T = positiveInt("decoder_length", option(opts, "decoder_length", d.decoder_length));
+  const batch = positive_int("batch", option(opts, "batch", d.batch));
+  const S = positive_int("encoder_length", option(opts, "encoder_length", d.encoder_length));
+  let T = positive_int("decoder_length", option(opts, "decoder_length", d.decoder_length));
   const asked = option(opts, "encoder_only", null);
   const headName = asked !== null && boolean("encoder_only", asked) ? "EncoderModel" : c.head;
   const s = structureOf(c, headName);
@@ -311,7 +274,7 @@ function flops(input, opts = {}) {
   Object.assign(v, { parameters });
   const n = FORMULAS[naive](v), side = FORMULAS[perSide](v), times = BigInt(1 + DATA.BACKWARD_PER_FORWARD);
   return {
-    name: c.name, model: DATA.CLASS_PREFIX[c.model_type] + headName, batch, encoder_length: S,
+    name: c.name, model: CLASS_PREFIX[c.model_type] + headName, batch, encoder_length: S,
     decoder_length: encoderOnly ? null : T, tokens: FORMULAS[tokens](v), forward,
     training: FORMULAS[training](v), parameters, naive: n, naive_training: times * n,
     naive_ratio: fraction(forward, n), per_side: side, per_side_training: times * side,
@@ -329,7 +292,7 @@ function checkDtype(dtype) {  // memory.dtype_bytes
 }
 
 // layout.check_cores: a positive integer dividing every split dimension (layout.dividing).
-const checkCores = (c, count) => dividing(positiveInt("cores", count), DATA.SPLIT.map(([name, k]) => [name, c[k]]));
+const checkCores = (c, count) => dividing(positive_int("cores", count), DATA.SPLIT.map(([name, k]) => [name, c[k]]));
 
 // memory.training_memory: weights, gradients and optimizer state, whole or on one of `cores`.
 function held(c, dtype, optimizer, cores) {
@@ -445,7 +408,7 @@ function memory(input, opts = {}) {
   if (structureOf(c)[9]) fail(structureOf(c)[9]);  // config.served's refusal, asked at build
   if (!has(SAVED.types, c.model_type)) fail(`model_type: the t5sym command counts the activations ${c.model_type} saves, not this page`);
   const [[root, column], kase, s] = savedTree(c, dtype, checkpointing, opts);
-  const [batch, S, T] = lengths.map((k) => positiveInt(k, option(opts, k, DATA.DEFAULTS[k])));
+  const [batch, S, T] = lengths.map((k) => positive_int(k, option(opts, k, DATA.DEFAULTS[k])));
   const v = values(c, { batch, encoder_length: S, decoder_length: T });
   for (const k of SAVED.fields) v[k] = c[k];
   let leaf = 0;  // the case's formula of each leaf of its shape, in walk order
@@ -476,9 +439,9 @@ function inference(input, opts = {}) {
     fail(`dtype: ${dtype} is not modelled for serving; use one of ${DATA.INFERENCE_DTYPES.join(", ")}`);
   }
   const d = DATA.DEFAULTS;
-  const batch = positiveInt("batch", option(opts, "batch", d.batch));
-  const S = positiveInt("encoder_length", option(opts, "encoder_length", d.encoder_length));
-  const T = positiveInt("decoder_length", option(opts, "decoder_length", d.decoder_length));
+  const batch = positive_int("batch", option(opts, "batch", d.batch));
+  const S = positive_int("encoder_length", option(opts, "encoder_length", d.encoder_length));
+  const T = positive_int("decoder_length", option(opts, "decoder_length", d.decoder_length));
   const v = values(c, { batch, encoder_length: S, decoder_length: T, bytes_per_value: b });
   const [tree, ...formulas] = s;
   const [encPeak, stepPeak, gen, uncached, step, read] = formulas.map((f) => FORMULAS[f](v));
@@ -502,7 +465,7 @@ function shard(input, opts = {}) {
   const s = structureOf(c);
   if (!Array.isArray(s[7])) fail(s[7].refused);
   const cores = checkCores(c, option(opts, "cores", null));
-  const b = positiveInt("bytes_per_value", option(opts, "bytes_per_value", DATA.BF16));
+  const b = positive_int("bytes_per_value", option(opts, "bytes_per_value", DATA.BF16));
   const v = values(c, { cores, bytes_per_value: b });
   const [sums, blocks] = s[7], talks = cores > 1n;
   const sum = Object.fromEntries(DATA.SHARD_SUMS.map((k, i) => [k, FORMULAS[sums[i]](v)]));
@@ -532,7 +495,7 @@ function view(input, name, extra = {}) {
     const known = Object.keys(DATA.views).filter((k) => k !== "leaves").join(", ");
     fail(`view: ${shown(name)} is not one of ${known}`);
   }
-  const more = Object.fromEntries(Object.entries(extra).map(([k]) => [k, positiveInt(k, option(extra, k))]));
+  const more = Object.fromEntries(Object.entries(extra).map(([k]) => [k, positive_int(k, option(extra, k))]));
   return evaluate(structureOf(c)[0], values(c, more), name);
 }
 
@@ -626,7 +589,7 @@ function weights(input, opts = {}) {
   };
   const breakdown = evaluate(root, v, leafBytes);
   const parameters = evaluate(root, v)[""];
-  const model = encoderOnly ? `${DATA.CLASS_PREFIX[c.model_type]}EncoderModel` : c.model;
+  const model = encoderOnly ? `${CLASS_PREFIX[c.model_type]}EncoderModel` : c.model;
   const [p, q] = W.main[format];
   return { name: c.name, model, format, applicable: true, parameters, total: breakdown[""],
     bytes_per_parameter: fraction(breakdown[""], parameters),
@@ -638,7 +601,7 @@ globalThis.t5sym = Object.freeze({
   formats: Object.keys(DATA.weights.main),
   presets: PRESETS, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
   inferenceDtypes: DATA.INFERENCE_DTYPES,
-  optimizers: Object.keys(DATA.OPTIMIZERS), setups: DATA.SETUP_CHOICES, heads: DATA.HEADS, classPrefix: DATA.CLASS_PREFIX,
+  optimizers: Object.keys(DATA.OPTIMIZERS), setups: DATA.SETUP_CHOICES, heads: HEADS, classPrefix: CLASS_PREFIX,
   aliases: DATA.ALIASES,
   // a preset's files as the published layouts write them: {format: [[title, bytes], ...]}
   files: (preset, encoderOnly = false) => Object.fromEntries(Object.entries(

@@ -49,7 +49,6 @@ from t5sym.model.config import (
     CLASS_PREFIX,
     ENCODER_ATTENTION,
     HEADS,
-    LEGACY_ARCHITECTURES,
     MODEL_DEFAULTS,
     MODEL_TYPES,
     SERVED_TYPES,
@@ -871,15 +870,11 @@ def loader_tables() -> dict[str, Any]:
         "UNGATED": [
             t for t in MODEL_TYPES if not _takes("feed_forward_proj", "gated-relu", model_type=t)
         ],  # fmt: skip
-        "LEGACY_ARCHITECTURES": LEGACY_ARCHITECTURES,
         "T5_FIELDS": sorted(T5_FIELDS),
         "OTHER_TYPES": [*gemma.MODEL_TYPES, *gemma2.MODEL_TYPES, *gemma.REFUSED_TYPES],
         #: The config fields behind `Config.values()` (the sparse counts are derived).
         "SYMBOL_FIELDS": symbol_fields(),
         "ALIASES": ALIASES,
-        "HEADS": HEADS,
-        "ALL_HEADS": ALL_HEADS,
-        "CLASS_PREFIX": CLASS_PREFIX,
         "ENCODER_ATTENTION": ENCODER_ATTENTION,
         "MAX_DIGITS": checks.MAX_DIGITS,
         "DTYPE_BYTES": memory.DTYPE_BYTES,
@@ -913,13 +908,19 @@ def loader_tables() -> dict[str, Any]:
 
 
 #: The library's rules written as small Python functions, printed from their source with
-#: the functions and tables they read (`t5site.jsprint.program`): Switch's sparse step and
-#: blocks (``SwitchTransformersConfig``, ``SwitchTransformersStack``), llama.cpp's type for
-#: each GGUF tensor (`t5sym.views.formats.tensor_types`: its file types' rules, ``use_more_bits``,
-#: the fallback of rows a block does not divide), ``is_gated_act`` and ``dense_act_fn`` over
+#: the functions and tables they read (`t5site.jsprint.program`): the model type and head
+#: ``architectures`` names (`t5sym.model.config.architecture`, ``_head``, ``_implied_type``),
+#: Switch's sparse steps (``_sparse_steps``) and blocks (``SwitchTransformersConfig``,
+#: ``SwitchTransformersStack``), llama.cpp's type for each GGUF tensor
+#: (`t5sym.views.formats.tensor_types`: its file types' rules, ``use_more_bits``, the
+#: fallback of rows a block does not divide), ``is_gated_act`` and ``dense_act_fn`` over
 #: ``feed_forward_proj`` (`t5sym.model.config._feed_forward`), a core count's check
 #: (`t5sym.views.layout.dividing`).
 RULES = (
+    config_module.architecture,
+    config_module._head,
+    config_module._implied_type,
+    config_module._sparse_steps,
     config_module.sparse_step_of,
     config_module.sparse_count,
     config_module._feed_forward,
@@ -930,7 +931,7 @@ RULES = (
 
 #: What the printed rules call that the runtime (``calculator.js``) defines: the checks of a
 #: value's type (`t5sym.model.checks`), a value as a message shows it, and gcd.
-NATIVES = ("boolean", "text", "activation", "shown", "gcd")
+NATIVES = ("boolean", "text", "activation", "positive_int", "_non_negative", "shown", "gcd")
 
 
 def published_files() -> dict[str, dict[str, dict[str, list]]]:

@@ -227,7 +227,15 @@ _RESERVED = frozenset(
 )
 
 #: String methods printed as JavaScript's own (same result for a separator that is not empty).
-_METHODS = {"split": "split"}
+_METHODS = {"split": "split", "startswith": "startsWith"}
+
+#: ``isinstance(x, t)`` for the types a JSON value may be tested for: ``t`` a name or a tuple
+#: of names, printed as the JavaScript test of its key.
+_TYPE_TESTS = {
+    ("str",): '(typeof {} === "string")',
+    ("list",): "Array.isArray({})",
+    ("list", "tuple"): "Array.isArray({})",
+}
 
 
 def _name(name: str) -> str:
@@ -294,6 +302,13 @@ class _Printer:
         kept = [a for a in node.args if not (isinstance(a, ast.Name) and a.id in self.errors)]
         args = [self.expression(a) for a in kept]
         func = node.func
+        if isinstance(func, ast.Name) and func.id == "isinstance" and len(args) == 2:
+            return self.type_test(node.args[0], node.args[1])
+        if (
+            isinstance(func, ast.Attribute) and func.attr == "join" and len(args) == 1
+            and isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)
+        ):  # fmt: skip
+            return f"{args[0]}.join({self.expression(func.value)})"
         if isinstance(func, ast.Attribute) and func.attr == "get" and len(args) == 2:
             return f"gt({self.expression(func.value)}, {', '.join(args)})"
         if isinstance(func, ast.Attribute) and func.attr in _METHODS and len(args) == 1:
@@ -303,6 +318,14 @@ class _Printer:
         if isinstance(func, ast.Name) and func.id not in dir(builtins):
             return f"{_name(func.id)}({', '.join(args)})"
         raise ValueError(f"not a call jsprint prints: {ast.unparse(node)}")
+
+    def type_test(self, value: ast.expr, types: ast.expr) -> str:
+        """``isinstance(value, types)`` for the types of `_TYPE_TESTS`."""
+        names = types.elts if isinstance(types, ast.Tuple) else [types]
+        key = tuple(n.id if isinstance(n, ast.Name) else "" for n in names)
+        if key not in _TYPE_TESTS:
+            raise ValueError(f"not a type test jsprint prints: {ast.unparse(types)}")
+        return _TYPE_TESTS[key].format(self.expression(value))
 
     def expression(self, node: ast.expr) -> str:
         """One Python expression over integers and strings as BigInt JavaScript."""
@@ -316,6 +339,15 @@ class _Printer:
             return "[" + ", ".join(map(self.expression, node.elts)) + "]"
         if isinstance(node, ast.Dict) and not node.keys:
             return "{}"
+        if isinstance(node, ast.ListComp) and len(node.generators) == 1:
+            (loop,) = node.generators
+            if not loop.ifs and not loop.is_async:
+                item = f"({_target(loop.target)}) => {self.expression(node.elt)}"
+                return f"{self.expression(loop.iter)}.map({item})"
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
+            cut = node.slice
+            if cut.lower is not None and cut.upper is None and cut.step is None:
+                return f"{self.expression(node.value)}.slice(Number({self.expression(cut.lower)}))"
         if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
             index = node.slice
             if (
@@ -354,6 +386,8 @@ class _Printer:
             else:
                 found = f"{self.expression(b)}.includes({self.expression(a)})"
             return f"!{found}" if isinstance(op, ast.NotIn) else found
+        if isinstance(op, (ast.Is, ast.IsNot)) and isinstance(b, ast.Constant) and b.value is None:
+            return f"{self.expression(a)} {'===' if isinstance(op, ast.Is) else '!=='} null"
         if type(op) not in _COMPARE:
             raise ValueError(f"not a comparison jsprint prints: {ast.unparse(op)}")
         return f"{self.expression(a)} {_COMPARE[type(op)]} {self.expression(b)}"
@@ -375,6 +409,8 @@ class _Printer:
             and len(stmt.exc.args) == 1 and not stmt.exc.keywords
         ):  # fmt: skip
             return f"throw new Error({self.expression(stmt.exc.args[0])});"
+        if isinstance(stmt, ast.Continue):
+            return "continue;"
         if isinstance(stmt, ast.If):
             text = f"if ({self.expression(stmt.test)}) {{ {self.statements(stmt.body)} }}"
             if stmt.orelse:
@@ -403,9 +439,17 @@ class _Printer:
 
 
 def _target(node: ast.expr) -> str:
-    """An assignment's or a loop's target: a name, or a tuple of names (destructured)."""
+    """An assignment's or a loop's target: a name, a tuple of names (destructured), or
+    ``d[k]`` (k a name or a constant)."""
     if isinstance(node, ast.Name):
         return _name(node.id)
+    if (
+        isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+        and isinstance(node.slice, (ast.Name, ast.Constant))
+    ):  # fmt: skip
+        key = node.slice
+        index = _name(key.id) if isinstance(key, ast.Name) else _constant(key.value)
+        return f"{_name(node.value.id)}[{index}]"
     if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Name) for e in node.elts):
         return "[" + ", ".join(_name(e.id) for e in node.elts) + "]"  # type: ignore[attr-defined]
     raise ValueError(f"not a target jsprint prints: {ast.unparse(node)}")
@@ -444,8 +488,9 @@ def _locals(node: ast.FunctionDef) -> list[str]:
             targets = [sub.target]
         for t in targets:
             for name in ast.walk(t):
-                if isinstance(name, ast.Name) and name.id not in args:
-                    out.setdefault(name.id)
+                if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Store):
+                    if name.id not in args:  # not d of ``d[k] = x``, which is read
+                        out.setdefault(name.id)
     return list(out)
 
 
@@ -453,10 +498,12 @@ def python_function(fn: Callable[..., Any]) -> str:
     """A Python function of integers and strings, printed from its source as an arrow function.
 
     Its body may hold ``if``/``else``, ``return``, ``raise Error(message)`` (a ``throw``),
-    assignments to names (``=``, ``+=``, ``-=``), ``for a, b in xs:``, ``xs.append(x)`` and
-    calls made for their errors, over ``+ - * // %``, comparisons, ``in``/``not in`` (of a
-    string, a list, or an argument annotated ``Mapping``/``dict``), ``and``/``or``/``not``,
-    ``x if c else y``, ``d[k]``, ``xs[-1]``, ``d.get(k, x)`` (``gt``), ``len``, ``s.split``,
+    assignments to names and to ``d[k]`` (``=``, ``+=``, ``-=``), ``for a, b in xs:`` with
+    ``continue``, ``xs.append(x)`` and calls made for their errors, over ``+ - * // %``,
+    comparisons, ``is None``, ``in``/``not in`` (of a string, a list, or an argument
+    annotated ``Mapping``/``dict``), ``and``/``or``/``not``, ``x if c else y``, ``d[k]``,
+    ``xs[-1]``, ``s[i:]``, ``[f(x) for x in xs]``, ``d.get(k, x)`` (``gt``), ``len``,
+    ``s.split``, ``s.startswith``, ``", ".join(xs)``, ``isinstance`` of a str or a list,
     calls of functions by name (an exception class among their arguments is left out),
     f-strings without format specs, and int, string, bool and None literals; ints are
     BigInt, ``//`` and ``%`` round as Python's do (``fl``, ``md``). Anything else is refused.

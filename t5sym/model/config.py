@@ -99,6 +99,9 @@ CLASS_PREFIX = {
     "switch_transformers": "SwitchTransformers",
 }
 
+#: `CLASS_PREFIX` longest first: ``LongT5Model`` is tried as LongT5's before T5's.
+_PREFIXES_LONGEST_FIRST = tuple(sorted(CLASS_PREFIX.items(), key=lambda kv: -len(kv[1])))
+
 #: The heads transformers defines for each model type.
 _ALL_HEADS = (
     "ForConditionalGeneration",
@@ -390,6 +393,9 @@ class Config:
 #: The two stacks of blocks, as `Config.sparse_blocks` names them.
 STACKS = ("encoder", "decoder")
 
+#: Each stack's field of depth.
+_STACK_DEPTHS = (("encoder", "num_layers"), ("decoder", "num_decoder_layers"))
+
 
 def sparse_step_of(layers: int, wanted: int) -> int:
     """``SwitchTransformersConfig``'s sparse step of a stack of ``layers`` blocks when
@@ -472,9 +478,10 @@ def architecture(name: str) -> tuple[str, str] | None:
     True
     """
     name = LEGACY_ARCHITECTURES.get(name, name)
-    for model_type, prefix in sorted(CLASS_PREFIX.items(), key=lambda kv: -len(kv[1])):
-        if name.startswith(prefix) and name[len(prefix) :] in _ALL_HEADS:
-            return model_type, name[len(prefix) :]
+    for model_type, prefix in _PREFIXES_LONGEST_FIRST:
+        head = name[len(prefix) :]
+        if name.startswith(prefix) and head in _ALL_HEADS:
+            return model_type, head
     return None
 
 
@@ -484,14 +491,13 @@ def _head(model_type: str, architectures: tuple[str, ...], head: str) -> str:
     ``architectures[0]`` must be a class of ``model_type`` (or a legacy name of one).
     """
     heads = HEADS[model_type]
-    if not head and architectures:
+    if not head and len(architectures) > 0:
         name = architectures[0]
         found = architecture(name)
         if found is None:
-            known = ", ".join(CLASS_PREFIX[model_type] + h for h in heads)
             raise ConfigError(
                 f"architectures: {shown(name)} is not a {model_type} model class; "
-                f"t5sym counts {known}"
+                f"t5sym counts {_classes(model_type)}"
             )
         kind, head = found
         if head not in HEADS[kind]:
@@ -499,16 +505,20 @@ def _head(model_type: str, architectures: tuple[str, ...], head: str) -> str:
         elif kind != model_type:
             raise ConfigError(
                 f"architectures: {shown(name)} is a {kind} class but model_type is "
-                f"{model_type!r}; make the two fields name the same model type"
+                f"{shown(model_type)}; make the two fields name the same model type"
             )
     head = head or "ForConditionalGeneration"
     if head not in heads:
-        known = ", ".join(CLASS_PREFIX[model_type] + h for h in heads)
         raise ConfigError(
             f"architectures: {model_type} has no {CLASS_PREFIX[model_type]}{head}; "
-            f"transformers defines {known}"
+            f"transformers defines {_classes(model_type)}"
         )
     return head
+
+
+def _classes(model_type: str) -> str:
+    """The classes of ``model_type``'s heads, as a message lists them."""
+    return ", ".join([CLASS_PREFIX[model_type] + h for h in HEADS[model_type]])
 
 
 def _check_feed_forward_proj(value: Any) -> None:
@@ -663,9 +673,11 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
 
 def _implied_type(architectures: Any) -> str | None:
     """The model type ``architectures[0]`` names, if it is a T5-family class."""
-    if isinstance(architectures, (list, tuple)) and architectures:
-        if isinstance(architectures[0], str) and (found := architecture(architectures[0])):
-            return found[0]
+    if isinstance(architectures, (list, tuple)) and len(architectures) > 0:
+        if isinstance(architectures[0], str):
+            found = architecture(architectures[0])
+            if found is not None:
+                return found[0]
     return None
 
 
@@ -677,7 +689,7 @@ def _sparse_steps(data: Mapping[str, Any], fields: dict[str, Any]) -> dict[str, 
     config.json that writes a step sets it afterwards (it wins).
     """
     out = {}
-    for stack, key in zip(STACKS, ("num_layers", "num_decoder_layers"), strict=True):
+    for stack, key in _STACK_DEPTHS:
         step = f"{stack}_sparse_step"
         if step in data:  # null too: transformers' stack would compare None with 0
             out[step] = _non_negative(step, data[step])
