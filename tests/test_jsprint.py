@@ -47,10 +47,7 @@ def _random_expr(rng: random.Random) -> sympy.Expr:
 
 def _run(functions: list[str], values: list[dict[str, str]]) -> list[str]:
     script = (
-        f"const q = {jsprint.DIVIDE};\nconst fl = {jsprint.FLOOR};\n"
-        f"const ce = {jsprint.CEILING};\nconst md = {jsprint.MODULO};\n"
-        f"const mn = {jsprint.MIN};\nconst mx = {jsprint.MAX};\n"
-        f"const F = [{','.join(functions)}];\n"
+        f"{jsprint.prelude()}const F = [{','.join(functions)}];\n"
         f"const V = {json.dumps(values)};\n"
         "const out = F.map((f, i) => { const c = {}; "
         "for (const [k, v] of Object.entries(V[i])) c[k] = BigInt(v); "
@@ -156,7 +153,7 @@ def test_a_python_function_prints_and_rounds_as_python_does() -> None:
     grid = [*range(-9, 30), 10**30, -(10**30) + 7]
     pairs = [(a, b) for a in grid for b in grid if b != 0]
     script = (
-        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\n"
+        f"{jsprint.prelude()}"
         f"const F = [{','.join(jsprint.python_function(f) for f in rules)}];\n"
         f"const P = {json.dumps([[str(a), str(b)] for a, b in pairs])};\n"
         "const out = F.map((f) => P.map(([a, b]) => String(f(BigInt(a), BigInt(b)))));\n"
@@ -291,7 +288,7 @@ def test_a_program_prints_loops_strings_and_the_tables_it_reads() -> None:
                  for _ in range(rng.randint(0, 12))]  # fmt: skip
         cases.append((items, rng.choice(["big", "small", "none"]), rng.choice(["A", "B", "C"])))
     script = (
-        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\nconst gt = {jsprint.GET};\n"
+        f"{jsprint.prelude()}"
         f"{text}const P = {json.dumps(cases)};\n"
         "const out = P.map(([items, kind, d]) => _walk(items.map(([n, c]) => [n, BigInt(c)]), "
         "kind, d));\nprocess.stdout.write(JSON.stringify(out));"
@@ -329,7 +326,7 @@ def test_llama_cpps_walk_prints_as_the_library_runs_it() -> None:
         fmt = formats.FORMATS[rng.choice(calculator.GGUF_FORMATS)]
         cases.append([sorted(tensors.items()), n_layer, fmt.main, fmt.rest, fmt.ftype])
     script = (
-        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\nconst gt = {jsprint.GET};\n"
+        f"{jsprint.prelude()}"
         f"{jsprint.program(formats.tensor_types)}const P = {json.dumps(cases)};\n"
         "const out = P.map(([t, n, main, rest, ftype]) => tensor_types(t.map(([a, c]) => "
         "[a, BigInt(c)]), BigInt(n), main, rest, ftype));\n"
@@ -355,7 +352,8 @@ def _natives() -> str:
     from t5sym.model import config as config_module
 
     return (
-        "const fail = (m) => { throw new Error(m); };\nconst shown = (v) => JSON.stringify(v);\n"
+        "const fail = (m) => { throw new Error(m); };\nconst shown = (v) => JSON.stringify(v, "
+        "(k, x) => (typeof x === 'bigint' ? Number(x) : x));\n"
         "const boolean = (f, v) => (typeof v === 'boolean' ? v : fail(`${f}: must be true or "
         "false, got ${shown(v)}`));\nconst text = (f, v, what) => (typeof v === 'string' ? v : "
         "fail(`${f}: must be ${what}, got ${shown(v)}`));\n"
@@ -389,7 +387,7 @@ def test_the_calculators_checks_print_as_the_library_runs_them() -> None:
                10**30 * 3])] for _ in range(3)] for _ in range(60)]  # fmt: skip
     counts = [rng.choice([1, 2, 3, 4, 7, 8, 64, 128, 3 * 10**29]) for _ in splits]
     script = (
-        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\nconst gt = {jsprint.GET};\n"
+        f"{jsprint.prelude()}"
         f"{_natives()}{jsprint.program(*calculator.RULES, natives=calculator.NATIVES)}"
         f"const P = {json.dumps(cases)};\n"
         f"const S = {json.dumps([[[n, str(v)] for n, v in s] for s in splits])};\n"
@@ -429,9 +427,11 @@ def test_the_runtime_defines_what_the_printed_rules_call() -> None:
 
 def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
     """`config.architecture`, `config._head` (the head ``architectures`` names),
-    `config._implied_type` and `config._sparse_steps` (Switch's steps), printed with what they
-    read: on a grid of good and bad values each gives the library's value, or its error (the
-    same message up to the quotes of a value; for a check of the runtime's, the same field)."""
+    `config._implied_type`, `config._sparse_steps` (Switch's steps) and `config._fields` (a
+    model type's fields: defaults, aliases, ``id2label``, the activation), printed with what
+    they read: on a grid of good and bad values each gives the library's value, or its error
+    (the same message up to the quotes of a value; for a check of the runtime's, the same
+    field)."""
     from t5sym.model import config as config_module
 
     names = [
@@ -462,8 +462,26 @@ def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
             "num_sparse_decoder_layers": rng.choice([0, 6, 13, False]),
         }
         steps.append([data, fields])
+    read = []
+    for _ in range(400):
+        pick = {
+            "d_model": [1, 768, 1.5, True, None],
+            "hidden_size": [512, -3],
+            "num_layers": [2, 12, "x"],
+            "num_hidden_layers": [4, 0],
+            "num_decoder_layers": [None, 0, 3],
+            "num_labels": [3, None],
+            "id2label": [{"0": "a", "1": "b"}, ["a"], [], {}, "ab", 1.5, 7, None],
+            "feed_forward_proj": ["relu", "gated-gelu", "gated-x-y", 2],
+            "is_gated_act": [True, False, "yes"],
+            "dense_act_fn": ["gelu_new", "silu", "nope"],
+            "encoder_sparse_step": [0, 2, -1],
+            "num_sparse_encoder_layers": [0, 4, 24],
+        }
+        data = {k: rng.choice(v) for k, v in pick.items() if rng.random() < 0.3}
+        read.append([data, rng.choice(config_module.MODEL_TYPES)])
     script = (
-        f"const fl = {jsprint.FLOOR};\nconst md = {jsprint.MODULO};\nconst gt = {jsprint.GET};\n"
+        f"{jsprint.prelude()}"
         f"{_natives()}{jsprint.program(*calculator.RULES, natives=calculator.NATIVES)}"
         "const big = (v) => (Number.isInteger(v) ? BigInt(v) : v);\n"
         "const ints = (d) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, big(v)]));\n"
@@ -471,10 +489,11 @@ def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
         "e.message]; } };\n"
         "const dump = (x) => JSON.stringify(x, (k, v) => typeof v === 'bigint' ? Number(v) : v);\n"
         f"const A = {json.dumps(names)}, H = {json.dumps(heads)}, I = {json.dumps(implied)};\n"
-        f"const W = {json.dumps(steps)};\n"
+        f"const W = {json.dumps(steps)}, R = {json.dumps(read)};\n"
         "process.stdout.write(dump([A.map((n) => run(() => architecture(n))), "
         "H.map(([t, a, h]) => run(() => _head(t, a, h))), I.map((a) => run(() => "
-        "_implied_type(a))), W.map(([d, f]) => run(() => _sparse_steps(ints(d), ints(f))))]));"
+        "_implied_type(a))), W.map(([d, f]) => run(() => _sparse_steps(ints(d), ints(f)))), "
+        "R.map(([d, t]) => run(() => _fields(ints(d), t)))]));"
     )
     got = _node(script)
     quotes = str.maketrans({"'": '"'})
@@ -483,13 +502,14 @@ def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
         (config_module._head, [[t, tuple(a), h] for t, a, h in heads], got[1], True),
         (config_module._implied_type, [[a] for a in implied], got[2], True),
         (config_module._sparse_steps, steps, got[3], False),
+        (config_module._fields, read, got[4], False),
     ]
     for fn, cases, outs, exact in runs:
         for args, out in zip(cases, outs, strict=True):
             want = _outcome(fn, *args)
             want = [want[0], list(want[1]) if isinstance(want[1], tuple) else want[1]]
-            if want[0] == "ok" or out[0] == "ok":
-                assert out == want, (fn.__name__, args, out, want)
+            if want[0] == "ok" or out[0] == "ok":  # as JSON: True is not 1
+                assert json.dumps(out) == json.dumps(want), (fn.__name__, args, out, want)
             elif exact:
                 assert out[1].translate(quotes) == want[1].translate(quotes), (args, out, want)
             else:

@@ -1,12 +1,12 @@
-// t5sym calculator runtime (hand-written): config.json read by JSON.parse, checked by the
-// loader's tables printed from t5sym (DATA.FIELDS: what each field takes; the model types'
-// defaults and aliases), the generated trees evaluated, and the API. DATA, FORMULAS, q, fl,
-// ce, md, mn, mx, gt and the library's printed rules (t5site.calculator.RULES: the head
-// architectures names, the type it implies, Switch's sparse steps and blocks, is_gated_act
-// and dense_act_fn over feed_forward_proj, a core count's check, llama.cpp's tensor_types,
-// with the tables they read) come before it in the generated file; no formula and no field
-// rule is written here. The checks of a value's type the rules call
-// (t5site.calculator.NATIVES) are defined below.
+// t5sym calculator runtime (hand-written): config.json read by JSON.parse, its fields read
+// and checked by the library's printed rules and tables (DATA.FIELDS: what each field takes),
+// the generated trees evaluated, and the API. DATA, FORMULAS, the helpers (jsprint.HELPERS:
+// q, fl, ce, md, mn, mx, gt, ln) and the library's printed rules (t5site.calculator.RULES:
+// the model type's defaults and aliases, the head architectures names and the type it
+// implies, Switch's sparse steps and blocks, is_gated_act and dense_act_fn over
+// feed_forward_proj, a core count's check, llama.cpp's tensor_types, with the tables they
+// read) come before it in the generated file; no formula and no field rule is written here.
+// The checks of a value's type the rules call (t5site.calculator.NATIVES) are defined below.
 
 class Float {  // a JSON number written with a fraction or an exponent (Python reads a float)
   constructor(v) { this.v = v; }
@@ -55,7 +55,7 @@ const boolean = (field, v) => KINDS.boolean(field, v);
 const text = (field, v, what) => (typeof v === "string" ? v : fail(`${field}: must be ${what}, got ${shown(v)}`));
 const activation = (field, act) => check(field, act, ACTIVATIONS);
 
-// --- the loader: t5sym.model.config's from_hf over the tables ------------------------------
+// --- the loader: t5sym.model.config's from_hf, its rules printed ----------------------------
 
 function classNames(v) {
   if (v === null || v === undefined) return [];
@@ -82,7 +82,8 @@ function makeConfig(fields) {  // Config: each field as DATA.FIELDS says, then t
   return c;
 }
 
-// config._from_fields: the model type's defaults, the file's fields, then its aliases.
+// config._from_fields: the type the file names or implies, its fields (config._fields, printed),
+// then Config's checks (makeConfig).
 function fromFields(data, name = null) {
   const implied = _implied_type(data.architectures);
   const type = has(data, "model_type") ? data.model_type : implied || "t5";
@@ -90,20 +91,7 @@ function fromFields(data, name = null) {
     fail(`model_type: ${type} is counted by the t5sym command, not on this page (kept under 40 KB)`);
   }
   check("model_type", type);
-  const fields = { ...DEFAULTS.model[type] };
-  for (const k of Object.keys(fields)) if (has(data, k)) fields[k] = data[k];
-  if (fields.num_decoder_layers === null) fields.num_decoder_layers = fields.num_layers;
-  const steps = type === SWITCH ? _sparse_steps(data, fields) : {};
-  for (const [alias, k] of Object.entries(DATA.ALIASES[type])) if (has(data, alias)) fields[k] = data[alias];
-  const labels = data.id2label;
-  if (!has(data, "num_labels") && labels !== null && labels !== undefined) {
-    if (!(Array.isArray(labels) || isDict(labels))) fail(`id2label: must be an object of labels, got ${shown(labels)}`);
-    fields.num_labels = BigInt(Object.keys(labels).length);
-  }
-  if (has(fields, "dense_act_fn")) {  // Switch's name for its experts' activation
-    fields.feed_forward_proj = fields.dense_act_fn;
-    delete fields.dense_act_fn;
-  } else fields.feed_forward_proj = _feed_forward(data, fields.feed_forward_proj);
+  const fields = _fields(data, type);
   const c = makeConfig({
     ...fields, model_type: type, architectures: has(data, "architectures") ? data.architectures : null,
     dropout_rate: has(data, "dropout_rate") ? data.dropout_rate : DEFAULTS.config.dropout_rate,
@@ -115,10 +103,10 @@ function fromFields(data, name = null) {
   }
   for (const [stack, layers] of type === SWITCH ? [["encoder", c.num_layers], ["decoder", c.num_decoder_layers]] : []) {
     const own = sparse_step_of(layers, c[`num_sparse_${stack}_layers`]);  // a step of its own: to_dict shows it
-    const step = steps[`${stack}_sparse_step`];
-    c[`${stack}_sparse_step`] = step === own ? null : step;
+    const step = `${stack}_sparse_step`;
+    c[step] = fields[step] === own ? null : fields[step];
   }
-  return Object.assign(c, { steps, name });
+  return Object.assign(c, { fields, name });  // fields: as read, Switch's steps before Config's
 }
 
 // --- values: JavaScript input as the Python loader sees it ---------------------------------
@@ -131,10 +119,7 @@ function normalize(v) {
   return v === undefined ? null : v;
 }
 
-const DEFAULTS = {
-  config: normalize(DATA.CONFIG_DEFAULTS),
-  model: Object.fromEntries(Object.entries(DATA.MODEL_DEFAULTS).map(([k, v]) => [k, normalize(v)])),
-};
+const DEFAULTS = { config: normalize(DATA.CONFIG_DEFAULTS) };
 
 // config.json by JSON.parse, every integer exact (BigInt, from the number's own text).
 function parse(source, where = "config.json") {
@@ -174,7 +159,7 @@ const LEAF = new Map(DATA.views.leaves.map((id, pos) => [id, pos]));
 
 function sparseBlocks(c, stack) {  // Config.sparse_blocks, by the library's printed rule
   if (c.model_type !== SWITCH) return 0n;
-  return sparse_count(stack === "encoder" ? c.num_layers : c.num_decoder_layers, c.steps[`${stack}_sparse_step`]);
+  return sparse_count(stack === "encoder" ? c.num_layers : c.num_decoder_layers, c.fields[`${stack}_sparse_step`]);
 }
 
 function values(c, extra = {}) {  // Config.values(): the symbols' values
@@ -606,5 +591,5 @@ globalThis.t5sym = Object.freeze({
   // a preset's files as the published layouts write them: {format: [[title, bytes], ...]}
   files: (preset, encoderOnly = false) => Object.fromEntries(Object.entries(
     (DATA.files[preset] || {})[String(encoderOnly)] || {}).map(([f, l]) => [f, l.map(([t, n]) => [t, BigInt(n)])])),
-  modelDefaults: DATA.MODEL_DEFAULTS,
+  modelDefaults: MODEL_DEFAULTS,
 });

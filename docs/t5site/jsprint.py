@@ -218,6 +218,19 @@ _BOOL = {ast.And: "&&", ast.Or: "||"}
 #: ``d.get(k, default)`` of a printed dict (a JS object with string keys), as ``gt(d, k, x)``.
 GET = "(d,k,x)=>Object.prototype.hasOwnProperty.call(d,k)?d[k]:x"
 
+#: ``len(x)`` of a string, a list or a dict (an object: its keys), as a BigInt: ``ln(x)``.
+LENGTH = '(x)=>BigInt((typeof x==="object"&&!Array.isArray(x)?Object.keys(x):x).length)'
+
+#: What printed code calls, by the name it calls: `DIVIDE` as ``q``, `FLOOR` as ``fl``, ...
+HELPERS = {"q": DIVIDE, "fl": FLOOR, "ce": CEILING, "md": MODULO, "mn": MIN, "mx": MAX,
+           "gt": GET, "ln": LENGTH}  # fmt: skip
+
+
+def prelude() -> str:
+    """`HELPERS` as JavaScript ``const`` declarations, one a line: what printed code needs
+    before it."""
+    return "".join(f"const {name} = {code};\n" for name, code in HELPERS.items())
+
 #: JavaScript's reserved words a Python name may be: printed with a trailing ``_``.
 _RESERVED = frozenset(
     "break case catch class const continue debugger default delete do else enum export extends "
@@ -229,12 +242,14 @@ _RESERVED = frozenset(
 #: String methods printed as JavaScript's own (same result for a separator that is not empty).
 _METHODS = {"split": "split", "startswith": "startsWith"}
 
-#: ``isinstance(x, t)`` for the types a JSON value may be tested for: ``t`` a name or a tuple
-#: of names, printed as the JavaScript test of its key.
+#: ``isinstance(x, t)`` for the types a JSON value may be tested for, by name; a tuple of
+#: them is printed as the tests joined by ``||``.
 _TYPE_TESTS = {
-    ("str",): '(typeof {} === "string")',
-    ("list",): "Array.isArray({})",
-    ("list", "tuple"): "Array.isArray({})",
+    "str": '(typeof {0} === "string")',
+    "list": "Array.isArray({0})",
+    "tuple": "Array.isArray({0})",
+    "dict": '(typeof {0} === "object" && {0} !== null && Object.getPrototypeOf({0}) === '
+    "Object.prototype)",  # a plain object: not a list, not null, not an instance of a class
 }
 
 
@@ -309,12 +324,15 @@ class _Printer:
             and isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)
         ):  # fmt: skip
             return f"{args[0]}.join({self.expression(func.value)})"
-        if isinstance(func, ast.Attribute) and func.attr == "get" and len(args) == 2:
-            return f"gt({self.expression(func.value)}, {', '.join(args)})"
+        if isinstance(func, ast.Attribute) and func.attr == "get" and len(args) in (1, 2):
+            default = args[1] if len(args) == 2 else "null"
+            return f"gt({self.expression(func.value)}, {args[0]}, {default})"
         if isinstance(func, ast.Attribute) and func.attr in _METHODS and len(args) == 1:
             return f"{self.expression(func.value)}.{_METHODS[func.attr]}({args[0]})"
         if isinstance(func, ast.Name) and func.id == "len" and len(args) == 1:
-            return f"BigInt({args[0]}.length)"
+            return f"ln({args[0]})"
+        if isinstance(func, ast.Attribute) and func.attr == "items" and not args:
+            return f"Object.entries({self.expression(func.value)})"
         if isinstance(func, ast.Name) and func.id not in dir(builtins):
             return f"{_name(func.id)}({', '.join(args)})"
         raise ValueError(f"not a call jsprint prints: {ast.unparse(node)}")
@@ -322,10 +340,11 @@ class _Printer:
     def type_test(self, value: ast.expr, types: ast.expr) -> str:
         """``isinstance(value, types)`` for the types of `_TYPE_TESTS`."""
         names = types.elts if isinstance(types, ast.Tuple) else [types]
-        key = tuple(n.id if isinstance(n, ast.Name) else "" for n in names)
-        if key not in _TYPE_TESTS:
+        keys = dict.fromkeys(n.id if isinstance(n, ast.Name) else "" for n in names)
+        if not keys or any(k not in _TYPE_TESTS for k in keys):
             raise ValueError(f"not a type test jsprint prints: {ast.unparse(types)}")
-        return _TYPE_TESTS[key].format(self.expression(value))
+        tests = dict.fromkeys(_TYPE_TESTS[k].format(self.expression(value)) for k in keys)
+        return "(" + " || ".join(tests) + ")"
 
     def expression(self, node: ast.expr) -> str:
         """One Python expression over integers and strings as BigInt JavaScript."""
@@ -423,7 +442,10 @@ class _Printer:
         if isinstance(stmt, ast.AugAssign) and type(stmt.op) in (ast.Add, ast.Sub):
             op = _BINARY[type(stmt.op)]
             return f"{_target(stmt.target)} {op}= {self.expression(stmt.value)};"
-        if isinstance(stmt, ast.For) and not stmt.orelse and not isinstance(stmt.iter, ast.Call):
+        if isinstance(stmt, ast.Delete) and len(stmt.targets) == 1:
+            if isinstance(stmt.targets[0], ast.Subscript):
+                return f"delete {_target(stmt.targets[0])};"
+        if isinstance(stmt, ast.For) and not stmt.orelse:
             body = self.statements(stmt.body)
             return f"for ({_target(stmt.target)} of {self.expression(stmt.iter)}) {{ {body} }}"
         if (
@@ -502,8 +524,9 @@ def python_function(fn: Callable[..., Any]) -> str:
     ``continue``, ``xs.append(x)`` and calls made for their errors, over ``+ - * // %``,
     comparisons, ``is None``, ``in``/``not in`` (of a string, a list, or an argument
     annotated ``Mapping``/``dict``), ``and``/``or``/``not``, ``x if c else y``, ``d[k]``,
-    ``xs[-1]``, ``s[i:]``, ``[f(x) for x in xs]``, ``d.get(k, x)`` (``gt``), ``len``,
-    ``s.split``, ``s.startswith``, ``", ".join(xs)``, ``isinstance`` of a str or a list,
+    ``xs[-1]``, ``s[i:]``, ``[f(x) for x in xs]``, ``d.get(k[, x])`` (``gt``), ``d.items()``,
+    ``del d[k]``, ``len`` (``ln``), ``s.split``, ``s.startswith``, ``", ".join(xs)``,
+    ``isinstance`` of a str, a list or a dict,
     calls of functions by name (an exception class among their arguments is left out),
     f-strings without format specs, and int, string, bool and None literals; ints are
     BigInt, ``//`` and ``%`` round as Python's do (``fl``, ``md``). Anything else is refused.

@@ -614,15 +614,9 @@ def from_hf(source: str | Path | Mapping[str, Any], *, name: str | None = None) 
 def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) -> Config:
     """A `Config` from config.json's fields, as the model type's transformers config reads them.
 
-    Missing fields take that class's defaults (`MODEL_DEFAULTS`); an alias of its
-    ``attribute_map`` (``hidden_size``, ...) wins over the field it stands for, as in
-    transformers, and is applied after ``num_decoder_layers`` took its default (so
-    ``num_hidden_layers`` alone leaves the decoder at the class's depth, as transformers
-    5.x builds it) and after Switch's sparse steps were computed; ``num_labels`` wins
-    over the length of ``id2label``; ``is_gated_act`` and ``dense_act_fn`` win over
-    ``feed_forward_proj`` (`_feed_forward`). Without ``model_type``, ``architectures[0]``
-    names the type (``UMT5EncoderModel``: umt5), else the file must have a field of
-    `T5_FIELDS` to be read as T5.
+    Without ``model_type``, ``architectures[0]`` names the type (``UMT5EncoderModel``:
+    umt5), else the file must have a field of `T5_FIELDS` to be read as T5. The fields are
+    `_fields`'s.
     """
     implied = _implied_type(data.get("architectures"))
     model_type = data["model_type"] if "model_type" in data else implied or "t5"
@@ -633,26 +627,8 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
     if model_type in gemma2.MODEL_TYPES:  # hook: T5Gemma 2 (t5sym.model.gemma2)
         return gemma2.from_fields(data, name=name, source=source)
     _check_model_type(model_type)
-    fields = dict(MODEL_DEFAULTS[model_type])
-    fields.update({k: data[k] for k in fields if k in data})
-    if fields["num_decoder_layers"] is None:  # set before the aliases, as transformers 5 does
-        fields["num_decoder_layers"] = fields["num_layers"]
-    if model_type == "switch_transformers":  # the sparse steps too
-        fields.update(_sparse_steps(data, fields))
-    for alias, key in ALIASES[model_type].items():
-        if alias in data:
-            fields[key] = data[alias]
-    if "num_labels" not in data and data.get("id2label") is not None:
-        labels = data["id2label"]
-        if not isinstance(labels, (dict, list)):
-            raise ConfigError(f"id2label: must be an object of labels, got {shown(labels)}")
-        fields["num_labels"] = len(labels)
-    if model_type == "switch_transformers":  # its experts' activation; never gated
-        fields["feed_forward_proj"] = fields.pop("dense_act_fn")
-    else:
-        fields["feed_forward_proj"] = _feed_forward(data, fields["feed_forward_proj"])
     config = Config(
-        **fields,
+        **_fields(data, model_type),
         dropout_rate=data.get("dropout_rate", 0.1),  # every T5-family config's default
         # Switch's own (transformers' default); other types' configs ignore the key
         router_jitter_noise=(
@@ -669,6 +645,42 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
             "num_layers, ...) nor a T5-family class in architectures: not a T5 config"
         )
     return config
+
+
+def _fields(data: Mapping[str, Any], model_type: str) -> dict[str, Any]:
+    """config.json's fields that make ``model_type``'s structure, as its transformers config
+    class reads them.
+
+    Missing fields take that class's defaults (`MODEL_DEFAULTS`); an alias of its
+    ``attribute_map`` (``hidden_size``, ...) wins over the field it stands for, as in
+    transformers, and is applied after ``num_decoder_layers`` took its default (so
+    ``num_hidden_layers`` alone leaves the decoder at the class's depth, as transformers
+    5.x builds it) and after Switch's sparse steps were computed; ``num_labels`` wins
+    over the length of ``id2label``; ``is_gated_act`` and ``dense_act_fn`` win over
+    ``feed_forward_proj`` (`_feed_forward`).
+    """
+    fields = {}
+    for key, default in MODEL_DEFAULTS[model_type].items():
+        fields[key] = data[key] if key in data else default
+    if fields["num_decoder_layers"] is None:  # set before the aliases, as transformers 5 does
+        fields["num_decoder_layers"] = fields["num_layers"]
+    if model_type == "switch_transformers":  # the sparse steps too
+        for key, step in _sparse_steps(data, fields).items():
+            fields[key] = step
+    for alias, key in ALIASES[model_type].items():
+        if alias in data:
+            fields[key] = data[alias]
+    if "num_labels" not in data and data.get("id2label") is not None:
+        labels = data["id2label"]
+        if not isinstance(labels, (dict, list)):
+            raise ConfigError(f"id2label: must be an object of labels, got {shown(labels)}")
+        fields["num_labels"] = len(labels)
+    if model_type == "switch_transformers":  # its experts' activation; never gated
+        fields["feed_forward_proj"] = fields["dense_act_fn"]
+        del fields["dense_act_fn"]
+    else:
+        fields["feed_forward_proj"] = _feed_forward(data, fields["feed_forward_proj"])
+    return fields
 
 
 def _implied_type(architectures: Any) -> str | None:
