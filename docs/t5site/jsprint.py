@@ -231,6 +231,7 @@ def prelude() -> str:
     before it."""
     return "".join(f"const {name} = {code};\n" for name, code in HELPERS.items())
 
+
 #: JavaScript's reserved words a Python name may be: printed with a trailing ``_``.
 _RESERVED = frozenset(
     "break case catch class const continue debugger default delete do else enum export extends "
