@@ -427,8 +427,9 @@ def test_the_runtime_defines_what_the_printed_rules_call() -> None:
 
 def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
     """`config.architecture`, `config._head` (the head ``architectures`` names),
-    `config._implied_type`, `config._sparse_steps` (Switch's steps) and `config._fields` (a
-    model type's fields: defaults, aliases, ``id2label``, the activation), printed with what
+    `config._implied_type`, `config._model_type`, `config._check_is_t5`,
+    `config._sparse_steps` (Switch's steps) and `config._fields` (a model type's fields:
+    defaults, aliases, ``id2label``, the activation), printed with what
     they read: on a grid of good and bad values each gives the library's value, or its error
     (the same message up to the quotes of a value; for a check of the runtime's, the same
     field)."""
@@ -480,6 +481,17 @@ def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
         }
         data = {k: rng.choice(v) for k, v in pick.items() if rng.random() < 0.3}
         read.append([data, rng.choice(config_module.MODEL_TYPES)])
+    typed = []
+    for _ in range(200):
+        pick = {
+            "model_type": ["t5", "umt5", "bert", 3, None],
+            "architectures": [["UMT5EncoderModel"], ["BertModel"], ["FlaxMT5Model"], "T5Model", []],
+            "d_model": [512],
+            "num_decoder_layers": [2],
+            "vocab_size": [100],
+            "hidden_size": [64],
+        }
+        typed.append({k: rng.choice(v) for k, v in pick.items() if rng.random() < 0.3})
     script = (
         f"{jsprint.prelude()}"
         f"{_natives()}{jsprint.program(*calculator.RULES, natives=calculator.NATIVES)}"
@@ -489,11 +501,12 @@ def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
         "e.message]; } };\n"
         "const dump = (x) => JSON.stringify(x, (k, v) => typeof v === 'bigint' ? Number(v) : v);\n"
         f"const A = {json.dumps(names)}, H = {json.dumps(heads)}, I = {json.dumps(implied)};\n"
-        f"const W = {json.dumps(steps)}, R = {json.dumps(read)};\n"
+        f"const W = {json.dumps(steps)}, R = {json.dumps(read)}, T = {json.dumps(typed)};\n"
         "process.stdout.write(dump([A.map((n) => run(() => architecture(n))), "
         "H.map(([t, a, h]) => run(() => _head(t, a, h))), I.map((a) => run(() => "
         "_implied_type(a))), W.map(([d, f]) => run(() => _sparse_steps(ints(d), ints(f)))), "
-        "R.map(([d, t]) => run(() => _fields(ints(d), t)))]));"
+        "R.map(([d, t]) => run(() => _fields(ints(d), t))), T.map((d) => run(() => "
+        "_model_type(ints(d)))), T.map((d) => run(() => _check_is_t5(ints(d))))]));"
     )
     got = _node(script)
     quotes = str.maketrans({"'": '"'})
@@ -503,6 +516,8 @@ def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
         (config_module._implied_type, [[a] for a in implied], got[2], True),
         (config_module._sparse_steps, steps, got[3], False),
         (config_module._fields, read, got[4], False),
+        (config_module._model_type, [[d] for d in typed], got[5], True),
+        (config_module._check_is_t5, [[d] for d in typed], got[6], True),
     ]
     for fn, cases, outs, exact in runs:
         for args, out in zip(cases, outs, strict=True):
@@ -515,5 +530,9 @@ def test_the_loaders_rules_print_as_the_library_runs_them() -> None:
             else:
                 assert out[1].split(":")[0] == want[1].split(":")[0], (args, out, want)
         kinds = {"error" if o[0] == "error" else o[1] is None for o in outs}
-        assert kinds == ({True, False} if exact and fn is not config_module._head else
-                         {"error", False}), (fn.__name__, kinds)  # fmt: skip
+        assert kinds == {  # each case seen: an answer, and None or an error
+            config_module.architecture: {True, False},
+            config_module._implied_type: {True, False},
+            config_module._model_type: {True, False},  # "model_type": null
+            config_module._check_is_t5: {"error", True},
+        }.get(fn, {"error", False}), (fn.__name__, kinds)

@@ -85,8 +85,7 @@ function makeConfig(fields) {  // Config: each field as DATA.FIELDS says, then t
 // config._from_fields: the type the file names or implies, its fields (config._fields, printed),
 // then Config's checks (makeConfig).
 function fromFields(data, name = null) {
-  const implied = _implied_type(data.architectures);
-  const type = has(data, "model_type") ? data.model_type : implied || "t5";
+  const type = _model_type(data);
   if (DATA.OTHER_TYPES.includes(type)) {  // T5Gemma's trees would take the page past its budget
     fail(`model_type: ${type} is counted by the t5sym command, not on this page (kept under 40 KB)`);
   }
@@ -98,9 +97,7 @@ function fromFields(data, name = null) {
     router_jitter_noise: type === SWITCH && has(data, "router_jitter_noise")
       ? data.router_jitter_noise : DEFAULTS.config.router_jitter_noise,  // Switch's own key
   });
-  if (!has(data, "model_type") && !implied && !DATA.T5_FIELDS.some((k) => has(data, k))) {
-    fail("model_type: missing, and neither a T5 field nor a T5-family class: not a T5 config");
-  }
+  _check_is_t5(data);
   for (const [stack, layers] of type === SWITCH ? [["encoder", c.num_layers], ["decoder", c.num_decoder_layers]] : []) {
     const own = sparse_step_of(layers, c[`num_sparse_${stack}_layers`]);  // a step of its own: to_dict shows it
     const step = `${stack}_sparse_step`;

@@ -52,7 +52,6 @@ from t5sym.model.config import (
     MODEL_DEFAULTS,
     MODEL_TYPES,
     SERVED_TYPES,
-    T5_FIELDS,
     TRAINED_TYPES,
     Config,
     from_hf,
@@ -869,7 +868,6 @@ def loader_tables() -> dict[str, Any]:
         "UNGATED": [
             t for t in MODEL_TYPES if not _takes("feed_forward_proj", "gated-relu", model_type=t)
         ],  # fmt: skip
-        "T5_FIELDS": sorted(T5_FIELDS),
         "OTHER_TYPES": [*gemma.MODEL_TYPES, *gemma2.MODEL_TYPES, *gemma.REFUSED_TYPES],
         #: The config fields behind `Config.values()` (the sparse counts are derived).
         "SYMBOL_FIELDS": symbol_fields(),
@@ -908,8 +906,10 @@ def loader_tables() -> dict[str, Any]:
 
 #: The library's rules written as small Python functions, printed from their source with
 #: the functions and tables they read (`t5site.jsprint.program`): the model type and head
-#: ``architectures`` names (`t5sym.model.config.architecture`, ``_head``, ``_implied_type``),
-#: Switch's sparse steps (``_sparse_steps``) and blocks (``SwitchTransformersConfig``,
+#: ``architectures`` names (`t5sym.model.config.architecture`, ``_head``, ``_implied_type``,
+#: ``_model_type``), whether the file is T5's (``_check_is_t5``), a model type's fields
+#: (``_fields``: its defaults, aliases, ``id2label``), Switch's sparse steps
+#: (``_sparse_steps``) and blocks (``SwitchTransformersConfig``,
 #: ``SwitchTransformersStack``), llama.cpp's type for each GGUF tensor
 #: (`t5sym.views.formats.tensor_types`: its file types' rules, ``use_more_bits``, the
 #: fallback of rows a block does not divide), ``is_gated_act`` and ``dense_act_fn`` over
@@ -919,7 +919,9 @@ RULES = (
     config_module.architecture,
     config_module._head,
     config_module._implied_type,
+    config_module._model_type,
     config_module._fields,
+    config_module._check_is_t5,
     config_module._sparse_steps,
     config_module.sparse_step_of,
     config_module.sparse_count,

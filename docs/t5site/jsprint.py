@@ -271,8 +271,10 @@ def _constant(value: object) -> str:
 
 
 def literal(value: object) -> str:
-    """A Python table (dicts with string keys, tuples, lists, ints, strings, bools, None) as a
-    JavaScript literal, every int a BigInt: ``{"Q4_K": 256n}``."""
+    """A Python table (dicts with string keys, tuples, lists, sets, ints, strings, bools, None)
+    as a JavaScript literal, every int a BigInt: ``{"Q4_K": 256n}``; a set is a sorted list."""
+    if isinstance(value, (set, frozenset)):
+        return literal(sorted(value))
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise ValueError(f"a printed dict has string keys only: {value!r:.60}")
@@ -421,8 +423,8 @@ class _Printer:
     def statement(self, stmt: ast.stmt) -> str:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             return ""  # the docstring
-        if isinstance(stmt, ast.Return) and stmt.value is not None:
-            return f"return {self.expression(stmt.value)};"
+        if isinstance(stmt, ast.Return):
+            return "return;" if stmt.value is None else f"return {self.expression(stmt.value)};"
         if (
             isinstance(stmt, ast.Raise) and stmt.cause is None and isinstance(stmt.exc, ast.Call)
             and isinstance(stmt.exc.func, ast.Name) and stmt.exc.func.id in self.errors
@@ -520,16 +522,16 @@ def _locals(node: ast.FunctionDef) -> list[str]:
 def python_function(fn: Callable[..., Any]) -> str:
     """A Python function of integers and strings, printed from its source as an arrow function.
 
-    Its body may hold ``if``/``else``, ``return``, ``raise Error(message)`` (a ``throw``),
-    assignments to names and to ``d[k]`` (``=``, ``+=``, ``-=``), ``for a, b in xs:`` with
-    ``continue``, ``xs.append(x)`` and calls made for their errors, over ``+ - * // %``,
-    comparisons, ``is None``, ``in``/``not in`` (of a string, a list, or an argument
-    annotated ``Mapping``/``dict``), ``and``/``or``/``not``, ``x if c else y``, ``d[k]``,
-    ``xs[-1]``, ``s[i:]``, ``[f(x) for x in xs]``, ``d.get(k[, x])`` (``gt``), ``d.items()``,
-    ``del d[k]``, ``len`` (``ln``), ``s.split``, ``s.startswith``, ``", ".join(xs)``,
-    ``isinstance`` of a str, a list or a dict,
-    calls of functions by name (an exception class among their arguments is left out),
-    f-strings without format specs, and int, string, bool and None literals; ints are
+    Its body may hold ``if``/``else``, ``return`` (with a value or none), ``raise
+    Error(message)`` (a ``throw``), assignments to names and to ``d[k]`` (``=``, ``+=``,
+    ``-=``), ``del d[k]``, ``for a, b in xs:`` with ``continue``, ``xs.append(x)`` and calls
+    made for their errors, over ``+ - * // %``, comparisons, ``is None``, ``in``/``not in``
+    (of a string, a list, or an argument annotated ``Mapping``/``dict``),
+    ``and``/``or``/``not``, ``x if c else y``, ``d[k]``, ``xs[-1]``, ``s[i:]``,
+    ``[f(x) for x in xs]``, ``d.get(k[, x])`` (``gt``), ``d.items()``, ``len`` (``ln``),
+    ``s.split``, ``s.startswith``, ``", ".join(xs)``, ``isinstance`` of a str, a list or a
+    dict, calls of functions by name (an exception class among their arguments is left
+    out), f-strings without format specs, and int, string, bool and None literals; ints are
     BigInt, ``//`` and ``%`` round as Python's do (``fl``, ``md``). Anything else is refused.
     Truth tests are JavaScript's: a function printed here tests no list or dict for emptiness.
 

@@ -615,11 +615,10 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
     """A `Config` from config.json's fields, as the model type's transformers config reads them.
 
     Without ``model_type``, ``architectures[0]`` names the type (``UMT5EncoderModel``:
-    umt5), else the file must have a field of `T5_FIELDS` to be read as T5. The fields are
-    `_fields`'s.
+    umt5), else the file must have a field of `T5_FIELDS` to be read as T5 (`_model_type`,
+    `_check_is_t5`). The fields are `_fields`'s.
     """
-    implied = _implied_type(data.get("architectures"))
-    model_type = data["model_type"] if "model_type" in data else implied or "t5"
+    model_type = _model_type(data)
     if isinstance(model_type, str) and (  # hook: T5Gemma is its own structure (t5sym.model.gemma)
         model_type in gemma.MODEL_TYPES or model_type in gemma.REFUSED_TYPES
     ):
@@ -639,12 +638,29 @@ def _from_fields(data: dict[str, Any], *, name: str | None, source: str | None) 
         name=name,
         source=source,
     )
-    if "model_type" not in data and implied is None and not T5_FIELDS.intersection(data):
-        raise ConfigError(
-            "model_type: missing, and neither a T5 field (d_model, d_ff, d_kv, num_heads, "
-            "num_layers, ...) nor a T5-family class in architectures: not a T5 config"
-        )
+    _check_is_t5(data)
     return config
+
+
+def _model_type(data: Mapping[str, Any]) -> Any:
+    """``model_type``, else the type ``architectures[0]`` names, else t5."""
+    if "model_type" in data:
+        return data["model_type"]
+    return _implied_type(data.get("architectures")) or "t5"
+
+
+def _check_is_t5(data: Mapping[str, Any]) -> None:
+    """Refuse a config.json that does not say it is of the T5 family: no ``model_type``,
+    no T5-family class in ``architectures``, no field of `T5_FIELDS`."""
+    if "model_type" in data or _implied_type(data.get("architectures")) is not None:
+        return
+    for key in T5_FIELDS:
+        if key in data:
+            return
+    raise ConfigError(
+        "model_type: missing, and neither a T5 field (d_model, d_ff, d_kv, num_heads, "
+        "num_layers, ...) nor a T5-family class in architectures: not a T5 config"
+    )
 
 
 def _fields(data: Mapping[str, Any], model_type: str) -> dict[str, Any]:
