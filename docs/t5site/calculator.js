@@ -584,7 +584,7 @@ globalThis.t5sym = Object.freeze({
   presets: PRESETS, defaults: DATA.DEFAULTS, dtypes: Object.keys(DATA.DTYPE_BYTES),
   inferenceDtypes: DATA.INFERENCE_DTYPES,
   optimizers: Object.keys(DATA.OPTIMIZERS), setups: DATA.SETUP_CHOICES, heads: HEADS, classPrefix: CLASS_PREFIX,
-  aliases: DATA.ALIASES,
+  aliases: ALIASES,
   // a preset's files as the published layouts write them: {format: [[title, bytes], ...]}
   files: (preset, encoderOnly = false) => Object.fromEntries(Object.entries(
     (DATA.files[preset] || {})[String(encoderOnly)] || {}).map(([f, l]) => [f, l.map(([t, n]) => [t, BigInt(n)])])),

@@ -45,7 +45,6 @@ from t5sym.model.algebra import tidy
 from t5sym.model.config import (
     ACTIVATIONS,
     ACTIVATIONS_WITH_PARAMETERS,
-    ALIASES,
     CLASS_PREFIX,
     ENCODER_ATTENTION,
     HEADS,
@@ -871,7 +870,6 @@ def loader_tables() -> dict[str, Any]:
         "OTHER_TYPES": [*gemma.MODEL_TYPES, *gemma2.MODEL_TYPES, *gemma.REFUSED_TYPES],
         #: The config fields behind `Config.values()` (the sparse counts are derived).
         "SYMBOL_FIELDS": symbol_fields(),
-        "ALIASES": ALIASES,
         "ENCODER_ATTENTION": ENCODER_ATTENTION,
         "MAX_DIGITS": checks.MAX_DIGITS,
         "DTYPE_BYTES": memory.DTYPE_BYTES,
