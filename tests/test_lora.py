@@ -308,7 +308,8 @@ def test_cli_bad_values_exit_2(args: list[str], message: str) -> None:
 
 def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropout: float,
                      batch: int, s: int, t: int, *, ckpt: bool = False, padding: bool = False,
-                     autocast: str | None = None, prepare=None) -> int:  # fmt: skip
+                     autocast: str | None = None, prepare=None,
+                     lora_dropout: float = 0.0) -> int:  # fmt: skip
     """Bytes of every distinct storage saved for backward in one training forward of
     ``get_peft_model`` on CPU (``labels`` given), parameters excluded. ``ckpt``: transformers'
     checkpointing (reentrant, whose function saves each block's inputs through the hooks;
@@ -316,7 +317,7 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
     ``attention_mask`` with the last token of the first row masked; ``autocast``: the
     forward under ``torch.autocast("cpu", dtype)`` over fp32 weights (HF Trainer's
     ``bf16=True``/``fp16=True``); ``prepare``: called with the base model (a router's
-    routing)."""
+    routing); ``lora_dropout``: peft's."""
     from .support.reference import hf_config
 
     cfg = hf_config(config)
@@ -326,7 +327,8 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
     model = build_from(cfg).to(TORCH_DTYPE[dtype])
     if prepare is not None:
         prepare(model)
-    model = get_peft_model(model, LoraConfig(r=8, target_modules=targets)).train()
+    lora = LoraConfig(r=8, target_modules=targets, lora_dropout=lora_dropout)
+    model = get_peft_model(model, lora).train()
     if ckpt:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": True})
     params = {p.untyped_storage().data_ptr() for p in model.parameters()}
@@ -428,6 +430,11 @@ def test_saved_with_a_workload_at_edge_shapes(heads, layers, decoder_layers, s, 
         ({"dtype": "bf16", "precision": "autocast-bf16"}, "dtype: autocast-bf16 runs over fp32"),
         ({"dtype": "int8"}, "dtype: int8 holds weights for inference only"),
         ({"lora_targets": "q,zz"}, "lora_targets: unknown 'zz'"),
+        ({"lora_dropout": 1}, "lora_dropout: must be a number in [0, 1), got 1"),
+        ({"lora_dropout": True}, "lora_dropout: must be a number in [0, 1), got True"),
+        ({"lora_dropout": "0.1"}, "lora_dropout: must be a number in [0, 1), got '0.1'"),
+        ({"lora_dropout": 0.1, "lora_rank": None}, "lora_dropout: peft's dropout"),
+        ({"lora_dropout": 0.1, "lora_rank": None, "batch": None}, "lora_dropout: peft's"),
     ],
 )
 def test_workload_setups_not_modelled_are_refused(kwargs: dict, message: str) -> None:
@@ -450,12 +457,30 @@ def test_cli_lora_with_a_workload_equals_peft_on_t5_small() -> None:
     assert data["activations_bytes"] == real and data["lora_targets"] == ["q", "v"]
     assert data["trainable_parameters"] == 294912  # peft's, on t5-small (test above)
     human = run("memory", "t5-small", "--lora-rank", "8", "--batch", "2", "--attention", "eager")
-    assert human.returncode == 0 and "LoRA r=8 on q, v" in human.stdout
+    assert human.returncode == 0 and "LoRA r=8 lora_dropout=0 on q, v" in human.stdout
     assert "derived from torch's source" in human.stdout
     refused = run("memory", "t5-small", "--lora-rank", "8", "--batch", "2", "--precision",
                   "autocast-fp16", "--dtype", "fp16")  # fmt: skip
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.count("\n") == 1 and "dtype: autocast-fp16 runs over" in refused.stderr
+
+
+def test_cli_lora_dropout_equals_peft_on_t5_small() -> None:
+    """``--lora-dropout`` (peft's issue 945 used 0.05): the JSON equals peft on CPU, the
+    text says it; without ``--lora-rank`` it is one line, exit status 2."""
+    config = t5sym.load("t5-small")
+    real = peft_saved_bytes(config, ["q", "v"], "bf16", "sdpa", 0.0, 1, 8, 4, lora_dropout=0.05)
+    args = ["--dtype", "bf16", "--lora-rank", "8", "--batch", "1", "--encoder-length", "8",
+            "--decoder-length", "4", "--device", "cpu", "--dropout-rate", "0"]  # fmt: skip
+    out = run("memory", "t5-small", *args, "--lora-dropout", "0.05", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["activations_bytes"] == real and data["lora_dropout"] == 0.05
+    human = run("memory", "t5-small", *args, "--lora-dropout", "0.05")
+    assert human.returncode == 0 and "LoRA r=8 lora_dropout=0.05 on q, v" in human.stdout
+    alone = run("memory", "t5-small", "--batch", "1", "--lora-dropout", "0.05")
+    assert alone.returncode == 2 and alone.stdout == "" and alone.stderr.count("\n") == 1
+    assert "lora_dropout: peft's dropout on the adapters' input; give lora_rank" in alone.stderr
 
 
 UMT5 = Config(d_model=8, d_ff=12, num_heads=2, d_kv=3, num_layers=2, vocab_size=20,
@@ -488,6 +513,39 @@ def test_checkpointing_padding_and_umt5_equal_peft(name, targets, dtype, attenti
         decoder_length=4, attention=attention, device="cpu", dropout=dropout,
         checkpointing=ckpt, padding_mask=padding)  # fmt: skip
     assert ours.activations_bytes == real
+
+
+@pytest.mark.parametrize(
+    ("dtype", "attention", "ckpt", "amp"),
+    [("fp32", "eager", False, None), ("fp32", "sdpa", False, None), ("bf16", "sdpa", True, None),
+     ("fp32", "sdpa", False, "bf16"), ("fp16", "eager", False, None)],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "targets"),
+    [
+        ("v1.1-like", WIDE),
+        ("v1.0-like", ["q", "k", "v", "o", "wi", "wo", "lm_head"]),
+        ("h1", ["o", "wo"]),
+        ("umt5", ["q", "v"]),
+    ],
+)
+def test_lora_dropout_equals_peft(name, targets, dtype, attention, ckpt, amp) -> None:
+    """peft's ``lora_dropout`` 0.1: each adapter's lora_A keeps its own dropped input and
+    the mask (float32 on CPU) where its input needs a gradient; in fp32 no adapter shares x,
+    and what the base shared with lora_A (a fused kernel's output, ReLU's) is its own."""
+    config = UMT5 if name == "umt5" else SAVED_CONFIGS[name]
+    real = peft_saved_bytes(config, targets, dtype, attention, 0.0, 2, 5, 4, ckpt=ckpt,
+                            autocast=amp, lora_dropout=0.1)  # fmt: skip
+    ours = t5sym.views.activations.memory_at(
+        config, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
+        decoder_length=4, attention=attention, device="cpu", dropout=0.0, checkpointing=ckpt,
+        precision=f"autocast-{amp}" if amp else "cast", lora_dropout=0.1)  # fmt: skip
+    without = t5sym.views.activations.memory_at(
+        config, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
+        decoder_length=4, attention=attention, device="cpu", dropout=0.0, checkpointing=ckpt,
+        precision=f"autocast-{amp}" if amp else "cast")  # fmt: skip
+    assert ours.activations_bytes == real and ours.lora_dropout == 0.1
+    assert real > without.activations_bytes or ckpt  # the masks, at the least
 
 
 # ---------------------------------------------------------------------------------------
@@ -563,7 +621,7 @@ def test_cli_lora_under_autocast_equals_peft(tmp_path: Path) -> None:
     assert data["optimizer_state"] == 4 * len(trained) + 8 * data["trainable_parameters"]
     human = run("memory", "flan-t5-small", "--lora-rank", "8", "--precision", "autocast-bf16",
                 "--batch", "2")  # fmt: skip
-    assert human.returncode == 0 and "LoRA r=8 on q, v" in human.stdout, human.stderr
+    assert human.returncode == 0 and "LoRA r=8 lora_dropout=0 on q, v" in human.stdout, human.stderr
 
 
 # ---------------------------------------------------------------------------------------
@@ -602,11 +660,12 @@ def lora_cases(draw: st.DrawFn) -> tuple:
     )
     setup = dict(dtype=dtype, precision=precision, attention=attention,
                  dropout=draw(st.sampled_from([0.0, 0.1])), ckpt=draw(st.booleans()),
-                 padding=draw(st.booleans()))  # fmt: skip
+                 padding=draw(st.booleans()),
+                 lora_dropout=draw(st.sampled_from([0.0, 0.05])))  # fmt: skip
     return c, targets, setup, (batch, s, t)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(lora_cases())
 def test_lora_generated_equals_peft(case) -> None:
     c, targets, setup, (batch, s, t) = case
@@ -616,9 +675,9 @@ def test_lora_generated_equals_peft(case) -> None:
         c, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=batch, encoder_length=s,
         decoder_length=t, attention=setup["attention"], device="cpu", dropout=setup["dropout"],
         checkpointing=setup["ckpt"], padding_mask=setup["padding"],
-        precision=precision)  # fmt: skip
+        precision=precision, lora_dropout=setup["lora_dropout"])  # fmt: skip
     prepare = round_robin if c.model_type == "switch_transformers" else None
     real = peft_saved_bytes(c, targets, dtype, setup["attention"], setup["dropout"], batch, s,
                             t, ckpt=setup["ckpt"], padding=setup["padding"], autocast=amp,
-                            prepare=prepare)  # fmt: skip
+                            prepare=prepare, lora_dropout=setup["lora_dropout"])  # fmt: skip
     assert ours.activations_bytes == real

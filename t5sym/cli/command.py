@@ -97,7 +97,7 @@ def cmd_memory(args: argparse.Namespace) -> str:
     config = presets.load(args.target)
     lengths = {k: getattr(args, k) for k in ("batch", "encoder_length", "decoder_length")}
     setup = {k: getattr(args, k) for k in ("attention", "device", "precision", "padding_mask")}
-    lora = {"lora_rank": args.lora_rank, "lora_targets": args.lora_targets}  # t5sym.views.lora
+    lora = {k: getattr(args, k) for k in ("lora_rank", "lora_targets", "lora_dropout")}
     result = t5sym.views.activations.memory_at(config, args.dtype, args.optimizer, args.cores,
                                          args.checkpointing, **lora, **lengths, **setup,
                                          dropout=args.dropout_rate)  # fmt: skip
@@ -224,6 +224,7 @@ def _training(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cores", type=_positive_int, help="bytes of one of P cores (Mesh TF)")
     p.add_argument("--lora-rank", type=_positive_int, help="LoRA (peft) of rank R, base frozen")
     p.add_argument("--lora-targets", help="peft's target_modules, e.g. q,v (peft's default)")
+    p.add_argument("--lora-dropout", type=float, help="peft's lora_dropout (0); with a workload")
 
 
 def _layout(p: argparse.ArgumentParser) -> None:

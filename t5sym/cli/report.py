@@ -335,12 +335,14 @@ def memory_text(result: Memory) -> str:
     )
 
 
-def _lora_lines(m: Memory) -> list[str]:
-    """With LoRA (`t5sym.views.memory.LoraMemory`): trainable vs frozen parameters."""
+def _lora_lines(m: Memory, dropout: float | None = None) -> list[str]:
+    """With LoRA (`t5sym.views.memory.LoraMemory`): trainable vs frozen parameters, and the
+    adapters' ``lora_dropout`` where activations are counted."""
     if not hasattr(m, "lora_rank"):
         return []
+    p = "" if dropout is None else f" lora_dropout={dropout:g}"
     return [
-        f"LoRA r={m.lora_rank} on {', '.join(m.lora_targets)} (peft): "
+        f"LoRA r={m.lora_rank}{p} on {', '.join(m.lora_targets)} (peft): "
         f"trainable {m.trainable_parameters:,} (float32 adapters), frozen {m.frozen_parameters:,}",
         "gradients and optimizer state: the adapters only",
     ]
@@ -494,7 +496,7 @@ def fine_tuning_text(result) -> str:
             f"optimizer={r.optimizer}; {how}",
             f"attention={r.attention} device={r.device} precision={r.precision} "
             f"dropout_rate={r.dropout:g}; {mask}",
-            *_lora_lines(r.memory),
+            *_lora_lines(r.memory, getattr(r, "lora_dropout", None)),
             "",
             table(_bytes_rows(pairs), ["part", "bytes", "GiB", "GB"], {1, 2, 3}),
             *where,

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 from sympy import Expr
@@ -175,7 +176,8 @@ class Setup:
     """How the training forward runs: what decides which tensors autograd saves.
 
     ``dropout`` is the config's ``dropout_rate``; ``mask_bytes`` the bytes of a dropout
-    mask element (1 on CUDA, b on CPU, unless given).
+    mask element (1 on CUDA, b on CPU, unless given); ``lora_dropout`` peft's, on each
+    adapter's input (LoRA only; 0 builds ``nn.Identity``).
     """
 
     attention: str = "sdpa"
@@ -184,15 +186,18 @@ class Setup:
     padding_mask: bool = False
     dropout: float = DEFAULT_DROPOUT
     mask_bytes: int | None = None
+    lora_dropout: float = 0.0
 
     @property
     def autocast(self) -> int | None:
         """Bytes of autocast's lower dtype, or None (a model cast to its dtype)."""
         return AUTOCAST.get(self.precision)
 
-    def mask(self, values: int) -> int:
-        """Bytes per dropout-mask element on tensors of ``values`` bytes (0: no dropout)."""
-        if self.dropout == 0:
+    def mask(self, values: int, rate: float | None = None) -> int:
+        """Bytes per dropout-mask element on tensors of ``values`` bytes (0: no dropout), for
+        the config's ``dropout`` or, given, another ``rate``: on CPU the mask is a tensor of
+        the input's dtype (``input * noise``), on CUDA a bool."""
+        if (self.dropout if rate is None else rate) == 0:
             return 0
         return self.mask_bytes or (CUDA_MASK if self.device == "cuda" else values)
 
@@ -217,6 +222,7 @@ def setup(
     padding_mask: bool = False,
     dropout: float | None = None,
     mask_bytes: int | None = None,
+    lora_dropout: float = 0.0,
 ) -> Setup:
     """A checked `Setup`; ``dropout`` None: the config's ``dropout_rate`` (0.1 if unset)."""
     attention = _choice("attention", attention, ATTENTIONS)
@@ -228,13 +234,20 @@ def setup(
     padding_mask = checks.boolean("padding_mask", padding_mask)
     if dropout is None:
         dropout = getattr(config, "dropout_rate", DEFAULT_DROPOUT)  # hook: Config.dropout_rate
-    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
-        raise T5SymError(f"dropout: must be a number in [0, 1), got {checks.shown(dropout)}")
+    dropout = _rate("dropout", dropout)
     if mask_bytes is not None:
         mask_bytes = checks.positive_int("mask_bytes", mask_bytes)
+    lora_dropout = _rate("lora_dropout", lora_dropout)
     if getattr(config, "model_type", "t5") in EAGER_ONLY:
         attention = "eager"  # no sdpa in transformers: the default falls back to eager
-    return Setup(attention, device, precision, padding_mask, float(dropout), mask_bytes)
+    return Setup(attention, device, precision, padding_mask, dropout, mask_bytes, lora_dropout)
+
+
+def _rate(field: str, value: Any) -> float:
+    """A dropout probability: a number in [0, 1), as a float; else one line."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise T5SymError(f"{field}: must be a number in [0, 1), got {checks.shown(value)}")
+    return float(value)
 
 
 def activation_name(config: Config | None) -> str:
@@ -783,14 +796,15 @@ def _copy_leaves(p: str, w: Copies, stack: Role, module: Role, hot: Iterable[Rol
     return out
 
 
-def _frozen_attention(p: str, call: _Call, s: Setup, b: int, m: int, g: _Grads, fp32: bool,
+def _frozen_attention(p: str, call: _Call, s: Setup, b: int, m: int, g: _Grads, x_kept: bool,
                       norm: bool, shared: bool = True, w: Copies | None = None,
                       stack: Role = Role.ENCODER) -> Node:  # fmt: skip
     """One attention sublayer (``norm``: its input needs a gradient, so its norm saves;
     ``shared``: a bias every layer reuses is counted here, see `_frozen_scores`; ``w``:
-    autocast's weight copies, `_copy_leaves`)."""
+    autocast's weight copies, `_copy_leaves`; ``x_kept``: an adapter's lora_A saves its
+    input itself, fp32 without lora_dropout, so a fused kernel's output is o's input)."""
     kind = "EncDecAttention" if call.role is Role.CROSS_ATTENTION else "SelfAttention"
-    fp32_o = fp32 and g.o and _frozen_kernel(s) in ("flash", "efficient")
+    fp32_o = x_kept and g.o and _frozen_kernel(s) in ("flash", "efficient")
     hot = [Role.Q] if norm else []
     if norm or call.role is Role.CROSS_ATTENTION:  # cross: k, v read the encoder's output
         hot += [Role.K, Role.V]
@@ -870,13 +884,14 @@ def _frozen_long_attention(p: str, kind: str, reps: Expr, s: Setup, b: int, m: i
 
 
 def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | None,
-                roles: frozenset[Role], hot: bool, fp32: bool, w: Copies | None = None,
+                roles: frozenset[Role], hot: bool, x_kept: bool, w: Copies | None = None,
                 stack: Role = Role.ENCODER, sb: int | None = None, module: str = "DenseReluDense",
                 role: Role = Role.FFN, copy_reps: Expr | None = None) -> Node | None:  # fmt: skip
     """One feed-forward sublayer; ``hot``: its input needs a gradient; ``w``: autocast's
     weight copies (`_copy_leaves`, ``copy_reps`` times: ``reps`` unless given), ``sb`` the
     stream's bytes (b unless autocast); ``module`` and ``role``: the FFN's name and role
-    (Switch's ``mlp``, an expert)."""
+    (Switch's ``mlp``, an expert); ``x_kept`` as in `_frozen_attention` (ReLU's output is
+    then wo's input)."""
     act, saves, keeps_output = activation_saves(config)
     gated = bool(config and config.is_gated)
     wide = reps * batch * n * d_ff
@@ -889,7 +904,7 @@ def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | No
     if not out:
         return None
     act_bytes = saves * b * wide if g0 else sympy.S.Zero
-    if fp32 and not gated and keeps_output and not m and Role.WO in roles:
+    if x_kept and not gated and keeps_output and not m and Role.WO in roles:
         act_bytes = sympy.S.Zero  # ReLU's output is wo's input: wo.lora_A saves it
     gate = sympy.S.Zero
     if gated:
@@ -917,7 +932,7 @@ def _frozen_ffn(p: str, n: Expr, reps: Expr, b: int, m: int, config: Config | No
 
 
 def _frozen_switch(p: str, n: Expr, reps: Expr, sparse: Expr, b: int, m: int, config: Config,
-                   roles: frozenset[Role], hot: bool, fp32: bool, w: Copies, stack: Role,
+                   roles: frozenset[Role], hot: bool, x_kept: bool, w: Copies, stack: Role,
                    s: Setup) -> Node | None:  # fmt: skip
     """Switch's feed-forward sublayer with the base frozen, ``reps`` blocks of which
     ``sparse`` are sparse: the dense ``mlp`` as `_frozen_ffn`; in a sparse block the router
@@ -927,7 +942,7 @@ def _frozen_switch(p: str, n: Expr, reps: Expr, sparse: Expr, b: int, m: int, co
     Not ``hot`` (a sparse block 0 before any adapter of the stream: feed-forward targets
     alone): no norm, nothing of the router, and the combine without the expert output."""
     sb = FLOAT32 if s.autocast else b
-    dense = _frozen_ffn(p, n, reps - sparse, b, m, config, roles, hot, fp32, w, stack, sb,
+    dense = _frozen_ffn(p, n, reps - sparse, b, m, config, roles, hot, x_kept, w, stack, sb,
                         module="mlp")  # fmt: skip
     mlp = [c for c in dense.children if c.role is Role.FFN] if dense else []
     if sparse == 0 or dense is None:
@@ -935,7 +950,7 @@ def _frozen_switch(p: str, n: Expr, reps: Expr, sparse: Expr, b: int, m: int, co
     tokens = saved_switch.routed(n)
     hit = saved_switch.experts_hit(tokens)
     experts = _frozen_ffn(f"{p}.mlp.experts", tokens / batch, sparse, b, m, config, roles, hot,
-                          fp32, w, stack, sb, module="expert_*", role=Role.EXPERTS,
+                          x_kept, w, stack, sb, module="expert_*", role=Role.EXPERTS,
                           copy_reps=sparse * hit)  # fmt: skip
     router = saved_switch.router(n, config.router_jitter_noise) if hot else {}
     router.pop("classifier", None)  # a frozen classifier keeps no input
@@ -979,7 +994,7 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
     enc = stack == "encoder"
     n = encoder_length if enc else decoder_length
     layers = num_layers if enc else num_decoder_layers
-    fp32 = b == FLOAT32
+    x_kept = b == FLOAT32 and s.lora_dropout == 0  # lora_A saves x itself: no copy, no dropout
     attn = roles & _ATTENTION_TARGETS
     ffn = roles & {Role.WI, Role.WI_0, Role.WI_1, Role.WO}
     hot = _Grads(o=Role.O in attn)
@@ -1003,26 +1018,26 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
     def ffn_sublayer(p: str, reps: Expr, hot: bool) -> Node | None:
         if switch:
             sparse = sparse0 if reps == 1 else _SPARSE[stack] - sparse0
-            return _frozen_switch(p, n, reps, sparse, b, m, config, roles, hot, fp32, w, sr, s)
-        return _frozen_ffn(p, n, reps, b, m, config, roles, hot, fp32, w, sr, sb)
+            return _frozen_switch(p, n, reps, sparse, b, m, config, roles, hot, x_kept, w, sr, s)
+        return _frozen_ffn(p, n, reps, b, m, config, roles, hot, x_kept, w, sr, sb)
 
     def self_attention(p: str, reps: Expr, g: _Grads, norm: bool, shared: bool = True) -> Node:
         if long:
             return _frozen_long_attention(p, long, reps, s, b, m, g, norm, w)
-        return _frozen_attention(p, self_call(reps), s, b, m, g, fp32, norm, shared, w, sr)
+        return _frozen_attention(p, self_call(reps), s, b, m, g, x_kept, norm, shared, w, sr)
 
     if attn:  # block 0's self-attention reads a stream without gradient
         g = _Grads(Role.Q in attn, Role.K in attn, Role.V in attn, Role.O in attn)
         parts.append(self_attention(f"{first}.layer.0", 1, g, False))
         if not enc:
             parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, hot,
-                                           fp32, True, w=w, stack=sr))  # fmt: skip
+                                           x_kept, True, w=w, stack=sr))  # fmt: skip
         parts.append(ffn_sublayer(ff0, 1, True))
     elif ffn:
         if not enc:  # the cross-attention's k, v read the encoder's output: it needs one
             g = _Grads(False, True, True, False)
             parts.append(_frozen_attention(f"{first}.layer.1", cross_call(1), s, b, m, g,
-                                           fp32, False, w=w, stack=sr))  # fmt: skip
+                                           x_kept, False, w=w, stack=sr))  # fmt: skip
         parts.append(ffn_sublayer(ff0, 1, not enc))
     hot0 = sum(part is not None for part in parts)  # block 0's sublayers with a gradient
     if attn or ffn:  # blocks 1 on: everything needs a gradient
@@ -1035,7 +1050,7 @@ def _frozen_stack(stack: str, config: Config | None, b: int, m: int, s: Setup,
         parts.append(self_attention(f"{stack}.{self_p}", rest, hot, True, not first_saves))
         if not enc:  # block 0's cross-attention always saves (its k, v need a gradient)
             parts.append(_frozen_attention(f"{stack}.block.*.layer.1", cross_call(rest), s, b,
-                                           m, hot, fp32, True, False, w, sr))  # fmt: skip
+                                           m, hot, x_kept, True, False, w, sr))  # fmt: skip
         parts.append(ffn_sublayer(f"{stack}.{ff_p}", rest, True))
         parts.append(_frozen_norm(f"{stack}.final_layer_norm", n, 1, sb))
         if m:
@@ -1100,6 +1115,7 @@ def saved_tree(
     mask_bytes: int | None = None,
     lora_targets: str | tuple[str, ...] | None = None,
     lora: bool = False,
+    lora_dropout: float = 0.0,
 ) -> Tree:
     """Bytes autograd saves for backward in one training forward, per part.
 
@@ -1118,11 +1134,14 @@ def saved_tree(
     rest as above), without the adapters' own tensors (`t5sym.views.lora.saved_tree`); with
     ``checkpointing``, the block inputs as above (transformers' checkpointing makes the
     embeddings' output require a gradient), the frozen final norms and the dropout masks.
-    Under autocast (fp32 weights) a frozen Linear whose input needs a gradient saves
-    autocast's low-precision copy of its weight (`FROZEN_AUTOCAST`): ``lm_head``'s is
-    b·vocab_size·d_model. LongT5's encoder attention keeps the einsums' copies its
-    gradients need (`_frozen_long_attention`), Switch's sparse blocks the frozen router and
-    experts (`_frozen_switch`). Measured with peft on CPU for t5, mt5, umt5, longt5 and
+    With a ``lora_dropout`` above 0, an adapter's lora_A keeps its own dropped copy of its
+    input, not the input itself: what the base shared with it (a fused kernel's output
+    before o, ReLU's output before wo, in fp32) is the base's to keep. Under autocast (fp32
+    weights) a frozen Linear whose input needs a gradient saves autocast's low-precision
+    copy of its weight (`FROZEN_AUTOCAST`): ``lm_head``'s is b·vocab_size·d_model.
+    LongT5's encoder attention keeps the einsums' copies its gradients need
+    (`_frozen_long_attention`), Switch's sparse blocks the frozen router and experts
+    (`_frozen_switch`). Measured with peft on CPU for t5, mt5, umt5, longt5 and
     switch_transformers, fp32, bf16 and fp16 (its clamps where the stream needs a
     gradient) and under autocast-bf16/fp16, eager and sdpa, with and without checkpointing
     and a padding mask.
@@ -1147,8 +1166,10 @@ def saved_tree(
         known = ", ".join(memory.TRAINING_DTYPES)
         raise T5SymError(f"dtype: {dtype} cannot be trained; use {known}")
     checkpointing = checks.boolean("checkpointing", checkpointing)
-    s = setup(config, attention=attention, device=device, precision=precision,
-              padding_mask=padding_mask, dropout=dropout, mask_bytes=mask_bytes)  # fmt: skip
+    lora = lora or lora_targets is not None
+    kw = dict(attention=attention, device=device, precision=precision, padding_mask=padding_mask,
+              dropout=dropout, mask_bytes=mask_bytes, lora_dropout=lora_dropout)  # fmt: skip
+    s = _setup_for(config, kw, lora)
     sb = b  # the weights' and the residual stream's bytes; b: what Linears compute in
     if s.autocast:
         if dtype != "fp32":
@@ -1163,7 +1184,7 @@ def saved_tree(
                              "modelled on CUDA)")  # fmt: skip
     m = s.mask(b)
     loss = sb * batch * decoder_length * vocab_size + INT64 * batch * decoder_length + sb
-    if lora or lora_targets is not None:
+    if lora:
         roles = frozen_roles(config, dtype, lora_targets, checkpointing, s)
         if checkpointing:
             stacks = [_frozen_checkpointed(k, config, b, m, s) for k in ("encoder", "decoder")]
@@ -1296,12 +1317,14 @@ class LoraFineTuning(FineTuning):
     (`t5sym.views.lora.saved_tree`), every storage once."""
 
     FIELDS = (
-        *FineTuning.FIELDS[:3], "lora_rank", "lora_targets", "trainable_parameters",
+        *FineTuning.FIELDS[:3], "lora_rank", "lora_targets", "lora_dropout",
+        "trainable_parameters",
         "frozen_parameters", *FineTuning.FIELDS[3:],
     )  # fmt: skip
 
     lora_rank = property(lambda self: self.memory.lora_rank, doc="The adapters' rank.")
     lora_targets = property(lambda self: self.memory.lora_targets, doc="peft's targets.")
+    lora_dropout = property(lambda self: self.setup.lora_dropout, doc="peft's lora_dropout.")
     trainable_parameters = property(lambda self: self.memory.trainable_parameters,
                                     doc="The adapters' parameters.")  # fmt: skip
     frozen_parameters = property(lambda self: self.memory.frozen_parameters,
@@ -1341,7 +1364,15 @@ class LoraSwitchFineTuning(LoraFineTuning):
 
 
 #: The setup keywords `fine_tuning_memory` and `memory_at` pass to `saved_tree`.
-SETUP_KEYWORDS = ("attention", "device", "precision", "padding_mask", "dropout", "mask_bytes")
+SETUP_KEYWORDS = (
+    "attention",
+    "device",
+    "precision",
+    "padding_mask",
+    "dropout",
+    "mask_bytes",
+    "lora_dropout",
+)
 
 
 def fine_tuning_memory(
@@ -1361,10 +1392,11 @@ def fine_tuning_memory(
     mask_bytes: int | None = None,
     lora_rank: int | None = None,
     lora_targets: str | tuple[str, ...] | None = None,
+    lora_dropout: float = 0.0,
 ) -> FineTuning:
     """`t5sym.views.memory.training_memory` plus the activations saved at a batch and lengths,
     in the setup `saved_tree` takes. With ``lora_rank`` (and ``lora_targets``, peft's
-    names): LoRA, the base frozen (`LoraFineTuning`).
+    names, and ``lora_dropout``): LoRA, the base frozen (`LoraFineTuning`).
 
     Examples
     --------
@@ -1381,8 +1413,9 @@ def fine_tuning_memory(
                                  lora_targets=lora_targets)  # fmt: skip
     served(config, "fine-tuning at a length", TRAINED_TYPES)
     checkpointing = checks.boolean("checkpointing", checkpointing)
-    kw = dict(attention=attention, device=device, precision=precision,
-              padding_mask=padding_mask, dropout=dropout, mask_bytes=mask_bytes)  # fmt: skip
+    kw = dict(attention=attention, device=device, precision=precision, padding_mask=padding_mask,
+              dropout=dropout, mask_bytes=mask_bytes, lora_dropout=lora_dropout)  # fmt: skip
+    s = _setup_for(config, kw, lora_rank is not None)
     if isinstance(mem, memory.LoraMemory):
         targets = mem.lora_targets
         base = saved_tree(config, dtype, checkpointing=checkpointing, lora=True,
@@ -1392,22 +1425,30 @@ def fine_tuning_memory(
                   saved_switch.expert_capacity: config.expert_capacity}  # fmt: skip
         saved = resolved(base, values).evaluate(values)
         adapters = lora.saved_tree(config, targets, dtype, checkpointing=checkpointing,
-                                   autocast=setup(config, **kw).autocast)  # fmt: skip
+                                   autocast=s.autocast,
+                                   mask=s.mask(FLOAT32, s.lora_dropout))  # fmt: skip
         for key, n in resolved(adapters, values).evaluate(values).items():
             if n:
                 saved[key] = saved.get(key, 0) + n
         cls = LoraSwitchFineTuning if config.model_type == "switch_transformers" else LoraFineTuning
-        return cls(mem, batch, encoder_length, decoder_length, checkpointing, saved,
-                   setup(config, **kw))  # fmt: skip
+        return cls(mem, batch, encoder_length, decoder_length, checkpointing, saved, s)
     tree = saved_tree(config, dtype, checkpointing=checkpointing, **kw)
     values = workload(config, batch, encoder_length, decoder_length, memory.dtype_bytes(dtype))
     values[saved_switch.expert_capacity] = config.expert_capacity  # Switch's routed tokens
     tree = resolved(tree, values)
     if config.model_type == "switch_transformers":
         return SwitchFineTuning(mem, batch, encoder_length, decoder_length, checkpointing,
-                                tree.evaluate(values), setup(config, **kw))  # fmt: skip
+                                tree.evaluate(values), s)  # fmt: skip
     return FineTuning(mem, batch, encoder_length, decoder_length, checkpointing,
-                      tree.evaluate(values), setup(config, **kw))  # fmt: skip
+                      tree.evaluate(values), s)  # fmt: skip
+
+
+def _setup_for(config: Config | None, kw: dict[str, Any], lora: bool) -> Setup:
+    """`setup` of ``kw``; a ``lora_dropout`` above 0 needs ``lora``."""
+    s = setup(config, **kw)
+    if s.lora_dropout and not lora:
+        raise T5SymError("lora_dropout: peft's dropout on the adapters' input; give lora_rank")
+    return s
 
 
 def memory_at(
@@ -1424,9 +1465,9 @@ def memory_at(
     ``decoder_length`` (the others take `t5sym.views.flops`' defaults) or ``checkpointing``,
     `fine_tuning_memory` (whole model; ``cores`` is refused there). The setup keywords
     (``attention``, ``device``, ``precision``, ``padding_mask``, ``dropout``,
-    ``mask_bytes``) go to `fine_tuning_memory` (given without lengths, they are checked).
-    ``lora_rank`` and ``lora_targets``: LoRA (`t5sym.views.memory.LoraMemory`, or with a
-    workload `LoraFineTuning`).
+    ``mask_bytes``, ``lora_dropout``) go to `fine_tuning_memory` (given without lengths,
+    they are checked). ``lora_rank`` and ``lora_targets``: LoRA
+    (`t5sym.views.memory.LoraMemory`, or with a workload `LoraFineTuning`).
 
     Any other keyword is refused (a misspelt length is never taken for the default).
 
@@ -1449,7 +1490,7 @@ def memory_at(
     kw = {k: v for k, v in kw.items() if v is not None or k in ("dropout", "mask_bytes")}
     checkpointing = checks.boolean("checkpointing", checkpointing)
     if all(v is None for v in lengths.values()) and not checkpointing:
-        setup(config, **kw)  # checked, though no activations are counted
+        _setup_for(config, kw, lora_rank is not None)  # checked, though no activations are counted
         return memory.training_memory(config, dtype, optimizer, cores=cores,
                                       lora_rank=lora_rank, lora_targets=lora_targets)  # fmt: skip
     if cores is not None:

@@ -237,8 +237,9 @@ def saved_tree(
     *,
     checkpointing: bool = False,
     autocast: int | None = None,
+    mask: int = 0,
 ) -> Tree:
-    """Bytes the adapters' forward saves for backward, per adapter leaf (lora_dropout 0).
+    """Bytes the adapters' forward saves for backward, per adapter leaf.
 
     peft's ``Linear.forward`` adds ``lora_B(lora_A(x.to(fp32))) · scaling``: ``lora_A``
     (its weight trained) saves its input and ``lora_B`` its input of r values per token,
@@ -270,6 +271,17 @@ def saved_tree(
     |---|---|
     | ``lora_A`` | c·B·n·in, c·r·in (unless cold) |
     | ``lora_B`` | c·B·n·r, c·out·r |
+
+    With peft's ``lora_dropout`` above 0 (``mask``: bytes per element of its mask, 4 on
+    CPU, where ``input * noise`` keeps the float32 noise, 1 on CUDA's bool mask; 0 for
+    ``lora_dropout`` 0, an ``nn.Identity``) ``lora_A`` reads ``dropout(x)``, a tensor of
+    its own: nothing is shared, and each call keeps the mask where its input needs a
+    gradient (not in a `cold` repeat), per adapter and repeat:
+
+    | saved | bytes |
+    |---|---|
+    | ``lora_A``'s input, its dropped copy | 4·B·n·in (under autocast, c·B·n·in as above) |
+    | the mask | mask·B·n·in (unless cold) |
 
     The frozen base's own saved tensors (a frozen Linear keeps no input: ``mm`` saves
     ``self`` only for its weight's gradient) are `t5sym.views.activations`' to say.
@@ -321,17 +333,20 @@ def saved_tree(
         out = sympy.S.Zero
         for tokens, key in calls:
             inputs = batch * tokens * width
-            if long_o(leaf) and down and dtype == "fp32" and not autocast:  # x itself: LongT5's
-                # o reads its padded output when the slice to S tokens is a view (B or S is 1)
+            if long_o(leaf) and down and dtype == "fp32" and not autocast and not mask:
+                # x itself: LongT5's o reads its padded output when the slice to S tokens is a
+                # view (B or S is 1)
                 inputs = saved_longt5.o_input(1)
             if autocast:
                 out += autocast * inputs * repeat  # each call casts its own copy
-            elif dtype == "fp32" and down:  # lora_A saves x itself: once per distinct input
+            elif dtype == "fp32" and down and not mask:  # lora_A saves x: once per distinct input
                 if key not in seen:
                     seen.add(key)  # one encoder output for every decoder block
                     out += ADAPTER_BYTES * inputs * (1 if cross_kv else repeat)
             else:
                 out += ADAPTER_BYTES * inputs * repeat
+            if mask and down:  # lora_dropout's mask, in the repeats whose input needs a gradient
+                out += mask * inputs * (repeat - cold(leaf, roles, checkpointing, sparse0))
         if autocast:  # the weight's c copy, once (cached), where the input needs a gradient
             copy = autocast * leaf.shape[0] * leaf.shape[1]
             block0 = per_block * cold(leaf, roles, checkpointing, sparse0) if down else 0
