@@ -77,6 +77,9 @@ def test_conditions_table_reads_the_config_and_refuses_with_the_reason() -> None
     config = dataclasses.replace(t5sym.load("t5-small"), dropout_rate=0.2)
     row = onegpu.conditions_table({"mine": config}, {}, batch=1).splitlines()[-1]
     assert row == "| mine | `cuda` | `True` | 0.2 | no |"
+    lora = onegpu.conditions_table({"mine": config}, {**onegpu.QV, "lora_dropout": 0.05}, batch=1)
+    assert lora.splitlines()[0].endswith("| lora_dropout |")
+    assert lora.splitlines()[-1] == "| mine | `cuda` | `True` | 0.2 | no | 0.05 |"
     with pytest.raises(T5SymError, match="attention"):
         onegpu.conditions_table({"mine": config}, {**onegpu.QV, "attention": "flash"}, batch=1)
 

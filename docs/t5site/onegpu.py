@@ -135,17 +135,18 @@ def answered(configs: Mapping[str, Config], setups: Mapping[str, Mapping],
 
 
 def conditions_table(configs: Mapping[str, Config], setup: Mapping, **workload: int) -> str:
-    """model | device | derived | dropout_rate | padding mask: how each run is taken."""
+    """model | device | derived | dropout_rate | padding mask: how each run is taken (and
+    with LoRA, peft's lora_dropout)."""
     rows = []
     for name, config in configs.items():
         r = run(config, setup, **workload)
         if isinstance(r, str):
             raise T5SymError(r)
         mask = "yes" if r.padding_mask else "no"
-        rows.append([name, f"`{r.device}`", f"`{r.derived}`", f"{r.dropout:g}", mask])
-    return tables.markdown_table(
-        rows, ["model", "device", "derived", "dropout_rate", "padding mask"]
-    )
+        row = [name, f"`{r.device}`", f"`{r.derived}`", f"{r.dropout:g}", mask]
+        rows.append(row + ([f"{r.lora_dropout:g}"] if hasattr(r, "lora_dropout") else []))
+    headers = ["model", "device", "derived", "dropout_rate", "padding mask"]
+    return tables.markdown_table(rows, headers + ["lora_dropout"] * any(len(r) > 5 for r in rows))
 
 
 def setups_tables(configs: Mapping[str, Config], setups: Mapping[str, Mapping],

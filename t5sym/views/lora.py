@@ -20,10 +20,13 @@ What was read, in peft 0.21.2: ``peft/utils/constants.py``
 (``TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING``: ``"t5": ["q", "v"]``,
 ``"mt5": ["q", "v"]``, no entry for umt5, longt5 or switch_transformers, for which
 ``get_peft_model`` asks for ``target_modules``), ``peft/tuners/lora/layer.py`` (the shapes
-above; ``lora_dropout == 0`` builds ``nn.Identity``; the forward casts its input to the
-adapters' dtype), ``peft/tuners/tuners_utils.py`` (a name matches a target when it is the
-target or ends with ``"." + target``: ``q`` matches ``SelfAttention.q`` and
-``EncDecAttention.q``, ``wi`` a dense block's and every Switch expert's).
+above; ``lora_dropout == 0`` builds ``nn.Identity``, above 0 ``nn.Dropout``; the forward
+casts its input to the adapters' dtype and adds ``lora_B(lora_A(dropout(x)))``; torch's
+``aten/src/ATen/native/Dropout.cpp`` drops on the CPU as ``input * noise``, the noise of
+the input's dtype, and on CUDA by ``native_dropout``, a bool mask),
+``peft/tuners/tuners_utils.py`` (a name matches a target when it is the target or ends
+with ``"." + target``: ``q`` matches ``SelfAttention.q`` and ``EncDecAttention.q``, ``wi``
+a dense block's and every Switch expert's).
 
 Examples
 --------
