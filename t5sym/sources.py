@@ -511,6 +511,15 @@ SOURCES: dict[str, Source] = {
         note="read with transformers 5.23: a loaded T5's config._attn_implementation is sdpa",
         part="the default attn_implementation",
     ),
+    "transformers-checkpointing": _file(
+        TRANSFORMERS,
+        "src/transformers/modeling_utils.py",
+        "transformers 5 checkpoints with torch.utils.checkpoint's use_reentrant=False unless "
+        "gradient_checkpointing_kwargs says otherwise.",
+        note="read with transformers 5.23: _activation_checkpointing_enable sets "
+        "{'use_reentrant': False} when no kwargs are given",
+        part="_activation_checkpointing_enable",
+    ),
     "transformers-pr-21896": Source(
         TRANSFORMERS,
         "PR #21896",

@@ -5,8 +5,9 @@ Reference: ``torch.autograd.graph.saved_tensors_hooks`` around a forward of a sm
 saved tensor's storage is counted once, weights excluded, and credited to the innermost
 module running when it was saved (module hooks). With checkpointing: transformers'
 ``gradient_checkpointing_enable`` with ``use_reentrant=True``, whose checkpoint function
-saves each block's tensor inputs through the same hooks (the non-reentrant default keeps
-the same inputs alive in its recompute closure, out of the hooks' sight). Not seen:
+saves each block's tensor inputs through the same hooks; the non-reentrant default keeps
+its inputs in its recompute closure, out of the hooks' sight, so `test_checkpointing_ways`
+checks it by torch's live storages after the forward. Not seen:
 allocator rounding, and temporaries freed before backward.
 """
 
@@ -24,7 +25,7 @@ from t5sym.model import symbols
 from t5sym.views import activations, saved_switch
 
 from .support.cli import one_line_error, run
-from .support.live_bytes import saved_by_module
+from .support.live_bytes import live_after_forward, saved_by_module
 from .support.reference import node_pattern
 
 
@@ -37,7 +38,8 @@ def compare(
     kw = {"padding_mask": setup.pop("padding", False), "attention": attention, **setup}
     if amp:
         kw["precision"] = f"autocast-{amp}"
-    tree = activations.saved_tree(c, dtype, checkpointing=ckpt, device="cpu", **kw)
+    # the hooks see a reentrant checkpoint's saved inputs (test_checkpointing_ways: the other)
+    tree = activations.saved_tree(c, dtype, checkpointing=ckpt, device="cpu", reentrant=True, **kw)
     values = {**c.values(), symbols.batch: batch, symbols.encoder_length: s,
               symbols.decoder_length: t,
               saved_switch.expert_capacity: c.expert_capacity}  # fmt: skip
@@ -117,6 +119,12 @@ def test_cli_memory_with_lengths() -> None:
     assert (
         d["total"] == d["weights"] + d["gradients"] + d["optimizer_state"] + d["activations_bytes"]
     )
+    assert d["checkpointing"] is True and d["reentrant"] is False  # transformers 5's default
+    one = ["--batch", "1", "--encoder-length", "8", "--decoder-length", "4", "--checkpointing"]
+    text = run("memory", "t5-small", *one)
+    assert "checkpointing each block, non-reentrant" in text.stdout, text.stderr
+    again = json.loads(run("memory", "t5-small", *one, "--reentrant", "--json").stdout)
+    assert again["reentrant"] is True
 
 
 @pytest.mark.parametrize("padding", [False, True])
@@ -212,3 +220,40 @@ def test_cli_autocast_equals_torch_on_t5_small() -> None:
                                                           4 * t5sym.count(c).total)  # fmt: skip
     cuda = json.loads(run(*base).stdout)
     assert cuda["derived"] and any("autocast_mode.h" in line for line in cuda["derived_from"])
+
+
+@pytest.mark.parametrize(
+    ("model_type", "decoder_layers", "dtype", "targets", "amp"),
+    [
+        ("t5", 1, "fp32", None, None),
+        ("t5", 1, "bf16", ["q", "v"], None),
+        ("t5", 2, "fp32", None, None),
+        ("t5", 1, "fp32", ["q", "v"], "bf16"),
+        ("umt5", 1, "fp32", None, None),
+        ("longt5", 1, "fp32", None, None),
+        ("switch_transformers", 1, "bf16", None, None),
+        ("switch_transformers", 2, "fp32", ["q", "v"], None),
+    ],
+)
+def test_checkpointing_ways(model_type, decoder_layers, dtype, targets, amp) -> None:
+    """transformers 5's default checkpointing (``use_reentrant=False``) against the
+    reentrant one the hooks measure: the difference of torch's live storages after the
+    forward equals t5sym's, the cross-attention's zero bias of a single decoder block."""
+    c = Config(d_model=16, d_ff=24, num_heads=3, d_kv=8, num_layers=2, vocab_size=40,
+               num_decoder_layers=decoder_layers, model_type=model_type, local_radius=2,
+               num_experts=2, num_sparse_encoder_layers=1, num_sparse_decoder_layers=1,
+               expert_capacity=8)  # fmt: skip
+    attention = "sdpa" if model_type in ("t5", "umt5") else "eager"
+    real = [live_after_forward(c, dtype, r, targets=targets, attention=attention, autocast=amp)
+            for r in (True, False)]  # fmt: skip
+    ours = [
+        activations.memory_at(
+            c, dtype, "adamw", lora_rank=8 if targets else None, lora_targets=targets,
+            batch=2, encoder_length=5, decoder_length=4, attention=attention, device="cpu",
+            dropout=0.0, checkpointing=True, reentrant=r,
+            precision=f"autocast-{amp}" if amp else "cast",
+        ).activations_bytes
+        for r in (True, False)
+    ]  # fmt: skip
+    assert real[1] - real[0] == ours[1] - ours[0]
+    assert (ours[1] > ours[0]) == (decoder_layers == 1 and model_type != "umt5")

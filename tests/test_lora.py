@@ -511,7 +511,7 @@ def test_checkpointing_padding_and_umt5_equal_peft(name, targets, dtype, attenti
     ours = t5sym.views.activations.memory_at(
         config, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
         decoder_length=4, attention=attention, device="cpu", dropout=dropout,
-        checkpointing=ckpt, padding_mask=padding)  # fmt: skip
+        reentrant=True, checkpointing=ckpt, padding_mask=padding)  # fmt: skip
     assert ours.activations_bytes == real
 
 
@@ -538,11 +538,13 @@ def test_lora_dropout_equals_peft(name, targets, dtype, attention, ckpt, amp) ->
                             autocast=amp, lora_dropout=0.1)  # fmt: skip
     ours = t5sym.views.activations.memory_at(
         config, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
-        decoder_length=4, attention=attention, device="cpu", dropout=0.0, checkpointing=ckpt,
+        decoder_length=4, attention=attention, device="cpu", dropout=0.0, reentrant=True,
+        checkpointing=ckpt,
         precision=f"autocast-{amp}" if amp else "cast", lora_dropout=0.1)  # fmt: skip
     without = t5sym.views.activations.memory_at(
         config, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
-        decoder_length=4, attention=attention, device="cpu", dropout=0.0, checkpointing=ckpt,
+        decoder_length=4, attention=attention, device="cpu", dropout=0.0, reentrant=True,
+        checkpointing=ckpt,
         precision=f"autocast-{amp}" if amp else "cast")  # fmt: skip
     assert ours.activations_bytes == real and ours.lora_dropout == 0.1
     assert real > without.activations_bytes or ckpt  # the masks, at the least
@@ -577,7 +579,8 @@ def test_lora_under_autocast_equals_peft(name, targets, amp, attention, ckpt, dr
     ours = t5sym.views.activations.memory_at(
         config, "fp32", "adamw", lora_rank=8, lora_targets=targets, batch=2, encoder_length=5,
         decoder_length=4, attention=attention, device="cpu", dropout=dropout,
-        checkpointing=ckpt, padding_mask=padding, precision=f"autocast-{amp}")  # fmt: skip
+        reentrant=True, checkpointing=ckpt, padding_mask=padding,
+        precision=f"autocast-{amp}")  # fmt: skip
     assert ours.activations_bytes == real
 
 
@@ -674,7 +677,7 @@ def test_lora_generated_equals_peft(case) -> None:
     ours = t5sym.views.activations.memory_at(
         c, dtype, "adamw", lora_rank=8, lora_targets=targets, batch=batch, encoder_length=s,
         decoder_length=t, attention=setup["attention"], device="cpu", dropout=setup["dropout"],
-        checkpointing=setup["ckpt"], padding_mask=setup["padding"],
+        reentrant=True, checkpointing=setup["ckpt"], padding_mask=setup["padding"],
         precision=precision, lora_dropout=setup["lora_dropout"])  # fmt: skip
     prepare = round_robin if c.model_type == "switch_transformers" else None
     real = peft_saved_bytes(c, targets, dtype, setup["attention"], setup["dropout"], batch, s,

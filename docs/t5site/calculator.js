@@ -398,6 +398,7 @@ function memory(input, opts = {}) {
   const out = {
     name: c.name, dtype, optimizer, batch, encoder_length: S, decoder_length: T, checkpointing,
     attention: s.attention, device: s.device, precision: s.precision, padding_mask: false, dropout: s.dropout,
+    reentrant: false,  // the page checkpoints as transformers 5 does by default (activations.REENTRANT)
     weights: m.weights, gradients: m.gradients, optimizer_state: m.optimizer_state,
     activations_bytes: activations[""], derived: kase.derived,
     derived_from: kase.derived_from.map((i) => SAVED.sources[i]), total: m.total + activations[""],

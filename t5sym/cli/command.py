@@ -96,7 +96,8 @@ def cmd_memory(args: argparse.Namespace) -> str:
     t5sym.views.memory.check(args.dtype, args.optimizer)  # the choices before the target
     config = presets.load(args.target)
     lengths = {k: getattr(args, k) for k in ("batch", "encoder_length", "decoder_length")}
-    setup = {k: getattr(args, k) for k in ("attention", "device", "precision", "padding_mask")}
+    setup = {k: getattr(args, k) for k in ("attention", "device", "precision", "padding_mask",
+                                           "reentrant")}  # fmt: skip
     lora = {k: getattr(args, k) for k in ("lora_rank", "lora_targets", "lora_dropout")}
     result = t5sym.views.activations.memory_at(config, args.dtype, args.optimizer, args.cores,
                                          args.checkpointing, **lora, **lengths, **setup,
@@ -193,6 +194,8 @@ def _lengths(p: argparse.ArgumentParser) -> None:
     for flag in ("--batch", "--encoder-length", "--decoder-length"):
         p.add_argument(flag, type=_positive_int, help="with activations saved for backward")
     p.add_argument("--checkpointing", action="store_true", help="recompute each block")
+    p.add_argument("--reentrant", action="store_true",
+                   help="checkpoint with use_reentrant=True (transformers 5: False)")  # fmt: skip
 
 
 def _setup(p: argparse.ArgumentParser) -> None:

@@ -478,7 +478,9 @@ def fine_tuning_text(result) -> str:
     pairs += [("optimizer state", r.optimizer_state)]
     pairs += [(f"activations: {k}", v) for k, v in r.parts.items()]
     pairs += [("total", r.total)]
-    how = "checkpointing each block" if r.checkpointing else "no checkpointing"
+    how = "no checkpointing"
+    if r.checkpointing:
+        how = "checkpointing each block, " + ("reentrant" if r.reentrant else "non-reentrant")
     mask = "a padding mask" if r.padding_mask else "no padding mask"
     if r.derived:
         where = ["activations derived from torch's source, not measured:"]

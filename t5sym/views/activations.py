@@ -177,7 +177,9 @@ class Setup:
 
     ``dropout`` is the config's ``dropout_rate``; ``mask_bytes`` the bytes of a dropout
     mask element (1 on CUDA, b on CPU, unless given); ``lora_dropout`` peft's, on each
-    adapter's input (LoRA only; 0 builds ``nn.Identity``).
+    adapter's input (LoRA only; 0 builds ``nn.Identity``); ``reentrant`` how checkpointing
+    runs: ``torch.utils.checkpoint``'s ``use_reentrant``, which transformers 5's
+    ``gradient_checkpointing_enable()`` sets to False unless told (`REENTRANT`).
     """
 
     attention: str = "sdpa"
@@ -187,6 +189,7 @@ class Setup:
     dropout: float = DEFAULT_DROPOUT
     mask_bytes: int | None = None
     lora_dropout: float = 0.0
+    reentrant: bool = False
 
     @property
     def autocast(self) -> int | None:
@@ -223,6 +226,7 @@ def setup(
     dropout: float | None = None,
     mask_bytes: int | None = None,
     lora_dropout: float = 0.0,
+    reentrant: bool = False,
 ) -> Setup:
     """A checked `Setup`; ``dropout`` None: the config's ``dropout_rate`` (0.1 if unset)."""
     attention = _choice("attention", attention, ATTENTIONS)
@@ -240,7 +244,9 @@ def setup(
     lora_dropout = _rate("lora_dropout", lora_dropout)
     if getattr(config, "model_type", "t5") in EAGER_ONLY:
         attention = "eager"  # no sdpa in transformers: the default falls back to eager
-    return Setup(attention, device, precision, padding_mask, dropout, mask_bytes, lora_dropout)
+    reentrant = checks.boolean("reentrant", reentrant)
+    return Setup(attention, device, precision, padding_mask, dropout, mask_bytes, lora_dropout,
+                 reentrant)  # fmt: skip
 
 
 def _rate(field: str, value: Any) -> float:
@@ -602,6 +608,10 @@ def _checkpointed(stack: str, n: Expr, reps: Expr, b: int, deep: bool, s: Setup,
                                 mask_b * batch * n * encoder_length, "padding mask"))  # fmt: skip
         if deep:
             inputs.append(_leaf(f"{stack}.block.1.cross_bias", c * num_heads * n * encoder_length))
+        elif not s.reentrant and not umt5:  # one block: its zero bias, a leaf needing a
+            # gradient, is held by the graph the non-reentrant forward builds (REENTRANT)
+            inputs.append(_leaf(f"{stack}.block.0.cross_bias", c * num_heads * n * encoder_length,
+                                "zero bias, held as a leaf of the graph"))  # fmt: skip
     return group(blk, *inputs, role=Role.BLOCK)
 
 
@@ -649,6 +659,16 @@ FROZEN = (
     "with a padding mask, sdpa's kernel saves where(mask, bias, min) of every layer",
     "checkpointed: the embeddings' output requires a gradient (enable_input_require_grads), "
     "each block's inputs are saved, the adapters inside a block save only in its recompute",
+)
+
+#: Checkpointing's two ways (``torch.utils.checkpoint``'s ``use_reentrant``; transformers 5
+#: passes False unless told: source ``transformers-checkpointing`` in `t5sym.sources`),
+#: measured on CPU with torch's live storages after the forward.
+REENTRANT = (
+    "reentrant: the checkpoint function saves each block's tensor inputs for backward",
+    "non-reentrant (transformers 5's default): the recompute closure keeps the same inputs; "
+    "with a single decoder block, the zero bias its cross-attention makes (a leaf that needs "
+    "a gradient) is held by the graph too, b·num_heads·T·S (UMT5's blocks make none)",
 )
 
 #: What autocast (fp32 weights, HF Trainer's bf16=True / fp16=True) adds with the base
@@ -1116,6 +1136,7 @@ def saved_tree(
     lora_targets: str | tuple[str, ...] | None = None,
     lora: bool = False,
     lora_dropout: float = 0.0,
+    reentrant: bool = False,
 ) -> Tree:
     """Bytes autograd saves for backward in one training forward, per part.
 
@@ -1168,7 +1189,8 @@ def saved_tree(
     checkpointing = checks.boolean("checkpointing", checkpointing)
     lora = lora or lora_targets is not None
     kw = dict(attention=attention, device=device, precision=precision, padding_mask=padding_mask,
-              dropout=dropout, mask_bytes=mask_bytes, lora_dropout=lora_dropout)  # fmt: skip
+              dropout=dropout, mask_bytes=mask_bytes, lora_dropout=lora_dropout,
+              reentrant=reentrant)  # fmt: skip
     s = _setup_for(config, kw, lora)
     sb = b  # the weights' and the residual stream's bytes; b: what Linears compute in
     if s.autocast:
@@ -1266,8 +1288,8 @@ class FineTuning(Result):
 
     FIELDS = (
         "name", "dtype", "optimizer", "batch", "encoder_length", "decoder_length",
-        "checkpointing", "attention", "device", "precision", "padding_mask", "dropout",
-        "weights", "gradients", "optimizer_state", "activations_bytes", "derived",
+        "checkpointing", "reentrant", "attention", "device", "precision", "padding_mask",
+        "dropout", "weights", "gradients", "optimizer_state", "activations_bytes", "derived",
         "derived_from", "total", "parts",
     )  # fmt: skip
     DETAILS = ("activations",)
@@ -1282,6 +1304,7 @@ class FineTuning(Result):
     device = property(lambda self: self.setup.device, doc="cuda or cpu.")
     precision = property(lambda self: self.setup.precision, doc="How the dtype is applied.")
     padding_mask = property(lambda self: self.setup.padding_mask, doc="An attention_mask.")
+    reentrant = property(lambda self: self.setup.reentrant, doc="use_reentrant's value.")
     dropout = property(lambda self: self.setup.dropout, doc="The dropout_rate.")
     derived = property(lambda self: self.setup.derived, doc="Derived (CUDA), not measured.")
 
@@ -1372,6 +1395,7 @@ SETUP_KEYWORDS = (
     "dropout",
     "mask_bytes",
     "lora_dropout",
+    "reentrant",
 )
 
 
@@ -1393,6 +1417,7 @@ def fine_tuning_memory(
     lora_rank: int | None = None,
     lora_targets: str | tuple[str, ...] | None = None,
     lora_dropout: float = 0.0,
+    reentrant: bool = False,
 ) -> FineTuning:
     """`t5sym.views.memory.training_memory` plus the activations saved at a batch and lengths,
     in the setup `saved_tree` takes. With ``lora_rank`` (and ``lora_targets``, peft's
@@ -1414,12 +1439,13 @@ def fine_tuning_memory(
     served(config, "fine-tuning at a length", TRAINED_TYPES)
     checkpointing = checks.boolean("checkpointing", checkpointing)
     kw = dict(attention=attention, device=device, precision=precision, padding_mask=padding_mask,
-              dropout=dropout, mask_bytes=mask_bytes, lora_dropout=lora_dropout)  # fmt: skip
-    s = _setup_for(config, kw, lora_rank is not None)
+              dropout=dropout, mask_bytes=mask_bytes, lora_dropout=lora_dropout,
+              reentrant=reentrant)  # fmt: skip
     if isinstance(mem, memory.LoraMemory):
         targets = mem.lora_targets
         base = saved_tree(config, dtype, checkpointing=checkpointing, lora=True,
                           lora_targets=targets, **kw)  # fmt: skip
+        s = setup(config, **kw)  # checked by saved_tree, after the dtype
         values = {**workload(config, batch, encoder_length, decoder_length,
                              memory.dtype_bytes(dtype)), lora.rank: mem.lora_rank,
                   saved_switch.expert_capacity: config.expert_capacity}  # fmt: skip
@@ -1432,7 +1458,8 @@ def fine_tuning_memory(
                 saved[key] = saved.get(key, 0) + n
         cls = LoraSwitchFineTuning if config.model_type == "switch_transformers" else LoraFineTuning
         return cls(mem, batch, encoder_length, decoder_length, checkpointing, saved, s)
-    tree = saved_tree(config, dtype, checkpointing=checkpointing, **kw)
+    tree = saved_tree(config, dtype, checkpointing=checkpointing, **kw)  # lora_dropout: refused
+    s = setup(config, **kw)
     values = workload(config, batch, encoder_length, decoder_length, memory.dtype_bytes(dtype))
     values[saved_switch.expert_capacity] = config.expert_capacity  # Switch's routed tokens
     tree = resolved(tree, values)

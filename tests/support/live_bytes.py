@@ -142,3 +142,46 @@ def saved_by_module(
         with torch.autocast("cpu", amp or torch.bfloat16, enabled=amp is not None):
             model(input_ids=ids, labels=labels, **kw)
     return seen, set(names.values())
+
+
+def live_after_forward(c, dtype: str, reentrant: bool, *, targets=None, attention="eager",
+                       autocast: str | None = None, batch: int = 2, s: int = 5,
+                       t: int = 4) -> int:  # fmt: skip
+    """Bytes of the storages a checkpointed training forward leaves alive for backward
+    (``gradient_checkpointing_enable`` with ``use_reentrant``; ``targets``: LoRA by peft, the
+    base frozen), dropout 0, the loss kept and the output dropped: what either way of
+    checkpointing holds, the recompute closure's inputs included (no hook sees those)."""
+    import gc
+
+    import transformers
+
+    from .reference import hf_config
+
+    cfg = hf_config(c)
+    cfg._attn_implementation, cfg.dropout_rate = attention, 0.0
+    cfg.decoder_start_token_id = cfg.pad_token_id = 0
+    torch.manual_seed(0)
+    prefix = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5", "longt5": "LongT5",
+              "switch_transformers": "SwitchTransformers"}[c.model_type]  # fmt: skip
+    model = getattr(transformers, prefix + "ForConditionalGeneration")(cfg)
+    model = model.to(TORCH_DTYPE[dtype])
+    if targets is not None:
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(model, LoraConfig(r=8, target_modules=targets))
+    model.train()
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": reentrant})
+    gen = torch.Generator().manual_seed(1)
+    ids = torch.randint(0, c.vocab_size, (batch, s), generator=gen)
+    labels = torch.randint(0, c.vocab_size, (batch, t), generator=gen)
+    with torch.no_grad():  # Switch's routers move their classifier to float32 in a forward:
+        model(input_ids=ids, labels=labels)  # done here, its freed storage is not reused below
+    tracker = LiveBytes()
+    tracker.ignore([*model.parameters(), ids, labels])
+    amp = TORCH_DTYPE[autocast] if autocast else torch.bfloat16
+    with tracker, torch.autocast("cpu", amp, enabled=autocast is not None):
+        loss = model(input_ids=ids, labels=labels).loss
+        gc.collect()
+    live = tracker.live
+    del loss
+    return live
