@@ -38,13 +38,15 @@ QV = {"lora_rank": 16, "lora_targets": "q,v"}
 WIDE = {"lora_rank": 16, "lora_targets": "q,k,v,o,wi_0,wi_1,wo"}
 #: HF Trainer's ``bf16=True``: float32 weights and AdamW state, the forward under autocast.
 AUTOCAST = {"dtype": "fp32", "precision": "autocast-bf16"}
-#: The page's setups: full fine-tuning and LoRA q,v, with sdpa, eager or checkpointing; full
-#: fine-tuning and LoRA q,v under autocast (HF Trainer's ``bf16=True`` with peft).
+#: The page's setups: full fine-tuning and LoRA q,v, with sdpa, eager or checkpointing, LoRA
+#: with peft's ``lora_dropout`` 0.1 too; full fine-tuning and LoRA q,v under autocast (HF
+#: Trainer's ``bf16=True`` with peft).
 SETUPS = {
     "full": {},
     "full, eager": {"attention": "eager"},
     "full, checkpointing": {"checkpointing": True},
     "LoRA q,v": QV,
+    "LoRA q,v, lora_dropout 0.1": {**QV, "lora_dropout": 0.1},
     "LoRA q,v, eager": {**QV, "attention": "eager"},
     "LoRA q,v, checkpointing": {**QV, "checkpointing": True},
     "full, autocast": AUTOCAST,
