@@ -318,13 +318,9 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
     forward under ``torch.autocast("cpu", dtype)`` over fp32 weights (HF Trainer's
     ``bf16=True``/``fp16=True``); ``prepare``: called with the base model (a router's
     routing); ``lora_dropout``: peft's."""
-    from .support.reference import hf_config
+    from .support.reference import training_model
 
-    cfg = hf_config(config)
-    cfg._attn_implementation, cfg.dropout_rate = attention, dropout
-    cfg.decoder_start_token_id = cfg.pad_token_id = 0
-    torch.manual_seed(0)
-    model = build_from(cfg).to(TORCH_DTYPE[dtype])
+    model = training_model(config, TORCH_DTYPE[dtype], attention, dropout)
     if prepare is not None:
         prepare(model)
     lora = LoraConfig(r=8, target_modules=targets, lora_dropout=lora_dropout)
@@ -363,14 +359,6 @@ def peft_saved_bytes(config: Config, targets, dtype: str, attention: str, dropou
         with torch.autocast("cpu", amp, enabled=autocast is not None):
             model(input_ids=ids, labels=labels, **kw)
     return sum(seen.values())
-
-
-def build_from(cfg) -> torch.nn.Module:
-    import transformers
-
-    prefix = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5", "longt5": "LongT5",
-              "switch_transformers": "SwitchTransformers"}[cfg.model_type]  # fmt: skip
-    return getattr(transformers, prefix + "ForConditionalGeneration")(cfg)
 
 
 WIDE = ["q", "k", "v", "o", "wi_0", "wi_1", "wo", "lm_head"]

@@ -94,18 +94,9 @@ def saved_by_module(
     fp32); ``prepare``: called with the model before the forward (to set weights, e.g. a router's);
     ``trace``: gets (module, dtype, shape, bytes) of every new storage saved.
     """
-    import transformers
+    from .reference import training_model
 
-    from .reference import hf_config
-
-    cfg = hf_config(c)
-    cfg._attn_implementation, cfg.dropout_rate = attention, dropout
-    cfg.decoder_start_token_id = cfg.pad_token_id = 0
-    torch.manual_seed(0)
-    prefix = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5", "longt5": "LongT5",
-              "switch_transformers": "SwitchTransformers"}[c.model_type]  # fmt: skip
-    cls = getattr(transformers, prefix + "ForConditionalGeneration")
-    model = cls(cfg).to(TORCH_DTYPE[dtype]).train()
+    model = training_model(c, TORCH_DTYPE[dtype], attention, dropout).train()
     if prepare is not None:
         prepare(model)
     if ckpt:
@@ -153,18 +144,9 @@ def live_after_forward(c, dtype: str, reentrant: bool, *, targets=None, attentio
     checkpointing holds, the recompute closure's inputs included (no hook sees those)."""
     import gc
 
-    import transformers
+    from .reference import training_model
 
-    from .reference import hf_config
-
-    cfg = hf_config(c)
-    cfg._attn_implementation, cfg.dropout_rate = attention, 0.0
-    cfg.decoder_start_token_id = cfg.pad_token_id = 0
-    torch.manual_seed(0)
-    prefix = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5", "longt5": "LongT5",
-              "switch_transformers": "SwitchTransformers"}[c.model_type]  # fmt: skip
-    model = getattr(transformers, prefix + "ForConditionalGeneration")(cfg)
-    model = model.to(TORCH_DTYPE[dtype])
+    model = training_model(c, TORCH_DTYPE[dtype], attention, 0.0)
     if targets is not None:
         from peft import LoraConfig, get_peft_model
 

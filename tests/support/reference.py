@@ -91,18 +91,26 @@ def cached_build(c: Config, encoder_only: bool = False) -> torch.nn.Module:
     return build(c, encoder_only)
 
 
+#: transformers' class-name prefix of each model type (``UMT5ForConditionalGeneration``).
+PREFIX = {"t5": "T5", "mt5": "MT5", "umt5": "UMT5", "longt5": "LongT5",
+          "switch_transformers": "SwitchTransformers"}  # fmt: skip
+
+
+def training_model(c: Config, dtype: torch.dtype, attention: str, dropout: float):
+    """A real ``*ForConditionalGeneration`` of ``c`` on CPU for a training forward: seeded,
+    in ``dtype``, with ``attention`` and ``dropout_rate``; decoder start and pad ids 0."""
+    cfg = hf_config(c)
+    cfg._attn_implementation, cfg.dropout_rate = attention, dropout
+    cfg.decoder_start_token_id = cfg.pad_token_id = 0
+    torch.manual_seed(0)
+    return getattr(transformers, PREFIX[c.model_type] + "ForConditionalGeneration")(cfg).to(dtype)
+
+
 def build_from_folder(folder, config_json: dict) -> torch.nn.Module:
     """The model transformers loads for a config.json: AutoConfig, then its architecture."""
     hf = AutoConfig.from_pretrained(folder)
     archs = config_json.get("architectures") or []
-    prefix = {
-        "t5": "T5",
-        "mt5": "MT5",
-        "umt5": "UMT5",
-        "longt5": "LongT5",
-        "switch_transformers": "SwitchTransformers",
-    }[hf.model_type]
-    name = archs[0] if archs else prefix + "ForConditionalGeneration"
+    name = archs[0] if archs else PREFIX[hf.model_type] + "ForConditionalGeneration"
     untied = config_json.get("tie_word_embeddings") is False and hf.model_type != "longt5"
     return instantiate(getattr(transformers, name), hf, untied)
 
